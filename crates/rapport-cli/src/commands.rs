@@ -1,0 +1,343 @@
+//! One function per command.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Args;
+use rapport_core::Severity;
+use rapport_formats::Format;
+use rapport_ingest::{ImportReport, ImportRequest, Progress, import_file};
+use rapport_storage::{FindingFilter, Store, StoredFinding, redact};
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Files to import; the format of each is detected from its content.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Force a format instead of detecting it.
+    #[arg(long, value_parser = parse_format)]
+    format: Option<Format>,
+    /// A label for where these files came from (also names the target of files that do not).
+    #[arg(long)]
+    source: Option<String>,
+    /// Print one JSON object per file.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_format(name: &str) -> Result<Format, String> {
+    name.parse()
+}
+
+#[derive(Debug, Args)]
+pub struct FindingsArgs {
+    /// Print one JSON object per finding.
+    #[arg(long)]
+    json: bool,
+    /// Only findings at or above this severity (critical, high, medium, low, info).
+    #[arg(long)]
+    severity: Option<Severity>,
+    /// Only findings from this tool (trivy, grype, nessus, a SARIF driver name...).
+    #[arg(long)]
+    tool: Option<String>,
+    /// Only findings whose target name contains this text.
+    #[arg(long)]
+    target: Option<String>,
+    /// Only findings with this id (CVE, GHSA, rule id).
+    #[arg(long)]
+    id: Option<String>,
+    /// Include findings that a rescan has resolved.
+    #[arg(long)]
+    all: bool,
+    /// At most this many findings.
+    #[arg(long)]
+    limit: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportsArgs {
+    /// Print one JSON object per import.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The folder of sample scans.
+    #[arg(long, default_value = "samples")]
+    samples: PathBuf,
+}
+
+async fn open(database: &str) -> anyhow::Result<Store> {
+    Store::connect(database)
+        .await
+        .with_context(|| format!("opening {}", redact(database)))
+}
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+#[derive(Serialize)]
+struct ImportLine<'a> {
+    file: String,
+    format: &'a str,
+    findings: u64,
+    new: u64,
+    known: u64,
+    resolved: u64,
+}
+
+pub async fn import(database: &str, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let store = open(database).await?;
+    let mut failed = false;
+    for path in &args.files {
+        let request = ImportRequest {
+            path: path.clone(),
+            format: args.format,
+            source: args.source.clone(),
+            progress: None,
+        };
+        match import_with_progress(&store, request).await {
+            Ok(report) => print_import(&report, args.json)?,
+            Err(error) => {
+                failed = true;
+                eprintln!("error: {error}");
+            }
+        }
+    }
+    store.close().await;
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A progress bar on stderr for long files, only when a person is watching.
+async fn import_with_progress(
+    store: &Store,
+    mut request: ImportRequest,
+) -> Result<ImportReport, rapport_ingest::IngestError> {
+    let size = std::fs::metadata(&request.path)
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let watching = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let bar = (watching && size > 8 * 1024 * 1024).then(|| {
+        let bar = indicatif::ProgressBar::new(size);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.set_message(request.path.display().to_string());
+        bar
+    });
+    if let Some(bar) = &bar {
+        let bar = bar.clone();
+        let progress: Progress = Arc::new(move |read| bar.set_position(read));
+        request.progress = Some(progress);
+    }
+    let result = import_file(store, request, now).await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    result
+}
+
+fn print_import(report: &ImportReport, json: bool) -> anyhow::Result<()> {
+    let summary = &report.summary;
+    let mut out = std::io::stdout().lock();
+    if json {
+        let line = ImportLine {
+            file: report.path.display().to_string(),
+            format: report.format.name(),
+            findings: summary.findings,
+            new: summary.new,
+            known: summary.known,
+            resolved: summary.resolved,
+        };
+        writeln!(out, "{}", serde_json::to_string(&line)?)?;
+    } else {
+        writeln!(
+            out,
+            "{}: {} findings from {} ({} new, {} already known, {} resolved by this rescan)",
+            report.path.display(),
+            summary.findings,
+            report.format,
+            summary.new,
+            summary.known,
+            summary.resolved
+        )?;
+    }
+    Ok(())
+}
+
+pub async fn findings(database: &str, args: FindingsArgs) -> anyhow::Result<ExitCode> {
+    let store = open(database).await?;
+    let filter = FindingFilter {
+        include_resolved: args.all,
+        min_severity: args.severity,
+        tool: args.tool,
+        target: args.target,
+        vulnerability: args.id,
+        limit: args.limit,
+    };
+    let findings = store.findings(&filter).await?;
+    let mut out = std::io::stdout().lock();
+    for stored in &findings {
+        if args.json {
+            writeln!(out, "{}", serde_json::to_string(&FindingLine::of(stored)?)?)?;
+        } else {
+            writeln!(out, "{}", table_line(stored))?;
+        }
+    }
+    if !args.json && findings.is_empty() {
+        writeln!(out, "No findings match.")?;
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct FindingLine<'a> {
+    id: i64,
+    fingerprint: &'a str,
+    first_seen: String,
+    last_seen: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resolved_by_import: Option<i64>,
+    #[serde(flatten)]
+    finding: &'a rapport_core::Finding,
+}
+
+impl<'a> FindingLine<'a> {
+    fn of(stored: &'a StoredFinding) -> anyhow::Result<Self> {
+        Ok(FindingLine {
+            id: stored.id,
+            fingerprint: &stored.fingerprint,
+            first_seen: stored.first_seen.format(&Rfc3339)?,
+            last_seen: stored.last_seen.format(&Rfc3339)?,
+            resolved_by_import: stored.resolved_by.map(|(import, _)| import),
+            finding: &stored.finding,
+        })
+    }
+}
+
+fn table_line(stored: &StoredFinding) -> String {
+    let finding = &stored.finding;
+    let what = match &finding.component {
+        Some(component) => {
+            let installed = component.installed_version.as_deref().unwrap_or("?");
+            match &component.fixed_version {
+                Some(fixed) => format!("{} {installed} → {fixed}", component.name),
+                None => format!("{} {installed} (no fix yet)", component.name),
+            }
+        }
+        None => finding.location.to_string(),
+    };
+    let status = match finding.status.as_str() {
+        "affected" => String::new(),
+        other => format!(" [{other}]"),
+    };
+    let resolved = if stored.resolved_by.is_some() {
+        " [resolved]"
+    } else {
+        ""
+    };
+    format!(
+        "{:<8} {:<20} {}  {}  {}{status}{resolved}",
+        finding.severity.as_str(),
+        finding.display_id(),
+        finding.target.name,
+        what,
+        finding.title
+    )
+}
+
+pub async fn imports(database: &str, args: ImportsArgs) -> anyhow::Result<ExitCode> {
+    let store = open(database).await?;
+    let mut out = std::io::stdout().lock();
+    for record in store.imports().await? {
+        let started = record.started_at.format(&Rfc3339)?;
+        if args.json {
+            let line = serde_json::json!({
+                "id": record.id, "file": record.file, "format": record.format, "source": record.source,
+                "started_at": started, "findings": record.findings, "new": record.new,
+                "known": record.known, "resolved": record.resolved,
+                "complete": record.finished_at.is_some(),
+            });
+            writeln!(out, "{line}")?;
+        } else {
+            writeln!(
+                out,
+                "#{:<4} {started}  {:<14} {} findings ({} new, {} known, {} resolved)  {}",
+                record.id,
+                record.format,
+                record.findings,
+                record.new,
+                record.known,
+                record.resolved,
+                record.file
+            )?;
+        }
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn demo(database: &str, args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let store = open(database).await?;
+    println!("Database: {} ({})", redact(database), store.backend());
+    let mut files = sample_files(&args.samples)?;
+    files.sort();
+    for path in files {
+        let request = ImportRequest {
+            path,
+            format: None,
+            source: None,
+            progress: None,
+        };
+        let report = import_file(&store, request, now).await?;
+        print_import(&report, false)?;
+    }
+    let (open_count, resolved) = store.count_findings().await?;
+    println!("\n{open_count} open findings stored ({resolved} resolved). The most severe:");
+    let top = FindingFilter {
+        limit: Some(10),
+        ..FindingFilter::default()
+    };
+    for stored in store.findings(&top).await? {
+        println!("  {}", table_line(&stored));
+    }
+    println!(
+        "\nNext: `rapport findings --severity high`, `rapport imports`, or import your own scans with `rapport import FILE...`."
+    );
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sample_files(folder: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(folder).with_context(|| {
+        format!(
+            "reading the sample folder {} (run the demo from the project's root)",
+            folder.display()
+        )
+    })?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry?.path();
+        let is_note = path.extension().is_some_and(|e| e == "md");
+        if path.is_file() && !is_note {
+            files.push(path);
+        }
+    }
+    Ok(files)
+}

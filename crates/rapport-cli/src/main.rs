@@ -1,0 +1,82 @@
+//! The `rapport` binary: parses the command line and hands each command to the library
+//! crates. This is the only place that reads the clock and the environment, and the only
+//! place `anyhow` is used.
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use rapport_storage::DEFAULT_DATABASE_URL;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rapport",
+    version,
+    about = "A security partnership platform: from scanner output to a plan each team can finish."
+)]
+struct Cli {
+    /// Database URL: sqlite://PATH (the default) or postgres://USER@HOST/DB.
+    #[arg(long, global = true, env = "RAPPORT_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
+    database: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Import scanner output; each file is one transaction (all of it or nothing).
+    Import(commands::ImportArgs),
+    /// List the open findings.
+    Findings(commands::FindingsArgs),
+    /// List the import history.
+    Imports(commands::ImportsArgs),
+    /// Create the database, import the sample scans in samples/ and show what was found.
+    Demo(commands::DemoArgs),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RAPPORT_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Import(args) => commands::import(&cli.database, args).await,
+        Command::Findings(args) => commands::findings(&cli.database, args).await,
+        Command::Imports(args) => commands::imports(&cli.database, args).await,
+        Command::Demo(args) => commands::demo(&cli.database, args).await,
+    }
+}
+
+/// Output piped into `head` is not an error.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+}

@@ -1,0 +1,239 @@
+//! Telling a file's format from its content, never from its name.
+
+use quick_xml::events::Event;
+
+/// Every format Rapport reads, by the name the `--format` flag takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    Trivy,
+    Grype,
+    Sarif,
+    CycloneDxJson,
+    CycloneDxXml,
+    OsvScanner,
+    NessusXml,
+    NessusCsv,
+}
+
+pub const ALL_FORMATS: [Format; 8] = [
+    Format::Trivy,
+    Format::Grype,
+    Format::Sarif,
+    Format::CycloneDxJson,
+    Format::CycloneDxXml,
+    Format::OsvScanner,
+    Format::NessusXml,
+    Format::NessusCsv,
+];
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Trivy => "trivy",
+            Format::Grype => "grype",
+            Format::Sarif => "sarif",
+            Format::CycloneDxJson => "cyclonedx-json",
+            Format::CycloneDxXml => "cyclonedx-xml",
+            Format::OsvScanner => "osv-scanner",
+            Format::NessusXml => "nessus",
+            Format::NessusCsv => "nessus-csv",
+        }
+    }
+
+    pub fn names() -> String {
+        ALL_FORMATS.map(Format::name).join(", ")
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(name: &str) -> Result<Format, String> {
+        ALL_FORMATS
+            .into_iter()
+            .find(|format| format.name().eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                format!(
+                    "unknown format {name:?}: expected one of {}",
+                    Format::names()
+                )
+            })
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DetectError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("not a scanner format Rapport reads: {0}; known formats: {known}", known = Format::names())]
+    Unknown(String),
+}
+
+/// How many bytes [`detect`] wants to see; it decides from the start of the file.
+pub const DETECT_PREFIX_LEN: usize = 256 * 1024;
+
+/// The length of a UTF-8 byte-order mark at the start of `bytes` (0 or 3).
+pub fn bom_len(bytes: &[u8]) -> usize {
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    }
+}
+
+/// Names the format of a file from its first [`DETECT_PREFIX_LEN`] bytes.
+pub fn detect(prefix: &[u8]) -> Result<Format, DetectError> {
+    let body = prefix.get(bom_len(prefix)..).unwrap_or_default();
+    let start = body.iter().position(|b| !b.is_ascii_whitespace());
+    let Some(first) = start.and_then(|i| body.get(i)) else {
+        return Err(DetectError::Empty);
+    };
+    match first {
+        b'<' => detect_xml(body),
+        b'{' | b'[' => detect_json(body),
+        _ => detect_csv(body),
+    }
+}
+
+fn detect_xml(body: &[u8]) -> Result<Format, DetectError> {
+    let mut reader = quick_xml::Reader::from_reader(body);
+    let mut buffer = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buffer) {
+            Ok(Event::Start(element) | Event::Empty(element)) => {
+                let root = element.local_name().as_ref().to_owned();
+                return match root.as_str() {
+                    "NessusClientData_v2" => Ok(Format::NessusXml),
+                    "bom" => Ok(Format::CycloneDxXml),
+                    _ => Err(DetectError::Unknown(format!(
+                        "XML with root element <{root}>"
+                    ))),
+                };
+            }
+            Ok(Event::Eof) | Err(_) => {
+                return Err(DetectError::Unknown("XML without a root element".into()));
+            }
+            Ok(_) => buffer.clear(),
+        }
+    }
+}
+
+fn detect_json(body: &[u8]) -> Result<Format, DetectError> {
+    let keys = crate::json::keys_near_top(body);
+    let top = |name: &str| keys.iter().any(|(depth, key)| *depth == 1 && key == name);
+    let nested = |name: &str| keys.iter().any(|(depth, key)| *depth > 1 && key == name);
+    let array_root = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    if top("bomFormat") {
+        return Ok(Format::CycloneDxJson);
+    }
+    if top("runs") && (top("version") || top("$schema") || nested("driver") || nested("results")) {
+        return Ok(Format::Sarif);
+    }
+    if top("SchemaVersion") || top("ArtifactName") || top("ClusterName") || top("Results") {
+        return Ok(Format::Trivy);
+    }
+    if array_root && top("Target") && (top("Vulnerabilities") || top("Type")) {
+        return Ok(Format::Trivy);
+    }
+    if top("matches") && (top("descriptor") || nested("artifact") || nested("vulnerability")) {
+        return Ok(Format::Grype);
+    }
+    if top("results") && (nested("packages") || nested("source")) {
+        return Ok(Format::OsvScanner);
+    }
+    let mut seen: Vec<&str> = keys
+        .iter()
+        .filter(|(depth, _)| *depth == 1)
+        .map(|(_, key)| key.as_str())
+        .collect();
+    seen.dedup();
+    seen.truncate(8);
+    Err(DetectError::Unknown(format!(
+        "JSON with top-level keys [{}]",
+        seen.join(", ")
+    )))
+}
+
+fn detect_csv(body: &[u8]) -> Result<Format, DetectError> {
+    let header = body.split(|b| *b == b'\n').next().unwrap_or_default();
+    let header = String::from_utf8_lossy(header);
+    let has = |name: &str| header.contains(name);
+    let nessus = (has("Plugin ID") || has("\"Plugin\"") || has("definition.id"))
+        && (has("Host") || has("IP Address") || has("asset."));
+    if nessus {
+        return Ok(Format::NessusCsv);
+    }
+    let shown: String = header.chars().take(80).collect();
+    Err(DetectError::Unknown(format!("text starting {shown:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(input: &str, expected: Result<Format, &str>) {
+        let detected = detect(input.as_bytes()).map_err(|e| e.to_string());
+        match expected {
+            Ok(format) => assert_eq!(detected, Ok(format), "{input}"),
+            Err(fragment) => {
+                let message = detected.expect_err(input);
+                assert!(message.contains(fragment), "{message}");
+            }
+        }
+    }
+
+    #[test]
+    fn detects_from_content() {
+        check(
+            r#"{"SchemaVersion": 2, "ArtifactName": "x"}"#,
+            Ok(Format::Trivy),
+        );
+        check(
+            r#"[{"Target": "a/package-lock.json", "Type": "npm"}]"#,
+            Ok(Format::Trivy),
+        );
+        check(r#"{"matches": [{"vulnerability": {}}]"#, Ok(Format::Grype));
+        check(
+            r#"{"$schema": "x", "version": "2.1.0", "runs": []}"#,
+            Ok(Format::Sarif),
+        );
+        check(r#"{"bomFormat": "CycloneDX"}"#, Ok(Format::CycloneDxJson));
+        check(
+            r#"{"results": [{"source": {"path": "x"}}]}"#,
+            Ok(Format::OsvScanner),
+        );
+        check(
+            "\u{feff}<?xml version=\"1.0\"?><bom/>",
+            Ok(Format::CycloneDxXml),
+        );
+        check(
+            "<?xml version=\"1.0\" ?>\n<NessusClientData_v2>",
+            Ok(Format::NessusXml),
+        );
+        check(
+            "Plugin ID,CVE,CVSS,Risk,Host,Protocol\n",
+            Ok(Format::NessusCsv),
+        );
+    }
+
+    #[test]
+    fn says_what_it_saw_when_it_cannot_tell() {
+        check("", Err("empty"));
+        check("  \n ", Err("empty"));
+        check(r#"{"hello": 1}"#, Err("top-level keys [hello]"));
+        check("<html></html>", Err("root element <html>"));
+        check("just text", Err("text starting"));
+    }
+
+    #[test]
+    fn format_names_round_trip() {
+        for format in ALL_FORMATS {
+            assert_eq!(format.name().parse::<Format>(), Ok(format));
+        }
+    }
+}

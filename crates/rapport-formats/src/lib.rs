@@ -1,0 +1,67 @@
+//! Streaming parsers for scanner output, one module per format, all producing
+//! [`rapport_core::Finding`]s.
+//!
+//! API boundary: [`detect`] names a file's format from its first bytes, and [`parse`] reads
+//! it and pushes each finding into a caller-supplied sink as soon as it is read. No parser
+//! builds the whole document in memory: memory stays flat whatever the file size (what is
+//! kept is bounded by one record, plus the per-document context a format needs, such as
+//! SARIF rules or CycloneDX components).
+
+mod cyclonedx;
+mod detect;
+mod error;
+mod grype;
+mod json;
+mod nessus;
+mod osv_scanner;
+mod sarif;
+mod trivy;
+mod xml;
+
+use std::io::{BufRead, Seek};
+
+use rapport_core::{Finding, ScopeKey};
+
+pub use detect::{ALL_FORMATS, DETECT_PREFIX_LEN, DetectError, Format, bom_len, detect};
+pub use error::{ParseError, Position};
+
+/// What the parser cannot learn from the file itself.
+#[derive(Clone, Debug)]
+pub struct ScanContext {
+    /// The target name to use when a file does not say what was scanned (a SARIF log with
+    /// no repository, a Trivy report with an empty artifact name): the `--source` label
+    /// when given, else the file name.
+    pub fallback_target: String,
+}
+
+/// The sink asked the parser to stop (the storage side failed or was cancelled).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stop;
+
+/// Receives findings one by one, in file order.
+pub type Sink<'a> = dyn FnMut(Finding) -> Result<(), Stop> + 'a;
+
+/// Reads `input` as `format` and pushes every finding into `sink`. Returns the scopes (tool
+/// and target) the file says were scanned, including those where nothing was found, so that
+/// a clean rescan can close what was fixed.
+///
+/// `input` must be positioned at the first byte of the document (after any byte-order
+/// mark); formats that need two passes (Grype puts the scanned target after the matches)
+/// seek back to that position.
+pub fn parse<R: BufRead + Seek>(
+    format: Format,
+    input: R,
+    context: &ScanContext,
+    sink: &mut Sink<'_>,
+) -> Result<Vec<ScopeKey>, ParseError> {
+    match format {
+        Format::Trivy => trivy::parse(input, context, sink),
+        Format::Grype => grype::parse(input, context, sink),
+        Format::Sarif => sarif::parse(input, context, sink),
+        Format::CycloneDxJson => cyclonedx::parse_json(input, context, sink),
+        Format::CycloneDxXml => cyclonedx::parse_xml(input, context, sink),
+        Format::OsvScanner => osv_scanner::parse(input, context, sink),
+        Format::NessusXml => nessus::parse_xml(input, context, sink),
+        Format::NessusCsv => nessus::parse_csv(input, context, sink),
+    }
+}

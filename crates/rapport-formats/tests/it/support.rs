@@ -1,0 +1,60 @@
+//! Reading a file the way the importer does: detect, skip a byte-order mark, parse.
+
+use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use rapport_core::Finding;
+use rapport_formats::{DETECT_PREFIX_LEN, Format, ParseError, ScanContext, bom_len, detect, parse};
+
+pub fn corpus(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus")
+        .join(relative)
+}
+
+#[derive(Debug)]
+pub enum Outcome {
+    Parsed(Format, Vec<Finding>),
+    Undetected(String),
+    Rejected(Format, ParseError),
+}
+
+pub fn read_bytes(bytes: &[u8]) -> Outcome {
+    let prefix = &bytes[..bytes.len().min(DETECT_PREFIX_LEN)];
+    let format = match detect(prefix) {
+        Ok(format) => format,
+        Err(error) => return Outcome::Undetected(error.to_string()),
+    };
+    let mut cursor = Cursor::new(bytes);
+    cursor
+        .seek(SeekFrom::Start(bom_len(prefix) as u64))
+        .unwrap();
+    let mut findings = Vec::new();
+    let context = ScanContext {
+        fallback_target: "fallback".into(),
+    };
+    let result = parse(format, BufReader::new(cursor), &context, &mut |finding| {
+        findings.push(finding);
+        Ok(())
+    });
+    match result {
+        Ok(_) => Outcome::Parsed(format, findings),
+        Err(error) => Outcome::Rejected(format, error),
+    }
+}
+
+pub fn read(path: &Path) -> Outcome {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .unwrap()
+        .read_to_end(&mut bytes)
+        .unwrap();
+    read_bytes(&bytes)
+}
+
+pub fn findings(relative: &str) -> Vec<Finding> {
+    match read(&corpus(relative)) {
+        Outcome::Parsed(_, findings) => findings,
+        other => panic!("{relative}: {other:?}"),
+    }
+}

@@ -1,0 +1,238 @@
+//! The import pipeline: detect a file's format from its content, parse it on a worker
+//! thread while the database side stores what arrives, and commit the whole file as one
+//! transaction (or nothing, when anything goes wrong).
+//!
+//! API boundary: [`import_file`]. Parsing and storing overlap, so the import runs at the
+//! speed of the slower of the two; batches in flight are bounded, so memory is too.
+
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rapport_core::ScopeKey;
+use rapport_formats::{
+    DETECT_PREFIX_LEN, DetectError, Format, ParseError, ScanContext, Stop, bom_len, detect, parse,
+};
+use rapport_storage::{FindingRow, ImportStart, ImportSummary, Store, StoreError};
+use time::OffsetDateTime;
+
+/// Findings per batch sent from the parser to the database.
+const BATCH_SIZE: usize = 2000;
+/// Batches waiting to be stored; bounds memory whatever the file size.
+const BATCHES_IN_FLIGHT: usize = 4;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("{path}: cannot read the file: {source}")]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Detect { path: PathBuf, source: DetectError },
+    #[error("{path}: not valid {format}: {source}")]
+    Parse {
+        path: PathBuf,
+        format: Format,
+        source: ParseError,
+    },
+    #[error("{path}: nothing was stored, the database refused the import: {source}")]
+    Store { path: PathBuf, source: StoreError },
+}
+
+/// Reports how many bytes of the file have been read, for progress bars.
+pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
+
+#[derive(Clone)]
+pub struct ImportRequest {
+    pub path: PathBuf,
+    /// Forces a format instead of detecting it.
+    pub format: Option<Format>,
+    /// A label for where the file came from; also names the target of files that do not.
+    pub source: Option<String>,
+    pub progress: Option<Progress>,
+}
+
+impl std::fmt::Debug for ImportRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportRequest")
+            .field("path", &self.path)
+            .field("format", &self.format)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ImportReport {
+    pub path: PathBuf,
+    pub format: Format,
+    pub summary: ImportSummary,
+}
+
+/// Imports one file. `now` is the clock, read at the start and the end of the import.
+pub async fn import_file(
+    store: &Store,
+    request: ImportRequest,
+    now: impl Fn() -> OffsetDateTime,
+) -> Result<ImportReport, IngestError> {
+    let path = request.path.clone();
+    let open_error = |source| IngestError::Open {
+        path: path.clone(),
+        source,
+    };
+    let (format, skip) = sniff(&path, request.format).map_err(|e| match e {
+        Sniff::Io(source) => open_error(source),
+        Sniff::Detect(source) => IngestError::Detect {
+            path: path.clone(),
+            source,
+        },
+    })?;
+    let store_error = |source| IngestError::Store {
+        path: path.clone(),
+        source,
+    };
+    let file_label = path.display().to_string();
+    let start = ImportStart {
+        file: &file_label,
+        format: format.name(),
+        source: request.source.as_deref(),
+        started_at: now(),
+    };
+    let mut session = store.begin_import(start).await.map_err(store_error)?;
+    let context = ScanContext {
+        fallback_target: fallback_target(&request),
+    };
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<FindingRow>>(BATCHES_IN_FLIGHT);
+    let parser_path = path.clone();
+    let progress = request.progress.clone();
+    let parser = tokio::task::spawn_blocking(move || {
+        parse_file(&parser_path, skip, format, &context, progress, sender)
+    });
+    let mut stored = Ok(());
+    while let Some(batch) = receiver.recv().await {
+        if let Err(error) = session.add(&batch).await {
+            stored = Err(error);
+            break;
+        }
+    }
+    // Dropping the receiver stops a parser still running after a storage error.
+    drop(receiver);
+    let parsed = parser
+        .await
+        .unwrap_or_else(|join| Err(FileError::Io(std::io::Error::other(join.to_string()))));
+    stored.map_err(store_error)?;
+    let scanned = parsed.map_err(|e| match e {
+        FileError::Io(source) => open_error(source),
+        FileError::Parse(source) => IngestError::Parse {
+            path: path.clone(),
+            format,
+            source,
+        },
+    })?;
+    let summary = session.finish(scanned, now()).await.map_err(store_error)?;
+    tracing::info!(file = %path.display(), format = %format, new = summary.new, known = summary.known, resolved = summary.resolved, "imported");
+    Ok(ImportReport {
+        path,
+        format,
+        summary,
+    })
+}
+
+/// The target name for files that do not name what was scanned.
+fn fallback_target(request: &ImportRequest) -> String {
+    request.source.clone().unwrap_or_else(|| {
+        request.path.file_name().map_or_else(
+            || request.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    })
+}
+
+enum Sniff {
+    Io(std::io::Error),
+    Detect(DetectError),
+}
+
+/// Reads the start of the file: its format, and the length of a byte-order mark to skip.
+fn sniff(path: &Path, forced: Option<Format>) -> Result<(Format, u64), Sniff> {
+    let file = File::open(path).map_err(Sniff::Io)?;
+    let mut prefix = Vec::with_capacity(DETECT_PREFIX_LEN);
+    file.take(DETECT_PREFIX_LEN as u64)
+        .read_to_end(&mut prefix)
+        .map_err(Sniff::Io)?;
+    let detected = detect(&prefix);
+    let format = match (forced, detected) {
+        (_, Err(DetectError::Empty)) => return Err(Sniff::Detect(DetectError::Empty)),
+        (Some(format), _) => format,
+        (None, detected) => detected.map_err(Sniff::Detect)?,
+    };
+    Ok((format, bom_len(&prefix) as u64))
+}
+
+enum FileError {
+    Io(std::io::Error),
+    Parse(ParseError),
+}
+
+fn parse_file(
+    path: &Path,
+    skip: u64,
+    format: Format,
+    context: &ScanContext,
+    progress: Option<Progress>,
+    sender: tokio::sync::mpsc::Sender<Vec<FindingRow>>,
+) -> Result<Vec<ScopeKey>, FileError> {
+    let mut file = File::open(path).map_err(FileError::Io)?;
+    file.seek(SeekFrom::Start(skip)).map_err(FileError::Io)?;
+    let input = BufReader::with_capacity(
+        256 * 1024,
+        CountingReader {
+            inner: file,
+            read: skip,
+            progress,
+        },
+    );
+    let mut batch = Vec::with_capacity(BATCH_SIZE);
+    let mut sink = |finding: rapport_core::Finding| {
+        batch.push(FindingRow::from_finding(&finding));
+        if batch.len() >= BATCH_SIZE {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_SIZE));
+            sender.blocking_send(full).map_err(|_| Stop)?;
+        }
+        Ok(())
+    };
+    let scanned = parse(format, input, context, &mut sink).map_err(FileError::Parse)?;
+    if !batch.is_empty() {
+        sender
+            .blocking_send(batch)
+            .map_err(|_| FileError::Parse(ParseError::Stopped))?;
+    }
+    Ok(scanned)
+}
+
+/// Counts bytes read for progress; seeks pass through (Grype reads its file twice).
+struct CountingReader<R> {
+    inner: R,
+    read: u64,
+    progress: Option<Progress>,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let count = self.inner.read(buffer)?;
+        self.read += count as u64;
+        if let Some(progress) = &self.progress {
+            progress(self.read);
+        }
+        Ok(count)
+    }
+}
+
+impl<R: Seek> Seek for CountingReader<R> {
+    fn seek(&mut self, position: SeekFrom) -> std::io::Result<u64> {
+        let at = self.inner.seek(position)?;
+        self.read = at;
+        Ok(at)
+    }
+}

@@ -1,0 +1,25 @@
+//! Storage errors: "not found" kept apart from everything else.
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("unsupported database URL {0:?}: expected sqlite://PATH or postgres://...")]
+    UnsupportedUrl(String),
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    #[error("cannot create the database folder {0}: {1}")]
+    CreateFolder(String, std::io::Error),
+    #[error("cannot bring the database schema up to date: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("a stored finding could not be read back: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    pub(crate) fn connect(error: sqlx::Error) -> StoreError {
+        StoreError::Connect(error.to_string())
+    }
+}

@@ -1,0 +1,146 @@
+//! Rapport's one storage API, over SQLite (the default) and PostgreSQL.
+//!
+//! API boundary: [`Store`] and the types it returns. Only this crate contains SQL. Each
+//! back end has its own migrations (`migrations/sqlite`, `migrations/postgres`, same file
+//! names); the SQL text of queries is shared, and the two back ends differ only in how they
+//! connect, which is decided once in [`Store::connect`].
+
+mod error;
+mod import;
+mod queries;
+mod row;
+
+use std::str::FromStr;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+pub use error::StoreError;
+pub use import::{ImportSession, ImportStart, ImportSummary};
+pub use queries::{FindingFilter, ImportRecord, StoredFinding};
+pub use row::FindingRow;
+
+/// The URL used when none is given: a SQLite file under `./rapport-data/`.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://rapport-data/rapport.db";
+
+/// A connection pool to one of the supported databases.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to whichever pool the store holds. The body is compiled
+/// once per back end, so the SQL in it must be valid in both dialects.
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            $crate::Store::Sqlite($pool) => $body,
+            $crate::Store::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+impl Store {
+    /// Connects to `url` (`sqlite://path`, `sqlite::memory:`, `postgres://...`) and brings
+    /// the schema up to date. A SQLite file and its folder are created when missing.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        let store = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .connect(url)
+                .await
+                .map_err(StoreError::connect)?;
+            Store::Postgres(pool)
+        } else if url.starts_with("sqlite:") {
+            Store::Sqlite(connect_sqlite(url).await?)
+        } else {
+            return Err(StoreError::UnsupportedUrl(redact(url)));
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await)
+    }
+}
+
+async fn connect_sqlite(url: &str) -> Result<SqlitePool, StoreError> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(StoreError::connect)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        // 64 MiB of page cache: the fingerprint index of a million findings stays in memory.
+        .pragma("cache_size", "-65536")
+        .busy_timeout(std::time::Duration::from_secs(30));
+    let folder = options
+        .get_filename()
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(ToOwned::to_owned);
+    if let Some(folder) = folder {
+        std::fs::create_dir_all(&folder)
+            .map_err(|e| StoreError::CreateFolder(folder.display().to_string(), e))?;
+    }
+    SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(options)
+        .await
+        .map_err(StoreError::connect)
+}
+
+/// A database URL with its password replaced, safe to print or log.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = url.get(scheme + 3..at).unwrap_or_default();
+            match credentials.split_once(':') {
+                Some((user, _)) => format!(
+                    "{}{user}:***{}",
+                    url.get(..scheme + 3).unwrap_or_default(),
+                    url.get(at..).unwrap_or_default()
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact("postgres://rapport:s3cret@db:5432/rapport"),
+            "postgres://rapport:***@db:5432/rapport"
+        );
+        assert_eq!(
+            redact("sqlite://rapport-data/rapport.db"),
+            "sqlite://rapport-data/rapport.db"
+        );
+    }
+}

@@ -1,0 +1,128 @@
+//! Reading findings and the import history back.
+
+use rapport_core::{Finding, Severity};
+use sqlx::Row;
+use time::OffsetDateTime;
+
+use crate::{Store, StoreError, with_pool};
+
+/// Which findings to list. The default is every open finding.
+#[derive(Clone, Debug, Default)]
+pub struct FindingFilter {
+    /// Also list findings a rescan has resolved.
+    pub include_resolved: bool,
+    pub min_severity: Option<Severity>,
+    pub tool: Option<String>,
+    /// Substring of the target name.
+    pub target: Option<String>,
+    /// Exact id (CVE, GHSA, rule) as displayed.
+    pub vulnerability: Option<String>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Clone, Debug)]
+pub struct StoredFinding {
+    pub id: i64,
+    pub fingerprint: String,
+    pub finding: Finding,
+    pub first_seen: OffsetDateTime,
+    pub last_seen: OffsetDateTime,
+    /// The import whose rescan no longer showed it, and when.
+    pub resolved_by: Option<(i64, OffsetDateTime)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ImportRecord {
+    pub id: i64,
+    pub file: String,
+    pub format: String,
+    pub source: Option<String>,
+    pub started_at: OffsetDateTime,
+    pub finished_at: Option<OffsetDateTime>,
+    pub findings: i64,
+    pub new: i64,
+    pub known: i64,
+    pub resolved: i64,
+}
+
+const SELECT_FINDINGS: &str = "SELECT f.id, f.fingerprint, f.detail, f.resolved_import, \
+     first.started_at AS first_seen, last.started_at AS last_seen, resolved.started_at AS resolved_at \
+     FROM findings f \
+     JOIN imports first ON first.id = f.first_import \
+     JOIN imports last ON last.id = f.last_import \
+     LEFT JOIN imports resolved ON resolved.id = f.resolved_import \
+     WHERE ($1 OR f.resolved_import IS NULL) \
+       AND f.severity >= $2 \
+       AND ($3 IS NULL OR f.tool = $3) \
+       AND ($4 IS NULL OR f.target LIKE $4) \
+       AND ($5 IS NULL OR f.vulnerability = $5) \
+     ORDER BY f.severity DESC, f.target, f.vulnerability, f.id \
+     LIMIT $6";
+
+const SELECT_IMPORTS: &str = "SELECT id, file, format, source, started_at, finished_at, findings, \
+     new_findings, known_findings, resolved_findings FROM imports ORDER BY id";
+
+impl Store {
+    pub async fn findings(&self, filter: &FindingFilter) -> Result<Vec<StoredFinding>, StoreError> {
+        let target = filter.target.as_ref().map(|t| format!("%{t}%"));
+        let limit = filter.limit.map_or(i64::MAX, i64::from);
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SELECT_FINDINGS)
+                .bind(filter.include_resolved)
+                .bind(filter.min_severity.unwrap_or(Severity::Unknown).rank())
+                .bind(filter.tool.as_deref())
+                .bind(target.as_deref())
+                .bind(filter.vulnerability.as_deref())
+                .bind(limit)
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(|row| {
+                let detail: String = row.try_get("detail")?;
+                let finding: Finding = serde_json::from_str(&detail).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let fingerprint: Vec<u8> = row.try_get("fingerprint")?;
+                let resolved_import: Option<i64> = row.try_get("resolved_import")?;
+                let resolved_at: Option<OffsetDateTime> = row.try_get("resolved_at")?;
+                Ok(StoredFinding {
+                    id: row.try_get("id")?,
+                    fingerprint: fingerprint.iter().map(|b| format!("{b:02x}")).collect(),
+                    finding,
+                    first_seen: row.try_get("first_seen")?,
+                    last_seen: row.try_get("last_seen")?,
+                    resolved_by: resolved_import.zip(resolved_at),
+                })
+            }).collect()
+        })
+    }
+
+    pub async fn imports(&self) -> Result<Vec<ImportRecord>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SELECT_IMPORTS).fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(ImportRecord {
+                id: row.try_get("id")?,
+                file: row.try_get("file")?,
+                format: row.try_get("format")?,
+                source: row.try_get("source")?,
+                started_at: row.try_get("started_at")?,
+                finished_at: row.try_get("finished_at")?,
+                findings: row.try_get("findings")?,
+                new: row.try_get("new_findings")?,
+                known: row.try_get("known_findings")?,
+                resolved: row.try_get("resolved_findings")?,
+            })).collect()
+        })
+    }
+
+    /// How many findings are stored, open and resolved.
+    pub async fn count_findings(&self) -> Result<(i64, i64), StoreError> {
+        with_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT COUNT(*) AS total, COUNT(resolved_import) AS resolved FROM findings",
+            )
+            .fetch_one(pool)
+            .await?;
+            let total: i64 = row.try_get("total")?;
+            let resolved: i64 = row.try_get("resolved")?;
+            Ok((total - resolved, resolved))
+        })
+    }
+}

@@ -1,0 +1,49 @@
+//! A finding flattened into the columns it is stored in. Built on the parser's thread so the
+//! database thread only binds values.
+
+use rapport_core::Finding;
+
+#[derive(Clone, Debug)]
+pub struct FindingRow {
+    pub fingerprint: [u8; 16],
+    pub scope: [u8; 16],
+    pub tool: String,
+    pub target_kind: &'static str,
+    pub target: String,
+    pub kind: &'static str,
+    pub vulnerability: String,
+    pub component: Option<String>,
+    pub installed_version: Option<String>,
+    pub fixed_version: Option<String>,
+    pub location: Option<String>,
+    pub severity: i16,
+    pub status: &'static str,
+    pub title: String,
+    /// The whole finding as JSON, so that nothing the scanner said is lost.
+    pub detail: String,
+}
+
+impl FindingRow {
+    pub fn from_finding(finding: &Finding) -> FindingRow {
+        let component = finding.component.as_ref();
+        let location = finding.location.to_string();
+        FindingRow {
+            fingerprint: finding.fingerprint().0,
+            scope: finding.scope().0,
+            tool: finding.tool.name.clone(),
+            target_kind: finding.target.kind.as_str(),
+            target: finding.target.name.clone(),
+            kind: finding.kind.as_str(),
+            vulnerability: finding.display_id().to_owned(),
+            component: component.map(|c| c.purl.clone().unwrap_or_else(|| c.name.clone())),
+            installed_version: component.and_then(|c| c.installed_version.clone()),
+            fixed_version: component.and_then(|c| c.fixed_version.clone()),
+            location: (!location.is_empty()).then_some(location),
+            severity: finding.severity.rank(),
+            status: finding.status.as_str(),
+            title: finding.title.clone(),
+            // Serialising plain data with string keys cannot fail.
+            detail: serde_json::to_string(finding).unwrap_or_default(),
+        }
+    }
+}
