@@ -23,6 +23,12 @@ pub struct FindingRow {
     pub detail: String,
 }
 
+/// PostgreSQL text cannot hold NUL, which some scanners emit (Grype purls); the full JSON
+/// detail keeps it escaped, the searchable columns show U+FFFD instead.
+fn text(value: &str) -> String {
+    if value.contains('\0') { value.replace('\0', "\u{fffd}") } else { value.to_owned() }
+}
+
 impl FindingRow {
     pub fn from_finding(finding: &Finding) -> FindingRow {
         let component = finding.component.as_ref();
@@ -30,18 +36,18 @@ impl FindingRow {
         FindingRow {
             fingerprint: finding.fingerprint().0,
             scope: finding.scope().0,
-            tool: finding.tool.name.clone(),
+            tool: text(&finding.tool.name),
             target_kind: finding.target.kind.as_str(),
-            target: finding.target.name.clone(),
+            target: text(&finding.target.name),
             kind: finding.kind.as_str(),
-            vulnerability: finding.display_id().to_owned(),
-            component: component.map(|c| c.purl.clone().unwrap_or_else(|| c.name.clone())),
-            installed_version: component.and_then(|c| c.installed_version.clone()),
-            fixed_version: component.and_then(|c| c.fixed_version.clone()),
-            location: (!location.is_empty()).then_some(location),
+            vulnerability: text(finding.display_id()),
+            component: component.map(|c| text(c.purl.as_deref().unwrap_or(&c.name))),
+            installed_version: component.and_then(|c| c.installed_version.as_deref()).map(text),
+            fixed_version: component.and_then(|c| c.fixed_version.as_deref()).map(text),
+            location: (!location.is_empty()).then(|| text(&location)),
             severity: finding.severity.rank(),
             status: finding.status.as_str(),
-            title: finding.title.clone(),
+            title: text(&finding.title),
             // Serialising plain data with string keys cannot fail.
             detail: serde_json::to_string(finding).unwrap_or_default(),
         }
