@@ -70,7 +70,8 @@ fn sarif_specification_files() {
                 let message = error.to_string();
                 let understood = message.contains("is not supported: expected \"2.1.0\"")
                     || name.contains("SyntaxError")
-                    || name.contains("SentinelIndexBloat");
+                    || name.contains("SentinelIndexBloat")
+                    || (name.contains("schema") && message.contains("needs a `runs` array"));
                 assert!(understood, "{name}: {message}");
             }
             Outcome::Undetected(reason) => {
