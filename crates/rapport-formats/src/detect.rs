@@ -131,8 +131,11 @@ fn detect_json(body: &[u8]) -> Result<Format, DetectError> {
     if top("bomFormat") {
         return Ok(Format::CycloneDxJson);
     }
-    let mentions_sarif = String::from_utf8_lossy(body.get(..4096).unwrap_or(body)).to_ascii_lowercase().contains("sarif");
-    let sarif_log = top("runs") && (top("version") || top("$schema") || nested("driver") || nested("results"));
+    let mentions_sarif = String::from_utf8_lossy(body.get(..4096).unwrap_or(body))
+        .to_ascii_lowercase()
+        .contains("sarif");
+    let sarif_log =
+        top("runs") && (top("version") || top("$schema") || nested("driver") || nested("results"));
     if sarif_log || (top("$schema") && mentions_sarif && !top("externalizedProperties")) {
         return Ok(Format::Sarif);
     }

@@ -9,6 +9,7 @@ mod error;
 mod import;
 mod queries;
 mod row;
+pub mod testing;
 
 use std::str::FromStr;
 

@@ -26,7 +26,11 @@ pub struct FindingRow {
 /// PostgreSQL text cannot hold NUL, which some scanners emit (Grype purls); the full JSON
 /// detail keeps it escaped, the searchable columns show U+FFFD instead.
 fn text(value: &str) -> String {
-    if value.contains('\0') { value.replace('\0', "\u{fffd}") } else { value.to_owned() }
+    if value.contains('\0') {
+        value.replace('\0', "\u{fffd}")
+    } else {
+        value.to_owned()
+    }
 }
 
 impl FindingRow {
@@ -42,7 +46,9 @@ impl FindingRow {
             kind: finding.kind.as_str(),
             vulnerability: text(finding.display_id()),
             component: component.map(|c| text(c.purl.as_deref().unwrap_or(&c.name))),
-            installed_version: component.and_then(|c| c.installed_version.as_deref()).map(text),
+            installed_version: component
+                .and_then(|c| c.installed_version.as_deref())
+                .map(text),
             fixed_version: component.and_then(|c| c.fixed_version.as_deref()).map(text),
             location: (!location.is_empty()).then(|| text(&location)),
             severity: finding.severity.rank(),

@@ -1,0 +1,4 @@
+//! End-to-end tests of the `rapport` binary against SQLite and PostgreSQL.
+
+mod import;
+mod support;
