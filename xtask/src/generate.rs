@@ -111,14 +111,23 @@ struct Vulnerability {
     target: u64,
 }
 
-/// One in twenty records repeats an earlier one, as scanners do with multi-path packages.
-fn vulnerability(random: &mut Random, index: u64, targets: u64) -> Vulnerability {
-    let seed = if index > 20 && random.below(20) == 0 {
-        random.below(index)
+/// How many distinct vulnerabilities a file of `count` findings draws from: real estates
+/// repeat the same few tens of thousands of CVEs across many targets.
+fn pool_size(count: u64) -> u64 {
+    (count / 40).max(2000)
+}
+
+/// Draws a vulnerability from the pool (popular ones more often, as in real estates) and
+/// places it on one of `targets` targets. Same pool entry, same CVE, package and versions.
+fn vulnerability(random: &mut Random, count: u64, targets: u64) -> Vulnerability {
+    let pool = pool_size(count);
+    let popular = random.below(4) == 0;
+    let entry = if popular {
+        random.below(pool / 20 + 1)
     } else {
-        index
+        random.below(pool)
     };
-    let mut local = Random(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0xA5A5);
+    let mut local = Random(entry.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0xA5A5);
     let package_index = local.below(PACKAGES.len() as u64) as usize;
     let package = PACKAGES.get(package_index).copied().unwrap_or("pkg");
     let flavour = local.below(200);
@@ -126,7 +135,7 @@ fn vulnerability(random: &mut Random, index: u64, targets: u64) -> Vulnerability
     let minor = local.below(30);
     let year = 2014 + local.below(12);
     Vulnerability {
-        cve: format!("CVE-{year}-{:05}", 1000 + local.below(60000)),
+        cve: format!("CVE-{year}-{:05}", 1000 + entry % 90000),
         ghsa: format!(
             "GHSA-{:04x}-{:04x}-{:04x}",
             local.below(65536),
@@ -142,7 +151,7 @@ fn vulnerability(random: &mut Random, index: u64, targets: u64) -> Vulnerability
         fixed: format!("{major}.{}.0", minor + 1),
         severity: local.pick(&SEVERITIES),
         vector: local.pick(&VECTORS),
-        target: local.below(targets),
+        target: random.below(targets),
     }
 }
 
@@ -169,7 +178,7 @@ fn trivy(out: &mut impl Write, random: &mut Random, count: u64) -> std::io::Resu
         )?;
         let here = per_result.min(count - written);
         for i in 0..here {
-            let v = vulnerability(random, written + i, 1);
+            let v = vulnerability(random, count, 1);
             if i > 0 {
                 out.write_all(b",")?;
             }
@@ -265,7 +274,7 @@ fn cyclonedx(out: &mut impl Write, random: &mut Random, count: u64) -> std::io::
         if i > 0 {
             out.write_all(b",")?;
         }
-        let v = vulnerability(random, i, components);
+        let v = vulnerability(random, count, components);
         write!(
             out,
             r#"{{"id":"{cve}","source":{{"name":"NVD","url":"https://nvd.nist.gov/vuln/detail/{cve}"}},"references":[{{"id":"{ghsa}","source":{{"name":"GitHub"}}}}],"ratings":[{{"source":{{"name":"NVD"}},"score":7.5,"severity":"{severity}","method":"CVSSv31","vector":"{vector}"}}],"cwes":[400],"description":"{package} before {fixed} mishandles crafted input.","recommendation":"Upgrade to {fixed}","affects":[{{"ref":"c{target}"}}]}}"#,

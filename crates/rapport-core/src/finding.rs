@@ -26,6 +26,22 @@ pub enum TargetKind {
 }
 
 impl TargetKind {
+    pub const ALL: [TargetKind; 7] = [
+        TargetKind::ContainerImage,
+        TargetKind::Filesystem,
+        TargetKind::Repository,
+        TargetKind::Host,
+        TargetKind::KubernetesResource,
+        TargetKind::Product,
+        TargetKind::Other,
+    ];
+
+    pub fn parse(name: &str) -> Option<TargetKind> {
+        TargetKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             TargetKind::ContainerImage => "container_image",
@@ -45,6 +61,20 @@ impl TargetKind {
 pub struct Target {
     pub kind: TargetKind,
     pub name: String,
+}
+
+/// What one scan covered: one tool's view of one target. A rescan replaces the open
+/// findings of its scopes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    pub tool: Tool,
+    pub target: Target,
+}
+
+impl Scope {
+    pub fn key(&self) -> ScopeKey {
+        ScopeKey::of(&self.tool.name, &self.target)
+    }
 }
 
 /// Where inside the target: a file and line for code, a lockfile or package path for

@@ -11,7 +11,7 @@ use std::fmt;
 use std::io::{BufRead, Seek};
 
 use rapport_core::{
-    Component, Cvss, Finding, FindingKind, ScopeKey, Status, Target, TargetKind, Tool, VulnId,
+    Component, Cvss, Finding, FindingKind, Scope, Status, Target, TargetKind, Tool, VulnId,
 };
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
@@ -42,8 +42,11 @@ impl Bom {
         }
     }
 
-    fn scope(&self) -> ScopeKey {
-        ScopeKey::of(&self.tool.name, &self.target)
+    fn scope(&self) -> Scope {
+        Scope {
+            tool: self.tool.clone(),
+            target: self.target.clone(),
+        }
     }
 
     fn set_subject(&mut self, name: &str, kind: Option<&str>) {
@@ -212,7 +215,7 @@ pub(crate) fn parse_json<R: BufRead + Seek>(
     input: R,
     context: &ScanContext,
     sink: &mut Sink<'_>,
-) -> Result<Vec<ScopeKey>, ParseError> {
+) -> Result<Vec<Scope>, ParseError> {
     let stopped = Cell::new(false);
     let mut document = JsonBom {
         bom: Bom::new(context),
@@ -473,7 +476,7 @@ pub(crate) fn parse_xml<R: BufRead + Seek>(
     input: R,
     context: &ScanContext,
     sink: &mut Sink<'_>,
-) -> Result<Vec<ScopeKey>, ParseError> {
+) -> Result<Vec<Scope>, ParseError> {
     let mut reader = XmlReader::new(input);
     let mut bom = Bom::new(context);
     loop {

@@ -7,7 +7,7 @@ use std::fmt;
 use std::io::{BufRead, Seek, SeekFrom};
 
 use rapport_core::{
-    Component, Cvss, Finding, FindingKind, ScopeKey, Target, TargetKind, Tool, VulnId, parse_cwe,
+    Component, Cvss, Finding, FindingKind, Scope, Target, TargetKind, Tool, VulnId, parse_cwe,
 };
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
@@ -19,7 +19,7 @@ pub(crate) fn parse<R: BufRead + Seek>(
     mut input: R,
     context: &ScanContext,
     sink: &mut Sink<'_>,
-) -> Result<Vec<ScopeKey>, ParseError> {
+) -> Result<Vec<Scope>, ParseError> {
     let start = input.stream_position()?;
     let stopped = Cell::new(false);
     let header = run(&mut input, HeaderPass, &stopped)?;
@@ -35,7 +35,10 @@ pub(crate) fn parse<R: BufRead + Seek>(
         name: "grype".into(),
         version: header.descriptor.and_then(|d| d.version),
     };
-    let scanned = vec![ScopeKey::of(&tool.name, &target)];
+    let scanned = vec![Scope {
+        tool: tool.clone(),
+        target: target.clone(),
+    }];
     let mut matches = MatchPass {
         emitter: Emitter::new(sink, &stopped),
         tool,

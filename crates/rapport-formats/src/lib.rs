@@ -20,7 +20,7 @@ mod xml;
 
 use std::io::{BufRead, Seek};
 
-use rapport_core::{Finding, ScopeKey};
+use rapport_core::{Finding, Scope};
 
 pub use detect::{ALL_FORMATS, DETECT_PREFIX_LEN, DetectError, Format, bom_len, detect};
 pub use error::{ParseError, Position};
@@ -53,7 +53,7 @@ pub fn parse<R: BufRead + Seek>(
     input: R,
     context: &ScanContext,
     sink: &mut Sink<'_>,
-) -> Result<Vec<ScopeKey>, ParseError> {
+) -> Result<Vec<Scope>, ParseError> {
     match format {
         Format::Trivy => trivy::parse(input, context, sink),
         Format::Grype => grype::parse(input, context, sink),

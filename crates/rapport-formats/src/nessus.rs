@@ -7,7 +7,7 @@
 use std::io::{BufRead, Seek};
 
 use rapport_core::{
-    Cvss, CvssVersion, Finding, FindingKind, ScopeKey, Severity, Target, TargetKind, Tool, VulnId,
+    Cvss, CvssVersion, Finding, FindingKind, Scope, Severity, Target, TargetKind, Tool, VulnId,
     parse_cwe,
 };
 
@@ -20,7 +20,7 @@ pub(crate) fn parse_xml<R: BufRead + Seek>(
     input: R,
     _context: &ScanContext,
     sink: &mut Sink<'_>,
-) -> Result<Vec<ScopeKey>, ParseError> {
+) -> Result<Vec<Scope>, ParseError> {
     let mut reader = XmlReader::new(input);
     let mut host: Option<String> = None;
     let mut scanned = Vec::new();
@@ -33,7 +33,10 @@ pub(crate) fn parse_xml<R: BufRead + Seek>(
                     let name = element.attribute("name").map(str::to_owned);
                     let name = name
                         .ok_or_else(|| reader.invalid("<ReportHost> without a name attribute"))?;
-                    scanned.push(ScopeKey::of("nessus", &host_target(&name)));
+                    scanned.push(Scope {
+                        tool: nessus(),
+                        target: host_target(&name),
+                    });
                     host = Some(name);
                 }
                 "ReportItem" => {
@@ -64,6 +67,13 @@ pub(crate) fn parse_xml<R: BufRead + Seek>(
             }
             Step::Eof => return Ok(scanned),
         }
+    }
+}
+
+fn nessus() -> Tool {
+    Tool {
+        name: "nessus".into(),
+        version: None,
     }
 }
 
@@ -133,10 +143,7 @@ fn report_item(item: &Element, host: &str) -> Result<Finding, String> {
 
 fn new_finding(host: &str, plugin_id: &str) -> Finding {
     Finding::new(
-        Tool {
-            name: "nessus".into(),
-            version: None,
-        },
+        nessus(),
         host_target(host),
         FindingKind::Vulnerability,
         VulnId::new(format!("NESSUS-{plugin_id}")),
@@ -278,7 +285,7 @@ pub(crate) fn parse_csv<R: BufRead + Seek>(
     mut input: R,
     _context: &ScanContext,
     sink: &mut Sink<'_>,
-) -> Result<Vec<ScopeKey>, ParseError> {
+) -> Result<Vec<Scope>, ParseError> {
     let delimiter = sniff_delimiter(&mut input)?;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)

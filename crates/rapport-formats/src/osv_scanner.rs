@@ -6,7 +6,7 @@ use std::fmt;
 use std::io::{BufRead, Seek};
 
 use rapport_core::{
-    Component, Cvss, Finding, FindingKind, ScopeKey, Target, TargetKind, Tool, VulnId, parse_cwe,
+    Component, Cvss, Finding, FindingKind, Scope, Target, TargetKind, Tool, VulnId, parse_cwe,
 };
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -18,7 +18,7 @@ pub(crate) fn parse<R: BufRead + Seek>(
     input: R,
     _context: &ScanContext,
     sink: &mut Sink<'_>,
-) -> Result<Vec<ScopeKey>, ParseError> {
+) -> Result<Vec<Scope>, ParseError> {
     let stopped = Cell::new(false);
     let mut report = Report {
         emitter: Emitter::new(sink, &stopped),
@@ -30,7 +30,7 @@ pub(crate) fn parse<R: BufRead + Seek>(
 
 struct Report<'s, 'a> {
     emitter: Emitter<'s, 'a>,
-    scanned: Vec<ScopeKey>,
+    scanned: Vec<Scope>,
 }
 
 impl<'de> DeserializeSeed<'de> for &mut Report<'_, '_> {
@@ -143,9 +143,10 @@ impl<'de> Visitor<'de> for SourceResult<'_, '_, '_> {
             }
         }
         let source = source.ok_or_else(|| de::Error::missing_field("source"))?;
-        self.report
-            .scanned
-            .push(ScopeKey::of(&tool.name, &source_target(&source)));
+        self.report.scanned.push(Scope {
+            tool: tool.clone(),
+            target: source_target(&source),
+        });
         for package in held {
             emit_package(&mut self.report.emitter, &tool, &source, package)
                 .map_err(|e| de::Error::custom(e.0))?;

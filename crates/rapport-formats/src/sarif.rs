@@ -11,7 +11,7 @@ use std::fmt;
 use std::io::{BufRead, Seek};
 
 use rapport_core::{
-    Finding, FindingKind, ScopeKey, Severity, Status, Target, TargetKind, Tool, VulnId, parse_cwe,
+    Finding, FindingKind, Scope, Severity, Status, Target, TargetKind, Tool, VulnId, parse_cwe,
 };
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -23,7 +23,7 @@ pub(crate) fn parse<R: BufRead + Seek>(
     input: R,
     context: &ScanContext,
     sink: &mut Sink<'_>,
-) -> Result<Vec<ScopeKey>, ParseError> {
+) -> Result<Vec<Scope>, ParseError> {
     let stopped = Cell::new(false);
     let mut log = Log {
         emitter: Emitter::new(sink, &stopped),
@@ -37,7 +37,7 @@ pub(crate) fn parse<R: BufRead + Seek>(
 struct Log<'s, 'a> {
     emitter: Emitter<'s, 'a>,
     fallback_target: &'s str,
-    scanned: Vec<ScopeKey>,
+    scanned: Vec<Scope>,
 }
 
 impl<'de> DeserializeSeed<'de> for &mut Log<'_, '_> {
@@ -178,9 +178,10 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_, '_> {
                 run_context(tool, repository, self.log.fallback_target)
             }
         };
-        self.log
-            .scanned
-            .push(ScopeKey::of(&context.tool.name, &context.target));
+        self.log.scanned.push(Scope {
+            tool: context.tool.clone(),
+            target: context.target.clone(),
+        });
         for result in held {
             emit(&mut self.log.emitter, &context, result).map_err(|e| de::Error::custom(e.0))?;
         }

@@ -8,7 +8,7 @@ use std::fmt;
 use std::io::{BufRead, Seek};
 
 use rapport_core::{
-    Component, Cvss, Finding, FindingKind, ScopeKey, Status, Target, TargetKind, Tool, VulnId,
+    Component, Cvss, Finding, FindingKind, Scope, Status, Target, TargetKind, Tool, VulnId,
     parse_cwe,
 };
 use serde::Deserialize;
@@ -21,7 +21,7 @@ pub(crate) fn parse<R: BufRead + Seek>(
     input: R,
     context: &ScanContext,
     sink: &mut Sink<'_>,
-) -> Result<Vec<ScopeKey>, ParseError> {
+) -> Result<Vec<Scope>, ParseError> {
     let stopped = Cell::new(false);
     let mut report = Report {
         emitter: Emitter::new(sink, &stopped),
@@ -39,10 +39,20 @@ struct Report<'s, 'a> {
     fallback_target: &'s str,
     target: Option<Target>,
     tool_version: Option<String>,
-    scanned: Vec<ScopeKey>,
+    scanned: Vec<Scope>,
 }
 
 impl Report<'_, '_> {
+    fn scope(&self, target: &Target) -> Scope {
+        Scope {
+            tool: Tool {
+                name: "trivy".into(),
+                version: self.tool_version.clone(),
+            },
+            target: target.clone(),
+        }
+    }
+
     fn target(&self) -> Target {
         self.target.clone().unwrap_or_else(|| Target {
             kind: TargetKind::Filesystem,
@@ -68,7 +78,7 @@ impl<'de> Visitor<'de> for &mut Report<'_, '_> {
     /// The legacy form: a bare array of results.
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let target = self.target();
-        self.scanned.push(ScopeKey::of("trivy", &target));
+        self.scanned.push(self.scope(&target));
         while seq
             .next_element_seed(ResultSeed {
                 report: self,
@@ -172,7 +182,8 @@ impl<'de> Visitor<'de> for &mut ResultList<'_, '_, '_> {
         Ok(())
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        self.report.scanned.push(ScopeKey::of("trivy", self.target));
+        let scope = self.report.scope(self.target);
+        self.report.scanned.push(scope);
         while seq
             .next_element_seed(ResultSeed {
                 report: self.report,

@@ -10,7 +10,7 @@ use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rapport_core::ScopeKey;
+use rapport_core::Scope;
 use rapport_formats::{
     DETECT_PREFIX_LEN, DetectError, Format, ParseError, ScanContext, Stop, bom_len, detect, parse,
 };
@@ -182,7 +182,7 @@ fn parse_file(
     context: &ScanContext,
     progress: Option<Progress>,
     sender: tokio::sync::mpsc::Sender<Vec<FindingRow>>,
-) -> Result<Vec<ScopeKey>, FileError> {
+) -> Result<Vec<Scope>, FileError> {
     let mut file = File::open(path).map_err(FileError::Io)?;
     file.seek(SeekFrom::Start(skip)).map_err(FileError::Io)?;
     let input = BufReader::with_capacity(

@@ -1,21 +1,33 @@
 //! One file's import: one transaction, all of it or nothing.
 //!
-//! Rows arrive in batches while the file is still being read. Each batch is inserted with
-//! `ON CONFLICT DO NOTHING` (what is inserted is new), then the batch's fingerprints already
-//! stored are marked seen by this import (what is updated is known, and reopened if it had
-//! been resolved). At the end, the open findings of every scope this file covers that it did
-//! not show are marked resolved by this import.
+//! Rows arrive in batches while the file is still being read. A finding of the file is
+//! either new (inserted now, so its `first_import` is this import) or known (stored before;
+//! its fingerprint is copied into a per-import staging table, which also counts each once).
+//! Known findings are never rewritten, except to reopen those a rescan had resolved.
+//!
+//! Each batch takes one of two paths, chosen by what the previous batch was mostly made of
+//! (both give the same result; only their cost differs):
+//! - mostly new: insert the batch with `ON CONFLICT DO NOTHING`; if some rows conflicted,
+//!   stage the known ones;
+//! - mostly known: stage the known ones; if not all were, insert the rest.
+//!
+//! At the end, every open finding of a scope the file covers that is neither new nor staged
+//! is marked resolved by this import.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use rapport_core::ScopeKey;
-use sqlx::{Postgres, QueryBuilder, Sqlite, Transaction};
+use rapport_core::{Scope, Target, Tool};
+use sqlx::{Postgres, QueryBuilder, Row, Sqlite, Transaction};
 use time::OffsetDateTime;
 
-use crate::{FindingRow, Store, StoreError, with_pool};
+use crate::{FindingRow, Store, StoreError};
 
-/// Rows per INSERT: 17 values each stays well under SQLite's 32,766 bound parameters.
-const ROWS_PER_STATEMENT: usize = 1000;
+/// Rows per INSERT of new findings: 10 values each stays well under SQLite's 32,766 bound
+/// parameters.
+const ROWS_PER_INSERT: usize = 1000;
+/// Advisory keys remembered per import to skip re-sending the same advisory; bounded so
+/// memory stays flat on any file.
+const REMEMBERED_ADVISORIES: usize = 100_000;
 
 #[derive(Clone, Debug)]
 pub struct ImportStart<'a> {
@@ -59,7 +71,11 @@ macro_rules! with_tx {
 pub struct ImportSession {
     tx: Tx,
     import_id: i64,
-    scopes: HashSet<[u8; 16]>,
+    scopes: HashMap<[u8; 16], Scope>,
+    advisories_sent: HashSet<[u8; 16]>,
+    /// Whether any stored finding is resolved; if none is, nothing can need reopening.
+    reopen_possible: bool,
+    expect_new: bool,
     new: u64,
     known: u64,
 }
@@ -75,44 +91,52 @@ impl std::fmt::Debug for ImportSession {
 const INSERT_IMPORT: &str =
     "INSERT INTO imports (file, format, source, started_at) VALUES ($1, $2, $3, $4) RETURNING id";
 
+const ANY_RESOLVED: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM findings WHERE resolved_import IS NOT NULL LIMIT 1) AS any_resolved";
+
+/// The staging table lives for one transaction; its DDL is the one place the dialects differ.
+const STAGING_SQLITE: [&str; 2] = [
+    "DROP TABLE IF EXISTS temp.import_seen",
+    "CREATE TEMP TABLE import_seen (fingerprint BLOB PRIMARY KEY) WITHOUT ROWID",
+];
+const STAGING_POSTGRES: [&str; 2] = [
+    "DROP TABLE IF EXISTS import_seen",
+    "CREATE TEMP TABLE import_seen (fingerprint BYTEA PRIMARY KEY) ON COMMIT DROP",
+];
+
 impl Store {
     pub async fn begin_import(&self, start: ImportStart<'_>) -> Result<ImportSession, StoreError> {
-        let mut tx = with_pool!(self, pool => {
-            let tx = pool.begin().await?;
-            tx
-        }.into_tx());
-        let import_id: i64 = with_tx!(&mut tx, conn => {
-            sqlx::query_scalar(INSERT_IMPORT)
+        let mut tx = match self {
+            Store::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Store::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        };
+        let staging = match &tx {
+            Tx::Sqlite(_) => STAGING_SQLITE,
+            Tx::Postgres(_) => STAGING_POSTGRES,
+        };
+        let (import_id, any_resolved): (i64, i64) = with_tx!(&mut tx, conn => {
+            for statement in staging {
+                sqlx::query(statement).execute(&mut **conn).await?;
+            }
+            let any_resolved = sqlx::query_scalar(ANY_RESOLVED).fetch_one(&mut **conn).await?;
+            let import_id = sqlx::query_scalar(INSERT_IMPORT)
                 .bind(start.file)
                 .bind(start.format)
                 .bind(start.source)
                 .bind(start.started_at)
                 .fetch_one(&mut **conn)
-                .await?
+                .await?;
+            (import_id, any_resolved)
         });
         Ok(ImportSession {
             tx,
             import_id,
-            scopes: HashSet::new(),
+            scopes: HashMap::new(),
+            advisories_sent: HashSet::new(),
+            reopen_possible: any_resolved > 0,
+            expect_new: false,
             new: 0,
             known: 0,
         })
-    }
-}
-
-trait IntoTx {
-    fn into_tx(self) -> Tx;
-}
-
-impl IntoTx for Transaction<'static, Sqlite> {
-    fn into_tx(self) -> Tx {
-        Tx::Sqlite(self)
-    }
-}
-
-impl IntoTx for Transaction<'static, Postgres> {
-    fn into_tx(self) -> Tx {
-        Tx::Postgres(self)
     }
 }
 
@@ -123,37 +147,122 @@ impl ImportSession {
 
     /// Stores a batch of rows; any size, split into statements here.
     pub async fn add(&mut self, rows: &[FindingRow]) -> Result<(), StoreError> {
-        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-            self.scopes.extend(chunk.iter().map(|row| row.scope));
-            let import_id = self.import_id;
-            let (new, known) = with_tx!(&mut self.tx, conn => {
-                let new = insert_new(import_id, chunk).build().execute(&mut **conn).await?.rows_affected();
-                let known = mark_seen(import_id, chunk).build().execute(&mut **conn).await?.rows_affected();
-                (new, known)
-            });
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let mut distinct = HashSet::with_capacity(chunk.len());
+            let chunk: Vec<&FindingRow> = chunk
+                .iter()
+                .filter(|row| distinct.insert(row.fingerprint))
+                .collect();
+            for row in &chunk {
+                self.scopes
+                    .entry(row.scope)
+                    .or_insert_with(|| scope_of(row));
+            }
+            if self.advisories_sent.len() > REMEMBERED_ADVISORIES {
+                self.advisories_sent.clear();
+            }
+            let (new, known) = if self.expect_new {
+                self.insert_then_stage(&chunk).await?
+            } else {
+                self.stage_then_insert(&chunk).await?
+            };
+            if self.reopen_possible && known > 0 {
+                with_tx!(&mut self.tx, conn => reopen(&chunk).build().execute(&mut **conn).await.map(|_| ())?);
+            }
+            self.expect_new = new > known;
             self.new += new;
             self.known += known;
         }
         Ok(())
     }
 
-    /// Resolves what the file's scopes no longer show, records the counts and commits.
-    /// `scanned` names scopes the file covered even where it found nothing (a clean rescan).
+    /// For batches of mostly new findings: returns (new, newly staged known).
+    async fn insert_then_stage(&mut self, chunk: &[&FindingRow]) -> Result<(u64, u64), StoreError> {
+        let new = self.insert(chunk).await?;
+        if new == chunk.len() as u64 {
+            return Ok((new, 0));
+        }
+        let import_id = self.import_id;
+        let known = with_tx!(&mut self.tx, conn => stage_known(import_id, chunk).build().execute(&mut **conn).await?.rows_affected());
+        Ok((new, known))
+    }
+
+    /// For batches of mostly known findings: returns (new, newly staged known).
+    async fn stage_then_insert(&mut self, chunk: &[&FindingRow]) -> Result<(u64, u64), StoreError> {
+        let import_id = self.import_id;
+        let (known, fresh) = with_tx!(&mut self.tx, conn => {
+            let known = stage_known(import_id, chunk).build().execute(&mut **conn).await?.rows_affected();
+            let fresh: HashSet<Vec<u8>> = if known == chunk.len() as u64 {
+                HashSet::new()
+            } else {
+                not_stored(chunk).build().fetch_all(&mut **conn).await?.iter().map(|row| row.try_get(0)).collect::<Result<_, _>>()?
+            };
+            (known, fresh)
+        });
+        let fresh: Vec<&FindingRow> = chunk
+            .iter()
+            .copied()
+            .filter(|row| fresh.contains(row.fingerprint.as_slice()))
+            .collect();
+        let new = if fresh.is_empty() {
+            0
+        } else {
+            self.insert(&fresh).await?
+        };
+        Ok((new, known))
+    }
+
+    /// Inserts findings (and their advisories not yet sent); returns how many were new.
+    async fn insert(&mut self, rows: &[&FindingRow]) -> Result<u64, StoreError> {
+        let import_id = self.import_id;
+        let sent = &mut self.advisories_sent;
+        let advisories: Vec<&FindingRow> = rows
+            .iter()
+            .copied()
+            .filter(|row| sent.insert(row.advisory_key))
+            .collect();
+        let new = with_tx!(&mut self.tx, conn => {
+            if !advisories.is_empty() {
+                insert_advisories(&advisories).build().execute(&mut **conn).await?;
+            }
+            insert_findings(import_id, rows).build().execute(&mut **conn).await?.rows_affected()
+        });
+        Ok(new)
+    }
+
+    /// Records the scopes this file covered, resolves what they no longer show, records the
+    /// counts and commits. `scanned` names scopes covered even where nothing was found (a
+    /// clean rescan).
     pub async fn finish(
         mut self,
-        scanned: impl IntoIterator<Item = ScopeKey>,
+        scanned: impl IntoIterator<Item = Scope>,
         finished_at: OffsetDateTime,
     ) -> Result<ImportSummary, StoreError> {
-        self.scopes.extend(scanned.into_iter().map(|scope| scope.0));
+        for scope in scanned {
+            self.scopes.entry(scope.key().0).or_insert(scope);
+        }
         let import_id = self.import_id;
-        let mut scopes: Vec<[u8; 16]> = self.scopes.into_iter().collect();
-        scopes.sort_unstable();
+        let mut scopes: Vec<([u8; 16], Scope)> = self.scopes.into_iter().collect();
+        scopes.sort_unstable_by_key(|(key, _)| *key);
         let mut resolved = 0;
         let summary = with_tx!(self.tx, mut conn => {
-            for scope in &scopes {
+            for (key, scope) in &scopes {
+                sqlx::query(RECORD_SCOPE)
+                    .bind(key.as_slice())
+                    .bind(scope.tool.name.as_str())
+                    .bind(scope.target.kind.as_str())
+                    .bind(scope.target.name.as_str())
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query(RECORD_SCAN)
+                    .bind(key.as_slice())
+                    .bind(import_id)
+                    .bind(scope.tool.version.as_deref())
+                    .execute(&mut *conn)
+                    .await?;
                 resolved += sqlx::query(RESOLVE_MISSING)
                     .bind(import_id)
-                    .bind(scope.as_slice())
+                    .bind(key.as_slice())
                     .execute(&mut *conn)
                     .await?
                     .rows_affected();
@@ -181,13 +290,116 @@ impl ImportSession {
     }
 }
 
+const RECORD_SCOPE: &str = "INSERT INTO scopes (scope_key, tool, target_kind, target) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (scope_key) DO NOTHING";
+
+const RECORD_SCAN: &str = "INSERT INTO scans (scope, import_id, tool_version) VALUES ($1, $2, $3)";
+
+fn scope_of(row: &FindingRow) -> Scope {
+    Scope {
+        tool: Tool {
+            name: row.tool.clone(),
+            version: row.tool_version.clone(),
+        },
+        target: Target {
+            kind: row.target_kind,
+            name: row.target.clone(),
+        },
+    }
+}
+
 const RESOLVE_MISSING: &str = "UPDATE findings SET resolved_import = $1 \
-     WHERE scope = $2 AND resolved_import IS NULL AND last_import <> $1";
+     WHERE scope = $2 AND resolved_import IS NULL AND first_import <> $1 \
+       AND NOT EXISTS (SELECT 1 FROM import_seen s WHERE s.fingerprint = findings.fingerprint)";
 
 const RECORD_COUNTS: &str = "UPDATE imports SET finished_at = $2, findings = $3, new_findings = $4, \
      known_findings = $5, resolved_findings = $6 WHERE id = $1";
 
-fn insert_new<DB>(import_id: i64, rows: &[FindingRow]) -> QueryBuilder<DB>
+/// Copies the fingerprints of the batch that were stored before this import into the
+/// staging table; its affected-row count is how many known findings were seen for the
+/// first time in this import.
+fn stage_known<DB>(import_id: i64, rows: &[&FindingRow]) -> QueryBuilder<DB>
+where
+    DB: sqlx::Database,
+    <DB as sqlx::Database>::Arguments: Default,
+    for<'q> &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let mut builder = QueryBuilder::new(
+        "INSERT INTO import_seen (fingerprint) SELECT fingerprint FROM findings WHERE first_import <> ",
+    );
+    builder.push_bind(import_id);
+    builder.push(" AND fingerprint");
+    in_list(
+        &mut builder,
+        rows.iter().map(|row| row.fingerprint.as_slice()),
+    );
+    builder.push(" ON CONFLICT (fingerprint) DO NOTHING");
+    builder
+}
+
+fn in_list<'r, DB>(builder: &mut QueryBuilder<DB>, fingerprints: impl Iterator<Item = &'r [u8]>)
+where
+    DB: sqlx::Database,
+    for<'q> &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    builder.push(" IN (");
+    let mut separated = builder.separated(", ");
+    for fingerprint in fingerprints {
+        separated.push_bind(fingerprint);
+    }
+    builder.push(")");
+}
+
+/// The fingerprints of the batch that are not stored at all.
+fn not_stored<DB>(rows: &[&FindingRow]) -> QueryBuilder<DB>
+where
+    DB: sqlx::Database,
+    <DB as sqlx::Database>::Arguments: Default,
+    for<'q> &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let mut builder = QueryBuilder::new("SELECT batch.column1 FROM (");
+    builder.push_values(rows, |mut values, row| {
+        values.push_bind(row.fingerprint.as_slice());
+    });
+    builder.push(") AS batch WHERE NOT EXISTS (SELECT 1 FROM findings f WHERE f.fingerprint = batch.column1)");
+    builder
+}
+
+fn reopen<DB>(rows: &[&FindingRow]) -> QueryBuilder<DB>
+where
+    DB: sqlx::Database,
+    <DB as sqlx::Database>::Arguments: Default,
+    for<'q> &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let mut builder = QueryBuilder::new(
+        "UPDATE findings SET resolved_import = NULL WHERE resolved_import IS NOT NULL AND fingerprint",
+    );
+    in_list(
+        &mut builder,
+        rows.iter().map(|row| row.fingerprint.as_slice()),
+    );
+    builder
+}
+
+fn insert_advisories<DB>(rows: &[&FindingRow]) -> QueryBuilder<DB>
+where
+    DB: sqlx::Database,
+    <DB as sqlx::Database>::Arguments: Default,
+    for<'q> &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let mut builder = QueryBuilder::new("INSERT INTO advisories (content_key, body) ");
+    builder.push_values(rows, |mut values, row| {
+        values
+            .push_bind(row.advisory_key.as_slice())
+            .push_bind(row.advisory.as_str());
+    });
+    builder.push(" ON CONFLICT (content_key) DO NOTHING");
+    builder
+}
+
+fn insert_findings<DB>(import_id: i64, rows: &[&FindingRow]) -> QueryBuilder<DB>
 where
     DB: sqlx::Database,
     <DB as sqlx::Database>::Arguments: Default,
@@ -198,50 +410,23 @@ where
     i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
     let mut builder = QueryBuilder::new(
-        "INSERT INTO findings (fingerprint, scope, tool, target_kind, target, kind, vulnerability, \
-         component, installed_version, fixed_version, location, severity, status, title, detail, \
-         first_import, last_import) ",
+        "INSERT INTO findings (fingerprint, scope, kind, vulnerability, component, severity, status, \
+         advisory, detail, first_import) ",
     );
     builder.push_values(rows, |mut values, row| {
         values
             .push_bind(row.fingerprint.as_slice())
             .push_bind(row.scope.as_slice())
-            .push_bind(row.tool.as_str())
-            .push_bind(row.target_kind)
-            .push_bind(row.target.as_str())
             .push_bind(row.kind)
             .push_bind(row.vulnerability.as_str())
             .push_bind(row.component.as_deref())
-            .push_bind(row.installed_version.as_deref())
-            .push_bind(row.fixed_version.as_deref())
-            .push_bind(row.location.as_deref())
             .push_bind(row.severity)
             .push_bind(row.status)
-            .push_bind(row.title.as_str())
+            .push_bind(row.advisory_key.as_slice())
             .push_bind(row.detail.as_str())
-            .push_bind(import_id)
             .push_bind(import_id);
     });
+    // A concurrent import of the same finding may have committed first.
     builder.push(" ON CONFLICT (fingerprint) DO NOTHING");
-    builder
-}
-
-fn mark_seen<DB>(import_id: i64, rows: &[FindingRow]) -> QueryBuilder<DB>
-where
-    DB: sqlx::Database,
-    <DB as sqlx::Database>::Arguments: Default,
-    for<'q> &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    let mut builder = QueryBuilder::new("UPDATE findings SET last_import = ");
-    builder.push_bind(import_id);
-    builder.push(", resolved_import = NULL WHERE last_import <> ");
-    builder.push_bind(import_id);
-    builder.push(" AND fingerprint IN (");
-    let mut fingerprints = builder.separated(", ");
-    for row in rows {
-        fingerprints.push_bind(row.fingerprint.as_slice());
-    }
-    builder.push(")");
     builder
 }

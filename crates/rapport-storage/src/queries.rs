@@ -1,6 +1,8 @@
 //! Reading findings and the import history back.
 
-use rapport_core::{Finding, Severity};
+use rapport_core::{Finding, Severity, Target, TargetKind, Tool};
+
+use crate::row::assemble;
 use sqlx::Row;
 use time::OffsetDateTime;
 
@@ -45,18 +47,25 @@ pub struct ImportRecord {
     pub resolved: i64,
 }
 
-const SELECT_FINDINGS: &str = "SELECT f.id, f.fingerprint, f.detail, f.resolved_import, \
-     first.started_at AS first_seen, last.started_at AS last_seen, resolved.started_at AS resolved_at \
+/// The last sighting is the latest scan of the finding's scope (before it was resolved).
+const SELECT_FINDINGS: &str = "SELECT f.id, f.fingerprint, f.detail, a.body AS advisory, f.resolved_import, \
+     sc.tool, sc.target_kind, sc.target, first_scan.tool_version, \
+     first.started_at AS first_seen, resolved.started_at AS resolved_at, \
+     (SELECT i.started_at FROM scans s JOIN imports i ON i.id = s.import_id \
+       WHERE s.scope = f.scope AND (f.resolved_import IS NULL OR s.import_id < f.resolved_import) \
+       ORDER BY s.import_id DESC LIMIT 1) AS last_seen \
      FROM findings f \
+     JOIN scopes sc ON sc.scope_key = f.scope \
+     JOIN advisories a ON a.content_key = f.advisory \
+     LEFT JOIN scans first_scan ON first_scan.scope = f.scope AND first_scan.import_id = f.first_import \
      JOIN imports first ON first.id = f.first_import \
-     JOIN imports last ON last.id = f.last_import \
      LEFT JOIN imports resolved ON resolved.id = f.resolved_import \
      WHERE ($1 OR f.resolved_import IS NULL) \
        AND f.severity >= $2 \
-       AND ($3 IS NULL OR f.tool = $3) \
-       AND ($4 IS NULL OR f.target LIKE $4) \
+       AND ($3 IS NULL OR sc.tool = $3) \
+       AND ($4 IS NULL OR sc.target LIKE $4) \
        AND ($5 IS NULL OR f.vulnerability = $5) \
-     ORDER BY f.severity DESC, f.target, f.vulnerability, f.id \
+     ORDER BY f.severity DESC, sc.target, f.vulnerability, f.id \
      LIMIT $6";
 
 const SELECT_IMPORTS: &str = "SELECT id, file, format, source, started_at, finished_at, findings, \
@@ -78,7 +87,15 @@ impl Store {
                 .await?;
             rows.iter().map(|row| {
                 let detail: String = row.try_get("detail")?;
-                let finding: Finding = serde_json::from_str(&detail).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let advisory: String = row.try_get("advisory")?;
+                let tool = Tool { name: row.try_get("tool")?, version: row.try_get("tool_version")? };
+                let target_kind: String = row.try_get("target_kind")?;
+                let kind = TargetKind::parse(&target_kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("unknown target kind {target_kind:?}")))?;
+                let target = Target { kind, name: row.try_get("target")? };
+                let finding = assemble(&detail, &advisory, tool, target).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let first_seen: OffsetDateTime = row.try_get("first_seen")?;
+                let last_seen: Option<OffsetDateTime> = row.try_get("last_seen")?;
                 let fingerprint: Vec<u8> = row.try_get("fingerprint")?;
                 let resolved_import: Option<i64> = row.try_get("resolved_import")?;
                 let resolved_at: Option<OffsetDateTime> = row.try_get("resolved_at")?;
@@ -86,8 +103,8 @@ impl Store {
                     id: row.try_get("id")?,
                     fingerprint: fingerprint.iter().map(|b| format!("{b:02x}")).collect(),
                     finding,
-                    first_seen: row.try_get("first_seen")?,
-                    last_seen: row.try_get("last_seen")?,
+                    first_seen,
+                    last_seen: last_seen.unwrap_or(first_seen),
                     resolved_by: resolved_import.zip(resolved_at),
                 })
             }).collect()

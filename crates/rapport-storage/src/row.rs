@@ -1,30 +1,72 @@
-//! A finding flattened into the columns it is stored in. Built on the parser's thread so the
-//! database thread only binds values.
+//! A finding split into what is stored: the sighting (one row per finding) and the advisory
+//! it is a sighting of (stored once per distinct content). Built on the parser's thread so
+//! the database thread only binds values.
 
-use rapport_core::Finding;
+use rapport_core::{
+    Component, Cvss, Finding, FindingKind, Location, Severity, Status, Target, TargetKind, Tool,
+    VulnId,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 #[derive(Clone, Debug)]
 pub struct FindingRow {
     pub fingerprint: [u8; 16],
     pub scope: [u8; 16],
+    /// The tool and target of the scope, stored once per scope rather than per finding.
     pub tool: String,
-    pub target_kind: &'static str,
+    pub tool_version: Option<String>,
+    pub target_kind: TargetKind,
     pub target: String,
     pub kind: &'static str,
     pub vulnerability: String,
     pub component: Option<String>,
-    pub installed_version: Option<String>,
-    pub fixed_version: Option<String>,
-    pub location: Option<String>,
     pub severity: i16,
     pub status: &'static str,
-    pub title: String,
-    /// The whole finding as JSON, so that nothing the scanner said is lost.
+    /// JSON of the sighting's own parts.
     pub detail: String,
+    /// Content key and JSON of the advisory.
+    pub advisory_key: [u8; 16],
+    pub advisory: String,
 }
 
-/// PostgreSQL text cannot hold NUL, which some scanners emit (Grype purls); the full JSON
-/// detail keeps it escaped, the searchable columns show U+FFFD instead.
+/// The parts of a finding that describe the vulnerability or rule, whoever found it where.
+#[derive(Serialize, Deserialize)]
+struct Advisory<'a> {
+    ids: std::borrow::Cow<'a, [VulnId]>,
+    title: std::borrow::Cow<'a, str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    description: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
+    cvss: std::borrow::Cow<'a, [Cvss]>,
+    #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
+    cwes: std::borrow::Cow<'a, [u32]>,
+    #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
+    references: std::borrow::Cow<'a, [String]>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    solution: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// The parts of a finding that belong to this one sighting (its tool and target are its
+/// scope's).
+#[derive(Serialize, Deserialize)]
+struct Sighting<'a> {
+    kind: FindingKind,
+    severity: Severity,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tool_severity: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    component: Option<std::borrow::Cow<'a, Component>>,
+    #[serde(default, skip_serializing_if = "Location::is_empty")]
+    location: std::borrow::Cow<'a, Location>,
+    #[serde(default)]
+    status: std::borrow::Cow<'a, Status>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tool_fingerprint: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// PostgreSQL text cannot hold NUL, which some scanners emit (Grype purls); the JSON keeps
+/// it escaped, the searchable columns show U+FFFD instead.
 fn text(value: &str) -> String {
     if value.contains('\0') {
         value.replace('\0', "\u{fffd}")
@@ -35,27 +77,149 @@ fn text(value: &str) -> String {
 
 impl FindingRow {
     pub fn from_finding(finding: &Finding) -> FindingRow {
+        use std::borrow::Cow::Borrowed;
+        let advisory = Advisory {
+            ids: Borrowed(&finding.ids),
+            title: Borrowed(&finding.title),
+            description: finding.description.as_deref().map(Borrowed),
+            cvss: Borrowed(&finding.cvss),
+            cwes: Borrowed(&finding.cwes),
+            references: Borrowed(&finding.references),
+            solution: finding.solution.as_deref().map(Borrowed),
+        };
+        let sighting = Sighting {
+            kind: finding.kind,
+            severity: finding.severity,
+            tool_severity: finding.tool_severity.as_deref().map(Borrowed),
+            component: finding.component.as_ref().map(Borrowed),
+            location: Borrowed(&finding.location),
+            status: Borrowed(&finding.status),
+            tool_fingerprint: finding.tool_fingerprint.as_deref().map(Borrowed),
+        };
+        // Serialising plain data with string keys cannot fail.
+        let advisory = serde_json::to_string(&advisory).unwrap_or_default();
         let component = finding.component.as_ref();
-        let location = finding.location.to_string();
         FindingRow {
             fingerprint: finding.fingerprint().0,
             scope: finding.scope().0,
             tool: text(&finding.tool.name),
-            target_kind: finding.target.kind.as_str(),
+            tool_version: finding.tool.version.as_deref().map(text),
+            target_kind: finding.target.kind,
             target: text(&finding.target.name),
             kind: finding.kind.as_str(),
             vulnerability: text(finding.display_id()),
             component: component.map(|c| text(c.purl.as_deref().unwrap_or(&c.name))),
-            installed_version: component
-                .and_then(|c| c.installed_version.as_deref())
-                .map(text),
-            fixed_version: component.and_then(|c| c.fixed_version.as_deref()).map(text),
-            location: (!location.is_empty()).then(|| text(&location)),
             severity: finding.severity.rank(),
             status: finding.status.as_str(),
-            title: text(&finding.title),
-            // Serialising plain data with string keys cannot fail.
-            detail: serde_json::to_string(finding).unwrap_or_default(),
+            detail: serde_json::to_string(&sighting).unwrap_or_default(),
+            advisory_key: content_key(&advisory),
+            advisory,
         }
+    }
+}
+
+fn content_key(json: &str) -> [u8; 16] {
+    let digest = Sha256::digest(json.as_bytes());
+    let mut key = [0u8; 16];
+    key.copy_from_slice(digest.get(..16).unwrap_or(&[0u8; 16]));
+    key
+}
+
+/// Puts a finding back together from its stored sighting, advisory and scope.
+pub(crate) fn assemble(
+    detail: &str,
+    advisory: &str,
+    tool: Tool,
+    target: Target,
+) -> Result<Finding, serde_json::Error> {
+    let sighting: Sighting<'_> = serde_json::from_str(detail)?;
+    let advisory: Advisory<'_> = serde_json::from_str(advisory)?;
+    Ok(Finding {
+        tool,
+        target,
+        kind: sighting.kind,
+        ids: advisory.ids.into_owned(),
+        title: advisory.title.into_owned(),
+        description: advisory.description.map(|d| d.into_owned()),
+        severity: sighting.severity,
+        tool_severity: sighting.tool_severity.map(|s| s.into_owned()),
+        cvss: advisory.cvss.into_owned(),
+        cwes: advisory.cwes.into_owned(),
+        component: sighting.component.map(|c| c.into_owned()),
+        location: sighting.location.into_owned(),
+        references: advisory.references.into_owned(),
+        solution: advisory.solution.map(|s| s.into_owned()),
+        status: sighting.status.into_owned(),
+        tool_fingerprint: sighting.tool_fingerprint.map(|s| s.into_owned()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_finding_survives_the_split() {
+        let mut finding = Finding::new(
+            Tool {
+                name: "grype".into(),
+                version: Some("0.80".into()),
+            },
+            Target {
+                kind: TargetKind::ContainerImage,
+                name: "img".into(),
+            },
+            FindingKind::Vulnerability,
+            VulnId::new("GHSA-xxxx"),
+        );
+        finding.add_id("CVE-2024-1");
+        finding.description = Some("text".into());
+        finding.cvss.push(Cvss::from_vector(
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+            None,
+            Some("nvd"),
+        ));
+        finding.status = Status::NotAffected {
+            justification: Some("code_not_reachable".into()),
+        };
+        let row = FindingRow::from_finding(&finding);
+        let tool = Tool {
+            name: row.tool.clone(),
+            version: row.tool_version.clone(),
+        };
+        let target = Target {
+            kind: row.target_kind,
+            name: row.target.clone(),
+        };
+        assert_eq!(
+            assemble(&row.detail, &row.advisory, tool, target).unwrap(),
+            finding
+        );
+    }
+
+    #[test]
+    fn the_same_advisory_text_has_the_same_key_wherever_it_is_found() {
+        let a = Finding::new(
+            Tool {
+                name: "trivy".into(),
+                version: None,
+            },
+            Target {
+                kind: TargetKind::ContainerImage,
+                name: "a".into(),
+            },
+            FindingKind::Vulnerability,
+            VulnId::new("CVE-2024-1"),
+        );
+        let mut b = a.clone();
+        b.target.name = "b".into();
+        assert_eq!(
+            FindingRow::from_finding(&a).advisory_key,
+            FindingRow::from_finding(&b).advisory_key
+        );
+        assert_ne!(
+            FindingRow::from_finding(&a).fingerprint,
+            FindingRow::from_finding(&b).fingerprint
+        );
     }
 }

@@ -6,7 +6,7 @@ use crate::support::{Outcome, read_bytes};
 
 fn rejected(bytes: &[u8]) -> String {
     match read_bytes(bytes) {
-        Outcome::Rejected(_, error) => error.to_string(),
+        Outcome::Rejected(error) => error.to_string(),
         Outcome::Undetected(reason) => reason,
         Outcome::Parsed(format, findings) => {
             panic!("accepted as {format} with {} findings", findings.len())

@@ -51,7 +51,7 @@ fn every_file_of_the_six_formats_imports_or_is_refused_for_a_stated_reason() {
                 .map(|(_, reason)| *reason);
             match (read(&file), refusal) {
                 (Outcome::Parsed(..), None) => imported += 1,
-                (Outcome::Rejected(_, error), Some(reason)) => {
+                (Outcome::Rejected(error), Some(reason)) => {
                     assert!(error.to_string().contains(reason), "{name}: {error}");
                 }
                 (outcome, _) => panic!("{name}: unexpected {outcome:?}"),
@@ -69,7 +69,7 @@ fn sarif_specification_files() {
         let name = file.display().to_string();
         match read(&file) {
             Outcome::Parsed(..) => {}
-            Outcome::Rejected(_, error) => {
+            Outcome::Rejected(error) => {
                 let message = error.to_string();
                 let understood = message.contains("is not supported: expected \"2.1.0\"")
                     || name.contains("SyntaxError")

@@ -16,7 +16,7 @@ pub fn corpus(relative: &str) -> PathBuf {
 pub enum Outcome {
     Parsed(Format, Vec<Finding>),
     Undetected(String),
-    Rejected(Format, ParseError),
+    Rejected(ParseError),
 }
 
 pub fn read_bytes(bytes: &[u8]) -> Outcome {
@@ -39,7 +39,7 @@ pub fn read_bytes(bytes: &[u8]) -> Outcome {
     });
     match result {
         Ok(_) => Outcome::Parsed(format, findings),
-        Err(error) => Outcome::Rejected(format, error),
+        Err(error) => Outcome::Rejected(error),
     }
 }
 

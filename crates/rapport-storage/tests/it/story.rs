@@ -1,6 +1,6 @@
 //! Import, re-import, rescan, reopen, roll back: identical results on both back ends.
 
-use rapport_core::{Component, Finding, FindingKind, ScopeKey, Target, TargetKind, Tool, VulnId};
+use rapport_core::{Component, Finding, FindingKind, Scope, Target, TargetKind, Tool, VulnId};
 use rapport_storage::{FindingFilter, FindingRow, ImportStart, ImportSummary, Store};
 use time::OffsetDateTime;
 
@@ -38,7 +38,13 @@ async fn import(store: &Store, findings: &[Finding], scanned: &[Target]) -> Impo
     let mut session = store.begin_import(start).await.unwrap();
     let rows: Vec<FindingRow> = findings.iter().map(FindingRow::from_finding).collect();
     session.add(&rows).await.unwrap();
-    let scopes = scanned.iter().map(|target| ScopeKey::of("trivy", target));
+    let scopes = scanned.iter().map(|target| Scope {
+        tool: Tool {
+            name: "trivy".into(),
+            version: None,
+        },
+        target: target.clone(),
+    });
     session
         .finish(scopes, OffsetDateTime::UNIX_EPOCH)
         .await
