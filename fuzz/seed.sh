@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Seeds each fuzz target's corpus with the real scanner files of its format from
+# ../shared/corpus/scans/ (copied into fuzz/corpus/, which is not committed).
+set -euo pipefail
+cd "$(dirname "$0")"
+scans=../../shared/corpus/scans
+seed() { mkdir -p "corpus/$1"; shift_target=$1; shift; for folder in "$@"; do find "$scans/$folder" -type f ! -name SOURCES.md -size -512k -exec cp {} "corpus/$shift_target/" \; ; done; }
+seed trivy trivy
+seed grype anchore_grype
+seed sarif sarif
+seed cyclonedx cyclonedx
+seed osv_scanner osv_scanner
+seed nessus nessus
+cp seeds/nessus/* corpus/nessus/
