@@ -520,9 +520,7 @@ pub(crate) fn parse_xml<R: BufRead + Seek>(
 }
 
 fn emit_all(sink: &mut Sink<'_>, bom: &Bom, record: &VulnRecord) -> Result<(), Stop> {
-    bom.findings(record)
-        .into_iter()
-        .try_for_each(|finding| sink(finding))
+    bom.findings(record).into_iter().try_for_each(sink)
 }
 
 fn apply_xml_metadata(bom: &mut Bom, metadata: &Element) {

@@ -51,9 +51,16 @@ impl Store {
     /// the schema up to date. A SQLite file and its folder are created when missing.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         let store = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url)
+                .map_err(StoreError::connect)?
+                // Large imports run long statements by design; they are not worth a warning.
+                .log_slow_statements(
+                    tracing::log::LevelFilter::Debug,
+                    std::time::Duration::from_secs(60),
+                );
             let pool = PgPoolOptions::new()
                 .max_connections(8)
-                .connect(url)
+                .connect_with(options)
                 .await
                 .map_err(StoreError::connect)?;
             Store::Postgres(pool)
