@@ -20,7 +20,8 @@ pub struct ImportArgs {
     /// Files to import; the format of each is detected from its content.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// Force a format instead of detecting it.
+    /// Force a format instead of detecting it: trivy, grype, sarif, cyclonedx, osv-scanner,
+    /// nessus (XML or CSV is still read from the content).
     #[arg(long, value_parser = parse_format)]
     format: Option<Format>,
     /// A label for where these files came from (also names the target of files that do not).

@@ -43,11 +43,28 @@ impl Format {
     pub fn names() -> String {
         ALL_FORMATS.map(Format::name).join(", ")
     }
+
+    /// The same format in the syntax `prefix` is written in: CycloneDX comes as JSON or XML,
+    /// Nessus as XML or CSV, so `--format cyclonedx` or `--format nessus` fits either.
+    pub fn in_syntax_of(self, prefix: &[u8]) -> Format {
+        let body = prefix.get(bom_len(prefix)..).unwrap_or_default();
+        let is_xml = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+        match (self, is_xml) {
+            (Format::CycloneDxJson, true) => Format::CycloneDxXml,
+            (Format::CycloneDxXml, false) => Format::CycloneDxJson,
+            (Format::NessusCsv, true) => Format::NessusXml,
+            (Format::NessusXml, false) => Format::NessusCsv,
+            (format, _) => format,
+        }
+    }
 }
 
 impl std::str::FromStr for Format {
     type Err = String;
     fn from_str(name: &str) -> Result<Format, String> {
+        if name.eq_ignore_ascii_case("cyclonedx") {
+            return Ok(Format::CycloneDxJson);
+        }
         ALL_FORMATS
             .into_iter()
             .find(|format| format.name().eq_ignore_ascii_case(name))
@@ -233,6 +250,20 @@ mod tests {
         check(r#"{"hello": 1}"#, Err("top-level keys [hello]"));
         check("<html></html>", Err("root element <html>"));
         check("just text", Err("text starting"));
+    }
+
+    #[test]
+    fn a_forced_family_follows_the_content_syntax() {
+        let cyclonedx: Format = "cyclonedx".parse().unwrap();
+        assert_eq!(
+            cyclonedx.in_syntax_of(b"\n<?xml version=\"1.0\"?><bom/>"),
+            Format::CycloneDxXml
+        );
+        assert_eq!(
+            Format::NessusXml.in_syntax_of(b"Plugin ID,Host"),
+            Format::NessusCsv
+        );
+        assert_eq!(Format::Trivy.in_syntax_of(b"<x/>"), Format::Trivy);
     }
 
     #[test]

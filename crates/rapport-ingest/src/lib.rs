@@ -164,7 +164,7 @@ fn sniff(path: &Path, forced: Option<Format>) -> Result<(Format, u64), Sniff> {
     let detected = detect(&prefix);
     let format = match (forced, detected) {
         (_, Err(DetectError::Empty)) => return Err(Sniff::Detect(DetectError::Empty)),
-        (Some(format), _) => format,
+        (Some(format), _) => format.in_syntax_of(&prefix),
         (None, detected) => detected.map_err(Sniff::Detect)?,
     };
     Ok((format, bom_len(&prefix) as u64))
