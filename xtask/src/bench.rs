@@ -59,15 +59,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                     seed: 7,
                 })?;
             }
-            let mut backends = vec![(
-                "sqlite",
-                format!("sqlite://{}/bench-{format}-{size}.db", folder.display()),
-            )];
+            let mut backends =
+                vec![("sqlite", format!("sqlite://{}/bench-{format}-{size}.db", folder.display()))];
             if let Some(admin) = &args.postgres {
-                backends.push((
-                    "postgres",
-                    fresh_postgres(admin, &format!("bench_{format}_{size}"))?,
-                ));
+                backends.push(("postgres", fresh_postgres(admin, &format!("bench_{format}_{size}"))?));
             }
             for (backend, url) in backends {
                 remove_sqlite(&folder, &format!("bench-{format}-{size}.db"));
@@ -93,10 +88,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
 
 fn workspace_root() -> anyhow::Result<PathBuf> {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .parent()
-        .map(Path::to_path_buf)
-        .context("xtask has no parent folder")
+    manifest.parent().map(Path::to_path_buf).context("xtask has no parent folder")
 }
 
 fn remove_sqlite(folder: &Path, name: &str) {
@@ -106,14 +98,9 @@ fn remove_sqlite(folder: &Path, name: &str) {
 }
 
 fn fresh_postgres(admin: &str, name: &str) -> anyhow::Result<String> {
-    for statement in [
-        format!("DROP DATABASE IF EXISTS {name}"),
-        format!("CREATE DATABASE {name}"),
-    ] {
-        let status = Command::new("psql")
-            .args([admin, "-q", "-c", &statement])
-            .stdout(Stdio::null())
-            .status()?;
+    for statement in [format!("DROP DATABASE IF EXISTS {name}"), format!("CREATE DATABASE {name}")] {
+        let status =
+            Command::new("psql").args([admin, "-q", "-c", &statement]).stdout(Stdio::null()).status()?;
         if !status.success() {
             bail!("psql could not run {statement:?}");
         }
@@ -141,11 +128,7 @@ fn import(binary: &Path, url: &str, file: &Path) -> anyhow::Result<Measure> {
     if status != 0 {
         bail!("rapport import {} failed", file.display());
     }
-    Ok(Measure {
-        seconds,
-        peak_kib,
-        summary: summary.trim().to_owned(),
-    })
+    Ok(Measure { seconds, peak_kib, summary: summary.trim().to_owned() })
 }
 
 #[allow(unsafe_code)]

@@ -122,11 +122,7 @@ fn pool_size(count: u64) -> u64 {
 fn vulnerability(random: &mut Random, count: u64, targets: u64) -> Vulnerability {
     let pool = pool_size(count);
     let popular = random.below(4) == 0;
-    let entry = if popular {
-        random.below(pool / 20 + 1)
-    } else {
-        random.below(pool)
-    };
+    let entry = if popular { random.below(pool / 20 + 1) } else { random.below(pool) };
     let mut local = Random(entry.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0xA5A5);
     let package_index = local.below(PACKAGES.len() as u64) as usize;
     let package = PACKAGES.get(package_index).copied().unwrap_or("pkg");
@@ -142,11 +138,7 @@ fn vulnerability(random: &mut Random, count: u64, targets: u64) -> Vulnerability
             local.below(65536),
             local.below(65536)
         ),
-        package: if flavour == 0 {
-            package.to_owned()
-        } else {
-            format!("{package}-{flavour}")
-        },
+        package: if flavour == 0 { package.to_owned() } else { format!("{package}-{flavour}") },
         installed: format!("{major}.{minor}.{}", local.below(20)),
         fixed: format!("{major}.{}.0", minor + 1),
         severity: local.pick(&SEVERITIES),
@@ -211,10 +203,7 @@ fn sarif(out: &mut impl Write, random: &mut Random, count: u64) -> std::io::Resu
         if rule > 0 {
             out.write_all(b",")?;
         }
-        let level = ["error", "warning", "note"]
-            .get((rule % 3) as usize)
-            .copied()
-            .unwrap_or("warning");
+        let level = ["error", "warning", "note"].get((rule % 3) as usize).copied().unwrap_or("warning");
         write!(
             out,
             r#"{{"id":"rule-{rule}","shortDescription":{{"text":"Rule {rule}: untrusted input reaches a sensitive call"}},"defaultConfiguration":{{"level":"{level}"}},"properties":{{"tags":["security","external/cwe/cwe-{cwe:03}"]}}}}"#,
@@ -229,11 +218,7 @@ fn sarif(out: &mut impl Write, random: &mut Random, count: u64) -> std::io::Resu
         if i > 0 {
             out.write_all(b",")?;
         }
-        let seed = if i > 20 && random.below(20) == 0 {
-            random.below(i)
-        } else {
-            i
-        };
+        let seed = if i > 20 && random.below(20) == 0 { random.below(i) } else { i };
         let mut local = Random(seed ^ 0x5EED);
         let rule = local.below(RULES);
         write!(
@@ -258,10 +243,7 @@ fn cyclonedx(out: &mut impl Write, random: &mut Random, count: u64) -> std::io::
         if component > 0 {
             out.write_all(b",")?;
         }
-        let package = PACKAGES
-            .get((component % PACKAGES.len() as u64) as usize)
-            .copied()
-            .unwrap_or("pkg");
+        let package = PACKAGES.get((component % PACKAGES.len() as u64) as usize).copied().unwrap_or("pkg");
         write!(
             out,
             r#"{{"bom-ref":"c{component}","type":"library","name":"{package}-{component}","version":"1.{}.0","purl":"pkg:npm/{package}-{component}@1.{}.0"}}"#,

@@ -5,10 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
 /// The layers of ARCHITECTURE.md: a crate may depend only on crates of lower layers.
@@ -35,22 +32,13 @@ fn metadata() -> Metadata {
         .current_dir(root())
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let name_of: BTreeMap<String, String> = json["packages"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| {
-            (
-                p["id"].as_str().unwrap().to_owned(),
-                p["name"].as_str().unwrap().to_owned(),
-            )
-        })
+        .map(|p| (p["id"].as_str().unwrap().to_owned(), p["name"].as_str().unwrap().to_owned()))
         .collect();
     let members: BTreeSet<String> = json["workspace_members"]
         .as_array()
@@ -71,16 +59,10 @@ fn metadata() -> Metadata {
                 .map(|k| k["kind"].as_str().unwrap_or("normal"))
                 .collect();
             if members.contains(&dep_name) {
-                workspace
-                    .entry(name.clone())
-                    .or_insert_with(BTreeSet::new)
-                    .insert(dep_name.clone());
+                workspace.entry(name.clone()).or_insert_with(BTreeSet::new).insert(dep_name.clone());
             }
             if kinds.contains(&"normal") {
-                normal_edges
-                    .entry(name.clone())
-                    .or_default()
-                    .insert(dep_name);
+                normal_edges.entry(name.clone()).or_default().insert(dep_name);
             }
         }
     }
@@ -107,12 +89,8 @@ fn no_crate_depends_on_a_crate_above_it() {
     for (name, deps) in metadata().workspace {
         let Some(own) = layer(&name) else { continue };
         for dep in deps {
-            let theirs = layer(&dep)
-                .unwrap_or_else(|| panic!("{name} depends on {dep}, which has no layer"));
-            assert!(
-                theirs < own,
-                "{name} (layer {own}) must not depend on {dep} (layer {theirs})"
-            );
+            let theirs = layer(&dep).unwrap_or_else(|| panic!("{name} depends on {dep}, which has no layer"));
+            assert!(theirs < own, "{name} (layer {own}) must not depend on {dep} (layer {theirs})");
         }
     }
 }
@@ -120,35 +98,15 @@ fn no_crate_depends_on_a_crate_above_it() {
 #[test]
 fn the_core_has_no_io_runtime_or_database_in_its_tree() {
     let tree = &metadata().trees["rapport-core"];
-    for forbidden in [
-        "tokio",
-        "sqlx",
-        "reqwest",
-        "hyper",
-        "axum",
-        "async-std",
-        "mio",
-    ] {
-        assert!(
-            !tree.contains(forbidden),
-            "rapport-core's dependency tree contains {forbidden}"
-        );
+    for forbidden in ["tokio", "sqlx", "reqwest", "hyper", "axum", "async-std", "mio"] {
+        assert!(!tree.contains(forbidden), "rapport-core's dependency tree contains {forbidden}");
     }
     for file in rust_files(&root().join("crates/rapport-core/src")) {
         let text = std::fs::read_to_string(&file).unwrap();
-        for forbidden in [
-            "std::fs",
-            "std::net",
-            "std::io::stdin",
-            "SystemTime::now",
-            "OffsetDateTime::now",
-            "std::env",
-        ] {
-            assert!(
-                !text.contains(forbidden),
-                "{} uses {forbidden}",
-                file.display()
-            );
+        for forbidden in
+            ["std::fs", "std::net", "std::io::stdin", "SystemTime::now", "OffsetDateTime::now", "std::env"]
+        {
+            assert!(!text.contains(forbidden), "{} uses {forbidden}", file.display());
         }
     }
 }
@@ -156,25 +114,13 @@ fn the_core_has_no_io_runtime_or_database_in_its_tree() {
 #[test]
 fn only_storage_contains_sql() {
     for file in rust_files(&root().join("crates")) {
-        if file
-            .components()
-            .any(|c| c.as_os_str() == "rapport-storage")
-        {
+        if file.components().any(|c| c.as_os_str() == "rapport-storage") {
             continue;
         }
         let text = std::fs::read_to_string(&file).unwrap();
-        for statement in [
-            "INSERT INTO",
-            "CREATE TABLE",
-            "CREATE DATABASE",
-            "UPDATE findings",
-            "DELETE FROM",
-        ] {
-            assert!(
-                !text.contains(statement),
-                "{} contains SQL ({statement})",
-                file.display()
-            );
+        for statement in ["INSERT INTO", "CREATE TABLE", "CREATE DATABASE", "UPDATE findings", "DELETE FROM"]
+        {
+            assert!(!text.contains(statement), "{} contains SQL ({statement})", file.display());
         }
     }
 }
@@ -194,9 +140,7 @@ fn every_rust_file_starts_with_a_module_comment() {
 #[test]
 fn both_databases_have_the_same_migrations() {
     let list = |backend: &str| {
-        let folder = root()
-            .join("crates/rapport-storage/migrations")
-            .join(backend);
+        let folder = root().join("crates/rapport-storage/migrations").join(backend);
         let mut names: Vec<String> = std::fs::read_dir(folder)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

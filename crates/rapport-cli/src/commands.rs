@@ -76,9 +76,7 @@ pub struct DemoArgs {
 }
 
 async fn open(database: &str) -> anyhow::Result<Store> {
-    Store::connect(database)
-        .await
-        .with_context(|| format!("opening {}", redact(database)))
+    Store::connect(database).await.with_context(|| format!("opening {}", redact(database)))
 }
 
 /// The binary is the one place that reads the clock; libraries take `now` as a parameter.
@@ -116,11 +114,7 @@ pub async fn import(database: &str, args: ImportArgs) -> anyhow::Result<ExitCode
         }
     }
     store.close().await;
-    Ok(if failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 /// A progress bar on stderr for long files, only when a person is watching.
@@ -128,9 +122,7 @@ async fn import_with_progress(
     store: &Store,
     mut request: ImportRequest,
 ) -> Result<ImportReport, rapport_ingest::IngestError> {
-    let size = std::fs::metadata(&request.path)
-        .map(|m| m.len())
-        .unwrap_or(0);
+    let size = std::fs::metadata(&request.path).map(|m| m.len()).unwrap_or(0);
     let watching = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let bar = (watching && size > 8 * 1024 * 1024).then(|| {
         let bar = indicatif::ProgressBar::new(size);
@@ -250,11 +242,7 @@ fn table_line(stored: &StoredFinding) -> String {
         "affected" => String::new(),
         other => format!(" [{other}]"),
     };
-    let resolved = if stored.resolved_by.is_some() {
-        " [resolved]"
-    } else {
-        ""
-    };
+    let resolved = if stored.resolved_by.is_some() { " [resolved]" } else { "" };
     format!(
         "{:<8} {:<20} {}  {}  {}{status}{resolved}",
         finding.severity.as_str(),
@@ -302,21 +290,13 @@ pub async fn demo(database: &str, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let mut files = sample_files(&args.samples)?;
     files.sort();
     for path in files {
-        let request = ImportRequest {
-            path,
-            format: None,
-            source: None,
-            progress: None,
-        };
+        let request = ImportRequest { path, format: None, source: None, progress: None };
         let report = import_file(&store, request, now).await?;
         print_import(&report, false)?;
     }
     let (open_count, resolved) = store.count_findings().await?;
     println!("\n{open_count} open findings stored ({resolved} resolved). The most severe:");
-    let top = FindingFilter {
-        limit: Some(10),
-        ..FindingFilter::default()
-    };
+    let top = FindingFilter { limit: Some(10), ..FindingFilter::default() };
     for stored in store.findings(&top).await? {
         println!("  {}", table_line(&stored));
     }
@@ -329,10 +309,7 @@ pub async fn demo(database: &str, args: DemoArgs) -> anyhow::Result<ExitCode> {
 
 fn sample_files(folder: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(folder).with_context(|| {
-        format!(
-            "reading the sample folder {} (run the demo from the project's root)",
-            folder.display()
-        )
+        format!("reading the sample folder {} (run the demo from the project's root)", folder.display())
     })?;
     let mut files = Vec::new();
     for entry in entries {

@@ -38,9 +38,7 @@ impl Cvss {
         let parsed = normalised.parse::<polycvss::Vector>().ok();
         Cvss {
             version: parsed.map(|v| version_of(polycvss::Version::from(v))),
-            score: parsed
-                .map(|v| f64::from(polycvss::Score::from(v)))
-                .or(tool_score),
+            score: parsed.map(|v| f64::from(polycvss::Score::from(v))).or(tool_score),
             computed: parsed.is_some(),
             vector: normalised.to_owned(),
             source: source.map(str::to_owned),
@@ -84,26 +82,10 @@ mod tests {
 
     #[test]
     fn scores_every_version() {
-        check(
-            "AV:N/AC:M/Au:N/C:N/I:P/A:N",
-            Some(CvssVersion::V2),
-            Some(4.3),
-        );
-        check(
-            "CVSS2#AV:N/AC:L/Au:N/C:P/I:P/A:P",
-            Some(CvssVersion::V2),
-            Some(7.5),
-        );
-        check(
-            "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:L/A:N",
-            Some(CvssVersion::V31),
-            Some(3.7),
-        );
-        check(
-            "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
-            Some(CvssVersion::V30),
-            Some(9.8),
-        );
+        check("AV:N/AC:M/Au:N/C:N/I:P/A:N", Some(CvssVersion::V2), Some(4.3));
+        check("CVSS2#AV:N/AC:L/Au:N/C:P/I:P/A:P", Some(CvssVersion::V2), Some(7.5));
+        check("CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:L/A:N", Some(CvssVersion::V31), Some(3.7));
+        check("CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", Some(CvssVersion::V30), Some(9.8));
         check(
             "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H",
             Some(CvssVersion::V4),

@@ -37,9 +37,7 @@ impl TargetKind {
     ];
 
     pub fn parse(name: &str) -> Option<TargetKind> {
-        TargetKind::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == name)
+        TargetKind::ALL.into_iter().find(|kind| kind.as_str() == name)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -261,12 +259,7 @@ impl Finding {
     /// Adds an alias unless it is already known (ids compare case-insensitively).
     pub fn add_id(&mut self, id: &str) {
         let id = id.trim();
-        if id.is_empty()
-            || self
-                .ids
-                .iter()
-                .any(|known| known.0.eq_ignore_ascii_case(id))
-        {
+        if id.is_empty() || self.ids.iter().any(|known| known.0.eq_ignore_ascii_case(id)) {
             return;
         }
         self.ids.push(VulnId::new(id));
@@ -287,9 +280,7 @@ impl Finding {
 
     /// Uses the tool's severity word; when it says nothing useful, the highest CVSS score.
     pub fn set_severity(&mut self, tool_word: Option<&str>) {
-        self.tool_severity = tool_word
-            .map(str::to_owned)
-            .filter(|w| !w.trim().is_empty());
+        self.tool_severity = tool_word.map(str::to_owned).filter(|w| !w.trim().is_empty());
         self.severity = tool_word
             .and_then(Severity::from_tool_word)
             .or_else(|| self.highest_cvss().map(Severity::from_cvss_score))
@@ -315,14 +306,8 @@ mod tests {
 
     fn finding() -> Finding {
         Finding::new(
-            Tool {
-                name: "trivy".into(),
-                version: None,
-            },
-            Target {
-                kind: TargetKind::ContainerImage,
-                name: "alpine:3.17".into(),
-            },
+            Tool { name: "trivy".into(), version: None },
+            Target { kind: TargetKind::ContainerImage, name: "alpine:3.17".into() },
             FindingKind::Vulnerability,
             VulnId::new("GHSA-25mq-v84q-4j7r"),
         )
@@ -341,11 +326,7 @@ mod tests {
     #[test]
     fn severity_falls_back_on_cvss() {
         let mut finding = finding();
-        finding.cvss.push(Cvss::from_vector(
-            "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
-            None,
-            None,
-        ));
+        finding.cvss.push(Cvss::from_vector("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", None, None));
         finding.set_severity(Some("UNKNOWN"));
         assert_eq!(finding.severity, Severity::Critical);
         finding.set_severity(Some("low"));

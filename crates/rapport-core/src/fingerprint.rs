@@ -110,11 +110,7 @@ fn package_identity(component: &crate::Component) -> String {
             let end = purl.find(['@', '?', '#']).unwrap_or(purl.len());
             purl.get(..end).unwrap_or(purl).to_owned()
         }
-        None => format!(
-            "{}/{}",
-            component.ecosystem.as_deref().unwrap_or(""),
-            component.name
-        ),
+        None => format!("{}/{}", component.ecosystem.as_deref().unwrap_or(""), component.name),
     }
 }
 
@@ -129,14 +125,8 @@ mod tests {
 
     fn finding(version: &str, purl: &str) -> Finding {
         let mut finding = Finding::new(
-            Tool {
-                name: "Trivy".into(),
-                version: Some(version.into()),
-            },
-            Target {
-                kind: TargetKind::ContainerImage,
-                name: "alpine:3.17".into(),
-            },
+            Tool { name: "Trivy".into(), version: Some(version.into()) },
+            Target { kind: TargetKind::ContainerImage, name: "alpine:3.17".into() },
             FindingKind::Vulnerability,
             VulnId::new("CVE-2023-0464"),
         );

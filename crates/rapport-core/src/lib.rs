@@ -11,9 +11,7 @@ mod severity;
 mod vuln_id;
 
 pub use cvss::{Cvss, CvssVersion};
-pub use finding::{
-    Component, Finding, FindingKind, Location, Scope, Status, Target, TargetKind, Tool,
-};
+pub use finding::{Component, Finding, FindingKind, Location, Scope, Status, Target, TargetKind, Tool};
 pub use fingerprint::{Fingerprint, ScopeKey};
 pub use severity::Severity;
 pub use vuln_id::{VulnId, VulnIdKind, parse_cwe};

@@ -77,9 +77,7 @@ impl std::str::FromStr for Severity {
             return Ok(Severity::Unknown);
         }
         Severity::from_tool_word(word).ok_or_else(|| {
-            format!(
-                "unknown severity {word:?}: expected critical, high, medium, low, info or unknown"
-            )
+            format!("unknown severity {word:?}: expected critical, high, medium, low, info or unknown")
         })
     }
 }

@@ -10,9 +10,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io::{BufRead, Seek};
 
-use rapport_core::{
-    Component, Cvss, Finding, FindingKind, Scope, Status, Target, TargetKind, Tool, VulnId,
-};
+use rapport_core::{Component, Cvss, Finding, FindingKind, Scope, Status, Target, TargetKind, Tool, VulnId};
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 
@@ -30,23 +28,14 @@ struct Bom {
 impl Bom {
     fn new(context: &ScanContext) -> Bom {
         Bom {
-            tool: Tool {
-                name: "cyclonedx".into(),
-                version: None,
-            },
-            target: Target {
-                kind: TargetKind::Product,
-                name: context.fallback_target.clone(),
-            },
+            tool: Tool { name: "cyclonedx".into(), version: None },
+            target: Target { kind: TargetKind::Product, name: context.fallback_target.clone() },
             components: HashMap::new(),
         }
     }
 
     fn scope(&self) -> Scope {
-        Scope {
-            tool: self.tool.clone(),
-            target: self.target.clone(),
-        }
+        Scope { tool: self.tool.clone(), target: self.target.clone() }
     }
 
     fn set_subject(&mut self, name: &str, kind: Option<&str>) {
@@ -55,17 +44,11 @@ impl Bom {
             Some("file") => TargetKind::Filesystem,
             _ => TargetKind::Product,
         };
-        self.target = Target {
-            kind,
-            name: name.to_owned(),
-        };
+        self.target = Target { kind, name: name.to_owned() };
     }
 
     fn set_tool(&mut self, name: &str, version: Option<&str>) {
-        self.tool = Tool {
-            name: name.to_owned(),
-            version: version.map(str::to_owned),
-        };
+        self.tool = Tool { name: name.to_owned(), version: version.map(str::to_owned) };
     }
 
     fn add_component(&mut self, reference: Option<&str>, component: Component) {
@@ -80,11 +63,7 @@ impl Bom {
         if record.affects.is_empty() {
             return vec![self.finding(record, None)];
         }
-        record
-            .affects
-            .iter()
-            .map(|reference| self.finding(record, Some(reference)))
-            .collect()
+        record.affects.iter().map(|reference| self.finding(record, Some(reference))).collect()
     }
 
     fn finding(&self, record: &VulnRecord, reference: Option<&str>) -> Finding {
@@ -98,14 +77,11 @@ impl Bom {
             finding.add_id(alias);
         }
         finding.component = reference.map(|reference| {
-            self.components
-                .get(reference)
-                .cloned()
-                .unwrap_or_else(|| Component {
-                    name: reference.to_owned(),
-                    purl: reference.starts_with("pkg:").then(|| reference.to_owned()),
-                    ..Component::default()
-                })
+            self.components.get(reference).cloned().unwrap_or_else(|| Component {
+                name: reference.to_owned(),
+                purl: reference.starts_with("pkg:").then(|| reference.to_owned()),
+                ..Component::default()
+            })
         });
         let mut severity_word = None;
         for rating in &record.ratings {
@@ -196,13 +172,10 @@ impl VulnRecord {
         let justification = self.analysis_justification.clone();
         match self.analysis_state.as_deref() {
             Some("not_affected") => Status::NotAffected { justification },
-            Some("resolved" | "resolved_with_pedigree") => Status::NotAffected {
-                justification: justification.or(Some("resolved".into())),
-            },
-            Some("false_positive") => Status::Suppressed {
-                kind: "vex false_positive".into(),
-                justification,
-            },
+            Some("resolved" | "resolved_with_pedigree") => {
+                Status::NotAffected { justification: justification.or(Some("resolved".into())) }
+            }
+            Some("false_positive") => Status::Suppressed { kind: "vex false_positive".into(), justification },
             Some("in_triage") => Status::UnderInvestigation,
             _ => Status::Affected,
         }
@@ -217,10 +190,7 @@ pub(crate) fn parse_json<R: BufRead + Seek>(
     sink: &mut Sink<'_>,
 ) -> Result<Vec<Scope>, ParseError> {
     let stopped = Cell::new(false);
-    let mut document = JsonBom {
-        bom: Bom::new(context),
-        emitter: Emitter::new(sink, &stopped),
-    };
+    let mut document = JsonBom { bom: Bom::new(context), emitter: Emitter::new(sink, &stopped) };
     run(input, &mut document, &stopped)?;
     Ok(vec![document.bom.scope()])
 }
@@ -312,16 +282,13 @@ impl JsonMetadata {
         // 1.4: an array of tools; 1.5+: {"components": [...], "services": [...]}.
         let tools = match &self.tools {
             Some(serde_json::Value::Array(tools)) => tools.first(),
-            Some(serde_json::Value::Object(tools)) => tools
-                .get("components")
-                .and_then(|c| c.as_array())
-                .and_then(|c| c.first()),
+            Some(serde_json::Value::Object(tools)) => {
+                tools.get("components").and_then(|c| c.as_array()).and_then(|c| c.first())
+            }
             _ => None,
         };
         if let Some(name) = tools.and_then(|t| t.get("name")).and_then(|n| n.as_str()) {
-            let version = tools
-                .and_then(|t| t.get("version"))
-                .and_then(|v| v.as_str());
+            let version = tools.and_then(|t| t.get("version")).and_then(|v| v.as_str());
             bom.set_tool(name, version);
         }
     }
@@ -343,12 +310,7 @@ struct JsonComponent {
 
 impl JsonComponent {
     fn register(self, bom: &mut Bom) {
-        let component = package(
-            self.group.as_deref(),
-            &self.name,
-            self.version.map(|v| v.0),
-            self.purl,
-        );
+        let component = package(self.group.as_deref(), &self.name, self.version.map(|v| v.0), self.purl);
         bom.add_component(self.bom_ref.as_deref(), component);
         for child in self.components {
             child.register(bom);
@@ -356,12 +318,7 @@ impl JsonComponent {
     }
 }
 
-fn package(
-    group: Option<&str>,
-    name: &str,
-    version: Option<String>,
-    purl: Option<String>,
-) -> Component {
+fn package(group: Option<&str>, name: &str, version: Option<String>, purl: Option<String>) -> Component {
     let name = match group.filter(|g| !g.is_empty()) {
         Some(group) => format!("{group}/{name}"),
         None => name.to_owned(),
@@ -486,16 +443,11 @@ pub(crate) fn parse_xml<R: BufRead + Seek>(
             Step::Eof => return Ok(vec![bom.scope()]),
         };
         let depth = reader.path.len() - usize::from(!empty);
-        let parent = depth
-            .checked_sub(1)
-            .and_then(|i| reader.path.get(i))
-            .map(String::as_str);
+        let parent = depth.checked_sub(1).and_then(|i| reader.path.get(i)).map(String::as_str);
         match (element.name.as_str(), parent) {
             ("bom", None) => {}
             (root, None) => {
-                return Err(
-                    reader.invalid(format!("expected the root element <bom>, found <{root}>"))
-                );
+                return Err(reader.invalid(format!("expected the root element <bom>, found <{root}>")));
             }
             ("metadata", Some("bom")) => {
                 let metadata = reader.subtree(element, empty)?;
@@ -510,8 +462,8 @@ pub(crate) fn parse_xml<R: BufRead + Seek>(
             ("vulnerability", Some("vulnerabilities")) => {
                 let position = reader.position();
                 let vulnerability = reader.subtree(element, empty)?;
-                let record = xml_vulnerability(&vulnerability, None)
-                    .map_err(|m| ParseError::invalid(position, m))?;
+                let record =
+                    xml_vulnerability(&vulnerability, None).map_err(|m| ParseError::invalid(position, m))?;
                 emit_all(sink, &bom, &record).map_err(|_| ParseError::Stopped)?;
             }
             _ => {}
@@ -530,10 +482,8 @@ fn apply_xml_metadata(bom: &mut Bom, metadata: &Element) {
         bom.set_subject(name, component.attribute("type"));
     }
     let tools = metadata.child("tools");
-    let tool = tools.and_then(|t| {
-        t.child("tool")
-            .or(t.child("components").and_then(|c| c.child("component")))
-    });
+    let tool =
+        tools.and_then(|t| t.child("tool").or(t.child("components").and_then(|c| c.child("component"))));
     if let Some(name) = tool.and_then(|t| t.child_text("name")) {
         bom.set_tool(name, tool.and_then(|t| t.child_text("version")));
     }
@@ -547,20 +497,14 @@ fn register_xml_component(bom: &mut Bom, element: &Element) -> Vec<VulnRecord> {
     let name = element.child_text("name").unwrap_or_default();
     let reference = element.attribute("bom-ref").map(str::to_owned);
     let component = package(element.child_text("group"), name, version, purl);
-    let key = reference
-        .clone()
-        .or(component.purl.clone())
-        .unwrap_or_else(|| component.name.clone());
+    let key = reference.clone().or(component.purl.clone()).unwrap_or_else(|| component.name.clone());
     bom.add_component(Some(&key), component);
     let mut records: Vec<VulnRecord> = element
         .children_named("vulnerabilities")
         .flat_map(|list| list.children_named("vulnerability"))
         .filter_map(|v| xml_vulnerability(v, Some(&key)).ok())
         .collect();
-    for nested in element
-        .children_named("components")
-        .flat_map(|c| c.children_named("component"))
-    {
+    for nested in element.children_named("components").flat_map(|c| c.children_named("component")) {
         records.extend(register_xml_component(bom, nested));
     }
     records
@@ -569,10 +513,7 @@ fn register_xml_component(bom: &mut Bom, element: &Element) -> Vec<VulnRecord> {
 /// Reads both the 1.4+ `<vulnerability>` and the 1.2-1.3 extension's `<v:vulnerability>`
 /// (whose affected component is the one it is nested in).
 fn xml_vulnerability(element: &Element, nested_in: Option<&str>) -> Result<VulnRecord, String> {
-    let id = element
-        .child_text("id")
-        .ok_or("a <vulnerability> without an <id>")?
-        .to_owned();
+    let id = element.child_text("id").ok_or("a <vulnerability> without an <id>")?.to_owned();
     let ratings = element
         .child("ratings")
         .map(|r| r.children_named("rating").map(xml_rating).collect())
@@ -582,10 +523,7 @@ fn xml_vulnerability(element: &Element, nested_in: Option<&str>) -> Result<VulnR
         None => element
             .child("affects")
             .map(|a| {
-                a.children_named("target")
-                    .filter_map(|t| t.child_text("ref"))
-                    .map(str::to_owned)
-                    .collect()
+                a.children_named("target").filter_map(|t| t.child_text("ref")).map(str::to_owned).collect()
             })
             .unwrap_or_default(),
     };
@@ -595,10 +533,7 @@ fn xml_vulnerability(element: &Element, nested_in: Option<&str>) -> Result<VulnR
         aliases: element
             .child("references")
             .map(|r| {
-                r.children_named("reference")
-                    .filter_map(|r| r.child_text("id"))
-                    .map(str::to_owned)
-                    .collect()
+                r.children_named("reference").filter_map(|r| r.child_text("id")).map(str::to_owned).collect()
             })
             .unwrap_or_default(),
         source_url: element.path_text(&["source", "url"]).map(str::to_owned),
@@ -606,10 +541,7 @@ fn xml_vulnerability(element: &Element, nested_in: Option<&str>) -> Result<VulnR
         cwes: element
             .child("cwes")
             .map(|c| {
-                c.children_named("cwe")
-                    .filter_map(|c| c.text())
-                    .filter_map(rapport_core::parse_cwe)
-                    .collect()
+                c.children_named("cwe").filter_map(|c| c.text()).filter_map(rapport_core::parse_cwe).collect()
             })
             .unwrap_or_default(),
         description: element.child_text("description").map(str::to_owned),
@@ -628,9 +560,7 @@ fn xml_vulnerability(element: &Element, nested_in: Option<&str>) -> Result<VulnR
             })
             .unwrap_or_default(),
         affects,
-        analysis_state: analysis
-            .and_then(|a| a.child_text("state"))
-            .map(str::to_owned),
+        analysis_state: analysis.and_then(|a| a.child_text("state")).map(str::to_owned),
         analysis_justification: analysis
             .and_then(|a| a.child_text("justification").or(a.child_text("detail")))
             .map(str::to_owned),
@@ -638,9 +568,7 @@ fn xml_vulnerability(element: &Element, nested_in: Option<&str>) -> Result<VulnR
 }
 
 fn xml_rating(rating: &Element) -> Rating {
-    let score = rating
-        .child_text("score")
-        .or(rating.path_text(&["score", "base"]));
+    let score = rating.child_text("score").or(rating.path_text(&["score", "base"]));
     Rating {
         source: rating.path_text(&["source", "name"]).map(str::to_owned),
         score: score.and_then(|s| s.parse().ok()),

@@ -68,12 +68,7 @@ impl std::str::FromStr for Format {
         ALL_FORMATS
             .into_iter()
             .find(|format| format.name().eq_ignore_ascii_case(name))
-            .ok_or_else(|| {
-                format!(
-                    "unknown format {name:?}: expected one of {}",
-                    Format::names()
-                )
-            })
+            .ok_or_else(|| format!("unknown format {name:?}: expected one of {}", Format::names()))
     }
 }
 
@@ -96,11 +91,7 @@ pub const DETECT_PREFIX_LEN: usize = 256 * 1024;
 
 /// The length of a UTF-8 byte-order mark at the start of `bytes` (0 or 3).
 pub fn bom_len(bytes: &[u8]) -> usize {
-    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        3
-    } else {
-        0
-    }
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 }
 }
 
 /// Names the format of a file from its first [`DETECT_PREFIX_LEN`] bytes.
@@ -127,9 +118,7 @@ fn detect_xml(body: &[u8]) -> Result<Format, DetectError> {
                 return match root.as_str() {
                     "NessusClientData_v2" => Ok(Format::NessusXml),
                     "bom" => Ok(Format::CycloneDxXml),
-                    _ => Err(DetectError::Unknown(format!(
-                        "XML with root element <{root}>"
-                    ))),
+                    _ => Err(DetectError::Unknown(format!("XML with root element <{root}>"))),
                 };
             }
             Ok(Event::Eof) | Err(_) => {
@@ -148,9 +137,8 @@ fn detect_json(body: &[u8]) -> Result<Format, DetectError> {
     if top("bomFormat") {
         return Ok(Format::CycloneDxJson);
     }
-    let mentions_sarif = String::from_utf8_lossy(body.get(..4096).unwrap_or(body))
-        .to_ascii_lowercase()
-        .contains("sarif");
+    let mentions_sarif =
+        String::from_utf8_lossy(body.get(..4096).unwrap_or(body)).to_ascii_lowercase().contains("sarif");
     let sarif_log =
         top("runs") && (top("version") || top("$schema") || nested("driver") || nested("results"));
     if sarif_log || (top("$schema") && mentions_sarif && !top("externalizedProperties")) {
@@ -168,17 +156,11 @@ fn detect_json(body: &[u8]) -> Result<Format, DetectError> {
     if top("results") && (nested("packages") || nested("source")) {
         return Ok(Format::OsvScanner);
     }
-    let mut seen: Vec<&str> = keys
-        .iter()
-        .filter(|(depth, _)| *depth == 1)
-        .map(|(_, key)| key.as_str())
-        .collect();
+    let mut seen: Vec<&str> =
+        keys.iter().filter(|(depth, _)| *depth == 1).map(|(_, key)| key.as_str()).collect();
     seen.dedup();
     seen.truncate(8);
-    Err(DetectError::Unknown(format!(
-        "JSON with top-level keys [{}]",
-        seen.join(", ")
-    )))
+    Err(DetectError::Unknown(format!("JSON with top-level keys [{}]", seen.join(", "))))
 }
 
 fn detect_csv(body: &[u8]) -> Result<Format, DetectError> {
@@ -211,36 +193,15 @@ mod tests {
 
     #[test]
     fn detects_from_content() {
-        check(
-            r#"{"SchemaVersion": 2, "ArtifactName": "x"}"#,
-            Ok(Format::Trivy),
-        );
-        check(
-            r#"[{"Target": "a/package-lock.json", "Type": "npm"}]"#,
-            Ok(Format::Trivy),
-        );
+        check(r#"{"SchemaVersion": 2, "ArtifactName": "x"}"#, Ok(Format::Trivy));
+        check(r#"[{"Target": "a/package-lock.json", "Type": "npm"}]"#, Ok(Format::Trivy));
         check(r#"{"matches": [{"vulnerability": {}}]"#, Ok(Format::Grype));
-        check(
-            r#"{"$schema": "x", "version": "2.1.0", "runs": []}"#,
-            Ok(Format::Sarif),
-        );
+        check(r#"{"$schema": "x", "version": "2.1.0", "runs": []}"#, Ok(Format::Sarif));
         check(r#"{"bomFormat": "CycloneDX"}"#, Ok(Format::CycloneDxJson));
-        check(
-            r#"{"results": [{"source": {"path": "x"}}]}"#,
-            Ok(Format::OsvScanner),
-        );
-        check(
-            "\u{feff}<?xml version=\"1.0\"?><bom/>",
-            Ok(Format::CycloneDxXml),
-        );
-        check(
-            "<?xml version=\"1.0\" ?>\n<NessusClientData_v2>",
-            Ok(Format::NessusXml),
-        );
-        check(
-            "Plugin ID,CVE,CVSS,Risk,Host,Protocol\n",
-            Ok(Format::NessusCsv),
-        );
+        check(r#"{"results": [{"source": {"path": "x"}}]}"#, Ok(Format::OsvScanner));
+        check("\u{feff}<?xml version=\"1.0\"?><bom/>", Ok(Format::CycloneDxXml));
+        check("<?xml version=\"1.0\" ?>\n<NessusClientData_v2>", Ok(Format::NessusXml));
+        check("Plugin ID,CVE,CVSS,Risk,Host,Protocol\n", Ok(Format::NessusCsv));
     }
 
     #[test]
@@ -255,14 +216,8 @@ mod tests {
     #[test]
     fn a_forced_family_follows_the_content_syntax() {
         let cyclonedx: Format = "cyclonedx".parse().unwrap();
-        assert_eq!(
-            cyclonedx.in_syntax_of(b"\n<?xml version=\"1.0\"?><bom/>"),
-            Format::CycloneDxXml
-        );
-        assert_eq!(
-            Format::NessusXml.in_syntax_of(b"Plugin ID,Host"),
-            Format::NessusCsv
-        );
+        assert_eq!(cyclonedx.in_syntax_of(b"\n<?xml version=\"1.0\"?><bom/>"), Format::CycloneDxXml);
+        assert_eq!(Format::NessusXml.in_syntax_of(b"Plugin ID,Host"), Format::NessusCsv);
         assert_eq!(Format::Trivy.in_syntax_of(b"<x/>"), Format::Trivy);
     }
 

@@ -43,9 +43,6 @@ pub enum ParseError {
 
 impl ParseError {
     pub fn invalid(position: Position, message: impl Into<String>) -> ParseError {
-        ParseError::Invalid {
-            position,
-            message: message.into(),
-        }
+        ParseError::Invalid { position, message: message.into() }
     }
 }

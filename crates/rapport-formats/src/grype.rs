@@ -27,23 +27,10 @@ pub(crate) fn parse<R: BufRead + Seek>(
     let target = header
         .source
         .map(|s| s.into_target())
-        .unwrap_or_else(|| Target {
-            kind: TargetKind::Other,
-            name: context.fallback_target.clone(),
-        });
-    let tool = Tool {
-        name: "grype".into(),
-        version: header.descriptor.and_then(|d| d.version),
-    };
-    let scanned = vec![Scope {
-        tool: tool.clone(),
-        target: target.clone(),
-    }];
-    let mut matches = MatchPass {
-        emitter: Emitter::new(sink, &stopped),
-        tool,
-        target,
-    };
+        .unwrap_or_else(|| Target { kind: TargetKind::Other, name: context.fallback_target.clone() });
+    let tool = Tool { name: "grype".into(), version: header.descriptor.and_then(|d| d.version) };
+    let scanned = vec![Scope { tool: tool.clone(), target: target.clone() }];
+    let mut matches = MatchPass { emitter: Emitter::new(sink, &stopped), tool, target };
     run(input, &mut matches, &stopped)?;
     Ok(scanned)
 }
@@ -70,11 +57,9 @@ impl Source {
         };
         let name = match self.target {
             Some(serde_json::Value::String(path)) => path,
-            Some(serde_json::Value::Object(image)) => image
-                .get("userInput")
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_owned(),
+            Some(serde_json::Value::Object(image)) => {
+                image.get("userInput").and_then(|v| v.as_str()).unwrap_or_default().to_owned()
+            }
             _ => String::new(),
         };
         Target { kind, name }
@@ -232,10 +217,7 @@ impl Match {
             purl: self.artifact.purl.filter(|p| !p.is_empty()),
             ecosystem: self.artifact.kind,
             installed_version: self.artifact.version,
-            fixed_version: vulnerability
-                .fix
-                .as_ref()
-                .and_then(|f| f.versions.first().cloned()),
+            fixed_version: vulnerability.fix.as_ref().and_then(|f| f.versions.first().cloned()),
         });
         finding.description = vulnerability.description.clone();
         for related in std::iter::once(&vulnerability).chain(&self.related_vulnerabilities) {
@@ -251,9 +233,7 @@ impl Match {
         };
         finding.set_severity(vulnerability.severity.as_deref());
         if let Some(namespace) = vulnerability.namespace {
-            finding.tool_severity = finding
-                .tool_severity
-                .map(|word| format!("{word} ({namespace})"));
+            finding.tool_severity = finding.tool_severity.map(|word| format!("{word} ({namespace})"));
         }
         finding
     }
@@ -261,28 +241,16 @@ impl Match {
 
 fn add_details(finding: &mut Finding, vulnerability: &Vulnerability) {
     for entry in &vulnerability.cvss {
-        let score = entry
-            .metrics
-            .as_ref()
-            .and_then(|m| m.get("baseScore"))
-            .and_then(number);
+        let score = entry.metrics.as_ref().and_then(|m| m.get("baseScore")).and_then(number);
         if let Some(vector) = &entry.vector {
-            let source = entry
-                .source
-                .as_deref()
-                .or(vulnerability.namespace.as_deref());
+            let source = entry.source.as_deref().or(vulnerability.namespace.as_deref());
             finding.cvss.push(Cvss::from_vector(vector, score, source));
         }
     }
     for url in vulnerability.data_source.iter().chain(&vulnerability.urls) {
         finding.add_reference(url);
     }
-    for cwe in vulnerability
-        .cwes
-        .iter()
-        .filter_map(|c| c.cwe.as_deref())
-        .filter_map(parse_cwe)
-    {
+    for cwe in vulnerability.cwes.iter().filter_map(|c| c.cwe.as_deref()).filter_map(parse_cwe) {
         finding.add_cwe(cwe);
     }
 }

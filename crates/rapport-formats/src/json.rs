@@ -19,9 +19,7 @@ pub(crate) fn run<'de, R: Read, S: DeserializeSeed<'de>>(
     stopped: &Cell<bool>,
 ) -> Result<S::Value, ParseError> {
     let mut deserializer = serde_json::Deserializer::from_reader(input);
-    let value = seed
-        .deserialize(&mut deserializer)
-        .map_err(|e| convert(e, stopped))?;
+    let value = seed.deserialize(&mut deserializer).map_err(|e| convert(e, stopped))?;
     deserializer.end().map_err(|e| convert(e, stopped))?;
     Ok(value)
 }
@@ -30,10 +28,7 @@ fn convert(error: serde_json::Error, stopped: &Cell<bool>) -> ParseError {
     if stopped.get() {
         return ParseError::Stopped;
     }
-    let position = Position::LineColumn {
-        line: error.line() as u64,
-        column: error.column() as u64,
-    };
+    let position = Position::LineColumn { line: error.line() as u64, column: error.column() as u64 };
     let message = strip_position(&error.to_string());
     match error.classify() {
         serde_json::error::Category::Io => ParseError::Io(std::io::Error::other(message)),
@@ -79,10 +74,7 @@ pub(crate) struct EachItem<'f, T, F> {
 
 impl<'f, T, F> EachItem<'f, T, F> {
     pub fn new(each: &'f mut F) -> Self {
-        EachItem {
-            each,
-            item: PhantomData,
-        }
+        EachItem { each, item: PhantomData }
     }
 }
 
@@ -202,15 +194,7 @@ mod tests {
     #[test]
     fn sniffs_keys_with_depth_even_when_cut() {
         let keys = keys_near_top(br#"{"a": {"b": [1, {"c": "x\"y"}]}, "d": "#);
-        assert_eq!(
-            keys,
-            vec![
-                (1, "a".into()),
-                (2, "b".into()),
-                (3, "c".into()),
-                (1, "d".into())
-            ]
-        );
+        assert_eq!(keys, vec![(1, "a".into()), (2, "b".into()), (3, "c".into()), (1, "d".into())]);
     }
 
     #[test]

@@ -7,8 +7,7 @@
 use std::io::{BufRead, Seek};
 
 use rapport_core::{
-    Cvss, CvssVersion, Finding, FindingKind, Scope, Severity, Target, TargetKind, Tool, VulnId,
-    parse_cwe,
+    Cvss, CvssVersion, Finding, FindingKind, Scope, Severity, Target, TargetKind, Tool, VulnId, parse_cwe,
 };
 
 use crate::xml::{Element, Step, XmlReader};
@@ -31,25 +30,17 @@ pub(crate) fn parse_xml<R: BufRead + Seek>(
                 "NessusClientData_v2" if reader.path.len() <= 1 => saw_root = true,
                 "ReportHost" => {
                     let name = element.attribute("name").map(str::to_owned);
-                    let name = name
-                        .ok_or_else(|| reader.invalid("<ReportHost> without a name attribute"))?;
-                    scanned.push(Scope {
-                        tool: nessus(),
-                        target: host_target(&name),
-                    });
+                    let name = name.ok_or_else(|| reader.invalid("<ReportHost> without a name attribute"))?;
+                    scanned.push(Scope { tool: nessus(), target: host_target(&name) });
                     host = Some(name);
                 }
                 "ReportItem" => {
                     let position = reader.position();
                     let item = reader.subtree(element, empty)?;
                     let Some(host) = host.as_deref() else {
-                        return Err(ParseError::invalid(
-                            position,
-                            "<ReportItem> outside a <ReportHost>",
-                        ));
+                        return Err(ParseError::invalid(position, "<ReportItem> outside a <ReportHost>"));
                     };
-                    let finding =
-                        report_item(&item, host).map_err(|m| ParseError::invalid(position, m))?;
+                    let finding = report_item(&item, host).map_err(|m| ParseError::invalid(position, m))?;
                     sink(finding).map_err(|Stop| ParseError::Stopped)?;
                 }
                 _ if !saw_root => {
@@ -71,17 +62,11 @@ pub(crate) fn parse_xml<R: BufRead + Seek>(
 }
 
 fn nessus() -> Tool {
-    Tool {
-        name: "nessus".into(),
-        version: None,
-    }
+    Tool { name: "nessus".into(), version: None }
 }
 
 fn host_target(host: &str) -> Target {
-    Target {
-        kind: TargetKind::Host,
-        name: host.to_owned(),
-    }
+    Target { kind: TargetKind::Host, name: host.to_owned() }
 }
 
 fn report_item(item: &Element, host: &str) -> Result<Finding, String> {
@@ -90,11 +75,8 @@ fn report_item(item: &Element, host: &str) -> Result<Finding, String> {
         .filter(|id| !id.is_empty())
         .ok_or("<ReportItem> without a pluginID attribute")?;
     let mut finding = new_finding(host, plugin_id);
-    finding.title = item
-        .attribute("pluginName")
-        .or(item.child_text("plugin_name"))
-        .unwrap_or(plugin_id)
-        .to_owned();
+    finding.title =
+        item.attribute("pluginName").or(item.child_text("plugin_name")).unwrap_or(plugin_id).to_owned();
     let port = item.attribute("port").unwrap_or("0");
     let protocol = item.attribute("protocol").unwrap_or("tcp");
     finding.location.service = Some(service(port, protocol, item.attribute("svc_name")));
@@ -108,35 +90,14 @@ fn report_item(item: &Element, host: &str) -> Result<Finding, String> {
     if let Some(output) = item.child_text("plugin_output") {
         append_evidence(&mut finding, output);
     }
-    finding.solution = item
-        .child_text("solution")
-        .filter(|s| *s != "n/a")
-        .map(str::to_owned);
-    for url in item
-        .children_named("see_also")
-        .filter_map(Element::text)
-        .flat_map(str::split_whitespace)
-    {
+    finding.solution = item.child_text("solution").filter(|s| *s != "n/a").map(str::to_owned);
+    for url in item.children_named("see_also").filter_map(Element::text).flat_map(str::split_whitespace) {
         finding.add_reference(url);
     }
-    add_cvss(
-        &mut finding,
-        item.child_text("cvss_vector"),
-        item.child_text("cvss_base_score"),
-    );
-    add_cvss(
-        &mut finding,
-        item.child_text("cvss3_vector"),
-        item.child_text("cvss3_base_score"),
-    );
-    add_cvss(
-        &mut finding,
-        item.child_text("cvss4_vector"),
-        item.child_text("cvss4_base_score"),
-    );
-    let risk = item
-        .child_text("risk_factor")
-        .or(item.attribute("severity"));
+    add_cvss(&mut finding, item.child_text("cvss_vector"), item.child_text("cvss_base_score"));
+    add_cvss(&mut finding, item.child_text("cvss3_vector"), item.child_text("cvss3_base_score"));
+    add_cvss(&mut finding, item.child_text("cvss4_vector"), item.child_text("cvss4_base_score"));
+    let risk = item.child_text("risk_factor").or(item.attribute("severity"));
     finding.set_severity(risk);
     Ok(finding)
 }
@@ -174,14 +135,8 @@ fn add_xref(finding: &mut Finding, xref: &str) {
 fn add_cvss(finding: &mut Finding, vector: Option<&str>, score: Option<&str>) {
     let score = score.and_then(|s| s.trim().parse::<f64>().ok());
     match (vector, score) {
-        (Some(vector), score) => {
-            finding
-                .cvss
-                .push(Cvss::from_vector(vector, score, Some("nessus")))
-        }
-        (None, Some(score)) => finding
-            .cvss
-            .push(Cvss::score_only(None, score, Some("nessus"))),
+        (Some(vector), score) => finding.cvss.push(Cvss::from_vector(vector, score, Some("nessus"))),
+        (None, Some(score)) => finding.cvss.push(Cvss::score_only(None, score, Some("nessus"))),
         (None, None) => {}
     }
 }
@@ -193,10 +148,7 @@ fn join_text(parts: &[Option<&str>]) -> Option<String> {
 
 /// Plugin output is evidence, sometimes pages of it; keep the start.
 fn append_evidence(finding: &mut Finding, output: &str) {
-    let cut = output
-        .char_indices()
-        .nth(PLUGIN_OUTPUT_LIMIT)
-        .map_or(output.len(), |(i, _)| i);
+    let cut = output.char_indices().nth(PLUGIN_OUTPUT_LIMIT).map_or(output.len(), |(i, _)| i);
     let evidence = format!("Evidence:\n{}", output.get(..cut).unwrap_or(output));
     finding.description = Some(match finding.description.take() {
         Some(description) => format!("{description}\n\n{evidence}"),
@@ -228,21 +180,12 @@ struct Columns {
 
 impl Columns {
     fn of(header: &csv::StringRecord) -> Result<Columns, String> {
-        let find = |names: &[&str]| {
-            names
-                .iter()
-                .find_map(|name| header.iter().position(|h| h.trim() == *name))
-        };
+        let find =
+            |names: &[&str]| names.iter().find_map(|name| header.iter().position(|h| h.trim() == *name));
         let plugin = find(&["Plugin ID", "Plugin", "definition.id"])
             .ok_or("no plugin column: expected `Plugin ID`, `Plugin` or `definition.id`")?;
-        let host = find(&[
-            "Host",
-            "IP Address",
-            "asset.name",
-            "asset.display_ipv4_address",
-            "DNS Name",
-        ])
-        .ok_or("no host column: expected `Host`, `IP Address` or `asset.name`")?;
+        let host = find(&["Host", "IP Address", "asset.name", "asset.display_ipv4_address", "DNS Name"])
+            .ok_or("no host column: expected `Host`, `IP Address` or `asset.name`")?;
         Ok(Columns {
             plugin,
             host,
@@ -255,24 +198,14 @@ impl Columns {
             solution: find(&["Solution", "definition.solution"]),
             see_also: find(&["See Also", "definition.see_also"]),
             output: find(&["Plugin Output", "output"]),
-            risk: find(&[
-                "Risk",
-                "Risk Factor",
-                "Severity",
-                "severity",
-                "definition.severity",
-            ]),
+            risk: find(&["Risk", "Risk Factor", "Severity", "severity", "definition.severity"]),
             cvss2_score: find(&[
                 "CVSS v2.0 Base Score",
                 "CVSS V2 Base Score",
                 "CVSS",
                 "definition.cvss2.base_score",
             ]),
-            cvss3_score: find(&[
-                "CVSS v3.0 Base Score",
-                "CVSS V3 Base Score",
-                "definition.cvss3.base_score",
-            ]),
+            cvss3_score: find(&["CVSS v3.0 Base Score", "CVSS V3 Base Score", "definition.cvss3.base_score"]),
             cvss4_score: find(&["CVSS v4.0 Base Score"]),
             cvss2_vector: find(&["CVSS V2 Vector", "definition.cvss2.base_vector"]),
             cvss3_vector: find(&["CVSS V3 Vector", "definition.cvss3.base_vector"]),
@@ -287,29 +220,20 @@ pub(crate) fn parse_csv<R: BufRead + Seek>(
     sink: &mut Sink<'_>,
 ) -> Result<Vec<Scope>, ParseError> {
     let delimiter = sniff_delimiter(&mut input)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(input);
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(input);
     let header = reader.headers().map_err(|e| csv_error(&e))?.clone();
-    let columns = Columns::of(&header)
-        .map_err(|m| ParseError::invalid(Position::Record { record: 1, line: 1 }, m))?;
+    let columns =
+        Columns::of(&header).map_err(|m| ParseError::invalid(Position::Record { record: 1, line: 1 }, m))?;
     let mut pending: Option<Finding> = None;
     let mut record = csv::StringRecord::new();
     while reader.read_record(&mut record).map_err(|e| csv_error(&e))? {
         let position = record
             .position()
-            .map_or(Position::Start, |p| Position::Record {
-                record: p.record() + 1,
-                line: p.line(),
-            });
-        let finding =
-            csv_finding(&record, &columns).map_err(|m| ParseError::invalid(position, m))?;
+            .map_or(Position::Start, |p| Position::Record { record: p.record() + 1, line: p.line() });
+        let finding = csv_finding(&record, &columns).map_err(|m| ParseError::invalid(position, m))?;
         // Exports repeat a row per CVE; consecutive rows of one finding become one finding.
         match pending.as_mut() {
-            Some(current) if current.fingerprint() == finding.fingerprint() => {
-                merge(current, finding)
-            }
+            Some(current) if current.fingerprint() == finding.fingerprint() => merge(current, finding),
             _ => {
                 if let Some(done) = pending.replace(finding) {
                     sink(done).map_err(|Stop| ParseError::Stopped)?;
@@ -328,20 +252,13 @@ fn sniff_delimiter<R: BufRead>(input: &mut R) -> Result<u8, ParseError> {
     let head = input.fill_buf()?;
     let line = head.split(|b| *b == b'\n').next().unwrap_or_default();
     let count = |d: u8| line.iter().filter(|b| **b == d).count();
-    Ok(if count(b';') > count(b',') {
-        b';'
-    } else {
-        b','
-    })
+    Ok(if count(b';') > count(b',') { b';' } else { b',' })
 }
 
 fn csv_error(error: &csv::Error) -> ParseError {
     let position = error
         .position()
-        .map_or(Position::Start, |p| Position::Record {
-            record: p.record() + 1,
-            line: p.line(),
-        });
+        .map_or(Position::Start, |p| Position::Record { record: p.record() + 1, line: p.line() });
     match error.kind() {
         csv::ErrorKind::Utf8 { .. } => ParseError::invalid(position, "text that is not UTF-8"),
         _ => ParseError::invalid(position, error.to_string()),
@@ -349,60 +266,32 @@ fn csv_error(error: &csv::Error) -> ParseError {
 }
 
 fn csv_finding(record: &csv::StringRecord, columns: &Columns) -> Result<Finding, String> {
-    let get = |column: Option<usize>| {
-        column
-            .and_then(|c| record.get(c))
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-    };
+    let get =
+        |column: Option<usize>| column.and_then(|c| record.get(c)).map(str::trim).filter(|v| !v.is_empty());
     let plugin = get(Some(columns.plugin)).ok_or("the plugin id is empty")?;
     let host = get(Some(columns.host)).ok_or("the host is empty")?;
     let mut finding = new_finding(host, plugin);
     finding.title = get(columns.name).unwrap_or(plugin).to_owned();
     let port = get(columns.port).unwrap_or("0");
     finding.location.service = Some(service(port, get(columns.protocol).unwrap_or("tcp"), None));
-    for cve in get(columns.cve)
-        .into_iter()
-        .flat_map(|c| c.split([',', ' ', ';']))
-    {
+    for cve in get(columns.cve).into_iter().flat_map(|c| c.split([',', ' ', ';'])) {
         finding.add_id(cve);
     }
-    for cwe in get(columns.cwe)
-        .into_iter()
-        .flat_map(|c| c.split([',', ' ']))
-        .filter_map(parse_cwe)
-    {
+    for cwe in get(columns.cwe).into_iter().flat_map(|c| c.split([',', ' '])).filter_map(parse_cwe) {
         finding.add_cwe(cwe);
     }
     finding.description = join_text(&[get(columns.synopsis), get(columns.description)]);
     if let Some(output) = get(columns.output) {
         append_evidence(&mut finding, output);
     }
-    finding.solution = get(columns.solution)
-        .filter(|s| *s != "n/a")
-        .map(str::to_owned);
-    for url in get(columns.see_also)
-        .into_iter()
-        .flat_map(str::split_whitespace)
-    {
+    finding.solution = get(columns.solution).filter(|s| *s != "n/a").map(str::to_owned);
+    for url in get(columns.see_also).into_iter().flat_map(str::split_whitespace) {
         finding.add_reference(url);
     }
-    add_cvss(
-        &mut finding,
-        get(columns.cvss2_vector),
-        get(columns.cvss2_score),
-    );
-    add_cvss(
-        &mut finding,
-        get(columns.cvss3_vector),
-        get(columns.cvss3_score),
-    );
+    add_cvss(&mut finding, get(columns.cvss2_vector), get(columns.cvss2_score));
+    add_cvss(&mut finding, get(columns.cvss3_vector), get(columns.cvss3_score));
     if let Some(score) = get(columns.cvss4_score).and_then(|s| s.parse().ok()) {
-        finding.cvss.push(Cvss::score_only(
-            Some(CvssVersion::V4),
-            score,
-            Some("nessus"),
-        ));
+        finding.cvss.push(Cvss::score_only(Some(CvssVersion::V4), score, Some("nessus")));
     }
     finding.set_severity(get(columns.risk));
     if finding.severity == Severity::Unknown && get(columns.risk) == Some("None") {

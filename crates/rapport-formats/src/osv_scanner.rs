@@ -20,10 +20,7 @@ pub(crate) fn parse<R: BufRead + Seek>(
     sink: &mut Sink<'_>,
 ) -> Result<Vec<Scope>, ParseError> {
     let stopped = Cell::new(false);
-    let mut report = Report {
-        emitter: Emitter::new(sink, &stopped),
-        scanned: Vec::new(),
-    };
+    let mut report = Report { emitter: Emitter::new(sink, &stopped), scanned: Vec::new() };
     run(input, &mut report, &stopped)?;
     Ok(report.scanned)
 }
@@ -82,12 +79,7 @@ impl<'de> Visitor<'de> for Results<'_, '_, '_> {
         Ok(())
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq
-            .next_element_seed(SourceResult {
-                report: &mut *self.report,
-            })?
-            .is_some()
-        {}
+        while seq.next_element_seed(SourceResult { report: &mut *self.report })?.is_some() {}
         Ok(())
     }
 }
@@ -119,10 +111,7 @@ impl<'de> Visitor<'de> for SourceResult<'_, '_, '_> {
         let mut source: Option<Source> = None;
         // OSV-Scanner writes `source` first; packages met before it wait for it.
         let mut held: Vec<Package> = Vec::new();
-        let tool = Tool {
-            name: "osv-scanner".into(),
-            version: None,
-        };
+        let tool = Tool { name: "osv-scanner".into(), version: None };
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "source" => source = Some(map.next_value()?),
@@ -143,10 +132,7 @@ impl<'de> Visitor<'de> for SourceResult<'_, '_, '_> {
             }
         }
         let source = source.ok_or_else(|| de::Error::missing_field("source"))?;
-        self.report.scanned.push(Scope {
-            tool: tool.clone(),
-            target: source_target(&source),
-        });
+        self.report.scanned.push(Scope { tool: tool.clone(), target: source_target(&source) });
         for package in held {
             emit_package(&mut self.report.emitter, &tool, &source, package)
                 .map_err(|e| de::Error::custom(e.0))?;
@@ -164,9 +150,7 @@ fn emit_package(
     let target = source_target(source);
     for vulnerability in &package.vulnerabilities {
         let finding = vulnerability.to_finding(tool, &target, &package.package);
-        emitter
-            .emit::<de::value::Error>(finding)
-            .map_err(|e| ItemError(e.to_string()))?;
+        emitter.emit::<de::value::Error>(finding).map_err(|e| ItemError(e.to_string()))?;
     }
     Ok(())
 }
@@ -176,10 +160,7 @@ fn source_target(source: &Source) -> Target {
         Some("git") => TargetKind::Repository,
         _ => TargetKind::Filesystem,
     };
-    Target {
-        kind,
-        name: source.path.clone(),
-    }
+    Target { kind, name: source.path.clone() }
 }
 
 #[derive(Deserialize)]
@@ -245,57 +226,38 @@ struct Reference {
 
 impl OsvRecord {
     fn to_finding(&self, tool: &Tool, target: &Target, package: &PackageInfo) -> Finding {
-        let mut finding = Finding::new(
-            tool.clone(),
-            target.clone(),
-            FindingKind::Vulnerability,
-            VulnId::new(&self.id),
-        );
+        let mut finding =
+            Finding::new(tool.clone(), target.clone(), FindingKind::Vulnerability, VulnId::new(&self.id));
         for alias in &self.aliases {
             finding.add_id(alias);
         }
-        let affected = self.affected.iter().find(|a| {
-            a.package.as_ref().and_then(|p| p.name.as_deref()) == Some(package.name.as_str())
-        });
+        let affected = self
+            .affected
+            .iter()
+            .find(|a| a.package.as_ref().and_then(|p| p.name.as_deref()) == Some(package.name.as_str()));
         finding.component = Some(Component {
             name: package.name.clone(),
-            purl: affected
-                .and_then(|a| a.package.as_ref())
-                .and_then(|p| p.purl.clone()),
+            purl: affected.and_then(|a| a.package.as_ref()).and_then(|p| p.purl.clone()),
             ecosystem: package.ecosystem.clone(),
             installed_version: package.version.clone(),
             fixed_version: affected.and_then(first_fixed),
         });
-        finding.title = self
-            .summary
-            .clone()
-            .unwrap_or_else(|| finding.display_id().to_owned());
+        finding.title = self.summary.clone().unwrap_or_else(|| finding.display_id().to_owned());
         finding.description = self.details.clone();
         for entry in &self.severity {
             if entry.kind.starts_with("CVSS") {
-                finding
-                    .cvss
-                    .push(Cvss::from_vector(&entry.score, None, Some("osv")));
+                finding.cvss.push(Cvss::from_vector(&entry.score, None, Some("osv")));
             }
         }
         for reference in &self.references {
             finding.add_reference(&reference.url);
         }
         let specific = self.database_specific.as_ref();
-        let cwes = specific
-            .and_then(|s| s.get("cwe_ids"))
-            .and_then(|c| c.as_array());
-        for cwe in cwes
-            .into_iter()
-            .flatten()
-            .filter_map(|c| c.as_str())
-            .filter_map(parse_cwe)
-        {
+        let cwes = specific.and_then(|s| s.get("cwe_ids")).and_then(|c| c.as_array());
+        for cwe in cwes.into_iter().flatten().filter_map(|c| c.as_str()).filter_map(parse_cwe) {
             finding.add_cwe(cwe);
         }
-        let word = specific
-            .and_then(|s| s.get("severity"))
-            .and_then(|s| s.as_str());
+        let word = specific.and_then(|s| s.get("severity")).and_then(|s| s.as_str());
         finding.set_severity(word);
         finding
     }
@@ -306,10 +268,5 @@ fn first_fixed(affected: &Affected) -> Option<String> {
         .ranges
         .iter()
         .flat_map(|range| &range.events)
-        .find_map(|event| {
-            event
-                .get("fixed")
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-        })
+        .find_map(|event| event.get("fixed").and_then(|v| v.as_str()).map(str::to_owned))
 }

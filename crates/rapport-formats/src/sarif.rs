@@ -72,9 +72,7 @@ impl<'de> Visitor<'de> for &mut Log<'_, '_> {
             }
         }
         if !saw_runs {
-            return Err(de::Error::custom(
-                "a SARIF log needs a `runs` array, and this one has none",
-            ));
+            return Err(de::Error::custom("a SARIF log needs a `runs` array, and this one has none"));
         }
         Ok(())
     }
@@ -97,17 +95,10 @@ impl<'de> Visitor<'de> for Runs<'_, '_, '_> {
         f.write_str("an array of runs")
     }
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Err(E::custom(
-            "`runs` is null: the tool did not run, so this log has nothing to import",
-        ))
+        Err(E::custom("`runs` is null: the tool did not run, so this log has nothing to import"))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq
-            .next_element_seed(RunSeed {
-                log: &mut *self.log,
-            })?
-            .is_some()
-        {}
+        while seq.next_element_seed(RunSeed { log: &mut *self.log })?.is_some() {}
         Ok(())
     }
 }
@@ -146,15 +137,13 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_, '_> {
             match key.as_str() {
                 "tool" => tool = Some(map.next_value()?),
                 "versionControlProvenance" => {
-                    let provenance: Vec<Provenance> =
-                        map.next_value::<Option<_>>()?.unwrap_or_default();
+                    let provenance: Vec<Provenance> = map.next_value::<Option<_>>()?.unwrap_or_default();
                     repository = provenance.into_iter().find_map(|p| p.repository_uri);
                 }
                 "results" => {
                     if context.is_none() {
-                        context = tool
-                            .take()
-                            .map(|t| run_context(t, repository.take(), self.log.fallback_target));
+                        context =
+                            tool.take().map(|t| run_context(t, repository.take(), self.log.fallback_target));
                     }
                     let emitter = &mut self.log.emitter;
                     let mut each = |result: SarifResult| -> Result<(), ItemError> {
@@ -178,10 +167,7 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_, '_> {
                 run_context(tool, repository, self.log.fallback_target)
             }
         };
-        self.log.scanned.push(Scope {
-            tool: context.tool.clone(),
-            target: context.target.clone(),
-        });
+        self.log.scanned.push(Scope { tool: context.tool.clone(), target: context.target.clone() });
         for result in held {
             emit(&mut self.log.emitter, &context, result).map_err(|e| de::Error::custom(e.0))?;
         }
@@ -191,17 +177,10 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_, '_> {
 
 fn run_context(tool: ToolObject, repository: Option<String>, fallback_target: &str) -> RunContext {
     let driver = tool.driver;
-    let rule_by_id = driver
-        .rules
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| r.id.clone().map(|id| (id, i)))
-        .collect();
+    let rule_by_id =
+        driver.rules.iter().enumerate().filter_map(|(i, r)| r.id.clone().map(|id| (id, i))).collect();
     RunContext {
-        tool: Tool {
-            name: driver.name,
-            version: driver.semantic_version.or(driver.version),
-        },
+        tool: Tool { name: driver.name, version: driver.semantic_version.or(driver.version) },
         target: Target {
             kind: TargetKind::Repository,
             name: repository.unwrap_or_else(|| fallback_target.to_owned()),
@@ -211,15 +190,9 @@ fn run_context(tool: ToolObject, repository: Option<String>, fallback_target: &s
     }
 }
 
-fn emit(
-    emitter: &mut Emitter<'_, '_>,
-    context: &RunContext,
-    result: SarifResult,
-) -> Result<(), ItemError> {
+fn emit(emitter: &mut Emitter<'_, '_>, context: &RunContext, result: SarifResult) -> Result<(), ItemError> {
     match result.into_finding(context) {
-        Some(finding) => emitter
-            .emit::<de::value::Error>(finding)
-            .map_err(|e| ItemError(e.to_string())),
+        Some(finding) => emitter.emit::<de::value::Error>(finding).map_err(|e| ItemError(e.to_string())),
         None => Ok(()),
     }
 }
@@ -270,10 +243,7 @@ struct Message {
 
 impl Message {
     fn text(&self) -> Option<&str> {
-        self.text
-            .as_deref()
-            .or(self.markdown.as_deref())
-            .filter(|t| !t.trim().is_empty())
+        self.text.as_deref().or(self.markdown.as_deref()).filter(|t| !t.trim().is_empty())
     }
 }
 
@@ -348,11 +318,7 @@ impl SarifResult {
             .rule_index
             .or(self.rule.as_ref().and_then(|r| r.index))
             .and_then(|i| usize::try_from(i).ok())
-            .or_else(|| {
-                self.rule_id
-                    .as_ref()
-                    .and_then(|id| context.rule_by_id.get(id).copied())
-            });
+            .or_else(|| self.rule_id.as_ref().and_then(|id| context.rule_by_id.get(id).copied()));
         let rule = rule_index.and_then(|i| context.rules.get(i));
         let rule_id = self
             .rule_id
@@ -367,25 +333,15 @@ impl SarifResult {
             VulnId::new(&rule_id),
         );
         self.fill_location(&mut finding);
-        finding.tool_fingerprint = tool_fingerprint(
-            self.fingerprints
-                .as_ref()
-                .or(self.partial_fingerprints.as_ref()),
-        );
+        finding.tool_fingerprint =
+            tool_fingerprint(self.fingerprints.as_ref().or(self.partial_fingerprints.as_ref()));
         let message = self.message.as_ref().and_then(Message::text);
         finding.title = rule
-            .and_then(|r| {
-                r.short_description
-                    .as_ref()
-                    .and_then(Message::text)
-                    .or(r.name.as_deref())
-            })
+            .and_then(|r| r.short_description.as_ref().and_then(Message::text).or(r.name.as_deref()))
             .or(message.map(|m| m.lines().next().unwrap_or(m)))
             .unwrap_or(&rule_id)
             .to_owned();
-        let full = rule
-            .and_then(|r| r.full_description.as_ref())
-            .and_then(Message::text);
+        let full = rule.and_then(|r| r.full_description.as_ref()).and_then(Message::text);
         finding.description = match (message, full) {
             (Some(message), Some(full)) if message != full => Some(format!("{message}\n\n{full}")),
             (message, full) => message.or(full).map(str::to_owned),
@@ -396,9 +352,7 @@ impl SarifResult {
         let level = self
             .level
             .as_deref()
-            .or(rule
-                .and_then(|r| r.default_configuration.as_ref())
-                .and_then(|c| c.level.as_deref()))
+            .or(rule.and_then(|r| r.default_configuration.as_ref()).and_then(|c| c.level.as_deref()))
             .unwrap_or("warning");
         let security_severity = rule
             .and_then(|r| r.properties.as_ref())
@@ -415,15 +369,9 @@ impl SarifResult {
     }
 
     fn fill_location(&self, finding: &mut Finding) {
-        let physical = self
-            .locations
-            .iter()
-            .find_map(|l| l.physical_location.as_ref());
+        let physical = self.locations.iter().find_map(|l| l.physical_location.as_ref());
         if let Some(physical) = physical {
-            finding.location.path = physical
-                .artifact_location
-                .as_ref()
-                .and_then(|a| a.uri.clone());
+            finding.location.path = physical.artifact_location.as_ref().and_then(|a| a.uri.clone());
             if let Some(region) = &physical.region {
                 finding.location.line = region.start_line;
                 finding.location.column = region.start_column;
@@ -437,16 +385,11 @@ fn apply_rule(finding: &mut Finding, rule: &Rule) {
     if let Some(uri) = &rule.help_uri {
         finding.add_reference(uri);
     }
-    let tags = rule
-        .properties
-        .as_ref()
-        .and_then(|p| p.get("tags"))
-        .and_then(|t| t.as_array());
+    let tags = rule.properties.as_ref().and_then(|p| p.get("tags")).and_then(|t| t.as_array());
     for tag in tags.into_iter().flatten().filter_map(|t| t.as_str()) {
         // CodeQL writes "external/cwe/cwe-079"; others write "CWE-79".
         let last = tag.rsplit('/').next().unwrap_or(tag);
-        if let Some(cwe) = parse_cwe(last).filter(|_| last.to_ascii_lowercase().starts_with("cwe-"))
-        {
+        if let Some(cwe) = parse_cwe(last).filter(|_| last.to_ascii_lowercase().starts_with("cwe-")) {
             finding.add_cwe(cwe);
         }
     }
@@ -457,12 +400,7 @@ fn tool_fingerprint(prints: Option<&BTreeMap<String, serde_json::Value>>) -> Opt
     let joined: Vec<String> = prints
         .iter()
         .map(|(key, value)| {
-            format!(
-                "{key}={}",
-                value
-                    .as_str()
-                    .map_or_else(|| value.to_string(), str::to_owned)
-            )
+            format!("{key}={}", value.as_str().map_or_else(|| value.to_string(), str::to_owned))
         })
         .collect();
     Some(joined.join(";"))
@@ -470,11 +408,10 @@ fn tool_fingerprint(prints: Option<&BTreeMap<String, serde_json::Value>>) -> Opt
 
 /// A suppression counts unless it was rejected.
 fn suppression_status(suppressions: &[Suppression]) -> Status {
-    suppressions
-        .iter()
-        .find(|s| s.status.as_deref() != Some("rejected"))
-        .map_or(Status::Affected, |s| Status::Suppressed {
+    suppressions.iter().find(|s| s.status.as_deref() != Some("rejected")).map_or(Status::Affected, |s| {
+        Status::Suppressed {
             kind: format!("sarif {}", s.kind.as_deref().unwrap_or("suppression")),
             justification: s.justification.clone(),
-        })
+        }
+    })
 }

@@ -8,8 +8,7 @@ use std::fmt;
 use std::io::{BufRead, Seek};
 
 use rapport_core::{
-    Component, Cvss, Finding, FindingKind, Scope, Status, Target, TargetKind, Tool, VulnId,
-    parse_cwe,
+    Component, Cvss, Finding, FindingKind, Scope, Status, Target, TargetKind, Tool, VulnId, parse_cwe,
 };
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -45,19 +44,15 @@ struct Report<'s, 'a> {
 impl Report<'_, '_> {
     fn scope(&self, target: &Target) -> Scope {
         Scope {
-            tool: Tool {
-                name: "trivy".into(),
-                version: self.tool_version.clone(),
-            },
+            tool: Tool { name: "trivy".into(), version: self.tool_version.clone() },
             target: target.clone(),
         }
     }
 
     fn target(&self) -> Target {
-        self.target.clone().unwrap_or_else(|| Target {
-            kind: TargetKind::Filesystem,
-            name: self.fallback_target.to_owned(),
-        })
+        self.target
+            .clone()
+            .unwrap_or_else(|| Target { kind: TargetKind::Filesystem, name: self.fallback_target.to_owned() })
     }
 }
 
@@ -79,13 +74,7 @@ impl<'de> Visitor<'de> for &mut Report<'_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let target = self.target();
         self.scanned.push(self.scope(&target));
-        while seq
-            .next_element_seed(ResultSeed {
-                report: self,
-                target: &target,
-            })?
-            .is_some()
-        {}
+        while seq.next_element_seed(ResultSeed { report: self, target: &target })?.is_some() {}
         Ok(())
     }
 
@@ -97,10 +86,7 @@ impl<'de> Visitor<'de> for &mut Report<'_, '_> {
                 "ArtifactName" => {
                     let name: String = map.next_value()?;
                     if !name.is_empty() {
-                        self.target = Some(Target {
-                            kind: artifact_kind(artifact_type.as_deref()),
-                            name,
-                        });
+                        self.target = Some(Target { kind: artifact_kind(artifact_type.as_deref()), name });
                     }
                 }
                 "ArtifactType" => {
@@ -112,10 +98,7 @@ impl<'de> Visitor<'de> for &mut Report<'_, '_> {
                 }
                 "ClusterName" => {
                     let name: String = map.next_value()?;
-                    self.target = Some(Target {
-                        kind: TargetKind::KubernetesResource,
-                        name,
-                    });
+                    self.target = Some(Target { kind: TargetKind::KubernetesResource, name });
                 }
                 "Trivy" => {
                     let trivy: TrivyVersion = map.next_value()?;
@@ -124,10 +107,7 @@ impl<'de> Visitor<'de> for &mut Report<'_, '_> {
                 "Results" => {
                     saw_results = true;
                     let target = self.target();
-                    let mut seq = ResultList {
-                        report: self,
-                        target: &target,
-                    };
+                    let mut seq = ResultList { report: self, target: &target };
                     map.next_value_seed(&mut seq)?;
                 }
                 "Vulnerabilities" | "Misconfigurations" | "Resources" => {
@@ -184,13 +164,7 @@ impl<'de> Visitor<'de> for &mut ResultList<'_, '_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let scope = self.report.scope(self.target);
         self.report.scanned.push(scope);
-        while seq
-            .next_element_seed(ResultSeed {
-                report: self.report,
-                target: self.target,
-            })?
-            .is_some()
-        {}
+        while seq.next_element_seed(ResultSeed { report: self.report, target: self.target })?.is_some() {}
         Ok(())
     }
 }
@@ -216,12 +190,7 @@ impl<'de> Visitor<'de> for ResourceList<'_, '_, '_> {
         Ok(())
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq
-            .next_element_seed(ResourceSeed {
-                report: &mut *self.report,
-            })?
-            .is_some()
-        {}
+        while seq.next_element_seed(ResourceSeed { report: &mut *self.report })?.is_some() {}
         Ok(())
     }
 }
@@ -256,10 +225,7 @@ impl<'de> Visitor<'de> for ResourceSeed<'_, '_, '_> {
                         kind: TargetKind::KubernetesResource,
                         name: format!("{cluster}/{}", resource.join("/")),
                     };
-                    let mut list = ResultList {
-                        report: self.report,
-                        target: &target,
-                    };
+                    let mut list = ResultList { report: self.report, target: &target };
                     map.next_value_seed(&mut list)?;
                     continue;
                 }
@@ -268,10 +234,7 @@ impl<'de> Visitor<'de> for ResourceSeed<'_, '_, '_> {
                     continue;
                 }
             };
-            parts.insert(
-                slot,
-                map.next_value::<Option<String>>()?.unwrap_or_default(),
-            );
+            parts.insert(slot, map.next_value::<Option<String>>()?.unwrap_or_default());
         }
         Ok(())
     }
@@ -309,10 +272,7 @@ impl<'de> Visitor<'de> for ResultSeed<'_, '_, '_> {
         // Trivy writes Target, Class and Type before the lists; if a hand-edited file does
         // not, the findings of this one result are held until the end of the result.
         let mut held: Vec<Finding> = Vec::new();
-        let tool = Tool {
-            name: "trivy".into(),
-            version: self.report.tool_version.clone(),
-        };
+        let tool = Tool { name: "trivy".into(), version: self.report.tool_version.clone() };
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "Target" => header.target = map.next_value()?,
@@ -438,15 +398,9 @@ impl Vulnerability {
             for (vector, score) in vectors {
                 match (vector, score) {
                     (Some(vector), score) => {
-                        finding
-                            .cvss
-                            .push(Cvss::from_vector(&vector, score, Some(&source)))
+                        finding.cvss.push(Cvss::from_vector(&vector, score, Some(&source)))
                     }
-                    (None, Some(score)) => {
-                        finding
-                            .cvss
-                            .push(Cvss::score_only(None, score, Some(&source)))
-                    }
+                    (None, Some(score)) => finding.cvss.push(Cvss::score_only(None, score, Some(&source))),
                     (None, None) => {}
                 }
             }
@@ -462,15 +416,11 @@ impl Vulnerability {
         for url in self.references.unwrap_or_default() {
             finding.add_reference(&url);
         }
-        finding.title = self
-            .title
-            .unwrap_or_else(|| finding.display_id().to_owned());
+        finding.title = self.title.unwrap_or_else(|| finding.display_id().to_owned());
         finding.description = self.description;
         finding.set_severity(self.severity.as_deref());
         if let Some(source) = self.severity_source {
-            finding.tool_severity = finding
-                .tool_severity
-                .map(|word| format!("{word} ({source})"));
+            finding.tool_severity = finding.tool_severity.map(|word| format!("{word} ({source})"));
         }
         finding.status = vex_status(self.status.as_deref());
         finding
@@ -480,9 +430,7 @@ impl Vulnerability {
 /// Trivy's package status: `not_affected` comes from VEX documents Trivy applied.
 fn vex_status(status: Option<&str>) -> Status {
     match status {
-        Some("not_affected") => Status::NotAffected {
-            justification: None,
-        },
+        Some("not_affected") => Status::NotAffected { justification: None },
         Some("under_investigation") => Status::UnderInvestigation,
         _ => Status::Affected,
     }
@@ -538,19 +486,12 @@ impl Misconfiguration {
                 finding.location.service = Some(resource);
             }
         }
-        for url in self
-            .primary_url
-            .into_iter()
-            .chain(self.references.unwrap_or_default())
-        {
+        for url in self.primary_url.into_iter().chain(self.references.unwrap_or_default()) {
             finding.add_reference(&url);
         }
         finding.set_severity(self.severity.as_deref());
         if self.status.as_deref() == Some("EXCEPTION") {
-            finding.status = Status::Suppressed {
-                kind: "trivy exception".into(),
-                justification: None,
-            };
+            finding.status = Status::Suppressed { kind: "trivy exception".into(), justification: None };
         }
         Some(finding)
     }

@@ -20,10 +20,7 @@ pub(crate) struct Element {
 
 impl Element {
     pub fn attribute(&self, name: &str) -> Option<&str> {
-        self.attributes
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
+        self.attributes.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
     }
 
     pub fn child(&self, name: &str) -> Option<&Element> {
@@ -72,11 +69,7 @@ pub(crate) struct XmlReader<R: BufRead> {
 
 impl<R: BufRead> XmlReader<R> {
     pub fn new(input: R) -> Self {
-        XmlReader {
-            reader: quick_xml::Reader::from_reader(input),
-            buffer: Vec::new(),
-            path: Vec::new(),
-        }
+        XmlReader { reader: quick_xml::Reader::from_reader(input), buffer: Vec::new(), path: Vec::new() }
     }
 
     pub fn position(&self) -> Position {
@@ -93,16 +86,10 @@ impl<R: BufRead> XmlReader<R> {
             match self.next_event()? {
                 Piece::Open(element) => {
                     self.path.push(element.name.clone());
-                    return Ok(Step::Open {
-                        element,
-                        empty: false,
-                    });
+                    return Ok(Step::Open { element, empty: false });
                 }
                 Piece::Empty(element) => {
-                    return Ok(Step::Open {
-                        element,
-                        empty: true,
-                    });
+                    return Ok(Step::Open { element, empty: true });
                 }
                 Piece::Close => {
                     self.path.pop();
@@ -152,9 +139,7 @@ impl<R: BufRead> XmlReader<R> {
     }
 
     fn truncated(&self, inside: Option<&str>) -> ParseError {
-        let inside = inside
-            .or(self.path.last().map(String::as_str))
-            .unwrap_or("the document");
+        let inside = inside.or(self.path.last().map(String::as_str)).unwrap_or("the document");
         ParseError::Truncated {
             position: self.position(),
             message: format!("the document ends inside <{inside}>"),
@@ -163,15 +148,12 @@ impl<R: BufRead> XmlReader<R> {
 
     fn next_event(&mut self) -> Result<Piece, ParseError> {
         self.buffer.clear();
-        let event = self
-            .reader
-            .read_event_into(&mut self.buffer)
-            .map_err(|error| {
-                ParseError::invalid(
-                    Position::ByteOffset(self.reader.error_position()),
-                    format!("malformed XML: {error}"),
-                )
-            })?;
+        let event = self.reader.read_event_into(&mut self.buffer).map_err(|error| {
+            ParseError::invalid(
+                Position::ByteOffset(self.reader.error_position()),
+                format!("malformed XML: {error}"),
+            )
+        })?;
         let piece = match event {
             Event::Start(start) => Piece::Open(element_of(&start)?),
             Event::Empty(start) => Piece::Empty(element_of(&start)?),
@@ -196,36 +178,24 @@ enum Piece {
 }
 
 fn element_of(start: &BytesStart<'_>) -> Result<Element, ParseError> {
-    let mut element = Element {
-        name: start.local_name().as_ref().to_owned(),
-        ..Element::default()
-    };
+    let mut element = Element { name: start.local_name().as_ref().to_owned(), ..Element::default() };
     for attribute in start.attributes() {
         let attribute = attribute.map_err(|e| {
-            ParseError::invalid(
-                Position::Start,
-                format!("malformed attribute in <{}>: {e}", element.name),
-            )
+            ParseError::invalid(Position::Start, format!("malformed attribute in <{}>: {e}", element.name))
         })?;
         let value = quick_xml::escape::unescape(&attribute.value).map_err(|e| {
-            ParseError::invalid(
-                Position::Start,
-                format!("bad escape in <{}>: {e}", element.name),
-            )
+            ParseError::invalid(Position::Start, format!("bad escape in <{}>: {e}", element.name))
         })?;
-        element.attributes.push((
-            attribute.key.local_name().as_ref().to_owned(),
-            value.into_owned(),
-        ));
+        element.attributes.push((attribute.key.local_name().as_ref().to_owned(), value.into_owned()));
     }
     Ok(element)
 }
 
 fn resolve(reference: &quick_xml::events::BytesRef<'_>) -> Result<String, ParseError> {
     if reference.is_char_ref() {
-        let character = reference.resolve_char_ref().map_err(|e| {
-            ParseError::invalid(Position::Start, format!("bad character reference: {e}"))
-        })?;
+        let character = reference
+            .resolve_char_ref()
+            .map_err(|e| ParseError::invalid(Position::Start, format!("bad character reference: {e}")))?;
         return Ok(character.map(String::from).unwrap_or_default());
     }
     let name = reference.xml10_content();

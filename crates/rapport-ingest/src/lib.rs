@@ -25,18 +25,11 @@ const BATCHES_IN_FLIGHT: usize = 4;
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     #[error("{path}: cannot read the file: {source}")]
-    Open {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Open { path: PathBuf, source: std::io::Error },
     #[error("{path}: {source}")]
     Detect { path: PathBuf, source: DetectError },
     #[error("{path}: not valid {format}: {source}")]
-    Parse {
-        path: PathBuf,
-        format: Format,
-        source: ParseError,
-    },
+    Parse { path: PathBuf, format: Format, source: ParseError },
     #[error("{path}: nothing was stored, the database refused the import: {source}")]
     Store { path: PathBuf, source: StoreError },
 }
@@ -77,21 +70,12 @@ pub async fn import_file(
     now: impl Fn() -> OffsetDateTime,
 ) -> Result<ImportReport, IngestError> {
     let path = request.path.clone();
-    let open_error = |source| IngestError::Open {
-        path: path.clone(),
-        source,
-    };
+    let open_error = |source| IngestError::Open { path: path.clone(), source };
     let (format, skip) = sniff(&path, request.format).map_err(|e| match e {
         Sniff::Io(source) => open_error(source),
-        Sniff::Detect(source) => IngestError::Detect {
-            path: path.clone(),
-            source,
-        },
+        Sniff::Detect(source) => IngestError::Detect { path: path.clone(), source },
     })?;
-    let store_error = |source| IngestError::Store {
-        path: path.clone(),
-        source,
-    };
+    let store_error = |source| IngestError::Store { path: path.clone(), source };
     let file_label = path.display().to_string();
     let start = ImportStart {
         file: &file_label,
@@ -100,9 +84,7 @@ pub async fn import_file(
         started_at: now(),
     };
     let mut session = store.begin_import(start).await.map_err(store_error)?;
-    let context = ScanContext {
-        fallback_target: fallback_target(&request),
-    };
+    let context = ScanContext { fallback_target: fallback_target(&request) };
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<FindingRow>>(BATCHES_IN_FLIGHT);
     let parser_path = path.clone();
     let progress = request.progress.clone();
@@ -118,34 +100,25 @@ pub async fn import_file(
     }
     // Dropping the receiver stops a parser still running after a storage error.
     drop(receiver);
-    let parsed = parser
-        .await
-        .unwrap_or_else(|join| Err(FileError::Io(std::io::Error::other(join.to_string()))));
+    let parsed =
+        parser.await.unwrap_or_else(|join| Err(FileError::Io(std::io::Error::other(join.to_string()))));
     stored.map_err(store_error)?;
     let scanned = parsed.map_err(|e| match e {
         FileError::Io(source) => open_error(source),
-        FileError::Parse(source) => IngestError::Parse {
-            path: path.clone(),
-            format,
-            source,
-        },
+        FileError::Parse(source) => IngestError::Parse { path: path.clone(), format, source },
     })?;
     let summary = session.finish(scanned, now()).await.map_err(store_error)?;
     tracing::info!(file = %path.display(), format = %format, new = summary.new, known = summary.known, resolved = summary.resolved, "imported");
-    Ok(ImportReport {
-        path,
-        format,
-        summary,
-    })
+    Ok(ImportReport { path, format, summary })
 }
 
 /// The target name for files that do not name what was scanned.
 fn fallback_target(request: &ImportRequest) -> String {
     request.source.clone().unwrap_or_else(|| {
-        request.path.file_name().map_or_else(
-            || request.path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        )
+        request
+            .path
+            .file_name()
+            .map_or_else(|| request.path.display().to_string(), |n| n.to_string_lossy().into_owned())
     })
 }
 
@@ -158,9 +131,7 @@ enum Sniff {
 fn sniff(path: &Path, forced: Option<Format>) -> Result<(Format, u64), Sniff> {
     let file = File::open(path).map_err(Sniff::Io)?;
     let mut prefix = Vec::with_capacity(DETECT_PREFIX_LEN);
-    file.take(DETECT_PREFIX_LEN as u64)
-        .read_to_end(&mut prefix)
-        .map_err(Sniff::Io)?;
+    file.take(DETECT_PREFIX_LEN as u64).read_to_end(&mut prefix).map_err(Sniff::Io)?;
     let detected = detect(&prefix);
     let format = match (forced, detected) {
         (_, Err(DetectError::Empty)) => return Err(Sniff::Detect(DetectError::Empty)),
@@ -185,17 +156,10 @@ fn parse_file(
 ) -> Result<Vec<Scope>, FileError> {
     let mut file = File::open(path).map_err(FileError::Io)?;
     file.seek(SeekFrom::Start(skip)).map_err(FileError::Io)?;
-    let input = BufReader::with_capacity(
-        256 * 1024,
-        CountingReader {
-            inner: file,
-            read: skip,
-            progress,
-        },
-    );
+    let input = BufReader::with_capacity(256 * 1024, CountingReader { inner: file, read: skip, progress });
     let mut batch = Vec::with_capacity(BATCH_SIZE);
     let mut sink = |finding: rapport_core::Finding| {
-        batch.push(FindingRow::from_finding(&finding));
+        batch.push(FindingRow::from_finding(finding));
         if batch.len() >= BATCH_SIZE {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_SIZE));
             sender.blocking_send(full).map_err(|_| Stop)?;
@@ -204,9 +168,7 @@ fn parse_file(
     };
     let scanned = parse(format, input, context, &mut sink).map_err(FileError::Parse)?;
     if !batch.is_empty() {
-        sender
-            .blocking_send(batch)
-            .map_err(|_| FileError::Parse(ParseError::Stopped))?;
+        sender.blocking_send(batch).map_err(|_| FileError::Parse(ParseError::Stopped))?;
     }
     Ok(scanned)
 }

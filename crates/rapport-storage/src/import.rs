@@ -16,10 +16,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rapport_core::{Scope, Target, Tool};
+use rapport_core::Scope;
 use sqlx::{Postgres, QueryBuilder, Row, Sqlite, Transaction};
 use time::OffsetDateTime;
 
+use crate::row::EncodedRow;
 use crate::{FindingRow, Store, StoreError};
 
 /// Rows per INSERT of new findings: 10 values each stays well under SQLite's 32,766 bound
@@ -82,16 +83,15 @@ pub struct ImportSession {
 
 impl std::fmt::Debug for ImportSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ImportSession")
-            .field("import_id", &self.import_id)
-            .finish_non_exhaustive()
+        f.debug_struct("ImportSession").field("import_id", &self.import_id).finish_non_exhaustive()
     }
 }
 
 const INSERT_IMPORT: &str =
     "INSERT INTO imports (file, format, source, started_at) VALUES ($1, $2, $3, $4) RETURNING id";
 
-const ANY_RESOLVED: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM findings WHERE resolved_import IS NOT NULL LIMIT 1) AS any_resolved";
+const ANY_RESOLVED: &str =
+    "SELECT COUNT(*) FROM (SELECT 1 FROM findings WHERE resolved_import IS NOT NULL LIMIT 1) AS any_resolved";
 
 /// The staging table lives for one transaction; its DDL is the one place the dialects differ.
 const STAGING_SQLITE: [&str; 2] = [
@@ -149,14 +149,10 @@ impl ImportSession {
     pub async fn add(&mut self, rows: &[FindingRow]) -> Result<(), StoreError> {
         for chunk in rows.chunks(ROWS_PER_INSERT) {
             let mut distinct = HashSet::with_capacity(chunk.len());
-            let chunk: Vec<&FindingRow> = chunk
-                .iter()
-                .filter(|row| distinct.insert(row.fingerprint))
-                .collect();
+            let chunk: Vec<&FindingRow> =
+                chunk.iter().filter(|row| distinct.insert(row.fingerprint)).collect();
             for row in &chunk {
-                self.scopes
-                    .entry(row.scope)
-                    .or_insert_with(|| scope_of(row));
+                self.scopes.entry(row.scope).or_insert_with(|| row.scope_of());
             }
             if self.advisories_sent.len() > REMEMBERED_ADVISORIES {
                 self.advisories_sent.clear();
@@ -199,33 +195,27 @@ impl ImportSession {
             };
             (known, fresh)
         });
-        let fresh: Vec<&FindingRow> = chunk
-            .iter()
-            .copied()
-            .filter(|row| fresh.contains(row.fingerprint.as_slice()))
-            .collect();
-        let new = if fresh.is_empty() {
-            0
-        } else {
-            self.insert(&fresh).await?
-        };
+        let fresh: Vec<&FindingRow> =
+            chunk.iter().copied().filter(|row| fresh.contains(row.fingerprint.as_slice())).collect();
+        let new = if fresh.is_empty() { 0 } else { self.insert(&fresh).await? };
         Ok((new, known))
     }
 
     /// Inserts findings (and their advisories not yet sent); returns how many were new.
     async fn insert(&mut self, rows: &[&FindingRow]) -> Result<u64, StoreError> {
         let import_id = self.import_id;
+        let encoded: Vec<(&FindingRow, EncodedRow)> = rows.iter().map(|row| (*row, row.encode())).collect();
         let sent = &mut self.advisories_sent;
-        let advisories: Vec<&FindingRow> = rows
+        let advisories: Vec<&EncodedRow> = encoded
             .iter()
-            .copied()
-            .filter(|row| sent.insert(row.advisory_key))
+            .map(|(_, encoded)| encoded)
+            .filter(|encoded| sent.insert(encoded.advisory_key))
             .collect();
         let new = with_tx!(&mut self.tx, conn => {
             if !advisories.is_empty() {
                 insert_advisories(&advisories).build().execute(&mut **conn).await?;
             }
-            insert_findings(import_id, rows).build().execute(&mut **conn).await?.rows_affected()
+            insert_findings(import_id, &encoded).build().execute(&mut **conn).await?.rows_affected()
         });
         Ok(new)
     }
@@ -295,19 +285,6 @@ const RECORD_SCOPE: &str = "INSERT INTO scopes (scope_key, tool, target_kind, ta
 
 const RECORD_SCAN: &str = "INSERT INTO scans (scope, import_id, tool_version) VALUES ($1, $2, $3)";
 
-fn scope_of(row: &FindingRow) -> Scope {
-    Scope {
-        tool: Tool {
-            name: row.tool.clone(),
-            version: row.tool_version.clone(),
-        },
-        target: Target {
-            kind: row.target_kind,
-            name: row.target.clone(),
-        },
-    }
-}
-
 const RESOLVE_MISSING: &str = "UPDATE findings SET resolved_import = $1 \
      WHERE scope = $2 AND resolved_import IS NULL AND first_import <> $1 \
        AND NOT EXISTS (SELECT 1 FROM import_seen s WHERE s.fingerprint = findings.fingerprint)";
@@ -330,10 +307,7 @@ where
     );
     builder.push_bind(import_id);
     builder.push(" AND fingerprint");
-    in_list(
-        &mut builder,
-        rows.iter().map(|row| row.fingerprint.as_slice()),
-    );
+    in_list(&mut builder, rows.iter().map(|row| row.fingerprint.as_slice()));
     builder.push(" ON CONFLICT (fingerprint) DO NOTHING");
     builder
 }
@@ -362,7 +336,8 @@ where
     builder.push_values(rows, |mut values, row| {
         values.push_bind(row.fingerprint.as_slice());
     });
-    builder.push(") AS batch WHERE NOT EXISTS (SELECT 1 FROM findings f WHERE f.fingerprint = batch.column1)");
+    builder
+        .push(") AS batch WHERE NOT EXISTS (SELECT 1 FROM findings f WHERE f.fingerprint = batch.column1)");
     builder
 }
 
@@ -375,14 +350,11 @@ where
     let mut builder = QueryBuilder::new(
         "UPDATE findings SET resolved_import = NULL WHERE resolved_import IS NOT NULL AND fingerprint",
     );
-    in_list(
-        &mut builder,
-        rows.iter().map(|row| row.fingerprint.as_slice()),
-    );
+    in_list(&mut builder, rows.iter().map(|row| row.fingerprint.as_slice()));
     builder
 }
 
-fn insert_advisories<DB>(rows: &[&FindingRow]) -> QueryBuilder<DB>
+fn insert_advisories<DB>(rows: &[&EncodedRow]) -> QueryBuilder<DB>
 where
     DB: sqlx::Database,
     <DB as sqlx::Database>::Arguments: Default,
@@ -391,15 +363,13 @@ where
 {
     let mut builder = QueryBuilder::new("INSERT INTO advisories (content_key, body) ");
     builder.push_values(rows, |mut values, row| {
-        values
-            .push_bind(row.advisory_key.as_slice())
-            .push_bind(row.advisory.as_str());
+        values.push_bind(row.advisory_key.as_slice()).push_bind(row.advisory.as_str());
     });
     builder.push(" ON CONFLICT (content_key) DO NOTHING");
     builder
 }
 
-fn insert_findings<DB>(import_id: i64, rows: &[&FindingRow]) -> QueryBuilder<DB>
+fn insert_findings<DB>(import_id: i64, rows: &[(&FindingRow, EncodedRow)]) -> QueryBuilder<DB>
 where
     DB: sqlx::Database,
     <DB as sqlx::Database>::Arguments: Default,
@@ -413,17 +383,17 @@ where
         "INSERT INTO findings (fingerprint, scope, kind, vulnerability, component, severity, status, \
          advisory, detail, first_import) ",
     );
-    builder.push_values(rows, |mut values, row| {
+    builder.push_values(rows, |mut values, (row, encoded)| {
         values
             .push_bind(row.fingerprint.as_slice())
             .push_bind(row.scope.as_slice())
-            .push_bind(row.kind)
-            .push_bind(row.vulnerability.as_str())
-            .push_bind(row.component.as_deref())
-            .push_bind(row.severity)
-            .push_bind(row.status)
-            .push_bind(row.advisory_key.as_slice())
-            .push_bind(row.detail.as_str())
+            .push_bind(row.finding.kind.as_str())
+            .push_bind(encoded.vulnerability.as_str())
+            .push_bind(encoded.component.as_deref())
+            .push_bind(row.finding.severity.rank())
+            .push_bind(row.finding.status.as_str())
+            .push_bind(encoded.advisory_key.as_slice())
+            .push_bind(encoded.detail.as_str())
             .push_bind(import_id);
     });
     // A concurrent import of the same finding may have committed first.

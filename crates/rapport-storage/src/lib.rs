@@ -54,10 +54,7 @@ impl Store {
             let options = PgConnectOptions::from_str(url)
                 .map_err(StoreError::connect)?
                 // Large imports run long statements by design; they are not worth a warning.
-                .log_slow_statements(
-                    tracing::log::LevelFilter::Debug,
-                    std::time::Duration::from_secs(60),
-                );
+                .log_slow_statements(tracing::log::LevelFilter::Debug, std::time::Duration::from_secs(60));
             let pool = PgPoolOptions::new()
                 .max_connections(8)
                 .connect_with(options)
@@ -104,25 +101,14 @@ async fn connect_sqlite(url: &str) -> Result<SqlitePool, StoreError> {
         // grows memory without making imports faster (measured with `cargo xtask bench`).
         .pragma("cache_size", "-32768")
         // Large imports run long statements by design; they are not worth a warning.
-        .log_slow_statements(
-            tracing::log::LevelFilter::Debug,
-            std::time::Duration::from_secs(60),
-        )
+        .log_slow_statements(tracing::log::LevelFilter::Debug, std::time::Duration::from_secs(60))
         .busy_timeout(std::time::Duration::from_secs(30));
-    let folder = options
-        .get_filename()
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map(ToOwned::to_owned);
+    let folder = options.get_filename().parent().filter(|p| !p.as_os_str().is_empty()).map(ToOwned::to_owned);
     if let Some(folder) = folder {
         std::fs::create_dir_all(&folder)
             .map_err(|e| StoreError::CreateFolder(folder.display().to_string(), e))?;
     }
-    SqlitePoolOptions::new()
-        .max_connections(4)
-        .connect_with(options)
-        .await
-        .map_err(StoreError::connect)
+    SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(StoreError::connect)
 }
 
 /// A database URL with its password replaced, safe to print or log.
@@ -153,9 +139,6 @@ mod tests {
             redact("postgres://rapport:s3cret@db:5432/rapport"),
             "postgres://rapport:***@db:5432/rapport"
         );
-        assert_eq!(
-            redact("sqlite://rapport-data/rapport.db"),
-            "sqlite://rapport-data/rapport.db"
-        );
+        assert_eq!(redact("sqlite://rapport-data/rapport.db"), "sqlite://rapport-data/rapport.db");
     }
 }

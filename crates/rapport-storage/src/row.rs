@@ -2,27 +2,25 @@
 //! it is a sighting of (stored once per distinct content). Built on the parser's thread so
 //! the database thread only binds values.
 
-use rapport_core::{
-    Component, Cvss, Finding, FindingKind, Location, Severity, Status, Target, TargetKind, Tool,
-    VulnId,
-};
+use rapport_core::{Component, Cvss, Finding, FindingKind, Location, Severity, Status, Target, Tool, VulnId};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+/// A finding on its way into the database, with its identities computed. What only a new
+/// finding needs (its JSON and advisory) is encoded later, for new findings only, so a
+/// re-import does not pay for it.
 #[derive(Clone, Debug)]
 pub struct FindingRow {
     pub fingerprint: [u8; 16],
     pub scope: [u8; 16],
-    /// The tool and target of the scope, stored once per scope rather than per finding.
-    pub tool: String,
-    pub tool_version: Option<String>,
-    pub target_kind: TargetKind,
-    pub target: String,
-    pub kind: &'static str,
+    pub finding: Finding,
+}
+
+/// The stored form of a new finding.
+#[derive(Clone, Debug)]
+pub(crate) struct EncodedRow {
     pub vulnerability: String,
     pub component: Option<String>,
-    pub severity: i16,
-    pub status: &'static str,
     /// JSON of the sighting's own parts.
     pub detail: String,
     /// Content key and JSON of the advisory.
@@ -68,16 +66,28 @@ struct Sighting<'a> {
 /// PostgreSQL text cannot hold NUL, which some scanners emit (Grype purls); the JSON keeps
 /// it escaped, the searchable columns show U+FFFD instead.
 fn text(value: &str) -> String {
-    if value.contains('\0') {
-        value.replace('\0', "\u{fffd}")
-    } else {
-        value.to_owned()
-    }
+    if value.contains('\0') { value.replace('\0', "\u{fffd}") } else { value.to_owned() }
 }
 
 impl FindingRow {
-    pub fn from_finding(finding: &Finding) -> FindingRow {
+    pub fn from_finding(finding: rapport_core::Finding) -> FindingRow {
+        FindingRow { fingerprint: finding.fingerprint().0, scope: finding.scope().0, finding }
+    }
+
+    /// The scope's tool and target, stored once per scope rather than per finding.
+    pub(crate) fn scope_of(&self) -> rapport_core::Scope {
+        rapport_core::Scope {
+            tool: Tool {
+                name: text(&self.finding.tool.name),
+                version: self.finding.tool.version.as_deref().map(text),
+            },
+            target: Target { kind: self.finding.target.kind, name: text(&self.finding.target.name) },
+        }
+    }
+
+    pub(crate) fn encode(&self) -> EncodedRow {
         use std::borrow::Cow::Borrowed;
+        let finding = &self.finding;
         let advisory = Advisory {
             ids: Borrowed(&finding.ids),
             title: Borrowed(&finding.title),
@@ -99,18 +109,9 @@ impl FindingRow {
         // Serialising plain data with string keys cannot fail.
         let advisory = serde_json::to_string(&advisory).unwrap_or_default();
         let component = finding.component.as_ref();
-        FindingRow {
-            fingerprint: finding.fingerprint().0,
-            scope: finding.scope().0,
-            tool: text(&finding.tool.name),
-            tool_version: finding.tool.version.as_deref().map(text),
-            target_kind: finding.target.kind,
-            target: text(&finding.target.name),
-            kind: finding.kind.as_str(),
+        EncodedRow {
             vulnerability: text(finding.display_id()),
             component: component.map(|c| text(c.purl.as_deref().unwrap_or(&c.name))),
-            severity: finding.severity.rank(),
-            status: finding.status.as_str(),
             detail: serde_json::to_string(&sighting).unwrap_or_default(),
             advisory_key: content_key(&advisory),
             advisory,
@@ -157,18 +158,13 @@ pub(crate) fn assemble(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rapport_core::TargetKind;
 
     #[test]
     fn a_finding_survives_the_split() {
         let mut finding = Finding::new(
-            Tool {
-                name: "grype".into(),
-                version: Some("0.80".into()),
-            },
-            Target {
-                kind: TargetKind::ContainerImage,
-                name: "img".into(),
-            },
+            Tool { name: "grype".into(), version: Some("0.80".into()) },
+            Target { kind: TargetKind::ContainerImage, name: "img".into() },
             FindingKind::Vulnerability,
             VulnId::new("GHSA-xxxx"),
         );
@@ -179,47 +175,26 @@ mod tests {
             None,
             Some("nvd"),
         ));
-        finding.status = Status::NotAffected {
-            justification: Some("code_not_reachable".into()),
-        };
-        let row = FindingRow::from_finding(&finding);
-        let tool = Tool {
-            name: row.tool.clone(),
-            version: row.tool_version.clone(),
-        };
-        let target = Target {
-            kind: row.target_kind,
-            name: row.target.clone(),
-        };
-        assert_eq!(
-            assemble(&row.detail, &row.advisory, tool, target).unwrap(),
-            finding
-        );
+        finding.status = Status::NotAffected { justification: Some("code_not_reachable".into()) };
+        let row = FindingRow::from_finding(finding.clone());
+        let scope = row.scope_of();
+        let encoded = row.encode();
+        let assembled = assemble(&encoded.detail, &encoded.advisory, scope.tool, scope.target);
+        assert_eq!(assembled.unwrap(), finding);
     }
 
     #[test]
     fn the_same_advisory_text_has_the_same_key_wherever_it_is_found() {
         let a = Finding::new(
-            Tool {
-                name: "trivy".into(),
-                version: None,
-            },
-            Target {
-                kind: TargetKind::ContainerImage,
-                name: "a".into(),
-            },
+            Tool { name: "trivy".into(), version: None },
+            Target { kind: TargetKind::ContainerImage, name: "a".into() },
             FindingKind::Vulnerability,
             VulnId::new("CVE-2024-1"),
         );
         let mut b = a.clone();
         b.target.name = "b".into();
-        assert_eq!(
-            FindingRow::from_finding(&a).advisory_key,
-            FindingRow::from_finding(&b).advisory_key
-        );
-        assert_ne!(
-            FindingRow::from_finding(&a).fingerprint,
-            FindingRow::from_finding(&b).fingerprint
-        );
+        let (a, b) = (FindingRow::from_finding(a), FindingRow::from_finding(b));
+        assert_eq!(a.encode().advisory_key, b.encode().advisory_key);
+        assert_ne!(a.fingerprint, b.fingerprint);
     }
 }

@@ -21,25 +21,13 @@ pub fn postgres_admin_url() -> Result<String, StoreError> {
 pub async fn fresh_postgres_database(prefix: &str) -> Result<String, StoreError> {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let admin = postgres_admin_url()?;
-    let name = format!(
-        "{prefix}_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    );
+    let name = format!("{prefix}_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst));
     if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(StoreError::Connect(format!(
-            "unsafe database name {name:?}"
-        )));
+        return Err(StoreError::Connect(format!("unsafe database name {name:?}")));
     }
-    let pool = sqlx::PgPool::connect(&admin)
-        .await
-        .map_err(StoreError::connect)?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&pool)
-        .await?;
+    let pool = sqlx::PgPool::connect(&admin).await.map_err(StoreError::connect)?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&pool).await?;
     pool.close().await;
-    let base = admin
-        .rsplit_once('/')
-        .map_or(admin.as_str(), |(base, _)| base);
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
     Ok(format!("{base}/{name}"))
 }

@@ -11,10 +11,7 @@ fn path(relative: &str) -> String {
 #[test]
 fn import_reports_counts_and_reimport_adds_nothing() {
     for rapport in each_backend() {
-        let files = [
-            path("scans/trivy/issue_9333.json"),
-            path("scans/anchore_grype/fix_available.json"),
-        ];
+        let files = [path("scans/trivy/issue_9333.json"), path("scans/anchore_grype/fix_available.json")];
         let mut args = vec!["import", "--json"];
         args.extend(files.iter().map(String::as_str));
         let first = rapport.json_lines(&args);
@@ -58,38 +55,19 @@ fn bad_files_are_refused_with_where_and_why_and_change_nothing() {
         let whole = std::fs::read(corpus("scans/anchore_grype/many_vulns.json")).unwrap();
         let truncated = rapport.write("truncated.json", &whole[..whole.len() * 2 / 3]);
         let error = rapport.fails(&["import", &truncated]);
-        assert!(
-            error.contains("truncated.json: not valid grype: the file ended early at line"),
-            "{error}"
-        );
+        assert!(error.contains("truncated.json: not valid grype: the file ended early at line"), "{error}");
 
         let empty = rapport.write("empty.json", b"");
-        assert!(
-            rapport
-                .fails(&["import", &empty])
-                .contains("empty.json: the file is empty")
-        );
+        assert!(rapport.fails(&["import", &empty]).contains("empty.json: the file is empty"));
 
         let unknown = rapport.write("notes.txt", b"hello\n");
-        assert!(
-            rapport
-                .fails(&["import", &unknown])
-                .contains("notes.txt: not a scanner format")
-        );
+        assert!(rapport.fails(&["import", &unknown]).contains("notes.txt: not a scanner format"));
 
-        let forced = rapport.fails(&[
-            "import",
-            "--format",
-            "sarif",
-            &path("scans/trivy/issue_9092.json"),
-        ]);
+        let forced = rapport.fails(&["import", "--format", "sarif", &path("scans/trivy/issue_9092.json")]);
         assert!(forced.contains("not valid sarif"), "{forced}");
 
         let missing = rapport.fails(&["import", "no-such-file.json"]);
-        assert!(
-            missing.contains("no-such-file.json: cannot read the file"),
-            "{missing}"
-        );
+        assert!(missing.contains("no-such-file.json: cannot read the file"), "{missing}");
         assert_eq!(rapport.state(), before, "{}", rapport.database);
     }
 }
@@ -98,12 +76,7 @@ fn bad_files_are_refused_with_where_and_why_and_change_nothing() {
 fn one_bad_file_does_not_stop_the_good_ones() {
     for rapport in each_backend() {
         let empty = rapport.write("empty.json", b"");
-        let output = rapport.run(&[
-            "import",
-            "--json",
-            &empty,
-            &path("scans/trivy/issue_9092.json"),
-        ]);
+        let output = rapport.run(&["import", "--json", &empty, &path("scans/trivy/issue_9092.json")]);
         assert!(!output.status.success());
         let stdout = String::from_utf8(output.stdout).unwrap();
         assert_eq!(stdout.lines().count(), 1, "{stdout}");
@@ -114,48 +87,32 @@ fn one_bad_file_does_not_stop_the_good_ones() {
 #[test]
 fn findings_filters_and_json_shape() {
     for rapport in each_backend() {
-        rapport.ok(&[
-            "import",
-            &path("scans/cyclonedx/log4j.json"),
-            &path("scans/nessus/issue_9612.csv"),
-        ]);
+        rapport.ok(&["import", &path("scans/cyclonedx/log4j.json"), &path("scans/nessus/issue_9612.csv")]);
         let critical = rapport.json_lines(&["findings", "--json", "--severity", "critical"]);
         assert!(critical.iter().all(|f| f["severity"] == "critical"));
         assert!(
-            critical.iter().any(|f| f["ids"][0] == "CVE-2021-44228"
-                && f["status"]["state"] == "under_investigation")
+            critical
+                .iter()
+                .any(|f| f["ids"][0] == "CVE-2021-44228" && f["status"]["state"] == "under_investigation")
         );
         let nessus = rapport.json_lines(&["findings", "--json", "--tool", "nessus"]);
         assert_eq!(nessus.len(), 3);
-        assert!(
-            nessus
-                .iter()
-                .all(|f| f["target"]["kind"] == "host" && f["first_seen"].is_string())
-        );
+        assert!(nessus.iter().all(|f| f["target"]["kind"] == "host" && f["first_seen"].is_string()));
         let one = rapport.json_lines(&["findings", "--json", "--id", "CVE-2021-44228"]);
         assert_eq!(one.len(), 1);
         let table = rapport.ok(&["findings", "--target", "1.2.3.4"]);
-        assert!(
-            table.contains("NESSUS-73756") && table.contains("1433/tcp"),
-            "{table}"
-        );
+        assert!(table.contains("NESSUS-73756") && table.contains("1433/tcp"), "{table}");
     }
 }
 
 #[test]
 fn a_nul_inside_a_purl_is_stored_on_both_backends() {
     for rapport in each_backend() {
-        let imported = rapport.json_lines(&[
-            "import",
-            "--json",
-            &path("scans/anchore_grype/fix_available.json"),
-        ]);
+        let imported =
+            rapport.json_lines(&["import", "--json", &path("scans/anchore_grype/fix_available.json")]);
         assert_eq!(imported[0]["new"], 1, "{}", rapport.database);
         let stored = rapport.json_lines(&["findings", "--json"]);
-        assert_eq!(
-            stored[0]["component"]["purl"],
-            "pkg:generic/java@17.0.10%2B7\u{0}-J-ms8m"
-        );
+        assert_eq!(stored[0]["component"]["purl"], "pkg:generic/java@17.0.10%2B7\u{0}-J-ms8m");
     }
 }
 
@@ -167,14 +124,8 @@ fn demo_imports_the_samples_and_is_idempotent() {
         let first = rapport.ok(&["demo", "--samples", &samples]);
         assert!(first.contains("open findings stored"), "{first}");
         let second = rapport.ok(&["demo", "--samples", &samples]);
-        let sample_lines: Vec<&str> = second
-            .lines()
-            .filter(|l| l.contains(" findings from "))
-            .collect();
+        let sample_lines: Vec<&str> = second.lines().filter(|l| l.contains(" findings from ")).collect();
         assert_eq!(sample_lines.len(), 6, "{second}");
-        assert!(
-            sample_lines.iter().all(|l| l.contains("(0 new,")),
-            "{second}"
-        );
+        assert!(sample_lines.iter().all(|l| l.contains("(0 new,")), "{second}");
     }
 }

@@ -1,12 +1,7 @@
 //! End-to-end tests of the `rapport` binary against SQLite and PostgreSQL.
 
 // Test code: a broken assumption should stop the test with a panic.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod import;
 mod support;

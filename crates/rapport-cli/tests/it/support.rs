@@ -4,9 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 pub fn corpus(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus")
-        .join(relative)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus").join(relative)
 }
 
 pub struct Rapport {
@@ -29,11 +27,7 @@ impl Rapport {
     /// Runs and expects success; returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let output = self.run(args);
-        assert!(
-            output.status.success(),
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert!(output.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8(output.stdout).unwrap()
     }
 
@@ -45,10 +39,7 @@ impl Rapport {
     }
 
     pub fn json_lines(&self, args: &[&str]) -> Vec<serde_json::Value> {
-        self.ok(args)
-            .lines()
-            .map(|line| serde_json::from_str(line).unwrap())
-            .collect()
+        self.ok(args).lines().map(|line| serde_json::from_str(line).unwrap()).collect()
     }
 
     pub fn write(&self, name: &str, contents: &[u8]) -> String {
@@ -66,15 +57,8 @@ impl Rapport {
 }
 
 fn postgres_url() -> String {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime
-        .block_on(rapport_storage::testing::fresh_postgres_database(
-            "rapport_cli",
-        ))
-        .unwrap()
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(rapport_storage::testing::fresh_postgres_database("rapport_cli")).unwrap()
 }
 
 /// A fresh SQLite database and a fresh PostgreSQL database.
@@ -82,13 +66,7 @@ pub fn each_backend() -> Vec<Rapport> {
     let sqlite_work = tempfile::tempdir().unwrap();
     let sqlite = format!("sqlite://{}/data/rapport.db", sqlite_work.path().display());
     vec![
-        Rapport {
-            database: sqlite,
-            work: sqlite_work,
-        },
-        Rapport {
-            database: postgres_url(),
-            work: tempfile::tempdir().unwrap(),
-        },
+        Rapport { database: sqlite, work: sqlite_work },
+        Rapport { database: postgres_url(), work: tempfile::tempdir().unwrap() },
     ]
 }

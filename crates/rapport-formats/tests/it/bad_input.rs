@@ -19,18 +19,13 @@ fn truncated_json_names_the_place() {
     let whole = std::fs::read(crate::support::corpus("scans/trivy/issue_9092.json")).unwrap();
     let cut = &whole[..whole.len() / 2];
     let message = rejected(cut);
-    assert!(
-        message.starts_with("the file ended early at line"),
-        "{message}"
-    );
+    assert!(message.starts_with("the file ended early at line"), "{message}");
 }
 
 #[test]
 fn truncated_xml_names_the_element() {
-    let whole = std::fs::read(crate::support::corpus(
-        "scans/cyclonedx/multiple_cwes_fabricated.xml",
-    ))
-    .unwrap();
+    let whole =
+        std::fs::read(crate::support::corpus("scans/cyclonedx/multiple_cwes_fabricated.xml")).unwrap();
     let message = rejected(&whole[..900]);
     assert!(message.contains("the document ends inside <"), "{message}");
 }
@@ -38,17 +33,13 @@ fn truncated_xml_names_the_element() {
 #[test]
 fn corrupt_json_says_what_was_expected() {
     let message = rejected(b"{\"SchemaVersion\": 2, \"ArtifactName\": \"x\",\n \"Results\": [{\"Target\": \"t\",\n  \"Vulnerabilities\": [\n   {\"VulnerabilityID\": 5}\n  ]}\n ]}");
-    assert_eq!(
-        message,
-        "at line 4, column 25: invalid type: integer `5`, expected a string"
-    );
+    assert_eq!(message, "at line 4, column 25: invalid type: integer `5`, expected a string");
 }
 
 #[test]
 fn a_sarif_log_without_runs_is_refused() {
-    let message = rejected(
-        br#"{"version": "2.1.0", "$schema": "https://json.schemastore.org/sarif-2.1.0.json"}"#,
-    );
+    let message =
+        rejected(br#"{"version": "2.1.0", "$schema": "https://json.schemastore.org/sarif-2.1.0.json"}"#);
     assert!(message.contains("needs a `runs` array"), "{message}");
 }
 
@@ -62,9 +53,7 @@ fn empty_and_unknown_files_are_named_as_such() {
 fn a_byte_order_mark_is_skipped() {
     let mut bytes = vec![0xEF, 0xBB, 0xBF];
     bytes.extend_from_slice(br#"{"SchemaVersion": 2, "ArtifactName": "img", "Results": []}"#);
-    assert!(
-        matches!(read_bytes(&bytes), crate::support::Outcome::Parsed(_, found) if found.is_empty())
-    );
+    assert!(matches!(read_bytes(&bytes), crate::support::Outcome::Parsed(_, found) if found.is_empty()));
 }
 
 #[test]
@@ -76,9 +65,7 @@ fn trailing_garbage_is_refused() {
 #[test]
 fn stopped_is_not_blamed_on_the_file() {
     let bytes = br#"{"SchemaVersion": 2, "ArtifactName": "img", "Results": [{"Target": "t", "Vulnerabilities": [{"VulnerabilityID": "CVE-1"}]}]}"#;
-    let context = rapport_formats::ScanContext {
-        fallback_target: "x".into(),
-    };
+    let context = rapport_formats::ScanContext { fallback_target: "x".into() };
     let error = rapport_formats::parse(
         rapport_formats::Format::Trivy,
         std::io::Cursor::new(&bytes[..]),

@@ -24,11 +24,7 @@ fn walk(folder: &Path) -> Vec<std::path::PathBuf> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(folder).unwrap() {
         let path = entry.unwrap().path();
-        if path.is_dir() {
-            found.extend(walk(&path))
-        } else {
-            found.push(path)
-        }
+        if path.is_dir() { found.extend(walk(&path)) } else { found.push(path) }
     }
     found
 }
@@ -45,10 +41,7 @@ fn every_file_of_the_six_formats_imports_or_is_refused_for_a_stated_reason() {
     for folder in FOLDERS {
         for file in files(&corpus(folder)) {
             let name = file.strip_prefix(corpus("")).unwrap().display().to_string();
-            let refusal = REFUSED
-                .iter()
-                .find(|(refused, _)| *refused == name)
-                .map(|(_, reason)| *reason);
+            let refusal = REFUSED.iter().find(|(refused, _)| *refused == name).map(|(_, reason)| *reason);
             match (read(&file), refusal) {
                 (Outcome::Parsed(..), None) => imported += 1,
                 (Outcome::Rejected(error), Some(reason)) => {
@@ -78,9 +71,8 @@ fn sarif_specification_files() {
                 assert!(understood, "{name}: {message}");
             }
             Outcome::Undetected(reason) => {
-                let not_a_log = name.ends_with(".md")
-                    || name.contains("schema")
-                    || name.contains("external-properties");
+                let not_a_log =
+                    name.ends_with(".md") || name.contains("schema") || name.contains("external-properties");
                 assert!(not_a_log, "{name}: {reason}");
             }
         }

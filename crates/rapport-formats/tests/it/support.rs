@@ -7,9 +7,7 @@ use rapport_core::Finding;
 use rapport_formats::{DETECT_PREFIX_LEN, Format, ParseError, ScanContext, bom_len, detect, parse};
 
 pub fn corpus(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus")
-        .join(relative)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus").join(relative)
 }
 
 #[derive(Debug)]
@@ -26,13 +24,9 @@ pub fn read_bytes(bytes: &[u8]) -> Outcome {
         Err(error) => return Outcome::Undetected(error.to_string()),
     };
     let mut cursor = Cursor::new(bytes);
-    cursor
-        .seek(SeekFrom::Start(bom_len(prefix) as u64))
-        .unwrap();
+    cursor.seek(SeekFrom::Start(bom_len(prefix) as u64)).unwrap();
     let mut findings = Vec::new();
-    let context = ScanContext {
-        fallback_target: "fallback".into(),
-    };
+    let context = ScanContext { fallback_target: "fallback".into() };
     let result = parse(format, BufReader::new(cursor), &context, &mut |finding| {
         findings.push(finding);
         Ok(())
@@ -45,10 +39,7 @@ pub fn read_bytes(bytes: &[u8]) -> Outcome {
 
 pub fn read(path: &Path) -> Outcome {
     let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .unwrap()
-        .read_to_end(&mut bytes)
-        .unwrap();
+    std::fs::File::open(path).unwrap().read_to_end(&mut bytes).unwrap();
     read_bytes(&bytes)
 }
 

@@ -19,11 +19,7 @@ fn trivy_filesystem_report() {
     assert_eq!(component.fixed_version.as_deref(), Some("2023.7.22"));
     assert_eq!(certifi.severity, Severity::High);
     assert_eq!(certifi.cwes, vec![345]);
-    let nvd = certifi
-        .cvss
-        .iter()
-        .find(|c| c.source.as_deref() == Some("nvd"))
-        .unwrap();
+    let nvd = certifi.cvss.iter().find(|c| c.source.as_deref() == Some("nvd")).unwrap();
     assert_eq!(nvd.version, Some(CvssVersion::V31));
     assert_eq!(nvd.score, Some(9.8));
 }
@@ -38,14 +34,8 @@ fn trivy_kubernetes_report_names_each_resource() {
         "arn:aws:eks:us-east-1:576036489467:cluster/monitoring-test-cluster/default/Deployment/redis-follower"
     );
     assert_eq!(first.display_id(), "CVE-2020-27350");
-    assert_eq!(
-        first.ids.iter().map(|i| i.as_str()).collect::<Vec<_>>(),
-        ["CVE-2020-27350", "DSA-4808-1"]
-    );
-    let misconfiguration = found
-        .iter()
-        .find(|f| f.kind == FindingKind::Misconfiguration)
-        .unwrap();
+    assert_eq!(first.ids.iter().map(|i| i.as_str()).collect::<Vec<_>>(), ["CVE-2020-27350", "DSA-4808-1"]);
+    let misconfiguration = found.iter().find(|f| f.kind == FindingKind::Misconfiguration).unwrap();
     assert_eq!(misconfiguration.display_id(), "KSV001");
     assert_eq!(misconfiguration.location.line, Some(132));
     assert_eq!(misconfiguration.severity, Severity::Medium);
@@ -60,16 +50,10 @@ fn grype_image_report() {
     assert_eq!(java.target.kind, TargetKind::ContainerImage);
     assert_eq!(java.target.name, "REDACTED");
     assert_eq!(java.display_id(), "CVE-2009-3882");
-    assert_eq!(
-        java.location.path.as_deref(),
-        Some("/opt/java/openjdk/bin/java")
-    );
+    assert_eq!(java.location.path.as_deref(), Some("/opt/java/openjdk/bin/java"));
     let component = java.component.as_ref().unwrap();
     // The file really has a NUL inside the purl; it is kept as written.
-    assert_eq!(
-        component.purl.as_deref(),
-        Some("pkg:generic/java@17.0.10%2B7\u{0}-J-ms8m")
-    );
+    assert_eq!(component.purl.as_deref(), Some("pkg:generic/java@17.0.10%2B7\u{0}-J-ms8m"));
     assert_eq!(component.fixed_version.as_deref(), Some("1.2.3"));
     assert_eq!(java.cvss[0].version, Some(CvssVersion::V2));
     assert_eq!(java.cvss[0].score, Some(7.5));
@@ -84,20 +68,14 @@ fn sarif_specification_example() {
     assert_eq!(result.tool.version.as_deref(), Some("2.1.0"));
     assert_eq!(result.display_id(), "C2001");
     assert_eq!(result.kind, FindingKind::CodeIssue);
-    assert_eq!(
-        result.title,
-        "A variable was used without being initialized."
-    );
+    assert_eq!(result.title, "A variable was used without being initialized.");
     assert_eq!(result.severity, Severity::High);
 }
 
 #[test]
 fn sarif_codeql_locations_and_cwes() {
     let found = findings("scans/sarif/codeQL-output.sarif");
-    let empty_except = found
-        .iter()
-        .find(|f| f.display_id() == "py/empty-except")
-        .unwrap();
+    let empty_except = found.iter().find(|f| f.display_id() == "py/empty-except").unwrap();
     assert_eq!(empty_except.location.to_string(), "good/db_init.py:39:5");
     assert!(
         empty_except
@@ -115,25 +93,16 @@ fn cyclonedx_json_with_ratings_and_cwes() {
     assert_eq!(found.len(), 1);
     let jackson = &found[0];
     assert_eq!(jackson.display_id(), "CVE-2018-7489");
-    assert_eq!(
-        jackson.ids[0].as_str(),
-        "SNYK-JAVA-COMFASTERXMLJACKSONCORE-32111"
-    );
+    assert_eq!(jackson.ids[0].as_str(), "SNYK-JAVA-COMFASTERXMLJACKSONCORE-32111");
     let component = jackson.component.as_ref().unwrap();
-    assert_eq!(
-        component.name,
-        "com.fasterxml.jackson.core/jackson-databind"
-    );
+    assert_eq!(component.name, "com.fasterxml.jackson.core/jackson-databind");
     assert_eq!(
         component.purl.as_deref(),
         Some("pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.4")
     );
     assert_eq!(component.installed_version.as_deref(), Some("2.9.4"));
     assert_eq!(jackson.cwes, vec![184, 502]);
-    assert_eq!(
-        jackson.cvss[0].vector,
-        "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
-    );
+    assert_eq!(jackson.cvss[0].vector, "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H");
     assert_eq!(jackson.cvss[0].score, Some(9.8));
     assert_eq!(jackson.severity, Severity::Critical);
 }
@@ -142,10 +111,7 @@ fn cyclonedx_json_with_ratings_and_cwes() {
 fn cyclonedx_vex_analysis_is_kept_not_dropped() {
     let found = findings("scans/cyclonedx/log4j.json");
     assert_eq!(found.len(), 8);
-    let log4shell = found
-        .iter()
-        .find(|f| f.display_id() == "CVE-2021-44228")
-        .unwrap();
+    let log4shell = found.iter().find(|f| f.display_id() == "CVE-2021-44228").unwrap();
     assert_eq!(log4shell.status, Status::UnderInvestigation);
     assert_eq!(log4shell.tool.name, "grype");
 }
@@ -164,10 +130,7 @@ fn cyclonedx_xml_both_generations() {
     // CycloneDX 1.2 with the vulnerability extension nested in components.
     let legacy = findings("scans/cyclonedx/dd_1_15_0.xml");
     assert_eq!(legacy.len(), 381);
-    let apt = legacy
-        .iter()
-        .find(|f| f.display_id() == "CVE-2011-3374")
-        .unwrap();
+    let apt = legacy.iter().find(|f| f.display_id() == "CVE-2011-3374").unwrap();
     assert_eq!(apt.target.name, "defectdojo/defectdojo-django:1.15.0");
     assert_eq!(apt.target.kind, TargetKind::ContainerImage);
     assert_eq!(apt.cvss[0].score, Some(4.3));
@@ -177,19 +140,13 @@ fn cyclonedx_xml_both_generations() {
 #[test]
 fn osv_scanner_lockfile() {
     let found = findings("scans/osv_scanner/many_findings.json");
-    let guzzle = found
-        .iter()
-        .find(|f| f.ids[0].as_str() == "GHSA-25mq-v84q-4j7r")
-        .unwrap();
+    let guzzle = found.iter().find(|f| f.ids[0].as_str() == "GHSA-25mq-v84q-4j7r").unwrap();
     assert_eq!(guzzle.display_id(), "CVE-2022-31090");
     assert_eq!(guzzle.target.name, "/tmpcardmarket-api/composer.lock");
     let component = guzzle.component.as_ref().unwrap();
     assert_eq!(component.name, "guzzlehttp/guzzle");
     assert_eq!(component.installed_version.as_deref(), Some("6.3.3"));
-    assert_eq!(
-        component.purl.as_deref(),
-        Some("pkg:composer/guzzlehttp/guzzle")
-    );
+    assert_eq!(component.purl.as_deref(), Some("pkg:composer/guzzlehttp/guzzle"));
     assert_eq!(guzzle.cwes, vec![200, 212]);
     assert_eq!(guzzle.severity, Severity::High);
     assert_eq!(guzzle.cvss[0].version, Some(CvssVersion::V31));
@@ -203,30 +160,16 @@ fn nessus_csv_export() {
     assert_eq!(sql_server.target.kind, TargetKind::Host);
     assert_eq!(sql_server.location.service.as_deref(), Some("1433/tcp"));
     assert_eq!(sql_server.severity, Severity::Critical);
-    assert_eq!(
-        sql_server.title,
-        "Microsoft SQL Server Unsupported Version Detection (remote check)"
-    );
+    assert_eq!(sql_server.title, "Microsoft SQL Server Unsupported Version Detection (remote check)");
 }
 
 #[test]
 fn nessus_xml_report() {
     let found = findings("scans/nessus/nessus_with_cvssv3.nessus");
-    let cpe = found
-        .iter()
-        .find(|f| f.ids[0].as_str() == "NESSUS-45590")
-        .unwrap();
+    let cpe = found.iter().find(|f| f.ids[0].as_str() == "NESSUS-45590").unwrap();
     assert_eq!(cpe.severity, Severity::Info);
     assert_eq!(cpe.location.service.as_deref(), Some("0/tcp (general)"));
-    assert!(
-        cpe.description
-            .as_deref()
-            .unwrap()
-            .contains("cpe:/a:nginx:nginx:1.19.0 -> Nginx")
-    );
-    let scored = found
-        .iter()
-        .find(|f| f.cvss.iter().any(|c| c.version == Some(CvssVersion::V30)))
-        .unwrap();
+    assert!(cpe.description.as_deref().unwrap().contains("cpe:/a:nginx:nginx:1.19.0 -> Nginx"));
+    let scored = found.iter().find(|f| f.cvss.iter().any(|c| c.version == Some(CvssVersion::V30))).unwrap();
     assert!(scored.severity >= Severity::Low);
 }

@@ -8,14 +8,8 @@ use crate::backends::each_backend;
 
 fn finding(target: &str, cve: &str, version: &str) -> Finding {
     let mut finding = Finding::new(
-        Tool {
-            name: "trivy".into(),
-            version: Some("0.50.0".into()),
-        },
-        Target {
-            kind: TargetKind::ContainerImage,
-            name: target.into(),
-        },
+        Tool { name: "trivy".into(), version: Some("0.50.0".into()) },
+        Target { kind: TargetKind::ContainerImage, name: target.into() },
         FindingKind::Vulnerability,
         VulnId::new(cve),
     );
@@ -36,28 +30,16 @@ async fn import(store: &Store, findings: &[Finding], scanned: &[Target]) -> Impo
         started_at: OffsetDateTime::UNIX_EPOCH,
     };
     let mut session = store.begin_import(start).await.unwrap();
-    let rows: Vec<FindingRow> = findings.iter().map(FindingRow::from_finding).collect();
+    let rows: Vec<FindingRow> = findings.iter().cloned().map(FindingRow::from_finding).collect();
     session.add(&rows).await.unwrap();
-    let scopes = scanned.iter().map(|target| Scope {
-        tool: Tool {
-            name: "trivy".into(),
-            version: None,
-        },
-        target: target.clone(),
-    });
-    session
-        .finish(scopes, OffsetDateTime::UNIX_EPOCH)
-        .await
-        .unwrap()
+    let scopes = scanned
+        .iter()
+        .map(|target| Scope { tool: Tool { name: "trivy".into(), version: None }, target: target.clone() });
+    session.finish(scopes, OffsetDateTime::UNIX_EPOCH).await.unwrap()
 }
 
 fn counts(summary: ImportSummary) -> (u64, u64, u64, u64) {
-    (
-        summary.findings,
-        summary.new,
-        summary.known,
-        summary.resolved,
-    )
+    (summary.findings, summary.new, summary.known, summary.resolved)
 }
 
 #[tokio::test]
@@ -69,19 +51,9 @@ async fn reimport_adds_nothing_and_rescan_resolves_then_reopens() {
         let c = finding("app:1", "CVE-2023-0003", "3.0.8");
         let other = finding("db:2", "CVE-2023-0001", "3.0.8");
 
-        let first = import(
-            &store,
-            &[a.clone(), b.clone(), c.clone(), other.clone()],
-            &[],
-        )
-        .await;
+        let first = import(&store, &[a.clone(), b.clone(), c.clone(), other.clone()], &[]).await;
         assert_eq!(counts(first), (4, 4, 0, 0), "{backend}");
-        let again = import(
-            &store,
-            &[a.clone(), b.clone(), c.clone(), other.clone()],
-            &[],
-        )
-        .await;
+        let again = import(&store, &[a.clone(), b.clone(), c.clone(), other.clone()], &[]).await;
         assert_eq!(counts(again), (4, 0, 4, 0), "{backend}");
         assert_eq!(store.count_findings().await.unwrap(), (4, 0), "{backend}");
 
@@ -97,11 +69,7 @@ async fn reimport_adds_nothing_and_rescan_resolves_then_reopens() {
             .await
             .unwrap();
         assert_eq!(resolved.len(), 1, "{backend}");
-        assert_eq!(
-            resolved[0].resolved_by.map(|(import, _)| import),
-            Some(rescan.import_id),
-            "{backend}"
-        );
+        assert_eq!(resolved[0].resolved_by.map(|(import, _)| import), Some(rescan.import_id), "{backend}");
         assert_eq!(store.count_findings().await.unwrap(), (3, 1), "{backend}");
 
         // c comes back: it is known again and open.
@@ -114,27 +82,16 @@ async fn reimport_adds_nothing_and_rescan_resolves_then_reopens() {
 #[tokio::test]
 async fn clean_rescan_resolves_everything_of_its_target() {
     for (store, _guard) in each_backend().await {
-        let target = Target {
-            kind: TargetKind::ContainerImage,
-            name: "app:1".into(),
-        };
+        let target = Target { kind: TargetKind::ContainerImage, name: "app:1".into() };
         import(
             &store,
-            &[
-                finding("app:1", "CVE-2023-0001", "1"),
-                finding("app:2", "CVE-2023-0001", "1"),
-            ],
+            &[finding("app:1", "CVE-2023-0001", "1"), finding("app:2", "CVE-2023-0001", "1")],
             &[],
         )
         .await;
         let clean = import(&store, &[], &[target]).await;
         assert_eq!(counts(clean), (0, 0, 0, 1), "{}", store.backend());
-        assert_eq!(
-            store.count_findings().await.unwrap(),
-            (1, 1),
-            "{}",
-            store.backend()
-        );
+        assert_eq!(store.count_findings().await.unwrap(), (1, 1), "{}", store.backend());
     }
 }
 
@@ -158,25 +115,11 @@ async fn an_unfinished_import_leaves_nothing_behind() {
             started_at: OffsetDateTime::UNIX_EPOCH,
         };
         let mut session = store.begin_import(start).await.unwrap();
-        let rows = [FindingRow::from_finding(&finding(
-            "app:1",
-            "CVE-2023-0009",
-            "1",
-        ))];
+        let rows = [FindingRow::from_finding(finding("app:1", "CVE-2023-0009", "1"))];
         session.add(&rows).await.unwrap();
         drop(session);
-        assert_eq!(
-            store.count_findings().await.unwrap(),
-            (1, 0),
-            "{}",
-            store.backend()
-        );
-        assert_eq!(
-            store.imports().await.unwrap().len(),
-            1,
-            "{}",
-            store.backend()
-        );
+        assert_eq!(store.count_findings().await.unwrap(), (1, 0), "{}", store.backend());
+        assert_eq!(store.imports().await.unwrap().len(), 1, "{}", store.backend());
     }
 }
 
@@ -197,9 +140,7 @@ async fn findings_read_back_whole() {
 #[test]
 fn both_backends_have_the_same_migrations() {
     let list = |backend: &str| {
-        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("migrations")
-            .join(backend);
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
         let mut names: Vec<String> = std::fs::read_dir(folder)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
