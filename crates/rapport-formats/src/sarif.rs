@@ -62,7 +62,7 @@ impl<'de> Visitor<'de> for &mut Log<'_, '_> {
                 }
                 "version" => {
                     let version: String = map.next_value()?;
-                    if version != "2.1.0" {
+                    if !version.starts_with("2.1.0") {
                         return Err(de::Error::custom(format!(
                             "SARIF version {version:?} is not supported: expected \"2.1.0\""
                         )));
