@@ -136,18 +136,3 @@ async fn findings_read_back_whole() {
         assert_eq!(stored[0].fingerprint, a.fingerprint().to_hex());
     }
 }
-
-#[test]
-fn both_backends_have_the_same_migrations() {
-    let list = |backend: &str| {
-        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
-        let mut names: Vec<String> = std::fs::read_dir(folder)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    };
-    assert_eq!(list("sqlite"), list("postgres"));
-    assert!(!list("sqlite").is_empty());
-}

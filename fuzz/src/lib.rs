@@ -1,0 +1,12 @@
+//! What every fuzz target does: parse the bytes as each given format and drop the findings.
+//! Any input must end in findings or a positioned error, never a panic, a hang or unbounded
+//! memory.
+
+use rapport_formats::{Format, ScanContext, parse};
+
+pub fn parse_as(formats: &[Format], data: &[u8]) {
+    let context = ScanContext { fallback_target: "fuzz".into() };
+    for format in formats {
+        let _ = parse(*format, std::io::Cursor::new(data), &context, &mut |_finding| Ok(()));
+    }
+}
