@@ -198,8 +198,13 @@ pub struct Finding {
     /// The tool's own identifier first (a CVE, GHSA, rule or plugin id), then every alias.
     pub ids: Vec<VulnId>,
     pub title: String,
+    /// What the vulnerability or rule is, the same wherever it is found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// What the tool saw in this very place: a SARIF message, Nessus plugin output, the
+    /// misconfigured line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
     pub severity: Severity,
     /// The severity word exactly as the tool wrote it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -234,6 +239,7 @@ impl Finding {
             kind,
             ids: vec![tool_id],
             description: None,
+            evidence: None,
             severity: Severity::Unknown,
             tool_severity: None,
             cvss: Vec::new(),

@@ -88,7 +88,7 @@ fn report_item(item: &Element, host: &str) -> Result<Finding, String> {
     }
     finding.description = join_text(&[item.child_text("synopsis"), item.child_text("description")]);
     if let Some(output) = item.child_text("plugin_output") {
-        append_evidence(&mut finding, output);
+        set_evidence(&mut finding, output);
     }
     finding.solution = item.child_text("solution").filter(|s| *s != "n/a").map(str::to_owned);
     for url in item.children_named("see_also").filter_map(Element::text).flat_map(str::split_whitespace) {
@@ -146,14 +146,10 @@ fn join_text(parts: &[Option<&str>]) -> Option<String> {
     (!present.is_empty()).then(|| present.join("\n\n"))
 }
 
-/// Plugin output is evidence, sometimes pages of it; keep the start.
-fn append_evidence(finding: &mut Finding, output: &str) {
+/// Plugin output is what the plugin saw on this host, sometimes pages of it; keep the start.
+fn set_evidence(finding: &mut Finding, output: &str) {
     let cut = output.char_indices().nth(PLUGIN_OUTPUT_LIMIT).map_or(output.len(), |(i, _)| i);
-    let evidence = format!("Evidence:\n{}", output.get(..cut).unwrap_or(output));
-    finding.description = Some(match finding.description.take() {
-        Some(description) => format!("{description}\n\n{evidence}"),
-        None => evidence,
-    });
+    finding.evidence = Some(output.get(..cut).unwrap_or(output).to_owned());
 }
 
 /// The column names each export uses for the same thing.
@@ -282,7 +278,7 @@ fn csv_finding(record: &csv::StringRecord, columns: &Columns) -> Result<Finding,
     }
     finding.description = join_text(&[get(columns.synopsis), get(columns.description)]);
     if let Some(output) = get(columns.output) {
-        append_evidence(&mut finding, output);
+        set_evidence(&mut finding, output);
     }
     finding.solution = get(columns.solution).filter(|s| *s != "n/a").map(str::to_owned);
     for url in get(columns.see_also).into_iter().flat_map(str::split_whitespace) {

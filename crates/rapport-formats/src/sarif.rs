@@ -341,11 +341,10 @@ impl SarifResult {
             .or(message.map(|m| m.lines().next().unwrap_or(m)))
             .unwrap_or(&rule_id)
             .to_owned();
+        // The rule says what the problem is; the message, what the tool saw here.
         let full = rule.and_then(|r| r.full_description.as_ref()).and_then(Message::text);
-        finding.description = match (message, full) {
-            (Some(message), Some(full)) if message != full => Some(format!("{message}\n\n{full}")),
-            (message, full) => message.or(full).map(str::to_owned),
-        };
+        finding.description = full.map(str::to_owned);
+        finding.evidence = message.map(str::to_owned);
         if let Some(rule) = rule {
             apply_rule(&mut finding, rule);
         }

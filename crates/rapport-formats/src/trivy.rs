@@ -474,10 +474,8 @@ impl Misconfiguration {
             finding.add_id(avd_id);
         }
         finding.title = self.title.unwrap_or_else(|| self.id.clone());
-        finding.description = match (self.description, self.message) {
-            (Some(description), Some(message)) => Some(format!("{message}\n\n{description}")),
-            (description, message) => message.or(description),
-        };
+        finding.description = self.description;
+        finding.evidence = self.message;
         finding.solution = self.resolution;
         if let Some(cause) = self.cause_metadata {
             finding.location.line = cause.start_line.filter(|l| *l > 0);

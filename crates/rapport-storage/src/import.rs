@@ -68,6 +68,23 @@ macro_rules! with_tx {
     };
 }
 
+impl Tx {
+    /// PostgreSQL plans from table statistics, which autovacuum refreshes only later: after
+    /// a large import a lookup by fingerprint would be planned as a scan of the whole table.
+    /// SQLite's planner uses the unique index without statistics, so it needs nothing.
+    async fn refresh_statistics(&mut self) -> Result<(), StoreError> {
+        if let Tx::Postgres(conn) = self {
+            sqlx::query("ANALYZE findings").execute(&mut **conn).await?;
+        }
+        Ok(())
+    }
+}
+
+/// True when a count passes 10,000, 100,000, 1,000,000...
+fn grew_past_a_power_of_ten(before: u64, after: u64) -> bool {
+    after >= 10_000 && before.checked_ilog10() != after.checked_ilog10()
+}
+
 /// An import in progress. Dropping it without [`finish`](Self::finish) rolls it back.
 pub struct ImportSession {
     tx: Tx,
@@ -93,14 +110,18 @@ const INSERT_IMPORT: &str =
 const ANY_RESOLVED: &str =
     "SELECT COUNT(*) FROM (SELECT 1 FROM findings WHERE resolved_import IS NOT NULL LIMIT 1) AS any_resolved";
 
-/// The staging table lives for one transaction; its DDL is the one place the dialects differ.
-const STAGING_SQLITE: [&str; 2] = [
+/// Per-import setup, the one place the dialects differ: the staging table lives for one
+/// transaction, and PostgreSQL is told that random reads are cheap (its default assumes
+/// spinning disks, and then plans a batch lookup of 1,000 fingerprints as a scan of the whole
+/// table: 12 times slower, measured).
+const SETUP_SQLITE: &[&str] = &[
     "DROP TABLE IF EXISTS temp.import_seen",
     "CREATE TEMP TABLE import_seen (fingerprint BLOB PRIMARY KEY) WITHOUT ROWID",
 ];
-const STAGING_POSTGRES: [&str; 2] = [
+const SETUP_POSTGRES: &[&str] = &[
     "DROP TABLE IF EXISTS import_seen",
     "CREATE TEMP TABLE import_seen (fingerprint BYTEA PRIMARY KEY) ON COMMIT DROP",
+    "SET LOCAL random_page_cost = 1.1",
 ];
 
 impl Store {
@@ -109,13 +130,13 @@ impl Store {
             Store::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
             Store::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         };
-        let staging = match &tx {
-            Tx::Sqlite(_) => STAGING_SQLITE,
-            Tx::Postgres(_) => STAGING_POSTGRES,
+        let setup = match &tx {
+            Tx::Sqlite(_) => SETUP_SQLITE,
+            Tx::Postgres(_) => SETUP_POSTGRES,
         };
         let (import_id, any_resolved): (i64, i64) = with_tx!(&mut tx, conn => {
-            for statement in staging {
-                sqlx::query(statement).execute(&mut **conn).await?;
+            for statement in setup {
+                sqlx::query(*statement).execute(&mut **conn).await?;
             }
             let any_resolved = sqlx::query_scalar(ANY_RESOLVED).fetch_one(&mut **conn).await?;
             let import_id = sqlx::query_scalar(INSERT_IMPORT)
@@ -166,6 +187,9 @@ impl ImportSession {
                 with_tx!(&mut self.tx, conn => reopen(&chunk).build().execute(&mut **conn).await.map(|_| ())?);
             }
             self.expect_new = new > known;
+            if grew_past_a_power_of_ten(self.new, self.new + new) {
+                self.tx.refresh_statistics().await?;
+            }
             self.new += new;
             self.known += known;
         }
@@ -235,6 +259,9 @@ impl ImportSession {
         let mut scopes: Vec<([u8; 16], Scope)> = self.scopes.into_iter().collect();
         scopes.sort_unstable_by_key(|(key, _)| *key);
         let mut resolved = 0;
+        if self.new >= 10_000 {
+            self.tx.refresh_statistics().await?;
+        }
         let summary = with_tx!(self.tx, mut conn => {
             for (key, scope) in &scopes {
                 sqlx::query(RECORD_SCOPE)

@@ -54,6 +54,8 @@ struct Sighting<'a> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     tool_severity: Option<std::borrow::Cow<'a, str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    evidence: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     component: Option<std::borrow::Cow<'a, Component>>,
     #[serde(default, skip_serializing_if = "Location::is_empty")]
     location: std::borrow::Cow<'a, Location>,
@@ -101,6 +103,7 @@ impl FindingRow {
             kind: finding.kind,
             severity: finding.severity,
             tool_severity: finding.tool_severity.as_deref().map(Borrowed),
+            evidence: finding.evidence.as_deref().map(Borrowed),
             component: finding.component.as_ref().map(Borrowed),
             location: Borrowed(&finding.location),
             status: Borrowed(&finding.status),
@@ -142,6 +145,7 @@ pub(crate) fn assemble(
         ids: advisory.ids.into_owned(),
         title: advisory.title.into_owned(),
         description: advisory.description.map(|d| d.into_owned()),
+        evidence: sighting.evidence.map(|e| e.into_owned()),
         severity: sighting.severity,
         tool_severity: sighting.tool_severity.map(|s| s.into_owned()),
         cvss: advisory.cvss.into_owned(),

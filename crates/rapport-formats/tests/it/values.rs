@@ -169,7 +169,8 @@ fn nessus_xml_report() {
     let cpe = found.iter().find(|f| f.ids[0].as_str() == "NESSUS-45590").unwrap();
     assert_eq!(cpe.severity, Severity::Info);
     assert_eq!(cpe.location.service.as_deref(), Some("0/tcp (general)"));
-    assert!(cpe.description.as_deref().unwrap().contains("cpe:/a:nginx:nginx:1.19.0 -> Nginx"));
+    assert!(cpe.evidence.as_deref().unwrap().contains("cpe:/a:nginx:nginx:1.19.0 -> Nginx"));
+    assert!(cpe.description.as_deref().unwrap().starts_with("It was possible to enumerate CPE names"));
     let scored = found.iter().find(|f| f.cvss.iter().any(|c| c.version == Some(CvssVersion::V30))).unwrap();
     assert!(scored.severity >= Severity::Low);
 }
