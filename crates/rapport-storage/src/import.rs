@@ -2,14 +2,15 @@
 //!
 //! Rows arrive in batches while the file is still being read. A finding of the file is
 //! either new (inserted now, so its `first_import` is this import) or known (stored before;
-//! its fingerprint is copied into a per-import staging table, which also counts each once).
+//! its fingerprint goes into a per-import staging table, which also counts each once).
 //! Known findings are never rewritten, except to reopen those a rescan had resolved.
 //!
 //! Each batch takes one of two paths, chosen by what the previous batch was mostly made of
 //! (both give the same result; only their cost differs):
 //! - mostly new: insert the batch with `ON CONFLICT DO NOTHING`; if some rows conflicted,
 //!   stage the known ones;
-//! - mostly known: stage the known ones; if not all were, insert the rest.
+//! - mostly known: stage the whole batch, look up which fingerprints are not stored (from the
+//!   fingerprint index alone) and insert those.
 //!
 //! At the end, every open finding of a scope the file covers that is neither new nor staged
 //! is marked resolved by this import.
@@ -209,20 +210,20 @@ impl ImportSession {
 
     /// For batches of mostly known findings: returns (new, newly staged known).
     async fn stage_then_insert(&mut self, chunk: &[&FindingRow]) -> Result<(u64, u64), StoreError> {
-        let import_id = self.import_id;
-        let (known, fresh) = with_tx!(&mut self.tx, conn => {
-            let known = stage_known(import_id, chunk).build().execute(&mut **conn).await?.rows_affected();
-            let fresh: HashSet<Vec<u8>> = if known == chunk.len() as u64 {
+        let (staged, fresh) = with_tx!(&mut self.tx, conn => {
+            let staged = stage_all(chunk).build().execute(&mut **conn).await?.rows_affected();
+            let fresh: HashSet<Vec<u8>> = if staged == 0 {
                 HashSet::new()
             } else {
                 not_stored(chunk).build().fetch_all(&mut **conn).await?.iter().map(|row| row.try_get(0)).collect::<Result<_, _>>()?
             };
-            (known, fresh)
+            (staged, fresh)
         });
         let fresh: Vec<&FindingRow> =
             chunk.iter().copied().filter(|row| fresh.contains(row.fingerprint.as_slice())).collect();
         let new = if fresh.is_empty() { 0 } else { self.insert(&fresh).await? };
-        Ok((new, known))
+        // Every finding staged for the first time is either new or known.
+        Ok((new, staged.saturating_sub(new)))
     }
 
     /// Inserts findings (and their advisories not yet sent); returns how many were new.
@@ -352,7 +353,23 @@ where
     builder.push(")");
 }
 
-/// The fingerprints of the batch that are not stored at all.
+/// Stages every fingerprint of the batch, new or known; its affected-row count is how many
+/// were seen for the first time in this import. Needs no lookup in the findings table.
+fn stage_all<DB>(rows: &[&FindingRow]) -> QueryBuilder<DB>
+where
+    DB: sqlx::Database,
+    <DB as sqlx::Database>::Arguments: Default,
+    for<'q> &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let mut builder = QueryBuilder::new("INSERT INTO import_seen (fingerprint) ");
+    builder.push_values(rows, |mut values, row| {
+        values.push_bind(row.fingerprint.as_slice());
+    });
+    builder.push(" ON CONFLICT (fingerprint) DO NOTHING");
+    builder
+}
+
+/// The fingerprints of the batch that are not stored at all (answered from the index).
 fn not_stored<DB>(rows: &[&FindingRow]) -> QueryBuilder<DB>
 where
     DB: sqlx::Database,
