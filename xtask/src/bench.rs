@@ -65,7 +65,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 backends.push(("postgres", fresh_postgres(admin, &format!("bench_{format}_{size}"))?));
             }
             for (backend, url) in backends {
-                remove_sqlite(&folder, &format!("bench-{format}-{size}.db"));
+                if backend == "sqlite" {
+                    remove_sqlite(&folder, &format!("bench-{format}-{size}.db"));
+                }
                 for pass in ["first", "re-import"] {
                     let measure = import(&binary, &url, &file)?;
                     println!(

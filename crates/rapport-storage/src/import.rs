@@ -278,12 +278,22 @@ impl ImportSession {
                     .bind(scope.tool.version.as_deref())
                     .execute(&mut *conn)
                     .await?;
-                resolved += sqlx::query(RESOLVE_MISSING)
-                    .bind(import_id)
-                    .bind(key.as_slice())
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected();
+            }
+            // Every finding seen belongs to a covered scope; when the covered scopes hold no
+            // more open findings than were seen, none is missing and nothing is resolved.
+            let mut open: i64 = 0;
+            for keys in scopes.chunks(ROWS_PER_INSERT) {
+                open += count_open(keys).build_query_scalar::<i64>().fetch_one(&mut *conn).await?;
+            }
+            if open as u64 > self.new + self.known {
+                for (key, _) in &scopes {
+                    resolved += sqlx::query(RESOLVE_MISSING)
+                        .bind(import_id)
+                        .bind(key.as_slice())
+                        .execute(&mut *conn)
+                        .await?
+                        .rows_affected();
+                }
             }
             let summary = ImportSummary {
                 import_id,
@@ -366,6 +376,18 @@ where
         values.push_bind(row.fingerprint.as_slice());
     });
     builder.push(" ON CONFLICT (fingerprint) DO NOTHING");
+    builder
+}
+
+fn count_open<DB>(scopes: &[([u8; 16], Scope)]) -> QueryBuilder<DB>
+where
+    DB: sqlx::Database,
+    <DB as sqlx::Database>::Arguments: Default,
+    for<'q> &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let mut builder =
+        QueryBuilder::new("SELECT COUNT(*) FROM findings WHERE resolved_import IS NULL AND scope");
+    in_list(&mut builder, scopes.iter().map(|(key, _)| key.as_slice()));
     builder
 }
 
