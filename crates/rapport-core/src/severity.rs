@@ -57,17 +57,6 @@ impl Severity {
     pub fn rank(self) -> i16 {
         self as i16
     }
-
-    pub fn from_rank(rank: i16) -> Severity {
-        match rank {
-            1 => Severity::Info,
-            2 => Severity::Low,
-            3 => Severity::Medium,
-            4 => Severity::High,
-            5 => Severity::Critical,
-            _ => Severity::Unknown,
-        }
-    }
 }
 
 impl std::str::FromStr for Severity {
@@ -98,20 +87,6 @@ mod tests {
         assert_eq!(Severity::from_tool_word("Moderate"), Some(Severity::Medium));
         assert_eq!(Severity::from_tool_word("negligible"), Some(Severity::Info));
         assert_eq!(Severity::from_tool_word("unknown"), None);
-    }
-
-    #[test]
-    fn ranks_round_trip() {
-        for severity in [
-            Severity::Unknown,
-            Severity::Info,
-            Severity::Low,
-            Severity::Medium,
-            Severity::High,
-            Severity::Critical,
-        ] {
-            assert_eq!(Severity::from_rank(severity.rank()), severity);
-        }
     }
 
     #[test]

@@ -1,9 +1,7 @@
-//! Storage errors: "not found" kept apart from everything else.
+//! Storage errors, by what the caller can do about them.
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("not found: {0}")]
-    NotFound(String),
     #[error("unsupported database URL {0:?}: expected sqlite://PATH or postgres://...")]
     UnsupportedUrl(String),
     #[error("cannot connect to the database: {0}")]

@@ -163,10 +163,6 @@ impl Store {
 }
 
 impl ImportSession {
-    pub fn import_id(&self) -> i64 {
-        self.import_id
-    }
-
     /// Stores a batch of rows; any size, split into statements here.
     pub async fn add(&mut self, rows: &[FindingRow]) -> Result<(), StoreError> {
         for chunk in rows.chunks(ROWS_PER_INSERT) {
