@@ -185,16 +185,20 @@ pub async fn findings(database: &str, args: FindingsArgs) -> anyhow::Result<Exit
         vulnerability: args.id,
         limit: args.limit,
     };
-    let findings = store.findings(&filter).await?;
     let mut out = std::io::stdout().lock();
-    for stored in &findings {
-        if args.json {
-            writeln!(out, "{}", serde_json::to_string(&FindingLine::of(stored)?)?)?;
-        } else {
-            writeln!(out, "{}", table_line(stored))?;
-        }
-    }
-    if !args.json && findings.is_empty() {
+    let mut shown = 0u64;
+    store
+        .each_finding(&filter, |stored| -> anyhow::Result<()> {
+            shown += 1;
+            if args.json {
+                writeln!(out, "{}", serde_json::to_string(&FindingLine::of(&stored)?)?)?;
+            } else {
+                writeln!(out, "{}", table_line(&stored))?;
+            }
+            Ok(())
+        })
+        .await?;
+    if !args.json && shown == 0 {
         writeln!(out, "No findings match.")?;
     }
     store.close().await;

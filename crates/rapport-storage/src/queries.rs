@@ -3,6 +3,7 @@
 use rapport_core::{Finding, Severity, Target, TargetKind, Tool};
 
 use crate::row::assemble;
+use futures_util::TryStreamExt;
 use sqlx::Row;
 use time::OffsetDateTime;
 
@@ -72,42 +73,63 @@ const SELECT_IMPORTS: &str = "SELECT id, file, format, source, started_at, finis
      new_findings, known_findings, resolved_findings FROM imports ORDER BY id";
 
 impl Store {
+    /// Every finding the filter selects, most severe first, read back into memory. For
+    /// large lists use [`Store::each_finding`], which holds one finding at a time.
     pub async fn findings(&self, filter: &FindingFilter) -> Result<Vec<StoredFinding>, StoreError> {
+        let mut findings = Vec::new();
+        self.each_finding(filter, |stored| {
+            findings.push(stored);
+            Ok::<(), StoreError>(())
+        })
+        .await?;
+        Ok(findings)
+    }
+
+    /// Streams the findings the filter selects, most severe first, to `each`.
+    pub async fn each_finding<E: From<StoreError>>(
+        &self,
+        filter: &FindingFilter,
+        mut each: impl FnMut(StoredFinding) -> Result<(), E>,
+    ) -> Result<(), E> {
         let target = filter.target.as_ref().map(|t| format!("%{t}%"));
         let limit = filter.limit.map_or(i64::MAX, i64::from);
         with_pool!(self, pool => {
-            let rows = sqlx::query(SELECT_FINDINGS)
+            let mut rows = sqlx::query(SELECT_FINDINGS)
                 .bind(filter.include_resolved)
                 .bind(filter.min_severity.unwrap_or(Severity::Unknown).rank())
                 .bind(filter.tool.as_deref())
                 .bind(target.as_deref())
                 .bind(filter.vulnerability.as_deref())
                 .bind(limit)
-                .fetch_all(pool)
-                .await?;
-            rows.iter().map(|row| {
-                let detail: String = row.try_get("detail")?;
-                let advisory: String = row.try_get("advisory")?;
-                let tool = Tool { name: row.try_get("tool")?, version: row.try_get("tool_version")? };
-                let target_kind: String = row.try_get("target_kind")?;
-                let kind = TargetKind::parse(&target_kind)
-                    .ok_or_else(|| StoreError::Corrupt(format!("unknown target kind {target_kind:?}")))?;
-                let target = Target { kind, name: row.try_get("target")? };
-                let finding = assemble(&detail, &advisory, tool, target).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let first_seen: OffsetDateTime = row.try_get("first_seen")?;
-                let last_seen: Option<OffsetDateTime> = row.try_get("last_seen")?;
-                let fingerprint: Vec<u8> = row.try_get("fingerprint")?;
-                let resolved_import: Option<i64> = row.try_get("resolved_import")?;
-                let resolved_at: Option<OffsetDateTime> = row.try_get("resolved_at")?;
-                Ok(StoredFinding {
-                    id: row.try_get("id")?,
-                    fingerprint: fingerprint.iter().map(|b| format!("{b:02x}")).collect(),
-                    finding,
-                    first_seen,
-                    last_seen: last_seen.unwrap_or(first_seen),
-                    resolved_by: resolved_import.zip(resolved_at),
-                })
-            }).collect()
+                .fetch(pool);
+            while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
+                let read = || -> Result<StoredFinding, StoreError> {
+                    let detail: String = row.try_get("detail")?;
+                    let advisory: String = row.try_get("advisory")?;
+                    let tool = Tool { name: row.try_get("tool")?, version: row.try_get("tool_version")? };
+                    let target_kind: String = row.try_get("target_kind")?;
+                    let kind = TargetKind::parse(&target_kind)
+                        .ok_or_else(|| StoreError::Corrupt(format!("unknown target kind {target_kind:?}")))?;
+                    let target = Target { kind, name: row.try_get("target")? };
+                    let finding = assemble(&detail, &advisory, tool, target)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    let first_seen: OffsetDateTime = row.try_get("first_seen")?;
+                    let last_seen: Option<OffsetDateTime> = row.try_get("last_seen")?;
+                    let fingerprint: Vec<u8> = row.try_get("fingerprint")?;
+                    let resolved_import: Option<i64> = row.try_get("resolved_import")?;
+                    let resolved_at: Option<OffsetDateTime> = row.try_get("resolved_at")?;
+                    Ok(StoredFinding {
+                        id: row.try_get("id")?,
+                        fingerprint: fingerprint.iter().map(|b| format!("{b:02x}")).collect(),
+                        finding,
+                        first_seen,
+                        last_seen: last_seen.unwrap_or(first_seen),
+                        resolved_by: resolved_import.zip(resolved_at),
+                    })
+                };
+                each(read()?)?;
+            }
+            Ok(())
         })
     }
 
