@@ -49,3 +49,11 @@ pub fn findings(relative: &str) -> Vec<Finding> {
         other => panic!("{relative}: {other:?}"),
     }
 }
+
+/// Findings of an inline document, which must parse.
+pub fn parsed(bytes: &[u8]) -> Vec<Finding> {
+    match read_bytes(bytes) {
+        Outcome::Parsed(_, findings) => findings,
+        other => panic!("{other:?}"),
+    }
+}

@@ -174,3 +174,75 @@ fn nessus_xml_report() {
     let scored = found.iter().find(|f| f.cvss.iter().any(|c| c.version == Some(CvssVersion::V30))).unwrap();
     assert!(scored.severity >= Severity::Low);
 }
+
+#[test]
+fn trivy_cvss_v4_vectors_are_scored() {
+    let found = findings("scans/trivy/cvssv4_severity_source.json");
+    let tomcat = found.iter().find(|f| f.display_id() == "CVE-2025-61795").unwrap();
+    let v4 = tomcat.cvss.iter().find(|c| c.version == Some(CvssVersion::V4)).unwrap();
+    assert_eq!(v4.source.as_deref(), Some("ghsa"));
+    assert_eq!(v4.score, Some(2.3));
+    assert!(v4.computed);
+    assert_eq!(tomcat.severity, Severity::Low);
+}
+
+#[test]
+fn trivy_secrets_keep_the_place_not_the_secret() {
+    let report = br#"{"SchemaVersion": 2, "ArtifactName": "repo", "ArtifactType": "repository",
+      "Results": [{"Target": "deploy/.env", "Class": "secret",
+        "Secrets": [{"RuleID": "aws-access-key-id", "Category": "AWS", "Severity": "CRITICAL",
+          "Title": "AWS Access Key ID", "StartLine": 3, "EndLine": 3, "Match": "AWS_KEY=****"}]}]}"#;
+    let found = crate::support::parsed(report);
+    assert_eq!(found.len(), 1);
+    let secret = &found[0];
+    assert_eq!(secret.kind, FindingKind::Secret);
+    assert_eq!(secret.target.kind, TargetKind::Repository);
+    assert_eq!(secret.location.to_string(), "deploy/.env:3");
+    assert_eq!(secret.severity, Severity::Critical);
+    let stored = serde_json::to_string(secret).unwrap();
+    assert!(!stored.contains("AWS_KEY"), "{stored}");
+}
+
+#[test]
+fn sarif_suppressions_and_baseline_state() {
+    let log = br#"{"version": "2.1.0", "runs": [{
+      "tool": {"driver": {"name": "lint", "rules": [{"id": "R1", "shortDescription": {"text": "Rule one"}}]}},
+      "versionControlProvenance": [{"repositoryUri": "https://git.example.com/app"}],
+      "results": [
+        {"ruleId": "R1", "message": {"text": "kept"}, "locations": [{"physicalLocation": {"artifactLocation": {"uri": "a.c"}, "region": {"startLine": 1}}}]},
+        {"ruleId": "R1", "message": {"text": "waived"}, "suppressions": [{"kind": "inSource", "justification": "test fixture"}],
+         "locations": [{"physicalLocation": {"artifactLocation": {"uri": "b.c"}, "region": {"startLine": 2}}}]},
+        {"ruleId": "R1", "message": {"text": "rejected waiver"}, "suppressions": [{"kind": "external", "status": "rejected"}],
+         "locations": [{"physicalLocation": {"artifactLocation": {"uri": "c.c"}, "region": {"startLine": 3}}}]},
+        {"ruleId": "R1", "message": {"text": "fixed"}, "baselineState": "absent",
+         "locations": [{"physicalLocation": {"artifactLocation": {"uri": "d.c"}, "region": {"startLine": 4}}}]},
+        {"ruleId": "R1", "kind": "pass", "message": {"text": "passed"}}
+      ]}]}"#;
+    let found = crate::support::parsed(log);
+    let paths: Vec<String> = found.iter().map(|f| f.location.to_string()).collect();
+    assert_eq!(paths, ["a.c:1", "b.c:2", "c.c:3"]);
+    assert_eq!(found[0].target.name, "https://git.example.com/app");
+    assert_eq!(found[0].title, "Rule one");
+    assert_eq!(found[0].evidence.as_deref(), Some("kept"));
+    assert_eq!(found[0].status, Status::Affected);
+    assert_eq!(
+        found[1].status,
+        Status::Suppressed { kind: "sarif inSource".into(), justification: Some("test fixture".into()) }
+    );
+    assert_eq!(found[2].status, Status::Affected);
+    assert_eq!(found[0].severity, Severity::Medium, "SARIF's default level is warning");
+}
+
+#[test]
+fn cyclonedx_not_affected_is_kept_with_its_justification() {
+    let bom = br#"{"bomFormat": "CycloneDX", "specVersion": "1.5",
+      "metadata": {"component": {"type": "application", "name": "shop"}},
+      "components": [{"bom-ref": "lib", "name": "lib", "version": "1.0", "purl": "pkg:npm/lib@1.0"}],
+      "vulnerabilities": [{"id": "CVE-2024-0001", "affects": [{"ref": "lib"}],
+        "analysis": {"state": "not_affected", "justification": "code_not_reachable"}}]}"#;
+    let found = crate::support::parsed(bom);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].status, Status::NotAffected { justification: Some("code_not_reachable".into()) });
+    assert_eq!(found[0].component.as_ref().unwrap().purl.as_deref(), Some("pkg:npm/lib@1.0"));
+    assert_eq!(found[0].target.name, "shop");
+}
