@@ -14,6 +14,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("database error: {0}")]
+    SqliteBulk(#[from] rusqlite::Error),
 }
 
 impl StoreError {
