@@ -18,7 +18,7 @@
 use std::collections::{HashMap, HashSet};
 
 use rapport_core::Scope;
-use sqlx::{Postgres, QueryBuilder, Row, Sqlite, Transaction};
+use sqlx::{Postgres, QueryBuilder, Sqlite, Transaction};
 use time::OffsetDateTime;
 
 use crate::row::EncodedRow;
@@ -208,16 +208,7 @@ impl ImportSession {
     async fn stage_then_insert(&mut self, chunk: &[&FindingRow]) -> Result<(u64, u64), StoreError> {
         let (staged, fresh) = match &mut self.tx {
             Tx::Sqlite(conn) => sqlite_bulk::stage_and_find_new(conn, chunk).await?,
-            Tx::Postgres(conn) => {
-                let staged = stage_all(chunk).build().execute(&mut **conn).await?.rows_affected();
-                let fresh: HashSet<Vec<u8>> = if staged == 0 {
-                    HashSet::new()
-                } else {
-                    let rows = not_stored(chunk).build().fetch_all(&mut **conn).await?;
-                    rows.iter().map(|row| row.try_get(0)).collect::<Result<_, _>>()?
-                };
-                (staged, fresh)
-            }
+            Tx::Postgres(conn) => postgres_bulk::stage_and_find_new(conn, chunk).await?,
         };
         let fresh: Vec<&FindingRow> =
             chunk.iter().copied().filter(|row| fresh.contains(row.fingerprint.as_slice())).collect();
@@ -243,9 +234,7 @@ impl ImportSession {
         });
         let new = match &mut self.tx {
             Tx::Sqlite(conn) => sqlite_bulk::insert_findings(conn, import_id, &encoded).await?,
-            Tx::Postgres(conn) => {
-                insert_findings(import_id, &encoded).build().execute(&mut **conn).await?.rows_affected()
-            }
+            Tx::Postgres(conn) => postgres_bulk::insert_findings(conn, import_id, &encoded).await?,
         };
         Ok(new)
     }
@@ -368,22 +357,6 @@ where
     builder.push(")");
 }
 
-/// Stages every fingerprint of the batch, new or known; its affected-row count is how many
-/// were seen for the first time in this import. Needs no lookup in the findings table.
-fn stage_all<DB>(rows: &[&FindingRow]) -> QueryBuilder<DB>
-where
-    DB: sqlx::Database,
-    <DB as sqlx::Database>::Arguments: Default,
-    for<'q> &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    let mut builder = QueryBuilder::new("INSERT INTO import_seen (fingerprint) ");
-    builder.push_values(rows, |mut values, row| {
-        values.push_bind(row.fingerprint.as_slice());
-    });
-    builder.push(" ON CONFLICT (fingerprint) DO NOTHING");
-    builder
-}
-
 fn count_open<DB>(scopes: &[([u8; 16], Scope)]) -> QueryBuilder<DB>
 where
     DB: sqlx::Database,
@@ -393,22 +366,6 @@ where
     let mut builder =
         QueryBuilder::new("SELECT COUNT(*) FROM findings WHERE resolved_import IS NULL AND scope");
     in_list(&mut builder, scopes.iter().map(|(key, _)| key.as_slice()));
-    builder
-}
-
-/// The fingerprints of the batch that are not stored at all (answered from the index).
-fn not_stored<DB>(rows: &[&FindingRow]) -> QueryBuilder<DB>
-where
-    DB: sqlx::Database,
-    <DB as sqlx::Database>::Arguments: Default,
-    for<'q> &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    let mut builder = QueryBuilder::new("SELECT batch.column1 FROM (");
-    builder.push_values(rows, |mut values, row| {
-        values.push_bind(row.fingerprint.as_slice());
-    });
-    builder
-        .push(") AS batch WHERE NOT EXISTS (SELECT 1 FROM findings f WHERE f.fingerprint = batch.column1)");
     builder
 }
 
@@ -446,7 +403,7 @@ where
 mod sqlite_bulk {
     use std::collections::HashSet;
 
-    use super::{EncodedRow, FindingRow, INSERT_FINDING};
+    use super::{EncodedRow, FINDING_COLUMNS, FindingRow};
     use crate::StoreError;
 
     pub(super) async fn insert_findings(
@@ -456,23 +413,25 @@ mod sqlite_bulk {
     ) -> Result<u64, StoreError> {
         let mut handle = conn.lock_handle().await?;
         let database = borrow(&mut handle)?;
-        let mut statement = database.prepare(INSERT_FINDING).map_err(StoreError::from)?;
+        let insert = format!(
+            "INSERT INTO findings ({FINDING_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+             ON CONFLICT (fingerprint) DO NOTHING"
+        );
+        let mut statement = database.prepare(&insert)?;
         let mut new = 0;
         for (row, encoded) in rows {
-            new += statement
-                .execute(rusqlite::params![
-                    row.fingerprint.as_slice(),
-                    row.scope.as_slice(),
-                    row.finding.kind.as_str(),
-                    encoded.vulnerability,
-                    encoded.component,
-                    row.finding.severity.rank(),
-                    row.finding.status.as_str(),
-                    encoded.advisory_key.as_slice(),
-                    encoded.detail,
-                    import_id,
-                ])
-                .map_err(StoreError::from)? as u64;
+            new += statement.execute(rusqlite::params![
+                row.fingerprint.as_slice(),
+                row.scope.as_slice(),
+                row.finding.kind.as_str(),
+                encoded.vulnerability,
+                encoded.component,
+                row.finding.severity.rank(),
+                row.finding.status.as_str(),
+                encoded.advisory_key.as_slice(),
+                encoded.detail,
+                import_id,
+            ])? as u64;
         }
         Ok(new)
     }
@@ -517,38 +476,67 @@ mod sqlite_bulk {
     }
 }
 
-const INSERT_FINDING: &str = "INSERT INTO findings (fingerprint, scope, kind, vulnerability, component, severity, \
-     status, advisory, detail, first_import) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
-     ON CONFLICT (fingerprint) DO NOTHING";
+/// The columns of a new finding, in the order both bulk paths bind them.
+const FINDING_COLUMNS: &str =
+    "fingerprint, scope, kind, vulnerability, component, severity, status, advisory, detail, first_import";
 
-fn insert_findings<DB>(import_id: i64, rows: &[(&FindingRow, EncodedRow)]) -> QueryBuilder<DB>
-where
-    DB: sqlx::Database,
-    <DB as sqlx::Database>::Arguments: Default,
-    for<'q> &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    i16: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    let mut builder = QueryBuilder::new(
-        "INSERT INTO findings (fingerprint, scope, kind, vulnerability, component, severity, status, \
-         advisory, detail, first_import) ",
-    );
-    builder.push_values(rows, |mut values, (row, encoded)| {
-        values
-            .push_bind(row.fingerprint.as_slice())
-            .push_bind(row.scope.as_slice())
-            .push_bind(row.finding.kind.as_str())
-            .push_bind(encoded.vulnerability.as_str())
-            .push_bind(encoded.component.as_deref())
-            .push_bind(row.finding.severity.rank())
-            .push_bind(row.finding.status.as_str())
-            .push_bind(encoded.advisory_key.as_slice())
-            .push_bind(encoded.detail.as_str())
-            .push_bind(import_id);
-    });
-    // A concurrent import of the same finding may have committed first.
-    builder.push(" ON CONFLICT (fingerprint) DO NOTHING");
-    builder
+/// PostgreSQL's per-batch statements: multi-row statements, one round trip each.
+mod postgres_bulk {
+    use std::collections::HashSet;
+
+    use sqlx::{Postgres, QueryBuilder, Row};
+
+    use super::{EncodedRow, FINDING_COLUMNS, FindingRow};
+    use crate::StoreError;
+
+    /// Stages every fingerprint of the batch and returns how many were staged for the first time
+    /// and which fingerprints are not stored yet.
+    pub(super) async fn stage_and_find_new(
+        conn: &mut sqlx::PgConnection,
+        rows: &[&FindingRow],
+    ) -> Result<(u64, HashSet<Vec<u8>>), StoreError> {
+        let mut stage = QueryBuilder::<Postgres>::new("INSERT INTO import_seen (fingerprint) ");
+        stage.push_values(rows, |mut values, row| {
+            values.push_bind(row.fingerprint.as_slice());
+        });
+        stage.push(" ON CONFLICT (fingerprint) DO NOTHING");
+        let staged = stage.build().execute(&mut *conn).await?.rows_affected();
+        if staged == 0 {
+            return Ok((0, HashSet::new()));
+        }
+        let mut look_up = QueryBuilder::<Postgres>::new("SELECT batch.column1 FROM (");
+        look_up.push_values(rows, |mut values, row| {
+            values.push_bind(row.fingerprint.as_slice());
+        });
+        look_up.push(
+            ") AS batch WHERE NOT EXISTS (SELECT 1 FROM findings f WHERE f.fingerprint = batch.column1)",
+        );
+        let rows = look_up.build().fetch_all(&mut *conn).await?;
+        let fresh = rows.iter().map(|row| row.try_get::<Vec<u8>, _>(0)).collect::<Result<_, _>>()?;
+        Ok((staged, fresh))
+    }
+
+    pub(super) async fn insert_findings(
+        conn: &mut sqlx::PgConnection,
+        import_id: i64,
+        rows: &[(&FindingRow, EncodedRow)],
+    ) -> Result<u64, StoreError> {
+        let mut insert = QueryBuilder::<Postgres>::new(format!("INSERT INTO findings ({FINDING_COLUMNS}) "));
+        insert.push_values(rows, |mut values, (row, encoded)| {
+            values
+                .push_bind(row.fingerprint.as_slice())
+                .push_bind(row.scope.as_slice())
+                .push_bind(row.finding.kind.as_str())
+                .push_bind(encoded.vulnerability.as_str())
+                .push_bind(encoded.component.as_deref())
+                .push_bind(row.finding.severity.rank())
+                .push_bind(row.finding.status.as_str())
+                .push_bind(encoded.advisory_key.as_slice())
+                .push_bind(encoded.detail.as_str())
+                .push_bind(import_id);
+        });
+        // A concurrent import of the same finding may have committed first.
+        insert.push(" ON CONFLICT (fingerprint) DO NOTHING");
+        Ok(insert.build().execute(&mut *conn).await?.rows_affected())
+    }
 }
