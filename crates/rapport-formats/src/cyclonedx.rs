@@ -5,16 +5,13 @@
 //! Components are kept in a map (bom-ref → package) while the document is read, since
 //! vulnerabilities point at them; vulnerabilities are streamed.
 
-use std::cell::Cell;
 use std::collections::HashMap;
-use std::fmt;
 use std::io::{BufRead, Seek};
 
 use rapport_core::{Component, Cvss, Finding, FindingKind, Scope, Status, Target, TargetKind, Tool, VulnId};
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 
-use crate::json::{EachItem, Emitter, ItemError, Text, number, run, skip};
+use crate::json::{JsonReader, Text, number};
 use crate::xml::{Element, Step, XmlReader};
 use crate::{ParseError, ScanContext, Sink, Stop};
 
@@ -189,83 +186,48 @@ pub(crate) fn parse_json<R: BufRead + Seek>(
     context: &ScanContext,
     sink: &mut Sink<'_>,
 ) -> Result<Vec<Scope>, ParseError> {
-    let stopped = Cell::new(false);
-    let mut document = JsonBom { bom: Bom::new(context), emitter: Emitter::new(sink, &stopped) };
-    run(input, &mut document, &stopped)?;
-    Ok(vec![document.bom.scope()])
-}
-
-struct JsonBom<'s, 'a> {
-    bom: Bom,
-    emitter: Emitter<'s, 'a>,
-}
-
-impl<'de> DeserializeSeed<'de> for &mut JsonBom<'_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for &mut JsonBom<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a CycloneDX BOM object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        // The specification puts metadata and components first; vulnerabilities met before
-        // them wait until the end of the document.
-        let mut held: Vec<JsonVulnerability> = Vec::new();
-        let mut components_seen = false;
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "bomFormat" => {
-                    let format: String = map.next_value()?;
-                    if format != "CycloneDX" {
-                        return Err(de::Error::custom(format!(
-                            "bomFormat is {format:?}: expected \"CycloneDX\""
-                        )));
-                    }
-                }
-                "metadata" => {
-                    let metadata: JsonMetadata = map.next_value()?;
-                    metadata.apply(&mut self.bom);
-                }
-                "components" => {
-                    components_seen = true;
-                    let bom = &mut self.bom;
-                    let mut each = |component: JsonComponent| {
-                        component.register(bom);
-                        Ok(())
-                    };
-                    map.next_value_seed(EachItem::new(&mut each))?;
-                }
-                "vulnerabilities" => {
-                    let (bom, emitter) = (&self.bom, &mut self.emitter);
-                    let mut each = |vulnerability: JsonVulnerability| -> Result<(), ItemError> {
-                        if !components_seen {
-                            held.push(vulnerability);
-                            return Ok(());
-                        }
-                        for finding in bom.findings(&vulnerability.into_record()) {
-                            emitter
-                                .emit::<de::value::Error>(finding)
-                                .map_err(|e| ItemError(e.to_string()))?;
-                        }
-                        Ok(())
-                    };
-                    map.next_value_seed(EachItem::new(&mut each))?;
-                }
-                _ => skip(&mut map)?,
+    let mut json = JsonReader::new(input);
+    let mut bom = Bom::new(context);
+    // The specification puts metadata and components first; vulnerabilities met before
+    // them wait until the end of the document.
+    let mut held: Vec<JsonVulnerability> = Vec::new();
+    let mut components_seen = false;
+    json.object("a CycloneDX BOM object", |json, key| match key {
+        "bomFormat" => {
+            let format: String = json.value()?;
+            if format == "CycloneDX" {
+                Ok(())
+            } else {
+                Err(json.invalid(format!("bomFormat is {format:?}: expected \"CycloneDX\"")))
             }
         }
-        for vulnerability in held {
-            for finding in self.bom.findings(&vulnerability.into_record()) {
-                self.emitter.emit(finding)?;
-            }
+        "metadata" => {
+            json.value::<JsonMetadata>()?.apply(&mut bom);
+            Ok(())
         }
-        Ok(())
+        "components" => {
+            components_seen = true;
+            json.array("an array of components", |json| {
+                json.value::<JsonComponent>()?.register(&mut bom);
+                Ok(())
+            })
+        }
+        "vulnerabilities" => json.array("an array of vulnerabilities", |json| {
+            let vulnerability: JsonVulnerability = json.value()?;
+            if components_seen {
+                emit_all(sink, &bom, &vulnerability.into_record())?;
+            } else {
+                held.push(vulnerability);
+            }
+            Ok(())
+        }),
+        _ => json.skip(),
+    })?;
+    json.end()?;
+    for vulnerability in held {
+        emit_all(sink, &bom, &vulnerability.into_record())?;
     }
+    Ok(vec![bom.scope()])
 }
 
 #[derive(Deserialize)]

@@ -41,6 +41,12 @@ pub enum ParseError {
     Stopped,
 }
 
+impl From<crate::Stop> for ParseError {
+    fn from(_: crate::Stop) -> ParseError {
+        ParseError::Stopped
+    }
+}
+
 impl ParseError {
     pub fn invalid(position: Position, message: impl Into<String>) -> ParseError {
         ParseError::Invalid { position, message: message.into() }

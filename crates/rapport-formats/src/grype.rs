@@ -2,17 +2,14 @@
 //! matches, so the file is read twice: a quick pass that skips the matches to learn the
 //! target, then a streaming pass over the matches. Memory stays flat either way.
 
-use std::cell::Cell;
-use std::fmt;
 use std::io::{BufRead, Seek, SeekFrom};
 
 use rapport_core::{
     Component, Cvss, Finding, FindingKind, Scope, Target, TargetKind, Tool, VulnId, parse_cwe,
 };
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 
-use crate::json::{EachItem, Emitter, ItemError, number, run, skip};
+use crate::json::{JsonReader, number};
 use crate::{ParseError, ScanContext, Sink};
 
 pub(crate) fn parse<R: BufRead + Seek>(
@@ -21,8 +18,7 @@ pub(crate) fn parse<R: BufRead + Seek>(
     sink: &mut Sink<'_>,
 ) -> Result<Vec<Scope>, ParseError> {
     let start = input.stream_position()?;
-    let stopped = Cell::new(false);
-    let header = run(&mut input, HeaderPass, &stopped)?;
+    let header = read_header(JsonReader::new(&mut input))?;
     input.seek(SeekFrom::Start(start))?;
     let target = header
         .source
@@ -30,8 +26,14 @@ pub(crate) fn parse<R: BufRead + Seek>(
         .unwrap_or_else(|| Target { kind: TargetKind::Other, name: context.fallback_target.clone() });
     let tool = Tool { name: "grype".into(), version: header.descriptor.and_then(|d| d.version) };
     let scanned = vec![Scope { tool: tool.clone(), target: target.clone() }];
-    let mut matches = MatchPass { emitter: Emitter::new(sink, &stopped), tool, target };
-    run(input, &mut matches, &stopped)?;
+    let mut json = JsonReader::new(input);
+    json.object("a Grype report object", |json, key| match key {
+        "matches" => json.array("an array of matches", |json| {
+            Ok(sink(json.value::<Match>()?.into_finding(&tool, &target))?)
+        }),
+        _ => json.skip(),
+    })?;
+    json.end()?;
     Ok(scanned)
 }
 
@@ -71,75 +73,28 @@ struct Descriptor {
     version: Option<String>,
 }
 
-struct HeaderPass;
-
-impl<'de> DeserializeSeed<'de> for HeaderPass {
-    type Value = Header;
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Header, D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for HeaderPass {
-    type Value = Header;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a Grype report object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Header, A::Error> {
-        let mut header = Header::default();
-        let mut saw_matches = false;
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "source" => header.source = map.next_value()?,
-                "descriptor" => header.descriptor = map.next_value()?,
-                "matches" => {
-                    saw_matches = true;
-                    skip(&mut map)?;
-                }
-                _ => skip(&mut map)?,
+/// The first pass: everything but the matches, which are only skipped (one at a time, so
+/// memory stays flat).
+fn read_header<R: BufRead>(mut json: JsonReader<R>) -> Result<Header, ParseError> {
+    let mut header = Header::default();
+    let mut saw_matches = false;
+    json.object("a Grype report object", |json, key| {
+        match key {
+            "source" => header.source = json.value()?,
+            "descriptor" => header.descriptor = json.value()?,
+            "matches" => {
+                saw_matches = true;
+                json.array("an array of matches", |json| json.skip())?;
             }
-        }
-        if !saw_matches {
-            return Err(de::Error::missing_field("matches"));
-        }
-        Ok(header)
-    }
-}
-
-struct MatchPass<'s, 'a> {
-    emitter: Emitter<'s, 'a>,
-    tool: Tool,
-    target: Target,
-}
-
-impl<'de> DeserializeSeed<'de> for &mut MatchPass<'_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for &mut MatchPass<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a Grype report object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<String>()? {
-            if key != "matches" {
-                skip(&mut map)?;
-                continue;
-            }
-            let (tool, target, emitter) = (&self.tool, &self.target, &mut self.emitter);
-            let mut each = |m: Match| {
-                emitter
-                    .emit::<de::value::Error>(m.into_finding(tool, target))
-                    .map_err(|e| ItemError(e.to_string()))
-            };
-            map.next_value_seed(EachItem::new(&mut each))?;
+            _ => json.skip()?,
         }
         Ok(())
+    })?;
+    if !saw_matches {
+        return Err(json.invalid("a Grype report needs a `matches` array, and this one has none"));
     }
+    json.end()?;
+    Ok(header)
 }
 
 #[derive(Deserialize)]

@@ -1,40 +1,354 @@
-//! Shared machinery for the JSON formats: streaming arrays item by item through serde,
-//! turning serde errors into positioned [`ParseError`]s, and a key sniffer for detection.
+//! Shared machinery for the JSON formats: [`JsonReader`], which walks a document's outer
+//! structure from a stream and hands each record to serde as one slice; positioned errors;
+//! and a key sniffer for detection.
+//!
+//! Why not serde over the whole stream: serde_json reading from an `io::Read` copies and
+//! checks every byte one call at a time, which made it the slowest part of an import. Here
+//! the reader finds where a value ends with a fast scan (memchr through strings) and serde
+//! parses that slice, at slice speed. Memory is bounded by the largest single value the
+//! parser asks for (one vulnerability, one result), never by the file.
 
-use std::cell::Cell;
-use std::fmt;
 use std::io::Read;
-use std::marker::PhantomData;
 
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, IgnoredAny, SeqAccess, Visitor};
+use serde::de::{self, DeserializeOwned, IgnoredAny};
 
-use crate::{ParseError, Position, Sink, Stop};
-use rapport_core::Finding;
+use crate::{ParseError, Position};
 
-/// Runs `seed` over a whole JSON document read from `input`, rejecting trailing data.
-pub(crate) fn run<'de, R: Read, S: DeserializeSeed<'de>>(
+/// Bytes read from the input at a time.
+const CHUNK: usize = 256 * 1024;
+
+/// A JSON document read from a stream. The parser navigates it with [`object`](Self::object)
+/// and [`array`](Self::array) and takes each value it needs with [`value`](Self::value) or
+/// leaves it with [`skip`](Self::skip).
+pub(crate) struct JsonReader<R> {
     input: R,
-    seed: S,
-    stopped: &Cell<bool>,
-) -> Result<S::Value, ParseError> {
-    let mut deserializer = serde_json::Deserializer::from_reader(input);
-    let value = seed.deserialize(&mut deserializer).map_err(|e| convert(e, stopped))?;
-    deserializer.end().map_err(|e| convert(e, stopped))?;
-    Ok(value)
+    buffer: Vec<u8>,
+    /// The next unread byte of `buffer`.
+    at: usize,
+    /// Bytes of the file before `buffer[0]`.
+    offset: u64,
+    /// Lines that ended before `buffer[0]`, and the length of the part of the current line
+    /// that lies before it: positions are counted as bytes are dropped, not kept.
+    lines_before: u64,
+    column_before: u64,
+    eof: bool,
 }
 
-fn convert(error: serde_json::Error, stopped: &Cell<bool>) -> ParseError {
-    if stopped.get() {
-        return ParseError::Stopped;
+impl<R: Read> JsonReader<R> {
+    pub fn new(input: R) -> Self {
+        JsonReader {
+            input,
+            buffer: Vec::with_capacity(CHUNK),
+            at: 0,
+            offset: 0,
+            lines_before: 0,
+            column_before: 0,
+            eof: false,
+        }
     }
-    let position = Position::LineColumn { line: error.line() as u64, column: error.column() as u64 };
-    let message = strip_position(&error.to_string());
-    match error.classify() {
-        serde_json::error::Category::Io => ParseError::Io(std::io::Error::other(message)),
-        serde_json::error::Category::Eof => ParseError::Truncated { position, message },
-        _ => ParseError::Invalid { position, message },
+
+    /// The first byte of the next value (after whitespace), without taking it; `None` at the
+    /// end of the input.
+    pub fn peek(&mut self) -> Result<Option<u8>, ParseError> {
+        loop {
+            let unread = self.buffer.get(self.at..).unwrap_or_default();
+            match unread.iter().position(|b| !b.is_ascii_whitespace()) {
+                Some(skipped) => {
+                    self.at += skipped;
+                    return Ok(self.buffer.get(self.at).copied());
+                }
+                None => {
+                    self.at = self.buffer.len();
+                    if !self.fill()? {
+                        return Ok(None);
+                    }
+                }
+            }
+        }
     }
+
+    /// Deserializes the next value.
+    pub fn value<T: DeserializeOwned>(&mut self) -> Result<T, ParseError> {
+        let length = self.extent()?;
+        let start = self.at;
+        let slice = self.buffer.get(start..start + length).unwrap_or_default();
+        let value = serde_json::from_slice(slice).map_err(|error| self.serde_error(start, &error))?;
+        self.at += length;
+        Ok(value)
+    }
+
+    /// Passes over the next value, still checking that it is well-formed JSON.
+    pub fn skip(&mut self) -> Result<(), ParseError> {
+        self.value::<IgnoredAny>().map(|_| ())
+    }
+
+    /// Walks an object, calling `each` with every key; `each` must take the key's value
+    /// (with `value`, `skip`, `object` or `array`).
+    pub fn object(
+        &mut self,
+        what: &str,
+        mut each: impl FnMut(&mut Self, &str) -> Result<(), ParseError>,
+    ) -> Result<(), ParseError> {
+        self.open(b'{', what)?;
+        if self.close_if(b'}')? {
+            return Ok(());
+        }
+        loop {
+            if self.peek()? != Some(b'"') {
+                return Err(self.expected("a key in double quotes"));
+            }
+            let key: String = self.value()?;
+            if self.peek()? != Some(b':') {
+                return Err(self.expected("`:` after the key"));
+            }
+            self.at += 1;
+            each(self, &key)?;
+            match self.peek()? {
+                Some(b',') => self.at += 1,
+                Some(b'}') => {
+                    self.at += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.expected("`,` or `}`")),
+            }
+        }
+    }
+
+    /// Walks an array, calling `each` for every element; `each` must take the element.
+    /// `null` is an empty array (tools write it for "nothing found").
+    pub fn array(
+        &mut self,
+        what: &str,
+        mut each: impl FnMut(&mut Self) -> Result<(), ParseError>,
+    ) -> Result<(), ParseError> {
+        if self.peek()? == Some(b'n') {
+            return self.value::<()>();
+        }
+        self.open(b'[', what)?;
+        if self.close_if(b']')? {
+            return Ok(());
+        }
+        loop {
+            each(self)?;
+            match self.peek()? {
+                Some(b',') => self.at += 1,
+                Some(b']') => {
+                    self.at += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.expected("`,` or `]`")),
+            }
+        }
+    }
+
+    /// Checks that nothing but whitespace follows the document.
+    pub fn end(&mut self) -> Result<(), ParseError> {
+        match self.peek()? {
+            None => Ok(()),
+            Some(_) => Err(self.invalid("trailing characters after the document")),
+        }
+    }
+
+    /// An error at the next unread byte.
+    pub fn invalid(&self, message: impl Into<String>) -> ParseError {
+        ParseError::invalid(self.position_of(self.at), message)
+    }
+
+    fn expected(&self, what: &str) -> ParseError {
+        match self.buffer.get(self.at) {
+            Some(found) => self.invalid(format!("expected {what}, found {}", describe(*found))),
+            None => ParseError::Truncated {
+                position: self.position_of(self.at),
+                message: format!("expected {what}"),
+            },
+        }
+    }
+
+    fn open(&mut self, bracket: u8, what: &str) -> Result<(), ParseError> {
+        if self.peek()? == Some(bracket) {
+            self.at += 1;
+            Ok(())
+        } else {
+            Err(self.expected(what))
+        }
+    }
+
+    fn close_if(&mut self, bracket: u8) -> Result<bool, ParseError> {
+        let closes = self.peek()? == Some(bracket);
+        if closes {
+            self.at += 1;
+        }
+        Ok(closes)
+    }
+
+    /// The length of the next value, read into the buffer whole. Only finds where the value
+    /// ends (strings, escapes, nesting); serde checks the rest.
+    fn extent(&mut self) -> Result<usize, ParseError> {
+        let Some(first) = self.peek()? else {
+            return Err(ParseError::Truncated {
+                position: self.position_of(self.at),
+                message: "expected a value".into(),
+            });
+        };
+        let mut scan = Scan { length: 0, depth: 0, in_string: false, escaped: false };
+        let scalar = !matches!(first, b'{' | b'[' | b'"');
+        loop {
+            let unread = self.buffer.get(self.at + scan.length..).unwrap_or_default();
+            let done = if scalar { scan.scalar(unread) } else { scan.nested(unread) };
+            if done {
+                return Ok(scan.length);
+            }
+            if !self.fill()? {
+                if scalar && scan.length > 0 {
+                    return Ok(scan.length);
+                }
+                return Err(ParseError::Truncated {
+                    position: self.position_of(self.buffer.len()),
+                    message: "a value is cut short".into(),
+                });
+            }
+        }
+    }
+
+    /// Reads more input, first dropping what was read (counting its lines). False at the end.
+    fn fill(&mut self) -> Result<bool, ParseError> {
+        if self.eof {
+            return Ok(false);
+        }
+        let read = self.buffer.get(..self.at).unwrap_or_default();
+        let lines = memchr::memchr_iter(b'\n', read).count() as u64;
+        match memchr::memrchr(b'\n', read) {
+            Some(newline) => self.column_before = (read.len() - newline - 1) as u64,
+            None => self.column_before += read.len() as u64,
+        }
+        self.lines_before += lines;
+        self.offset += self.at as u64;
+        self.buffer.drain(..self.at);
+        self.at = 0;
+        let kept = self.buffer.len();
+        self.buffer.resize(kept + CHUNK, 0);
+        let count = loop {
+            match self.input.read(self.buffer.get_mut(kept..).unwrap_or_default()) {
+                Ok(count) => break count,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(error) => {
+                    self.buffer.truncate(kept);
+                    return Err(ParseError::Io(error));
+                }
+            }
+        };
+        self.buffer.truncate(kept + count);
+        self.eof = count == 0;
+        Ok(count > 0)
+    }
+
+    /// Line and column (both from 1) of `buffer[index]`.
+    fn position_of(&self, index: usize) -> Position {
+        let before = self.buffer.get(..index).unwrap_or_default();
+        let lines = memchr::memchr_iter(b'\n', before).count() as u64;
+        let column = match memchr::memrchr(b'\n', before) {
+            Some(newline) => (index - newline - 1) as u64,
+            None => self.column_before + index as u64,
+        };
+        Position::LineColumn { line: self.lines_before + lines + 1, column: column + 1 }
+    }
+
+    /// A serde error inside the value that starts at `buffer[start]`, placed in the file.
+    fn serde_error(&self, start: usize, error: &serde_json::Error) -> ParseError {
+        let Position::LineColumn { line, column } = self.position_of(start) else {
+            return ParseError::invalid(Position::Start, error.to_string());
+        };
+        let (inner_line, inner_column) = (error.line() as u64, error.column() as u64);
+        let position = if inner_line <= 1 {
+            Position::LineColumn { line, column: column - 1 + inner_column }
+        } else {
+            Position::LineColumn { line: line + inner_line - 1, column: inner_column }
+        };
+        let message = strip_position(&error.to_string());
+        match error.classify() {
+            serde_json::error::Category::Eof => ParseError::Truncated { position, message },
+            _ => ParseError::Invalid { position, message },
+        }
+    }
+}
+
+/// Where a value's scan has got to; survives refills of the buffer.
+struct Scan {
+    length: usize,
+    depth: u32,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl Scan {
+    /// A number, `true`, `false` or `null` ends before the next delimiter.
+    fn scalar(&mut self, unread: &[u8]) -> bool {
+        match unread.iter().position(|b| matches!(b, b',' | b']' | b'}' | b':') || b.is_ascii_whitespace()) {
+            Some(end) => {
+                self.length += end;
+                true
+            }
+            None => {
+                self.length += unread.len();
+                false
+            }
+        }
+    }
+
+    /// A string, object or array ends where its opening quote or bracket is closed.
+    fn nested(&mut self, unread: &[u8]) -> bool {
+        let mut index = 0;
+        while let Some(&byte) = unread.get(index) {
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                    index += 1;
+                    continue;
+                }
+                let rest = unread.get(index..).unwrap_or_default();
+                match memchr::memchr2(b'"', b'\\', rest) {
+                    None => {
+                        index = unread.len();
+                        break;
+                    }
+                    Some(found) => {
+                        index += found;
+                        if rest.get(found) == Some(&b'\\') {
+                            self.escaped = true;
+                        } else {
+                            self.in_string = false;
+                            if self.depth == 0 {
+                                self.length += index + 1;
+                                return true;
+                            }
+                        }
+                        index += 1;
+                    }
+                }
+                continue;
+            }
+            match byte {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => self.depth += 1,
+                b'}' | b']' => {
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.depth == 0 {
+                        self.length += index + 1;
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+            index += 1;
+        }
+        self.length += index;
+        false
+    }
+}
+
+fn describe(byte: u8) -> String {
+    if byte.is_ascii_graphic() { format!("`{}`", byte as char) } else { format!("byte 0x{byte:02x}") }
 }
 
 /// serde_json appends " at line L column C"; the position is reported separately.
@@ -43,82 +357,6 @@ fn strip_position(message: &str) -> String {
         Some(cut) => message.get(..cut).unwrap_or(message).to_owned(),
         None => message.to_owned(),
     }
-}
-
-/// Where findings go from inside serde visitors: the sink plus the flag that tells a
-/// stopped import apart from bad input.
-pub(crate) struct Emitter<'s, 'a> {
-    sink: &'s mut Sink<'a>,
-    pub stopped: &'s Cell<bool>,
-}
-
-impl<'s, 'a> Emitter<'s, 'a> {
-    pub fn new(sink: &'s mut Sink<'a>, stopped: &'s Cell<bool>) -> Self {
-        Emitter { sink, stopped }
-    }
-
-    pub fn emit<E: de::Error>(&mut self, finding: Finding) -> Result<(), E> {
-        (self.sink)(finding).map_err(|Stop| {
-            self.stopped.set(true);
-            E::custom("import stopped")
-        })
-    }
-}
-
-/// Deserializes a JSON array one element at a time, handing each to `each`; `null` counts
-/// as an empty array. This is what keeps memory flat on files of any size.
-pub(crate) struct EachItem<'f, T, F> {
-    each: &'f mut F,
-    item: PhantomData<fn() -> T>,
-}
-
-impl<'f, T, F> EachItem<'f, T, F> {
-    pub fn new(each: &'f mut F) -> Self {
-        EachItem { each, item: PhantomData }
-    }
-}
-
-impl<'de, T, F> DeserializeSeed<'de> for EachItem<'_, T, F>
-where
-    T: Deserialize<'de>,
-    F: FnMut(T) -> Result<(), ItemError>,
-{
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de, T, F> Visitor<'de> for EachItem<'_, T, F>
-where
-    T: Deserialize<'de>,
-    F: FnMut(T) -> Result<(), ItemError>,
-{
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(item) = seq.next_element::<T>()? {
-            (self.each)(item).map_err(|e| de::Error::custom(e.0))?;
-        }
-        Ok(())
-    }
-}
-
-/// An error raised while handling one array element (its message is what serde reports).
-#[derive(Debug)]
-pub(crate) struct ItemError(pub String);
-
-/// Skips a value of any shape without keeping it.
-pub(crate) fn skip<'de, A: de::MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
-    map.next_value::<IgnoredAny>().map(|_| ())
 }
 
 /// Object keys in the first bytes of a JSON document, with their object depth (keys of the

@@ -1,17 +1,14 @@
 //! OSV-Scanner JSON: results per scanned source (a lockfile, an SBOM, a git checkout),
 //! packages in each, and full OSV records for each package's vulnerabilities.
 
-use std::cell::Cell;
-use std::fmt;
 use std::io::{BufRead, Seek};
 
 use rapport_core::{
     Component, Cvss, Finding, FindingKind, Scope, Target, TargetKind, Tool, VulnId, parse_cwe,
 };
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-use crate::json::{EachItem, Emitter, ItemError, run, skip};
+use crate::json::JsonReader;
 use crate::{ParseError, ScanContext, Sink};
 
 pub(crate) fn parse<R: BufRead + Seek>(
@@ -19,80 +16,24 @@ pub(crate) fn parse<R: BufRead + Seek>(
     _context: &ScanContext,
     sink: &mut Sink<'_>,
 ) -> Result<Vec<Scope>, ParseError> {
-    let stopped = Cell::new(false);
-    let mut report = Report { emitter: Emitter::new(sink, &stopped), scanned: Vec::new() };
-    run(input, &mut report, &stopped)?;
-    Ok(report.scanned)
-}
-
-struct Report<'s, 'a> {
-    emitter: Emitter<'s, 'a>,
-    scanned: Vec<Scope>,
-}
-
-impl<'de> DeserializeSeed<'de> for &mut Report<'_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for &mut Report<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an OSV-Scanner report object with `results`")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut saw_results = false;
-        while let Some(key) = map.next_key::<String>()? {
-            if key == "results" {
-                saw_results = true;
-                map.next_value_seed(Results { report: self })?;
-            } else {
-                skip(&mut map)?;
-            }
+    let mut json = JsonReader::new(input);
+    let mut scanned = Vec::new();
+    let mut saw_results = false;
+    json.object("an OSV-Scanner report object with `results`", |json, key| match key {
+        "results" => {
+            saw_results = true;
+            json.array("an array of results", |json| {
+                scanned.push(source_result(json, sink)?);
+                Ok(())
+            })
         }
-        if !saw_results {
-            return Err(de::Error::missing_field("results"));
-        }
-        Ok(())
+        _ => json.skip(),
+    })?;
+    if !saw_results {
+        return Err(json.invalid("an OSV-Scanner report needs a `results` array, and this one has none"));
     }
-}
-
-struct Results<'r, 's, 'a> {
-    report: &'r mut Report<'s, 'a>,
-}
-
-impl<'de> DeserializeSeed<'de> for Results<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Results<'_, '_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of results")
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(SourceResult { report: &mut *self.report })?.is_some() {}
-        Ok(())
-    }
-}
-
-struct SourceResult<'r, 's, 'a> {
-    report: &'r mut Report<'s, 'a>,
-}
-
-impl<'de> DeserializeSeed<'de> for SourceResult<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
-    }
+    json.end()?;
+    Ok(scanned)
 }
 
 #[derive(Deserialize)]
@@ -102,55 +43,45 @@ struct Source {
     kind: Option<String>,
 }
 
-impl<'de> Visitor<'de> for SourceResult<'_, '_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a result with `source` and `packages`")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut source: Option<Source> = None;
-        // OSV-Scanner writes `source` first; packages met before it wait for it.
-        let mut held: Vec<Package> = Vec::new();
-        let tool = Tool { name: "osv-scanner".into(), version: None };
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "source" => source = Some(map.next_value()?),
-                "packages" => {
-                    let emitter = &mut self.report.emitter;
-                    let mut each = |package: Package| -> Result<(), ItemError> {
-                        match &source {
-                            Some(source) => emit_package(emitter, &tool, source, package),
-                            None => {
-                                held.push(package);
-                                Ok(())
-                            }
-                        }
-                    };
-                    map.next_value_seed(EachItem::new(&mut each))?;
+/// One scanned source (a lockfile, an SBOM, a checkout) and its packages; returns its scope.
+fn source_result<R: BufRead>(json: &mut JsonReader<R>, sink: &mut Sink<'_>) -> Result<Scope, ParseError> {
+    let mut source: Option<Source> = None;
+    // OSV-Scanner writes `source` first; packages met before it wait for it.
+    let mut held: Vec<Package> = Vec::new();
+    let tool = Tool { name: "osv-scanner".into(), version: None };
+    json.object("a result with `source` and `packages`", |json, key| {
+        match key {
+            "source" => source = Some(json.value()?),
+            "packages" => json.array("an array of packages", |json| {
+                let package: Package = json.value()?;
+                match &source {
+                    Some(source) => emit_package(sink, &tool, source, package),
+                    None => {
+                        held.push(package);
+                        Ok(())
+                    }
                 }
-                _ => skip(&mut map)?,
-            }
-        }
-        let source = source.ok_or_else(|| de::Error::missing_field("source"))?;
-        self.report.scanned.push(Scope { tool: tool.clone(), target: source_target(&source) });
-        for package in held {
-            emit_package(&mut self.report.emitter, &tool, &source, package)
-                .map_err(|e| de::Error::custom(e.0))?;
+            })?,
+            _ => json.skip()?,
         }
         Ok(())
+    })?;
+    let source = source.ok_or_else(|| json.invalid("a result needs a `source`, and this one has none"))?;
+    for package in held {
+        emit_package(sink, &tool, &source, package)?;
     }
+    Ok(Scope { tool, target: source_target(&source) })
 }
 
 fn emit_package(
-    emitter: &mut Emitter<'_, '_>,
+    sink: &mut Sink<'_>,
     tool: &Tool,
     source: &Source,
     package: Package,
-) -> Result<(), ItemError> {
+) -> Result<(), ParseError> {
     let target = source_target(source);
     for vulnerability in &package.vulnerabilities {
-        let finding = vulnerability.to_finding(tool, &target, &package.package);
-        emitter.emit::<de::value::Error>(finding).map_err(|e| ItemError(e.to_string()))?;
+        sink(vulnerability.to_finding(tool, &target, &package.package))?;
     }
     Ok(())
 }

@@ -5,18 +5,15 @@
 //! schema (unknown levels, numbers as strings), and a typed model would have to hold whole
 //! runs in memory.
 
-use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 use std::io::{BufRead, Seek};
 
 use rapport_core::{
     Finding, FindingKind, Scope, Severity, Status, Target, TargetKind, Tool, VulnId, parse_cwe,
 };
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-use crate::json::{EachItem, Emitter, ItemError, number, run, skip};
+use crate::json::{JsonReader, number};
 use crate::{ParseError, ScanContext, Sink};
 
 pub(crate) fn parse<R: BufRead + Seek>(
@@ -24,94 +21,37 @@ pub(crate) fn parse<R: BufRead + Seek>(
     context: &ScanContext,
     sink: &mut Sink<'_>,
 ) -> Result<Vec<Scope>, ParseError> {
-    let stopped = Cell::new(false);
-    let mut log = Log {
-        emitter: Emitter::new(sink, &stopped),
-        fallback_target: &context.fallback_target,
-        scanned: Vec::new(),
-    };
-    run(input, &mut log, &stopped)?;
-    Ok(log.scanned)
-}
-
-struct Log<'s, 'a> {
-    emitter: Emitter<'s, 'a>,
-    fallback_target: &'s str,
-    scanned: Vec<Scope>,
-}
-
-impl<'de> DeserializeSeed<'de> for &mut Log<'_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for &mut Log<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a SARIF log object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut saw_runs = false;
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "runs" => {
-                    saw_runs = true;
-                    map.next_value_seed(Runs { log: self })?;
-                }
-                "version" => {
-                    let version: String = map.next_value()?;
-                    if !version.starts_with("2.1.0") {
-                        return Err(de::Error::custom(format!(
-                            "SARIF version {version:?} is not supported: expected \"2.1.0\""
-                        )));
-                    }
-                }
-                _ => skip(&mut map)?,
+    let mut json = JsonReader::new(input);
+    let mut scanned = Vec::new();
+    let mut saw_runs = false;
+    json.object("a SARIF log object", |json, key| match key {
+        "runs" => {
+            saw_runs = true;
+            if json.peek()? == Some(b'n') {
+                return Err(
+                    json.invalid("`runs` is null: the tool did not run, so this log has nothing to import")
+                );
+            }
+            json.array("an array of runs", |json| {
+                scanned.push(run(json, &context.fallback_target, sink)?);
+                Ok(())
+            })
+        }
+        "version" => {
+            let version: String = json.value()?;
+            if version.starts_with("2.1.0") {
+                Ok(())
+            } else {
+                Err(json.invalid(format!("SARIF version {version:?} is not supported: expected \"2.1.0\"")))
             }
         }
-        if !saw_runs {
-            return Err(de::Error::custom("a SARIF log needs a `runs` array, and this one has none"));
-        }
-        Ok(())
+        _ => json.skip(),
+    })?;
+    if !saw_runs {
+        return Err(json.invalid("a SARIF log needs a `runs` array, and this one has none"));
     }
-}
-
-struct Runs<'r, 's, 'a> {
-    log: &'r mut Log<'s, 'a>,
-}
-
-impl<'de> DeserializeSeed<'de> for Runs<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Runs<'_, '_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of runs")
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Err(E::custom("`runs` is null: the tool did not run, so this log has nothing to import"))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(RunSeed { log: &mut *self.log })?.is_some() {}
-        Ok(())
-    }
-}
-
-struct RunSeed<'r, 's, 'a> {
-    log: &'r mut Log<'s, 'a>,
-}
-
-impl<'de> DeserializeSeed<'de> for RunSeed<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
-    }
+    json.end()?;
+    Ok(scanned)
 }
 
 /// What a run says about all its results.
@@ -122,57 +62,54 @@ struct RunContext {
     rule_by_id: HashMap<String, usize>,
 }
 
-impl<'de> Visitor<'de> for RunSeed<'_, '_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a run object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut tool: Option<ToolObject> = None;
-        let mut repository: Option<String> = None;
-        let mut context: Option<RunContext> = None;
-        // `tool` normally precedes `results`; results met before it wait for it.
-        let mut held: Vec<SarifResult> = Vec::new();
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "tool" => tool = Some(map.next_value()?),
-                "versionControlProvenance" => {
-                    let provenance: Vec<Provenance> = map.next_value::<Option<_>>()?.unwrap_or_default();
-                    repository = provenance.into_iter().find_map(|p| p.repository_uri);
+/// Reads one run, emitting its findings; returns its scope.
+fn run<R: BufRead>(
+    json: &mut JsonReader<R>,
+    fallback_target: &str,
+    sink: &mut Sink<'_>,
+) -> Result<Scope, ParseError> {
+    let mut tool: Option<ToolObject> = None;
+    let mut repository: Option<String> = None;
+    let mut context: Option<RunContext> = None;
+    // `tool` normally precedes `results`; results met before it wait for it.
+    let mut held: Vec<SarifResult> = Vec::new();
+    json.object("a run object", |json, key| {
+        match key {
+            "tool" => tool = Some(json.value()?),
+            "versionControlProvenance" => {
+                let provenance: Vec<Provenance> = json.value::<Option<_>>()?.unwrap_or_default();
+                repository = provenance.into_iter().find_map(|p| p.repository_uri);
+            }
+            "results" => {
+                if context.is_none() {
+                    context = tool.take().map(|t| run_context(t, repository.take(), fallback_target));
                 }
-                "results" => {
-                    if context.is_none() {
-                        context =
-                            tool.take().map(|t| run_context(t, repository.take(), self.log.fallback_target));
-                    }
-                    let emitter = &mut self.log.emitter;
-                    let mut each = |result: SarifResult| -> Result<(), ItemError> {
-                        match &context {
-                            Some(context) => emit(emitter, context, result),
-                            None => {
-                                held.push(result);
-                                Ok(())
-                            }
+                json.array("an array of results", |json| {
+                    let result: SarifResult = json.value()?;
+                    match &context {
+                        Some(context) => emit(sink, context, result),
+                        None => {
+                            held.push(result);
+                            Ok(())
                         }
-                    };
-                    map.next_value_seed(EachItem::new(&mut each))?;
-                }
-                _ => skip(&mut map)?,
+                    }
+                })?;
             }
-        }
-        let context = match context {
-            Some(context) => context,
-            None => {
-                let tool = tool.ok_or_else(|| de::Error::missing_field("tool"))?;
-                run_context(tool, repository, self.log.fallback_target)
-            }
-        };
-        self.log.scanned.push(Scope { tool: context.tool.clone(), target: context.target.clone() });
-        for result in held {
-            emit(&mut self.log.emitter, &context, result).map_err(|e| de::Error::custom(e.0))?;
+            _ => json.skip()?,
         }
         Ok(())
+    })?;
+    let context = match context {
+        Some(context) => context,
+        None => {
+            let tool = tool.ok_or_else(|| json.invalid("a run needs a `tool`, and this one has none"))?;
+            run_context(tool, repository, fallback_target)
+        }
+    };
+    for result in held {
+        emit(sink, &context, result)?;
     }
+    Ok(Scope { tool: context.tool, target: context.target })
 }
 
 fn run_context(tool: ToolObject, repository: Option<String>, fallback_target: &str) -> RunContext {
@@ -190,9 +127,9 @@ fn run_context(tool: ToolObject, repository: Option<String>, fallback_target: &s
     }
 }
 
-fn emit(emitter: &mut Emitter<'_, '_>, context: &RunContext, result: SarifResult) -> Result<(), ItemError> {
+fn emit(sink: &mut Sink<'_>, context: &RunContext, result: SarifResult) -> Result<(), ParseError> {
     match result.into_finding(context) {
-        Some(finding) => emitter.emit::<de::value::Error>(finding).map_err(|e| ItemError(e.to_string())),
+        Some(finding) => Ok(sink(finding)?),
         None => Ok(()),
     }
 }

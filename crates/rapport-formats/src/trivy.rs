@@ -2,18 +2,15 @@
 //! top-level array, and Kubernetes cluster reports; vulnerabilities, misconfigurations
 //! and secrets.
 
-use std::cell::Cell;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::io::{BufRead, Seek};
 
 use rapport_core::{
     Component, Cvss, Finding, FindingKind, Scope, Status, Target, TargetKind, Tool, VulnId, parse_cwe,
 };
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-use crate::json::{EachItem, Emitter, ItemError, Text, run, skip};
+use crate::json::{JsonReader, Text};
 use crate::{ParseError, ScanContext, Sink};
 
 pub(crate) fn parse<R: BufRead + Seek>(
@@ -21,20 +18,27 @@ pub(crate) fn parse<R: BufRead + Seek>(
     context: &ScanContext,
     sink: &mut Sink<'_>,
 ) -> Result<Vec<Scope>, ParseError> {
-    let stopped = Cell::new(false);
+    let mut json = JsonReader::new(input);
     let mut report = Report {
-        emitter: Emitter::new(sink, &stopped),
+        sink,
         fallback_target: &context.fallback_target,
         target: None,
         tool_version: None,
         scanned: Vec::new(),
     };
-    run(input, &mut report, &stopped)?;
+    if json.peek()? == Some(b'[') {
+        // The legacy form: a bare array of results.
+        let target = report.target();
+        report.results(&mut json, &target)?;
+    } else {
+        report.read(&mut json)?;
+    }
+    json.end()?;
     Ok(report.scanned)
 }
 
 struct Report<'s, 'a> {
-    emitter: Emitter<'s, 'a>,
+    sink: &'s mut Sink<'a>,
     fallback_target: &'s str,
     target: Option<Target>,
     tool_version: Option<String>,
@@ -54,76 +58,150 @@ impl Report<'_, '_> {
             .clone()
             .unwrap_or_else(|| Target { kind: TargetKind::Filesystem, name: self.fallback_target.to_owned() })
     }
-}
 
-impl<'de> DeserializeSeed<'de> for &mut Report<'_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for &mut Report<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a Trivy report (an object with Results, or the legacy array of results)")
-    }
-
-    /// The legacy form: a bare array of results.
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let target = self.target();
-        self.scanned.push(self.scope(&target));
-        while seq.next_element_seed(ResultSeed { report: self, target: &target })?.is_some() {}
-        Ok(())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+    fn read<R: BufRead>(&mut self, json: &mut JsonReader<R>) -> Result<(), ParseError> {
         let mut artifact_type = None;
         let mut saw_results = false;
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "ArtifactName" => {
-                    let name: String = map.next_value()?;
-                    if !name.is_empty() {
-                        self.target = Some(Target { kind: artifact_kind(artifact_type.as_deref()), name });
+        json.object(
+            "a Trivy report (an object with Results, or the legacy array of results)",
+            |json, key| {
+                match key {
+                    "ArtifactName" => {
+                        let name: String = json.value()?;
+                        if !name.is_empty() {
+                            self.target =
+                                Some(Target { kind: artifact_kind(artifact_type.as_deref()), name });
+                        }
                     }
-                }
-                "ArtifactType" => {
-                    let kind: String = map.next_value()?;
-                    if let Some(target) = self.target.as_mut() {
-                        target.kind = artifact_kind(Some(&kind));
+                    "ArtifactType" => {
+                        let kind: String = json.value()?;
+                        if let Some(target) = self.target.as_mut() {
+                            target.kind = artifact_kind(Some(&kind));
+                        }
+                        artifact_type = Some(kind);
                     }
-                    artifact_type = Some(kind);
+                    "ClusterName" => {
+                        let name: String = json.value()?;
+                        self.target = Some(Target { kind: TargetKind::KubernetesResource, name });
+                    }
+                    "Trivy" => self.tool_version = json.value::<TrivyVersion>()?.version,
+                    "Results" => {
+                        saw_results = true;
+                        let target = self.target();
+                        self.results(json, &target)?;
+                    }
+                    "Vulnerabilities" | "Misconfigurations" | "Resources" => {
+                        saw_results = true;
+                        json.array("an array of Kubernetes resources", |json| self.resource(json))?;
+                    }
+                    _ => json.skip()?,
                 }
-                "ClusterName" => {
-                    let name: String = map.next_value()?;
-                    self.target = Some(Target { kind: TargetKind::KubernetesResource, name });
-                }
-                "Trivy" => {
-                    let trivy: TrivyVersion = map.next_value()?;
-                    self.tool_version = trivy.version;
-                }
-                "Results" => {
-                    saw_results = true;
-                    let target = self.target();
-                    let mut seq = ResultList { report: self, target: &target };
-                    map.next_value_seed(&mut seq)?;
-                }
-                "Vulnerabilities" | "Misconfigurations" | "Resources" => {
-                    saw_results = true;
-                    map.next_value_seed(ResourceList { report: self })?;
-                }
-                _ => skip(&mut map)?,
-            }
-        }
+                Ok(())
+            },
+        )?;
         if !saw_results {
-            return Err(de::Error::custom(
-                "a Trivy report needs a `Results` array (or `Resources` for a cluster report)",
-            ));
+            return Err(
+                json.invalid("a Trivy report needs a `Results` array (or `Resources` for a cluster report)")
+            );
         }
         Ok(())
     }
+
+    fn results<R: BufRead>(&mut self, json: &mut JsonReader<R>, target: &Target) -> Result<(), ParseError> {
+        let scope = self.scope(target);
+        self.scanned.push(scope);
+        json.array("an array of results", |json| self.result(json, target))
+    }
+
+    /// Kubernetes reports: resources (namespace, kind, name), each with its own results.
+    fn resource<R: BufRead>(&mut self, json: &mut JsonReader<R>) -> Result<(), ParseError> {
+        let mut parts: BTreeMap<&'static str, String> = BTreeMap::new();
+        json.object("a Kubernetes resource object", |json, key| {
+            let slot = match key {
+                "Namespace" => "1",
+                "Kind" => "2",
+                "Name" => "3",
+                "Results" => {
+                    let cluster = self.target().name;
+                    let resource: Vec<&str> = parts.values().map(String::as_str).collect();
+                    let target = Target {
+                        kind: TargetKind::KubernetesResource,
+                        name: format!("{cluster}/{}", resource.join("/")),
+                    };
+                    return self.results(json, &target);
+                }
+                _ => return json.skip(),
+            };
+            parts.insert(slot, json.value::<Option<String>>()?.unwrap_or_default());
+            Ok(())
+        })
+    }
+
+    fn result<R: BufRead>(&mut self, json: &mut JsonReader<R>, target: &Target) -> Result<(), ParseError> {
+        let mut header = ResultHeader::default();
+        // Trivy writes Target, Class and Type before the lists; if a hand-edited file does
+        // not, the findings of this one result are held until the end of the result.
+        let mut held: Vec<Finding> = Vec::new();
+        let tool = Tool { name: "trivy".into(), version: self.tool_version.clone() };
+        let sink = &mut *self.sink;
+        json.object("a result object with Target and Vulnerabilities", |json, key| {
+            let list = match key {
+                "Target" => return json.value().map(|t| header.target = t),
+                "Class" => return json.value().map(|c| header.class = c),
+                "Type" => return json.value().map(|k| header.kind = k),
+                "Vulnerabilities" => List::Vulnerabilities,
+                "Misconfigurations" => List::Misconfigurations,
+                "Secrets" => List::Secrets,
+                _ => return json.skip(),
+            };
+            let ready = header.target.is_some();
+            let context = (&tool, target, &header);
+            json.array("an array of findings", |json| {
+                let Some(finding) = list.read(json, context)? else { return Ok(()) };
+                if ready {
+                    sink(finding)?;
+                } else {
+                    held.push(finding);
+                }
+                Ok(())
+            })
+        })?;
+        for mut finding in held {
+            finding.location.path = header.target.clone();
+            (self.sink)(finding)?;
+        }
+        Ok(())
+    }
+}
+
+/// The lists of findings a result holds.
+#[derive(Clone, Copy)]
+enum List {
+    Vulnerabilities,
+    Misconfigurations,
+    Secrets,
+}
+
+impl List {
+    fn read<R: BufRead>(
+        self,
+        json: &mut JsonReader<R>,
+        context: Context<'_>,
+    ) -> Result<Option<Finding>, ParseError> {
+        Ok(match self {
+            List::Vulnerabilities => Some(json.value::<Vulnerability>()?.into_finding(context)),
+            List::Misconfigurations => json.value::<Misconfiguration>()?.into_finding(context),
+            List::Secrets => Some(json.value::<Secret>()?.into_finding(context)),
+        })
+    }
+}
+
+/// What a result says about all its findings.
+#[derive(Default)]
+struct ResultHeader {
+    target: Option<String>,
+    class: Option<String>,
+    kind: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -138,186 +216,6 @@ fn artifact_kind(artifact_type: Option<&str>) -> TargetKind {
         Some("repository") => TargetKind::Repository,
         Some("filesystem") => TargetKind::Filesystem,
         _ => TargetKind::Other,
-    }
-}
-
-struct ResultList<'r, 's, 'a> {
-    report: &'r mut Report<'s, 'a>,
-    target: &'r Target,
-}
-
-impl<'de> DeserializeSeed<'de> for &mut ResultList<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for &mut ResultList<'_, '_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of results")
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let scope = self.report.scope(self.target);
-        self.report.scanned.push(scope);
-        while seq.next_element_seed(ResultSeed { report: self.report, target: self.target })?.is_some() {}
-        Ok(())
-    }
-}
-
-/// Kubernetes reports: resources (namespace, kind, name), each with its own results.
-struct ResourceList<'r, 's, 'a> {
-    report: &'r mut Report<'s, 'a>,
-}
-
-impl<'de> DeserializeSeed<'de> for ResourceList<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ResourceList<'_, '_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of Kubernetes resources")
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(ResourceSeed { report: &mut *self.report })?.is_some() {}
-        Ok(())
-    }
-}
-
-struct ResourceSeed<'r, 's, 'a> {
-    report: &'r mut Report<'s, 'a>,
-}
-
-impl<'de> DeserializeSeed<'de> for ResourceSeed<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ResourceSeed<'_, '_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a Kubernetes resource object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut parts: BTreeMap<&'static str, String> = BTreeMap::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let slot = match key.as_str() {
-                "Namespace" => "1",
-                "Kind" => "2",
-                "Name" => "3",
-                "Results" => {
-                    let cluster = self.report.target().name;
-                    let resource: Vec<&str> = parts.values().map(String::as_str).collect();
-                    let target = Target {
-                        kind: TargetKind::KubernetesResource,
-                        name: format!("{cluster}/{}", resource.join("/")),
-                    };
-                    let mut list = ResultList { report: self.report, target: &target };
-                    map.next_value_seed(&mut list)?;
-                    continue;
-                }
-                _ => {
-                    skip(&mut map)?;
-                    continue;
-                }
-            };
-            parts.insert(slot, map.next_value::<Option<String>>()?.unwrap_or_default());
-        }
-        Ok(())
-    }
-}
-
-struct ResultSeed<'r, 's, 'a> {
-    report: &'r mut Report<'s, 'a>,
-    target: &'r Target,
-}
-
-impl<'de> DeserializeSeed<'de> for ResultSeed<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-/// What a result says about all its findings.
-#[derive(Default)]
-struct ResultHeader {
-    target: Option<String>,
-    class: Option<String>,
-    kind: Option<String>,
-}
-
-impl<'de> Visitor<'de> for ResultSeed<'_, '_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a result object with Target and Vulnerabilities")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut header = ResultHeader::default();
-        // Trivy writes Target, Class and Type before the lists; if a hand-edited file does
-        // not, the findings of this one result are held until the end of the result.
-        let mut held: Vec<Finding> = Vec::new();
-        let tool = Tool { name: "trivy".into(), version: self.report.tool_version.clone() };
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "Target" => header.target = map.next_value()?,
-                "Class" => header.class = map.next_value()?,
-                "Type" => header.kind = map.next_value()?,
-                "Vulnerabilities" | "Misconfigurations" | "Secrets" => {
-                    let ready = header.target.is_some();
-                    let mut handle = |finding: Finding| -> Result<(), ItemError> {
-                        if ready {
-                            self.report
-                                .emitter
-                                .emit::<de::value::Error>(finding)
-                                .map_err(|e| ItemError(e.to_string()))
-                        } else {
-                            held.push(finding);
-                            Ok(())
-                        }
-                    };
-                    let context = (&tool, self.target, &header);
-                    match key.as_str() {
-                        "Vulnerabilities" => {
-                            let mut each = |v: Vulnerability| handle(v.into_finding(context));
-                            map.next_value_seed(EachItem::new(&mut each))?;
-                        }
-                        "Misconfigurations" => {
-                            let mut each = |m: Misconfiguration| match m.into_finding(context) {
-                                Some(finding) => handle(finding),
-                                None => Ok(()),
-                            };
-                            map.next_value_seed(EachItem::new(&mut each))?;
-                        }
-                        _ => {
-                            let mut each = |s: Secret| handle(s.into_finding(context));
-                            map.next_value_seed(EachItem::new(&mut each))?;
-                        }
-                    }
-                }
-                _ => skip(&mut map)?,
-            }
-        }
-        for mut finding in held {
-            finding.location.path = header.target.clone();
-            self.report.emitter.emit(finding)?;
-        }
-        Ok(())
     }
 }
 

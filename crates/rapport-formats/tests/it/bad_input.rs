@@ -33,7 +33,7 @@ fn truncated_xml_names_the_element() {
 #[test]
 fn corrupt_json_says_what_was_expected() {
     let message = rejected(b"{\"SchemaVersion\": 2, \"ArtifactName\": \"x\",\n \"Results\": [{\"Target\": \"t\",\n  \"Vulnerabilities\": [\n   {\"VulnerabilityID\": 5}\n  ]}\n ]}");
-    assert_eq!(message, "at line 4, column 25: invalid type: integer `5`, expected a string");
+    assert_eq!(message, "at line 4, column 24: invalid type: integer `5`, expected a string");
 }
 
 #[test]
