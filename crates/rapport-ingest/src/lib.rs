@@ -9,6 +9,8 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 
 use rapport_core::Scope;
 use rapport_formats::{
@@ -86,10 +88,13 @@ pub async fn import_file(
     let mut session = store.begin_import(start).await.map_err(store_error)?;
     let context = ScanContext { fallback_target: fallback_target(&request) };
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<FindingRow>>(BATCHES_IN_FLIGHT);
+    let (recycle, recycled) = mpsc::channel();
+    let encode_ahead = Arc::new(AtomicBool::new(false));
+    let batches = Batches { sender, recycled, encode_ahead: encode_ahead.clone() };
     let parser_path = path.clone();
     let progress = request.progress.clone();
     let parser = tokio::task::spawn_blocking(move || {
-        parse_file(&parser_path, skip, format, &context, progress, sender)
+        parse_file(&parser_path, skip, format, &context, progress, batches)
     });
     let mut stored = Ok(());
     while let Some(batch) = receiver.recv().await {
@@ -97,6 +102,9 @@ pub async fn import_file(
             stored = Err(error);
             break;
         }
+        encode_ahead.store(session.expects_new(), Ordering::Relaxed);
+        // Freed where it was allocated, which is cheaper; a parser already done ignores it.
+        let _ = recycle.send(batch);
     }
     // Dropping the receiver stops a parser still running after a storage error.
     drop(receiver);
@@ -146,29 +154,59 @@ enum FileError {
     Parse(ParseError),
 }
 
+/// The parser's side of the batch traffic with the database side.
+struct Batches {
+    sender: tokio::sync::mpsc::Sender<Vec<FindingRow>>,
+    /// Batches the database side is done with, to be emptied and refilled.
+    recycled: mpsc::Receiver<Vec<FindingRow>>,
+    /// Set while the database side sees mostly new findings: their stored form is then
+    /// encoded here, on the parser's thread, instead of on the database's.
+    encode_ahead: Arc<AtomicBool>,
+}
+
+impl Batches {
+    fn empty(&self) -> Vec<FindingRow> {
+        match self.recycled.try_recv() {
+            Ok(mut batch) => {
+                batch.clear();
+                batch
+            }
+            Err(_) => Vec::with_capacity(BATCH_SIZE),
+        }
+    }
+
+    fn row(&self, finding: rapport_core::Finding) -> FindingRow {
+        let row = FindingRow::from_finding(finding);
+        if self.encode_ahead.load(Ordering::Relaxed) {
+            row.encode_ahead();
+        }
+        row
+    }
+}
+
 fn parse_file(
     path: &Path,
     skip: u64,
     format: Format,
     context: &ScanContext,
     progress: Option<Progress>,
-    sender: tokio::sync::mpsc::Sender<Vec<FindingRow>>,
+    batches: Batches,
 ) -> Result<Vec<Scope>, FileError> {
     let mut file = File::open(path).map_err(FileError::Io)?;
     file.seek(SeekFrom::Start(skip)).map_err(FileError::Io)?;
     let input = BufReader::with_capacity(256 * 1024, CountingReader { inner: file, read: skip, progress });
-    let mut batch = Vec::with_capacity(BATCH_SIZE);
+    let mut batch = batches.empty();
     let mut sink = |finding: rapport_core::Finding| {
-        batch.push(FindingRow::from_finding(finding));
+        batch.push(batches.row(finding));
         if batch.len() >= BATCH_SIZE {
-            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_SIZE));
-            sender.blocking_send(full).map_err(|_| Stop)?;
+            let full = std::mem::replace(&mut batch, batches.empty());
+            batches.sender.blocking_send(full).map_err(|_| Stop)?;
         }
         Ok(())
     };
     let scanned = parse(format, input, context, &mut sink).map_err(FileError::Parse)?;
     if !batch.is_empty() {
-        sender.blocking_send(batch).map_err(|_| FileError::Parse(ParseError::Stopped))?;
+        batches.sender.blocking_send(batch).map_err(|_| FileError::Parse(ParseError::Stopped))?;
     }
     Ok(scanned)
 }

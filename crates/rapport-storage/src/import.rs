@@ -1,32 +1,30 @@
 //! One file's import: one transaction, all of it or nothing.
 //!
-//! Rows arrive in batches while the file is still being read. A finding of the file is
-//! either new (inserted now, so its `first_import` is this import) or known (stored before;
-//! its fingerprint goes into a per-import staging table, which also counts each once).
-//! Known findings are never rewritten, except to reopen those a rescan had resolved.
+//! Rows arrive in batches while the file is still being read. Each finding of the file is
+//! either new (inserted now, so its `first_import` is this import) or known (stored before,
+//! found by its fingerprint). Known findings are never rewritten, except to reopen those a
+//! rescan had resolved. The ids of every stored finding the file showed are kept in a
+//! compressed bitmap (a few hundred KB for a million findings): it tells a finding listed
+//! twice from a new one, and it spares the findings the file showed when the rest of its
+//! scopes are resolved at the end.
 //!
 //! Each batch takes one of two paths, chosen by what the previous batch was mostly made of
-//! (both give the same result; only their cost differs):
-//! - mostly new: insert the batch with `ON CONFLICT DO NOTHING`; if some rows conflicted,
-//!   stage the known ones;
-//! - mostly known: stage the whole batch, look up which fingerprints are not stored (from the
-//!   fingerprint index alone) and insert those.
-//!
-//! At the end, every open finding of a scope the file covers that is neither new nor staged
-//! is marked resolved by this import.
+//! (both give the same result; only their cost differs): mostly new, insert each row and look
+//! up those that conflict; mostly known, look up each row and insert those not found.
 
 use std::collections::{HashMap, HashSet};
 
 use rapport_core::Scope;
+use roaring::RoaringTreemap;
 use sqlx::{Postgres, QueryBuilder, Sqlite, Transaction};
 use time::OffsetDateTime;
 
 use crate::row::EncodedRow;
 use crate::{FindingRow, Store, StoreError};
 
-/// Rows per INSERT of new findings: 10 values each stays well under SQLite's 32,766 bound
-/// parameters.
-const ROWS_PER_INSERT: usize = 1000;
+/// Values per statement for the statements that list ids or fingerprints: well under
+/// SQLite's 32,766 bound parameters and PostgreSQL's 65,535.
+const ROWS_PER_STATEMENT: usize = 1000;
 /// Advisory keys remembered per import to skip re-sending the same advisory; bounded so
 /// memory stays flat on any file.
 const REMEMBERED_ADVISORIES: usize = 100_000;
@@ -95,6 +93,8 @@ pub struct ImportSession {
     /// Whether any stored finding is resolved; if none is, nothing can need reopening.
     reopen_possible: bool,
     expect_new: bool,
+    /// Ids of the stored findings this file showed, new or known.
+    seen: RoaringTreemap,
     new: u64,
     known: u64,
 }
@@ -105,25 +105,24 @@ impl std::fmt::Debug for ImportSession {
     }
 }
 
+/// What storing one row found.
+#[derive(Clone, Copy, Debug)]
+enum Stored {
+    /// Not stored before: inserted, with this id.
+    Inserted(i64),
+    /// Already stored, with this id.
+    Found(i64),
+}
+
 const INSERT_IMPORT: &str =
     "INSERT INTO imports (file, format, source, started_at) VALUES ($1, $2, $3, $4) RETURNING id";
 
 const ANY_RESOLVED: &str =
     "SELECT COUNT(*) FROM (SELECT 1 FROM findings WHERE resolved_import IS NOT NULL LIMIT 1) AS any_resolved";
 
-/// Per-import setup, the one place the dialects differ: the staging table lives for one
-/// transaction, and PostgreSQL is told that random reads are cheap (its default assumes
-/// spinning disks, and then plans a batch lookup of 1,000 fingerprints as a scan of the whole
-/// table: 12 times slower, measured).
-const SETUP_SQLITE: &[&str] = &[
-    "DROP TABLE IF EXISTS temp.import_seen",
-    "CREATE TEMP TABLE import_seen (fingerprint BLOB PRIMARY KEY) WITHOUT ROWID",
-];
-const SETUP_POSTGRES: &[&str] = &[
-    "DROP TABLE IF EXISTS import_seen",
-    "CREATE TEMP TABLE import_seen (fingerprint BYTEA PRIMARY KEY) ON COMMIT DROP",
-    "SET LOCAL random_page_cost = 1.1",
-];
+/// PostgreSQL's default planner costs assume spinning disks, and then plan a batch lookup
+/// of 1,000 fingerprints as a scan of the whole table (12 times slower, measured).
+const SETUP_POSTGRES: &str = "SET LOCAL random_page_cost = 1.1";
 
 impl Store {
     pub async fn begin_import(&self, start: ImportStart<'_>) -> Result<ImportSession, StoreError> {
@@ -131,14 +130,10 @@ impl Store {
             Store::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
             Store::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         };
-        let setup = match &tx {
-            Tx::Sqlite(_) => SETUP_SQLITE,
-            Tx::Postgres(_) => SETUP_POSTGRES,
-        };
+        if let Tx::Postgres(conn) = &mut tx {
+            sqlx::query(SETUP_POSTGRES).execute(&mut **conn).await?;
+        }
         let (import_id, any_resolved): (i64, i64) = with_tx!(&mut tx, conn => {
-            for statement in setup {
-                sqlx::query(*statement).execute(&mut **conn).await?;
-            }
             let any_resolved = sqlx::query_scalar(ANY_RESOLVED).fetch_one(&mut **conn).await?;
             let import_id = sqlx::query_scalar(INSERT_IMPORT)
                 .bind(start.file)
@@ -156,6 +151,7 @@ impl Store {
             advisories_sent: HashSet::new(),
             reopen_possible: any_resolved > 0,
             expect_new: false,
+            seen: RoaringTreemap::new(),
             new: 0,
             known: 0,
         })
@@ -163,80 +159,73 @@ impl Store {
 }
 
 impl ImportSession {
-    /// Stores a batch of rows; any size, split into statements here.
+    /// Whether the coming rows are expected to be mostly new, judged by the last batch. The
+    /// sender can then encode rows ahead ([`FindingRow::encode_ahead`]) on its own thread.
+    pub fn expects_new(&self) -> bool {
+        self.expect_new
+    }
+
+    /// Stores a batch of rows, of any size.
     pub async fn add(&mut self, rows: &[FindingRow]) -> Result<(), StoreError> {
-        for chunk in rows.chunks(ROWS_PER_INSERT) {
-            let mut distinct = HashSet::with_capacity(chunk.len());
-            let chunk: Vec<&FindingRow> =
-                chunk.iter().filter(|row| distinct.insert(row.fingerprint)).collect();
-            for row in &chunk {
-                self.scopes.entry(row.scope).or_insert_with(|| row.scope_of());
-            }
-            if self.advisories_sent.len() > REMEMBERED_ADVISORIES {
-                self.advisories_sent.clear();
-            }
-            let (new, known) = if self.expect_new {
-                self.insert_then_stage(&chunk).await?
-            } else {
-                self.stage_then_insert(&chunk).await?
-            };
-            if self.reopen_possible && known > 0 {
-                with_tx!(&mut self.tx, conn => reopen(&chunk).build().execute(&mut **conn).await.map(|_| ())?);
-            }
-            self.expect_new = new > known;
-            if grew_past_a_power_of_ten(self.new, self.new + new) {
-                self.tx.refresh_statistics().await?;
-            }
-            self.new += new;
-            self.known += known;
+        for row in rows {
+            self.scopes.entry(row.scope).or_insert_with(|| row.scope_of());
         }
+        let import_id = self.import_id;
+        let stored = match &mut self.tx {
+            Tx::Sqlite(conn) => sqlite_bulk::store(conn, import_id, rows, self.expect_new).await?,
+            Tx::Postgres(conn) => postgres_bulk::store(conn, import_id, rows, self.expect_new).await?,
+        };
+        let (mut new, mut known) = (0, 0);
+        let mut inserted = Vec::new();
+        let mut found = Vec::new();
+        for (row, stored) in rows.iter().zip(stored) {
+            // A finding listed twice in the file counts once.
+            match stored {
+                Stored::Inserted(id) if self.seen.insert(id as u64) => {
+                    new += 1;
+                    inserted.push(row);
+                }
+                Stored::Found(id) if self.seen.insert(id as u64) => {
+                    known += 1;
+                    found.push(id);
+                }
+                Stored::Inserted(_) | Stored::Found(_) => {}
+            }
+        }
+        self.store_advisories(&inserted).await?;
+        if self.reopen_possible && !found.is_empty() {
+            with_tx!(&mut self.tx, conn => {
+                for ids in found.chunks(ROWS_PER_STATEMENT) {
+                    by_id(REOPEN, None, ids).build().execute(&mut **conn).await?;
+                }
+            });
+        }
+        self.expect_new = new > known;
+        if grew_past_a_power_of_ten(self.new, self.new + new) {
+            self.tx.refresh_statistics().await?;
+        }
+        self.new += new;
+        self.known += known;
         Ok(())
     }
 
-    /// For batches of mostly new findings: returns (new, newly staged known).
-    async fn insert_then_stage(&mut self, chunk: &[&FindingRow]) -> Result<(u64, u64), StoreError> {
-        let new = self.insert(chunk).await?;
-        if new == chunk.len() as u64 {
-            return Ok((new, 0));
+    /// Stores the advisories of new findings that this import has not sent yet.
+    async fn store_advisories(&mut self, inserted: &[&FindingRow]) -> Result<(), StoreError> {
+        if self.advisories_sent.len() > REMEMBERED_ADVISORIES {
+            self.advisories_sent.clear();
         }
-        let import_id = self.import_id;
-        let known = with_tx!(&mut self.tx, conn => stage_known(import_id, chunk).build().execute(&mut **conn).await?.rows_affected());
-        Ok((new, known))
-    }
-
-    /// For batches of mostly known findings: returns (new, newly staged known).
-    async fn stage_then_insert(&mut self, chunk: &[&FindingRow]) -> Result<(u64, u64), StoreError> {
-        let (staged, fresh) = match &mut self.tx {
-            Tx::Sqlite(conn) => sqlite_bulk::stage_and_find_new(conn, chunk).await?,
-            Tx::Postgres(conn) => postgres_bulk::stage_and_find_new(conn, chunk).await?,
-        };
-        let fresh: Vec<&FindingRow> =
-            chunk.iter().copied().filter(|row| fresh.contains(row.fingerprint.as_slice())).collect();
-        let new = if fresh.is_empty() { 0 } else { self.insert(&fresh).await? };
-        // Every finding staged for the first time is either new or known.
-        Ok((new, staged.saturating_sub(new)))
-    }
-
-    /// Inserts findings (and their advisories not yet sent); returns how many were new.
-    async fn insert(&mut self, rows: &[&FindingRow]) -> Result<u64, StoreError> {
-        let import_id = self.import_id;
-        let encoded: Vec<(&FindingRow, EncodedRow)> = rows.iter().map(|row| (*row, row.encode())).collect();
         let sent = &mut self.advisories_sent;
-        let advisories: Vec<&EncodedRow> = encoded
+        let advisories: Vec<&EncodedRow> = inserted
             .iter()
-            .map(|(_, encoded)| encoded)
+            .map(|row| row.encoded())
             .filter(|encoded| sent.insert(encoded.advisory_key))
             .collect();
         with_tx!(&mut self.tx, conn => {
-            if !advisories.is_empty() {
-                insert_advisories(&advisories).build().execute(&mut **conn).await?;
+            for chunk in advisories.chunks(ROWS_PER_STATEMENT) {
+                insert_advisories(chunk).build().execute(&mut **conn).await?;
             }
         });
-        let new = match &mut self.tx {
-            Tx::Sqlite(conn) => sqlite_bulk::insert_findings(conn, import_id, &encoded).await?,
-            Tx::Postgres(conn) => postgres_bulk::insert_findings(conn, import_id, &encoded).await?,
-        };
-        Ok(new)
+        Ok(())
     }
 
     /// Records the scopes this file covered, resolves what they no longer show, records the
@@ -276,17 +265,22 @@ impl ImportSession {
             // Every finding seen belongs to a covered scope; when the covered scopes hold no
             // more open findings than were seen, none is missing and nothing is resolved.
             let mut open: i64 = 0;
-            for keys in scopes.chunks(ROWS_PER_INSERT) {
-                open += count_open(keys).build_query_scalar::<i64>().fetch_one(&mut *conn).await?;
+            for keys in scopes.chunks(ROWS_PER_STATEMENT) {
+                open += open_in(keys, "COUNT(*)").build_query_scalar::<i64>().fetch_one(&mut *conn).await?;
             }
             if open as u64 > self.new + self.known {
-                for (key, _) in &scopes {
-                    resolved += sqlx::query(RESOLVE_MISSING)
-                        .bind(import_id)
-                        .bind(key.as_slice())
-                        .execute(&mut *conn)
-                        .await?
-                        .rows_affected();
+                let mut missing = Vec::new();
+                for keys in scopes.chunks(ROWS_PER_STATEMENT) {
+                    let mut query = open_in(keys, "id");
+                    let mut ids = query.build_query_scalar::<i64>().fetch(&mut *conn);
+                    while let Some(id) = futures_util::TryStreamExt::try_next(&mut ids).await? {
+                        if !self.seen.contains(id as u64) {
+                            missing.push(id);
+                        }
+                    }
+                }
+                for ids in missing.chunks(ROWS_PER_STATEMENT) {
+                    resolved += by_id(RESOLVE, Some(import_id), ids).build().execute(&mut *conn).await?.rows_affected();
                 }
             }
             let summary = ImportSummary {
@@ -317,68 +311,49 @@ const RECORD_SCOPE: &str = "INSERT INTO scopes (scope_key, tool, target_kind, ta
 
 const RECORD_SCAN: &str = "INSERT INTO scans (scope, import_id, tool_version) VALUES ($1, $2, $3)";
 
-const RESOLVE_MISSING: &str = "UPDATE findings SET resolved_import = $1 \
-     WHERE scope = $2 AND resolved_import IS NULL AND first_import <> $1 \
-       AND NOT EXISTS (SELECT 1 FROM import_seen s WHERE s.fingerprint = findings.fingerprint)";
-
 const RECORD_COUNTS: &str = "UPDATE imports SET finished_at = $2, findings = $3, new_findings = $4, \
      known_findings = $5, resolved_findings = $6 WHERE id = $1";
 
-/// Copies the fingerprints of the batch that were stored before this import into the
-/// staging table; its affected-row count is how many known findings were seen for the
-/// first time in this import.
-fn stage_known<DB>(import_id: i64, rows: &[&FindingRow]) -> QueryBuilder<DB>
+const REOPEN: &str = "UPDATE findings SET resolved_import = NULL WHERE resolved_import IS NOT NULL AND id";
+const RESOLVE: &str = "UPDATE findings SET resolved_import = ";
+
+/// `statement` restricted to the findings with the given ids; `import_id`, when given, is
+/// bound right after the statement text (what RESOLVE sets).
+fn by_id<'a, DB>(statement: &'a str, import_id: Option<i64>, ids: &'a [i64]) -> QueryBuilder<DB>
 where
     DB: sqlx::Database,
     <DB as sqlx::Database>::Arguments: Default,
-    for<'q> &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    let mut builder = QueryBuilder::new(
-        "INSERT INTO import_seen (fingerprint) SELECT fingerprint FROM findings WHERE first_import <> ",
-    );
-    builder.push_bind(import_id);
-    builder.push(" AND fingerprint");
-    in_list(&mut builder, rows.iter().map(|row| row.fingerprint.as_slice()));
-    builder.push(" ON CONFLICT (fingerprint) DO NOTHING");
-    builder
-}
-
-fn in_list<'r, DB>(builder: &mut QueryBuilder<DB>, fingerprints: impl Iterator<Item = &'r [u8]>)
-where
-    DB: sqlx::Database,
-    for<'q> &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
+    let mut builder = QueryBuilder::new(statement);
+    if let Some(import_id) = import_id {
+        builder.push_bind(import_id);
+        builder.push(" WHERE resolved_import IS NULL AND id");
+    }
     builder.push(" IN (");
     let mut separated = builder.separated(", ");
-    for fingerprint in fingerprints {
-        separated.push_bind(fingerprint);
+    for id in ids {
+        separated.push_bind(*id);
     }
     builder.push(")");
-}
-
-fn count_open<DB>(scopes: &[([u8; 16], Scope)]) -> QueryBuilder<DB>
-where
-    DB: sqlx::Database,
-    <DB as sqlx::Database>::Arguments: Default,
-    for<'q> &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    let mut builder =
-        QueryBuilder::new("SELECT COUNT(*) FROM findings WHERE resolved_import IS NULL AND scope");
-    in_list(&mut builder, scopes.iter().map(|(key, _)| key.as_slice()));
     builder
 }
 
-fn reopen<DB>(rows: &[&FindingRow]) -> QueryBuilder<DB>
+/// `SELECT what` over the open findings of the given scopes.
+fn open_in<DB>(scopes: &[([u8; 16], Scope)], what: &str) -> QueryBuilder<DB>
 where
     DB: sqlx::Database,
     <DB as sqlx::Database>::Arguments: Default,
     for<'q> &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    let mut builder = QueryBuilder::new(
-        "UPDATE findings SET resolved_import = NULL WHERE resolved_import IS NOT NULL AND fingerprint",
-    );
-    in_list(&mut builder, rows.iter().map(|row| row.fingerprint.as_slice()));
+    let mut builder = QueryBuilder::new(format!(
+        "SELECT {what} FROM findings WHERE resolved_import IS NULL AND scope IN ("
+    ));
+    let mut separated = builder.separated(", ");
+    for (key, _) in scopes {
+        separated.push_bind(key.as_slice());
+    }
+    builder.push(")");
     builder
 }
 
@@ -397,30 +372,36 @@ where
     builder
 }
 
+/// The columns of a new finding, in the order both back ends bind them.
+const FINDING_COLUMNS: &str =
+    "fingerprint, scope, kind, vulnerability, component, severity, status, advisory, detail, first_import";
+
 /// On SQLite, one prepared single-row statement stepped for each row is several times cheaper
 /// than binding a statement of thousands of values through sqlx (measured with `cargo xtask
 /// bench`). It runs on the very connection, and so in the very transaction, that sqlx holds.
 mod sqlite_bulk {
-    use std::collections::HashSet;
+    use rusqlite::OptionalExtension;
 
-    use super::{EncodedRow, FINDING_COLUMNS, FindingRow};
+    use super::{FINDING_COLUMNS, FindingRow, Stored};
     use crate::StoreError;
 
-    pub(super) async fn insert_findings(
+    /// Stores each row (see [`Stored`]), in order.
+    pub(super) async fn store(
         conn: &mut sqlx::SqliteConnection,
         import_id: i64,
-        rows: &[(&FindingRow, EncodedRow)],
-    ) -> Result<u64, StoreError> {
+        rows: &[FindingRow],
+        expect_new: bool,
+    ) -> Result<Vec<Stored>, StoreError> {
         let mut handle = conn.lock_handle().await?;
         let database = borrow(&mut handle)?;
-        let insert = format!(
+        let mut insert = database.prepare(&format!(
             "INSERT INTO findings ({FINDING_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
              ON CONFLICT (fingerprint) DO NOTHING"
-        );
-        let mut statement = database.prepare(&insert)?;
-        let mut new = 0;
-        for (row, encoded) in rows {
-            new += statement.execute(rusqlite::params![
+        ))?;
+        let mut look_up = database.prepare("SELECT id FROM findings WHERE fingerprint = ?1")?;
+        let mut insert_one = |row: &FindingRow| -> Result<Option<i64>, StoreError> {
+            let encoded = row.encoded();
+            let inserted = insert.execute(rusqlite::params![
                 row.fingerprint.as_slice(),
                 row.scope.as_slice(),
                 row.finding.kind.as_str(),
@@ -431,39 +412,28 @@ mod sqlite_bulk {
                 encoded.advisory_key.as_slice(),
                 encoded.detail,
                 import_id,
-            ])? as u64;
-        }
-        Ok(new)
-    }
-
-    /// Stages every fingerprint of the batch and returns how many were staged for the first time
-    /// and which fingerprints are not stored yet.
-    pub(super) async fn stage_and_find_new(
-        conn: &mut sqlx::SqliteConnection,
-        rows: &[&FindingRow],
-    ) -> Result<(u64, HashSet<Vec<u8>>), StoreError> {
-        let mut handle = conn.lock_handle().await?;
-        let database = borrow(&mut handle)?;
-        let mut stage = database.prepare(STAGE_ONE)?;
-        let mut staged = 0;
+            ])?;
+            Ok((inserted == 1).then(|| database.last_insert_rowid()))
+        };
+        let mut stored = Vec::with_capacity(rows.len());
         for row in rows {
-            staged += stage.execute([row.fingerprint.as_slice()])? as u64;
-        }
-        let mut fresh = HashSet::new();
-        if staged > 0 {
-            let mut look_up = database.prepare(IS_STORED)?;
-            for row in rows {
-                if !look_up.exists([row.fingerprint.as_slice()])? {
-                    fresh.insert(row.fingerprint.to_vec());
-                }
+            if expect_new && let Some(id) = insert_one(row)? {
+                stored.push(Stored::Inserted(id));
+                continue;
             }
+            let id: Option<i64> =
+                look_up.query_row([row.fingerprint.as_slice()], |found| found.get(0)).optional()?;
+            stored.push(match id {
+                Some(id) => Stored::Found(id),
+                // The transaction holds SQLite's write lock: nobody can insert it meanwhile.
+                None => Stored::Inserted(
+                    insert_one(row)?
+                        .ok_or(StoreError::Corrupt("a finding neither stored nor insertable".into()))?,
+                ),
+            });
         }
-        Ok((staged, fresh))
+        Ok(stored)
     }
-
-    const STAGE_ONE: &str =
-        "INSERT INTO import_seen (fingerprint) VALUES (?1) ON CONFLICT (fingerprint) DO NOTHING";
-    const IS_STORED: &str = "SELECT 1 FROM findings WHERE fingerprint = ?1";
 
     /// A rusqlite view of the connection sqlx has locked for us; it never closes it.
     #[allow(unsafe_code)]
@@ -476,67 +446,107 @@ mod sqlite_bulk {
     }
 }
 
-/// The columns of a new finding, in the order both bulk paths bind them.
-const FINDING_COLUMNS: &str =
-    "fingerprint, scope, kind, vulnerability, component, severity, status, advisory, detail, first_import";
-
-/// PostgreSQL's per-batch statements: multi-row statements, one round trip each.
+/// PostgreSQL's per-batch statements: one round trip each for a whole batch.
 mod postgres_bulk {
-    use std::collections::HashSet;
+    use std::collections::HashMap;
 
-    use sqlx::{Postgres, QueryBuilder, Row};
+    use sqlx::{Postgres, QueryBuilder};
 
-    use super::{EncodedRow, FINDING_COLUMNS, FindingRow};
+    use super::{FINDING_COLUMNS, FindingRow, Stored};
     use crate::StoreError;
 
-    /// Stages every fingerprint of the batch and returns how many were staged for the first time
-    /// and which fingerprints are not stored yet.
-    pub(super) async fn stage_and_find_new(
-        conn: &mut sqlx::PgConnection,
-        rows: &[&FindingRow],
-    ) -> Result<(u64, HashSet<Vec<u8>>), StoreError> {
-        let mut stage = QueryBuilder::<Postgres>::new("INSERT INTO import_seen (fingerprint) ");
-        stage.push_values(rows, |mut values, row| {
-            values.push_bind(row.fingerprint.as_slice());
-        });
-        stage.push(" ON CONFLICT (fingerprint) DO NOTHING");
-        let staged = stage.build().execute(&mut *conn).await?.rows_affected();
-        if staged == 0 {
-            return Ok((0, HashSet::new()));
-        }
-        let mut look_up = QueryBuilder::<Postgres>::new("SELECT batch.column1 FROM (");
-        look_up.push_values(rows, |mut values, row| {
-            values.push_bind(row.fingerprint.as_slice());
-        });
-        look_up.push(
-            ") AS batch WHERE NOT EXISTS (SELECT 1 FROM findings f WHERE f.fingerprint = batch.column1)",
-        );
-        let rows = look_up.build().fetch_all(&mut *conn).await?;
-        let fresh = rows.iter().map(|row| row.try_get::<Vec<u8>, _>(0)).collect::<Result<_, _>>()?;
-        Ok((staged, fresh))
-    }
-
-    pub(super) async fn insert_findings(
+    /// Stores each row (see [`Stored`]), in order.
+    pub(super) async fn store(
         conn: &mut sqlx::PgConnection,
         import_id: i64,
-        rows: &[(&FindingRow, EncodedRow)],
-    ) -> Result<u64, StoreError> {
-        let mut insert = QueryBuilder::<Postgres>::new(format!("INSERT INTO findings ({FINDING_COLUMNS}) "));
-        insert.push_values(rows, |mut values, (row, encoded)| {
-            values
-                .push_bind(row.fingerprint.as_slice())
-                .push_bind(row.scope.as_slice())
-                .push_bind(row.finding.kind.as_str())
-                .push_bind(encoded.vulnerability.as_str())
-                .push_bind(encoded.component.as_deref())
-                .push_bind(row.finding.severity.rank())
-                .push_bind(row.finding.status.as_str())
-                .push_bind(encoded.advisory_key.as_slice())
-                .push_bind(encoded.detail.as_str())
-                .push_bind(import_id);
-        });
-        // A concurrent import of the same finding may have committed first.
-        insert.push(" ON CONFLICT (fingerprint) DO NOTHING");
-        Ok(insert.build().execute(&mut *conn).await?.rows_affected())
+        rows: &[FindingRow],
+        expect_new: bool,
+    ) -> Result<Vec<Stored>, StoreError> {
+        let mut stored: Vec<Option<Stored>> = vec![None; rows.len()];
+        if !expect_new {
+            look_up(conn, rows, &mut stored).await?;
+        }
+        let missing: Vec<&FindingRow> =
+            rows.iter().zip(&stored).filter(|(_, stored)| stored.is_none()).map(|(row, _)| row).collect();
+        if !missing.is_empty() {
+            let inserted = insert(conn, import_id, &missing).await?;
+            for (row, stored) in rows.iter().zip(stored.iter_mut()) {
+                if stored.is_none() {
+                    *stored = inserted.get(&row.fingerprint).map(|id| Stored::Inserted(*id));
+                }
+            }
+            // What conflicted was stored before, or by a concurrent import, or earlier in
+            // this very batch.
+            if stored.iter().any(Option::is_none) {
+                look_up(conn, rows, &mut stored).await?;
+            }
+        }
+        stored
+            .into_iter()
+            .map(|stored| stored.ok_or(StoreError::Corrupt("a finding neither stored nor insertable".into())))
+            .collect()
+    }
+
+    /// Fills in the stored ids of the rows not yet known.
+    async fn look_up(
+        conn: &mut sqlx::PgConnection,
+        rows: &[FindingRow],
+        stored: &mut [Option<Stored>],
+    ) -> Result<(), StoreError> {
+        let fingerprints: Vec<&[u8]> = rows
+            .iter()
+            .zip(stored.iter())
+            .filter(|(_, stored)| stored.is_none())
+            .map(|(row, _)| row.fingerprint.as_slice())
+            .collect();
+        let found: HashMap<Vec<u8>, i64> = sqlx::query_as::<_, (Vec<u8>, i64)>(
+            "SELECT fingerprint, id FROM findings WHERE fingerprint = ANY($1)",
+        )
+        .bind(fingerprints)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect();
+        for (row, stored) in rows.iter().zip(stored.iter_mut()) {
+            if stored.is_none() {
+                *stored = found.get(row.fingerprint.as_slice()).map(|id| Stored::Found(*id));
+            }
+        }
+        Ok(())
+    }
+
+    /// Inserts the rows that are not stored yet; returns the ids of those inserted.
+    async fn insert(
+        conn: &mut sqlx::PgConnection,
+        import_id: i64,
+        rows: &[&FindingRow],
+    ) -> Result<HashMap<[u8; 16], i64>, StoreError> {
+        let mut inserted = HashMap::with_capacity(rows.len());
+        for chunk in rows.chunks(super::ROWS_PER_STATEMENT) {
+            let mut insert =
+                QueryBuilder::<Postgres>::new(format!("INSERT INTO findings ({FINDING_COLUMNS}) "));
+            insert.push_values(chunk, |mut values, row| {
+                let encoded = row.encoded();
+                values
+                    .push_bind(row.fingerprint.as_slice())
+                    .push_bind(row.scope.as_slice())
+                    .push_bind(row.finding.kind.as_str())
+                    .push_bind(encoded.vulnerability.as_str())
+                    .push_bind(encoded.component.as_deref())
+                    .push_bind(row.finding.severity.rank())
+                    .push_bind(row.finding.status.as_str())
+                    .push_bind(encoded.advisory_key.as_slice())
+                    .push_bind(encoded.detail.as_str())
+                    .push_bind(import_id);
+            });
+            insert.push(" ON CONFLICT (fingerprint) DO NOTHING RETURNING fingerprint, id");
+            let rows = insert.build_query_as::<(Vec<u8>, i64)>().fetch_all(&mut *conn).await?;
+            for (fingerprint, id) in rows {
+                if let Ok(fingerprint) = <[u8; 16]>::try_from(fingerprint.as_slice()) {
+                    inserted.insert(fingerprint, id);
+                }
+            }
+        }
+        Ok(inserted)
     }
 }

@@ -53,9 +53,6 @@ impl Store {
         let store = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url)
                 .map_err(StoreError::connect)?
-                // An import stages up to a million fingerprints in a temporary table; with
-                // the default 8 MB of temporary buffers that spills to disk (10 µs a row).
-                .options([("temp_buffers", "64MB")])
                 // Large imports run long statements by design; they are not worth a warning.
                 .log_slow_statements(tracing::log::LevelFilter::Debug, std::time::Duration::from_secs(60));
             let pool = PgPoolOptions::new()

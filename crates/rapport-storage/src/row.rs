@@ -2,18 +2,21 @@
 //! it is a sighting of (stored once per distinct content). Built on the parser's thread so
 //! the database thread only binds values.
 
+use std::sync::OnceLock;
+
 use rapport_core::{Component, Cvss, Finding, FindingKind, Location, Severity, Status, Target, Tool, VulnId};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// A finding on its way into the database, with its identities computed. What only a new
-/// finding needs (its JSON and advisory) is encoded later, for new findings only, so a
-/// re-import does not pay for it.
+/// finding needs (its JSON and advisory) is encoded when first needed, so a re-import does
+/// not pay for it, or ahead on the sender's thread when the import expects new findings.
 #[derive(Clone, Debug)]
 pub struct FindingRow {
     pub fingerprint: [u8; 16],
     pub scope: [u8; 16],
     pub finding: Finding,
+    encoded: OnceLock<EncodedRow>,
 }
 
 /// The stored form of a new finding.
@@ -73,7 +76,21 @@ fn text(value: &str) -> String {
 
 impl FindingRow {
     pub fn from_finding(finding: rapport_core::Finding) -> FindingRow {
-        FindingRow { fingerprint: finding.fingerprint().0, scope: finding.scope().0, finding }
+        FindingRow {
+            fingerprint: finding.fingerprint().0,
+            scope: finding.scope().0,
+            finding,
+            encoded: OnceLock::new(),
+        }
+    }
+
+    /// Encodes the stored form now, on the caller's thread.
+    pub fn encode_ahead(&self) {
+        self.encoded();
+    }
+
+    pub(crate) fn encoded(&self) -> &EncodedRow {
+        self.encoded.get_or_init(|| self.encode())
     }
 
     /// The scope's tool and target, stored once per scope rather than per finding.
@@ -87,7 +104,7 @@ impl FindingRow {
         }
     }
 
-    pub(crate) fn encode(&self) -> EncodedRow {
+    fn encode(&self) -> EncodedRow {
         use std::borrow::Cow::Borrowed;
         let finding = &self.finding;
         let advisory = Advisory {

@@ -104,6 +104,38 @@ async fn duplicates_in_one_file_count_once() {
     }
 }
 
+/// Batches switch between the "mostly new" and "mostly known" paths; repeats across
+/// batches, and known findings met while inserting, count right on either path.
+#[tokio::test]
+async fn batches_of_new_and_known_findings_in_any_order_count_each_finding_once() {
+    for (store, _guard) in each_backend().await {
+        let backend = store.backend();
+        let old = finding("app:1", "CVE-2023-0100", "1");
+        import(&store, std::slice::from_ref(&old), &[]).await;
+        let news: Vec<Finding> = (0..6).map(|n| finding("app:1", &format!("CVE-2024-{n:04}"), "1")).collect();
+        let start = ImportStart {
+            file: "batches.json",
+            format: "trivy",
+            source: None,
+            started_at: OffsetDateTime::UNIX_EPOCH,
+        };
+        let mut session = store.begin_import(start).await.unwrap();
+        let batches = [
+            vec![news[0].clone(), news[1].clone(), news[2].clone()],
+            vec![news[1].clone(), old.clone(), news[3].clone(), news[4].clone()],
+            vec![old.clone(), news[0].clone()],
+            vec![news[4].clone(), old.clone(), news[5].clone(), news[5].clone()],
+        ];
+        for batch in batches {
+            let rows: Vec<FindingRow> = batch.into_iter().map(FindingRow::from_finding).collect();
+            session.add(&rows).await.unwrap();
+        }
+        let summary = session.finish([], OffsetDateTime::UNIX_EPOCH).await.unwrap();
+        assert_eq!(counts(summary), (7, 6, 1, 0), "{backend}");
+        assert_eq!(store.count_findings().await.unwrap(), (7, 0), "{backend}");
+    }
+}
+
 #[tokio::test]
 async fn an_unfinished_import_leaves_nothing_behind() {
     for (store, _guard) in each_backend().await {
