@@ -4,9 +4,9 @@
 //!
 //! Why not serde over the whole stream: serde_json reading from an `io::Read` copies and
 //! checks every byte one call at a time, which made it the slowest part of an import. Here
-//! the reader finds where a value ends with a fast scan (memchr through strings) and serde
-//! parses that slice, at slice speed. Memory is bounded by the largest single value the
-//! parser asks for (one vulnerability, one result), never by the file.
+//! serde parses each value straight from a buffer of the file, at slice speed, and reports
+//! where it ended. Memory is bounded by the largest single value the parser asks for (one
+//! vulnerability, one SARIF `tool` with its rules), never by the file.
 
 use std::io::Read;
 
@@ -68,14 +68,42 @@ impl<R: Read> JsonReader<R> {
         }
     }
 
-    /// Deserializes the next value.
+    /// Deserializes the next value. serde parses it straight from the buffer; when the buffer
+    /// ends inside it, more is read (at least doubling what is buffered, so a large value
+    /// costs a few retries, not one per chunk) and it is parsed again.
     pub fn value<T: DeserializeOwned>(&mut self) -> Result<T, ParseError> {
-        let length = self.extent()?;
-        let start = self.at;
-        let slice = self.buffer.get(start..start + length).unwrap_or_default();
-        let value = serde_json::from_slice(slice).map_err(|error| self.serde_error(start, &error))?;
-        self.at += length;
-        Ok(value)
+        if self.peek()?.is_none() {
+            return Err(ParseError::Truncated {
+                position: self.position_of(self.at),
+                message: "expected a value".into(),
+            });
+        }
+        loop {
+            let unread = self.buffer.get(self.at..).unwrap_or_default();
+            let mut values = serde_json::Deserializer::from_slice(unread).into_iter::<T>();
+            let parsed = values.next();
+            let length = values.byte_offset();
+            // A value that reaches the end of the buffer may go on after it (a number).
+            let complete = length < unread.len() || self.eof;
+            match parsed {
+                Some(Ok(value)) if complete => {
+                    self.at += length;
+                    return Ok(value);
+                }
+                Some(Err(error)) if !error.is_eof() || self.eof => {
+                    return Err(self.serde_error(self.at, &error));
+                }
+                None if self.eof => {
+                    return Err(ParseError::Truncated {
+                        position: self.position_of(self.buffer.len()),
+                        message: "expected a value".into(),
+                    });
+                }
+                _ => {
+                    self.fill()?;
+                }
+            }
+        }
     }
 
     /// Passes over the next value, still checking that it is well-formed JSON.
@@ -182,36 +210,8 @@ impl<R: Read> JsonReader<R> {
         Ok(closes)
     }
 
-    /// The length of the next value, read into the buffer whole. Only finds where the value
-    /// ends (strings, escapes, nesting); serde checks the rest.
-    fn extent(&mut self) -> Result<usize, ParseError> {
-        let Some(first) = self.peek()? else {
-            return Err(ParseError::Truncated {
-                position: self.position_of(self.at),
-                message: "expected a value".into(),
-            });
-        };
-        let mut scan = Scan { length: 0, depth: 0, in_string: false, escaped: false };
-        let scalar = !matches!(first, b'{' | b'[' | b'"');
-        loop {
-            let unread = self.buffer.get(self.at + scan.length..).unwrap_or_default();
-            let done = if scalar { scan.scalar(unread) } else { scan.nested(unread) };
-            if done {
-                return Ok(scan.length);
-            }
-            if !self.fill()? {
-                if scalar && scan.length > 0 {
-                    return Ok(scan.length);
-                }
-                return Err(ParseError::Truncated {
-                    position: self.position_of(self.buffer.len()),
-                    message: "a value is cut short".into(),
-                });
-            }
-        }
-    }
-
-    /// Reads more input, first dropping what was read (counting its lines). False at the end.
+    /// Reads more input, first dropping what was read (counting its lines): a chunk, or as
+    /// much as is still unread if that is more. False at the end.
     fn fill(&mut self) -> Result<bool, ParseError> {
         if self.eof {
             return Ok(false);
@@ -227,7 +227,7 @@ impl<R: Read> JsonReader<R> {
         self.buffer.drain(..self.at);
         self.at = 0;
         let kept = self.buffer.len();
-        self.buffer.resize(kept + CHUNK, 0);
+        self.buffer.resize(kept + kept.max(CHUNK), 0);
         let count = loop {
             match self.input.read(self.buffer.get_mut(kept..).unwrap_or_default()) {
                 Ok(count) => break count,
@@ -270,80 +270,6 @@ impl<R: Read> JsonReader<R> {
             serde_json::error::Category::Eof => ParseError::Truncated { position, message },
             _ => ParseError::Invalid { position, message },
         }
-    }
-}
-
-/// Where a value's scan has got to; survives refills of the buffer.
-struct Scan {
-    length: usize,
-    depth: u32,
-    in_string: bool,
-    escaped: bool,
-}
-
-impl Scan {
-    /// A number, `true`, `false` or `null` ends before the next delimiter.
-    fn scalar(&mut self, unread: &[u8]) -> bool {
-        match unread.iter().position(|b| matches!(b, b',' | b']' | b'}' | b':') || b.is_ascii_whitespace()) {
-            Some(end) => {
-                self.length += end;
-                true
-            }
-            None => {
-                self.length += unread.len();
-                false
-            }
-        }
-    }
-
-    /// A string, object or array ends where its opening quote or bracket is closed.
-    fn nested(&mut self, unread: &[u8]) -> bool {
-        let mut index = 0;
-        while let Some(&byte) = unread.get(index) {
-            if self.in_string {
-                if self.escaped {
-                    self.escaped = false;
-                    index += 1;
-                    continue;
-                }
-                let rest = unread.get(index..).unwrap_or_default();
-                match memchr::memchr2(b'"', b'\\', rest) {
-                    None => {
-                        index = unread.len();
-                        break;
-                    }
-                    Some(found) => {
-                        index += found;
-                        if rest.get(found) == Some(&b'\\') {
-                            self.escaped = true;
-                        } else {
-                            self.in_string = false;
-                            if self.depth == 0 {
-                                self.length += index + 1;
-                                return true;
-                            }
-                        }
-                        index += 1;
-                    }
-                }
-                continue;
-            }
-            match byte {
-                b'"' => self.in_string = true,
-                b'{' | b'[' => self.depth += 1,
-                b'}' | b']' => {
-                    self.depth = self.depth.saturating_sub(1);
-                    if self.depth == 0 {
-                        self.length += index + 1;
-                        return true;
-                    }
-                }
-                _ => {}
-            }
-            index += 1;
-        }
-        self.length += index;
-        false
     }
 }
 
@@ -433,6 +359,70 @@ mod tests {
     fn sniffs_keys_with_depth_even_when_cut() {
         let keys = keys_near_top(br#"{"a": {"b": [1, {"c": "x\"y"}]}, "d": "#);
         assert_eq!(keys, vec![(1, "a".into()), (2, "b".into()), (3, "c".into()), (1, "d".into())]);
+    }
+
+    /// Hands out at most three bytes per read, so values are cut by the buffer's end
+    /// everywhere: inside strings, escapes, numbers and literals.
+    struct Dribble<'a>(&'a [u8]);
+
+    impl Read for Dribble<'_> {
+        fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+            let count = self.0.len().min(buffer.len()).min(3);
+            let (head, tail) = self.0.split_at(count);
+            buffer.get_mut(..count).unwrap_or_default().copy_from_slice(head);
+            self.0 = tail;
+            Ok(count)
+        }
+    }
+
+    fn walk(document: &[u8]) -> Result<Vec<String>, ParseError> {
+        let mut json = JsonReader::new(Dribble(document));
+        let mut seen = Vec::new();
+        json.object("an object", |json, key| match key {
+            "list" => json.array("an array", |json| {
+                seen.push(json.value::<serde_json::Value>()?.to_string());
+                Ok(())
+            }),
+            _ => {
+                seen.push(format!("{key}={}", json.value::<serde_json::Value>()?));
+                Ok(())
+            }
+        })?;
+        json.end()?;
+        Ok(seen)
+    }
+
+    #[test]
+    fn values_cut_by_the_buffer_end_are_read_whole() {
+        let document = br#" {"list": [12345, -6.5e3, true, null, "a\"b\\", {"x": [1, {"y": "}"}]}],
+            "n": 987654321, "s": "\u00e9t\u00e9"} "#;
+        let seen = walk(document).unwrap();
+        assert_eq!(
+            seen,
+            [
+                "12345",
+                "-6500.0",
+                "true",
+                "null",
+                r#""a\"b\\""#,
+                r#"{"x":[1,{"y":"}"}]}"#,
+                "n=987654321",
+                "s=\"été\""
+            ]
+        );
+    }
+
+    #[test]
+    fn a_document_cut_short_is_truncated_and_says_where() {
+        let error = walk(b"{\"list\": [1, 2,\n 3").unwrap_err();
+        assert!(matches!(error, ParseError::Truncated { .. }), "{error}");
+        assert_eq!(error.to_string(), "the file ended early at line 2, column 3: expected `,` or `]`");
+    }
+
+    #[test]
+    fn corrupt_values_are_placed_in_the_file() {
+        let error = walk(b"{\"list\": [1,\n  {\"a\": tru}]}").unwrap_err();
+        assert_eq!(error.to_string(), "at line 2, column 12: expected ident");
     }
 
     #[test]
