@@ -1,6 +1,34 @@
 //! CVSS vectors as tools report them, parsed and scored by `polycvss`.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
+
+/// Distinct vectors remembered per thread; scans repeat a few thousand vectors across
+/// millions of findings, and parsing and scoring one is the dearest step of reading a record.
+const REMEMBERED_VECTORS: usize = 8192;
+
+thread_local! {
+    static SCORED: RefCell<HashMap<String, Option<(CvssVersion, f64)>>> = RefCell::new(HashMap::new());
+}
+
+/// The version and base score of a normalised vector, or `None` when it does not parse.
+fn score(vector: &str) -> Option<(CvssVersion, f64)> {
+    SCORED.with_borrow_mut(|scored| {
+        if let Some(known) = scored.get(vector) {
+            return *known;
+        }
+        if scored.len() >= REMEMBERED_VECTORS {
+            scored.clear();
+        }
+        let parsed = vector.parse::<polycvss::Vector>().ok();
+        let computed =
+            parsed.map(|v| (version_of(polycvss::Version::from(v)), f64::from(polycvss::Score::from(v))));
+        scored.insert(vector.to_owned(), computed);
+        computed
+    })
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum CvssVersion {
@@ -35,11 +63,11 @@ impl Cvss {
     /// `CVSS2#AV:N/...` (Nessus), `(AV:N/...)` (NVD 1.x feeds) and `CVSS:3.x/` / `CVSS:4.0/`.
     pub fn from_vector(vector: &str, tool_score: Option<f64>, source: Option<&str>) -> Cvss {
         let normalised = normalise(vector);
-        let parsed = normalised.parse::<polycvss::Vector>().ok();
+        let computed = score(normalised);
         Cvss {
-            version: parsed.map(|v| version_of(polycvss::Version::from(v))),
-            score: parsed.map(|v| f64::from(polycvss::Score::from(v))).or(tool_score),
-            computed: parsed.is_some(),
+            version: computed.map(|(version, _)| version),
+            score: computed.map(|(_, score)| score).or(tool_score),
+            computed: computed.is_some(),
             vector: normalised.to_owned(),
             source: source.map(str::to_owned),
         }

@@ -89,12 +89,25 @@ impl Fingerprint {
     }
 }
 
+thread_local! {
+    /// The last scope keyed on this thread: a file lists its findings scope by scope.
+    static LAST_SCOPE: std::cell::RefCell<Option<(String, Target, ScopeKey)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 impl ScopeKey {
     pub fn of(tool_name: &str, target: &Target) -> ScopeKey {
-        let mut hasher = FieldHasher::new("rapport-scope-v1");
-        hasher.field(&tool_name.to_ascii_lowercase());
-        hash_target(&mut hasher, target);
-        ScopeKey(hasher.finish())
+        LAST_SCOPE.with_borrow_mut(|last| match last {
+            Some((tool, known, key)) if tool == tool_name && known == target => *key,
+            _ => {
+                let mut hasher = FieldHasher::new("rapport-scope-v1");
+                hasher.field(&tool_name.to_ascii_lowercase());
+                hash_target(&mut hasher, target);
+                let key = ScopeKey(hasher.finish());
+                *last = Some((tool_name.to_owned(), target.clone(), key));
+                key
+            }
+        })
     }
 }
 
