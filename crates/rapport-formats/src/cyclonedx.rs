@@ -105,7 +105,7 @@ impl Bom {
         finding.title = record
             .description
             .as_deref()
-            .map(|d| d.lines().next().unwrap_or(d).chars().take(200).collect())
+            .map(|d| crate::leading_chars(d.lines().next().unwrap_or(d), 200).to_owned())
             .unwrap_or_else(|| finding.display_id().to_owned());
         finding.description = match (&record.description, &record.detail) {
             (Some(description), Some(detail)) if description != detail => {

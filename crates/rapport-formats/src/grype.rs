@@ -213,7 +213,7 @@ fn add_details(finding: &mut Finding, vulnerability: &Vulnerability) {
 /// Grype has no titles; the first sentence of the description serves.
 fn first_sentence(text: &str) -> String {
     let sentence = text.split_inclusive(". ").next().unwrap_or(text).trim();
-    let mut title: String = sentence.chars().take(160).collect();
+    let mut title = crate::leading_chars(sentence, 160).to_owned();
     if title.len() < sentence.len() {
         title.push('…');
     }

@@ -65,3 +65,11 @@ pub fn parse<R: BufRead + Seek>(
         Format::NessusCsv => nessus::parse_csv(input, context, sink),
     }
 }
+
+/// The first `count` characters of `text` (all of it when shorter), without copying.
+pub(crate) fn leading_chars(text: &str, count: usize) -> &str {
+    match text.char_indices().nth(count) {
+        Some((end, _)) => text.get(..end).unwrap_or(text),
+        None => text,
+    }
+}
