@@ -94,6 +94,9 @@ async fn connect_sqlite(url: &str) -> Result<SqlitePool, StoreError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(StoreError::connect)?
         .create_if_missing(true)
+        // 8 KiB pages (for new databases; SQLite keeps a file's page size): a million-finding
+        // first import takes 6 s instead of 7, a re-import 2.6 s instead of 3 (measured).
+        .page_size(8192)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
