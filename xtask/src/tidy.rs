@@ -164,7 +164,8 @@ fn rust_files(folder: &Path) -> Vec<PathBuf> {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         if path.is_dir() {
-            if !["target", ".git", "corpus", "artifacts"].contains(&name.as_str()) {
+            // `vendor` holds published crates as they were released (see vendor/README.md).
+            if !["target", ".git", "corpus", "artifacts", "vendor"].contains(&name.as_str()) {
                 found.extend(rust_files(&path));
             }
         } else if name.ends_with(".rs") {
