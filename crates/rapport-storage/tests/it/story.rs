@@ -136,6 +136,39 @@ async fn batches_of_new_and_known_findings_in_any_order_count_each_finding_once(
     }
 }
 
+/// The second import waits for the first (SQLite) or meets its finding while copying
+/// (PostgreSQL); either way the finding is stored once and counted as known by the second.
+#[tokio::test]
+async fn two_imports_of_the_same_new_finding_at_once_store_it_once() {
+    for (store, _guard) in each_backend().await {
+        let backend = store.backend();
+        let start = |file: &'static str| ImportStart {
+            file,
+            format: "trivy",
+            source: None,
+            started_at: OffsetDateTime::UNIX_EPOCH,
+        };
+        let shared = finding("app:1", "CVE-2024-7777", "1");
+        let mut first = store.begin_import(start("first.json")).await.unwrap();
+        first.add(&[FindingRow::from_finding(shared.clone())]).await.unwrap();
+        let second = tokio::spawn({
+            let (store, shared) = (store.clone(), shared.clone());
+            async move {
+                let mut second = store.begin_import(start("second.json")).await.unwrap();
+                second.add(&[FindingRow::from_finding(shared)]).await.unwrap();
+                second.finish([], OffsetDateTime::UNIX_EPOCH).await.unwrap()
+            }
+        });
+        // Lets the second import reach the point where it waits on the first.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let first = first.finish([], OffsetDateTime::UNIX_EPOCH).await.unwrap();
+        let second = second.await.unwrap();
+        assert_eq!(counts(first), (1, 1, 0, 0), "{backend}");
+        assert_eq!(counts(second), (1, 0, 1, 0), "{backend}");
+        assert_eq!(store.count_findings().await.unwrap(), (1, 0), "{backend}");
+    }
+}
+
 #[tokio::test]
 async fn an_unfinished_import_leaves_nothing_behind() {
     for (store, _guard) in each_backend().await {
