@@ -87,6 +87,7 @@ fn grew_past_a_power_of_ten(before: u64, after: u64) -> bool {
 
 /// An import in progress. Dropping it without [`finish`](Self::finish) rolls it back.
 pub struct ImportSession {
+    store: Store,
     tx: Tx,
     import_id: i64,
     scopes: HashMap<[u8; 16], Scope>,
@@ -151,6 +152,7 @@ impl Store {
             (import_id, any_resolved)
         });
         Ok(ImportSession {
+            store: self.clone(),
             tx,
             import_id,
             scopes: HashMap::new(),
@@ -308,6 +310,13 @@ impl ImportSession {
             conn.commit().await?;
             summary
         });
+        // After a bulk load PostgreSQL wants a vacuum, which autovacuum would start only later:
+        // until it runs, every lookup of a re-import also reads the table.
+        if let Store::Postgres(pool) = &self.store
+            && summary.new >= 10_000
+        {
+            sqlx::query("VACUUM (ANALYZE) findings").execute(pool).await?;
+        }
         Ok(summary)
     }
 }
