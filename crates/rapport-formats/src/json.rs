@@ -106,9 +106,23 @@ impl<R: Read> JsonReader<R> {
         }
     }
 
-    /// Passes over the next value, still checking that it is well-formed JSON.
+    /// Passes over the next value, still checking that it is well-formed JSON. Arrays and
+    /// objects are walked rather than read whole, so skipping a section of any size (a BOM's
+    /// `dependencies`, a log's `artifacts`) keeps memory flat.
     pub fn skip(&mut self) -> Result<(), ParseError> {
-        self.value::<IgnoredAny>().map(|_| ())
+        self.skip_nested(0)
+    }
+
+    fn skip_nested(&mut self, depth: u32) -> Result<(), ParseError> {
+        // Deeper than this, serde reads the rest whole (and refuses nesting past 128 levels).
+        const WALKED_DEPTH: u32 = 32;
+        match self.peek()? {
+            Some(b'[') if depth < WALKED_DEPTH => self.array("an array", |json| json.skip_nested(depth + 1)),
+            Some(b'{') if depth < WALKED_DEPTH => {
+                self.object("an object", |json, _| json.skip_nested(depth + 1))
+            }
+            _ => self.value::<IgnoredAny>().map(|_| ()),
+        }
     }
 
     /// Walks an object, calling `each` with every key; `each` must take the key's value
@@ -423,6 +437,28 @@ mod tests {
     fn corrupt_values_are_placed_in_the_file() {
         let error = walk(b"{\"list\": [1,\n  {\"a\": tru}]}").unwrap_err();
         assert_eq!(error.to_string(), "at line 2, column 12: expected ident");
+    }
+
+    #[test]
+    fn skipping_a_large_section_keeps_the_buffer_small() {
+        let mut document = br#"{"skipped": ["#.to_vec();
+        for n in 0..200_000 {
+            document.extend_from_slice(
+                format!(r#"{{"ref": "pkg:npm/a{n}@1", "dependsOn": [1, 2]}},"#).as_bytes(),
+            );
+        }
+        document.extend_from_slice(br#"null], "kept": 7}"#);
+        assert!(document.len() > 10 * CHUNK);
+        let mut json = JsonReader::new(&document[..]);
+        let mut kept = None;
+        json.object("an object", |json, key| match key {
+            "kept" => json.value().map(|v: u32| kept = Some(v)),
+            _ => json.skip(),
+        })
+        .unwrap();
+        json.end().unwrap();
+        assert_eq!(kept, Some(7));
+        assert!(json.buffer.capacity() <= 4 * CHUNK, "buffer grew to {}", json.buffer.capacity());
     }
 
     #[test]
