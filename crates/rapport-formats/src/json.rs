@@ -146,13 +146,8 @@ impl<R: Read> JsonReader<R> {
             }
             self.at += 1;
             each(self, &key)?;
-            match self.peek()? {
-                Some(b',') => self.at += 1,
-                Some(b'}') => {
-                    self.at += 1;
-                    return Ok(());
-                }
-                _ => return Err(self.expected("`,` or `}`")),
+            if !self.more(b'}')? {
+                return Ok(());
             }
         }
     }
@@ -173,13 +168,8 @@ impl<R: Read> JsonReader<R> {
         }
         loop {
             each(self)?;
-            match self.peek()? {
-                Some(b',') => self.at += 1,
-                Some(b']') => {
-                    self.at += 1;
-                    return Ok(());
-                }
-                _ => return Err(self.expected("`,` or `]`")),
+            if !self.more(b']')? {
+                return Ok(());
             }
         }
     }
@@ -213,6 +203,17 @@ impl<R: Read> JsonReader<R> {
             Ok(())
         } else {
             Err(self.expected(what))
+        }
+    }
+
+    /// After an element: takes the `,` (true: another follows) or the closing bracket (false).
+    fn more(&mut self, bracket: u8) -> Result<bool, ParseError> {
+        let next = self.peek()?;
+        if next == Some(b',') || next == Some(bracket) {
+            self.at += 1;
+            Ok(next == Some(b','))
+        } else {
+            Err(self.expected(&format!("`,` or `{}`", bracket as char)))
         }
     }
 

@@ -204,7 +204,7 @@ impl ImportSession {
         if self.reopen_possible && !found.is_empty() {
             with_tx!(&mut self.tx, conn => {
                 for ids in found.chunks(ROWS_PER_STATEMENT) {
-                    by_id(REOPEN, None, ids).build().execute(&mut **conn).await?;
+                    reopen(ids).build().execute(&mut **conn).await?;
                 }
             });
         }
@@ -251,9 +251,8 @@ impl ImportSession {
         let mut scopes: Vec<([u8; 16], Scope)> = self.scopes.into_iter().collect();
         scopes.sort_unstable_by_key(|(key, _)| *key);
         let mut resolved = 0;
-        if self.new >= 10_000 {
-            self.tx.refresh_statistics().await?;
-        }
+        // Statistics are within 10x of the table here (refreshed at each power of ten); the
+        // vacuum after the commit brings them up to date.
         let summary = with_tx!(self.tx, mut conn => {
             for (key, scope) in &scopes {
                 sqlx::query(RECORD_SCOPE)
@@ -288,7 +287,7 @@ impl ImportSession {
                     }
                 }
                 for ids in missing.chunks(ROWS_PER_STATEMENT) {
-                    resolved += by_id(RESOLVE, Some(import_id), ids).build().execute(&mut *conn).await?.rows_affected();
+                    resolved += resolve(import_id, ids).build().execute(&mut *conn).await?.rows_affected();
                 }
             }
             let summary = ImportSummary {
@@ -329,28 +328,31 @@ const RECORD_SCAN: &str = "INSERT INTO scans (scope, import_id, tool_version) VA
 const RECORD_COUNTS: &str = "UPDATE imports SET finished_at = $2, findings = $3, new_findings = $4, \
      known_findings = $5, resolved_findings = $6 WHERE id = $1";
 
-const REOPEN: &str = "UPDATE findings SET resolved_import = NULL WHERE resolved_import IS NOT NULL AND id";
-const RESOLVE: &str = "UPDATE findings SET resolved_import = ";
-
-/// `statement` restricted to the findings with the given ids; `import_id`, when given, is
-/// bound right after the statement text (what RESOLVE sets).
-fn by_id<'a, DB>(statement: &'a str, import_id: Option<i64>, ids: &'a [i64]) -> QueryBuilder<DB>
+/// Reopens the given findings where a rescan had resolved them.
+fn reopen<DB>(ids: &[i64]) -> QueryBuilder<DB>
 where
     DB: sqlx::Database,
     <DB as sqlx::Database>::Arguments: Default,
     i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    let mut builder = QueryBuilder::new(statement);
-    if let Some(import_id) = import_id {
-        builder.push_bind(import_id);
-        builder.push(" WHERE resolved_import IS NULL AND id");
-    }
-    builder.push(" IN (");
-    let mut separated = builder.separated(", ");
-    for id in ids {
-        separated.push_bind(*id);
-    }
-    builder.push(")");
+    let mut builder = QueryBuilder::new(
+        "UPDATE findings SET resolved_import = NULL WHERE resolved_import IS NOT NULL AND id",
+    );
+    in_list(&mut builder, ids.iter().copied());
+    builder
+}
+
+/// Marks the given open findings resolved by `import_id`.
+fn resolve<DB>(import_id: i64, ids: &[i64]) -> QueryBuilder<DB>
+where
+    DB: sqlx::Database,
+    <DB as sqlx::Database>::Arguments: Default,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let mut builder = QueryBuilder::new("UPDATE findings SET resolved_import = ");
+    builder.push_bind(import_id);
+    builder.push(" WHERE resolved_import IS NULL AND id");
+    in_list(&mut builder, ids.iter().copied());
     builder
 }
 
@@ -361,15 +363,24 @@ where
     <DB as sqlx::Database>::Arguments: Default,
     for<'q> &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    let mut builder = QueryBuilder::new(format!(
-        "SELECT {what} FROM findings WHERE resolved_import IS NULL AND scope IN ("
-    ));
+    let mut builder =
+        QueryBuilder::new(format!("SELECT {what} FROM findings WHERE resolved_import IS NULL AND scope"));
+    in_list(&mut builder, scopes.iter().map(|(key, _)| key.as_slice()));
+    builder
+}
+
+/// Appends ` IN ($1, $2, ...)` with the values bound.
+fn in_list<'t, DB, T>(builder: &mut QueryBuilder<DB>, values: impl IntoIterator<Item = T>)
+where
+    DB: sqlx::Database,
+    T: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    builder.push(" IN (");
     let mut separated = builder.separated(", ");
-    for (key, _) in scopes {
-        separated.push_bind(key.as_slice());
+    for value in values {
+        separated.push_bind(value);
     }
     builder.push(")");
-    builder
 }
 
 fn insert_advisories<DB>(rows: &[&EncodedRow]) -> QueryBuilder<DB>

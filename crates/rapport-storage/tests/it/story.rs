@@ -22,14 +22,12 @@ fn finding(target: &str, cve: &str, version: &str) -> Finding {
     finding
 }
 
+fn start(file: &str) -> ImportStart<'_> {
+    ImportStart { file, format: "trivy", source: None, started_at: OffsetDateTime::UNIX_EPOCH }
+}
+
 async fn import(store: &Store, findings: &[Finding], scanned: &[Target]) -> ImportSummary {
-    let start = ImportStart {
-        file: "scan.json",
-        format: "trivy",
-        source: None,
-        started_at: OffsetDateTime::UNIX_EPOCH,
-    };
-    let mut session = store.begin_import(start).await.unwrap();
+    let mut session = store.begin_import(start("scan.json")).await.unwrap();
     let rows: Vec<FindingRow> = findings.iter().cloned().map(FindingRow::from_finding).collect();
     session.add(&rows).await.unwrap();
     let scopes = scanned
@@ -113,13 +111,7 @@ async fn batches_of_new_and_known_findings_in_any_order_count_each_finding_once(
         let old = finding("app:1", "CVE-2023-0100", "1");
         import(&store, std::slice::from_ref(&old), &[]).await;
         let news: Vec<Finding> = (0..6).map(|n| finding("app:1", &format!("CVE-2024-{n:04}"), "1")).collect();
-        let start = ImportStart {
-            file: "batches.json",
-            format: "trivy",
-            source: None,
-            started_at: OffsetDateTime::UNIX_EPOCH,
-        };
-        let mut session = store.begin_import(start).await.unwrap();
+        let mut session = store.begin_import(start("batches.json")).await.unwrap();
         let batches = [
             vec![news[0].clone(), news[1].clone(), news[2].clone()],
             vec![news[1].clone(), old.clone(), news[3].clone(), news[4].clone()],
@@ -142,12 +134,6 @@ async fn batches_of_new_and_known_findings_in_any_order_count_each_finding_once(
 async fn two_imports_of_the_same_new_finding_at_once_store_it_once() {
     for (store, _guard) in each_backend().await {
         let backend = store.backend();
-        let start = |file: &'static str| ImportStart {
-            file,
-            format: "trivy",
-            source: None,
-            started_at: OffsetDateTime::UNIX_EPOCH,
-        };
         let shared = finding("app:1", "CVE-2024-7777", "1");
         let mut first = store.begin_import(start("first.json")).await.unwrap();
         first.add(&[FindingRow::from_finding(shared.clone())]).await.unwrap();
@@ -173,13 +159,7 @@ async fn two_imports_of_the_same_new_finding_at_once_store_it_once() {
 async fn an_unfinished_import_leaves_nothing_behind() {
     for (store, _guard) in each_backend().await {
         import(&store, &[finding("app:1", "CVE-2023-0001", "1")], &[]).await;
-        let start = ImportStart {
-            file: "half.json",
-            format: "trivy",
-            source: None,
-            started_at: OffsetDateTime::UNIX_EPOCH,
-        };
-        let mut session = store.begin_import(start).await.unwrap();
+        let mut session = store.begin_import(start("half.json")).await.unwrap();
         let rows = [FindingRow::from_finding(finding("app:1", "CVE-2023-0009", "1"))];
         session.add(&rows).await.unwrap();
         drop(session);
