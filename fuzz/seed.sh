@@ -11,4 +11,12 @@ seed sarif sarif
 seed cyclonedx cyclonedx
 seed osv_scanner osv_scanner
 seed nessus nessus
+seed snyk snyk
+seed govulncheck govulncheck
+seed npm_audit npm_audit npm_audit_7_plus
+seed gitlab gitlab_dep_scan
+seed github github_vulnerability
+seed dependency_check dependency_check
+seed openvas openvas
+seed qualys qualys qualys_vmdr
 cp seeds/nessus/* corpus/nessus/

@@ -13,9 +13,19 @@ pub enum Format {
     OsvScanner,
     NessusXml,
     NessusCsv,
+    Snyk,
+    Govulncheck,
+    NpmAudit,
+    GitlabDependencyScanning,
+    GithubAlerts,
+    DependencyCheck,
+    OpenVasXml,
+    OpenVasCsv,
+    QualysXml,
+    QualysCsv,
 }
 
-pub const ALL_FORMATS: [Format; 8] = [
+pub const ALL_FORMATS: [Format; 18] = [
     Format::Trivy,
     Format::Grype,
     Format::Sarif,
@@ -24,6 +34,16 @@ pub const ALL_FORMATS: [Format; 8] = [
     Format::OsvScanner,
     Format::NessusXml,
     Format::NessusCsv,
+    Format::Snyk,
+    Format::Govulncheck,
+    Format::NpmAudit,
+    Format::GitlabDependencyScanning,
+    Format::GithubAlerts,
+    Format::DependencyCheck,
+    Format::OpenVasXml,
+    Format::OpenVasCsv,
+    Format::QualysXml,
+    Format::QualysCsv,
 ];
 
 impl Format {
@@ -37,6 +57,16 @@ impl Format {
             Format::OsvScanner => "osv-scanner",
             Format::NessusXml => "nessus",
             Format::NessusCsv => "nessus-csv",
+            Format::Snyk => "snyk",
+            Format::Govulncheck => "govulncheck",
+            Format::NpmAudit => "npm-audit",
+            Format::GitlabDependencyScanning => "gitlab-dependency-scanning",
+            Format::GithubAlerts => "github",
+            Format::DependencyCheck => "dependency-check",
+            Format::OpenVasXml => "openvas",
+            Format::OpenVasCsv => "openvas-csv",
+            Format::QualysXml => "qualys",
+            Format::QualysCsv => "qualys-csv",
         }
     }
 
@@ -54,6 +84,10 @@ impl Format {
             (Format::CycloneDxXml, false) => Format::CycloneDxJson,
             (Format::NessusCsv, true) => Format::NessusXml,
             (Format::NessusXml, false) => Format::NessusCsv,
+            (Format::OpenVasCsv, true) => Format::OpenVasXml,
+            (Format::OpenVasXml, false) => Format::OpenVasCsv,
+            (Format::QualysCsv, true) => Format::QualysXml,
+            (Format::QualysXml, false) => Format::QualysCsv,
             (format, _) => format,
         }
     }
@@ -118,6 +152,12 @@ fn detect_xml(body: &[u8]) -> Result<Format, DetectError> {
                 return match root.as_str() {
                     "NessusClientData_v2" => Ok(Format::NessusXml),
                     "bom" => Ok(Format::CycloneDxXml),
+                    "analysis" => Ok(Format::DependencyCheck),
+                    "ASSET_DATA_REPORT" => Ok(Format::QualysXml),
+                    // GMP reports carry the id of the report format that wrote them.
+                    "report" if element.try_get_attribute("format_id").ok().flatten().is_some() => {
+                        Ok(Format::OpenVasXml)
+                    }
                     _ => Err(DetectError::Unknown(format!("XML with root element <{root}>"))),
                 };
             }
@@ -156,6 +196,27 @@ fn detect_json(body: &[u8]) -> Result<Format, DetectError> {
     if top("results") && (nested("packages") || nested("source")) {
         return Ok(Format::OsvScanner);
     }
+    let npm_v6 =
+        (top("advisories") && (top("actions") || top("muted"))) || (top("actions") && nested("resolves"));
+    if top("auditReportVersion") || npm_v6 {
+        return Ok(Format::NpmAudit);
+    }
+    let gitlab_parts = top("scan") || top("dependency_files") || top("remediations");
+    if top("vulnerabilities") && top("version") && (gitlab_parts || nested("identifiers")) {
+        return Ok(Format::GitlabDependencyScanning);
+    }
+    let snyk_parts = top("packageManager") || top("projectName") || top("dependencyCount");
+    if top("vulnerabilities") && (snyk_parts || nested("upgradePath") || nested("semver")) {
+        return Ok(Format::Snyk);
+    }
+    let streamed_govulncheck = top("osv") || top("finding") || nested("scanner_name");
+    if streamed_govulncheck || top("Vulns") || (top("Calls") && nested("Functions")) {
+        return Ok(Format::Govulncheck);
+    }
+    let rest_alert = array_root && (top("security_advisory") || (top("rule") && top("most_recent_instance")));
+    if rest_alert || (top("data") && nested("vulnerabilityAlerts")) {
+        return Ok(Format::GithubAlerts);
+    }
     let mut seen: Vec<&str> =
         keys.iter().filter(|(depth, _)| *depth == 1).map(|(_, key)| key.as_str()).collect();
     seen.dedup();
@@ -171,6 +232,17 @@ fn detect_csv(body: &[u8]) -> Result<Format, DetectError> {
         && (has("Host") || has("IP Address") || has("asset."));
     if nessus {
         return Ok(Format::NessusCsv);
+    }
+    if has("NVT OID") && has("IP") {
+        return Ok(Format::OpenVasCsv);
+    }
+    // VMDR exports put a title block of up to three lines above the header.
+    let qualys_header = body.split(|b| *b == b'\n').take(8).any(|line| {
+        let line = String::from_utf8_lossy(line);
+        line.contains("\"QID\"") && (line.contains("\"IP\"") || line.contains("\"Asset"))
+    });
+    if qualys_header {
+        return Ok(Format::QualysCsv);
     }
     let shown: String = header.chars().take(80).collect();
     Err(DetectError::Unknown(format!("text starting {shown:?}")))
@@ -202,6 +274,20 @@ mod tests {
         check("\u{feff}<?xml version=\"1.0\"?><bom/>", Ok(Format::CycloneDxXml));
         check("<?xml version=\"1.0\" ?>\n<NessusClientData_v2>", Ok(Format::NessusXml));
         check("Plugin ID,CVE,CVSS,Risk,Host,Protocol\n", Ok(Format::NessusCsv));
+        check(r#"{"vulnerabilities": [], "ok": true, "packageManager": "npm"}"#, Ok(Format::Snyk));
+        check(r#"[{"vulnerabilities": [], "projectName": "a"}]"#, Ok(Format::Snyk));
+        check(r#"{"config": {"scanner_name": "govulncheck"}} {"osv": {}}"#, Ok(Format::Govulncheck));
+        check(r#"{"auditReportVersion": 2, "vulnerabilities": {}}"#, Ok(Format::NpmAudit));
+        check(r#"{"actions": [], "advisories": {}}"#, Ok(Format::NpmAudit));
+        check(
+            r#"{"version": "15.0.0", "vulnerabilities": [], "scan": {}}"#,
+            Ok(Format::GitlabDependencyScanning),
+        );
+        check(
+            r#"{"data": {"repository": {"vulnerabilityAlerts": {"nodes": []}}}}"#,
+            Ok(Format::GithubAlerts),
+        );
+        check(r#"[{"number": 1, "rule": {}, "most_recent_instance": {}}]"#, Ok(Format::GithubAlerts));
     }
 
     #[test]

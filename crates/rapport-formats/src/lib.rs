@@ -7,14 +7,23 @@
 //! kept is bounded by one record, plus the per-document context a format needs, such as
 //! SARIF rules or CycloneDX components).
 
+mod csv_table;
 mod cyclonedx;
+mod dependency_check;
 mod detect;
 mod error;
+mod github;
+mod gitlab;
+mod govulncheck;
 mod grype;
 mod json;
 mod nessus;
+mod npm_audit;
+mod openvas;
 mod osv_scanner;
+mod qualys;
 mod sarif;
+mod snyk;
 mod trivy;
 mod xml;
 
@@ -63,6 +72,16 @@ pub fn parse<R: BufRead + Seek>(
         Format::OsvScanner => osv_scanner::parse(input, context, sink),
         Format::NessusXml => nessus::parse_xml(input, context, sink),
         Format::NessusCsv => nessus::parse_csv(input, context, sink),
+        Format::Snyk => snyk::parse(input, context, sink),
+        Format::Govulncheck => govulncheck::parse(input, context, sink),
+        Format::NpmAudit => npm_audit::parse(input, context, sink),
+        Format::GitlabDependencyScanning => gitlab::parse(input, context, sink),
+        Format::GithubAlerts => github::parse(input, context, sink),
+        Format::DependencyCheck => dependency_check::parse(input, context, sink),
+        Format::OpenVasXml => openvas::parse_xml(input, context, sink),
+        Format::OpenVasCsv => openvas::parse_csv(input, context, sink),
+        Format::QualysXml => qualys::parse_xml(input, context, sink),
+        Format::QualysCsv => qualys::parse_csv(input, context, sink),
     }
 }
 

@@ -10,8 +10,9 @@ use rapport_core::{
     Cvss, CvssVersion, Finding, FindingKind, Scope, Severity, Target, TargetKind, Tool, VulnId, parse_cwe,
 };
 
+use crate::csv_table::{ColumnSpec, Columns, CsvTable};
 use crate::xml::{Element, Step, XmlReader};
-use crate::{ParseError, Position, ScanContext, Sink, Stop};
+use crate::{ParseError, ScanContext, Sink};
 
 const PLUGIN_OUTPUT_LIMIT: usize = 4096;
 
@@ -41,7 +42,7 @@ pub(crate) fn parse_xml<R: BufRead + Seek>(
                         return Err(ParseError::invalid(position, "<ReportItem> outside a <ReportHost>"));
                     };
                     let finding = report_item(&item, host).map_err(|m| ParseError::invalid(position, m))?;
-                    sink(finding).map_err(|Stop| ParseError::Stopped)?;
+                    sink(finding)?;
                 }
                 _ if !saw_root => {
                     return Err(reader.invalid(format!(
@@ -148,149 +149,96 @@ fn join_text(parts: &[Option<&str>]) -> Option<String> {
 
 /// Plugin output is what the plugin saw on this host, sometimes pages of it; keep the start.
 fn set_evidence(finding: &mut Finding, output: &str) {
-    let cut = output.char_indices().nth(PLUGIN_OUTPUT_LIMIT).map_or(output.len(), |(i, _)| i);
-    finding.evidence = Some(output.get(..cut).unwrap_or(output).to_owned());
+    finding.evidence = Some(crate::leading_chars(output, PLUGIN_OUTPUT_LIMIT).to_owned());
 }
 
-/// The column names each export uses for the same thing.
-struct Columns {
-    plugin: usize,
-    host: usize,
-    cve: Option<usize>,
-    protocol: Option<usize>,
-    port: Option<usize>,
-    name: Option<usize>,
-    synopsis: Option<usize>,
-    description: Option<usize>,
-    solution: Option<usize>,
-    see_also: Option<usize>,
-    output: Option<usize>,
-    risk: Option<usize>,
-    cvss2_score: Option<usize>,
-    cvss3_score: Option<usize>,
-    cvss4_score: Option<usize>,
-    cvss2_vector: Option<usize>,
-    cvss3_vector: Option<usize>,
-    cwe: Option<usize>,
-}
-
-impl Columns {
-    fn of(header: &csv::StringRecord) -> Result<Columns, String> {
-        let find =
-            |names: &[&str]| names.iter().find_map(|name| header.iter().position(|h| h.trim() == *name));
-        let plugin = find(&["Plugin ID", "Plugin", "definition.id"])
-            .ok_or("no plugin column: expected `Plugin ID`, `Plugin` or `definition.id`")?;
-        let host = find(&["Host", "IP Address", "asset.name", "asset.display_ipv4_address", "DNS Name"])
-            .ok_or("no host column: expected `Host`, `IP Address` or `asset.name`")?;
-        Ok(Columns {
-            plugin,
-            host,
-            cve: find(&["CVE", "definition.cve"]),
-            protocol: find(&["Protocol", "protocol"]),
-            port: find(&["Port", "port"]),
-            name: find(&["Name", "Plugin Name", "definition.name"]),
-            synopsis: find(&["Synopsis", "definition.synopsis"]),
-            description: find(&["Description", "definition.description"]),
-            solution: find(&["Solution", "definition.solution"]),
-            see_also: find(&["See Also", "definition.see_also"]),
-            output: find(&["Plugin Output", "output"]),
-            risk: find(&["Risk", "Risk Factor", "Severity", "severity", "definition.severity"]),
-            cvss2_score: find(&[
-                "CVSS v2.0 Base Score",
-                "CVSS V2 Base Score",
-                "CVSS",
-                "definition.cvss2.base_score",
-            ]),
-            cvss3_score: find(&["CVSS v3.0 Base Score", "CVSS V3 Base Score", "definition.cvss3.base_score"]),
-            cvss4_score: find(&["CVSS v4.0 Base Score"]),
-            cvss2_vector: find(&["CVSS V2 Vector", "definition.cvss2.base_vector"]),
-            cvss3_vector: find(&["CVSS V3 Vector", "definition.cvss3.base_vector"]),
-            cwe: find(&["definition.cwe", "CWE"]),
-        })
-    }
-}
+/// The column names each export (Nessus, Tenable.sc, Tenable Vulnerability Management)
+/// uses for the same thing.
+const CSV_COLUMNS: &[ColumnSpec] = &[
+    ("plugin", &["Plugin ID", "Plugin", "definition.id"], true),
+    ("host", &["Host", "IP Address", "asset.name", "asset.display_ipv4_address", "DNS Name"], true),
+    ("cve", &["CVE", "definition.cve"], false),
+    ("protocol", &["Protocol", "protocol"], false),
+    ("port", &["Port", "port"], false),
+    ("name", &["Name", "Plugin Name", "definition.name"], false),
+    ("synopsis", &["Synopsis", "definition.synopsis"], false),
+    ("description", &["Description", "definition.description"], false),
+    ("solution", &["Solution", "definition.solution"], false),
+    ("see_also", &["See Also", "definition.see_also"], false),
+    ("output", &["Plugin Output", "output"], false),
+    ("risk", &["Risk", "Risk Factor", "Severity", "severity", "definition.severity"], false),
+    (
+        "cvss2_score",
+        &["CVSS v2.0 Base Score", "CVSS V2 Base Score", "CVSS", "definition.cvss2.base_score"],
+        false,
+    ),
+    (
+        "cvss3_score",
+        &["CVSS v3.0 Base Score", "CVSS V3 Base Score", "CVSSv3", "definition.cvss3.base_score"],
+        false,
+    ),
+    ("cvss4_score", &["CVSS v4.0 Base Score"], false),
+    ("cvss2_vector", &["CVSS V2 Vector", "definition.cvss2.base_vector"], false),
+    ("cvss3_vector", &["CVSS V3 Vector", "definition.cvss3.base_vector"], false),
+    ("cwe", &["definition.cwe", "CWE"], false),
+];
 
 pub(crate) fn parse_csv<R: BufRead + Seek>(
-    mut input: R,
+    input: R,
     _context: &ScanContext,
     sink: &mut Sink<'_>,
 ) -> Result<Vec<Scope>, ParseError> {
-    let delimiter = sniff_delimiter(&mut input)?;
-    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(input);
-    let header = reader.headers().map_err(|e| csv_error(&e))?.clone();
-    let columns =
-        Columns::of(&header).map_err(|m| ParseError::invalid(Position::Record { record: 1, line: 1 }, m))?;
+    let mut table = CsvTable::new(input, |_| true, "a Nessus export header")?;
+    let columns = Columns::find(table.header(), CSV_COLUMNS).map_err(|m| table.header_error(m))?;
     let mut pending: Option<Finding> = None;
-    let mut record = csv::StringRecord::new();
-    while reader.read_record(&mut record).map_err(|e| csv_error(&e))? {
-        let position = record
-            .position()
-            .map_or(Position::Start, |p| Position::Record { record: p.record() + 1, line: p.line() });
-        let finding = csv_finding(&record, &columns).map_err(|m| ParseError::invalid(position, m))?;
+    while table.advance()? {
+        let finding = csv_finding(table.record(), &columns).map_err(|m| table.record_error(m))?;
         // Exports repeat a row per CVE; consecutive rows of one finding become one finding.
         match pending.as_mut() {
             Some(current) if current.fingerprint() == finding.fingerprint() => merge(current, finding),
             _ => {
                 if let Some(done) = pending.replace(finding) {
-                    sink(done).map_err(|Stop| ParseError::Stopped)?;
+                    sink(done)?;
                 }
             }
         }
     }
     if let Some(done) = pending {
-        sink(done).map_err(|Stop| ParseError::Stopped)?;
+        sink(done)?;
     }
     // The CSV exports list findings only; the hosts they cover are the hosts of the findings.
     Ok(Vec::new())
 }
 
-fn sniff_delimiter<R: BufRead>(input: &mut R) -> Result<u8, ParseError> {
-    let head = input.fill_buf()?;
-    let line = head.split(|b| *b == b'\n').next().unwrap_or_default();
-    let count = |d: u8| line.iter().filter(|b| **b == d).count();
-    Ok(if count(b';') > count(b',') { b';' } else { b',' })
-}
-
-fn csv_error(error: &csv::Error) -> ParseError {
-    let position = error
-        .position()
-        .map_or(Position::Start, |p| Position::Record { record: p.record() + 1, line: p.line() });
-    match error.kind() {
-        csv::ErrorKind::Utf8 { .. } => ParseError::invalid(position, "text that is not UTF-8"),
-        _ => ParseError::invalid(position, error.to_string()),
-    }
-}
-
 fn csv_finding(record: &csv::StringRecord, columns: &Columns) -> Result<Finding, String> {
-    let get =
-        |column: Option<usize>| column.and_then(|c| record.get(c)).map(str::trim).filter(|v| !v.is_empty());
-    let plugin = get(Some(columns.plugin)).ok_or("the plugin id is empty")?;
-    let host = get(Some(columns.host)).ok_or("the host is empty")?;
+    let get = |name: &str| columns.get(record, name);
+    let plugin = get("plugin").ok_or("the plugin id is empty")?;
+    let host = get("host").ok_or("the host is empty")?;
     let mut finding = new_finding(host, plugin);
-    finding.title = get(columns.name).unwrap_or(plugin).to_owned();
-    let port = get(columns.port).unwrap_or("0");
-    finding.location.service = Some(service(port, get(columns.protocol).unwrap_or("tcp"), None));
-    for cve in get(columns.cve).into_iter().flat_map(|c| c.split([',', ' ', ';'])) {
+    finding.title = get("name").unwrap_or(plugin).to_owned();
+    let port = get("port").unwrap_or("0");
+    finding.location.service = Some(service(port, get("protocol").unwrap_or("tcp"), None));
+    for cve in get("cve").into_iter().flat_map(|c| c.split([',', ' ', ';'])) {
         finding.add_id(cve);
     }
-    for cwe in get(columns.cwe).into_iter().flat_map(|c| c.split([',', ' '])).filter_map(parse_cwe) {
+    for cwe in get("cwe").into_iter().flat_map(|c| c.split([',', ' '])).filter_map(parse_cwe) {
         finding.add_cwe(cwe);
     }
-    finding.description = join_text(&[get(columns.synopsis), get(columns.description)]);
-    if let Some(output) = get(columns.output) {
+    finding.description = join_text(&[get("synopsis"), get("description")]);
+    if let Some(output) = get("output") {
         set_evidence(&mut finding, output);
     }
-    finding.solution = get(columns.solution).filter(|s| *s != "n/a").map(str::to_owned);
-    for url in get(columns.see_also).into_iter().flat_map(str::split_whitespace) {
+    finding.solution = get("solution").filter(|s| *s != "n/a").map(str::to_owned);
+    for url in get("see_also").into_iter().flat_map(str::split_whitespace) {
         finding.add_reference(url);
     }
-    add_cvss(&mut finding, get(columns.cvss2_vector), get(columns.cvss2_score));
-    add_cvss(&mut finding, get(columns.cvss3_vector), get(columns.cvss3_score));
-    if let Some(score) = get(columns.cvss4_score).and_then(|s| s.parse().ok()) {
+    add_cvss(&mut finding, get("cvss2_vector"), get("cvss2_score"));
+    add_cvss(&mut finding, get("cvss3_vector"), get("cvss3_score"));
+    if let Some(score) = get("cvss4_score").and_then(|s| s.parse().ok()) {
         finding.cvss.push(Cvss::score_only(Some(CvssVersion::V4), score, Some("nessus")));
     }
-    finding.set_severity(get(columns.risk));
-    if finding.severity == Severity::Unknown && get(columns.risk) == Some("None") {
+    finding.set_severity(get("risk"));
+    if finding.severity == Severity::Unknown && get("risk") == Some("None") {
         finding.severity = Severity::Info;
     }
     Ok(finding)

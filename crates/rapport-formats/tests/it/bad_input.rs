@@ -75,3 +75,42 @@ fn stopped_is_not_blamed_on_the_file() {
     .unwrap_err();
     assert!(matches!(error, ParseError::Stopped));
 }
+
+/// Every JSON and XML sample of a format, cut in half, is refused with the place it ended.
+#[test]
+fn every_cut_report_is_refused_with_its_place() {
+    let samples = [
+        "scans/snyk/single_project_many_vulns.json",
+        "scans/snyk/snykcontainer_issue_epss.json",
+        "scans/govulncheck/issue_15033.json",
+        "scans/govulncheck/many_vulns.json",
+        "scans/npm_audit/multiple_cwes.json",
+        "scans/npm_audit_7_plus/many_vulns.json",
+        "scans/gitlab_dep_scan/gl-dependency-scanning-report-many-vuln_v15.json",
+        "scans/github_vulnerability/github-vuln-version.json",
+        "scans/github_vulnerability/issue_9582.json",
+        "scans/dependency_check/PR6439.xml",
+        "scans/openvas/many_vuln.xml",
+        "scans/qualys/Qualys_Sample_Report.xml",
+    ];
+    for sample in samples {
+        let whole = std::fs::read(crate::support::corpus(sample)).unwrap();
+        let message = rejected(&whole[..whole.len() / 2]);
+        let placed = message.starts_with("the file ended early at ") || message.starts_with("at ");
+        assert!(placed, "{sample}: {message}");
+    }
+}
+
+#[test]
+fn a_csv_export_without_its_key_column_is_refused() {
+    let message = rejected(b"IP,Hostname,Port,Port Protocol,NVT OID\n10.0.0.1,a,22,tcp,\n");
+    assert_eq!(message, "at record 2 (line 2): the NVT OID is empty");
+    let message = rejected(b"\"IP\",\"QID\",\"Title\"\n\"\",\"6\",\"DNS Host Name\"\n");
+    assert_eq!(message, "at record 2 (line 2): the asset has no IP address or name");
+}
+
+#[test]
+fn a_govulncheck_finding_without_its_advisory_is_refused() {
+    let message = rejected(br#"{"config": {"scanner_name": "govulncheck"}} {"finding": {"osv": "GO-1", "trace": [{"module": "m"}]}}"#);
+    assert!(message.contains("names GO-1, but no `osv` message describes it"), "{message}");
+}

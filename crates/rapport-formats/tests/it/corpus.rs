@@ -1,16 +1,27 @@
-//! Every corpus file of the six formats is imported, or rejected for a reason stated here.
+//! Every corpus file of the formats read is imported, or rejected for a reason stated here.
 
 use std::path::Path;
 
 use crate::support::{Outcome, corpus, read};
 
-const FOLDERS: [&str; 6] = [
+const FOLDERS: [&str; 17] = [
     "scans/trivy",
     "scans/anchore_grype",
     "scans/sarif",
     "scans/cyclonedx",
     "scans/osv_scanner",
     "scans/nessus",
+    "scans/snyk",
+    "scans/govulncheck",
+    "scans/npm_audit",
+    "scans/npm_audit_7_plus",
+    "scans/gitlab_dep_scan",
+    "scans/github_vulnerability",
+    "scans/dependency_check",
+    "scans/nessus_was",
+    "scans/openvas",
+    "scans/qualys",
+    "scans/qualys_vmdr",
 ];
 
 fn files(folder: &Path) -> Vec<std::path::PathBuf> {
@@ -30,13 +41,15 @@ fn walk(folder: &Path) -> Vec<std::path::PathBuf> {
 }
 
 /// Files the parsers refuse, and why a reader would agree.
-const REFUSED: [(&str, &str); 1] = [(
-    "scans/trivy/legacy_trivy_mix.json",
-    "missing field `VulnerabilityID`", // an entry naming only a package: nothing to act on
-)];
+const REFUSED: [(&str, &str); 2] = [
+    // An entry naming only a package: nothing to act on.
+    ("scans/trivy/legacy_trivy_mix.json", "missing field `VulnerabilityID`"),
+    // Zero bytes: not a report of any format (govulncheck writes at least its `config`).
+    ("scans/govulncheck/empty.json", "the file is empty"),
+];
 
 #[test]
-fn every_file_of_the_six_formats_imports_or_is_refused_for_a_stated_reason() {
+fn every_file_of_the_formats_read_imports_or_is_refused_for_a_stated_reason() {
     let mut imported = 0;
     for folder in FOLDERS {
         for file in files(&corpus(folder)) {
@@ -47,11 +60,15 @@ fn every_file_of_the_six_formats_imports_or_is_refused_for_a_stated_reason() {
                 (Outcome::Rejected(error), Some(reason)) => {
                     assert!(error.to_string().contains(reason), "{name}: {error}");
                 }
+                (Outcome::Undetected(error), Some(reason)) => assert!(error.contains(reason), "{name}: {error}"),
+                (Outcome::Parsed(format, found), _) => {
+                    panic!("{name}: parsed as {format} ({} findings)", found.len())
+                }
                 (outcome, _) => panic!("{name}: unexpected {outcome:?}"),
             }
         }
     }
-    assert!(imported >= 50, "{imported}");
+    assert!(imported >= 100, "{imported}");
 }
 
 /// SARIF test data from the specification and the SARIF SDK: logs of other SARIF versions,

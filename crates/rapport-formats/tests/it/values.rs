@@ -246,3 +246,198 @@ fn cyclonedx_not_affected_is_kept_with_its_justification() {
     assert_eq!(found[0].component.as_ref().unwrap().purl.as_deref(), Some("pkg:npm/lib@1.0"));
     assert_eq!(found[0].target.name, "shop");
 }
+
+#[test]
+fn snyk_open_source_project() {
+    let found = findings("scans/snyk/single_project_many_vulns.json");
+    assert_eq!(found.len(), 41);
+    let jcommander = &found[0];
+    assert_eq!(jcommander.tool.name, "snyk");
+    assert_eq!(jcommander.target.kind, TargetKind::Filesystem);
+    assert_eq!(jcommander.target.name, "C:\\workspace");
+    assert_eq!(jcommander.location.path.as_deref(), Some("pom.xml"));
+    assert_eq!(jcommander.display_id(), "SNYK-JAVA-COMBEUST-174815");
+    assert_eq!(jcommander.title, "Unsafe Dependency Resolution");
+    assert_eq!(jcommander.cwes, vec![494, 829]);
+    let component = jcommander.component.as_ref().unwrap();
+    assert_eq!(component.name, "com.beust:jcommander");
+    assert_eq!(component.ecosystem.as_deref(), Some("maven"));
+    assert_eq!(component.installed_version.as_deref(), Some("1.72"));
+    assert_eq!(component.fixed_version.as_deref(), Some("1.75"));
+    assert_eq!(jcommander.solution.as_deref(), Some("Upgrade org.testng:testng to 7.3.0"));
+    assert_eq!(jcommander.cvss[0].score, Some(5.6));
+    assert_eq!(jcommander.severity, Severity::Medium);
+    let evidence = jcommander.evidence.as_deref().unwrap();
+    assert!(evidence.starts_with("Introduced through com.test:myframework@1.0.0-SNAPSHOT > "), "{evidence}");
+}
+
+#[test]
+fn snyk_container_reads_the_applications_inside_the_image() {
+    let found = findings("scans/snyk/snykcontainer_issue_epss.json");
+    assert_eq!(found.len(), 13);
+    assert!(found.iter().all(|f| f.target.kind == TargetKind::ContainerImage));
+    assert!(found.iter().all(|f| f.target.name == "sarim04/juiceshop:latest"));
+    let os_package = &found[0];
+    assert_eq!(os_package.display_id(), "CVE-2023-4039");
+    assert_eq!(os_package.location.path, None);
+    assert_eq!(os_package.component.as_ref().unwrap().name, "gcc-10");
+    // The vendor's and NVD's scores are both kept, with who gave them.
+    let sources: Vec<_> = os_package.cvss.iter().filter_map(|c| c.source.as_deref()).collect();
+    assert_eq!(sources, ["snyk", "suse", "nvd", "red hat"]);
+    let application = &found[1];
+    assert_eq!(application.location.path.as_deref(), Some("/juice-shop/package.json"));
+}
+
+#[test]
+fn govulncheck_keeps_the_deepest_reach() {
+    let found = findings("scans/govulncheck/issue_15033.json");
+    assert_eq!(found.len(), 72);
+    let net = found.iter().find(|f| f.ids[0].as_str() == "GO-2024-3333").unwrap();
+    assert_eq!(net.target.kind, TargetKind::Repository);
+    assert_eq!(net.target.name, "github.com/alielmi98/golang-expense-tracker-api");
+    assert_eq!(net.tool.version.as_deref(), Some("v1.1.4"));
+    let component = net.component.as_ref().unwrap();
+    assert_eq!(component.name, "golang.org/x/net");
+    assert_eq!(component.installed_version.as_deref(), Some("v0.25.0"));
+    assert_eq!(component.fixed_version.as_deref(), Some("v0.33.0"));
+    let called = found.iter().find(|f| f.ids[0].as_str() == "GO-2026-4971").unwrap();
+    assert_eq!(
+        called.evidence.as_deref(),
+        Some("Your code calls the vulnerable net.Listen: github.com/alielmi98/golang-expense-tracker-api/api.InitServer at api/api.go:25")
+    );
+}
+
+#[test]
+fn govulncheck_before_1_0() {
+    let found = findings("scans/govulncheck/many_vulns.json");
+    assert_eq!(found.len(), 3);
+    assert_eq!(found[0].target.name, "github.com/jharper-sec/evil-app");
+    assert_eq!(found[0].ids[0].as_str(), "GO-2022-1144");
+    assert_eq!(found[0].display_id(), "CVE-2022-41717");
+    assert_eq!(found[0].component.as_ref().unwrap().installed_version.as_deref(), Some("v1.19.0"));
+}
+
+#[test]
+fn npm_audit_v6_one_finding_per_installed_version() {
+    let found = findings("scans/npm_audit/many_vuln_with_groups.json");
+    let negotiator = &found[0];
+    assert_eq!(negotiator.tool.name, "npm-audit");
+    assert_eq!(negotiator.ids.iter().map(|i| i.as_str()).collect::<Vec<_>>(), ["NPM-106", "CVE-2016-10539"]);
+    assert_eq!(negotiator.component.as_ref().unwrap().installed_version.as_deref(), Some("0.5.3"));
+    assert_eq!(negotiator.solution.as_deref(), Some("Update to version 0.6.1 or later."));
+    assert_eq!(negotiator.cwes, vec![400]);
+    assert_eq!(negotiator.severity, Severity::Medium);
+}
+
+#[test]
+fn npm_audit_v7_counts_each_advisory_once() {
+    let found = findings("scans/npm_audit_7_plus/many_vulns.json");
+    // Three advisories; the packages that are vulnerable only through them add nothing.
+    assert_eq!(found.len(), 3);
+    let debug = &found[0];
+    assert_eq!(debug.ids[0].as_str(), "GHSA-gxpj-cx7g-858c");
+    assert_eq!(debug.component.as_ref().unwrap().name, "debug");
+    assert_eq!(debug.cvss[0].score, Some(5.3));
+    assert_eq!(debug.solution.as_deref(), Some("Upgrade vercel to 32.3.0 (a major version: check for breaking changes)"));
+}
+
+#[test]
+fn gitlab_dependency_scanning() {
+    let found = findings("scans/gitlab_dep_scan/gl-dependency-scanning-report-many-vuln_v15.json");
+    assert_eq!(found.len(), 6);
+    let crypto = &found[0];
+    assert_eq!(crypto.ids[0].as_str(), "Gemnasium-ffb814a0-404c-11eb-b378-0242ac130002");
+    assert_eq!(crypto.display_id(), "CVE-2020-29652");
+    assert_eq!(crypto.location.path.as_deref(), Some("service/go.sum"));
+    assert_eq!(crypto.severity, Severity::High);
+    let fabricated = findings("scans/gitlab_dep_scan/gl-dependency-scanning-report-multiple-cwe-fabricated_v15.json");
+    assert_eq!(fabricated[0].cwes, vec![776, 400]);
+    assert_eq!(fabricated[0].severity, Severity::Unknown);
+}
+
+#[test]
+fn github_dependabot_graphql_and_rest_code_scanning() {
+    let spring = &findings("scans/github_vulnerability/github-vuln-version.json")[0];
+    assert_eq!(spring.tool.name, "dependabot");
+    assert_eq!(spring.ids[0].as_str(), "GHSA-4wrc-f8pq-fpqp");
+    assert_eq!(spring.display_id(), "CVE-2016-1000027");
+    let component = spring.component.as_ref().unwrap();
+    assert_eq!(component.installed_version.as_deref(), Some("5.3.29"));
+    assert_eq!(component.fixed_version.as_deref(), Some("6.0.0"));
+    assert_eq!(spring.location.path.as_deref(), Some("sompath/pom.xml"));
+    assert_eq!(spring.severity, Severity::Critical);
+    let dismissed = findings("scans/github_vulnerability/github_issue2984.json");
+    assert!(dismissed.iter().all(|f| matches!(f.status, Status::Suppressed { .. })));
+    let code = findings("scans/github_vulnerability/issue_9582.json");
+    assert_eq!(code[0].kind, FindingKind::CodeIssue);
+    assert_eq!(code[0].tool.name, "CodeQL");
+    assert_eq!(code[0].target.name, "github.com/XX/YY");
+    assert_eq!(code[0].location.line, Some(42));
+    assert_eq!(code[0].cwes, vec![312, 315, 359]);
+    assert_eq!(code[0].severity, Severity::High);
+}
+
+#[test]
+fn dependency_check_keeps_suppressed_vulnerabilities() {
+    let found = findings("scans/dependency_check/PR6439.xml");
+    assert_eq!(found.len(), 34);
+    let suppressed = found.iter().filter(|f| matches!(f.status, Status::Suppressed { .. })).count();
+    assert_eq!(suppressed, 8);
+    let bouncy = found.iter().find(|f| f.display_id() == "CVE-2020-15522").unwrap();
+    assert_eq!(bouncy.target.name, "Business Process Center - Runtime Environment");
+    let component = bouncy.component.as_ref().unwrap();
+    assert_eq!(component.purl.as_deref(), Some("pkg:maven/org.bouncycastle/bcprov-jdk15on@1.64"));
+    assert_eq!(component.name, "org.bouncycastle:bcprov-jdk15on");
+    assert_eq!(component.installed_version.as_deref(), Some("1.64"));
+    // Rebuilt from Dependency-Check's one-element-per-metric CVSS.
+    let v3 = bouncy.cvss.iter().find(|c| c.version == Some(CvssVersion::V31)).unwrap();
+    assert_eq!(v3.vector, "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:N/A:N");
+    assert_eq!(v3.score, Some(5.9));
+    assert_eq!(bouncy.cwes, vec![362]);
+}
+
+#[test]
+fn openvas_xml_and_csv() {
+    let found = findings("scans/openvas/many_vuln.xml");
+    assert_eq!(found.len(), 44);
+    let rexec = &found[0];
+    assert_eq!(rexec.target.kind, TargetKind::Host);
+    assert_eq!(rexec.target.name, "192.168.1.1001");
+    assert_eq!(rexec.ids[0].as_str(), "1.3.6.1.4.1.25623.1.0.100111");
+    assert_eq!(rexec.display_id(), "CVE-1999-0618");
+    assert_eq!(rexec.location.service.as_deref(), Some("512/tcp"));
+    assert_eq!(rexec.severity, Severity::High);
+    assert_eq!(rexec.evidence.as_deref(), Some("The rexec service was detected on the target system."));
+    let csv = findings("scans/openvas/report_detail_v2.csv");
+    assert_eq!(csv[0].target.name, "10.99.99.99");
+    assert_eq!(csv[0].location.service.as_deref(), Some("42/tcp"));
+    assert_eq!(csv[0].title, "Microsoft Windows Multiple Vulnerabilities (KB5062557)");
+    assert_eq!(csv[0].cvss[0].score, Some(9.8));
+}
+
+#[test]
+fn qualys_xml_report_uses_its_glossary() {
+    let found = findings("scans/qualys/Qualys_Sample_Report.xml");
+    assert_eq!(found.len(), 301);
+    let libxml = found.iter().find(|f| f.ids[0].as_str() == "QID-11803").unwrap();
+    assert_eq!(libxml.title, "libxml2 Multiple Vulnerabilities");
+    assert!(libxml.ids.iter().any(|id| id.as_str() == "CVE-2016-1762"));
+    assert_eq!(libxml.severity, Severity::Medium);
+    assert!(!libxml.description.as_deref().unwrap().contains("<BR>"));
+    let gathered = found.iter().find(|f| f.ids[0].as_str() == "QID-6").unwrap();
+    assert_eq!(gathered.severity, Severity::Info);
+}
+
+#[test]
+fn qualys_vmdr_csv_skips_the_title_block_and_fixed_detections() {
+    let found = findings("scans/qualys_vmdr/many_vulns_cve.csv");
+    assert_eq!(found.len(), 4);
+    assert!(found.iter().all(|f| f.display_id() != "CVE-2023-0003"), "fixed detections are not findings");
+    let workstation = found.iter().find(|f| f.display_id() == "CVE-2023-0004").unwrap();
+    assert_eq!(workstation.target.name, "192.168.1.100");
+    let ipv6 = found.iter().find(|f| f.display_id() == "CVE-2023-0005").unwrap();
+    assert_eq!(ipv6.target.name, "2001:db8::100");
+    assert_eq!(ipv6.ids[0].as_str(), "QID-800005");
+    assert_eq!(ipv6.severity, Severity::Critical);
+    assert_eq!(ipv6.location.service.as_deref(), Some("8443/tcp"));
+}
