@@ -19,4 +19,6 @@ seed github github_vulnerability
 seed dependency_check dependency_check
 seed openvas openvas
 seed qualys qualys qualys_vmdr
+seed openvex openvex
+seed csaf csaf
 cp seeds/nessus/* corpus/nessus/

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Cvss, Fingerprint, ScopeKey, Severity, VulnId, VulnIdKind};
+use crate::{Cvss, Fingerprint, ScopeKey, Severity, VexNote, VulnId, VulnIdKind};
 
 /// The scanner that produced a finding.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,6 +227,9 @@ pub struct Finding {
     /// `partialFingerprints`); when present it stands in for the line in the fingerprint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_fingerprint: Option<String>,
+    /// The VEX statement that set `status`, when one did: who said so, when, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vex: Option<VexNote>,
 }
 
 impl Finding {
@@ -250,6 +253,7 @@ impl Finding {
             solution: None,
             status: Status::Affected,
             tool_fingerprint: None,
+            vex: None,
         }
     }
 

@@ -23,9 +23,11 @@ pub enum Format {
     OpenVasCsv,
     QualysXml,
     QualysCsv,
+    OpenVex,
+    Csaf,
 }
 
-pub const ALL_FORMATS: [Format; 18] = [
+pub const ALL_FORMATS: [Format; 20] = [
     Format::Trivy,
     Format::Grype,
     Format::Sarif,
@@ -44,6 +46,8 @@ pub const ALL_FORMATS: [Format; 18] = [
     Format::OpenVasCsv,
     Format::QualysXml,
     Format::QualysCsv,
+    Format::OpenVex,
+    Format::Csaf,
 ];
 
 impl Format {
@@ -67,7 +71,15 @@ impl Format {
             Format::OpenVasCsv => "openvas-csv",
             Format::QualysXml => "qualys",
             Format::QualysCsv => "qualys-csv",
+            Format::OpenVex => "openvex",
+            Format::Csaf => "csaf",
         }
+    }
+
+    /// True for formats whose documents hold VEX statements about findings rather than
+    /// findings: read them with [`parse_vex`](crate::parse_vex).
+    pub fn is_vex(self) -> bool {
+        matches!(self, Format::OpenVex | Format::Csaf)
     }
 
     pub fn names() -> String {
@@ -177,8 +189,14 @@ fn detect_json(body: &[u8]) -> Result<Format, DetectError> {
     if top("bomFormat") {
         return Ok(Format::CycloneDxJson);
     }
-    let mentions_sarif =
-        String::from_utf8_lossy(body.get(..4096).unwrap_or(body)).to_ascii_lowercase().contains("sarif");
+    let head = String::from_utf8_lossy(body.get(..4096).unwrap_or(body)).to_ascii_lowercase();
+    if top("statements") && (top("@context") || top("@id")) && head.contains("openvex") {
+        return Ok(Format::OpenVex);
+    }
+    if top("document") && nested("csaf_version") {
+        return Ok(Format::Csaf);
+    }
+    let mentions_sarif = head.contains("sarif");
     let sarif_log =
         top("runs") && (top("version") || top("$schema") || nested("driver") || nested("results"));
     if sarif_log || (top("$schema") && mentions_sarif && !top("externalizedProperties")) {
@@ -288,6 +306,8 @@ mod tests {
             Ok(Format::GithubAlerts),
         );
         check(r#"[{"number": 1, "rule": {}, "most_recent_instance": {}}]"#, Ok(Format::GithubAlerts));
+        check(r#"{"@context": "https://openvex.dev/ns/v0.2.0", "statements": []}"#, Ok(Format::OpenVex));
+        check(r#"{"document": {"csaf_version": "2.0"}}"#, Ok(Format::Csaf));
     }
 
     #[test]

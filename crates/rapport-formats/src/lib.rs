@@ -2,11 +2,13 @@
 //! [`rapport_core::Finding`]s.
 //!
 //! API boundary: [`detect`] names a file's format from its first bytes, and [`parse`] reads
-//! it and pushes each finding into a caller-supplied sink as soon as it is read. No parser
+//! it and pushes each finding into a caller-supplied sink as soon as it is read; VEX
+//! documents (OpenVEX, CSAF) are read by [`parse_vex`] into statements instead. No parser
 //! builds the whole document in memory: memory stays flat whatever the file size (what is
 //! kept is bounded by one record, plus the per-document context a format needs, such as
 //! SARIF rules or CycloneDX components).
 
+mod csaf;
 mod csv_table;
 mod cyclonedx;
 mod dependency_check;
@@ -20,6 +22,7 @@ mod json;
 mod nessus;
 mod npm_audit;
 mod openvas;
+mod openvex;
 mod osv_scanner;
 mod qualys;
 mod sarif;
@@ -29,7 +32,7 @@ mod xml;
 
 use std::io::{BufRead, Seek};
 
-use rapport_core::{Finding, Scope};
+use rapport_core::{Finding, Scope, VexStatement};
 
 pub use detect::{ALL_FORMATS, DETECT_PREFIX_LEN, DetectError, Format, bom_len, detect};
 pub use error::{ParseError, Position};
@@ -49,6 +52,9 @@ pub struct Stop;
 
 /// Receives findings one by one, in file order.
 pub type Sink<'a> = dyn FnMut(Finding) -> Result<(), Stop> + 'a;
+
+/// Receives VEX statements one by one, in file order.
+pub type VexSink<'a> = dyn FnMut(VexStatement) -> Result<(), Stop> + 'a;
 
 /// Reads `input` as `format` and pushes every finding into `sink`. Returns the scopes (tool
 /// and target) the file says were scanned, including those where nothing was found, so that
@@ -82,6 +88,27 @@ pub fn parse<R: BufRead + Seek>(
         Format::OpenVasCsv => openvas::parse_csv(input, context, sink),
         Format::QualysXml => qualys::parse_xml(input, context, sink),
         Format::QualysCsv => qualys::parse_csv(input, context, sink),
+        Format::OpenVex | Format::Csaf => Err(ParseError::invalid(
+            Position::Start,
+            format!("a {format} document holds VEX statements about findings, not findings"),
+        )),
+    }
+}
+
+/// Reads a VEX document (a format for which [`Format::is_vex`] is true) and pushes every
+/// statement into `sink`. `input` is positioned as for [`parse`].
+pub fn parse_vex<R: BufRead + Seek>(
+    format: Format,
+    input: R,
+    sink: &mut VexSink<'_>,
+) -> Result<(), ParseError> {
+    match format {
+        Format::OpenVex => openvex::parse(input, sink),
+        Format::Csaf => csaf::parse(input, sink),
+        other => Err(ParseError::invalid(
+            Position::Start,
+            format!("a {other} file holds findings, not VEX statements"),
+        )),
     }
 }
 

@@ -4,7 +4,9 @@
 
 use std::sync::OnceLock;
 
-use rapport_core::{Component, Cvss, Finding, FindingKind, Location, Severity, Status, Target, Tool, VulnId};
+use rapport_core::{
+    Component, Cvss, Finding, FindingKind, Location, Severity, Status, Target, Tool, VexNote, VulnId,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -66,6 +68,8 @@ struct Sighting<'a> {
     status: std::borrow::Cow<'a, Status>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     tool_fingerprint: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    vex: Option<std::borrow::Cow<'a, VexNote>>,
 }
 
 /// PostgreSQL text cannot hold NUL, which some scanners emit (Grype purls); the JSON keeps
@@ -125,6 +129,7 @@ impl FindingRow {
             location: Borrowed(&finding.location),
             status: Borrowed(&finding.status),
             tool_fingerprint: finding.tool_fingerprint.as_deref().map(Borrowed),
+            vex: finding.vex.as_ref().map(Borrowed),
         };
         // Serialising plain data with string keys cannot fail.
         let advisory = serde_json::to_string(&advisory).unwrap_or_default();
@@ -173,6 +178,7 @@ pub(crate) fn assemble(
         solution: advisory.solution.map(|s| s.into_owned()),
         status: sighting.status.into_owned(),
         tool_fingerprint: sighting.tool_fingerprint.map(|s| s.into_owned()),
+        vex: sighting.vex.map(|v| v.into_owned()),
     })
 }
 

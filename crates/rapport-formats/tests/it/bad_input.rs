@@ -11,6 +11,9 @@ fn rejected(bytes: &[u8]) -> String {
         Outcome::Parsed(format, findings) => {
             panic!("accepted as {format} with {} findings", findings.len())
         }
+        Outcome::Statements(format, statements) => {
+            panic!("accepted as {format} with {} statements", statements.len())
+        }
     }
 }
 

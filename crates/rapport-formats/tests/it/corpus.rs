@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crate::support::{Outcome, corpus, read};
 
-const FOLDERS: [&str; 17] = [
+const FOLDERS: [&str; 19] = [
     "scans/trivy",
     "scans/anchore_grype",
     "scans/sarif",
@@ -22,6 +22,8 @@ const FOLDERS: [&str; 17] = [
     "scans/openvas",
     "scans/qualys",
     "scans/qualys_vmdr",
+    "scans/openvex",
+    "scans/csaf",
 ];
 
 fn files(folder: &Path) -> Vec<std::path::PathBuf> {
@@ -56,11 +58,13 @@ fn every_file_of_the_formats_read_imports_or_is_refused_for_a_stated_reason() {
             let name = file.strip_prefix(corpus("")).unwrap().display().to_string();
             let refusal = REFUSED.iter().find(|(refused, _)| *refused == name).map(|(_, reason)| *reason);
             match (read(&file), refusal) {
-                (Outcome::Parsed(..), None) => imported += 1,
+                (Outcome::Parsed(..) | Outcome::Statements(..), None) => imported += 1,
                 (Outcome::Rejected(error), Some(reason)) => {
                     assert!(error.to_string().contains(reason), "{name}: {error}");
                 }
-                (Outcome::Undetected(error), Some(reason)) => assert!(error.contains(reason), "{name}: {error}"),
+                (Outcome::Undetected(error), Some(reason)) => {
+                    assert!(error.contains(reason), "{name}: {error}")
+                }
                 (Outcome::Parsed(format, found), _) => {
                     panic!("{name}: parsed as {format} ({} findings)", found.len())
                 }
@@ -79,6 +83,7 @@ fn sarif_specification_files() {
         let name = file.display().to_string();
         match read(&file) {
             Outcome::Parsed(..) => {}
+            Outcome::Statements(format, _) => panic!("{name}: read as {format}"),
             Outcome::Rejected(error) => {
                 let message = error.to_string();
                 let understood = message.contains("is not supported: expected \"2.1.0\"")

@@ -3,8 +3,10 @@
 use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use rapport_core::Finding;
-use rapport_formats::{DETECT_PREFIX_LEN, Format, ParseError, ScanContext, bom_len, detect, parse};
+use rapport_core::{Finding, VexStatement};
+use rapport_formats::{
+    DETECT_PREFIX_LEN, Format, ParseError, ScanContext, bom_len, detect, parse, parse_vex,
+};
 
 pub fn corpus(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus").join(relative)
@@ -13,6 +15,7 @@ pub fn corpus(relative: &str) -> PathBuf {
 #[derive(Debug)]
 pub enum Outcome {
     Parsed(Format, Vec<Finding>),
+    Statements(Format, Vec<VexStatement>),
     Undetected(String),
     Rejected(ParseError),
 }
@@ -25,6 +28,17 @@ pub fn read_bytes(bytes: &[u8]) -> Outcome {
     };
     let mut cursor = Cursor::new(bytes);
     cursor.seek(SeekFrom::Start(bom_len(prefix) as u64)).unwrap();
+    if format.is_vex() {
+        let mut statements = Vec::new();
+        let result = parse_vex(format, BufReader::new(cursor), &mut |statement| {
+            statements.push(statement);
+            Ok(())
+        });
+        return match result {
+            Ok(()) => Outcome::Statements(format, statements),
+            Err(error) => Outcome::Rejected(error),
+        };
+    }
     let mut findings = Vec::new();
     let context = ScanContext { fallback_target: "fallback".into() };
     let result = parse(format, BufReader::new(cursor), &context, &mut |finding| {
@@ -55,5 +69,13 @@ pub fn parsed(bytes: &[u8]) -> Vec<Finding> {
     match read_bytes(bytes) {
         Outcome::Parsed(_, findings) => findings,
         other => panic!("{other:?}"),
+    }
+}
+
+/// The statements of a VEX corpus file, which must parse.
+pub fn statements(relative: &str) -> Vec<VexStatement> {
+    match read(&corpus(relative)) {
+        Outcome::Statements(_, statements) => statements,
+        other => panic!("{relative}: {other:?}"),
     }
 }

@@ -1,8 +1,8 @@
 //! Concrete values read off each format's samples by eye.
 
-use rapport_core::{CvssVersion, FindingKind, Severity, Status, TargetKind};
+use rapport_core::{CvssVersion, FindingKind, Severity, Status, TargetKind, VexStatus};
 
-use crate::support::findings;
+use crate::support::{findings, statements};
 
 #[test]
 fn trivy_filesystem_report() {
@@ -303,7 +303,9 @@ fn govulncheck_keeps_the_deepest_reach() {
     let called = found.iter().find(|f| f.ids[0].as_str() == "GO-2026-4971").unwrap();
     assert_eq!(
         called.evidence.as_deref(),
-        Some("Your code calls the vulnerable net.Listen: github.com/alielmi98/golang-expense-tracker-api/api.InitServer at api/api.go:25")
+        Some(
+            "Your code calls the vulnerable net.Listen: github.com/alielmi98/golang-expense-tracker-api/api.InitServer at api/api.go:25"
+        )
     );
 }
 
@@ -338,7 +340,10 @@ fn npm_audit_v7_counts_each_advisory_once() {
     assert_eq!(debug.ids[0].as_str(), "GHSA-gxpj-cx7g-858c");
     assert_eq!(debug.component.as_ref().unwrap().name, "debug");
     assert_eq!(debug.cvss[0].score, Some(5.3));
-    assert_eq!(debug.solution.as_deref(), Some("Upgrade vercel to 32.3.0 (a major version: check for breaking changes)"));
+    assert_eq!(
+        debug.solution.as_deref(),
+        Some("Upgrade vercel to 32.3.0 (a major version: check for breaking changes)")
+    );
 }
 
 #[test]
@@ -350,7 +355,8 @@ fn gitlab_dependency_scanning() {
     assert_eq!(crypto.display_id(), "CVE-2020-29652");
     assert_eq!(crypto.location.path.as_deref(), Some("service/go.sum"));
     assert_eq!(crypto.severity, Severity::High);
-    let fabricated = findings("scans/gitlab_dep_scan/gl-dependency-scanning-report-multiple-cwe-fabricated_v15.json");
+    let fabricated =
+        findings("scans/gitlab_dep_scan/gl-dependency-scanning-report-multiple-cwe-fabricated_v15.json");
     assert_eq!(fabricated[0].cwes, vec![776, 400]);
     assert_eq!(fabricated[0].severity, Severity::Unknown);
 }
@@ -440,4 +446,57 @@ fn qualys_vmdr_csv_skips_the_title_block_and_fixed_detections() {
     assert_eq!(ipv6.ids[0].as_str(), "QID-800005");
     assert_eq!(ipv6.severity, Severity::Critical);
     assert_eq!(ipv6.location.service.as_deref(), Some("8443/tcp"));
+}
+
+#[test]
+fn openvex_statements_of_both_generations() {
+    let found = statements("scans/openvex/openvex_many_vuln.json");
+    assert_eq!(found.len(), 6);
+    let first = &found[0];
+    assert_eq!(first.vulnerability.as_str(), "CVE-2024-10001");
+    assert_eq!(first.status, VexStatus::NotAffected);
+    assert_eq!(first.justification.as_deref(), Some("vulnerable_code_not_present"));
+    assert_eq!(
+        first.products[0].purl.as_deref(),
+        Some("pkg:apk/alpine/apk-tools@2.10.6-r0?arch=x86_64&distro=alpine-3.10.9")
+    );
+    assert_eq!(first.source.author.as_deref(), Some("Example Org"));
+    assert_eq!(
+        first.source.document,
+        "OpenVEX https://openvex.dev/docs/public/vex-2222222222222222222222222222222222 version 1"
+    );
+    assert_eq!(found[2].status, VexStatus::Fixed);
+    assert_eq!(found[3].status, VexStatus::UnderInvestigation);
+    let zlib = &found[4];
+    assert_eq!(zlib.aliases[0].as_str(), "GHSA-jfh8-c2jp-5v3q");
+    assert_eq!(zlib.statement.as_deref(), Some("The affected code path is disabled at build time."));
+    // v0.0.1 names the vulnerability and products as bare strings.
+    assert_eq!(found[5].vulnerability.as_str(), "CVE-2024-10006");
+    assert_eq!(found[5].products[0].purl.as_deref(), Some("pkg:apk/alpine/openssl@1.1.1k-r0"));
+}
+
+#[test]
+fn csaf_product_status_becomes_statements_per_product() {
+    let found = statements("scans/csaf/csaf_many_vuln.json");
+    let of = |id: &str, status: VexStatus| {
+        found.iter().filter(|s| s.vulnerability.as_str() == id && s.status == status).collect::<Vec<_>>()
+    };
+    let fixed = of("CVE-2026-10002", VexStatus::Fixed);
+    assert_eq!(fixed.len(), 1);
+    assert_eq!(fixed[0].products[0].name.as_deref(), Some("Generic App"));
+    assert_eq!(fixed[0].products[0].version.as_deref(), Some("1.0.1"));
+    let affected = of("CVE-2026-10002", VexStatus::Affected);
+    assert_eq!(
+        affected[0].statement.as_deref(),
+        Some("vendor_fix: Upgrade to Generic App 1.0.1. workaround: Limit request body size at the proxy.")
+    );
+    assert_eq!(of("CVE-2026-10002", VexStatus::NotAffected).len(), 1);
+    assert_eq!(of("CVE-2026-10002", VexStatus::UnderInvestigation).len(), 1);
+    // A product defined by a relationship: the library inside the application.
+    let component = &of("EXAMPLE-2026-0002-B", VexStatus::Affected)[0].products[0];
+    assert_eq!(component.name.as_deref(), Some("Generic App"));
+    assert_eq!(component.subcomponents[0].name.as_deref(), Some("Generic Library"));
+    assert_eq!(found[0].source.document, "CSAF EXAMPLE-2026-0002 version 1");
+    assert_eq!(found[0].source.author.as_deref(), Some("Example Corp"));
+    assert!(statements("scans/csaf/csaf_no_vuln.json").is_empty());
 }

@@ -1,0 +1,382 @@
+//! VEX statements: a supplier's word on whether a vulnerability affects a product (OpenVEX,
+//! CSAF). A statement is not a finding. It changes how the findings it covers are shown:
+//! "not affected, because the vulnerable code is not present", with who said so and when.
+//! The finding is kept either way, so nothing disappears because someone said it should.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Finding, Status, Target, TargetKind, VulnId};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VexStatus {
+    NotAffected,
+    Affected,
+    /// The product versions named contain the fix.
+    Fixed,
+    UnderInvestigation,
+}
+
+impl VexStatus {
+    /// Reads the status words of OpenVEX (`not_affected`) and CSAF's product status groups
+    /// (`known_not_affected`).
+    pub fn parse(word: &str) -> Option<VexStatus> {
+        let status = match word.trim().to_ascii_lowercase().as_str() {
+            "not_affected" | "known_not_affected" => VexStatus::NotAffected,
+            "affected" | "known_affected" | "first_affected" | "last_affected" => VexStatus::Affected,
+            "fixed" | "first_fixed" => VexStatus::Fixed,
+            "under_investigation" => VexStatus::UnderInvestigation,
+            _ => return None,
+        };
+        Some(status)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VexStatus::NotAffected => "not_affected",
+            VexStatus::Affected => "affected",
+            VexStatus::Fixed => "fixed",
+            VexStatus::UnderInvestigation => "under_investigation",
+        }
+    }
+}
+
+/// A product a statement names: by package URL, CPE or name (and version), whichever the
+/// document gives.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VexProduct {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpe: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Components of the product the statement is about (OpenVEX `subcomponents`): the
+    /// product is then the image or application, these the packages inside it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subcomponents: Vec<VexProduct>,
+}
+
+/// Who made a statement, in which document, when.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VexSource {
+    /// The document's id (an OpenVEX `@id`, a CSAF tracking id) and format.
+    pub document: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// When the statement was made (RFC 3339), else when the document was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VexStatement {
+    pub vulnerability: VulnId,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<VulnId>,
+    pub products: Vec<VexProduct>,
+    pub status: VexStatus,
+    /// Why not affected, in the document's vocabulary (`vulnerable_code_not_present`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    /// The supplier's own words: an impact statement, or what to do when affected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+    pub source: VexSource,
+}
+
+/// What a finding shows of the statement that decided its status.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VexNote {
+    pub status: VexStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+    pub source: VexSource,
+}
+
+impl VexStatement {
+    /// Every id the statement is about, its own first.
+    pub fn ids(&self) -> impl Iterator<Item = &VulnId> {
+        std::iter::once(&self.vulnerability).chain(&self.aliases)
+    }
+
+    /// True when the statement is about this finding's vulnerability in this finding's
+    /// product: one of its ids is one of the finding's, and one of its products is the
+    /// finding's component (or the scanned target, with the component inside it).
+    pub fn covers(&self, finding: &Finding) -> bool {
+        let same_vulnerability =
+            self.ids().any(|id| finding.ids.iter().any(|known| known.0.eq_ignore_ascii_case(&id.0)));
+        same_vulnerability && self.products.iter().any(|product| product_covers(product, finding))
+    }
+
+    /// The status the finding shows under this statement. "Fixed" means the named versions
+    /// carry the fix, so a scanner that still reports them is not describing a real flaw.
+    pub fn finding_status(&self) -> Status {
+        match self.status {
+            VexStatus::NotAffected => Status::NotAffected { justification: self.justification.clone() },
+            VexStatus::Fixed => Status::NotAffected { justification: Some("fixed in this version".into()) },
+            VexStatus::UnderInvestigation => Status::UnderInvestigation,
+            VexStatus::Affected => Status::Affected,
+        }
+    }
+
+    pub fn note(&self) -> VexNote {
+        VexNote { status: self.status, statement: self.statement.clone(), source: self.source.clone() }
+    }
+}
+
+fn product_covers(product: &VexProduct, finding: &Finding) -> bool {
+    if product.subcomponents.is_empty() {
+        return names_component(product, finding) || names_target(product, &finding.target);
+    }
+    names_target(product, &finding.target)
+        && product.subcomponents.iter().any(|sub| names_component(sub, finding))
+}
+
+/// The product is the finding's package: the same package URL (the version too, when the
+/// statement gives one), or the same name and version.
+fn names_component(product: &VexProduct, finding: &Finding) -> bool {
+    let Some(component) = &finding.component else { return false };
+    if let Some(purl) = &product.purl {
+        let (stated, stated_version) = purl_identity(purl);
+        let found = component.purl.as_deref().map(purl_identity);
+        return match found {
+            Some((name, version)) => {
+                name.eq_ignore_ascii_case(stated)
+                    && stated_version.is_none_or(|v| version.is_some_and(|found| found == v))
+            }
+            // No package URL on the finding: compare the name after the type and namespace.
+            None => {
+                let stated_name = stated.rsplit('/').next().unwrap_or(stated);
+                let version_matches =
+                    stated_version.is_none_or(|v| component.installed_version.as_deref() == Some(v));
+                component.name.rsplit(['/', ':']).next().is_some_and(|n| n.eq_ignore_ascii_case(stated_name))
+                    && version_matches
+            }
+        };
+    }
+    let Some(name) = &product.name else { return false };
+    let version_matches = match (&product.version, &component.installed_version) {
+        (Some(stated), Some(found)) => stated == found,
+        (Some(_), None) => false,
+        (None, _) => true,
+    };
+    component.name.eq_ignore_ascii_case(name) && version_matches
+}
+
+/// The product is the scanned target: an image named by `pkg:oci/...` or by name, or a
+/// product or repository of that name.
+fn names_target(product: &VexProduct, target: &Target) -> bool {
+    let image = |name: &str| {
+        let without_tag = target.name.split(['@', ':']).next().unwrap_or(&target.name);
+        let last = without_tag.rsplit('/').next().unwrap_or(without_tag);
+        last.eq_ignore_ascii_case(name) || without_tag.eq_ignore_ascii_case(name)
+    };
+    if let Some(purl) = &product.purl {
+        let (identity, _) = purl_identity(purl);
+        return match identity.strip_prefix("pkg:oci/").or(identity.strip_prefix("pkg:docker/")) {
+            Some(name) => target.kind == TargetKind::ContainerImage && image(name),
+            None => false,
+        };
+    }
+    let Some(name) = &product.name else { return false };
+    let full = match &product.version {
+        Some(version) => format!("{name} {version}"),
+        None => name.clone(),
+    };
+    target.name.eq_ignore_ascii_case(name) || target.name.eq_ignore_ascii_case(&full) || image(name)
+}
+
+/// A package URL without qualifiers and subpath, split at its version:
+/// `pkg:apk/alpine/zlib@1.2.11-r1?arch=x86_64` → (`pkg:apk/alpine/zlib`, `1.2.11-r1`).
+fn purl_identity(purl: &str) -> (&str, Option<&str>) {
+    let bare = purl.split(['?', '#']).next().unwrap_or(purl);
+    match bare.rsplit_once('@') {
+        // An `@` in the namespace (`pkg:npm/%40scope`) is percent-encoded, so the last one
+        // separates the version.
+        Some((identity, version)) if !identity.ends_with('/') => (identity, Some(version)),
+        _ => (bare, None),
+    }
+}
+
+/// The statements Rapport knows, by vulnerability id, ready to be applied to findings as
+/// they arrive. When several cover a finding, the most recently issued one decides (the
+/// later stored one on a tie), so a supplier can take a statement back.
+#[derive(Clone, Debug, Default)]
+pub struct VexIndex {
+    by_id: HashMap<String, Vec<usize>>,
+    statements: Vec<VexStatement>,
+}
+
+impl VexIndex {
+    /// Statements in the order they were stored.
+    pub fn new(statements: Vec<VexStatement>) -> VexIndex {
+        let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();
+        for (index, statement) in statements.iter().enumerate() {
+            for id in statement.ids() {
+                let entry = by_id.entry(id.0.to_ascii_uppercase()).or_default();
+                if !entry.contains(&index) {
+                    entry.push(index);
+                }
+            }
+        }
+        VexIndex { by_id, statements }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.statements.is_empty()
+    }
+
+    /// The statement that decides this finding's status, if any covers it.
+    pub fn deciding(&self, finding: &Finding) -> Option<&VexStatement> {
+        let mut candidates: Vec<usize> = finding
+            .ids
+            .iter()
+            .filter_map(|id| self.by_id.get(&id.0.to_ascii_uppercase()))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates
+            .into_iter()
+            .filter_map(|index| self.statements.get(index).map(|statement| (index, statement)))
+            .filter(|(_, statement)| statement.covers(finding))
+            .max_by(|(a_index, a), (b_index, b)| {
+                a.source.issued.cmp(&b.source.issued).then(a_index.cmp(b_index))
+            })
+            .map(|(_, statement)| statement)
+    }
+
+    /// Sets the finding's status and note from the deciding statement; returns whether one
+    /// covered it.
+    pub fn apply(&self, finding: &mut Finding) -> bool {
+        match self.deciding(finding) {
+            Some(statement) => {
+                finding.status = statement.finding_status();
+                finding.vex = Some(statement.note());
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Component, FindingKind, Tool};
+
+    fn finding(id: &str, purl: &str) -> Finding {
+        let mut finding = Finding::new(
+            Tool { name: "grype".into(), version: None },
+            Target { kind: TargetKind::ContainerImage, name: "registry.example/app:1.2".into() },
+            FindingKind::Vulnerability,
+            VulnId::new(id),
+        );
+        let (name, version) = purl.split_once('@').unwrap_or((purl, ""));
+        finding.component = Some(Component {
+            name: name.rsplit('/').next().unwrap_or(name).into(),
+            purl: Some(purl.into()),
+            installed_version: Some(version.split('?').next().unwrap_or(version).into()),
+            ..Component::default()
+        });
+        finding
+    }
+
+    fn statement(id: &str, product: VexProduct, status: VexStatus, issued: &str) -> VexStatement {
+        VexStatement {
+            vulnerability: VulnId::new(id),
+            aliases: Vec::new(),
+            products: vec![product],
+            status,
+            justification: Some("vulnerable_code_not_present".into()),
+            statement: None,
+            source: VexSource { document: "doc".into(), author: None, issued: Some(issued.into()) },
+        }
+    }
+
+    fn purl(purl: &str) -> VexProduct {
+        VexProduct { purl: Some(purl.into()), ..VexProduct::default() }
+    }
+
+    #[test]
+    fn a_statement_covers_the_same_package_whatever_the_qualifiers() {
+        let zlib = finding("CVE-2024-1", "pkg:apk/alpine/zlib@1.2.11-r1?arch=x86_64");
+        let stated =
+            statement("cve-2024-1", purl("pkg:apk/alpine/zlib@1.2.11-r1"), VexStatus::NotAffected, "t");
+        assert!(stated.covers(&zlib));
+        let other_version =
+            statement("CVE-2024-1", purl("pkg:apk/alpine/zlib@1.2.12-r0"), VexStatus::NotAffected, "t");
+        assert!(!other_version.covers(&zlib));
+        let any_version = statement("CVE-2024-1", purl("pkg:apk/alpine/zlib"), VexStatus::NotAffected, "t");
+        assert!(any_version.covers(&zlib));
+        let other_flaw = statement("CVE-2024-2", purl("pkg:apk/alpine/zlib"), VexStatus::NotAffected, "t");
+        assert!(!other_flaw.covers(&zlib));
+    }
+
+    #[test]
+    fn an_image_statement_covers_its_subcomponents_only_in_that_image() {
+        let zlib = finding("CVE-2024-1", "pkg:apk/alpine/zlib@1.2.11-r1");
+        let mut image = purl("pkg:oci/app?repository_url=registry.example/app");
+        image.subcomponents.push(purl("pkg:apk/alpine/zlib"));
+        let stated = statement("CVE-2024-1", image.clone(), VexStatus::NotAffected, "t");
+        assert!(stated.covers(&zlib));
+        let mut elsewhere = zlib.clone();
+        elsewhere.target.name = "registry.example/other:1".into();
+        assert!(!stated.covers(&elsewhere));
+    }
+
+    #[test]
+    fn named_products_match_name_and_version() {
+        let mut library = finding("CVE-2026-10002", "x");
+        library.component = Some(Component {
+            name: "Generic Library".into(),
+            installed_version: Some("3.4.5".into()),
+            ..Component::default()
+        });
+        let product = VexProduct {
+            name: Some("generic library".into()),
+            version: Some("3.4.5".into()),
+            ..Default::default()
+        };
+        assert!(statement("CVE-2026-10002", product.clone(), VexStatus::Fixed, "t").covers(&library));
+        let older = VexProduct { version: Some("3.4.4".into()), ..product };
+        assert!(!statement("CVE-2026-10002", older, VexStatus::Fixed, "t").covers(&library));
+    }
+
+    #[test]
+    fn the_latest_statement_decides_and_the_finding_keeps_a_note() {
+        let mut zlib = finding("CVE-2024-1", "pkg:apk/alpine/zlib@1.2.11-r1");
+        let index = VexIndex::new(vec![
+            statement("CVE-2024-1", purl("pkg:apk/alpine/zlib"), VexStatus::Affected, "2026-02-01T00:00:00Z"),
+            statement(
+                "CVE-2024-1",
+                purl("pkg:apk/alpine/zlib"),
+                VexStatus::NotAffected,
+                "2026-01-01T00:00:00Z",
+            ),
+        ]);
+        assert!(index.apply(&mut zlib));
+        assert_eq!(zlib.status, Status::Affected);
+        assert_eq!(zlib.vex.as_ref().map(|note| note.status), Some(VexStatus::Affected));
+        let mut unrelated = finding("CVE-2024-9", "pkg:apk/alpine/zlib@1.2.11-r1");
+        assert!(!index.apply(&mut unrelated));
+        assert_eq!(unrelated.vex, None);
+    }
+
+    #[test]
+    fn fixed_reads_as_not_affected_with_the_reason() {
+        let fixed = statement("CVE-1", purl("pkg:npm/a"), VexStatus::Fixed, "t");
+        assert_eq!(
+            fixed.finding_status(),
+            Status::NotAffected { justification: Some("fixed in this version".into()) }
+        );
+        assert_eq!(VexStatus::parse("known_not_affected"), Some(VexStatus::NotAffected));
+        assert_eq!(VexStatus::parse("bogus"), None);
+    }
+}
