@@ -20,8 +20,9 @@ pub struct ImportArgs {
     /// Files to import; the format of each is detected from its content.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// Force a format instead of detecting it: trivy, grype, sarif, cyclonedx, osv-scanner,
-    /// nessus (XML or CSV is still read from the content).
+    /// Force a format instead of detecting it (an unknown name lists them all); for the formats that
+    /// come as XML or CSV (cyclonedx, nessus, openvas, qualys) the syntax is still read from
+    /// the content.
     #[arg(long, value_parser = parse_format)]
     format: Option<Format>,
     /// A label for where these files came from (also names the target of files that do not).
@@ -93,6 +94,14 @@ struct ImportLine<'a> {
     new: u64,
     known: u64,
     resolved: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    vex_statements: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    vex_changed: u64,
+}
+
+fn is_zero(count: &u64) -> bool {
+    *count == 0
 }
 
 pub async fn import(database: &str, args: ImportArgs) -> anyhow::Result<ExitCode> {
@@ -158,8 +167,19 @@ fn print_import(report: &ImportReport, json: bool) -> anyhow::Result<()> {
             new: summary.new,
             known: summary.known,
             resolved: summary.resolved,
+            vex_statements: summary.vex_statements,
+            vex_changed: summary.vex_changed,
         };
         writeln!(out, "{}", serde_json::to_string(&line)?)?;
+    } else if report.format.is_vex() {
+        writeln!(
+            out,
+            "{}: {} new VEX statements from {}; {} open findings now show what they say",
+            report.path.display(),
+            summary.vex_statements,
+            report.format,
+            summary.vex_changed
+        )?;
     } else {
         writeln!(
             out,
@@ -242,9 +262,10 @@ fn table_line(stored: &StoredFinding) -> String {
         }
         None => finding.location.to_string(),
     };
-    let status = match finding.status.as_str() {
-        "affected" => String::new(),
-        other => format!(" [{other}]"),
+    let status = match (finding.status.as_str(), &finding.vex) {
+        ("affected", None) => String::new(),
+        (status, Some(vex)) => format!(" [{status}, per {}]", vex.source.document),
+        (status, None) => format!(" [{status}]"),
     };
     let resolved = if stored.resolved_by.is_some() { " [resolved]" } else { "" };
     format!(
@@ -267,9 +288,16 @@ pub async fn imports(database: &str, args: ImportsArgs) -> anyhow::Result<ExitCo
                 "id": record.id, "file": record.file, "format": record.format, "source": record.source,
                 "started_at": started, "findings": record.findings, "new": record.new,
                 "known": record.known, "resolved": record.resolved,
+                "vex_statements": record.vex_statements, "vex_changed": record.vex_changed,
                 "complete": record.finished_at.is_some(),
             });
             writeln!(out, "{line}")?;
+        } else if record.vex_statements > 0 || record.vex_changed > 0 {
+            writeln!(
+                out,
+                "#{:<4} {started}  {:<14} {} VEX statements ({} findings changed)  {}",
+                record.id, record.format, record.vex_statements, record.vex_changed, record.file
+            )?;
         } else {
             writeln!(
                 out,

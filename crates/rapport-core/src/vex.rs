@@ -253,16 +253,15 @@ impl VexIndex {
     }
 
     /// Sets the finding's status and note from the deciding statement; returns whether one
-    /// covered it.
+    /// covered it. "Affected" takes back an earlier statement's verdict, but does not
+    /// overrule the scanner's own (a suppression stays a suppression).
     pub fn apply(&self, finding: &mut Finding) -> bool {
-        match self.deciding(finding) {
-            Some(statement) => {
-                finding.status = statement.finding_status();
-                finding.vex = Some(statement.note());
-                true
-            }
-            None => false,
+        let Some(statement) = self.deciding(finding) else { return false };
+        if statement.status != VexStatus::Affected || finding.vex.is_some() {
+            finding.status = statement.finding_status();
         }
+        finding.vex = Some(statement.note());
+        true
     }
 }
 
@@ -364,6 +363,10 @@ mod tests {
         assert!(index.apply(&mut zlib));
         assert_eq!(zlib.status, Status::Affected);
         assert_eq!(zlib.vex.as_ref().map(|note| note.status), Some(VexStatus::Affected));
+        let mut suppressed = finding("CVE-2024-1", "pkg:apk/alpine/zlib@1.2.11-r1");
+        suppressed.status = Status::Suppressed { kind: "ignored".into(), justification: None };
+        assert!(index.apply(&mut suppressed));
+        assert!(matches!(suppressed.status, Status::Suppressed { .. }));
         let mut unrelated = finding("CVE-2024-9", "pkg:apk/alpine/zlib@1.2.11-r1");
         assert!(!index.apply(&mut unrelated));
         assert_eq!(unrelated.vex, None);

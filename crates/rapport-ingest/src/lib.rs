@@ -3,7 +3,10 @@
 //! transaction (or nothing, when anything goes wrong).
 //!
 //! API boundary: [`import_file`]. Parsing and storing overlap, so the import runs at the
-//! speed of the slower of the two; batches in flight are bounded, so memory is too.
+//! speed of the slower of the two; batches in flight are bounded, so memory is too. A VEX
+//! document (OpenVEX, CSAF) is imported the same way, as statements: they are stored and
+//! applied to the open findings they cover, and every later finding import applies them to
+//! its findings as they are read.
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
@@ -12,11 +15,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
-use rapport_core::Scope;
+use rapport_core::{Scope, VexIndex, VexStatement};
 use rapport_formats::{
-    DETECT_PREFIX_LEN, DetectError, Format, ParseError, ScanContext, Stop, bom_len, detect, parse,
+    DETECT_PREFIX_LEN, DetectError, Format, ParseError, ScanContext, Stop, bom_len, detect, parse, parse_vex,
 };
-use rapport_storage::{FindingRow, ImportStart, ImportSummary, Store, StoreError};
+use rapport_storage::{FindingRow, ImportSession, ImportStart, ImportSummary, Store, StoreError};
 use time::OffsetDateTime;
 
 /// Findings per batch sent from the parser to the database: 2,000 was slower on SQLite and
@@ -88,11 +91,17 @@ pub async fn import_file(
         started_at: now(),
     };
     let mut session = store.begin_import(start).await.map_err(store_error)?;
+    if format.is_vex() {
+        return import_vex(session, request, format, skip, now).await;
+    }
+    // Findings arrive already showing what stored VEX statements say about them.
+    let statements = session.vex_statements().await.map_err(store_error)?;
+    let vex = (!statements.is_empty()).then(|| Arc::new(VexIndex::new(statements)));
     let context = ScanContext { fallback_target: fallback_target(&request) };
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<FindingRow>>(BATCHES_IN_FLIGHT);
     let (recycle, recycled) = mpsc::channel();
     let encode_ahead = Arc::new(AtomicBool::new(false));
-    let batches = Batches { sender, recycled, encode_ahead: encode_ahead.clone() };
+    let batches = Batches { sender, recycled, encode_ahead: encode_ahead.clone(), vex };
     let parser_path = path.clone();
     let progress = request.progress.clone();
     let parser = tokio::task::spawn_blocking(move || {
@@ -119,6 +128,47 @@ pub async fn import_file(
     })?;
     let summary = session.finish(scanned, now()).await.map_err(store_error)?;
     tracing::info!(file = %path.display(), format = %format, new = summary.new, known = summary.known, resolved = summary.resolved, "imported");
+    Ok(ImportReport { path, format, summary })
+}
+
+/// Imports a VEX document: stores its statements, then shows their verdict on the open
+/// findings they cover, all in the session's one transaction.
+async fn import_vex(
+    mut session: ImportSession,
+    request: ImportRequest,
+    format: Format,
+    skip: u64,
+    now: impl Fn() -> OffsetDateTime,
+) -> Result<ImportReport, IngestError> {
+    let path = request.path;
+    let store_error = |source| IngestError::Store { path: path.clone(), source };
+    let parser_path = path.clone();
+    let parsed = tokio::task::spawn_blocking(move || -> Result<Vec<VexStatement>, FileError> {
+        let mut file = File::open(&parser_path).map_err(FileError::Io)?;
+        file.seek(SeekFrom::Start(skip)).map_err(FileError::Io)?;
+        let mut statements = Vec::new();
+        parse_vex(format, BufReader::new(file), &mut |statement| {
+            statements.push(statement);
+            Ok(())
+        })
+        .map_err(FileError::Parse)?;
+        Ok(statements)
+    })
+    .await
+    .unwrap_or_else(|join| Err(FileError::Io(std::io::Error::other(join.to_string()))));
+    let statements = parsed.map_err(|e| match e {
+        FileError::Io(source) => IngestError::Open { path: path.clone(), source },
+        FileError::Parse(source) => IngestError::Parse { path: path.clone(), format, source },
+    })?;
+    session.add_statements(&statements).await.map_err(store_error)?;
+    let index = VexIndex::new(session.vex_statements().await.map_err(store_error)?);
+    let mut vulnerabilities: Vec<String> =
+        statements.iter().flat_map(|s| s.ids()).map(|id| id.as_str().to_owned()).collect();
+    vulnerabilities.sort_unstable();
+    vulnerabilities.dedup();
+    session.apply_vex(&index, &vulnerabilities).await.map_err(store_error)?;
+    let summary = session.finish(Vec::new(), now()).await.map_err(store_error)?;
+    tracing::info!(file = %path.display(), format = %format, statements = summary.vex_statements, changed = summary.vex_changed, "imported VEX");
     Ok(ImportReport { path, format, summary })
 }
 
@@ -164,6 +214,8 @@ struct Batches {
     /// Set while the database side sees mostly new findings: their stored form is then
     /// encoded here, on the parser's thread, instead of on the database's.
     encode_ahead: Arc<AtomicBool>,
+    /// The stored VEX statements, when there are any.
+    vex: Option<Arc<VexIndex>>,
 }
 
 impl Batches {
@@ -177,7 +229,10 @@ impl Batches {
         }
     }
 
-    fn row(&self, finding: rapport_core::Finding) -> FindingRow {
+    fn row(&self, mut finding: rapport_core::Finding) -> FindingRow {
+        if let Some(vex) = &self.vex {
+            vex.apply(&mut finding);
+        }
         let row = FindingRow::from_finding(finding);
         if self.encode_ahead.load(Ordering::Relaxed) {
             row.encode_ahead();

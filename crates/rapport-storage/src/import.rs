@@ -46,9 +46,13 @@ pub struct ImportSummary {
     pub new: u64,
     pub known: u64,
     pub resolved: u64,
+    /// VEX statements the file added (a VEX document's import).
+    pub vex_statements: u64,
+    /// Findings whose status those statements changed.
+    pub vex_changed: u64,
 }
 
-enum Tx {
+pub(crate) enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
 }
@@ -56,17 +60,19 @@ enum Tx {
 macro_rules! with_tx {
     ($tx:expr, mut $conn:ident => $body:expr) => {
         match $tx {
-            Tx::Sqlite(mut $conn) => $body,
-            Tx::Postgres(mut $conn) => $body,
+            $crate::import::Tx::Sqlite(mut $conn) => $body,
+            $crate::import::Tx::Postgres(mut $conn) => $body,
         }
     };
     ($tx:expr, $conn:ident => $body:expr) => {
         match $tx {
-            Tx::Sqlite($conn) => $body,
-            Tx::Postgres($conn) => $body,
+            $crate::import::Tx::Sqlite($conn) => $body,
+            $crate::import::Tx::Postgres($conn) => $body,
         }
     };
 }
+
+pub(crate) use with_tx;
 
 impl Tx {
     /// PostgreSQL plans from table statistics, which autovacuum refreshes only later: after
@@ -88,8 +94,8 @@ fn grew_past_a_power_of_ten(before: u64, after: u64) -> bool {
 /// An import in progress. Dropping it without [`finish`](Self::finish) rolls it back.
 pub struct ImportSession {
     store: Store,
-    tx: Tx,
-    import_id: i64,
+    pub(crate) tx: Tx,
+    pub(crate) import_id: i64,
     scopes: HashMap<[u8; 16], Scope>,
     advisories_sent: HashSet<[u8; 16]>,
     /// Whether any stored finding is resolved; if none is, nothing can need reopening.
@@ -99,6 +105,9 @@ pub struct ImportSession {
     seen: RoaringTreemap,
     new: u64,
     known: u64,
+    /// VEX statements this import added, and findings whose status they changed.
+    pub(crate) vex_statements: u64,
+    pub(crate) vex_changed: u64,
 }
 
 impl std::fmt::Debug for ImportSession {
@@ -162,6 +171,8 @@ impl Store {
             seen: RoaringTreemap::new(),
             new: 0,
             known: 0,
+            vex_statements: 0,
+            vex_changed: 0,
         })
     }
 }
@@ -296,6 +307,8 @@ impl ImportSession {
                 new: self.new,
                 known: self.known,
                 resolved,
+                vex_statements: self.vex_statements,
+                vex_changed: self.vex_changed,
             };
             sqlx::query(RECORD_COUNTS)
                 .bind(import_id)
@@ -304,6 +317,8 @@ impl ImportSession {
                 .bind(summary.new as i64)
                 .bind(summary.known as i64)
                 .bind(summary.resolved as i64)
+                .bind(summary.vex_statements as i64)
+                .bind(summary.vex_changed as i64)
                 .execute(&mut *conn)
                 .await?;
             conn.commit().await?;
@@ -326,7 +341,7 @@ const RECORD_SCOPE: &str = "INSERT INTO scopes (scope_key, tool, target_kind, ta
 const RECORD_SCAN: &str = "INSERT INTO scans (scope, import_id, tool_version) VALUES ($1, $2, $3)";
 
 const RECORD_COUNTS: &str = "UPDATE imports SET finished_at = $2, findings = $3, new_findings = $4, \
-     known_findings = $5, resolved_findings = $6 WHERE id = $1";
+     known_findings = $5, resolved_findings = $6, vex_statements = $7, vex_changed_findings = $8 WHERE id = $1";
 
 /// Reopens the given findings where a rescan had resolved them.
 fn reopen<DB>(ids: &[i64]) -> QueryBuilder<DB>
@@ -370,7 +385,7 @@ where
 }
 
 /// Appends ` IN ($1, $2, ...)` with the values bound.
-fn in_list<'t, DB, T>(builder: &mut QueryBuilder<DB>, values: impl IntoIterator<Item = T>)
+pub(crate) fn in_list<'t, DB, T>(builder: &mut QueryBuilder<DB>, values: impl IntoIterator<Item = T>)
 where
     DB: sqlx::Database,
     T: sqlx::Encode<'t, DB> + sqlx::Type<DB>,

@@ -10,6 +10,7 @@ mod import;
 mod queries;
 mod row;
 pub mod testing;
+mod vex;
 
 use std::str::FromStr;
 

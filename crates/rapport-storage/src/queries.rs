@@ -46,6 +46,8 @@ pub struct ImportRecord {
     pub new: i64,
     pub known: i64,
     pub resolved: i64,
+    pub vex_statements: i64,
+    pub vex_changed: i64,
 }
 
 /// The last sighting is the latest scan of the finding's scope (before it was resolved).
@@ -70,7 +72,7 @@ const SELECT_FINDINGS: &str = "SELECT f.id, f.fingerprint, f.detail, a.body AS a
      LIMIT $6";
 
 const SELECT_IMPORTS: &str = "SELECT id, file, format, source, started_at, finished_at, findings, \
-     new_findings, known_findings, resolved_findings FROM imports ORDER BY id";
+     new_findings, known_findings, resolved_findings, vex_statements, vex_changed_findings FROM imports ORDER BY id";
 
 impl Store {
     /// Every finding the filter selects, most severe first, read back into memory. For
@@ -147,6 +149,8 @@ impl Store {
                 new: row.try_get("new_findings")?,
                 known: row.try_get("known_findings")?,
                 resolved: row.try_get("resolved_findings")?,
+                vex_statements: row.try_get("vex_statements")?,
+                vex_changed: row.try_get("vex_changed_findings")?,
             })).collect()
         })
     }

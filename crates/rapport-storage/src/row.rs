@@ -120,31 +120,38 @@ impl FindingRow {
             references: Borrowed(&finding.references),
             solution: finding.solution.as_deref().map(Borrowed),
         };
-        let sighting = Sighting {
-            kind: finding.kind,
-            severity: finding.severity,
-            tool_severity: finding.tool_severity.as_deref().map(Borrowed),
-            evidence: finding.evidence.as_deref().map(Borrowed),
-            component: finding.component.as_ref().map(Borrowed),
-            location: Borrowed(&finding.location),
-            status: Borrowed(&finding.status),
-            tool_fingerprint: finding.tool_fingerprint.as_deref().map(Borrowed),
-            vex: finding.vex.as_ref().map(Borrowed),
-        };
         // Serialising plain data with string keys cannot fail.
         let advisory = serde_json::to_string(&advisory).unwrap_or_default();
         let component = finding.component.as_ref();
         EncodedRow {
             vulnerability: text(finding.display_id()),
             component: component.map(|c| text(c.purl.as_deref().unwrap_or(&c.name))),
-            detail: serde_json::to_string(&sighting).unwrap_or_default(),
+            detail: detail_of(finding),
             advisory_key: content_key(&advisory),
             advisory,
         }
     }
 }
 
-fn content_key(json: &str) -> [u8; 16] {
+/// JSON of the parts of a finding that belong to its sighting (the `detail` column).
+pub(crate) fn detail_of(finding: &Finding) -> String {
+    use std::borrow::Cow::Borrowed;
+    let sighting = Sighting {
+        kind: finding.kind,
+        severity: finding.severity,
+        tool_severity: finding.tool_severity.as_deref().map(Borrowed),
+        evidence: finding.evidence.as_deref().map(Borrowed),
+        component: finding.component.as_ref().map(Borrowed),
+        location: Borrowed(&finding.location),
+        status: Borrowed(&finding.status),
+        tool_fingerprint: finding.tool_fingerprint.as_deref().map(Borrowed),
+        vex: finding.vex.as_ref().map(Borrowed),
+    };
+    // Serialising plain data with string keys cannot fail.
+    serde_json::to_string(&sighting).unwrap_or_default()
+}
+
+pub(crate) fn content_key(json: &str) -> [u8; 16] {
     let digest = Sha256::digest(json.as_bytes());
     let mut key = [0u8; 16];
     key.copy_from_slice(digest.get(..16).unwrap_or(&[0u8; 16]));

@@ -5,3 +5,4 @@
 
 mod import;
 mod support;
+mod vex;
