@@ -4,6 +4,7 @@
 //! The finding is kept either way, so nothing disappears because someone said it should.
 
 use std::collections::HashMap;
+use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
@@ -137,27 +138,21 @@ fn product_covers(product: &VexProduct, finding: &Finding) -> bool {
         && product.subcomponents.iter().any(|sub| names_component(sub, finding))
 }
 
-/// The product is the finding's package: the same package URL (the version too, when the
-/// statement gives one), or the same name and version.
+/// The product is the finding's package: the same package (the same version too, when the
+/// statement names one), by package URL when both have one, else by name.
 fn names_component(product: &VexProduct, finding: &Finding) -> bool {
     let Some(component) = &finding.component else { return false };
-    if let Some(purl) = &product.purl {
-        let (stated, stated_version) = purl_identity(purl);
-        let found = component.purl.as_deref().map(purl_identity);
-        return match found {
-            Some((name, version)) => {
-                name.eq_ignore_ascii_case(stated)
-                    && stated_version.is_none_or(|v| version.is_some_and(|found| found == v))
-            }
-            // No package URL on the finding: compare the name after the type and namespace.
+    if let Some(stated) = product.purl.as_deref().and_then(Purl::parse) {
+        let found = component.purl.as_deref().and_then(Purl::parse);
+        let (same_package, version) = match &found {
+            Some(found) => (stated.same_package(found), found.version.as_deref()),
+            // No package URL on the finding: the name is all there is to compare.
             None => {
-                let stated_name = stated.rsplit('/').next().unwrap_or(stated);
-                let version_matches =
-                    stated_version.is_none_or(|v| component.installed_version.as_deref() == Some(v));
-                component.name.rsplit(['/', ':']).next().is_some_and(|n| n.eq_ignore_ascii_case(stated_name))
-                    && version_matches
+                let name = component.name.rsplit(['/', ':']).next().unwrap_or(&component.name);
+                (name.eq_ignore_ascii_case(&stated.name), component.installed_version.as_deref())
             }
         };
+        return same_package && stated.version.as_deref().is_none_or(|v| version == Some(v));
     }
     let Some(name) = &product.name else { return false };
     let version_matches = match (&product.version, &component.installed_version) {
@@ -177,8 +172,8 @@ fn names_target(product: &VexProduct, target: &Target) -> bool {
         last.eq_ignore_ascii_case(name) || without_tag.eq_ignore_ascii_case(name)
     };
     if let Some(purl) = &product.purl {
-        let (identity, _) = purl_identity(purl);
-        return match identity.strip_prefix("pkg:oci/").or(identity.strip_prefix("pkg:docker/")) {
+        let purl = Purl::parse(purl);
+        return match purl.as_ref().and_then(Purl::image) {
             Some(name) => target.kind == TargetKind::ContainerImage && image(name),
             None => false,
         };
@@ -191,15 +186,33 @@ fn names_target(product: &VexProduct, target: &Target) -> bool {
     target.name.eq_ignore_ascii_case(name) || target.name.eq_ignore_ascii_case(&full) || image(name)
 }
 
-/// A package URL without qualifiers and subpath, split at its version:
-/// `pkg:apk/alpine/zlib@1.2.11-r1?arch=x86_64` → (`pkg:apk/alpine/zlib`, `1.2.11-r1`).
-fn purl_identity(purl: &str) -> (&str, Option<&str>) {
-    let bare = purl.split(['?', '#']).next().unwrap_or(purl);
-    match bare.rsplit_once('@') {
-        // An `@` in the namespace (`pkg:npm/%40scope`) is percent-encoded, so the last one
-        // separates the version.
-        Some((identity, version)) if !identity.ends_with('/') => (identity, Some(version)),
-        _ => (bare, None),
+/// What a package URL says about identity (qualifiers and subpath do not change which
+/// package it is), normalised by the `packageurl` crate.
+struct Purl {
+    ty: String,
+    namespace: Option<String>,
+    name: String,
+    version: Option<String>,
+}
+
+impl Purl {
+    fn parse(text: &str) -> Option<Purl> {
+        let purl = packageurl::PackageUrl::from_str(text).ok()?;
+        Some(Purl {
+            ty: purl.ty().to_ascii_lowercase(),
+            namespace: purl.namespace().map(str::to_owned),
+            name: purl.name().to_owned(),
+            version: purl.version().map(str::to_owned),
+        })
+    }
+
+    fn same_package(&self, other: &Purl) -> bool {
+        self.ty == other.ty && self.namespace == other.namespace && self.name == other.name
+    }
+
+    /// The image name of a container package URL (`pkg:oci/app`, `pkg:docker/library/app`).
+    fn image(&self) -> Option<&str> {
+        matches!(self.ty.as_str(), "oci" | "docker").then_some(self.name.as_str())
     }
 }
 
