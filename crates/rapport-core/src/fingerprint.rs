@@ -111,6 +111,15 @@ impl ScopeKey {
     }
 }
 
+/// The storage key of an asset: its kind and name. Devices, images and hosts are one asset
+/// whoever reports them, so the key has no tool in it.
+pub(crate) fn asset_key(kind: crate::TargetKind, name: &str) -> [u8; 16] {
+    let mut hasher = FieldHasher::new("rapport-asset-v1");
+    hasher.field(kind.as_str());
+    hasher.field(name);
+    hasher.finish()
+}
+
 fn hash_target(hasher: &mut FieldHasher, target: &Target) {
     hasher.field(target.kind.as_str());
     hasher.field(&target.name);

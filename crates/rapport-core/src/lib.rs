@@ -1,19 +1,31 @@
 //! Rapport's domain model: what a scanner found, how it is identified, how serious the
-//! scanner says it is, and what suppliers' VEX statements say about it.
+//! scanner says it is, what suppliers' VEX statements say about it; the assets that exist,
+//! the people and teams, and the rules that say who owns what.
 //!
 //! This crate is pure: no I/O, no async runtime, no clock. Time, randomness and ids are
 //! parameters. Everything above it (formats, storage, ingest, the binary) speaks these types.
 
+mod asset;
 mod cvss;
 mod finding;
 mod fingerprint;
+mod ownership;
+mod people;
 mod severity;
 mod vex;
 mod vuln_id;
 
+pub use asset::{
+    AssetId, DeviceFacts, DeviceReport, Setting, Software, SoftwareChange, apply_software_changes,
+};
 pub use cvss::{Cvss, CvssVersion};
 pub use finding::{Component, Finding, FindingKind, Location, Scope, Status, Target, TargetKind, Tool};
 pub use fingerprint::{Fingerprint, ScopeKey};
+pub use ownership::{
+    AssetFacts, Conditions, Criticality, Decided, Exposure, Ownership, OwnershipSpec, Patterns, Resolution,
+    RuleError, RuleSpec,
+};
+pub use people::{Audience, Directory, Person, Team};
 pub use severity::Severity;
 pub use vex::{VexIndex, VexNote, VexProduct, VexSource, VexStatement, VexStatus};
 pub use vuln_id::{VulnId, VulnIdKind, parse_cwe};
