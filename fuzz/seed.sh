@@ -22,3 +22,9 @@ seed qualys qualys qualys_vmdr
 seed openvex openvex
 seed csaf csaf
 cp seeds/nessus/* corpus/nessus/
+# Inventories, directories and ownership files live outside scans/.
+mkdir -p corpus/inventory corpus/directory corpus/ownership
+cp ../../shared/corpus/inventory/osquery/*.json ../../shared/corpus/inventory/osquery/*.log ../../shared/corpus/inventory/fleet/*.json corpus/inventory/
+cp ../../shared/corpus/directory/scim/*.json corpus/directory/
+cp seeds/directory/* corpus/directory/
+cp seeds/ownership/* corpus/ownership/

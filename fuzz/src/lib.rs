@@ -1,8 +1,11 @@
 //! What every fuzz target does: parse the bytes as each given format and drop the findings
-//! (or VEX statements). Any input must end in findings or a positioned error, never a panic,
+//! (or VEX statements, device reports, people). Any input must end in findings or a positioned error, never a panic,
 //! a hang or unbounded memory.
 
-use rapport_formats::{Format, ScanContext, parse, parse_vex};
+use rapport_formats::{
+    DirectoryFormat, Format, InventoryFormat, ScanContext, parse, parse_directory, parse_inventory, parse_ownership,
+    parse_vex,
+};
 
 pub fn parse_as(formats: &[Format], data: &[u8]) {
     let context = ScanContext { fallback_target: "fuzz".into() };
@@ -14,4 +17,27 @@ pub fn parse_as(formats: &[Format], data: &[u8]) {
 /// The same for VEX documents, which hold statements instead of findings.
 pub fn parse_vex_as(format: Format, data: &[u8]) {
     let _ = parse_vex(format, std::io::Cursor::new(data), &mut |_statement| Ok(()));
+}
+
+/// Device inventories: each given format, reports dropped.
+pub fn parse_inventory_as(formats: &[InventoryFormat], data: &[u8]) {
+    for format in formats {
+        let _ = parse_inventory(*format, std::io::Cursor::new(data), &mut |_report| Ok(()));
+    }
+}
+
+/// Directories of people and teams, each given format.
+pub fn parse_directory_as(formats: &[DirectoryFormat], data: &[u8]) {
+    for format in formats {
+        let _ = parse_directory(*format, std::io::Cursor::new(data));
+    }
+}
+
+/// The ownership file: parsed, then compiled into rules.
+pub fn parse_ownership_file(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data)
+        && let Ok((_, spec)) = parse_ownership(text)
+    {
+        let _ = rapport_core::Ownership::compile(spec);
+    }
 }

@@ -46,8 +46,8 @@ pub struct Team {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
-    /// The email address: how a person is known across imports.
-    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     pub name: String,
     /// The directory's own id (SCIM `id`), when it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -57,7 +57,7 @@ pub struct Person {
     pub username: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
-    /// The manager's email.
+    /// The manager, as the source names them (an email, or a directory id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager: Option<String>,
     pub audience: Audience,
@@ -78,16 +78,44 @@ fn yes() -> bool {
     true
 }
 
-/// What a directory file holds: people, teams, or both.
+impl Person {
+    /// How a person is known across imports and sources: their email (lower-cased), else
+    /// their directory id, else their login name. `None` when the source gave none of them.
+    pub fn key(&self) -> Option<String> {
+        fn present(value: &Option<String>) -> Option<&str> {
+            value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+        }
+        present(&self.email)
+            .map(str::to_lowercase)
+            .or_else(|| present(&self.directory_id).map(|id| format!("id:{id}")))
+            .or_else(|| present(&self.username).map(|name| format!("user:{}", name.to_lowercase())))
+    }
+}
+
+/// What a directory file holds: people, teams, or both, and group memberships that name
+/// people by their directory id (a SCIM group lists its members that way).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Directory {
     pub people: Vec<Person>,
     pub teams: Vec<Team>,
+    /// (team, member's directory id).
+    pub members: Vec<(String, String)>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_person_is_known_by_email_then_directory_id_then_login() {
+        let mut person = Person { username: Some("BJensen".into()), ..Person::default() };
+        assert_eq!(person.key().as_deref(), Some("user:bjensen"));
+        person.directory_id = Some("2819c223".into());
+        assert_eq!(person.key().as_deref(), Some("id:2819c223"));
+        person.email = Some("BJensen@Example.com".into());
+        assert_eq!(person.key().as_deref(), Some("bjensen@example.com"));
+        assert_eq!(Person::default().key(), None);
+    }
 
     #[test]
     fn audiences_read_as_people_write_them() {

@@ -81,15 +81,17 @@ pub(crate) struct Columns {
 
 /// A wanted column: the key the parser asks for it by, the header names exports use for it
 /// (in order of preference: a row's value is that of the first of them it fills), and
-/// whether a table without any of them is refused.
+/// whether a table without any of them is refused. Names compare without regard to case,
+/// spaces, `_` or `-` (`Time zone`, `time_zone` and `TimeZone` are one column).
 pub(crate) type ColumnSpec = (&'static str, &'static [&'static str], bool);
 
 impl Columns {
     pub fn find(header: &csv::StringRecord, wanted: &[ColumnSpec]) -> Result<Columns, String> {
         let mut found = Vec::with_capacity(wanted.len());
+        let header: Vec<String> = header.iter().map(normal).collect();
         for (key, names, required) in wanted {
             let indexes: Vec<usize> =
-                names.iter().filter_map(|name| header.iter().position(|h| h.trim() == *name)).collect();
+                names.iter().filter_map(|name| header.iter().position(|h| *h == normal(name))).collect();
             if indexes.is_empty() && *required {
                 let names = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" or ");
                 return Err(format!("no {key} column: expected {names}"));
@@ -104,6 +106,10 @@ impl Columns {
         let (_, indexes) = self.found.iter().find(|(name, _)| *name == key)?;
         indexes.iter().filter_map(|index| record.get(*index)).map(str::trim).find(|value| !value.is_empty())
     }
+}
+
+fn normal(name: &str) -> String {
+    name.chars().filter(|c| !matches!(c, ' ' | '_' | '-')).flat_map(char::to_lowercase).collect()
 }
 
 fn sniff_delimiter<R: BufRead>(input: &mut R) -> Result<u8, ParseError> {

@@ -13,17 +13,20 @@ mod csv_table;
 mod cyclonedx;
 mod dependency_check;
 mod detect;
+mod directory;
 mod error;
 mod github;
 mod gitlab;
 mod govulncheck;
 mod grype;
+mod inventory;
 mod json;
 mod nessus;
 mod npm_audit;
 mod openvas;
 mod openvex;
 mod osv_scanner;
+mod ownership_file;
 mod qualys;
 mod sarif;
 mod snyk;
@@ -35,7 +38,10 @@ use std::io::{BufRead, Seek};
 use rapport_core::{Finding, Scope, VexStatement};
 
 pub use detect::{ALL_FORMATS, DETECT_PREFIX_LEN, DetectError, Format, bom_len, detect};
+pub use directory::{DirectoryFormat, detect_directory, parse_directory};
 pub use error::{ParseError, Position};
+pub use inventory::{DeviceSink, InventoryFormat, detect_inventory, parse_inventory};
+pub use ownership_file::{OwnershipSyntax, parse_ownership};
 
 /// What the parser cannot learn from the file itself.
 #[derive(Clone, Debug)]

@@ -5,5 +5,6 @@
 
 mod bad_input;
 mod corpus;
+mod inventory;
 mod support;
 mod values;
