@@ -71,18 +71,19 @@ pub struct ImportsArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// The folder of sample scans.
+    /// The folder of samples: scans at its top, and `inventory/`, `people/` and
+    /// `ownership/` beside them.
     #[arg(long, default_value = "samples")]
     samples: PathBuf,
 }
 
-async fn open(database: &str) -> anyhow::Result<Store> {
+pub async fn open(database: &str) -> anyhow::Result<Store> {
     Store::connect(database).await.with_context(|| format!("opening {}", redact(database)))
 }
 
 /// The binary is the one place that reads the clock; libraries take `now` as a parameter.
 #[allow(clippy::disallowed_methods)]
-fn now() -> OffsetDateTime {
+pub fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
 
@@ -332,8 +333,10 @@ pub async fn demo(database: &str, args: DemoArgs) -> anyhow::Result<ExitCode> {
     for stored in store.findings(&top).await? {
         println!("  {}", table_line(&stored));
     }
+    crate::assets::demo_ownership(&store, &args.samples).await?;
     println!(
-        "\nNext: `rapport findings --severity high`, `rapport imports`, or import your own scans with `rapport import FILE...`."
+        "\nNext: `rapport findings --severity high`, `rapport assets`, `rapport owners explain 1.2.3.4`, \
+         or import your own with `rapport import FILE...`, `rapport inventory import FILE...`."
     );
     store.close().await;
     Ok(ExitCode::SUCCESS)

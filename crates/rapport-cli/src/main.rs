@@ -2,6 +2,7 @@
 //! crates. This is the only place that reads the clock and the environment, and the only
 //! place `anyhow` is used.
 
+mod assets;
 mod commands;
 
 use std::process::ExitCode;
@@ -34,6 +35,17 @@ enum Command {
     Findings(commands::FindingsArgs),
     /// List the import history.
     Imports(commands::ImportsArgs),
+    /// Device inventory: osquery results logs and Fleet host JSON.
+    #[command(subcommand)]
+    Inventory(assets::InventoryCommand),
+    /// People and teams: CSV and SCIM 2.0.
+    #[command(subcommand)]
+    People(assets::PeopleCommand),
+    /// Who owns what: check, apply and explain the ownership file.
+    #[command(subcommand)]
+    Owners(assets::OwnersCommand),
+    /// List assets with their owner and the rule that decided it.
+    Assets(assets::AssetsArgs),
     /// Create the database, import the sample scans in samples/ and show what was found.
     Demo(commands::DemoArgs),
 }
@@ -71,6 +83,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => commands::import(&cli.database, args).await,
         Command::Findings(args) => commands::findings(&cli.database, args).await,
         Command::Imports(args) => commands::imports(&cli.database, args).await,
+        Command::Inventory(command) => assets::inventory(&cli.database, command).await,
+        Command::People(command) => assets::people(&cli.database, command).await,
+        Command::Owners(command) => assets::owners(&cli.database, command).await,
+        Command::Assets(args) => assets::assets(&cli.database, args).await,
         Command::Demo(args) => commands::demo(&cli.database, args).await,
     }
 }

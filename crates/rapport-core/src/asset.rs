@@ -94,6 +94,10 @@ pub struct DeviceReport {
     pub software_changes: Vec<SoftwareChange>,
     /// When the inventory last heard from the device.
     pub seen_at: Option<i64>,
+    /// The report states everything the inventory knows of the device (a Fleet host), so
+    /// what it leaves out is no longer true; otherwise (an osquery record) it adds to what
+    /// is known.
+    pub complete: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +114,7 @@ impl DeviceReport {
             software: None,
             software_changes: Vec::new(),
             seen_at: None,
+            complete: false,
         }
     }
 
@@ -118,9 +123,13 @@ impl DeviceReport {
         AssetId { kind: TargetKind::Host, name: self.identifier.clone() }
     }
 
-    /// Folds a later report of the same device into this one: later facts win where they
-    /// say something, software changes apply in order.
+    /// Folds a later report of the same device into this one: a complete report replaces
+    /// the facts, a partial one wins where it says something; software changes apply in
+    /// order.
     pub fn merge(&mut self, later: DeviceReport) {
+        if later.complete {
+            self.facts = DeviceFacts::default();
+        }
         let facts = later.facts;
         let mine = &mut self.facts;
         macro_rules! take {
@@ -213,5 +222,11 @@ mod tests {
         assert_eq!(first.facts.firewall, Some(true));
         assert_eq!(first.seen_at, Some(20));
         assert_eq!(first.software_changes.len(), 1);
+        let mut complete = DeviceReport::new("uuid-1");
+        complete.complete = true;
+        complete.facts.hostname = Some("renamed".into());
+        first.merge(complete);
+        assert_eq!(first.facts.firewall, None, "a complete report says what is no longer true");
+        assert_eq!(first.facts.hostname.as_deref(), Some("renamed"));
     }
 }

@@ -117,6 +117,31 @@ pub struct Conditions {
     pub device_user: Patterns,
 }
 
+impl Conditions {
+    /// The conditions in words: `image is registry.example.com/payments/*`, `ip in 10.0.0.0/8`.
+    pub fn describe(&self) -> Vec<String> {
+        let named: [(&str, &Patterns); 9] = [
+            ("kind", &self.kind),
+            ("name", &self.name),
+            ("image", &self.image),
+            ("repository", &self.repository),
+            ("hostname", &self.hostname),
+            ("ip", &self.ip),
+            ("tag", &self.tag),
+            ("path", &self.path),
+            ("device user", &self.device_user),
+        ];
+        named
+            .into_iter()
+            .filter(|(_, patterns)| !patterns.is_empty())
+            .map(|(field, patterns)| {
+                let verb = if field == "ip" { "in" } else { "is" };
+                format!("{field} {verb} {}", patterns.list().join(" or "))
+            })
+            .collect()
+    }
+}
+
 /// One rule as written in the ownership file.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

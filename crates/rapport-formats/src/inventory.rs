@@ -371,6 +371,30 @@ struct FleetHost {
     end_users: Option<Vec<FleetEndUser>>,
     #[serde(default)]
     device_mapping: Option<Vec<FleetDeviceMapping>>,
+    #[serde(default)]
+    users: Option<Vec<FleetUser>>,
+}
+
+/// A local account on the host.
+#[derive(Deserialize)]
+struct FleetUser {
+    username: String,
+    groupname: Option<String>,
+    shell: Option<String>,
+}
+
+impl FleetUser {
+    /// A person's account rather than a system one: a login shell, and on macOS the `staff`
+    /// group or on Linux anything but the system accounts.
+    fn is_person(&self) -> bool {
+        let shell = self.shell.as_deref().unwrap_or_default();
+        let logs_in = !shell.is_empty() && !shell.ends_with("nologin") && !shell.ends_with("false");
+        let system =
+            matches!(self.username.as_str(), "root" | "daemon" | "nobody") || self.username.starts_with('_');
+        logs_in
+            && !system
+            && (self.groupname.as_deref() == Some("staff") || self.groupname.as_deref() != Some("root"))
+    }
 }
 
 #[derive(Deserialize)]
@@ -414,6 +438,7 @@ impl FleetHost {
             .or_else(|| self.id.map(|id| format!("fleet-host-{id}")))
             .ok_or("a host with no uuid, serial, hostname or id")?;
         let mut report = DeviceReport::new(identifier);
+        report.complete = true;
         let facts = &mut report.facts;
         facts.hostname = hostname;
         facts.serial = present(self.hardware_serial);
@@ -437,7 +462,9 @@ impl FleetHost {
         facts.disk_encrypted = self.disk_encryption_enabled;
         let idp_user = self.end_users.iter().flatten().find_map(|u| present(u.idp_username.clone()));
         let mapped_user = self.device_mapping.iter().flatten().find_map(|m| present(m.email.clone()));
-        facts.user = idp_user.or(mapped_user);
+        // Without a directory identity, the device's own account for a person will do.
+        let account = self.users.iter().flatten().find(|u| u.is_person()).map(|u| u.username.clone());
+        facts.user = idp_user.or(mapped_user).or(account);
         facts.tags = self.labels.iter().flatten().map(|label| format!("label={}", label.name)).collect();
         if let Some(team) = present(self.team_name) {
             facts.tags.push(format!("fleet_team={team}"));

@@ -15,6 +15,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
+mod inventory;
+mod ownership;
+
+pub use inventory::{DirectoryReport, InventoryReport, import_directory, import_inventory};
+pub use ownership::{
+    Explanation, MatchingRule, OwnershipChange, OwnershipError, OwnershipPlan, apply_ownership,
+    check_ownership, explain_ownership,
+};
+
 use rapport_core::{Scope, VexIndex, VexStatement};
 use rapport_formats::{
     DETECT_PREFIX_LEN, DetectError, Format, ParseError, ScanContext, Stop, bom_len, detect, parse, parse_vex,
@@ -39,6 +48,10 @@ pub enum IngestError {
     Parse { path: PathBuf, format: Format, source: ParseError },
     #[error("{path}: nothing was stored, the database refused the import: {source}")]
     Store { path: PathBuf, source: StoreError },
+    #[error("{path}: {reason}")]
+    NotRecognised { path: PathBuf, reason: String },
+    #[error("{path}: not valid {format}: {source}")]
+    Invalid { path: PathBuf, format: &'static str, source: ParseError },
 }
 
 /// Reports how many bytes of the file have been read, for progress bars.

@@ -50,6 +50,12 @@ pub struct ImportSummary {
     pub vex_statements: u64,
     /// Findings whose status those statements changed.
     pub vex_changed: u64,
+    /// Devices an inventory file reported, and how many Rapport had not seen before.
+    pub devices: u64,
+    pub new_devices: u64,
+    /// People and teams a directory file listed.
+    pub people: u64,
+    pub teams: u64,
 }
 
 pub(crate) enum Tx {
@@ -108,6 +114,13 @@ pub struct ImportSession {
     /// VEX statements this import added, and findings whose status they changed.
     pub(crate) vex_statements: u64,
     pub(crate) vex_changed: u64,
+    /// Devices an inventory import stored, and how many of them were new.
+    pub(crate) devices: u64,
+    pub(crate) new_devices: u64,
+    /// People and teams a directory import stored.
+    pub(crate) people: u64,
+    pub(crate) teams: u64,
+    pub(crate) catalogue: crate::assets::Catalogue,
 }
 
 impl std::fmt::Debug for ImportSession {
@@ -173,6 +186,11 @@ impl Store {
             known: 0,
             vex_statements: 0,
             vex_changed: 0,
+            devices: 0,
+            new_devices: 0,
+            people: 0,
+            teams: 0,
+            catalogue: crate::assets::Catalogue::default(),
         })
     }
 }
@@ -309,6 +327,10 @@ impl ImportSession {
                 resolved,
                 vex_statements: self.vex_statements,
                 vex_changed: self.vex_changed,
+                devices: self.devices,
+                new_devices: self.new_devices,
+                people: self.people,
+                teams: self.teams,
             };
             sqlx::query(RECORD_COUNTS)
                 .bind(import_id)
@@ -319,6 +341,10 @@ impl ImportSession {
                 .bind(summary.resolved as i64)
                 .bind(summary.vex_statements as i64)
                 .bind(summary.vex_changed as i64)
+                .bind(summary.devices as i64)
+                .bind(summary.new_devices as i64)
+                .bind(summary.people as i64)
+                .bind(summary.teams as i64)
                 .execute(&mut *conn)
                 .await?;
             conn.commit().await?;
@@ -341,7 +367,8 @@ const RECORD_SCOPE: &str = "INSERT INTO scopes (scope_key, tool, target_kind, ta
 const RECORD_SCAN: &str = "INSERT INTO scans (scope, import_id, tool_version) VALUES ($1, $2, $3)";
 
 const RECORD_COUNTS: &str = "UPDATE imports SET finished_at = $2, findings = $3, new_findings = $4, \
-     known_findings = $5, resolved_findings = $6, vex_statements = $7, vex_changed_findings = $8 WHERE id = $1";
+     known_findings = $5, resolved_findings = $6, vex_statements = $7, vex_changed_findings = $8, devices = $9, \
+     new_devices = $10, people = $11, teams = $12 WHERE id = $1";
 
 /// Reopens the given findings where a rescan had resolved them.
 fn reopen<DB>(ids: &[i64]) -> QueryBuilder<DB>

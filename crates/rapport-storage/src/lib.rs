@@ -5,8 +5,11 @@
 //! names); the SQL text of queries is shared, and the two back ends differ only in how they
 //! connect, which is decided once in [`Store::connect`].
 
+mod assets;
+mod directory;
 mod error;
 mod import;
+mod ownership;
 mod queries;
 mod row;
 pub mod testing;
@@ -20,8 +23,10 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use assets::{AssetFilter, AssetOwnership, AssetRecord};
 pub use error::StoreError;
 pub use import::{ImportSession, ImportStart, ImportSummary};
+pub use ownership::OwnershipVersion;
 pub use queries::{FindingFilter, ImportRecord, StoredFinding};
 pub use row::FindingRow;
 

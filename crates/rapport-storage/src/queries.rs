@@ -48,6 +48,10 @@ pub struct ImportRecord {
     pub resolved: i64,
     pub vex_statements: i64,
     pub vex_changed: i64,
+    pub devices: i64,
+    pub new_devices: i64,
+    pub people: i64,
+    pub teams: i64,
 }
 
 /// The last sighting is the latest scan of the finding's scope (before it was resolved).
@@ -72,7 +76,8 @@ const SELECT_FINDINGS: &str = "SELECT f.id, f.fingerprint, f.detail, a.body AS a
      LIMIT $6";
 
 const SELECT_IMPORTS: &str = "SELECT id, file, format, source, started_at, finished_at, findings, \
-     new_findings, known_findings, resolved_findings, vex_statements, vex_changed_findings FROM imports ORDER BY id";
+     new_findings, known_findings, resolved_findings, vex_statements, vex_changed_findings, devices, new_devices, people, teams \
+     FROM imports ORDER BY id";
 
 impl Store {
     /// Every finding the filter selects, most severe first, read back into memory. For
@@ -151,6 +156,10 @@ impl Store {
                 resolved: row.try_get("resolved_findings")?,
                 vex_statements: row.try_get("vex_statements")?,
                 vex_changed: row.try_get("vex_changed_findings")?,
+                devices: row.try_get("devices")?,
+                new_devices: row.try_get("new_devices")?,
+                people: row.try_get("people")?,
+                teams: row.try_get("teams")?,
             })).collect()
         })
     }

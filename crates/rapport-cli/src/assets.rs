@@ -1,0 +1,454 @@
+//! The commands about what exists and who owns it: `inventory import`, `people import`,
+//! `owners check|apply|explain|history` and `assets`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use rapport_formats::InventoryFormat;
+use rapport_ingest::{
+    Explanation, OwnershipPlan, apply_ownership, check_ownership, explain_ownership, import_directory,
+    import_inventory,
+};
+use rapport_storage::{AssetFilter, AssetOwnership, AssetRecord};
+use serde_json::json;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::commands::{now, open};
+
+#[derive(Debug, Subcommand)]
+pub enum InventoryCommand {
+    /// Import osquery results logs or Fleet host JSON; each file is one transaction.
+    Import(InventoryImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InventoryImportArgs {
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Force a format instead of detecting it: osquery or fleet.
+    #[arg(long, value_parser = parse_inventory_format)]
+    format: Option<InventoryFormat>,
+    /// Print one JSON object per file.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_inventory_format(name: &str) -> Result<InventoryFormat, String> {
+    match name.to_ascii_lowercase().as_str() {
+        "osquery" => Ok(InventoryFormat::OsqueryResults),
+        "fleet" => Ok(InventoryFormat::Fleet),
+        other => Err(format!("unknown inventory format {other:?}: expected osquery or fleet")),
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PeopleCommand {
+    /// Import people (CSV or SCIM 2.0 JSON) or teams (CSV with capacity and what each team
+    /// is measured on); each file is one transaction.
+    Import(PeopleImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PeopleImportArgs {
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Print one JSON object per file.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OwnersCommand {
+    /// Show what a new version of the ownership file would change, without applying it.
+    Check(OwnersFileArgs),
+    /// Apply a new version of the ownership file (it is kept, with every earlier one).
+    Apply(OwnersFileArgs),
+    /// Say who owns an asset and which rules decided it.
+    Explain(ExplainArgs),
+    /// List the versions of the ownership file applied so far.
+    History,
+}
+
+#[derive(Debug, Args)]
+pub struct OwnersFileArgs {
+    /// The ownership file (TOML or YAML).
+    file: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The asset's name or hostname.
+    asset: String,
+    /// A path inside the asset (a file of a repository), for rules that split it by path.
+    #[arg(long)]
+    path: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AssetsArgs {
+    /// Only the assets no rule gives an owner: the security team's queue.
+    #[arg(long)]
+    unowned: bool,
+    /// Print one JSON object per asset.
+    #[arg(long)]
+    json: bool,
+    /// A device the inventory has not heard from in this many days is stale.
+    #[arg(long, default_value_t = 7)]
+    stale_after_days: u32,
+    /// At most this many assets.
+    #[arg(long)]
+    limit: Option<u32>,
+}
+
+pub async fn inventory(database: &str, command: InventoryCommand) -> anyhow::Result<ExitCode> {
+    let InventoryCommand::Import(args) = command;
+    let store = open(database).await?;
+    let mut failed = false;
+    let mut out = std::io::stdout().lock();
+    for path in &args.files {
+        match import_inventory(&store, path, args.format, now).await {
+            Ok(report) => {
+                let summary = &report.summary;
+                if args.json {
+                    let line = json!({"file": path.display().to_string(), "format": report.format.name(),
+                        "devices": summary.devices, "new_devices": summary.new_devices});
+                    writeln!(out, "{line}")?;
+                } else {
+                    writeln!(
+                        out,
+                        "{}: {} devices from {} ({} new)",
+                        path.display(),
+                        summary.devices,
+                        report.format,
+                        summary.new_devices
+                    )?;
+                }
+            }
+            Err(error) => {
+                failed = true;
+                eprintln!("error: {error}");
+            }
+        }
+    }
+    store.close().await;
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+pub async fn people(database: &str, command: PeopleCommand) -> anyhow::Result<ExitCode> {
+    let PeopleCommand::Import(args) = command;
+    let store = open(database).await?;
+    let mut failed = false;
+    let mut out = std::io::stdout().lock();
+    for path in &args.files {
+        match import_directory(&store, path, now).await {
+            Ok(report) => {
+                let summary = &report.summary;
+                if args.json {
+                    let line = json!({"file": path.display().to_string(), "format": report.format.name(),
+                        "people": summary.people, "teams": summary.teams});
+                    writeln!(out, "{line}")?;
+                } else {
+                    writeln!(
+                        out,
+                        "{}: {} people and {} teams from {}",
+                        path.display(),
+                        summary.people,
+                        summary.teams,
+                        report.format
+                    )?;
+                }
+            }
+            Err(error) => {
+                failed = true;
+                eprintln!("error: {error}");
+            }
+        }
+    }
+    store.close().await;
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+pub async fn owners(database: &str, command: OwnersCommand) -> anyhow::Result<ExitCode> {
+    let store = open(database).await?;
+    let mut out = std::io::stdout().lock();
+    match command {
+        OwnersCommand::Check(args) => {
+            let plan = check_ownership(&store, &args.file, now()).await?;
+            print_plan(&mut out, &args.file, &plan, None, args.json)?;
+        }
+        OwnersCommand::Apply(args) => {
+            let (version, plan) = apply_ownership(&store, &args.file, now()).await?;
+            print_plan(&mut out, &args.file, &plan, Some(version), args.json)?;
+        }
+        OwnersCommand::Explain(args) => {
+            for explanation in explain_ownership(&store, &args.asset, args.path.as_deref(), now()).await? {
+                print_explanation(&mut out, &explanation)?;
+            }
+        }
+        OwnersCommand::History => {
+            let versions = store.ownership_versions().await?;
+            if versions.is_empty() {
+                writeln!(out, "No ownership file has been applied yet (rapport owners apply FILE).")?;
+            }
+            for version in versions {
+                writeln!(
+                    out,
+                    "version {:<3} {}  {} rules ({}), {} assets changed",
+                    version.id,
+                    version.applied_at.format(&Rfc3339)?,
+                    version.rules,
+                    version.syntax,
+                    version.changed_assets
+                )?;
+            }
+        }
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn owner_words(ownership: &AssetOwnership) -> String {
+    match (&ownership.team, &ownership.team_rule) {
+        (Some(team), Some(rule)) => format!("{team} ({rule})"),
+        (Some(team), None) => team.clone(),
+        (None, _) => "nobody".into(),
+    }
+}
+
+fn print_plan(
+    out: &mut impl Write,
+    file: &Path,
+    plan: &OwnershipPlan,
+    version: Option<i64>,
+    json: bool,
+) -> anyhow::Result<()> {
+    if json {
+        let changes: Vec<_> = plan
+            .changes
+            .iter()
+            .map(|change| {
+                json!({"asset": change.asset.asset.to_string(), "name": change.asset.display_name(),
+                    "before": ownership_json(&change.asset.ownership), "after": ownership_json(&change.after)})
+            })
+            .collect();
+        let line = json!({"file": file.display().to_string(), "version": version, "syntax": plan.syntax,
+            "rules": plan.rules, "assets": plan.assets, "unowned": plan.unowned, "changes": changes});
+        writeln!(out, "{line}")?;
+        return Ok(());
+    }
+    let verb = if version.is_some() { "changed" } else { "would change" };
+    match version {
+        Some(version) => writeln!(out, "Applied {} as ownership version {version}.", file.display())?,
+        None => writeln!(out, "Checked {} (not applied).", file.display())?,
+    }
+    writeln!(
+        out,
+        "{} rules ({}) over {} assets: {} {verb}; {} without an owner.",
+        plan.rules,
+        plan.syntax,
+        plan.assets,
+        plan.changes.len(),
+        plan.unowned
+    )?;
+    for change in &plan.changes {
+        let before = &change.asset.ownership;
+        let mut parts = vec![format!("owner {} → {}", owner_words(before), owner_words(&change.after))];
+        if before.criticality != change.after.criticality {
+            parts.push(format!(
+                "criticality {} → {}",
+                before.criticality.as_deref().unwrap_or("none"),
+                change.after.criticality.as_deref().unwrap_or("none")
+            ));
+        }
+        if before.exposure != change.after.exposure {
+            parts.push(format!(
+                "exposure {} → {}",
+                before.exposure.as_deref().unwrap_or("none"),
+                change.after.exposure.as_deref().unwrap_or("none")
+            ));
+        }
+        writeln!(
+            out,
+            "  {} {}: {}",
+            change.asset.asset.kind.as_str(),
+            change.asset.display_name(),
+            parts.join("; ")
+        )?;
+    }
+    if plan.unowned > 0 {
+        writeln!(out, "Assets without an owner wait in the security team's queue: rapport assets --unowned")?;
+    }
+    Ok(())
+}
+
+fn ownership_json(ownership: &AssetOwnership) -> serde_json::Value {
+    json!({"team": ownership.team, "rule": ownership.team_rule, "criticality": ownership.criticality,
+        "criticality_rule": ownership.criticality_rule, "exposure": ownership.exposure,
+        "exposure_rule": ownership.exposure_rule, "version": ownership.version})
+}
+
+fn print_explanation(out: &mut impl Write, explanation: &Explanation) -> anyhow::Result<()> {
+    let asset = &explanation.asset;
+    let place = explanation.path.as_deref().map(|p| format!(", file {p}")).unwrap_or_default();
+    writeln!(out, "{} {} ({}{place})", asset.asset.kind.as_str(), asset.display_name(), asset.source)?;
+    let Some(version) = &explanation.version else {
+        writeln!(out, "  No ownership file has been applied yet: rapport owners apply FILE")?;
+        return Ok(());
+    };
+    let decided = &explanation.decided;
+    match (&decided.team, &decided.team_rule) {
+        (Some(team), Some(rule)) => writeln!(out, "  owner: {team}, decided by {rule}")?,
+        _ => writeln!(
+            out,
+            "  owner: none. No rule gives it an owner, so it waits in the security team's queue (rapport assets --unowned)."
+        )?,
+    }
+    if let (Some(value), Some(rule)) = (&decided.criticality, &decided.criticality_rule) {
+        writeln!(out, "  criticality: {value}, decided by {rule}")?;
+    }
+    if let (Some(value), Some(rule)) = (&decided.exposure, &decided.exposure_rule) {
+        writeln!(out, "  exposure: {value}, decided by {rule}")?;
+    }
+    writeln!(
+        out,
+        "  under ownership version {} (applied {})",
+        version.id,
+        version.applied_at.format(&Rfc3339)?
+    )?;
+    if explanation.matching.is_empty() {
+        writeln!(out, "  no rule matches it")?;
+    } else {
+        writeln!(out, "  rules that match, first wins for each decision:")?;
+        for rule in &explanation.matching {
+            writeln!(out, "    {}: {}, when {}", rule.label, rule.decides.join(", "), rule.conditions)?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn assets(database: &str, args: AssetsArgs) -> anyhow::Result<ExitCode> {
+    let store = open(database).await?;
+    let now = now();
+    store.add_scan_targets_as_assets(now).await?;
+    let filter = AssetFilter { unowned_only: args.unowned, name: None, limit: args.limit };
+    let stale_before = now - time::Duration::days(i64::from(args.stale_after_days));
+    let mut out = std::io::stdout().lock();
+    let mut shown = 0u64;
+    store
+        .each_asset(&filter, |asset| -> anyhow::Result<()> {
+            shown += 1;
+            let stale = asset.last_seen.is_some_and(|seen| seen < stale_before);
+            if args.json {
+                writeln!(out, "{}", asset_json(&asset, stale)?)?;
+            } else {
+                writeln!(out, "{}", asset_line(&asset, stale, now))?;
+            }
+            Ok(())
+        })
+        .await?;
+    if !args.json && shown == 0 {
+        let what = if args.unowned {
+            "Every asset has an owner."
+        } else {
+            "No assets yet: import scans or inventory."
+        };
+        writeln!(out, "{what}")?;
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn asset_json(asset: &AssetRecord, stale: bool) -> anyhow::Result<serde_json::Value> {
+    let time = |t: Option<OffsetDateTime>| t.map(|t| t.format(&Rfc3339)).transpose();
+    Ok(json!({
+        "id": asset.id, "kind": asset.asset.kind.as_str(), "name": asset.asset.name, "hostname": asset.hostname,
+        "source": asset.source, "first_seen": asset.first_seen.format(&Rfc3339)?, "last_seen": time(asset.last_seen)?,
+        "stale": stale, "owner": ownership_json(&asset.ownership), "facts": asset.facts,
+        "software_count": asset.software_count,
+    }))
+}
+
+fn asset_line(asset: &AssetRecord, stale: bool, now: OffsetDateTime) -> String {
+    let mut state = Vec::new();
+    if let Some(facts) = &asset.facts {
+        let os: Vec<&str> = [&facts.os_name, &facts.os_version, &facts.os_build]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        if !os.is_empty() {
+            state.push(os.join(" "));
+        }
+        let setting = |name: &str, value: Option<bool>| {
+            value.map(|on| format!("{name} {}", if on { "on" } else { "off" }))
+        };
+        state.extend(setting("disk encryption", facts.disk_encrypted));
+        state.extend(setting("firewall", facts.firewall));
+        state.extend(setting("screen lock", facts.screen_lock));
+        if let Some(user) = &facts.user {
+            state.push(format!("used by {user}"));
+        }
+    }
+    if let Some(seen) = asset.last_seen {
+        let days = (now - seen).whole_days();
+        state.push(if stale {
+            format!("STALE: last seen {days} days ago")
+        } else {
+            format!("seen {days} days ago")
+        });
+    }
+    let mut decided = vec![match asset.ownership.team {
+        Some(_) => format!("owner {}", owner_words(&asset.ownership)),
+        None => "no owner".to_owned(),
+    }];
+    decided.extend(asset.ownership.criticality.as_ref().map(|c| format!("criticality {c}")));
+    decided.extend(asset.ownership.exposure.as_ref().map(|e| format!("exposure {e}")));
+    let details = if state.is_empty() { String::new() } else { format!("  [{}]", state.join(", ")) };
+    format!("{:<20} {}  {}{details}", asset.asset.kind.as_str(), asset.display_name(), decided.join(", "))
+}
+
+/// The demo's second half: the sample inventory and people, the sample ownership file, and
+/// who owns what as a result.
+pub async fn demo_ownership(store: &rapport_storage::Store, samples: &Path) -> anyhow::Result<()> {
+    let sorted = |folder: &str| -> anyhow::Result<Vec<PathBuf>> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(samples.join(folder))?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()?;
+        files.sort();
+        Ok(files)
+    };
+    println!();
+    for path in sorted("inventory")? {
+        let report = import_inventory(store, &path, None, now).await?;
+        println!("{}: {} devices from {}", path.display(), report.summary.devices, report.format);
+    }
+    for path in sorted("people")? {
+        let report = import_directory(store, &path, now).await?;
+        let summary = &report.summary;
+        println!("{}: {} people and {} teams", path.display(), summary.people, summary.teams);
+    }
+    let rules = samples.join("ownership/ownership.toml");
+    let (version, plan) = apply_ownership(store, &rules, now()).await?;
+    println!(
+        "{}: ownership version {version}, {} rules over {} assets; {} without an owner.",
+        rules.display(),
+        plan.rules,
+        plan.assets,
+        plan.unowned
+    );
+    println!("\nWho owns what, and the rule that decided it:");
+    let now = now();
+    store
+        .each_asset(&AssetFilter::default(), |asset| -> anyhow::Result<()> {
+            println!("  {}", asset_line(&asset, false, now));
+            Ok(())
+        })
+        .await?;
+    Ok(())
+}

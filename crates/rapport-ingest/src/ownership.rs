@@ -1,0 +1,253 @@
+//! The ownership file in use: what a new version would change (`check`), applying it with
+//! its history (`apply`), and why an asset is owned as it is (`explain`).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rapport_core::{AssetFacts, Ownership, Person, Resolution, RuleError};
+use rapport_formats::parse_ownership;
+use rapport_storage::{AssetFilter, AssetOwnership, AssetRecord, OwnershipVersion, Store, StoreError};
+use time::OffsetDateTime;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OwnershipError {
+    #[error("{path}: cannot read the file: {source}")]
+    Open { path: PathBuf, source: std::io::Error },
+    #[error("{path}: not a valid ownership file: {source}")]
+    Invalid { path: PathBuf, source: rapport_formats::ParseError },
+    #[error("{path}: {source}")]
+    Rules { path: PathBuf, source: RuleError },
+    #[error("the stored ownership version {version} no longer compiles: {source}")]
+    Stored { version: i64, source: RuleError },
+    #[error("the database refused: {0}")]
+    Store(#[from] StoreError),
+    #[error("no asset is named {0:?} (try `rapport assets`)")]
+    UnknownAsset(String),
+}
+
+/// One asset whose ownership a version changes.
+#[derive(Clone, Debug)]
+pub struct OwnershipChange {
+    pub asset: AssetRecord,
+    pub after: AssetOwnership,
+}
+
+/// What a version of the file decides over all assets, against what is stored.
+#[derive(Debug)]
+pub struct OwnershipPlan {
+    pub syntax: &'static str,
+    pub rules: usize,
+    pub assets: usize,
+    pub changes: Vec<OwnershipChange>,
+    /// Assets no rule gives an owner: the security team's queue.
+    pub unowned: usize,
+}
+
+/// A compiled file and what it needs to decide.
+struct Resolver {
+    ownership: Ownership,
+    team_of_user: HashMap<String, String>,
+}
+
+impl Resolver {
+    fn new(ownership: Ownership, people: Vec<Person>) -> Resolver {
+        let mut team_of_user = HashMap::new();
+        for person in people {
+            let Some(team) = person.team else { continue };
+            for name in [person.email, person.username].into_iter().flatten() {
+                team_of_user.insert(name.to_lowercase(), team.clone());
+            }
+        }
+        Resolver { ownership, team_of_user }
+    }
+
+    fn resolve(&self, asset: &AssetRecord, path: Option<&str>) -> Resolution {
+        let facts = asset_facts(asset, path);
+        self.ownership.resolve(&facts, |user| self.team_of_user.get(&user.to_lowercase()).cloned())
+    }
+
+    fn decided(&self, resolution: &Resolution) -> AssetOwnership {
+        let label = |rule: usize| Some(self.ownership.rule_label(rule));
+        AssetOwnership {
+            team: resolution.owner.as_ref().map(|d| d.value.clone()),
+            team_rule: resolution.owner.as_ref().and_then(|d| label(d.rule)),
+            criticality: resolution.criticality.as_ref().map(|d| d.value.as_str().to_owned()),
+            criticality_rule: resolution.criticality.as_ref().and_then(|d| label(d.rule)),
+            exposure: resolution.exposure.as_ref().map(|d| d.value.as_str().to_owned()),
+            exposure_rule: resolution.exposure.as_ref().and_then(|d| label(d.rule)),
+            version: None,
+        }
+    }
+}
+
+/// What the rules see of an asset.
+fn asset_facts<'a>(asset: &'a AssetRecord, path: Option<&'a str>) -> AssetFacts<'a> {
+    let mut facts = AssetFacts::of(&asset.asset);
+    if let Some(device) = &asset.facts {
+        // A device's name is the inventory's id for it; its hostname is a fact.
+        facts.hostname = device.hostname.as_deref();
+        facts.ips = device.ips.iter().filter_map(|ip| ip.parse().ok()).collect();
+        facts.tags = &device.tags;
+        facts.device_user = device.user.as_deref();
+    }
+    facts.path = path;
+    facts
+}
+
+fn read_file(path: &Path) -> Result<String, OwnershipError> {
+    std::fs::read_to_string(path).map_err(|source| OwnershipError::Open { path: path.to_owned(), source })
+}
+
+fn compile(path: &Path, text: &str) -> Result<(&'static str, Ownership), OwnershipError> {
+    let (syntax, spec) =
+        parse_ownership(text).map_err(|source| OwnershipError::Invalid { path: path.to_owned(), source })?;
+    let ownership =
+        Ownership::compile(spec).map_err(|source| OwnershipError::Rules { path: path.to_owned(), source })?;
+    Ok((syntax.name(), ownership))
+}
+
+/// Decides every asset under the file at `path` and compares with what is stored.
+pub async fn check_ownership(
+    store: &Store,
+    path: &Path,
+    now: OffsetDateTime,
+) -> Result<OwnershipPlan, OwnershipError> {
+    let text = read_file(path)?;
+    plan(store, path, &text, now).await
+}
+
+async fn plan(
+    store: &Store,
+    path: &Path,
+    text: &str,
+    now: OffsetDateTime,
+) -> Result<OwnershipPlan, OwnershipError> {
+    let (syntax, ownership) = compile(path, text)?;
+    store.add_scan_targets_as_assets(now).await?;
+    let resolver = Resolver::new(ownership, store.people().await?);
+    let mut changes = Vec::new();
+    let (mut assets, mut unowned) = (0, 0);
+    store
+        .each_asset(&AssetFilter::default(), |asset| {
+            assets += 1;
+            let after = resolver.decided(&resolver.resolve(&asset, None));
+            if after.team.is_none() {
+                unowned += 1;
+            }
+            let before = AssetOwnership { version: None, ..asset.ownership.clone() };
+            if before != after {
+                changes.push(OwnershipChange { asset, after });
+            }
+            Ok::<(), StoreError>(())
+        })
+        .await?;
+    Ok(OwnershipPlan { syntax, rules: resolver.ownership.rules().len(), assets, changes, unowned })
+}
+
+/// Applies the file at `path` as the new version: every asset's owner, criticality and
+/// exposure are decided again, changes are written with the version, and the file is kept
+/// in the history. Returns the version number and what changed.
+pub async fn apply_ownership(
+    store: &Store,
+    path: &Path,
+    now: OffsetDateTime,
+) -> Result<(i64, OwnershipPlan), OwnershipError> {
+    let text = read_file(path)?;
+    let plan = plan(store, path, &text, now).await?;
+    let changes: Vec<(i64, AssetOwnership)> =
+        plan.changes.iter().map(|c| (c.asset.id, c.after.clone())).collect();
+    let version = store.record_ownership(&text, plan.syntax, plan.rules, &changes, now).await?;
+    tracing::info!(version, changed = changes.len(), "applied ownership");
+    Ok((version, plan))
+}
+
+/// Why an asset (or a file inside it) is owned as it is, under the version in use.
+#[derive(Debug)]
+pub struct Explanation {
+    pub asset: AssetRecord,
+    pub path: Option<String>,
+    /// The version in use; `None` when no ownership file was ever applied.
+    pub version: Option<OwnershipVersion>,
+    /// Every rule that matches, in file order, with how it is named and what it decides.
+    pub matching: Vec<MatchingRule>,
+    pub decided: AssetOwnership,
+}
+
+#[derive(Debug)]
+pub struct MatchingRule {
+    pub label: String,
+    pub decides: Vec<String>,
+    pub conditions: String,
+}
+
+pub async fn explain_ownership(
+    store: &Store,
+    name: &str,
+    path: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<Vec<Explanation>, OwnershipError> {
+    store.add_scan_targets_as_assets(now).await?;
+    let assets = store.assets(&AssetFilter { name: Some(name.to_owned()), ..AssetFilter::default() }).await?;
+    if assets.is_empty() {
+        return Err(OwnershipError::UnknownAsset(name.to_owned()));
+    }
+    let version = store.ownership_versions().await?.pop();
+    let resolver = match &version {
+        Some(version) => {
+            let (_, spec) = parse_ownership(&version.content).map_err(|e| OwnershipError::Stored {
+                version: version.id,
+                source: RuleError { number: 0, label: "the file".into(), message: e.to_string() },
+            })?;
+            let ownership = Ownership::compile(spec)
+                .map_err(|source| OwnershipError::Stored { version: version.id, source })?;
+            Some(Resolver::new(ownership, store.people().await?))
+        }
+        None => None,
+    };
+    let mut explanations = Vec::new();
+    for asset in assets {
+        let (matching, decided) = match &resolver {
+            Some(resolver) => {
+                let facts = asset_facts(&asset, path);
+                let matching = resolver
+                    .ownership
+                    .matching(&facts)
+                    .into_iter()
+                    .map(|rule| describe(&resolver.ownership, rule))
+                    .collect();
+                (matching, resolver.decided(&resolver.resolve(&asset, path)))
+            }
+            None => (Vec::new(), AssetOwnership::default()),
+        };
+        explanations.push(Explanation {
+            asset,
+            path: path.map(str::to_owned),
+            version: version.clone(),
+            matching,
+            decided,
+        });
+    }
+    Ok(explanations)
+}
+
+fn describe(ownership: &Ownership, rule: usize) -> MatchingRule {
+    let spec = ownership.rules().get(rule);
+    let mut decides = Vec::new();
+    if let Some(spec) = spec {
+        if let Some(team) = &spec.team {
+            decides.push(format!("owner {team}"));
+        }
+        if spec.team_of_device_user {
+            decides.push("owner: the team of the device's user".into());
+        }
+        if let Some(criticality) = spec.criticality {
+            decides.push(format!("criticality {}", criticality.as_str()));
+        }
+        if let Some(exposure) = spec.exposure {
+            decides.push(format!("exposure {}", exposure.as_str()));
+        }
+    }
+    let conditions = spec.map(|spec| spec.conditions.describe()).unwrap_or_default();
+    let conditions = if conditions.is_empty() { "everything".into() } else { conditions.join(" and ") };
+    MatchingRule { label: ownership.rule_label(rule), decides, conditions }
+}

@@ -1,0 +1,406 @@
+//! Assets: devices stored from inventory reports (facts merged, software as catalogue ids),
+//! scan targets added as assets, and the reads that list and find them.
+
+use std::collections::HashMap;
+
+use futures_util::TryStreamExt;
+use rapport_core::{AssetId, DeviceFacts, DeviceReport, Software, SoftwareChange, TargetKind};
+use sqlx::{QueryBuilder, Row};
+use time::OffsetDateTime;
+
+use crate::import::{ImportSession, in_list, with_tx};
+use crate::{Store, StoreError, with_pool};
+
+/// Rows per multi-row statement: nine values each stays far below both back ends' limits.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// Who an asset belongs to, as the ownership file last decided, with the rule of each part.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AssetOwnership {
+    pub team: Option<String>,
+    pub team_rule: Option<String>,
+    pub criticality: Option<String>,
+    pub criticality_rule: Option<String>,
+    pub exposure: Option<String>,
+    pub exposure_rule: Option<String>,
+    /// The ownership file version that decided it.
+    pub version: Option<i64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct AssetRecord {
+    pub id: i64,
+    pub asset: AssetId,
+    /// A device's hostname (its name is the inventory's identifier).
+    pub hostname: Option<String>,
+    /// `osquery`, `fleet`, or `scan` for a target only scanners named.
+    pub source: String,
+    pub facts: Option<DeviceFacts>,
+    /// How many packages inventory lists on it; `None` when it never said.
+    pub software_count: Option<usize>,
+    pub first_seen: OffsetDateTime,
+    /// When the inventory last heard from it.
+    pub last_seen: Option<OffsetDateTime>,
+    pub ownership: AssetOwnership,
+}
+
+impl AssetRecord {
+    /// The name people know it by.
+    pub fn display_name(&self) -> &str {
+        self.hostname.as_deref().unwrap_or(&self.asset.name)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct AssetFilter {
+    pub unowned_only: bool,
+    /// Exact name or hostname.
+    pub name: Option<String>,
+    pub limit: Option<u32>,
+}
+
+const SELECT_ASSETS: &str = "SELECT id, kind, name, hostname, source, facts, software, first_seen, last_seen, \
+     owner_team, owner_rule, criticality, criticality_rule, exposure, exposure_rule, ownership_version \
+     FROM assets WHERE ($1 = FALSE OR owner_team IS NULL) AND ($2 IS NULL OR name = $2 OR hostname = $2) \
+     ORDER BY kind, COALESCE(hostname, name), id LIMIT $3";
+
+const SELECT_SOFTWARE_IDS: &str = "SELECT software FROM assets WHERE id = $1";
+
+const SELECT_CATALOGUE: &str = "SELECT id, name, version, source FROM software";
+
+const INSERT_SOFTWARE: &str = "INSERT INTO software (name, version, source) VALUES ($1, $2, $3) RETURNING id";
+
+const UPSERT_ASSETS: &str =
+    "INSERT INTO assets (asset_key, kind, name, hostname, source, facts, software, first_seen, last_seen) ";
+
+const ON_CONFLICT_UPDATE: &str = " ON CONFLICT (asset_key) DO UPDATE SET hostname = excluded.hostname, \
+     source = excluded.source, facts = excluded.facts, software = excluded.software, last_seen = excluded.last_seen";
+
+const SCOPE_TARGETS: &str = "SELECT DISTINCT target_kind, target FROM scopes";
+
+const INSERT_SCAN_ASSET: &str = "INSERT INTO assets (asset_key, kind, name, source, first_seen) \
+     VALUES ($1, $2, $3, 'scan', $4) ON CONFLICT (asset_key) DO NOTHING";
+
+/// Packs package ids as little-endian u32s.
+fn pack(ids: &[u32]) -> Vec<u8> {
+    ids.iter().flat_map(|id| id.to_le_bytes()).collect()
+}
+
+fn unpack(bytes: &[u8]) -> Vec<u32> {
+    bytes.chunks_exact(4).map(|c| u32::from_le_bytes(<[u8; 4]>::try_from(c).unwrap_or_default())).collect()
+}
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+fn kind_of(name: &str) -> Result<TargetKind, StoreError> {
+    TargetKind::parse(name).ok_or_else(|| corrupt(format!("unknown asset kind {name:?}")))
+}
+
+/// Reads one row of [`SELECT_ASSETS`]; a macro because the row type differs per back end.
+macro_rules! asset_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        let facts: Option<String> = row.try_get("facts")?;
+        let facts =
+            facts.map(|json| serde_json::from_str::<DeviceFacts>(&json)).transpose().map_err(corrupt)?;
+        let software: Option<Vec<u8>> = row.try_get("software")?;
+        let kind: String = row.try_get("kind")?;
+        AssetRecord {
+            id: row.try_get("id")?,
+            asset: AssetId { kind: kind_of(&kind)?, name: row.try_get("name")? },
+            hostname: row.try_get("hostname")?,
+            source: row.try_get("source")?,
+            facts,
+            software_count: software.map(|bytes| bytes.len() / 4),
+            first_seen: row.try_get("first_seen")?,
+            last_seen: row.try_get("last_seen")?,
+            ownership: AssetOwnership {
+                team: row.try_get("owner_team")?,
+                team_rule: row.try_get("owner_rule")?,
+                criticality: row.try_get("criticality")?,
+                criticality_rule: row.try_get("criticality_rule")?,
+                exposure: row.try_get("exposure")?,
+                exposure_rule: row.try_get("exposure_rule")?,
+                version: row.try_get("ownership_version")?,
+            },
+        }
+    }};
+}
+
+impl Store {
+    /// The assets the filter selects, by kind and name.
+    pub async fn assets(&self, filter: &AssetFilter) -> Result<Vec<AssetRecord>, StoreError> {
+        let mut assets = Vec::new();
+        self.each_asset(filter, |asset| {
+            assets.push(asset);
+            Ok::<(), StoreError>(())
+        })
+        .await?;
+        Ok(assets)
+    }
+
+    /// Streams the assets the filter selects to `each`, one at a time.
+    pub async fn each_asset<E: From<StoreError>>(
+        &self,
+        filter: &AssetFilter,
+        mut each: impl FnMut(AssetRecord) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let limit = filter.limit.map_or(i64::MAX, i64::from);
+        with_pool!(self, pool => {
+            let mut rows = sqlx::query(SELECT_ASSETS)
+                .bind(filter.unowned_only)
+                .bind(filter.name.as_deref())
+                .bind(limit)
+                .fetch(pool);
+            while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
+                let read = || -> Result<AssetRecord, StoreError> { Ok(asset_from_row!(&row)) };
+                each(read()?)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The packages inventory lists on an asset, sorted by name.
+    pub async fn asset_software(&self, asset_id: i64) -> Result<Vec<Software>, StoreError> {
+        with_pool!(self, pool => {
+            let packed: Option<Option<Vec<u8>>> =
+                sqlx::query_scalar(SELECT_SOFTWARE_IDS).bind(asset_id).fetch_optional(pool).await?;
+            let ids = unpack(&packed.flatten().unwrap_or_default());
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut software = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+                let mut query = QueryBuilder::new("SELECT name, version, source FROM software WHERE id");
+                in_list(&mut query, chunk.iter().map(|id| i64::from(*id)));
+                let rows = query.build().fetch_all(pool).await?;
+                for row in rows {
+                    software.push(Software {
+                        name: row.try_get("name")?,
+                        version: row.try_get("version")?,
+                        source: row.try_get("source")?,
+                    });
+                }
+            }
+            software.sort();
+            Ok(software)
+        })
+    }
+
+    /// Makes sure every target a scanner named is an asset, so that it can be owned.
+    pub async fn add_scan_targets_as_assets(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
+        with_pool!(self, pool => {
+            let targets: Vec<(String, String)> = sqlx::query_as(SCOPE_TARGETS).fetch_all(pool).await?;
+            let mut tx = pool.begin().await?;
+            let mut added = 0;
+            for (kind, name) in targets {
+                let asset = AssetId { kind: kind_of(&kind)?, name };
+                added += sqlx::query(INSERT_SCAN_ASSET)
+                    .bind(asset.key().as_slice())
+                    .bind(kind.as_str())
+                    .bind(asset.name.as_str())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            }
+            tx.commit().await?;
+            Ok(added)
+        })
+    }
+}
+
+/// The software catalogue as an import sees it: package → id, filled as new packages come.
+#[derive(Default)]
+pub(crate) struct Catalogue {
+    ids: HashMap<Software, u32>,
+    loaded: bool,
+}
+
+/// One device as it will be stored.
+struct DeviceRow {
+    key: [u8; 16],
+    name: String,
+    hostname: Option<String>,
+    facts: String,
+    software: Option<Vec<u8>>,
+    last_seen: OffsetDateTime,
+}
+
+impl ImportSession {
+    /// Stores devices: a device seen before has its facts updated where the report says
+    /// something and its software replaced or changed; a new one is added. Reports must be
+    /// one per device (the importer folds a file's reports of one device together).
+    pub async fn add_devices(
+        &mut self,
+        source: &str,
+        reports: Vec<DeviceReport>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.load_catalogue().await?;
+        for batch in reports.chunks(ROWS_PER_STATEMENT) {
+            let known = self.stored_devices(batch).await?;
+            let mut rows = Vec::with_capacity(batch.len());
+            for report in batch {
+                let key = report.asset().key();
+                let mut merged = DeviceReport::new(report.identifier.clone());
+                let mut ids = match known.get(&key) {
+                    Some((facts, software)) => {
+                        merged.facts = facts.clone();
+                        software.clone()
+                    }
+                    None => {
+                        self.new_devices += 1;
+                        None
+                    }
+                };
+                merged.merge(report.clone());
+                if let Some(list) = &merged.software {
+                    ids = Some(self.software_ids(list).await?);
+                }
+                if !merged.software_changes.is_empty() {
+                    let mut list = ids.unwrap_or_default();
+                    for change in &merged.software_changes {
+                        match change {
+                            SoftwareChange::Added(package) => {
+                                let id = self.software_id(package).await?;
+                                if !list.contains(&id) {
+                                    list.push(id);
+                                }
+                            }
+                            SoftwareChange::Removed(package) => {
+                                if let Some(id) = self.catalogue.ids.get(package) {
+                                    list.retain(|known| known != id);
+                                }
+                            }
+                        }
+                    }
+                    ids = Some(list);
+                }
+                let last_seen =
+                    merged.seen_at.and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok()).unwrap_or(now);
+                rows.push(DeviceRow {
+                    key,
+                    name: merged.identifier.clone(),
+                    hostname: merged.facts.hostname.clone(),
+                    // Serialising plain data with string keys cannot fail.
+                    facts: serde_json::to_string(&merged.facts).unwrap_or_default(),
+                    software: ids.as_deref().map(pack),
+                    last_seen,
+                });
+            }
+            self.devices += rows.len() as u64;
+            self.upsert_devices(source, &rows, now).await?;
+        }
+        Ok(())
+    }
+
+    async fn load_catalogue(&mut self) -> Result<(), StoreError> {
+        if self.catalogue.loaded {
+            return Ok(());
+        }
+        let rows: Vec<(i64, String, String, String)> = with_tx!(&mut self.tx, conn => {
+            sqlx::query_as(SELECT_CATALOGUE).fetch_all(&mut **conn).await?
+        });
+        for (id, name, version, source) in rows {
+            let id = u32::try_from(id).map_err(|_| corrupt(format!("software id {id} out of range")))?;
+            self.catalogue.ids.insert(Software { name, version, source }, id);
+        }
+        self.catalogue.loaded = true;
+        Ok(())
+    }
+
+    async fn software_id(&mut self, package: &Software) -> Result<u32, StoreError> {
+        if let Some(id) = self.catalogue.ids.get(package) {
+            return Ok(*id);
+        }
+        let id: i64 = with_tx!(&mut self.tx, conn => {
+            sqlx::query_scalar(INSERT_SOFTWARE)
+                .bind(package.name.as_str())
+                .bind(package.version.as_str())
+                .bind(package.source.as_str())
+                .fetch_one(&mut **conn)
+                .await?
+        });
+        let id = u32::try_from(id).map_err(|_| corrupt(format!("software id {id} out of range")))?;
+        self.catalogue.ids.insert(package.clone(), id);
+        Ok(id)
+    }
+
+    async fn software_ids(&mut self, list: &[Software]) -> Result<Vec<u32>, StoreError> {
+        let mut ids = Vec::with_capacity(list.len());
+        for package in list {
+            let id = self.software_id(package).await?;
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// The stored facts and software ids of the devices of a batch that are already known.
+    async fn stored_devices(
+        &mut self,
+        batch: &[DeviceReport],
+    ) -> Result<HashMap<[u8; 16], (DeviceFacts, Option<Vec<u32>>)>, StoreError> {
+        let keys: Vec<[u8; 16]> = batch.iter().map(|report| report.asset().key()).collect();
+        with_tx!(&mut self.tx, conn => {
+            let mut query = QueryBuilder::new("SELECT asset_key, facts, software FROM assets WHERE asset_key");
+            in_list(&mut query, keys.iter().map(|key| key.as_slice()));
+            let rows = query.build().fetch_all(&mut **conn).await?;
+            let mut known = HashMap::with_capacity(rows.len());
+            for row in rows {
+                let key: Vec<u8> = row.try_get("asset_key")?;
+                let key = <[u8; 16]>::try_from(key.as_slice()).map_err(|_| corrupt("an asset key is not 16 bytes"))?;
+                let facts: Option<String> = row.try_get("facts")?;
+                let facts = facts.map(|json| serde_json::from_str(&json)).transpose().map_err(corrupt)?;
+                let software: Option<Vec<u8>> = row.try_get("software")?;
+                known.insert(key, (facts.unwrap_or_default(), software.map(|bytes| unpack(&bytes))));
+            }
+            Ok::<_, StoreError>(known)
+        })
+    }
+
+    async fn upsert_devices(
+        &mut self,
+        source: &str,
+        rows: &[DeviceRow],
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        with_tx!(&mut self.tx, conn => {
+            let mut query = QueryBuilder::new(UPSERT_ASSETS);
+            query.push_values(rows, |mut values, row| {
+                values
+                    .push_bind(row.key.as_slice())
+                    .push_bind(TargetKind::Host.as_str())
+                    .push_bind(row.name.as_str())
+                    .push_bind(row.hostname.as_deref())
+                    .push_bind(source)
+                    .push_bind(row.facts.as_str())
+                    .push_bind(row.software.as_deref())
+                    .push_bind(now)
+                    .push_bind(row.last_seen);
+            });
+            query.push(ON_CONFLICT_UPDATE);
+            query.build().execute(&mut **conn).await?;
+        });
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_ids_pack_four_bytes_each() {
+        let ids = [1, 70_000, u32::MAX];
+        assert_eq!(pack(&ids).len(), 12);
+        assert_eq!(unpack(&pack(&ids)), ids);
+    }
+}

@@ -1,0 +1,106 @@
+//! The ownership file's versions, and the decisions each version made on the assets.
+
+use sqlx::{QueryBuilder, Row};
+use time::OffsetDateTime;
+
+use crate::assets::AssetOwnership;
+use crate::{Store, StoreError, with_pool};
+
+/// Assets per update statement: eight values each.
+const ROWS_PER_STATEMENT: usize = 500;
+
+#[derive(Clone, Debug)]
+pub struct OwnershipVersion {
+    /// The version number: 1 for the first file applied, then 2, 3...
+    pub id: i64,
+    pub content: String,
+    pub syntax: String,
+    pub applied_at: OffsetDateTime,
+    pub rules: i64,
+    pub changed_assets: i64,
+}
+
+const INSERT_VERSION: &str = "INSERT INTO ownership_versions (content, syntax, applied_at, rules, changed_assets) \
+     VALUES ($1, $2, $3, $4, $5) RETURNING id";
+
+const SELECT_VERSIONS: &str =
+    "SELECT id, content, syntax, applied_at, rules, changed_assets FROM ownership_versions ORDER BY id";
+
+impl Store {
+    /// Every version ever applied, oldest first.
+    pub async fn ownership_versions(&self) -> Result<Vec<OwnershipVersion>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SELECT_VERSIONS).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(OwnershipVersion {
+                        id: row.try_get("id")?,
+                        content: row.try_get("content")?,
+                        syntax: row.try_get("syntax")?,
+                        applied_at: row.try_get("applied_at")?,
+                        rules: row.try_get("rules")?,
+                        changed_assets: row.try_get("changed_assets")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Records a new version of the ownership file and what it changed, in one transaction:
+    /// `changes` are the assets whose owner, criticality or exposure (or the rule deciding
+    /// them) differ from what the previous version decided. Returns the version number.
+    pub async fn record_ownership(
+        &self,
+        content: &str,
+        syntax: &str,
+        rules: usize,
+        changes: &[(i64, AssetOwnership)],
+        applied_at: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let version: i64 = sqlx::query_scalar(INSERT_VERSION)
+                .bind(content)
+                .bind(syntax)
+                .bind(applied_at)
+                .bind(rules as i64)
+                .bind(changes.len() as i64)
+                .fetch_one(&mut *tx)
+                .await?;
+            for chunk in changes.chunks(ROWS_PER_STATEMENT) {
+                update_owners(version, chunk).build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(version)
+        })
+    }
+}
+
+/// One statement for many assets: `UPDATE ... FROM (VALUES ...)`, which both back ends read
+/// the same way (the values' columns are `column1`, `column2`...).
+fn update_owners<DB>(version: i64, changes: &[(i64, AssetOwnership)]) -> QueryBuilder<DB>
+where
+    DB: sqlx::Database,
+    <DB as sqlx::Database>::Arguments: Default,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let mut builder = QueryBuilder::new(
+        "UPDATE assets SET owner_team = v.column2, owner_rule = v.column3, criticality = v.column4, \
+         criticality_rule = v.column5, exposure = v.column6, exposure_rule = v.column7, ownership_version = ",
+    );
+    builder.push_bind(version);
+    builder.push(" FROM (");
+    builder.push_values(changes, |mut values, (id, owner)| {
+        values
+            .push_bind(*id)
+            .push_bind(owner.team.as_deref())
+            .push_bind(owner.team_rule.as_deref())
+            .push_bind(owner.criticality.as_deref())
+            .push_bind(owner.criticality_rule.as_deref())
+            .push_bind(owner.exposure.as_deref())
+            .push_bind(owner.exposure_rule.as_deref());
+    });
+    builder.push(") AS v WHERE assets.id = v.column1");
+    builder
+}
