@@ -25,22 +25,28 @@ pub struct BenchArgs {
     postgres: Option<String>,
 }
 
-struct Measure {
-    seconds: f64,
-    peak_kib: u64,
-    summary: String,
+pub struct Measure {
+    pub seconds: f64,
+    pub peak_kib: u64,
+    /// What the command printed.
+    pub summary: String,
 }
 
-pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
-    let root = workspace_root()?;
+/// Builds the release binary and returns its path.
+pub fn release_binary(root: &Path) -> anyhow::Result<PathBuf> {
     let status = Command::new("cargo")
         .args(["build", "--release", "--quiet", "-p", "rapport-cli"])
-        .current_dir(&root)
+        .current_dir(root)
         .status()?;
     if !status.success() {
         bail!("cargo build --release failed");
     }
-    let binary = root.join("target/release/rapport");
+    Ok(root.join("target/release/rapport"))
+}
+
+pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    let root = workspace_root()?;
+    let binary = release_binary(&root)?;
     let folder = root.join("target/bench");
     std::fs::create_dir_all(&folder)?;
     println!(
@@ -69,7 +75,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                     remove_sqlite(&folder, &format!("bench-{format}-{size}.db"));
                 }
                 for pass in ["first", "re-import"] {
-                    let measure = import(&binary, &url, &file)?;
+                    let measure = measure(&binary, &url, &["import", "--json", &file.display().to_string()])?;
                     println!(
                         "{:<10} {:>9} {:<9} {:<9} {:>8.2} {:>12.0} {:>10.1}   {}",
                         format,
@@ -88,18 +94,18 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn workspace_root() -> anyhow::Result<PathBuf> {
+pub fn workspace_root() -> anyhow::Result<PathBuf> {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     manifest.parent().map(Path::to_path_buf).context("xtask has no parent folder")
 }
 
-fn remove_sqlite(folder: &Path, name: &str) {
+pub fn remove_sqlite(folder: &Path, name: &str) {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(folder.join(format!("{name}{suffix}")));
     }
 }
 
-fn fresh_postgres(admin: &str, name: &str) -> anyhow::Result<String> {
+pub fn fresh_postgres(admin: &str, name: &str) -> anyhow::Result<String> {
     for statement in [format!("DROP DATABASE IF EXISTS {name}"), format!("CREATE DATABASE {name}")] {
         let status =
             Command::new("psql").args([admin, "-q", "-c", &statement]).stdout(Stdio::null()).status()?;
@@ -111,12 +117,12 @@ fn fresh_postgres(admin: &str, name: &str) -> anyhow::Result<String> {
     Ok(format!("{base}/{name}"))
 }
 
-/// Runs one import and measures it; peak memory is the child's own, from `wait4`.
-fn import(binary: &Path, url: &str, file: &Path) -> anyhow::Result<Measure> {
+/// Runs one command of the binary and measures it; peak memory is the child's own, from
+/// `wait4`.
+pub fn measure(binary: &Path, url: &str, args: &[&str]) -> anyhow::Result<Measure> {
     let start = Instant::now();
     let mut child = Command::new(binary)
-        .args(["import", "--json"])
-        .arg(file)
+        .args(args)
         .env("RAPPORT_DATABASE_URL", url)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -128,7 +134,7 @@ fn import(binary: &Path, url: &str, file: &Path) -> anyhow::Result<Measure> {
     let (status, peak_kib) = wait_with_peak_memory(pid)?;
     let seconds = start.elapsed().as_secs_f64();
     if status != 0 {
-        bail!("rapport import {} failed", file.display());
+        bail!("rapport {} failed", args.join(" "));
     }
     Ok(Measure { seconds, peak_kib, summary: summary.trim().to_owned() })
 }

@@ -2,11 +2,15 @@
 //!
 //! - `generate`: writes a realistic synthetic scan (Trivy, SARIF or CycloneDX) of N findings;
 //! - `bench`: imports generated files of 10k, 100k and 1M findings into SQLite and
-//!   PostgreSQL with the release binary and prints findings per second and peak memory.
+//!   PostgreSQL with the release binary and prints findings per second and peak memory;
+//! - `bench-estate`: imports a generated inventory of 50k hosts with their software, and
+//!   decides the ownership of 100k assets against 1,000 rules (engine alone and end to end).
 //!
 //! The tidy checks that enforce ARCHITECTURE.md live in `tidy.rs` and run with `cargo test`.
 
 mod bench;
+mod bench_estate;
+mod estate;
 mod generate;
 #[cfg(test)]
 mod tidy;
@@ -24,11 +28,13 @@ struct Cli {
 enum Command {
     Generate(generate::GenerateArgs),
     Bench(bench::BenchArgs),
+    BenchEstate(bench_estate::BenchEstateArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Generate(args) => generate::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::BenchEstate(args) => bench_estate::run(&args),
     }
 }

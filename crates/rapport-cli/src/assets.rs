@@ -221,6 +221,9 @@ fn owner_words(ownership: &AssetOwnership) -> String {
     }
 }
 
+/// Changes listed in words; `--json` lists them all.
+const CHANGES_SHOWN: usize = 50;
+
 fn print_plan(
     out: &mut impl Write,
     file: &Path,
@@ -233,8 +236,8 @@ fn print_plan(
             .changes
             .iter()
             .map(|change| {
-                json!({"asset": change.asset.asset.to_string(), "name": change.asset.display_name(),
-                    "before": ownership_json(&change.asset.ownership), "after": ownership_json(&change.after)})
+                json!({"asset": change.asset.to_string(), "name": change.name,
+                    "before": ownership_json(&change.before), "after": ownership_json(&change.after)})
             })
             .collect();
         let line = json!({"file": file.display().to_string(), "version": version, "syntax": plan.syntax,
@@ -256,8 +259,8 @@ fn print_plan(
         plan.changes.len(),
         plan.unowned
     )?;
-    for change in &plan.changes {
-        let before = &change.asset.ownership;
+    for change in plan.changes.iter().take(CHANGES_SHOWN) {
+        let before = &change.before;
         let mut parts = vec![format!("owner {} → {}", owner_words(before), owner_words(&change.after))];
         if before.criticality != change.after.criticality {
             parts.push(format!(
@@ -273,13 +276,10 @@ fn print_plan(
                 change.after.exposure.as_deref().unwrap_or("none")
             ));
         }
-        writeln!(
-            out,
-            "  {} {}: {}",
-            change.asset.asset.kind.as_str(),
-            change.asset.display_name(),
-            parts.join("; ")
-        )?;
+        writeln!(out, "  {} {}: {}", change.asset.kind.as_str(), change.name, parts.join("; "))?;
+    }
+    if plan.changes.len() > CHANGES_SHOWN {
+        writeln!(out, "  ... and {} more (--json lists them all)", plan.changes.len() - CHANGES_SHOWN)?;
     }
     if plan.unowned > 0 {
         writeln!(out, "Assets without an owner wait in the security team's queue: rapport assets --unowned")?;

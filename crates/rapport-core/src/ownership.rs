@@ -297,9 +297,45 @@ pub struct Ownership {
     /// Bits of the conditions each rule has; a rule matches when all of them hold.
     required: Vec<u16>,
     fields: Vec<FieldIndex>,
-    networks: Vec<(IpNet, usize)>,
+    networks: Networks,
     /// Rules with no conditions: they match everything.
     unconditional: Vec<usize>,
+}
+
+/// Address ranges by prefix length: an address is looked up once per length in use (a
+/// handful), not compared with every range.
+#[derive(Default)]
+struct Networks {
+    by_prefix: Vec<(u8, bool, std::collections::HashMap<IpAddr, Vec<usize>>)>,
+}
+
+impl Networks {
+    fn add(&mut self, net: IpNet, rule: usize) {
+        let (prefix, v4) = (net.prefix_len(), matches!(net, IpNet::V4(_)));
+        let index = match self.by_prefix.iter().position(|(p, is_v4, _)| *p == prefix && *is_v4 == v4) {
+            Some(index) => index,
+            None => {
+                self.by_prefix.push((prefix, v4, std::collections::HashMap::new()));
+                self.by_prefix.len() - 1
+            }
+        };
+        if let Some((_, _, map)) = self.by_prefix.get_mut(index) {
+            map.entry(net.network()).or_default().push(rule);
+        }
+    }
+
+    /// The rules whose range holds `ip`.
+    fn containing(&self, ip: IpAddr) -> impl Iterator<Item = usize> + '_ {
+        self.by_prefix
+            .iter()
+            .filter(move |(_, v4, _)| *v4 == ip.is_ipv4())
+            .filter_map(move |(prefix, _, map)| {
+                let network = IpNet::new(ip, *prefix).ok()?.network();
+                map.get(&network)
+            })
+            .flatten()
+            .copied()
+    }
 }
 
 impl std::fmt::Debug for Ownership {
@@ -329,7 +365,7 @@ impl Ownership {
         let mut builders: Vec<(Field, GlobSetBuilder, Vec<usize>)> =
             GLOB_FIELDS.iter().map(|field| (*field, GlobSetBuilder::new(), Vec::new())).collect();
         let mut required = Vec::with_capacity(spec.rules.len());
-        let mut networks = Vec::new();
+        let mut networks = Networks::default();
         let mut unconditional = Vec::new();
         for (index, rule) in spec.rules.iter().enumerate() {
             let error = |message: String| RuleError { number: index + 1, label: label(rule), message };
@@ -363,7 +399,7 @@ impl Ownership {
                 let net = network(text).ok_or_else(|| {
                     error(format!("bad address range {text:?}: expected `10.0.0.0/8` or an address"))
                 })?;
-                networks.push((net, index));
+                networks.add(net, index);
                 bits |= IP_BIT;
             }
             if bits == 0 {
@@ -400,10 +436,16 @@ impl Ownership {
 
     /// The rules that match these facts, in file order.
     pub fn matching(&self, facts: &AssetFacts<'_>) -> Vec<usize> {
-        let mut satisfied: Vec<(usize, u16)> = Vec::new();
-        let mut mark = |rule: usize, bit: u16| match satisfied.iter_mut().find(|(known, _)| *known == rule) {
-            Some((_, bits)) => *bits |= bit,
-            None => satisfied.push((rule, bit)),
+        // The conditions of each rule that hold, as bits; `touched` lists the rules with any.
+        let mut satisfied = vec![0u16; self.required.len()];
+        let mut touched = Vec::new();
+        let mut mark = |rule: usize, bit: u16| {
+            if let Some(bits) = satisfied.get_mut(rule) {
+                if *bits == 0 {
+                    touched.push(rule);
+                }
+                *bits |= bit;
+            }
         };
         for index in &self.fields {
             for value in index.field.values(facts) {
@@ -414,15 +456,14 @@ impl Ownership {
                 }
             }
         }
-        for (net, rule) in &self.networks {
-            if facts.ips.iter().any(|ip| net.contains(ip)) {
-                mark(*rule, IP_BIT);
+        for ip in &facts.ips {
+            for rule in self.networks.containing(*ip) {
+                mark(rule, IP_BIT);
             }
         }
-        let mut rules: Vec<usize> = satisfied
+        let mut rules: Vec<usize> = touched
             .into_iter()
-            .filter(|(rule, bits)| self.required.get(*rule) == Some(bits))
-            .map(|(rule, _)| rule)
+            .filter(|rule| satisfied.get(*rule) == self.required.get(*rule))
             .chain(self.unconditional.iter().copied())
             .collect();
         rules.sort_unstable();

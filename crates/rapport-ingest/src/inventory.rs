@@ -70,11 +70,16 @@ pub async fn import_inventory(
     let start = ImportStart { file: &label, format: format.name(), source: None, started_at: now() };
     let mut session = store.begin_import(start).await.map_err(store_error)?;
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<DeviceReport>>(BATCHES_IN_FLIGHT);
+    // Stored reports come back to be freed where they were allocated, which is cheaper.
+    let (recycle, recycled) = std::sync::mpsc::channel::<Vec<DeviceReport>>();
     let parser_path = path.to_owned();
     let parser = tokio::task::spawn_blocking(move || -> Result<(), FileError> {
         let input = open_at(&parser_path, skip).map_err(FileError::Io)?;
         let mut batch = Batch::default();
         parse_inventory(format, input, &mut |report| {
+            while let Ok(spent) = recycled.try_recv() {
+                drop(spent);
+            }
             batch.add(report);
             if batch.reports.len() >= DEVICES_PER_BATCH {
                 sender.blocking_send(batch.take()).map_err(|_| Stop)?;
@@ -91,9 +96,13 @@ pub async fn import_inventory(
     });
     let mut stored = Ok(());
     while let Some(batch) = receiver.recv().await {
-        if let Err(error) = session.add_devices(format.name(), batch, now()).await {
-            stored = Err(error);
-            break;
+        match session.add_devices(format.name(), batch, now()).await {
+            // A parser already done ignores it.
+            Ok(spent) => drop(recycle.send(spent)),
+            Err(error) => {
+                stored = Err(error);
+                break;
+            }
         }
     }
     drop(receiver);

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use rapport_core::{AssetFacts, Ownership, Person, Resolution, RuleError};
+use rapport_core::{AssetFacts, AssetId, Ownership, Person, Resolution, RuleError};
 use rapport_formats::parse_ownership;
 use rapport_storage::{AssetFilter, AssetOwnership, AssetRecord, OwnershipVersion, Store, StoreError};
 use time::OffsetDateTime;
@@ -28,7 +28,11 @@ pub enum OwnershipError {
 /// One asset whose ownership a version changes.
 #[derive(Clone, Debug)]
 pub struct OwnershipChange {
-    pub asset: AssetRecord,
+    pub asset_id: i64,
+    pub asset: AssetId,
+    /// The name people know it by (a device's hostname).
+    pub name: String,
+    pub before: AssetOwnership,
     pub after: AssetOwnership,
 }
 
@@ -136,7 +140,8 @@ async fn plan(
             }
             let before = AssetOwnership { version: None, ..asset.ownership.clone() };
             if before != after {
-                changes.push(OwnershipChange { asset, after });
+                let name = asset.display_name().to_owned();
+                changes.push(OwnershipChange { asset_id: asset.id, asset: asset.asset, name, before, after });
             }
             Ok::<(), StoreError>(())
         })
@@ -155,7 +160,7 @@ pub async fn apply_ownership(
     let text = read_file(path)?;
     let plan = plan(store, path, &text, now).await?;
     let changes: Vec<(i64, AssetOwnership)> =
-        plan.changes.iter().map(|c| (c.asset.id, c.after.clone())).collect();
+        plan.changes.iter().map(|c| (c.asset_id, c.after.clone())).collect();
     let version = store.record_ownership(&text, plan.syntax, plan.rules, &changes, now).await?;
     tracing::info!(version, changed = changes.len(), "applied ownership");
     Ok((version, plan))

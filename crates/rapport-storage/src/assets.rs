@@ -59,7 +59,8 @@ pub struct AssetFilter {
     pub limit: Option<u32>,
 }
 
-const SELECT_ASSETS: &str = "SELECT id, kind, name, hostname, source, facts, software, first_seen, last_seen, \
+const SELECT_ASSETS: &str = "SELECT id, kind, name, hostname, source, facts, CAST(LENGTH(software) AS BIGINT) AS software_bytes, \
+     first_seen, last_seen, \
      owner_team, owner_rule, criticality, criticality_rule, exposure, exposure_rule, ownership_version \
      FROM assets WHERE ($1 = FALSE OR owner_team IS NULL) AND ($2 IS NULL OR name = $2 OR hostname = $2) \
      ORDER BY kind, COALESCE(hostname, name), id LIMIT $3";
@@ -105,7 +106,7 @@ macro_rules! asset_from_row {
         let facts: Option<String> = row.try_get("facts")?;
         let facts =
             facts.map(|json| serde_json::from_str::<DeviceFacts>(&json)).transpose().map_err(corrupt)?;
-        let software: Option<Vec<u8>> = row.try_get("software")?;
+        let software_bytes: Option<i64> = row.try_get("software_bytes")?;
         let kind: String = row.try_get("kind")?;
         AssetRecord {
             id: row.try_get("id")?,
@@ -113,7 +114,7 @@ macro_rules! asset_from_row {
             hostname: row.try_get("hostname")?,
             source: row.try_get("source")?,
             facts,
-            software_count: software.map(|bytes| bytes.len() / 4),
+            software_count: software_bytes.map(|bytes| bytes as usize / 4),
             first_seen: row.try_get("first_seen")?,
             last_seen: row.try_get("last_seen")?,
             ownership: AssetOwnership {
@@ -213,9 +214,10 @@ impl Store {
 }
 
 /// The software catalogue as an import sees it: package → id, filled as new packages come.
+/// Looked up for every package of every device, hence the fast hasher.
 #[derive(Default)]
 pub(crate) struct Catalogue {
-    ids: HashMap<Software, u32>,
+    ids: HashMap<Software, u32, foldhash::fast::RandomState>,
     loaded: bool,
 }
 
@@ -233,15 +235,21 @@ impl ImportSession {
     /// Stores devices: a device seen before has its facts updated where the report says
     /// something and its software replaced or changed; a new one is added. Reports must be
     /// one per device (the importer folds a file's reports of one device together).
+    ///
+    /// Returns the reports once used, so that the caller can free them on the thread that
+    /// allocated them, which is cheaper.
     pub async fn add_devices(
         &mut self,
         source: &str,
         reports: Vec<DeviceReport>,
         now: OffsetDateTime,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<DeviceReport>, StoreError> {
+        let mut spent = Vec::with_capacity(reports.len());
         self.load_catalogue().await?;
-        for batch in reports.chunks(ROWS_PER_STATEMENT) {
-            let known = self.stored_devices(batch).await?;
+        let mut reports = reports.into_iter().peekable();
+        while reports.peek().is_some() {
+            let batch: Vec<DeviceReport> = reports.by_ref().take(ROWS_PER_STATEMENT).collect();
+            let known = self.stored_devices(&batch).await?;
             let mut rows = Vec::with_capacity(batch.len());
             for report in batch {
                 let key = report.asset().key();
@@ -256,7 +264,7 @@ impl ImportSession {
                         None
                     }
                 };
-                merged.merge(report.clone());
+                merged.merge(report);
                 if let Some(list) = &merged.software {
                     ids = Some(self.software_ids(list).await?);
                 }
@@ -290,11 +298,12 @@ impl ImportSession {
                     software: ids.as_deref().map(pack),
                     last_seen,
                 });
+                spent.push(merged);
             }
             self.devices += rows.len() as u64;
             self.upsert_devices(source, &rows, now).await?;
         }
-        Ok(())
+        Ok(spent)
     }
 
     async fn load_catalogue(&mut self) -> Result<(), StoreError> {
@@ -329,14 +338,22 @@ impl ImportSession {
         Ok(id)
     }
 
+    /// The ids of a software list, sorted: known packages are looked up here, the few new
+    /// ones added to the catalogue.
     async fn software_ids(&mut self, list: &[Software]) -> Result<Vec<u32>, StoreError> {
         let mut ids = Vec::with_capacity(list.len());
+        let mut missing = Vec::new();
         for package in list {
-            let id = self.software_id(package).await?;
-            if !ids.contains(&id) {
-                ids.push(id);
+            match self.catalogue.ids.get(package) {
+                Some(id) => ids.push(*id),
+                None => missing.push(package),
             }
         }
+        for package in missing {
+            ids.push(self.software_id(package).await?);
+        }
+        ids.sort_unstable();
+        ids.dedup();
         Ok(ids)
     }
 
