@@ -218,7 +218,7 @@ pub async fn explain_ownership(
                     .ownership
                     .matching(&facts)
                     .into_iter()
-                    .map(|rule| describe(&resolver.ownership, rule))
+                    .map(|rule| describe(resolver, rule, facts.device_user))
                     .collect();
                 (matching, resolver.decided(&resolver.resolve(&asset, path)))
             }
@@ -235,7 +235,8 @@ pub async fn explain_ownership(
     Ok(explanations)
 }
 
-fn describe(ownership: &Ownership, rule: usize) -> MatchingRule {
+fn describe(resolver: &Resolver, rule: usize, device_user: Option<&str>) -> MatchingRule {
+    let ownership = &resolver.ownership;
     let spec = ownership.rules().get(rule);
     let mut decides = Vec::new();
     if let Some(spec) = spec {
@@ -243,7 +244,15 @@ fn describe(ownership: &Ownership, rule: usize) -> MatchingRule {
             decides.push(format!("owner {team}"));
         }
         if spec.team_of_device_user {
-            decides.push("owner: the team of the device's user".into());
+            let team = device_user
+                .and_then(|user| resolver.team_of_user.get(&user.to_lowercase()).map(|t| (user, t)));
+            decides.push(match team {
+                Some((user, team)) => format!("owner: the team of the device's user ({user} is in {team})"),
+                None => {
+                    "owner: the team of the device's user (who is in no known team, so the next rule decides)"
+                        .into()
+                }
+            });
         }
         if let Some(criticality) = spec.criticality {
             decides.push(format!("criticality {}", criticality.as_str()));

@@ -500,3 +500,21 @@ fn csaf_product_status_becomes_statements_per_product() {
     assert_eq!(found[0].source.author.as_deref(), Some("Example Corp"));
     assert!(statements("scans/csaf/csaf_no_vuln.json").is_empty());
 }
+
+#[test]
+fn nessus_was_reports_read_as_nessus() {
+    let xml = findings("scans/nessus_was/nessus_was_many_vuln.xml");
+    assert_eq!(xml.len(), 5);
+    let xss = &xml[0];
+    assert_eq!(xss.tool.name, "nessus");
+    assert_eq!(xss.target.name, "http://google.com/");
+    assert_eq!(xss.ids[0].as_str(), "NESSUS-98104");
+    assert_eq!(xss.title, "Cross-Site Scripting (XSS)");
+    assert_eq!(xss.location.service.as_deref(), Some("80/tcp (http)"));
+    assert_eq!(xss.severity, Severity::High);
+    let csv = &findings("scans/nessus_was/nessus_was_one_vuln.csv")[0];
+    assert_eq!(csv.target.name, "google.com");
+    assert_eq!(csv.ids[0].as_str(), "NESSUS-98104");
+    let v3 = csv.cvss.iter().find(|c| c.score == Some(7.1));
+    assert!(v3.is_some(), "the WAS export's CVSSv3 column is read: {:?}", csv.cvss);
+}
