@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
+use rapport_core::Software;
 use rapport_formats::InventoryFormat;
 use rapport_ingest::{
     Explanation, OwnershipPlan, apply_ownership, check_ownership, explain_ownership, import_directory,
@@ -104,6 +105,12 @@ pub struct AssetsArgs {
     /// At most this many assets.
     #[arg(long)]
     limit: Option<u32>,
+    /// Only the asset with this name or hostname.
+    #[arg(long)]
+    name: Option<String>,
+    /// Also list each device's installed software.
+    #[arg(long)]
+    software: bool,
 }
 
 pub async fn inventory(database: &str, command: InventoryCommand) -> anyhow::Result<ExitCode> {
@@ -336,22 +343,37 @@ pub async fn assets(database: &str, args: AssetsArgs) -> anyhow::Result<ExitCode
     let store = open(database).await?;
     let now = now();
     store.add_scan_targets_as_assets(now).await?;
-    let filter = AssetFilter { unowned_only: args.unowned, name: None, limit: args.limit };
+    let filter = AssetFilter { unowned_only: args.unowned, name: args.name.clone(), limit: args.limit };
     let stale_before = now - time::Duration::days(i64::from(args.stale_after_days));
     let mut out = std::io::stdout().lock();
     let mut shown = 0u64;
+    let mut listed = Vec::new();
     store
         .each_asset(&filter, |asset| -> anyhow::Result<()> {
             shown += 1;
             let stale = asset.last_seen.is_some_and(|seen| seen < stale_before);
-            if args.json {
-                writeln!(out, "{}", asset_json(&asset, stale)?)?;
+            if args.software && asset.software_count.is_some() {
+                // Software is read after the listing, which holds the connection.
+                listed.push((asset, stale));
+            } else if args.json {
+                writeln!(out, "{}", asset_json(&asset, stale, None)?)?;
             } else {
                 writeln!(out, "{}", asset_line(&asset, stale, now))?;
             }
             Ok(())
         })
         .await?;
+    for (asset, stale) in listed {
+        let software = store.asset_software(asset.id).await?;
+        if args.json {
+            writeln!(out, "{}", asset_json(&asset, stale, Some(&software))?)?;
+        } else {
+            writeln!(out, "{}", asset_line(&asset, stale, now))?;
+            for package in software {
+                writeln!(out, "    {} {} ({})", package.name, package.version, package.source)?;
+            }
+        }
+    }
     if !args.json && shown == 0 {
         let what = if args.unowned {
             "Every asset has an owner."
@@ -364,14 +386,22 @@ pub async fn assets(database: &str, args: AssetsArgs) -> anyhow::Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-fn asset_json(asset: &AssetRecord, stale: bool) -> anyhow::Result<serde_json::Value> {
+fn asset_json(
+    asset: &AssetRecord,
+    stale: bool,
+    software: Option<&[Software]>,
+) -> anyhow::Result<serde_json::Value> {
     let time = |t: Option<OffsetDateTime>| t.map(|t| t.format(&Rfc3339)).transpose();
-    Ok(json!({
+    let mut line = json!({
         "id": asset.id, "kind": asset.asset.kind.as_str(), "name": asset.asset.name, "hostname": asset.hostname,
         "source": asset.source, "first_seen": asset.first_seen.format(&Rfc3339)?, "last_seen": time(asset.last_seen)?,
         "stale": stale, "owner": ownership_json(&asset.ownership), "facts": asset.facts,
         "software_count": asset.software_count,
-    }))
+    });
+    if let (Some(software), Some(object)) = (software, line.as_object_mut()) {
+        object.insert("software".into(), serde_json::to_value(software)?);
+    }
+    Ok(line)
 }
 
 fn asset_line(asset: &AssetRecord, stale: bool, now: OffsetDateTime) -> String {

@@ -290,9 +290,23 @@ pub async fn imports(database: &str, args: ImportsArgs) -> anyhow::Result<ExitCo
                 "started_at": started, "findings": record.findings, "new": record.new,
                 "known": record.known, "resolved": record.resolved,
                 "vex_statements": record.vex_statements, "vex_changed": record.vex_changed,
+                "devices": record.devices, "new_devices": record.new_devices,
+                "people": record.people, "teams": record.teams,
                 "complete": record.finished_at.is_some(),
             });
             writeln!(out, "{line}")?;
+        } else if record.devices > 0 {
+            writeln!(
+                out,
+                "#{:<4} {started}  {:<14} {} devices ({} new)  {}",
+                record.id, record.format, record.devices, record.new_devices, record.file
+            )?;
+        } else if record.people > 0 || record.teams > 0 {
+            writeln!(
+                out,
+                "#{:<4} {started}  {:<14} {} people, {} teams  {}",
+                record.id, record.format, record.people, record.teams, record.file
+            )?;
         } else if record.vex_statements > 0 || record.vex_changed > 0 {
             writeln!(
                 out,

@@ -117,6 +117,14 @@ fn a_differential_osquery_log_applies_in_order_across_imports() {
         assert_eq!(web["facts"]["screen_lock"], true);
         assert_eq!(web["facts"]["tags"], json!(["env=prod"]));
         assert_eq!(web["last_seen"], "2023-11-15T22:13:20Z");
+        let listed = rapport.json_lines(&["assets", "--json", "--software", "--name", "web-1.example.com"]);
+        let packages: Vec<String> = listed[0]["software"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| format!("{} {}", p["name"].as_str().unwrap(), p["version"].as_str().unwrap()))
+            .collect();
+        assert_eq!(packages, ["curl 7.81.0-1ubuntu1.14", "openssl 3.0.2-0ubuntu1.12", "vim 2:8.2.3995"]);
         // Imported again, nothing is duplicated.
         rapport.ok(&["inventory", "import", &first, &second]);
         assert_eq!(rapport.json_lines(&["assets", "--json"]).len(), 1);
