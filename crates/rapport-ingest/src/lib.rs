@@ -93,7 +93,13 @@ pub async fn import_file(
     let open_error = |source| IngestError::Open { path: path.clone(), source };
     let (format, skip) = sniff(&path, request.format).map_err(|e| match e {
         Sniff::Io(source) => open_error(source),
-        Sniff::Detect(source) => IngestError::Detect { path: path.clone(), source },
+        Sniff::Detect(source) => match other_kind_of_file(&path) {
+            Some((kind, command)) => IngestError::NotRecognised {
+                path: path.clone(),
+                reason: format!("this is {kind}, not scanner output: import it with `rapport {command}`"),
+            },
+            None => IngestError::Detect { path: path.clone(), source },
+        },
     })?;
     let store_error = |source| IngestError::Store { path: path.clone(), source };
     let file_label = path.display().to_string();
@@ -183,6 +189,20 @@ async fn import_vex(
     let summary = session.finish(Vec::new(), now()).await.map_err(store_error)?;
     tracing::info!(file = %path.display(), format = %format, statements = summary.vex_statements, changed = summary.vex_changed, "imported VEX");
     Ok(ImportReport { path, format, summary })
+}
+
+/// What a file that is not scanner output is, when it is something else Rapport reads, and
+/// the command that reads it.
+fn other_kind_of_file(path: &Path) -> Option<(&'static str, &'static str)> {
+    let mut prefix = Vec::with_capacity(DETECT_PREFIX_LEN);
+    File::open(path).ok()?.take(DETECT_PREFIX_LEN as u64).read_to_end(&mut prefix).ok()?;
+    if rapport_formats::detect_inventory(&prefix).is_ok() {
+        Some(("a device inventory", "inventory import"))
+    } else if rapport_formats::detect_directory(&prefix).is_ok() {
+        Some(("a directory of people or teams", "people import"))
+    } else {
+        None
+    }
 }
 
 /// The target name for files that do not name what was scanned.

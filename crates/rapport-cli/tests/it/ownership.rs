@@ -172,6 +172,13 @@ fn bad_inventory_people_and_rules_change_nothing() {
             rapport.database
         );
         assert!(rapport.ok(&["owners", "history"]).contains("No ownership file"));
+        let misplaced = rapport.fails(&["import", &sample("inventory/fleet-device.json")]);
+        assert!(
+            misplaced.contains(
+                "this is a device inventory, not scanner output: import it with `rapport inventory import`"
+            ),
+            "{misplaced}"
+        );
     }
 }
 
