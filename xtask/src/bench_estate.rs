@@ -95,9 +95,9 @@ pub fn run(args: &BenchEstateArgs) -> anyhow::Result<()> {
         row("inventory import (no sw)", backend, args.assets, "hosts", &took);
         run(&["people", "import", &path(&people)])?;
         let all = args.assets + args.hosts;
-        let took = run(&["owners", "check", "--json", &path(&rules)])?;
+        let took = run(&["owners", "check", &path(&rules)])?;
         row("owners check", backend, all, "assets", &Measure { summary: String::new(), ..took });
-        let took = run(&["owners", "apply", "--json", &path(&rules)])?;
+        let took = run(&["owners", "apply", &path(&rules)])?;
         row("owners apply (first)", backend, all, "assets", &Measure { summary: String::new(), ..took });
     }
 

@@ -239,17 +239,17 @@ fn print_plan(
     json: bool,
 ) -> anyhow::Result<()> {
     if json {
-        let changes: Vec<_> = plan
-            .changes
-            .iter()
-            .map(|change| {
-                json!({"asset": change.asset.to_string(), "name": change.name,
-                    "before": ownership_json(&change.before), "after": ownership_json(&change.after)})
-            })
-            .collect();
-        let line = json!({"file": file.display().to_string(), "version": version, "syntax": plan.syntax,
-            "rules": plan.rules, "assets": plan.assets, "unowned": plan.unowned, "changes": changes});
-        writeln!(out, "{line}")?;
+        // One object, written change by change: a first version can change every asset.
+        let head = json!({"file": file.display().to_string(), "version": version, "syntax": plan.syntax,
+            "rules": plan.rules, "assets": plan.assets, "unowned": plan.unowned});
+        let head = head.to_string();
+        write!(out, "{},\"changes\":[", head.strip_suffix('}').unwrap_or(&head))?;
+        for (index, change) in plan.changes.iter().enumerate() {
+            let line = json!({"asset": change.asset.to_string(), "name": change.name,
+                "before": ownership_json(&change.before), "after": ownership_json(&change.after)});
+            write!(out, "{}{line}", if index == 0 { "" } else { "," })?;
+        }
+        writeln!(out, "]}}")?;
         return Ok(());
     }
     let verb = if version.is_some() { "changed" } else { "would change" };

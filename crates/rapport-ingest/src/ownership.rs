@@ -159,8 +159,7 @@ pub async fn apply_ownership(
 ) -> Result<(i64, OwnershipPlan), OwnershipError> {
     let text = read_file(path)?;
     let plan = plan(store, path, &text, now).await?;
-    let changes: Vec<(i64, AssetOwnership)> =
-        plan.changes.iter().map(|c| (c.asset_id, c.after.clone())).collect();
+    let changes: Vec<(i64, &AssetOwnership)> = plan.changes.iter().map(|c| (c.asset_id, &c.after)).collect();
     let version = store.record_ownership(&text, plan.syntax, plan.rules, &changes, now).await?;
     tracing::info!(version, changed = changes.len(), "applied ownership");
     Ok((version, plan))

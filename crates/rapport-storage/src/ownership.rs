@@ -54,7 +54,7 @@ impl Store {
         content: &str,
         syntax: &str,
         rules: usize,
-        changes: &[(i64, AssetOwnership)],
+        changes: &[(i64, &AssetOwnership)],
         applied_at: OffsetDateTime,
     ) -> Result<i64, StoreError> {
         with_pool!(self, pool => {
@@ -78,7 +78,7 @@ impl Store {
 
 /// One statement for many assets: `UPDATE ... FROM (VALUES ...)`, which both back ends read
 /// the same way (the values' columns are `column1`, `column2`...).
-fn update_owners<DB>(version: i64, changes: &[(i64, AssetOwnership)]) -> QueryBuilder<DB>
+fn update_owners<DB>(version: i64, changes: &[(i64, &AssetOwnership)]) -> QueryBuilder<DB>
 where
     DB: sqlx::Database,
     <DB as sqlx::Database>::Arguments: Default,
