@@ -9,8 +9,8 @@ use clap::{Args, Subcommand};
 use rapport_core::Software;
 use rapport_formats::InventoryFormat;
 use rapport_ingest::{
-    Explanation, OwnershipPlan, apply_ownership, check_ownership, explain_ownership, import_directory,
-    import_inventory,
+    Explanation, OwnershipChange, OwnershipPlan, apply_ownership, check_ownership, explain_ownership,
+    import_directory, import_inventory,
 };
 use rapport_storage::{AssetFilter, AssetOwnership, AssetRecord};
 use serde_json::json;
@@ -186,12 +186,15 @@ pub async fn owners(database: &str, command: OwnersCommand) -> anyhow::Result<Ex
     let mut out = std::io::stdout().lock();
     match command {
         OwnersCommand::Check(args) => {
-            let plan = check_ownership(&store, &args.file, now()).await?;
-            print_plan(&mut out, &args.file, &plan, None, args.json)?;
+            let mut changes = ChangePrinter::new(&mut out, args.json)?;
+            let plan = check_ownership(&store, &args.file, now(), |change| changes.print(&change)).await?;
+            changes.finish(&args.file, &plan, None)?;
         }
         OwnersCommand::Apply(args) => {
-            let (version, plan) = apply_ownership(&store, &args.file, now()).await?;
-            print_plan(&mut out, &args.file, &plan, Some(version), args.json)?;
+            let mut changes = ChangePrinter::new(&mut out, args.json)?;
+            let (version, plan) =
+                apply_ownership(&store, &args.file, now(), |change| changes.print(&change)).await?;
+            changes.finish(&args.file, &plan, Some(version))?;
         }
         OwnersCommand::Explain(args) => {
             for explanation in explain_ownership(&store, &args.asset, args.path.as_deref(), now()).await? {
@@ -231,67 +234,92 @@ fn owner_words(ownership: &AssetOwnership) -> String {
 /// Changes listed in words; `--json` lists them all.
 const CHANGES_SHOWN: usize = 50;
 
-fn print_plan(
-    out: &mut impl Write,
-    file: &Path,
-    plan: &OwnershipPlan,
-    version: Option<i64>,
+/// Prints the changes of an ownership version as they are found, then what it decided: in
+/// words (the first few changes), or as one JSON object listing them all.
+struct ChangePrinter<'o, W: Write> {
+    out: &'o mut W,
     json: bool,
-) -> anyhow::Result<()> {
-    if json {
-        // One object, written change by change: a first version can change every asset.
-        let head = json!({"file": file.display().to_string(), "version": version, "syntax": plan.syntax,
-            "rules": plan.rules, "assets": plan.assets, "unowned": plan.unowned});
-        let head = head.to_string();
-        write!(out, "{},\"changes\":[", head.strip_suffix('}').unwrap_or(&head))?;
-        for (index, change) in plan.changes.iter().enumerate() {
+    printed: usize,
+    /// The first write error, reported when the printing is done.
+    failed: Option<std::io::Error>,
+}
+
+impl<'o, W: Write> ChangePrinter<'o, W> {
+    fn new(out: &'o mut W, json: bool) -> anyhow::Result<Self> {
+        if json {
+            write!(out, "{{\"changes\":[")?;
+        }
+        Ok(ChangePrinter { out, json, printed: 0, failed: None })
+    }
+
+    fn print(&mut self, change: &OwnershipChange) {
+        if self.failed.is_some() || (!self.json && self.printed >= CHANGES_SHOWN) {
+            return;
+        }
+        let written = if self.json {
             let line = json!({"asset": change.asset.to_string(), "name": change.name,
                 "before": ownership_json(&change.before), "after": ownership_json(&change.after)});
-            write!(out, "{}{line}", if index == 0 { "" } else { "," })?;
+            write!(self.out, "{}{line}", if self.printed == 0 { "" } else { "," })
+        } else {
+            writeln!(self.out, "  {} {}: {}", change.asset.kind.as_str(), change.name, change_words(change))
+        };
+        self.printed += 1;
+        self.failed = written.err();
+    }
+
+    fn finish(self, file: &Path, plan: &OwnershipPlan, version: Option<i64>) -> anyhow::Result<()> {
+        if let Some(error) = self.failed {
+            return Err(error.into());
         }
-        writeln!(out, "]}}")?;
-        return Ok(());
-    }
-    let verb = if version.is_some() { "changed" } else { "would change" };
-    match version {
-        Some(version) => writeln!(out, "Applied {} as ownership version {version}.", file.display())?,
-        None => writeln!(out, "Checked {} (not applied).", file.display())?,
-    }
-    writeln!(
-        out,
-        "{} rules ({}) over {} assets: {} {verb}; {} without an owner.",
-        plan.rules,
-        plan.syntax,
-        plan.assets,
-        plan.changes.len(),
-        plan.unowned
-    )?;
-    for change in plan.changes.iter().take(CHANGES_SHOWN) {
-        let before = &change.before;
-        let mut parts = vec![format!("owner {} → {}", owner_words(before), owner_words(&change.after))];
-        if before.criticality != change.after.criticality {
-            parts.push(format!(
-                "criticality {} → {}",
-                before.criticality.as_deref().unwrap_or("none"),
-                change.after.criticality.as_deref().unwrap_or("none")
-            ));
+        let out = self.out;
+        if self.json {
+            let tail = json!({"file": file.display().to_string(), "version": version, "syntax": plan.syntax,
+                "rules": plan.rules, "assets": plan.assets, "changed": plan.changed, "unowned": plan.unowned});
+            let tail = tail.to_string();
+            writeln!(out, "],{}", tail.strip_prefix('{').unwrap_or(&tail))?;
+            return Ok(());
         }
-        if before.exposure != change.after.exposure {
-            parts.push(format!(
-                "exposure {} → {}",
-                before.exposure.as_deref().unwrap_or("none"),
-                change.after.exposure.as_deref().unwrap_or("none")
-            ));
+        if plan.changed > self.printed {
+            writeln!(out, "  ... and {} more (--json lists them all)", plan.changed - self.printed)?;
         }
-        writeln!(out, "  {} {}: {}", change.asset.kind.as_str(), change.name, parts.join("; "))?;
+        let verb = if version.is_some() { "changed" } else { "would change" };
+        match version {
+            Some(version) => write!(out, "Applied {} as ownership version {version}: ", file.display())?,
+            None => write!(out, "Checked {} (not applied): ", file.display())?,
+        }
+        writeln!(
+            out,
+            "{} rules ({}) over {} assets; {} {verb}; {} without an owner.",
+            plan.rules, plan.syntax, plan.assets, plan.changed, plan.unowned
+        )?;
+        if plan.unowned > 0 {
+            writeln!(
+                out,
+                "Assets without an owner wait in the security team's queue: rapport assets --unowned"
+            )?;
+        }
+        Ok(())
     }
-    if plan.changes.len() > CHANGES_SHOWN {
-        writeln!(out, "  ... and {} more (--json lists them all)", plan.changes.len() - CHANGES_SHOWN)?;
+}
+
+fn change_words(change: &OwnershipChange) -> String {
+    let (before, after) = (&change.before, &change.after);
+    let mut parts = vec![format!("owner {} → {}", owner_words(before), owner_words(after))];
+    if before.criticality != after.criticality {
+        parts.push(format!(
+            "criticality {} → {}",
+            before.criticality.as_deref().unwrap_or("none"),
+            after.criticality.as_deref().unwrap_or("none")
+        ));
     }
-    if plan.unowned > 0 {
-        writeln!(out, "Assets without an owner wait in the security team's queue: rapport assets --unowned")?;
+    if before.exposure != after.exposure {
+        parts.push(format!(
+            "exposure {} → {}",
+            before.exposure.as_deref().unwrap_or("none"),
+            after.exposure.as_deref().unwrap_or("none")
+        ));
     }
-    Ok(())
+    parts.join("; ")
 }
 
 fn ownership_json(ownership: &AssetOwnership) -> serde_json::Value {
@@ -464,7 +492,7 @@ pub async fn demo_ownership(store: &rapport_storage::Store, samples: &Path) -> a
         println!("{}: {} people and {} teams", path.display(), summary.people, summary.teams);
     }
     let rules = samples.join("ownership/ownership.toml");
-    let (version, plan) = apply_ownership(store, &rules, now()).await?;
+    let (version, plan) = apply_ownership(store, &rules, now(), |_| {}).await?;
     println!(
         "{}: ownership version {version}, {} rules over {} assets; {} without an owner.",
         rules.display(),

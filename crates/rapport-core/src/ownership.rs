@@ -344,14 +344,16 @@ impl std::fmt::Debug for Ownership {
     }
 }
 
+/// Names compare case-insensitively: both patterns and values are lower-cased, which keeps
+/// plain patterns (`web-*`, `*.example.com`) on globset's literal, prefix and suffix
+/// strategies (a case-insensitive glob always becomes a regular expression, and a thousand
+/// of those overflow the lazy DFA).
 fn glob(pattern: &str, field: Field) -> Result<Glob, globset::Error> {
-    let mut builder = GlobBuilder::new(pattern);
     if field == Field::Path {
-        builder.literal_separator(true);
+        GlobBuilder::new(pattern).literal_separator(true).build()
     } else {
-        builder.case_insensitive(true);
+        GlobBuilder::new(&pattern.to_lowercase()).build()
     }
-    builder.build()
 }
 
 /// `10.0.0.0/8`, or one address (`10.1.2.3` is `10.1.2.3/32`).
@@ -449,7 +451,9 @@ impl Ownership {
         };
         for index in &self.fields {
             for value in index.field.values(facts) {
-                for pattern in index.set.matches(value) {
+                let value: std::borrow::Cow<'_, str> =
+                    if index.field == Field::Path { value.into() } else { value.to_lowercase().into() };
+                for pattern in index.set.matches(value.as_ref()) {
                     if let Some(rule) = index.rule_of.get(pattern) {
                         mark(*rule, index.field.bit());
                     }

@@ -36,13 +36,15 @@ pub struct OwnershipChange {
     pub after: AssetOwnership,
 }
 
-/// What a version of the file decides over all assets, against what is stored.
+/// What a version of the file decides over all assets, against what is stored. The changes
+/// themselves go to the caller one by one as they are found: a first version changes every
+/// asset, and an estate has hundreds of thousands.
 #[derive(Debug)]
 pub struct OwnershipPlan {
     pub syntax: &'static str,
     pub rules: usize,
     pub assets: usize,
-    pub changes: Vec<OwnershipChange>,
+    pub changed: usize,
     /// Assets no rule gives an owner: the security team's queue.
     pub unowned: usize,
 }
@@ -110,58 +112,82 @@ fn compile(path: &Path, text: &str) -> Result<(&'static str, Ownership), Ownersh
     Ok((syntax.name(), ownership))
 }
 
-/// Decides every asset under the file at `path` and compares with what is stored.
+/// Decides every asset under the file at `path` and compares with what is stored; each
+/// change goes to `each`. Stores nothing.
 pub async fn check_ownership(
     store: &Store,
     path: &Path,
     now: OffsetDateTime,
+    mut each: impl FnMut(OwnershipChange),
 ) -> Result<OwnershipPlan, OwnershipError> {
     let text = read_file(path)?;
-    plan(store, path, &text, now).await
+    let (syntax, resolver) = prepare(store, path, &text, now).await?;
+    decide_all(store, syntax, &resolver, |change, _| each(change)).await
 }
 
-async fn plan(
+async fn prepare(
     store: &Store,
     path: &Path,
     text: &str,
     now: OffsetDateTime,
-) -> Result<OwnershipPlan, OwnershipError> {
+) -> Result<(&'static str, Resolver), OwnershipError> {
     let (syntax, ownership) = compile(path, text)?;
     store.add_scan_targets_as_assets(now).await?;
-    let resolver = Resolver::new(ownership, store.people().await?);
-    let mut changes = Vec::new();
-    let (mut assets, mut unowned) = (0, 0);
+    Ok((syntax, Resolver::new(ownership, store.people().await?)))
+}
+
+/// Decides every stored asset and hands each change, with its decision, to `each`.
+async fn decide_all(
+    store: &Store,
+    syntax: &'static str,
+    resolver: &Resolver,
+    mut each: impl FnMut(OwnershipChange, Resolution),
+) -> Result<OwnershipPlan, OwnershipError> {
+    let (mut assets, mut changed, mut unowned) = (0, 0, 0);
     store
         .each_asset(&AssetFilter::default(), |asset| {
             assets += 1;
-            let after = resolver.decided(&resolver.resolve(&asset, None));
+            let resolution = resolver.resolve(&asset, None);
+            let after = resolver.decided(&resolution);
             if after.team.is_none() {
                 unowned += 1;
             }
             let before = AssetOwnership { version: None, ..asset.ownership.clone() };
             if before != after {
+                changed += 1;
                 let name = asset.display_name().to_owned();
-                changes.push(OwnershipChange { asset_id: asset.id, asset: asset.asset, name, before, after });
+                each(
+                    OwnershipChange { asset_id: asset.id, asset: asset.asset, name, before, after },
+                    resolution,
+                );
             }
             Ok::<(), StoreError>(())
         })
         .await?;
-    Ok(OwnershipPlan { syntax, rules: resolver.ownership.rules().len(), assets, changes, unowned })
+    Ok(OwnershipPlan { syntax, rules: resolver.ownership.rules().len(), assets, changed, unowned })
 }
 
 /// Applies the file at `path` as the new version: every asset's owner, criticality and
-/// exposure are decided again, changes are written with the version, and the file is kept
-/// in the history. Returns the version number and what changed.
+/// exposure are decided again, changes are written with the version (and go to `each`),
+/// and the file is kept in the history. Returns the version number.
 pub async fn apply_ownership(
     store: &Store,
     path: &Path,
     now: OffsetDateTime,
+    mut each: impl FnMut(OwnershipChange),
 ) -> Result<(i64, OwnershipPlan), OwnershipError> {
     let text = read_file(path)?;
-    let plan = plan(store, path, &text, now).await?;
-    let changes: Vec<(i64, &AssetOwnership)> = plan.changes.iter().map(|c| (c.asset_id, &c.after)).collect();
-    let version = store.record_ownership(&text, plan.syntax, plan.rules, &changes, now).await?;
-    tracing::info!(version, changed = changes.len(), "applied ownership");
+    let (syntax, resolver) = prepare(store, path, &text, now).await?;
+    // Decisions are kept as rule numbers; their words are written a chunk at a time.
+    let mut decisions: Vec<(i64, Resolution)> = Vec::new();
+    let plan = decide_all(store, syntax, &resolver, |change, resolution| {
+        decisions.push((change.asset_id, resolution));
+        each(change);
+    })
+    .await?;
+    let changes = decisions.into_iter().map(|(id, resolution)| (id, resolver.decided(&resolution)));
+    let version = store.record_ownership(&text, plan.syntax, plan.rules, changes, now).await?;
+    tracing::info!(version, changed = plan.changed, "applied ownership");
     Ok((version, plan))
 }
 

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use futures_util::TryStreamExt;
 use rapport_core::{AssetId, DeviceFacts, DeviceReport, Software, SoftwareChange, TargetKind};
 use sqlx::{QueryBuilder, Row};
 use time::OffsetDateTime;
@@ -59,11 +58,17 @@ pub struct AssetFilter {
     pub limit: Option<u32>,
 }
 
-const SELECT_ASSETS: &str = "SELECT id, kind, name, hostname, source, facts, CAST(LENGTH(software) AS BIGINT) AS software_bytes, \
-     first_seen, last_seen, \
+/// One page of assets, in the order they were first seen (by id, which is one index seek
+/// per page), after the asset with id $3.
+const SELECT_ASSETS: &str = "SELECT id, kind, name, hostname, source, facts, \
+     CAST(LENGTH(software) AS BIGINT) AS software_bytes, first_seen, last_seen, \
      owner_team, owner_rule, criticality, criticality_rule, exposure, exposure_rule, ownership_version \
      FROM assets WHERE ($1 = FALSE OR owner_team IS NULL) AND ($2 IS NULL OR name = $2 OR hostname = $2) \
-     ORDER BY kind, COALESCE(hostname, name), id LIMIT $3";
+     AND id > $3 ORDER BY id LIMIT $4";
+
+/// Assets read per query. Rows fetched one by one cost a hand-off between threads each
+/// (SQLite runs on its own worker thread); a page costs one.
+const PAGE: usize = 1000;
 
 const SELECT_SOFTWARE_IDS: &str = "SELECT software FROM assets WHERE id = $1";
 
@@ -131,7 +136,7 @@ macro_rules! asset_from_row {
 }
 
 impl Store {
-    /// The assets the filter selects, by kind and name.
+    /// The assets the filter selects, in the order they were first seen.
     pub async fn assets(&self, filter: &AssetFilter) -> Result<Vec<AssetRecord>, StoreError> {
         let mut assets = Vec::new();
         self.each_asset(filter, |asset| {
@@ -142,25 +147,44 @@ impl Store {
         Ok(assets)
     }
 
-    /// Streams the assets the filter selects to `each`, one at a time.
+    /// Hands the assets the filter selects to `each`, in the order they were first seen, a
+    /// page at a time.
     pub async fn each_asset<E: From<StoreError>>(
         &self,
         filter: &AssetFilter,
         mut each: impl FnMut(AssetRecord) -> Result<(), E>,
     ) -> Result<(), E> {
-        let limit = filter.limit.map_or(i64::MAX, i64::from);
-        with_pool!(self, pool => {
-            let mut rows = sqlx::query(SELECT_ASSETS)
-                .bind(filter.unowned_only)
-                .bind(filter.name.as_deref())
-                .bind(limit)
-                .fetch(pool);
-            while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
-                let read = || -> Result<AssetRecord, StoreError> { Ok(asset_from_row!(&row)) };
-                each(read()?)?;
+        let mut remaining = filter.limit.map_or(usize::MAX, |limit| limit as usize);
+        let mut after = 0_i64;
+        while remaining > 0 {
+            let page = remaining.min(PAGE);
+            let records = with_pool!(self, pool => {
+                let rows = sqlx::query(SELECT_ASSETS)
+                    .bind(filter.unowned_only)
+                    .bind(filter.name.as_deref())
+                    .bind(after)
+                    .bind(page as i64)
+                    .fetch_all(pool)
+                    .await
+                    .map_err(StoreError::from)?;
+                let mut records = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let read = || -> Result<AssetRecord, StoreError> { Ok(asset_from_row!(row)) };
+                    records.push(read()?);
+                }
+                records
+            });
+            let fetched = records.len();
+            for asset in records {
+                after = asset.id;
+                each(asset)?;
             }
-            Ok(())
-        })
+            if fetched < page {
+                break;
+            }
+            remaining -= fetched;
+        }
+        Ok(())
     }
 
     /// The packages inventory lists on an asset, sorted by name.

@@ -23,6 +23,8 @@ pub struct OwnershipVersion {
 const INSERT_VERSION: &str = "INSERT INTO ownership_versions (content, syntax, applied_at, rules, changed_assets) \
      VALUES ($1, $2, $3, $4, $5) RETURNING id";
 
+const RECORD_CHANGED: &str = "UPDATE ownership_versions SET changed_assets = $1 WHERE id = $2";
+
 const SELECT_VERSIONS: &str =
     "SELECT id, content, syntax, applied_at, rules, changed_assets FROM ownership_versions ORDER BY id";
 
@@ -48,15 +50,17 @@ impl Store {
 
     /// Records a new version of the ownership file and what it changed, in one transaction:
     /// `changes` are the assets whose owner, criticality or exposure (or the rule deciding
-    /// them) differ from what the previous version decided. Returns the version number.
+    /// them) differ from what the previous version decided, written a chunk at a time.
+    /// Returns the version number.
     pub async fn record_ownership(
         &self,
         content: &str,
         syntax: &str,
         rules: usize,
-        changes: &[(i64, &AssetOwnership)],
+        changes: impl IntoIterator<Item = (i64, AssetOwnership)>,
         applied_at: OffsetDateTime,
     ) -> Result<i64, StoreError> {
+        let mut changes = changes.into_iter().peekable();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let version: i64 = sqlx::query_scalar(INSERT_VERSION)
@@ -64,12 +68,16 @@ impl Store {
                 .bind(syntax)
                 .bind(applied_at)
                 .bind(rules as i64)
-                .bind(changes.len() as i64)
+                .bind(0_i64)
                 .fetch_one(&mut *tx)
                 .await?;
-            for chunk in changes.chunks(ROWS_PER_STATEMENT) {
-                update_owners(version, chunk).build().execute(&mut *tx).await?;
+            let mut changed = 0_i64;
+            while changes.peek().is_some() {
+                let chunk: Vec<(i64, AssetOwnership)> = changes.by_ref().take(ROWS_PER_STATEMENT).collect();
+                changed += chunk.len() as i64;
+                update_owners(version, &chunk).build().execute(&mut *tx).await?;
             }
+            sqlx::query(RECORD_CHANGED).bind(changed).bind(version).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(version)
         })
@@ -78,7 +86,7 @@ impl Store {
 
 /// One statement for many assets: `UPDATE ... FROM (VALUES ...)`, which both back ends read
 /// the same way (the values' columns are `column1`, `column2`...).
-fn update_owners<DB>(version: i64, changes: &[(i64, &AssetOwnership)]) -> QueryBuilder<DB>
+fn update_owners<DB>(version: i64, changes: &[(i64, AssetOwnership)]) -> QueryBuilder<DB>
 where
     DB: sqlx::Database,
     <DB as sqlx::Database>::Arguments: Default,
