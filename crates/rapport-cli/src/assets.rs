@@ -50,6 +50,17 @@ pub enum PeopleCommand {
     /// Import people (CSV or SCIM 2.0 JSON) or teams (CSV with capacity and what each team
     /// is measured on); each file is one transaction.
     Import(PeopleImportArgs),
+    /// List everyone, with their team, audience and how to reach them.
+    List(JsonArgs),
+    /// List the teams: what each is measured on, its weekly capacity and its people.
+    Teams(JsonArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArgs {
+    /// Print one JSON object per line.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -148,12 +159,71 @@ pub async fn inventory(database: &str, command: InventoryCommand) -> anyhow::Res
 }
 
 pub async fn people(database: &str, command: PeopleCommand) -> anyhow::Result<ExitCode> {
-    let PeopleCommand::Import(args) = command;
     let store = open(database).await?;
+    let code = match command {
+        PeopleCommand::Import(args) => import_people(&store, args).await?,
+        PeopleCommand::List(args) => list_people(&store, args.json).await?,
+        PeopleCommand::Teams(args) => list_teams(&store, args.json).await?,
+    };
+    store.close().await;
+    Ok(code)
+}
+
+async fn list_people(store: &rapport_storage::Store, json: bool) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    let people = store.people().await?;
+    if people.is_empty() && !json {
+        writeln!(out, "No people yet: rapport people import FILE")?;
+    }
+    for person in people {
+        if json {
+            writeln!(out, "{}", serde_json::to_string(&person)?)?;
+        } else {
+            let reach =
+                [&person.email, &person.chat].into_iter().flatten().cloned().collect::<Vec<_>>().join(", ");
+            let team = person.team.as_deref().unwrap_or("no team");
+            let inactive = if person.active { "" } else { " [inactive]" };
+            writeln!(
+                out,
+                "{:<28} {:<20} {:<10} {reach}{inactive}",
+                person.name,
+                team,
+                person.audience.as_str()
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn list_teams(store: &rapport_storage::Store, json: bool) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    let people = store.people().await?;
+    let teams = store.teams().await?;
+    if teams.is_empty() && !json {
+        writeln!(out, "No teams yet: rapport people import teams.csv")?;
+    }
+    for team in teams {
+        let members = people.iter().filter(|p| p.team.as_deref() == Some(team.name.as_str())).count();
+        if json {
+            let line = json!({"name": team.name, "measured_on": team.measured_on,
+                "weekly_capacity_hours": team.weekly_capacity_hours, "people": members});
+            writeln!(out, "{line}")?;
+        } else {
+            let capacity =
+                team.weekly_capacity_hours.map_or("capacity unknown".to_owned(), |h| format!("{h} h/week"));
+            let measured =
+                team.measured_on.as_deref().map(|m| format!(", measured on: {m}")).unwrap_or_default();
+            writeln!(out, "{:<20} {members} people, {capacity}{measured}", team.name)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn import_people(store: &rapport_storage::Store, args: PeopleImportArgs) -> anyhow::Result<ExitCode> {
     let mut failed = false;
     let mut out = std::io::stdout().lock();
     for path in &args.files {
-        match import_directory(&store, path, now).await {
+        match import_directory(store, path, now).await {
             Ok(report) => {
                 let summary = &report.summary;
                 if args.json {
@@ -177,7 +247,6 @@ pub async fn people(database: &str, command: PeopleCommand) -> anyhow::Result<Ex
             }
         }
     }
-    store.close().await;
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 

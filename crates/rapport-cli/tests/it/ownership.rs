@@ -35,6 +35,18 @@ fn setup(rapport: &Rapport) {
 fn from_an_empty_database_to_who_owns_what_and_why() {
     for rapport in each_backend() {
         setup(&rapport);
+        let teams = rapport.json_lines(&["people", "teams", "--json"]);
+        let web = teams.iter().find(|t| t["name"] == "Web").unwrap();
+        assert_eq!(
+            (&web["weekly_capacity_hours"], &web["people"]),
+            (&json!(6.0), &json!(2)),
+            "{}",
+            rapport.database
+        );
+        assert_eq!(web["measured_on"], "Checkout conversion, and the storefront staying up during campaigns");
+        let people = rapport.json_lines(&["people", "list", "--json"]);
+        let olu = people.iter().find(|p| p["name"] == "Olu Adeyemi").unwrap();
+        assert_eq!((&olu["audience"], &olu["time_zone"]), (&json!("executive"), &json!("Europe/London")));
         let rules = sample("ownership/ownership.toml");
         let check = rapport.json_lines(&["owners", "check", "--json", &rules]);
         assert_eq!(check[0]["version"], Value::Null);
