@@ -342,8 +342,11 @@ impl<'o, W: Write> ChangePrinter<'o, W> {
         }
         let out = self.out;
         if self.json {
+            let unknown: Vec<_> =
+                plan.unknown_teams.iter().map(|(rule, team)| json!({"rule": rule, "team": team})).collect();
             let tail = json!({"file": file.display().to_string(), "version": version, "syntax": plan.syntax,
-                "rules": plan.rules, "assets": plan.assets, "changed": plan.changed, "unowned": plan.unowned});
+                "rules": plan.rules, "assets": plan.assets, "changed": plan.changed, "unowned": plan.unowned,
+                "unknown_teams": unknown});
             let tail = tail.to_string();
             writeln!(out, "],{}", tail.strip_prefix('{').unwrap_or(&tail))?;
             return Ok(());
@@ -366,6 +369,9 @@ impl<'o, W: Write> ChangePrinter<'o, W> {
                 out,
                 "Assets without an owner wait in the security team's queue: rapport assets --unowned"
             )?;
+        }
+        for (rule, team) in &plan.unknown_teams {
+            writeln!(out, "warning: {rule} names team {team:?}, which no imported team has (a typo?)")?;
         }
         Ok(())
     }

@@ -47,16 +47,33 @@ pub struct OwnershipPlan {
     pub changed: usize,
     /// Assets no rule gives an owner: the security team's queue.
     pub unowned: usize,
+    /// Rules naming a team the directory does not know (a typo, or a team not imported
+    /// yet), as (rule label, team). Empty when no team was imported at all.
+    pub unknown_teams: Vec<(String, String)>,
 }
 
 /// A compiled file and what it needs to decide.
 struct Resolver {
     ownership: Ownership,
     team_of_user: HashMap<String, String>,
+    known_teams: Vec<String>,
 }
 
 impl Resolver {
-    fn new(ownership: Ownership, people: Vec<Person>) -> Resolver {
+    /// Rules naming a team the directory does not know.
+    fn unknown_teams(&self) -> Vec<(String, String)> {
+        if self.known_teams.is_empty() {
+            return Vec::new();
+        }
+        let rules = self.ownership.rules().iter().enumerate();
+        rules
+            .filter_map(|(index, rule)| rule.team.as_ref().map(|team| (index, team)))
+            .filter(|(_, team)| !self.known_teams.iter().any(|known| known == *team))
+            .map(|(index, team)| (self.ownership.rule_label(index), team.clone()))
+            .collect()
+    }
+
+    fn new(ownership: Ownership, people: Vec<Person>, known_teams: Vec<String>) -> Resolver {
         let mut team_of_user = HashMap::new();
         for person in people {
             let Some(team) = person.team else { continue };
@@ -64,7 +81,7 @@ impl Resolver {
                 team_of_user.insert(name.to_lowercase(), team.clone());
             }
         }
-        Resolver { ownership, team_of_user }
+        Resolver { ownership, team_of_user, known_teams }
     }
 
     fn resolve(&self, asset: &AssetRecord, path: Option<&str>) -> Resolution {
@@ -133,7 +150,8 @@ async fn prepare(
 ) -> Result<(&'static str, Resolver), OwnershipError> {
     let (syntax, ownership) = compile(path, text)?;
     store.add_scan_targets_as_assets(now).await?;
-    Ok((syntax, Resolver::new(ownership, store.people().await?)))
+    let known: Vec<String> = store.teams().await?.into_iter().map(|team| team.name).collect();
+    Ok((syntax, Resolver::new(ownership, store.people().await?, known)))
 }
 
 /// Decides every stored asset and hands each change, with its decision, to `each`.
@@ -164,7 +182,15 @@ async fn decide_all(
             Ok::<(), StoreError>(())
         })
         .await?;
-    Ok(OwnershipPlan { syntax, rules: resolver.ownership.rules().len(), assets, changed, unowned })
+    let unknown_teams = resolver.unknown_teams();
+    Ok(OwnershipPlan {
+        syntax,
+        rules: resolver.ownership.rules().len(),
+        assets,
+        changed,
+        unowned,
+        unknown_teams,
+    })
 }
 
 /// Applies the file at `path` as the new version: every asset's owner, criticality and
@@ -230,7 +256,7 @@ pub async fn explain_ownership(
             })?;
             let ownership = Ownership::compile(spec)
                 .map_err(|source| OwnershipError::Stored { version: version.id, source })?;
-            Some(Resolver::new(ownership, store.people().await?))
+            Some(Resolver::new(ownership, store.people().await?, Vec::new()))
         }
         None => None,
     };

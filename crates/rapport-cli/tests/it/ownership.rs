@@ -94,6 +94,15 @@ fn from_an_empty_database_to_who_owns_what_and_why() {
         let edited =
             original.replace("match.ip = \"1.2.3.0/24\"", "match.ip = [\"1.2.3.0/24\", \"2.3.4.0/24\"]");
         let edited = rapport.write("ownership.toml", edited.as_bytes());
+        let typo = rapport
+            .write("typo.toml", original.replace("team = \"Platform\"", "team = \"Platfrom\"").as_bytes());
+        let warned = rapport.ok(&["owners", "check", &typo]);
+        assert!(
+            warned.contains(
+                "warning: rule 4 (base images) names team \"Platfrom\", which no imported team has"
+            ),
+            "{warned}"
+        );
         let preview = rapport.ok(&["owners", "check", &edited]);
         assert!(
             preview.contains("host 2.3.4.5: owner nobody → Web (rule 1 (public web servers))"),
