@@ -74,7 +74,10 @@ const SELECT_SOFTWARE_IDS: &str = "SELECT software FROM assets WHERE id = $1";
 
 const SELECT_CATALOGUE: &str = "SELECT id, name, version, source FROM software";
 
-const INSERT_SOFTWARE: &str = "INSERT INTO software (name, version, source) VALUES ($1, $2, $3) RETURNING id";
+/// A package another import added meanwhile is found, not refused: the no-op update makes
+/// `RETURNING` give its id.
+const INSERT_SOFTWARE: &str = "INSERT INTO software (name, version, source) VALUES ($1, $2, $3) \
+     ON CONFLICT (name, version, source) DO UPDATE SET name = excluded.name RETURNING id";
 
 const UPSERT_ASSETS: &str =
     "INSERT INTO assets (asset_key, kind, name, hostname, source, facts, software, first_seen, last_seen) ";

@@ -1,7 +1,10 @@
-//! Import, re-import, rescan, reopen, roll back: identical results on both back ends.
+//! Import, re-import, rescan, reopen, roll back, of findings and of devices: identical results
+//! on both back ends.
 
-use rapport_core::{Component, Finding, FindingKind, Scope, Target, TargetKind, Tool, VulnId};
-use rapport_storage::{FindingFilter, FindingRow, ImportStart, ImportSummary, Store};
+use rapport_core::{
+    Component, DeviceReport, Finding, FindingKind, Scope, Software, Target, TargetKind, Tool, VulnId,
+};
+use rapport_storage::{AssetFilter, FindingFilter, FindingRow, ImportStart, ImportSummary, Store};
 use time::OffsetDateTime;
 
 use crate::backends::each_backend;
@@ -179,5 +182,80 @@ async fn findings_read_back_whole() {
         assert_eq!(stored.len(), 1);
         assert_eq!(stored[0].finding, a, "{}", store.backend());
         assert_eq!(stored[0].fingerprint, a.fingerprint().to_hex());
+    }
+}
+
+fn device(identifier: &str, packages: &[(&str, &str)]) -> DeviceReport {
+    let mut report = DeviceReport::new(identifier);
+    report.complete = true;
+    report.facts.hostname = Some(format!("{identifier}.example.com"));
+    report.software = Some(
+        packages
+            .iter()
+            .map(|(name, version)| Software {
+                name: (*name).into(),
+                version: (*version).into(),
+                source: "deb_packages".into(),
+            })
+            .collect(),
+    );
+    report
+}
+
+#[tokio::test]
+async fn two_inventory_imports_of_a_new_package_at_once_share_it() {
+    for (store, _guard) in each_backend().await {
+        let backend = store.backend();
+        let mut first = store.begin_import(start("first-inventory.json")).await.unwrap();
+        let stored = first.add_devices(
+            "fleet",
+            vec![device("a", &[("openssl", "3.0.13")])],
+            OffsetDateTime::UNIX_EPOCH,
+        );
+        stored.await.unwrap();
+        let second = tokio::spawn({
+            let store = store.clone();
+            async move {
+                let mut second = store.begin_import(start("second-inventory.json")).await.unwrap();
+                let reports = vec![device("b", &[("openssl", "3.0.13"), ("curl", "8.5.0")])];
+                second.add_devices("fleet", reports, OffsetDateTime::UNIX_EPOCH).await.unwrap();
+                second.finish([], OffsetDateTime::UNIX_EPOCH).await.unwrap()
+            }
+        });
+        // Lets the second import reach the point where it waits on the first.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let first = first.finish([], OffsetDateTime::UNIX_EPOCH).await.unwrap();
+        let second = second.await.unwrap();
+        assert_eq!(
+            (first.devices, first.new_devices, second.devices, second.new_devices),
+            (1, 1, 1, 1),
+            "{backend}"
+        );
+        let assets = store.assets(&AssetFilter::default()).await.unwrap();
+        assert_eq!(assets.len(), 2, "{backend}");
+        let b = assets.iter().find(|a| a.asset.name == "b").unwrap();
+        let software = store.asset_software(b.id).await.unwrap();
+        let names: Vec<&str> = software.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["curl", "openssl"], "{backend}");
+        let a = assets.iter().find(|a| a.asset.name == "a").unwrap();
+        assert_eq!(
+            store.asset_software(a.id).await.unwrap(),
+            software[1..],
+            "{backend}: one catalogue entry, shared"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unfinished_inventory_import_leaves_nothing_behind() {
+    for (store, _guard) in each_backend().await {
+        let mut session = store.begin_import(start("half-inventory.json")).await.unwrap();
+        session
+            .add_devices("fleet", vec![device("a", &[("openssl", "3.0.13")])], OffsetDateTime::UNIX_EPOCH)
+            .await
+            .unwrap();
+        drop(session);
+        assert!(store.assets(&AssetFilter::default()).await.unwrap().is_empty(), "{}", store.backend());
+        assert!(store.imports().await.unwrap().is_empty(), "{}", store.backend());
     }
 }
