@@ -4,26 +4,28 @@ use std::path::Path;
 
 use crate::support::{Outcome, corpus, read};
 
-const FOLDERS: [&str; 19] = [
-    "scans/trivy",
-    "scans/anchore_grype",
-    "scans/sarif",
-    "scans/cyclonedx",
-    "scans/osv_scanner",
-    "scans/nessus",
-    "scans/snyk",
-    "scans/govulncheck",
-    "scans/npm_audit",
-    "scans/npm_audit_7_plus",
-    "scans/gitlab_dep_scan",
-    "scans/github_vulnerability",
-    "scans/dependency_check",
-    "scans/nessus_was",
-    "scans/openvas",
-    "scans/qualys",
-    "scans/qualys_vmdr",
-    "scans/openvex",
-    "scans/csaf",
+/// Each folder of the corpus and the formats its files are detected as (a folder of one
+/// tool's output may hold another format the tool also writes: Snyk Code writes SARIF).
+const FOLDERS: [(&str, &[&str]); 19] = [
+    ("scans/trivy", &["trivy"]),
+    ("scans/anchore_grype", &["grype"]),
+    ("scans/sarif", &["sarif"]),
+    ("scans/cyclonedx", &["cyclonedx-json", "cyclonedx-xml"]),
+    ("scans/osv_scanner", &["osv-scanner"]),
+    ("scans/nessus", &["nessus", "nessus-csv"]),
+    ("scans/snyk", &["snyk", "sarif"]),
+    ("scans/govulncheck", &["govulncheck"]),
+    ("scans/npm_audit", &["npm-audit"]),
+    ("scans/npm_audit_7_plus", &["npm-audit"]),
+    ("scans/gitlab_dep_scan", &["gitlab-dependency-scanning"]),
+    ("scans/github_vulnerability", &["github"]),
+    ("scans/dependency_check", &["dependency-check"]),
+    ("scans/nessus_was", &["nessus", "nessus-csv"]),
+    ("scans/openvas", &["openvas", "openvas-csv"]),
+    ("scans/qualys", &["qualys", "qualys-csv"]),
+    ("scans/qualys_vmdr", &["qualys-csv"]),
+    ("scans/openvex", &["openvex"]),
+    ("scans/csaf", &["csaf"]),
 ];
 
 fn files(folder: &Path) -> Vec<std::path::PathBuf> {
@@ -53,12 +55,15 @@ const REFUSED: [(&str, &str); 2] = [
 #[test]
 fn every_file_of_the_formats_read_imports_or_is_refused_for_a_stated_reason() {
     let mut imported = 0;
-    for folder in FOLDERS {
+    for (folder, formats) in FOLDERS {
         for file in files(&corpus(folder)) {
             let name = file.strip_prefix(corpus("")).unwrap().display().to_string();
             let refusal = REFUSED.iter().find(|(refused, _)| *refused == name).map(|(_, reason)| *reason);
             match (read(&file), refusal) {
-                (Outcome::Parsed(..) | Outcome::Statements(..), None) => imported += 1,
+                (Outcome::Parsed(format, _) | Outcome::Statements(format, _), None) => {
+                    assert!(formats.contains(&format.name()), "{name} was read as {format}");
+                    imported += 1;
+                }
                 (Outcome::Rejected(error), Some(reason)) => {
                     assert!(error.to_string().contains(reason), "{name}: {error}");
                 }
