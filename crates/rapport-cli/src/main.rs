@@ -29,7 +29,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Import scanner output; each file is one transaction (all of it or nothing).
+    /// Import scanner output or VEX documents; each file is one transaction (all of it or nothing).
     Import(commands::ImportArgs),
     /// List the open findings.
     Findings(commands::FindingsArgs),
@@ -46,7 +46,8 @@ enum Command {
     Owners(assets::OwnersCommand),
     /// List assets with their owner and the rule that decided it.
     Assets(assets::AssetsArgs),
-    /// Create the database, import the sample scans in samples/ and show what was found.
+    /// Create the database, import samples/ (scans, a device, people, an ownership file) and
+    /// show what was found and who owns what.
     Demo(commands::DemoArgs),
 }
 
