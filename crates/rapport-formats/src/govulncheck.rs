@@ -14,6 +14,7 @@ use rapport_core::{Component, Finding, FindingKind, Scope, Target, TargetKind, T
 use serde::Deserialize;
 
 use crate::json::JsonReader;
+use crate::osv::OsvRecord;
 use crate::{ParseError, ScanContext, Sink};
 
 pub(crate) fn parse<R: BufRead + Seek>(
@@ -51,7 +52,7 @@ struct Scan {
     recognised: bool,
     version: Option<String>,
     main_module: Option<String>,
-    osv: HashMap<String, Osv>,
+    osv: HashMap<String, OsvRecord>,
     /// One entry per (vulnerability, module), in the order first seen.
     found: Vec<Found>,
     /// 0.x reports give module versions in a separate list.
@@ -90,7 +91,7 @@ impl Scan {
                     self.main_module = sbom.modules.into_iter().find(|m| m.version.is_none()).map(|m| m.path);
                 }
                 "osv" => {
-                    let osv: Osv = json.value()?;
+                    let osv: OsvRecord = json.value()?;
                     self.recognised = true;
                     self.osv.insert(osv.id.clone(), osv);
                 }
@@ -197,14 +198,14 @@ impl Scan {
                 json.invalid(format!("a finding names {}, but no `osv` message describes it", found.osv))
             })?;
             let version = found.version.clone().or_else(|| self.module_versions.get(&found.module).cloned());
-            let fixed = found.fixed_version.clone().or_else(|| osv.fixed_for(&found.module));
+            // 0.x reports do not say which fix applies to the installed version: the last one
+            // listed (the newest release line's) leaves every affected range.
+            let last_fixed =
+                osv.affected(&found.module).and_then(|a| a.fixed_versions().last()).map(str::to_owned);
+            let fixed = found.fixed_version.clone().or(last_fixed);
             let mut finding =
                 Finding::new(tool.clone(), target.clone(), FindingKind::Vulnerability, VulnId::new(&osv.id));
-            for alias in &osv.aliases {
-                finding.add_id(alias);
-            }
-            finding.title = osv.summary.clone().unwrap_or_else(|| osv.id.clone());
-            finding.description = osv.details.clone();
+            osv.describe(&mut finding);
             finding.component = Some(Component {
                 name: found.module.clone(),
                 purl: None,
@@ -214,10 +215,6 @@ impl Scan {
             });
             finding.evidence = Some(found.evidence());
             finding.solution = fixed.map(|fixed| format!("Upgrade {} to {fixed}", found.module));
-            for reference in &osv.references {
-                finding.add_reference(&reference.url);
-            }
-            finding.set_severity(None);
             findings.push(finding);
         }
         Ok(findings)
@@ -310,60 +307,10 @@ struct FramePosition {
 #[serde(rename_all = "PascalCase")]
 struct OldVuln {
     #[serde(rename = "OSV")]
-    osv: Osv,
+    osv: OsvRecord,
     symbol: Option<String>,
     pkg_path: Option<String>,
     mod_path: String,
     call_sink: Option<u64>,
     import_sink: Option<u64>,
-}
-
-#[derive(Deserialize)]
-struct Osv {
-    id: String,
-    #[serde(default)]
-    aliases: Vec<String>,
-    summary: Option<String>,
-    details: Option<String>,
-    #[serde(default)]
-    affected: Vec<Affected>,
-    #[serde(default)]
-    references: Vec<Reference>,
-}
-
-#[derive(Deserialize)]
-struct Affected {
-    package: Option<AffectedPackage>,
-    #[serde(default)]
-    ranges: Vec<Range>,
-}
-
-#[derive(Deserialize)]
-struct AffectedPackage {
-    name: String,
-}
-
-#[derive(Deserialize)]
-struct Range {
-    #[serde(default)]
-    events: Vec<HashMap<String, String>>,
-}
-
-#[derive(Deserialize)]
-struct Reference {
-    url: String,
-}
-
-impl Osv {
-    /// The last `fixed` version listed for `module`: the newest release line's fix (0.x
-    /// reports do not say which fix applies to the installed version).
-    fn fixed_for(&self, module: &str) -> Option<String> {
-        self.affected
-            .iter()
-            .filter(|a| a.package.as_ref().is_some_and(|p| p.name == module))
-            .flat_map(|a| &a.ranges)
-            .flat_map(|r| &r.events)
-            .filter_map(|event| event.get("fixed").cloned())
-            .next_back()
-    }
 }

@@ -25,6 +25,7 @@ mod nessus;
 mod npm_audit;
 mod openvas;
 mod openvex;
+mod osv;
 mod osv_scanner;
 mod ownership_file;
 mod qualys;

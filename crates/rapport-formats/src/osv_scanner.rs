@@ -3,12 +3,11 @@
 
 use std::io::{BufRead, Seek};
 
-use rapport_core::{
-    Component, Cvss, Finding, FindingKind, Scope, Target, TargetKind, Tool, VulnId, parse_cwe,
-};
+use rapport_core::{Component, Finding, FindingKind, Scope, Target, TargetKind, Tool, VulnId};
 use serde::Deserialize;
 
 use crate::json::JsonReader;
+use crate::osv::{Affected, OsvRecord};
 use crate::{ParseError, ScanContext, Sink};
 
 pub(crate) fn parse<R: BufRead + Seek>(
@@ -108,96 +107,19 @@ struct PackageInfo {
     ecosystem: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct OsvRecord {
-    id: String,
-    #[serde(default)]
-    aliases: Vec<String>,
-    summary: Option<String>,
-    details: Option<String>,
-    #[serde(default)]
-    affected: Vec<Affected>,
-    #[serde(default)]
-    severity: Vec<SeverityEntry>,
-    #[serde(default)]
-    references: Vec<Reference>,
-    database_specific: Option<serde_json::Value>,
-}
-
-#[derive(Deserialize)]
-struct Affected {
-    package: Option<AffectedPackage>,
-    #[serde(default)]
-    ranges: Vec<Range>,
-}
-
-#[derive(Deserialize)]
-struct AffectedPackage {
-    name: Option<String>,
-    purl: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Range {
-    #[serde(default)]
-    events: Vec<serde_json::Map<String, serde_json::Value>>,
-}
-
-#[derive(Deserialize)]
-struct SeverityEntry {
-    #[serde(rename = "type")]
-    kind: String,
-    score: String,
-}
-
-#[derive(Deserialize)]
-struct Reference {
-    url: String,
-}
-
 impl OsvRecord {
     fn to_finding(&self, tool: &Tool, target: &Target, package: &PackageInfo) -> Finding {
         let mut finding =
             Finding::new(tool.clone(), target.clone(), FindingKind::Vulnerability, VulnId::new(&self.id));
-        for alias in &self.aliases {
-            finding.add_id(alias);
-        }
-        let affected = self
-            .affected
-            .iter()
-            .find(|a| a.package.as_ref().and_then(|p| p.name.as_deref()) == Some(package.name.as_str()));
+        let affected = self.affected(&package.name);
         finding.component = Some(Component {
             name: package.name.clone(),
-            purl: affected.and_then(|a| a.package.as_ref()).and_then(|p| p.purl.clone()),
+            purl: affected.and_then(Affected::purl),
             ecosystem: package.ecosystem.clone(),
             installed_version: package.version.clone(),
-            fixed_version: affected.and_then(first_fixed),
+            fixed_version: affected.and_then(|a| a.fixed_versions().next()).map(str::to_owned),
         });
-        finding.title = self.summary.clone().unwrap_or_else(|| finding.display_id().to_owned());
-        finding.description = self.details.clone();
-        for entry in &self.severity {
-            if entry.kind.starts_with("CVSS") {
-                finding.cvss.push(Cvss::from_vector(&entry.score, None, Some("osv")));
-            }
-        }
-        for reference in &self.references {
-            finding.add_reference(&reference.url);
-        }
-        let specific = self.database_specific.as_ref();
-        let cwes = specific.and_then(|s| s.get("cwe_ids")).and_then(|c| c.as_array());
-        for cwe in cwes.into_iter().flatten().filter_map(|c| c.as_str()).filter_map(parse_cwe) {
-            finding.add_cwe(cwe);
-        }
-        let word = specific.and_then(|s| s.get("severity")).and_then(|s| s.as_str());
-        finding.set_severity(word);
+        self.describe(&mut finding);
         finding
     }
-}
-
-fn first_fixed(affected: &Affected) -> Option<String> {
-    affected
-        .ranges
-        .iter()
-        .flat_map(|range| &range.events)
-        .find_map(|event| event.get("fixed").and_then(|v| v.as_str()).map(str::to_owned))
 }
