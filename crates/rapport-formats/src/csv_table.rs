@@ -4,7 +4,9 @@
 
 use std::io::BufRead;
 
-use crate::{ParseError, Position};
+use rapport_core::Finding;
+
+use crate::{ParseError, Position, Sink};
 
 /// A CSV export read record by record.
 pub(crate) struct CsvTable<R> {
@@ -66,6 +68,37 @@ impl<R: BufRead> CsvTable<R> {
     /// An error about the current record.
     pub fn record_error(&self, message: impl Into<String>) -> ParseError {
         ParseError::invalid(position_of(self.record.position()), message)
+    }
+
+    /// Reads every record into a finding (`None` skips it) and pushes the findings into
+    /// `sink`. Exports repeat a row per CVE of one finding; consecutive rows of one finding
+    /// (same fingerprint) become one, with all their ids and CWEs.
+    pub fn each_finding(
+        &mut self,
+        mut finding_of: impl FnMut(&csv::StringRecord) -> Result<Option<Finding>, String>,
+        sink: &mut Sink<'_>,
+    ) -> Result<(), ParseError> {
+        let mut pending: Option<Finding> = None;
+        while self.advance()? {
+            let Some(finding) = finding_of(&self.record).map_err(|m| self.record_error(m))? else {
+                continue;
+            };
+            match pending.as_mut() {
+                Some(current) if current.fingerprint() == finding.fingerprint() => {
+                    finding.ids.iter().for_each(|id| current.add_id(id.as_str()));
+                    finding.cwes.iter().for_each(|cwe| current.add_cwe(*cwe));
+                }
+                _ => {
+                    if let Some(done) = pending.replace(finding) {
+                        sink(done)?;
+                    }
+                }
+            }
+        }
+        if let Some(done) = pending {
+            sink(done)?;
+        }
+        Ok(())
     }
 
     /// An error about the header.

@@ -190,22 +190,7 @@ pub(crate) fn parse_csv<R: BufRead + Seek>(
 ) -> Result<Vec<Scope>, ParseError> {
     let mut table = CsvTable::new(input, |_| true, "a Nessus export header")?;
     let columns = Columns::find(table.header(), CSV_COLUMNS).map_err(|m| table.header_error(m))?;
-    let mut pending: Option<Finding> = None;
-    while table.advance()? {
-        let finding = csv_finding(table.record(), &columns).map_err(|m| table.record_error(m))?;
-        // Exports repeat a row per CVE; consecutive rows of one finding become one finding.
-        match pending.as_mut() {
-            Some(current) if current.fingerprint() == finding.fingerprint() => merge(current, finding),
-            _ => {
-                if let Some(done) = pending.replace(finding) {
-                    sink(done)?;
-                }
-            }
-        }
-    }
-    if let Some(done) = pending {
-        sink(done)?;
-    }
+    table.each_finding(|record| csv_finding(record, &columns).map(Some), sink)?;
     // The CSV exports list findings only; the hosts they cover are the hosts of the findings.
     Ok(Vec::new())
 }
@@ -242,13 +227,4 @@ fn csv_finding(record: &csv::StringRecord, columns: &Columns) -> Result<Finding,
         finding.severity = Severity::Info;
     }
     Ok(finding)
-}
-
-fn merge(into: &mut Finding, other: Finding) {
-    for id in &other.ids {
-        into.add_id(id.as_str());
-    }
-    for cwe in other.cwes {
-        into.add_cwe(cwe);
-    }
 }

@@ -223,26 +223,8 @@ pub(crate) fn parse_csv<R: BufRead + Seek>(
     let is_header = |record: &csv::StringRecord| record.iter().any(|field| field.trim() == "QID");
     let mut table = CsvTable::new(input, is_header, "a Qualys header with a `QID` column")?;
     let columns = Columns::find(table.header(), CSV_COLUMNS).map_err(|m| table.header_error(m))?;
-    let mut pending: Option<Finding> = None;
-    while table.advance()? {
-        let Some(finding) = csv_finding(table.record(), &columns).map_err(|m| table.record_error(m))? else {
-            continue;
-        };
-        // VMDR repeats a row per CVE of the QID; consecutive rows of one finding are merged.
-        match pending.as_mut() {
-            Some(current) if current.fingerprint() == finding.fingerprint() => {
-                finding.ids.iter().for_each(|id| current.add_id(id.as_str()));
-            }
-            _ => {
-                if let Some(done) = pending.replace(finding) {
-                    sink(done)?;
-                }
-            }
-        }
-    }
-    if let Some(done) = pending {
-        sink(done)?;
-    }
+    // VMDR repeats a row per CVE of the QID.
+    table.each_finding(|record| csv_finding(record, &columns), sink)?;
     // The exports list detections only; the hosts they cover are the hosts of the findings.
     Ok(Vec::new())
 }
