@@ -59,13 +59,22 @@ pub fn parse_ownership(text: &str) -> Result<(OwnershipSyntax, OwnershipSpec), P
             let position = error
                 .location()
                 .map_or(Position::Start, |at| Position::LineColumn { line: at.line(), column: at.column() });
-            // The location is given as a position; the message is kept without repeating it.
-            let message = error.to_string();
-            let message = message.split(" at line ").next().unwrap_or(&message).trim().to_owned();
-            ParseError::invalid(position, message)
+            ParseError::invalid(position, yaml_message(&error.to_string()))
         })?,
     };
     Ok((syntax, spec))
+}
+
+/// serde-saphyr's message without what the position already says: its own "error: line 1
+/// column 1:" prefix, " at line" suffix and the source snippet it draws below.
+fn yaml_message(rendered: &str) -> String {
+    let first = rendered.lines().next().unwrap_or(rendered).trim();
+    let first = first.strip_prefix("error:").unwrap_or(first).trim_start();
+    let first = match first.strip_prefix("line ").and_then(|rest| rest.split_once(": ")) {
+        Some((place, message)) if place.contains("column") => message,
+        _ => first,
+    };
+    first.split(" at line ").next().unwrap_or(first).trim().to_owned()
 }
 
 fn line_column(text: &str, offset: usize) -> Position {
@@ -130,5 +139,7 @@ rule:
         let error = parse_ownership("rule:\n  - team: a\n    exposure: outside\n").unwrap_err().to_string();
         assert!(error.starts_with("at line 3, column 15:"), "{error}");
         assert!(error.contains("outside"), "{error}");
+        let error = parse_ownership("name,email\nAna,ana@example.com\n").unwrap_err().to_string();
+        assert_eq!(error, "at line 1, column 1: expected mapping start");
     }
 }

@@ -10,19 +10,27 @@ use rapport_storage::{AssetFilter, AssetOwnership, AssetRecord, OwnershipVersion
 use time::OffsetDateTime;
 
 #[derive(Debug, thiserror::Error)]
+/// Each message says all there is to say; the causes are part of it, not a chain, so that
+/// they are not printed twice.
 pub enum OwnershipError {
-    #[error("{path}: cannot read the file: {source}")]
-    Open { path: PathBuf, source: std::io::Error },
-    #[error("{path}: not a valid ownership file: {source}")]
-    Invalid { path: PathBuf, source: rapport_formats::ParseError },
-    #[error("{path}: {source}")]
-    Rules { path: PathBuf, source: RuleError },
-    #[error("the stored ownership version {version} no longer compiles: {source}")]
-    Stored { version: i64, source: RuleError },
+    #[error("{path}: cannot read the file: {cause}")]
+    Open { path: PathBuf, cause: std::io::Error },
+    #[error("{path}: not a valid ownership file: {cause}")]
+    Invalid { path: PathBuf, cause: rapport_formats::ParseError },
+    #[error("{path}: {cause}")]
+    Rules { path: PathBuf, cause: RuleError },
+    #[error("the stored ownership version {version} no longer compiles: {cause}")]
+    Stored { version: i64, cause: RuleError },
     #[error("the database refused: {0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("no asset is named {0:?} (try `rapport assets`)")]
     UnknownAsset(String),
+}
+
+impl From<StoreError> for OwnershipError {
+    fn from(error: StoreError) -> OwnershipError {
+        OwnershipError::Store(error)
+    }
 }
 
 /// One asset whose ownership a version changes.
@@ -118,14 +126,14 @@ fn asset_facts<'a>(asset: &'a AssetRecord, path: Option<&'a str>) -> AssetFacts<
 }
 
 fn read_file(path: &Path) -> Result<String, OwnershipError> {
-    std::fs::read_to_string(path).map_err(|source| OwnershipError::Open { path: path.to_owned(), source })
+    std::fs::read_to_string(path).map_err(|cause| OwnershipError::Open { path: path.to_owned(), cause })
 }
 
 fn compile(path: &Path, text: &str) -> Result<(&'static str, Ownership), OwnershipError> {
     let (syntax, spec) =
-        parse_ownership(text).map_err(|source| OwnershipError::Invalid { path: path.to_owned(), source })?;
+        parse_ownership(text).map_err(|cause| OwnershipError::Invalid { path: path.to_owned(), cause })?;
     let ownership =
-        Ownership::compile(spec).map_err(|source| OwnershipError::Rules { path: path.to_owned(), source })?;
+        Ownership::compile(spec).map_err(|cause| OwnershipError::Rules { path: path.to_owned(), cause })?;
     Ok((syntax.name(), ownership))
 }
 
@@ -252,10 +260,10 @@ pub async fn explain_ownership(
         Some(version) => {
             let (_, spec) = parse_ownership(&version.content).map_err(|e| OwnershipError::Stored {
                 version: version.id,
-                source: RuleError { number: 0, label: "the file".into(), message: e.to_string() },
+                cause: RuleError { number: 0, label: "the file".into(), message: e.to_string() },
             })?;
             let ownership = Ownership::compile(spec)
-                .map_err(|source| OwnershipError::Stored { version: version.id, source })?;
+                .map_err(|cause| OwnershipError::Stored { version: version.id, cause })?;
             Some(Resolver::new(ownership, store.people().await?, Vec::new()))
         }
         None => None,
