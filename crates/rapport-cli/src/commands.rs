@@ -10,7 +10,7 @@ use clap::Args;
 use rapport_core::Severity;
 use rapport_formats::Format;
 use rapport_ingest::{ImportReport, ImportRequest, Progress, import_file};
-use rapport_storage::{FindingFilter, Store, StoredFinding, redact};
+use rapport_storage::{FindingFilter, ImportRecord, Store, StoredFinding, redact};
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -295,40 +295,35 @@ pub async fn imports(database: &str, args: ImportsArgs) -> anyhow::Result<ExitCo
                 "complete": record.finished_at.is_some(),
             });
             writeln!(out, "{line}")?;
-        } else if record.devices > 0 {
-            writeln!(
-                out,
-                "#{:<4} {started}  {:<14} {} devices ({} new)  {}",
-                record.id, record.format, record.devices, record.new_devices, record.file
-            )?;
-        } else if record.people > 0 || record.teams > 0 {
-            writeln!(
-                out,
-                "#{:<4} {started}  {:<14} {} people, {} teams  {}",
-                record.id, record.format, record.people, record.teams, record.file
-            )?;
-        } else if record.vex_statements > 0 || record.vex_changed > 0 {
-            writeln!(
-                out,
-                "#{:<4} {started}  {:<14} {} VEX statements ({} findings changed)  {}",
-                record.id, record.format, record.vex_statements, record.vex_changed, record.file
-            )?;
         } else {
             writeln!(
                 out,
-                "#{:<4} {started}  {:<14} {} findings ({} new, {} known, {} resolved)  {}",
+                "#{:<4} {started}  {:<14} {}  {}",
                 record.id,
                 record.format,
-                record.findings,
-                record.new,
-                record.known,
-                record.resolved,
+                import_counts(&record),
                 record.file
             )?;
         }
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What an import stored, in the words of its kind of file.
+fn import_counts(record: &ImportRecord) -> String {
+    if record.devices > 0 {
+        format!("{} devices ({} new)", record.devices, record.new_devices)
+    } else if record.people > 0 || record.teams > 0 {
+        format!("{} people, {} teams", record.people, record.teams)
+    } else if record.vex_statements > 0 || record.vex_changed > 0 {
+        format!("{} VEX statements ({} findings changed)", record.vex_statements, record.vex_changed)
+    } else {
+        format!(
+            "{} findings ({} new, {} known, {} resolved)",
+            record.findings, record.new, record.known, record.resolved
+        )
+    }
 }
 
 pub async fn demo(database: &str, args: DemoArgs) -> anyhow::Result<ExitCode> {
