@@ -5,27 +5,41 @@
 //! This crate is pure: no I/O, no async runtime, no clock. Time, randomness and ids are
 //! parameters. Everything above it (formats, storage, ingest, the binary) speaks these types.
 
+mod assess;
 mod asset;
 mod cvss;
 mod finding;
 mod fingerprint;
+mod intel;
 mod ownership;
 mod people;
 mod severity;
+mod ssvc;
 mod vex;
 mod vuln_id;
 
+pub use assess::{
+    Assessment, AssetEvidence, Because, EpssEvidence, Evidence, KevEvidence, Ruled, TreeVersion, assess,
+    explain_change,
+};
 pub use asset::{
     AssetId, DeviceFacts, DeviceReport, Setting, Software, SoftwareChange, apply_software_changes,
 };
 pub use cvss::{Cvss, CvssVersion};
 pub use finding::{Component, Finding, FindingKind, Location, Scope, Status, Target, TargetKind, Tool};
 pub use fingerprint::{Fingerprint, ScopeKey};
+pub use intel::{
+    AffectedPackage, Edition, EpssScore, ExploitSignal, Feed, KevEntry, Remediation, VulnRecord,
+};
 pub use ownership::{
     AssetFacts, Conditions, Criticality, Decided, Exposure, Ownership, OwnershipSpec, Patterns, Resolution,
     RuleError, RuleSpec,
 };
 pub use people::{Audience, Directory, Person, Team};
 pub use severity::Severity;
+pub use ssvc::{
+    Automatable, DecisionTree, EvidenceRules, Exploitation, HumanImpact, Outcome, Points, SystemExposure,
+    TreeError, TreeSpec,
+};
 pub use vex::{VexIndex, VexNote, VexProduct, VexSource, VexStatement, VexStatus};
 pub use vuln_id::{VulnId, VulnIdKind, parse_cwe};

@@ -29,6 +29,13 @@ pub enum Criticality {
 }
 
 impl Criticality {
+    pub const ALL: [Criticality; 4] =
+        [Criticality::Low, Criticality::Medium, Criticality::High, Criticality::Critical];
+
+    pub fn parse(word: &str) -> Option<Criticality> {
+        Criticality::ALL.into_iter().find(|value| value.as_str() == word)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Criticality::Low => "low",
@@ -46,13 +53,22 @@ pub enum Exposure {
     Internet,
     /// Reachable only from inside the organisation's networks.
     Internal,
+    /// Reachable by few: a lab, a segmented network, a program that listens on nothing.
+    Isolated,
 }
 
 impl Exposure {
+    pub const ALL: [Exposure; 3] = [Exposure::Internet, Exposure::Internal, Exposure::Isolated];
+
+    pub fn parse(word: &str) -> Option<Exposure> {
+        Exposure::ALL.into_iter().find(|value| value.as_str() == word)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Exposure::Internet => "internet",
             Exposure::Internal => "internal",
+            Exposure::Isolated => "isolated",
         }
     }
 }
