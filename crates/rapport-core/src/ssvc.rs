@@ -294,7 +294,7 @@ impl DecisionTree {
         }
         let missing: Vec<String> = Points::all()
             .filter(|points| seen.get(points.index()).is_some_and(Option::is_none))
-            .map(|points| describe(points))
+            .map(describe)
             .collect();
         if !missing.is_empty() {
             let shown: Vec<&str> = missing.iter().take(5).map(String::as_str).collect();

@@ -10,9 +10,13 @@
 use std::collections::HashMap;
 use std::io::{BufRead, Seek, SeekFrom};
 
-use rapport_core::{VexProduct, VexSource, VexStatement, VexStatus, VulnId};
+use rapport_core::{
+    AffectedPackage, Cvss, ExploitSignal, Exploitation, Remediation, VexProduct, VexSource, VexStatement,
+    VexStatus, VulnId, VulnRecord, parse_cwe,
+};
 use serde::Deserialize;
 
+use crate::intel::{IntelItem, IntelSink, IntelSummary, parse_date, parse_timestamp};
 use crate::json::JsonReader;
 use crate::{ParseError, VexSink};
 
@@ -32,6 +36,31 @@ pub(crate) fn parse<R: BufRead + Seek>(mut input: R, sink: &mut VexSink<'_>) -> 
         _ => json.skip(),
     })?;
     json.end()
+}
+
+/// A CSAF advisory as intel: one record per vulnerability, with the publisher's scores,
+/// remediations (and the products they are for), exploit status and affected products.
+pub(crate) fn parse_advisory<R: BufRead + Seek>(
+    mut input: R,
+    sink: &mut IntelSink<'_>,
+) -> Result<IntelSummary, ParseError> {
+    let start = input.stream_position()?;
+    let (source, products) = read_header(JsonReader::new(&mut input))?;
+    input.seek(SeekFrom::Start(start))?;
+    let mut json = JsonReader::new(input);
+    let mut items = 0;
+    json.object("a CSAF document object", |json, key| match key {
+        "vulnerabilities" => json.array("an array of vulnerabilities", |json| {
+            let vulnerability: Vulnerability = json.value()?;
+            let record = vulnerability.record(&source, &products).map_err(|m| json.invalid(m))?;
+            items += 1;
+            sink(IntelItem::Record(Box::new(record)))?;
+            Ok(())
+        }),
+        _ => json.skip(),
+    })?;
+    json.end()?;
+    Ok(IntelSummary { edition: None, items })
 }
 
 #[derive(Deserialize)]
@@ -192,6 +221,15 @@ struct Vulnerability {
     cve: Option<String>,
     #[serde(default)]
     ids: Vec<Id>,
+    title: Option<String>,
+    #[serde(default)]
+    notes: Vec<Note>,
+    cwe: Option<Cwe>,
+    #[serde(default)]
+    scores: Vec<Score>,
+    #[serde(default)]
+    references: Vec<Reference>,
+    release_date: Option<String>,
     #[serde(default)]
     product_status: HashMap<String, Vec<String>>,
     #[serde(default)]
@@ -214,16 +252,155 @@ struct Flag {
     product_ids: Vec<String>,
 }
 
-/// A threat or remediation: what it says and which products it is about.
+/// A threat, remediation or note: what it says and which products it is about.
 #[derive(Deserialize)]
 struct Note {
     category: String,
+    #[serde(alias = "text")]
     details: String,
+    url: Option<String>,
+    date: Option<String>,
     #[serde(default)]
     product_ids: Vec<String>,
 }
 
+#[derive(Deserialize)]
+struct Cwe {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct Score {
+    cvss_v3: Option<CvssJson>,
+    cvss_v2: Option<CvssJson>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CvssJson {
+    vector_string: String,
+    base_score: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct Reference {
+    url: String,
+}
+
+/// What an `exploit_status` threat's words say; `None` when they say nothing clear.
+fn exploitation_in(details: &str) -> Option<Exploitation> {
+    let words = details.to_ascii_lowercase();
+    let says = |phrases: &[&str]| phrases.iter().any(|phrase| words.contains(phrase));
+    if says(&["no known exploit", "not aware of any", "no exploit", "not exploited"]) {
+        Some(Exploitation::None)
+    } else if says(&[
+        "exploited in the wild",
+        "actively exploited",
+        "active exploitation",
+        "being exploited",
+        "exploitation has been observed",
+        "exploitation detected",
+    ]) {
+        Some(Exploitation::Active)
+    } else if says(&[
+        "proof of concept",
+        "proof-of-concept",
+        "poc",
+        "exploit code is publicly available",
+        "public exploit",
+        "exploit is available",
+    ]) {
+        Some(Exploitation::PublicPoc)
+    } else {
+        None
+    }
+}
+
 impl Vulnerability {
+    fn record(
+        self,
+        source: &VexSource,
+        products: &HashMap<String, VexProduct>,
+    ) -> Result<VulnRecord, String> {
+        let mut ids = self.cve.iter().chain(self.ids.iter().map(|id| &id.text));
+        let id = ids.next().ok_or("a vulnerability without a `cve` or `ids`")?;
+        let publisher = source.author.clone().unwrap_or_else(|| "CSAF".to_owned());
+        let mut record = VulnRecord::new(VulnId::new(id), format!("csaf:{publisher}"));
+        for alias in ids {
+            record.add_alias(alias);
+        }
+        let name = |product_id: &String| {
+            products.get(product_id).map_or_else(
+                || product_id.clone(),
+                |product| {
+                    let name = product.name.clone().unwrap_or_default();
+                    match &product.version {
+                        Some(version) => format!("{name} {version}"),
+                        None => name,
+                    }
+                },
+            )
+        };
+        record.title = self.title;
+        record.published = self.release_date.as_deref().and_then(parse_timestamp);
+        record.modified = source.issued.as_deref().and_then(parse_timestamp);
+        record.description = self
+            .notes
+            .iter()
+            .find(|note| matches!(note.category.as_str(), "description" | "summary" | "details"))
+            .map(|note| note.details.clone());
+        record.cwes = self.cwe.and_then(|cwe| parse_cwe(&cwe.id)).into_iter().collect();
+        for score in self.scores {
+            for cvss in [score.cvss_v3, score.cvss_v2].into_iter().flatten() {
+                let scored = Cvss::from_vector(&cvss.vector_string, cvss.base_score, Some(&record.source));
+                if !record.cvss.contains(&scored) {
+                    record.cvss.push(scored);
+                }
+            }
+        }
+        record.references = self.references.into_iter().map(|reference| reference.url).collect();
+        record.remediations = self
+            .remediations
+            .iter()
+            .map(|note| Remediation {
+                category: note.category.clone(),
+                details: note.details.clone(),
+                url: note.url.clone(),
+                products: note.product_ids.iter().map(name).collect(),
+            })
+            .collect();
+        for threat in self.threats.iter().filter(|threat| threat.category == "exploit_status") {
+            if let Some(exploitation) = exploitation_in(&threat.details) {
+                record.signals.push(ExploitSignal {
+                    source: format!("{publisher} ({})", source.document),
+                    exploitation: Some(exploitation),
+                    automatable: None,
+                    technical_impact: None,
+                    as_of: threat.date.as_deref().and_then(parse_date),
+                });
+            }
+        }
+        let fixed: Vec<String> = ["fixed", "first_fixed"]
+            .iter()
+            .filter_map(|group| self.product_status.get(*group))
+            .flatten()
+            .map(name)
+            .collect();
+        for group in ["known_affected", "first_affected", "last_affected"] {
+            for product_id in self.product_status.get(group).into_iter().flatten() {
+                let product = products.get(product_id);
+                record.affected.push(AffectedPackage {
+                    ecosystem: None,
+                    name: name(product_id),
+                    purl: product.and_then(|p| p.purl.clone()),
+                    ranges: vec![group.replace('_', " ")],
+                    fixed: fixed.clone(),
+                });
+            }
+        }
+        Ok(record)
+    }
+
     fn statements(
         self,
         source: &VexSource,

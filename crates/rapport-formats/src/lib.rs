@@ -10,19 +10,24 @@
 
 mod csaf;
 mod csv_table;
+mod cve5;
 mod cyclonedx;
 mod dependency_check;
 mod detect;
 mod directory;
+mod epss;
 mod error;
 mod github;
 mod gitlab;
 mod govulncheck;
 mod grype;
+mod intel;
 mod inventory;
 mod json;
+mod kev;
 mod nessus;
 mod npm_audit;
+mod nvd;
 mod openvas;
 mod openvex;
 mod osv;
@@ -31,6 +36,7 @@ mod ownership_file;
 mod qualys;
 mod sarif;
 mod snyk;
+mod tree_file;
 mod trivy;
 mod xml;
 
@@ -41,8 +47,12 @@ use rapport_core::{Finding, Scope, VexStatement};
 pub use detect::{ALL_FORMATS, DETECT_PREFIX_LEN, DetectError, Format, bom_len, detect};
 pub use directory::{DirectoryFormat, detect_directory, parse_directory};
 pub use error::{ParseError, Position};
+pub use intel::{
+    IntelFormat, IntelItem, IntelSink, IntelSummary, detect_intel, is_gzip, is_zip, parse_intel,
+};
 pub use inventory::{DeviceSink, InventoryFormat, detect_inventory, parse_inventory};
 pub use ownership_file::{OwnershipSyntax, parse_ownership};
+pub use tree_file::{DEFAULT_TREE, parse_tree};
 
 /// What the parser cannot learn from the file itself.
 #[derive(Clone, Debug)]

@@ -77,7 +77,7 @@ fn yaml_message(rendered: &str) -> String {
     first.split(" at line ").next().unwrap_or(first).trim().to_owned()
 }
 
-fn line_column(text: &str, offset: usize) -> Position {
+pub(crate) fn line_column(text: &str, offset: usize) -> Position {
     let before = text.get(..offset).unwrap_or(text);
     let line = before.matches('\n').count() as u64 + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;

@@ -5,6 +5,7 @@
 
 mod bad_input;
 mod corpus;
+mod feeds;
 mod inventory;
 mod support;
 mod values;
