@@ -49,9 +49,9 @@ pub struct EpssEvidence {
     pub model_version: String,
 }
 
-/// Everything a decision was made from.
+/// What the world knows of one vulnerability, through all its aliases.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Evidence {
+pub struct VulnEvidence {
     /// The id people know the vulnerability by.
     pub vulnerability: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -63,10 +63,46 @@ pub struct Evidence {
     /// Every CVSS score known, the scanner's and the feeds', each with its source.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cvss: Vec<Cvss>,
+}
+
+/// Everything a decision was made from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    #[serde(flatten)]
+    pub vulnerability: VulnEvidence,
     pub asset: AssetEvidence,
     /// Who said the finding does not apply, and why (VEX or the scanner's suppression).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_affected: Option<String>,
+}
+
+/// The evidence of one finding, borrowed: the vulnerability's is shared by every finding of
+/// it, the asset's by every finding on the asset.
+#[derive(Clone, Copy, Debug)]
+pub struct Inputs<'a> {
+    pub vulnerability: &'a VulnEvidence,
+    pub asset: &'a AssetEvidence,
+    pub not_affected: Option<&'a str>,
+}
+
+impl Evidence {
+    pub fn inputs(&self) -> Inputs<'_> {
+        Inputs {
+            vulnerability: &self.vulnerability,
+            asset: &self.asset,
+            not_affected: self.not_affected.as_deref(),
+        }
+    }
+}
+
+/// A decision before it is put in words: cheap to make for every finding, so that only the
+/// decisions that changed are written out.
+#[derive(Clone, Copy, Debug)]
+pub struct Decision<'a> {
+    pub outcome: Outcome,
+    pub points: Points,
+    source: ExploitationSource<'a>,
+    inputs: Inputs<'a>,
 }
 
 /// Why each point has its value, in words.
@@ -107,54 +143,101 @@ enum ExploitationSource<'a> {
 }
 
 /// Decides a finding from its evidence with the given tree.
-pub fn assess(tree: &DecisionTree, version: &TreeVersion, evidence: Evidence) -> Assessment {
-    let (exploitation, exploitation_source) = exploitation(tree, &evidence);
-    let (exposure, exposure_because) = exposure(tree, &evidence.asset);
-    let (automatable, automatable_because) = automatable(&evidence);
-    let (human_impact, impact_because) = human_impact(tree, &evidence.asset);
-    let points = Points { exploitation, exposure, automatable, human_impact };
-    let outcome = if evidence.not_affected.is_some() { Outcome::Track } else { tree.outcome(points) };
-    let because = Because {
-        exploitation: exploitation_because(exploitation_source, tree),
-        exposure: exposure_because,
-        automatable: automatable_because,
-        human_impact: impact_because,
+pub fn decide<'a>(tree: &DecisionTree, inputs: Inputs<'a>) -> Decision<'a> {
+    let (exploitation, source) = exploitation(tree, inputs.vulnerability);
+    let points = Points {
+        exploitation,
+        exposure: exposure(tree, inputs.asset).0,
+        automatable: automatable(inputs.vulnerability).0,
+        human_impact: human_impact(tree, inputs.asset).0,
     };
-    let reason = reason(outcome, points, exploitation_source, &evidence);
-    Assessment { outcome, points, because, reason, tree: version.clone(), evidence }
+    let outcome = if inputs.not_affected.is_some() { Outcome::Track } else { tree.outcome(points) };
+    Decision { outcome, points, source, inputs }
+}
+
+/// Decides and puts the decision in words, with a copy of the evidence.
+pub fn assess(tree: &DecisionTree, version: &TreeVersion, evidence: &Evidence) -> Assessment {
+    decide(tree, evidence.inputs()).assessment(tree, version)
+}
+
+impl Decision<'_> {
+    /// What makes two decisions the same for the people who act on them (see
+    /// [`Assessment::basis`]).
+    pub fn basis(&self, version: &TreeVersion) -> i64 {
+        basis(self.outcome, self.points, self.source, self.inputs, version)
+    }
+
+    pub fn assessment(&self, tree: &DecisionTree, version: &TreeVersion) -> Assessment {
+        let inputs = self.inputs;
+        let because = Because {
+            exploitation: exploitation_because(self.source, tree),
+            exposure: exposure(tree, inputs.asset).1,
+            automatable: automatable(inputs.vulnerability).1,
+            human_impact: human_impact(tree, inputs.asset).1,
+        };
+        Assessment {
+            outcome: self.outcome,
+            points: self.points,
+            because,
+            reason: reason(self.outcome, self.points, self.source, inputs),
+            tree: version.clone(),
+            evidence: Evidence {
+                vulnerability: inputs.vulnerability.clone(),
+                asset: inputs.asset.clone(),
+                not_affected: inputs.not_affected.map(str::to_owned),
+            },
+        }
+    }
 }
 
 impl Assessment {
     /// What makes two decisions the same for the people who act on them: the outcome, the
-    /// points, the kind of evidence for exploitation, the rules behind the asset's facts,
-    /// a VEX verdict and the tree. A new EPSS score that moves no point is not a change.
-    pub fn basis(&self) -> [u8; 8] {
-        let mut hash = Sha256::new();
+    /// points, the evidence for exploitation (which KEV entry, which analyst, or EPSS), the
+    /// rules behind the asset's facts, a VEX verdict and the tree. A new EPSS score that
+    /// moves no point is not a change.
+    pub fn basis(&self) -> i64 {
         let evidence = &self.evidence;
-        let source = match exploitation_source(self) {
-            ExploitationSource::Kev(kev) => format!("kev {} {}", kev.cve, kev.date_added),
-            ExploitationSource::Signal(signal) => format!("signal {}", signal.source),
-            ExploitationSource::Epss(_) => "epss".to_owned(),
-            ExploitationSource::Nothing => String::new(),
-        };
-        let rule = |ruled: Option<&str>| ruled.unwrap_or("").to_owned();
-        for part in [
-            self.outcome.as_str().to_owned(),
-            format!("{:?}", self.points),
-            source,
-            rule(evidence.asset.exposure.as_ref().map(|r| r.rule.as_str())),
-            rule(evidence.asset.criticality.as_ref().map(|r| r.rule.as_str())),
-            evidence.not_affected.clone().unwrap_or_default(),
-            format!("{} {}", self.tree.name, self.tree.version),
-        ] {
-            hash.update(part.as_bytes());
-            hash.update([0]);
-        }
-        let digest = hash.finalize();
-        let mut basis = [0; 8];
-        basis.copy_from_slice(digest.get(..8).unwrap_or(&[0; 8]));
-        basis
+        basis(self.outcome, self.points, exploitation_source(self), evidence.inputs(), &self.tree)
     }
+}
+
+fn basis(
+    outcome: Outcome,
+    points: Points,
+    source: ExploitationSource<'_>,
+    inputs: Inputs<'_>,
+    version: &TreeVersion,
+) -> i64 {
+    let mut hash = Sha256::new();
+    let mut part = |text: &str| {
+        hash.update(text.as_bytes());
+        hash.update([0]);
+    };
+    part(outcome.as_str());
+    for point in [
+        points.exploitation.as_str(),
+        points.exposure.as_str(),
+        points.automatable.as_str(),
+        points.human_impact.as_str(),
+    ] {
+        part(point);
+    }
+    match source {
+        ExploitationSource::Kev(kev) => part(&format!("kev {} {}", kev.cve, kev.date_added)),
+        ExploitationSource::Signal(signal) => part(&format!("signal {}", signal.source)),
+        ExploitationSource::Epss(_) => part("epss"),
+        ExploitationSource::Nothing => part(""),
+    }
+    let asset = inputs.asset;
+    part(asset.exposure.as_ref().map_or("", |ruled| ruled.rule.as_str()));
+    part(asset.criticality.as_ref().map_or("", |ruled| ruled.rule.as_str()));
+    part(inputs.not_affected.unwrap_or(""));
+    part(&version.name);
+    part(&version.version.to_string());
+    let digest = hash.finalize();
+    let mut bytes = [0; 8];
+    bytes.copy_from_slice(digest.get(..8).unwrap_or(&[0; 8]));
+    i64::from_le_bytes(bytes)
 }
 
 /// Says what moved between two decisions of the same finding, for the owners: "Track →
@@ -162,7 +245,7 @@ impl Assessment {
 pub fn explain_change(old: &Assessment, new: &Assessment) -> String {
     let mut parts = Vec::new();
     let (a, b) = (&old.points, &new.points);
-    if a.exploitation != b.exploitation || exploitation_source(old) != exploitation_source(new) {
+    if a.exploitation != b.exploitation || !same_source(exploitation_source(old), exploitation_source(new)) {
         parts.push(format!(
             "exploitation {} → {} ({})",
             a.exploitation, b.exploitation, new.because.exploitation
@@ -201,7 +284,7 @@ pub fn explain_change(old: &Assessment, new: &Assessment) -> String {
 }
 
 fn exploitation_source(assessment: &Assessment) -> ExploitationSource<'_> {
-    let evidence = &assessment.evidence;
+    let evidence = &assessment.evidence.vulnerability;
     match assessment.points.exploitation {
         Exploitation::Active => evidence
             .kev
@@ -217,24 +300,34 @@ fn exploitation_source(assessment: &Assessment) -> ExploitationSource<'_> {
     }
 }
 
-fn strongest_signal(evidence: &Evidence, level: Exploitation) -> Option<&ExploitSignal> {
+fn same_source(a: ExploitationSource<'_>, b: ExploitationSource<'_>) -> bool {
+    match (a, b) {
+        (ExploitationSource::Kev(a), ExploitationSource::Kev(b)) => {
+            a.cve == b.cve && a.date_added == b.date_added
+        }
+        (ExploitationSource::Signal(a), ExploitationSource::Signal(b)) => a.source == b.source,
+        (ExploitationSource::Epss(_), ExploitationSource::Epss(_))
+        | (ExploitationSource::Nothing, ExploitationSource::Nothing) => true,
+        _ => false,
+    }
+}
+
+/// The first source to say `level`: the same one whether deciding or reading a decision back.
+fn strongest_signal(evidence: &VulnEvidence, level: Exploitation) -> Option<&ExploitSignal> {
     evidence.signals.iter().find(|signal| signal.exploitation == Some(level))
 }
 
-fn exploitation<'a>(tree: &DecisionTree, evidence: &'a Evidence) -> (Exploitation, ExploitationSource<'a>) {
+fn exploitation<'a>(
+    tree: &DecisionTree,
+    evidence: &'a VulnEvidence,
+) -> (Exploitation, ExploitationSource<'a>) {
     if let Some(kev) = &evidence.kev {
         return (Exploitation::Active, ExploitationSource::Kev(kev));
     }
-    let signalled = evidence
-        .signals
-        .iter()
-        .filter_map(|signal| Some((signal.exploitation?, signal)))
-        .max_by_key(|(level, _)| *level);
-    if let Some((level @ Exploitation::Active, signal)) = signalled {
-        return (level, ExploitationSource::Signal(signal));
-    }
-    if let Some((level @ Exploitation::PublicPoc, signal)) = signalled {
-        return (level, ExploitationSource::Signal(signal));
+    for level in [Exploitation::Active, Exploitation::PublicPoc] {
+        if let Some(signal) = strongest_signal(evidence, level) {
+            return (level, ExploitationSource::Signal(signal));
+        }
     }
     if let Some(epss) =
         evidence.epss.as_ref().filter(|epss| epss.probability >= tree.evidence.epss_poc_probability)
@@ -319,7 +412,7 @@ fn human_impact(tree: &DecisionTree, asset: &AssetEvidence) -> (HumanImpact, Str
     }
 }
 
-fn automatable(evidence: &Evidence) -> (Automatable, String) {
+fn automatable(evidence: &VulnEvidence) -> (Automatable, String) {
     if let Some((value, signal)) =
         evidence.signals.iter().find_map(|signal| Some((signal.automatable?, signal)))
     {
@@ -377,9 +470,10 @@ fn capitalise(text: &str) -> String {
 
 /// The one sentence: what is known about exploitation, how exposed this asset is, what
 /// makes it worse, and what that means.
-fn reason(outcome: Outcome, points: Points, source: ExploitationSource<'_>, evidence: &Evidence) -> String {
-    let asset = &evidence.asset;
-    if let Some(who) = &evidence.not_affected {
+fn reason(outcome: Outcome, points: Points, source: ExploitationSource<'_>, inputs: Inputs<'_>) -> String {
+    let asset = inputs.asset;
+    let evidence = inputs.vulnerability;
+    if let Some(who) = inputs.not_affected {
         return format!(
             "{who}, so there is nothing to fix on {} {} unless that changes.",
             kind_noun(asset.kind),
@@ -490,14 +584,26 @@ mod tests {
 
     fn evidence() -> Evidence {
         Evidence {
-            vulnerability: "CVE-2025-0001".into(),
-            kev: None,
-            epss: None,
-            signals: Vec::new(),
-            cvss: vec![Cvss::from_vector("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", None, Some("nvd"))],
+            vulnerability: VulnEvidence {
+                vulnerability: "CVE-2025-0001".into(),
+                kev: None,
+                epss: None,
+                signals: Vec::new(),
+                cvss: vec![Cvss::from_vector(
+                    "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+                    None,
+                    Some("nvd"),
+                )],
+            },
             asset: web_server(),
             not_affected: None,
         }
+    }
+
+    fn with(change: impl FnOnce(&mut VulnEvidence)) -> Evidence {
+        let mut evidence = evidence();
+        change(&mut evidence.vulnerability);
+        evidence
     }
 
     fn kev() -> KevEvidence {
@@ -512,7 +618,7 @@ mod tests {
 
     #[test]
     fn an_exploited_flaw_on_an_internet_server_is_act() {
-        let assessment = assess(&tree(), &version(), Evidence { kev: Some(kev()), ..evidence() });
+        let assessment = assess(&tree(), &version(), &with(|v| v.kev = Some(kev())));
         assert_eq!(assessment.outcome, Outcome::Act);
         assert_eq!(
             assessment.reason,
@@ -525,7 +631,7 @@ mod tests {
 
     #[test]
     fn a_high_cvss_score_alone_is_never_urgent() {
-        let assessment = assess(&tree(), &version(), evidence());
+        let assessment = assess(&tree(), &version(), &evidence());
         assert_eq!(assessment.outcome, Outcome::Track);
         assert_eq!(
             assessment.reason,
@@ -543,7 +649,7 @@ mod tests {
             score_date: date!(2026 - 01 - 30),
             model_version: "v2025.03.14".into(),
         };
-        let likely = assess(&tree(), &version(), Evidence { epss: Some(epss.clone()), ..evidence() });
+        let likely = assess(&tree(), &version(), &with(|v| v.epss = Some(epss.clone())));
         assert_eq!(likely.points.exploitation, Exploitation::PublicPoc);
         assert!(
             likely.reason.starts_with("An attack in the next 30 days is likely (EPSS 43% on 2026-01-30)")
@@ -551,7 +657,7 @@ mod tests {
         let unlikely = assess(
             &tree(),
             &version(),
-            Evidence { epss: Some(EpssEvidence { probability: 0.004, ..epss }), ..evidence() },
+            &with(|v| v.epss = Some(EpssEvidence { probability: 0.004, ..epss })),
         );
         assert_eq!(unlikely.points.exploitation, Exploitation::None);
         assert!(unlikely.reason.contains("(EPSS 0.40% on 2026-01-30)"), "{}", unlikely.reason);
@@ -559,8 +665,8 @@ mod tests {
 
     #[test]
     fn a_change_names_its_cause_and_a_new_score_alone_is_not_one() {
-        let before = assess(&tree(), &version(), evidence());
-        let after = assess(&tree(), &version(), Evidence { kev: Some(kev()), ..evidence() });
+        let before = assess(&tree(), &version(), &evidence());
+        let after = assess(&tree(), &version(), &with(|v| v.kev = Some(kev())));
         assert_ne!(before.basis(), after.basis());
         assert_eq!(
             explain_change(&before, &after),
@@ -574,7 +680,7 @@ mod tests {
             score_date: date!(2026 - 01 - 31),
             model_version: "v2025.03.14".into(),
         };
-        let same = assess(&tree(), &version(), Evidence { epss: Some(rescored), ..evidence() });
+        let same = assess(&tree(), &version(), &with(|v| v.epss = Some(rescored)));
         assert_eq!(before.basis(), same.basis());
     }
 
@@ -583,12 +689,11 @@ mod tests {
         let assessment = assess(
             &tree(),
             &version(),
-            Evidence {
-                kev: Some(kev()),
+            &Evidence {
                 not_affected: Some(
                     "Example Corp says it is not affected (vulnerable code not present)".into(),
                 ),
-                ..evidence()
+                ..with(|v| v.kev = Some(kev()))
             },
         );
         assert_eq!(assessment.outcome, Outcome::Track);

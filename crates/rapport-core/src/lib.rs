@@ -19,8 +19,8 @@ mod vex;
 mod vuln_id;
 
 pub use assess::{
-    Assessment, AssetEvidence, Because, EpssEvidence, Evidence, KevEvidence, Ruled, TreeVersion, assess,
-    explain_change,
+    Assessment, AssetEvidence, Because, Decision, EpssEvidence, Evidence, Inputs, KevEvidence, Ruled,
+    TreeVersion, VulnEvidence, assess, decide, explain_change,
 };
 pub use asset::{
     AssetId, DeviceFacts, DeviceReport, Setting, Software, SoftwareChange, apply_software_changes,
