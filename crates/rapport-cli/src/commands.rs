@@ -108,6 +108,7 @@ fn is_zero(count: &u64) -> bool {
 pub async fn import(database: &str, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let store = open(database).await?;
     let mut failed = false;
+    let mut vex_changed = false;
     for path in &args.files {
         let request = ImportRequest {
             path: path.clone(),
@@ -116,12 +117,21 @@ pub async fn import(database: &str, args: ImportArgs) -> anyhow::Result<ExitCode
             progress: None,
         };
         match import_with_progress(&store, request).await {
-            Ok(report) => print_import(&report, args.json)?,
+            Ok(report) => {
+                vex_changed |= report.format.is_vex() && report.summary.vex_changed > 0;
+                print_import(&report, args.json)?
+            }
             Err(error) => {
                 failed = true;
                 eprintln!("error: {error}");
             }
         }
+    }
+    // A VEX statement is evidence: once findings have decisions, re-decide the ones it moved.
+    let (decided, _) = store.outcome_counts().await?;
+    if vex_changed && !decided.is_empty() {
+        let report = rapport_ingest::assess_findings(&store, now()).await?;
+        crate::assess::print_assess(&mut std::io::stdout().lock(), &report, args.json)?;
     }
     store.close().await;
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
@@ -204,6 +214,7 @@ pub async fn findings(database: &str, args: FindingsArgs) -> anyhow::Result<Exit
         tool: args.tool,
         target: args.target,
         vulnerability: args.id,
+        id: None,
         limit: args.limit,
     };
     let mut out = std::io::stdout().lock();

@@ -2,6 +2,7 @@
 //! crates. This is the only place that reads the clock and the environment, and the only
 //! place `anyhow` is used.
 
+mod assess;
 mod assets;
 mod commands;
 
@@ -46,6 +47,17 @@ enum Command {
     Owners(assets::OwnersCommand),
     /// List assets with their owner and the rule that decided it.
     Assets(assets::AssetsArgs),
+    /// Vulnerability intelligence: CISA KEV, EPSS, NVD, CVE records, OSV, CSAF advisories.
+    #[command(subcommand)]
+    Intel(assess::IntelCommand),
+    /// The decision tree that turns evidence into Act, Attend, Track* or Track.
+    #[command(subcommand)]
+    Tree(assess::TreeCommand),
+    /// Decide every open finding's priority from the evidence; record what changed and why.
+    Assess(assess::AssessArgs),
+    /// Explain a finding's decision (or every finding of a vulnerability): the reason, the
+    /// evidence and the history.
+    Why(assess::WhyArgs),
     /// Create the database, import samples/ (scans, a device, people, an ownership file) and
     /// show what was found and who owns what.
     Demo(commands::DemoArgs),
@@ -88,6 +100,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::People(command) => assets::people(&cli.database, command).await,
         Command::Owners(command) => assets::owners(&cli.database, command).await,
         Command::Assets(args) => assets::assets(&cli.database, args).await,
+        Command::Intel(command) => assess::intel(&cli.database, command).await,
+        Command::Tree(command) => assess::tree(&cli.database, command).await,
+        Command::Assess(args) => assess::assess(&cli.database, args).await,
+        Command::Why(args) => assess::why(&cli.database, args).await,
         Command::Demo(args) => commands::demo(&cli.database, args).await,
     }
 }

@@ -14,16 +14,18 @@ use crate::{
 };
 
 /// A value an ownership rule decided, with the rule's label.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Ruled<T> {
     pub value: T,
     pub rule: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// What is known of the asset a finding is on. The asset's name is not part of it: every
+/// finding of one vulnerability on equally exposed and critical assets shares one stored
+/// decision, and the finding says which asset it is.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AssetEvidence {
     pub kind: TargetKind,
-    pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exposure: Option<Ruled<Exposure>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -60,8 +62,10 @@ pub struct VulnEvidence {
     pub epss: Option<EpssEvidence>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signals: Vec<ExploitSignal>,
-    /// Every CVSS score known, the scanner's and the feeds', each with its source.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Every CVSS score known, the scanner's and the feeds', each with its source. Not
+    /// stored with a decision: the finding's advisory and the feed records keep them, and
+    /// the decision keeps the vector it used (in `because.automatable`).
+    #[serde(skip)]
     pub cvss: Vec<Cvss>,
 }
 
@@ -475,9 +479,8 @@ fn reason(outcome: Outcome, points: Points, source: ExploitationSource<'_>, inpu
     let evidence = inputs.vulnerability;
     if let Some(who) = inputs.not_affected {
         return format!(
-            "{who}, so there is nothing to fix on {} {} unless that changes.",
-            kind_noun(asset.kind),
-            asset.name
+            "{who}, so there is nothing to fix on this {} unless that changes.",
+            kind_noun(asset.kind)
         );
     }
     let exploited = match source {
@@ -504,7 +507,7 @@ fn reason(outcome: Outcome, points: Points, source: ExploitationSource<'_>, inpu
             None => "nobody is known to be exploiting this flaw".to_owned(),
         },
     };
-    let where_ = format!("{} {}", kind_noun(asset.kind), asset.name);
+    let where_ = format!("this {}", kind_noun(asset.kind));
     let reach = match asset.exposure.as_ref().map(|ruled| ruled.value) {
         Some(Exposure::Internet) => format!("{where_} is reachable from the internet"),
         Some(Exposure::Internal) => format!("{where_} is reachable only from inside the network"),
@@ -576,7 +579,6 @@ mod tests {
     fn web_server() -> AssetEvidence {
         AssetEvidence {
             kind: TargetKind::Host,
-            name: "web-01".into(),
             exposure: Some(Ruled { value: Exposure::Internet, rule: "rule 2 (dmz)".into() }),
             criticality: None,
         }
@@ -622,7 +624,7 @@ mod tests {
         assert_eq!(assessment.outcome, Outcome::Act);
         assert_eq!(
             assessment.reason,
-            "Attackers are using this flaw now (listed by CISA since 2025-03-02) and host web-01 is reachable \
+            "Attackers are using this flaw now (listed by CISA since 2025-03-02) and this host is reachable \
              from the internet, the attack can be automated, so fix it now."
         );
         assert_eq!(assessment.points.automatable, Automatable::Yes);
@@ -635,7 +637,7 @@ mod tests {
         assert_eq!(assessment.outcome, Outcome::Track);
         assert_eq!(
             assessment.reason,
-            "Nobody is known to be exploiting this flaw and host web-01 is reachable from the internet, so routine \
+            "Nobody is known to be exploiting this flaw and this host is reachable from the internet, so routine \
              patching will do (its CVSS score of 9.8 says how bad an attack could be, not that one is coming)."
         );
     }
@@ -699,8 +701,8 @@ mod tests {
         assert_eq!(assessment.outcome, Outcome::Track);
         assert_eq!(
             assessment.reason,
-            "Example Corp says it is not affected (vulnerable code not present), so there is nothing to fix on host \
-             web-01 unless that changes."
+            "Example Corp says it is not affected (vulnerable code not present), so there is nothing to fix on this \
+             host unless that changes."
         );
     }
 }

@@ -6,9 +6,11 @@
 //! connect, which is decided once in [`Store::connect`].
 
 mod assets;
+mod decisions;
 mod directory;
 mod error;
 mod import;
+mod intel;
 mod ownership;
 mod queries;
 mod row;
@@ -24,8 +26,13 @@ use sqlx::sqlite::{
 };
 
 pub use assets::{AssetFilter, AssetOwnership, AssetRecord};
+pub use decisions::{
+    AdvisoryIds, ChangeLine, DecisionWrite, OpenFinding, ScopeAsset, StoredChange, StoredDecision,
+    StoredTree, assessment_key,
+};
 pub use error::StoreError;
 pub use import::{ImportSession, ImportStart, ImportSummary};
+pub use intel::{IntelCounts, IntelImport, IntelImportRecord};
 pub use ownership::OwnershipVersion;
 pub use queries::{FindingFilter, ImportRecord, StoredFinding};
 pub use row::FindingRow;

@@ -20,6 +20,8 @@ pub struct FindingFilter {
     pub target: Option<String>,
     /// Exact id (CVE, GHSA, rule) as displayed.
     pub vulnerability: Option<String>,
+    /// One finding, by its number.
+    pub id: Option<i64>,
     pub limit: Option<u32>,
 }
 
@@ -72,6 +74,7 @@ const SELECT_FINDINGS: &str = "SELECT f.id, f.fingerprint, f.detail, a.body AS a
        AND ($3 IS NULL OR sc.tool = $3) \
        AND ($4 IS NULL OR sc.target LIKE $4) \
        AND ($5 IS NULL OR f.vulnerability = $5) \
+       AND ($7 IS NULL OR f.id = $7) \
      ORDER BY f.severity DESC, sc.target, f.vulnerability, f.id \
      LIMIT $6";
 
@@ -108,6 +111,7 @@ impl Store {
                 .bind(target.as_deref())
                 .bind(filter.vulnerability.as_deref())
                 .bind(limit)
+                .bind(filter.id)
                 .fetch(pool);
             while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
                 let read = || -> Result<StoredFinding, StoreError> {

@@ -7,5 +7,6 @@ mod bad_input;
 mod corpus;
 mod feeds;
 mod inventory;
+mod ssvc_judge;
 mod support;
 mod values;

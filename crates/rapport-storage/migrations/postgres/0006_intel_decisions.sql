@@ -1,0 +1,95 @@
+-- Vulnerability intelligence (feed editions, the KEV catalogue, EPSS scores, records from
+-- NVD, CVE.org, OSV and CSAF, aliases), decision trees, and the decisions made on findings
+-- with their history. PostgreSQL flavour; keep in step with ../sqlite/0006_intel_decisions.sql.
+
+-- Every feed file imported and the edition it was: a KEV catalogue version, an EPSS model
+-- and score date, an NVD timestamp. `added`, `changed` and `removed` count what it did.
+CREATE TABLE intel_imports (
+    id BIGSERIAL PRIMARY KEY,
+    feed TEXT NOT NULL,
+    format TEXT NOT NULL,
+    file TEXT NOT NULL,
+    edition_version TEXT,
+    edition_date DATE,
+    imported_at TIMESTAMPTZ NOT NULL,
+    items BIGINT NOT NULL,
+    added BIGINT NOT NULL,
+    changed BIGINT NOT NULL,
+    removed BIGINT NOT NULL
+);
+
+CREATE INDEX intel_imports_by_feed ON intel_imports (feed, id);
+
+-- The KEV catalogue as the latest import has it; `entry` is the entry's JSON.
+CREATE TABLE kev (
+    cve TEXT PRIMARY KEY,
+    entry TEXT NOT NULL,
+    intel_import BIGINT NOT NULL REFERENCES intel_imports (id)
+);
+
+-- EPSS scores as the latest import has them (its edition says which day).
+CREATE TABLE epss (
+    cve TEXT PRIMARY KEY,
+    probability DOUBLE PRECISION NOT NULL,
+    percentile DOUBLE PRECISION NOT NULL
+);
+
+-- What one source says of one vulnerability (`body` is the record's JSON). A record is
+-- replaced only by one modified later.
+CREATE TABLE vuln_records (
+    vuln_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    modified TIMESTAMPTZ,
+    body TEXT NOT NULL,
+    intel_import BIGINT NOT NULL REFERENCES intel_imports (id),
+    PRIMARY KEY (vuln_id, source)
+);
+
+-- Ids that name the same vulnerability, stored both ways: how a GHSA finding meets its
+-- CVE's KEV entry.
+CREATE TABLE vuln_aliases (
+    vuln_id TEXT NOT NULL,
+    alias TEXT NOT NULL,
+    PRIMARY KEY (vuln_id, alias)
+);
+
+-- Every decision tree applied, whole: version N is row N.
+CREATE TABLE decision_trees (
+    id BIGSERIAL PRIMARY KEY,
+    name TEXT NOT NULL,
+    content TEXT NOT NULL,
+    applied_at TIMESTAMPTZ NOT NULL
+);
+
+-- A decision in words with its evidence (`body`, JSON), stored once per distinct content:
+-- the findings of one vulnerability on one asset share it.
+CREATE TABLE assessments (
+    id BIGSERIAL PRIMARY KEY,
+    content_key BYTEA NOT NULL UNIQUE,
+    outcome TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+
+-- The current decision on each finding. `basis` identifies what the decision rests on
+-- (outcome, points, the source of each): when a recomputation gives the same basis,
+-- nothing is written.
+CREATE TABLE decisions (
+    finding BIGINT PRIMARY KEY REFERENCES findings (id),
+    assessment BIGINT NOT NULL REFERENCES assessments (id),
+    basis BIGINT NOT NULL,
+    decided_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE INDEX decisions_by_assessment ON decisions (assessment);
+
+-- Every change of a finding's decision, with its cause in words.
+CREATE TABLE decision_changes (
+    id BIGSERIAL PRIMARY KEY,
+    finding BIGINT NOT NULL REFERENCES findings (id),
+    changed_at TIMESTAMPTZ NOT NULL,
+    previous BIGINT NOT NULL REFERENCES assessments (id),
+    current BIGINT NOT NULL REFERENCES assessments (id),
+    cause TEXT NOT NULL
+);
+
+CREATE INDEX decision_changes_by_finding ON decision_changes (finding, id);

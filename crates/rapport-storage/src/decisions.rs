@@ -1,0 +1,435 @@
+//! Decision trees and the decisions made on open findings: what an assessment reads (the
+//! open findings with their current decision's basis, the advisories they are sightings
+//! of, the assets their scopes are), and what it writes (assessments stored once per
+//! distinct content, each finding's current decision, and every change with its cause).
+
+use std::collections::HashMap;
+
+use futures_util::TryStreamExt;
+use rapport_core::{Cvss, Status, TargetKind, VexNote, VulnId};
+use serde::Deserialize;
+use sqlx::{QueryBuilder, Row};
+use time::OffsetDateTime;
+
+use crate::row::content_key;
+use crate::{Store, StoreError, with_pool};
+
+/// Findings read per query, and rows per multi-row statement.
+const PAGE: i64 = 5000;
+const ROWS_PER_STATEMENT: usize = 1000;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredTree {
+    /// The version: 1 for the first tree applied, then 2, 3...
+    pub id: i64,
+    pub name: String,
+    pub content: String,
+    pub applied_at: OffsetDateTime,
+}
+
+/// The ids and scanner scores of an advisory some open finding is a sighting of.
+#[derive(Clone, Debug)]
+pub struct AdvisoryIds {
+    pub key: [u8; 16],
+    pub ids: Vec<VulnId>,
+    pub cvss: Vec<Cvss>,
+}
+
+/// A scope's target and what the ownership file decided about it as an asset.
+#[derive(Clone, Debug)]
+pub struct ScopeAsset {
+    pub key: [u8; 16],
+    pub kind: TargetKind,
+    pub name: String,
+    /// Value and the label of the rule that decided it.
+    pub exposure: Option<(String, String)>,
+    pub criticality: Option<(String, String)>,
+}
+
+/// An open finding as an assessment sees it.
+#[derive(Clone, Debug)]
+pub struct OpenFinding {
+    pub id: i64,
+    pub advisory: [u8; 16],
+    pub scope: [u8; 16],
+    /// For findings marked not affected or suppressed: the status and the VEX note.
+    pub set_aside: Option<(Status, Option<VexNote>)>,
+    /// The current decision's basis and assessment, when there is one.
+    pub decided: Option<(i64, i64)>,
+}
+
+/// A decision to write: the finding, the assessment's content key, the basis, and when the
+/// finding had a different decision before, that one and the cause of the change.
+#[derive(Clone, Debug)]
+pub struct DecisionWrite {
+    pub finding: i64,
+    pub assessment: [u8; 16],
+    pub basis: i64,
+    pub change: Option<(i64, String)>,
+}
+
+/// A finding's current decision as stored.
+#[derive(Clone, Debug)]
+pub struct StoredDecision {
+    pub assessment_id: i64,
+    pub body: String,
+    pub decided_at: OffsetDateTime,
+}
+
+/// A change of some finding's decision, with what the finding is.
+#[derive(Clone, Debug)]
+pub struct ChangeLine {
+    pub finding: i64,
+    pub vulnerability: String,
+    pub target: String,
+    pub change: StoredChange,
+}
+
+#[derive(Clone, Debug)]
+pub struct StoredChange {
+    pub changed_at: OffsetDateTime,
+    pub previous_outcome: String,
+    pub current_outcome: String,
+    pub cause: String,
+}
+
+#[derive(Deserialize)]
+struct AdvisoryPart {
+    ids: Vec<VulnId>,
+    #[serde(default)]
+    cvss: Vec<Cvss>,
+}
+
+#[derive(Deserialize)]
+struct SightingPart {
+    #[serde(default)]
+    status: Status,
+    #[serde(default)]
+    vex: Option<VexNote>,
+}
+
+const SELECT_TREES: &str = "SELECT id, name, content, applied_at FROM decision_trees ORDER BY id";
+
+const INSERT_TREE: &str =
+    "INSERT INTO decision_trees (name, content, applied_at) VALUES ($1, $2, $3) RETURNING id";
+
+const SELECT_OPEN_ADVISORIES: &str = "SELECT content_key, body FROM advisories WHERE content_key IN \
+     (SELECT advisory FROM findings WHERE resolved_import IS NULL)";
+
+const SELECT_SCOPE_ASSETS: &str = "SELECT s.scope_key, s.target_kind, s.target, a.exposure, a.exposure_rule, \
+     a.criticality, a.criticality_rule FROM scopes s \
+     LEFT JOIN assets a ON a.kind = s.target_kind AND a.name = s.target";
+
+const SELECT_OPEN_PAGE: &str = "SELECT f.id, f.advisory, f.scope, \
+     CASE WHEN f.status IN ('not_affected', 'suppressed') THEN f.detail END AS set_aside, \
+     d.basis, d.assessment FROM findings f LEFT JOIN decisions d ON d.finding = f.id \
+     WHERE f.resolved_import IS NULL AND f.id > $1 ORDER BY f.id LIMIT $2";
+
+const SELECT_DECISION: &str = "SELECT d.assessment, a.body, d.decided_at FROM decisions d \
+     JOIN assessments a ON a.id = d.assessment WHERE d.finding = $1";
+
+const SELECT_CHANGES: &str = "SELECT c.changed_at, p.outcome AS previous_outcome, n.outcome AS current_outcome, \
+     c.cause FROM decision_changes c JOIN assessments p ON p.id = c.previous \
+     JOIN assessments n ON n.id = c.current WHERE c.finding = $1 ORDER BY c.id";
+
+const SELECT_CHANGES_SINCE: &str = "SELECT c.finding, f.vulnerability, sc.target, c.changed_at, \
+     p.outcome AS previous_outcome, n.outcome AS current_outcome, c.cause FROM decision_changes c \
+     JOIN findings f ON f.id = c.finding JOIN scopes sc ON sc.scope_key = f.scope \
+     JOIN assessments p ON p.id = c.previous JOIN assessments n ON n.id = c.current \
+     WHERE c.changed_at >= $1 ORDER BY c.id";
+
+const COUNT_OUTCOMES: &str = "SELECT a.outcome, COUNT(*) FROM findings f JOIN decisions d ON d.finding = f.id \
+     JOIN assessments a ON a.id = d.assessment WHERE f.resolved_import IS NULL GROUP BY a.outcome";
+
+const COUNT_UNDECIDED: &str = "SELECT COUNT(*) FROM findings f LEFT JOIN decisions d ON d.finding = f.id \
+     WHERE f.resolved_import IS NULL AND d.finding IS NULL";
+
+fn key16(bytes: &[u8], what: &str) -> Result<[u8; 16], StoreError> {
+    bytes.try_into().map_err(|_| StoreError::Corrupt(format!("{what} is {} bytes, not 16", bytes.len())))
+}
+
+impl Store {
+    /// Every decision tree applied, oldest first.
+    pub async fn decision_trees(&self) -> Result<Vec<StoredTree>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SELECT_TREES).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(StoredTree {
+                        id: row.try_get("id")?,
+                        name: row.try_get("name")?,
+                        content: row.try_get("content")?,
+                        applied_at: row.try_get("applied_at")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Stores a tree as the next version; gives its number.
+    pub async fn add_decision_tree(
+        &self,
+        name: &str,
+        content: &str,
+        applied_at: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_scalar(INSERT_TREE).bind(name).bind(content).bind(applied_at).fetch_one(pool).await?)
+        })
+    }
+
+    /// The ids and scanner scores of every advisory an open finding is a sighting of.
+    pub async fn open_advisories(&self) -> Result<Vec<AdvisoryIds>, StoreError> {
+        with_pool!(self, pool => {
+            let rows: Vec<(Vec<u8>, String)> = sqlx::query_as(SELECT_OPEN_ADVISORIES).fetch_all(pool).await?;
+            rows.iter()
+                .map(|(key, body)| {
+                    let part: AdvisoryPart = serde_json::from_str(body)
+                        .map_err(|e| StoreError::Corrupt(format!("an advisory: {e}")))?;
+                    Ok(AdvisoryIds { key: key16(key, "an advisory key")?, ids: part.ids, cvss: part.cvss })
+                })
+                .collect()
+        })
+    }
+
+    /// Every scope with the asset it is, as far as the ownership file decided.
+    pub async fn scope_assets(&self) -> Result<Vec<ScopeAsset>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SELECT_SCOPE_ASSETS).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    let key: Vec<u8> = row.try_get("scope_key")?;
+                    let kind: String = row.try_get("target_kind")?;
+                    let ruled = |value: &str, rule: &str| -> Result<Option<(String, String)>, StoreError> {
+                        let value: Option<String> = row.try_get(value)?;
+                        let rule: Option<String> = row.try_get(rule)?;
+                        Ok(value.map(|value| (value, rule.unwrap_or_default())))
+                    };
+                    Ok(ScopeAsset {
+                        key: key16(&key, "a scope key")?,
+                        kind: TargetKind::parse(&kind)
+                            .ok_or_else(|| StoreError::Corrupt(format!("unknown target kind {kind:?}")))?,
+                        name: row.try_get("target")?,
+                        exposure: ruled("exposure", "exposure_rule")?,
+                        criticality: ruled("criticality", "criticality_rule")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Streams the open findings in id order, a page at a time, to `each`.
+    pub async fn each_open_finding<E: From<StoreError>>(
+        &self,
+        mut each: impl FnMut(OpenFinding) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut after = 0_i64;
+        loop {
+            let mut read = 0;
+            with_pool!(self, pool => {
+                let mut rows = sqlx::query(SELECT_OPEN_PAGE).bind(after).bind(PAGE).fetch(pool);
+                while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
+                    let finding = (|| -> Result<OpenFinding, StoreError> {
+                        let advisory: Vec<u8> = row.try_get("advisory")?;
+                        let scope: Vec<u8> = row.try_get("scope")?;
+                        let set_aside: Option<String> = row.try_get("set_aside")?;
+                        let set_aside = set_aside
+                            .map(|detail| {
+                                serde_json::from_str::<SightingPart>(&detail)
+                                    .map(|part| (part.status, part.vex))
+                                    .map_err(|e| StoreError::Corrupt(format!("a finding's detail: {e}")))
+                            })
+                            .transpose()?;
+                        let basis: Option<i64> = row.try_get("basis")?;
+                        let assessment: Option<i64> = row.try_get("assessment")?;
+                        Ok(OpenFinding {
+                            id: row.try_get("id")?,
+                            advisory: key16(&advisory, "an advisory key")?,
+                            scope: key16(&scope, "a scope key")?,
+                            set_aside,
+                            decided: basis.zip(assessment),
+                        })
+                    })()?;
+                    after = finding.id;
+                    read += 1;
+                    each(finding)?;
+                }
+            });
+            if read < PAGE {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The bodies of stored assessments, by id.
+    pub async fn assessment_bodies(&self, ids: &[i64]) -> Result<HashMap<i64, String>, StoreError> {
+        let mut bodies = HashMap::new();
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            with_pool!(self, pool => {
+                let mut query = QueryBuilder::new("SELECT id, body FROM assessments WHERE id IN (");
+                let mut list = query.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                query.push(")");
+                let rows: Vec<(i64, String)> = query.build_query_as().fetch_all(pool).await?;
+                bodies.extend(rows);
+            });
+        }
+        Ok(bodies)
+    }
+
+    /// Writes decisions in one transaction: the assessments they name (each stored once),
+    /// each finding's current decision, and a change record where there was a different one
+    /// before. `assessments` are (outcome, body) pairs; decisions name them by
+    /// [`assessment_key`].
+    pub async fn record_decisions(
+        &self,
+        assessments: &[(&str, &str)],
+        decisions: &[DecisionWrite],
+        decided_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let keyed: Vec<([u8; 16], &str, &str)> =
+            assessments.iter().map(|(outcome, body)| (content_key(body), *outcome, *body)).collect();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut ids: HashMap<[u8; 16], i64> = HashMap::new();
+            for chunk in keyed.chunks(ROWS_PER_STATEMENT) {
+                let mut insert = QueryBuilder::new("INSERT INTO assessments (content_key, outcome, body) ");
+                insert.push_values(chunk, |mut row, (key, outcome, body)| {
+                    row.push_bind(key.as_slice()).push_bind(*outcome).push_bind(*body);
+                });
+                insert.push(" ON CONFLICT (content_key) DO NOTHING");
+                insert.build().execute(&mut *tx).await?;
+                let mut select = QueryBuilder::new("SELECT content_key, id FROM assessments WHERE content_key IN (");
+                let mut list = select.separated(", ");
+                for (key, _, _) in chunk {
+                    list.push_bind(key.as_slice());
+                }
+                select.push(")");
+                let rows: Vec<(Vec<u8>, i64)> = select.build_query_as().fetch_all(&mut *tx).await?;
+                for (key, id) in rows {
+                    ids.insert(key16(&key, "an assessment key")?, id);
+                }
+            }
+            let id_of = |key: &[u8; 16]| {
+                ids.get(key).copied().ok_or_else(|| StoreError::Corrupt("a decision names an unknown assessment".into()))
+            };
+            for chunk in decisions.chunks(ROWS_PER_STATEMENT) {
+                let rows: Vec<(i64, i64, i64)> = chunk
+                    .iter()
+                    .map(|d| Ok((d.finding, id_of(&d.assessment)?, d.basis)))
+                    .collect::<Result<_, StoreError>>()?;
+                let mut upsert = QueryBuilder::new("INSERT INTO decisions (finding, assessment, basis, decided_at) ");
+                upsert.push_values(&rows, |mut row, (finding, assessment, basis)| {
+                    row.push_bind(*finding).push_bind(*assessment).push_bind(*basis).push_bind(decided_at);
+                });
+                upsert.push(
+                    " ON CONFLICT (finding) DO UPDATE SET assessment = excluded.assessment, basis = excluded.basis, \
+                     decided_at = excluded.decided_at",
+                );
+                upsert.build().execute(&mut *tx).await?;
+                let changes: Vec<(i64, i64, i64, &str)> = chunk
+                    .iter()
+                    .filter_map(|d| {
+                        let (previous, cause) = d.change.as_ref()?;
+                        Some(id_of(&d.assessment).map(|current| (d.finding, *previous, current, cause.as_str())))
+                    })
+                    .collect::<Result<_, StoreError>>()?;
+                if !changes.is_empty() {
+                    let mut insert = QueryBuilder::new(
+                        "INSERT INTO decision_changes (finding, changed_at, previous, current, cause) ",
+                    );
+                    insert.push_values(&changes, |mut row, (finding, previous, current, cause)| {
+                        row.push_bind(*finding)
+                            .push_bind(decided_at)
+                            .push_bind(*previous)
+                            .push_bind(*current)
+                            .push_bind(*cause);
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// A finding's current decision.
+    pub async fn decision(&self, finding: i64) -> Result<Option<StoredDecision>, StoreError> {
+        with_pool!(self, pool => {
+            let row = sqlx::query(SELECT_DECISION).bind(finding).fetch_optional(pool).await?;
+            row.map(|row| {
+                Ok(StoredDecision {
+                    assessment_id: row.try_get("assessment")?,
+                    body: row.try_get("body")?,
+                    decided_at: row.try_get("decided_at")?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// Every change of a finding's decision, oldest first.
+    pub async fn decision_changes(&self, finding: i64) -> Result<Vec<StoredChange>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SELECT_CHANGES).bind(finding).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(StoredChange {
+                        changed_at: row.try_get("changed_at")?,
+                        previous_outcome: row.try_get("previous_outcome")?,
+                        current_outcome: row.try_get("current_outcome")?,
+                        cause: row.try_get("cause")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Every decision change since `since`, oldest first.
+    pub async fn decision_changes_since(&self, since: OffsetDateTime) -> Result<Vec<ChangeLine>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SELECT_CHANGES_SINCE).bind(since).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(ChangeLine {
+                        finding: row.try_get("finding")?,
+                        vulnerability: row.try_get("vulnerability")?,
+                        target: row.try_get("target")?,
+                        change: StoredChange {
+                            changed_at: row.try_get("changed_at")?,
+                            previous_outcome: row.try_get("previous_outcome")?,
+                            current_outcome: row.try_get("current_outcome")?,
+                            cause: row.try_get("cause")?,
+                        },
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Ids recorded as naming the same vulnerability as `id`.
+    pub async fn aliases_of(&self, id: &str) -> Result<Vec<String>, StoreError> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_scalar("SELECT alias FROM vuln_aliases WHERE vuln_id = $1 ORDER BY alias")
+                .bind(id)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// Open findings per outcome, and how many have no decision yet.
+    pub async fn outcome_counts(&self) -> Result<(Vec<(String, i64)>, i64), StoreError> {
+        with_pool!(self, pool => {
+            let counts: Vec<(String, i64)> = sqlx::query_as(COUNT_OUTCOMES).fetch_all(pool).await?;
+            let undecided: i64 = sqlx::query_scalar(COUNT_UNDECIDED).fetch_one(pool).await?;
+            Ok((counts, undecided))
+        })
+    }
+}
+
+/// The content key an assessment's body is stored under.
+pub fn assessment_key(body: &str) -> [u8; 16] {
+    content_key(body)
+}
