@@ -538,7 +538,7 @@ fn reason(outcome: Outcome, points: Points, source: ExploitationSource<'_>, inpu
         }
         _ => String::new(),
     };
-    let extras = if extras.is_empty() { String::new() } else { format!(", {}", extras.join(" and ")) };
+    let extras: String = extras.iter().map(|extra| format!(", and {extra}")).collect();
     format!("{} and {reach}{extras}, {then}{cvss_note}.", capitalise(&exploited))
 }
 
@@ -625,7 +625,7 @@ mod tests {
         assert_eq!(
             assessment.reason,
             "Attackers are using this flaw now (listed by CISA since 2025-03-02) and this host is reachable \
-             from the internet, the attack can be automated, so fix it now."
+             from the internet, and the attack can be automated, so fix it now."
         );
         assert_eq!(assessment.points.automatable, Automatable::Yes);
         assert!(assessment.because.exploitation.contains("catalogue 2025.03.02"), "{:?}", assessment.because);

@@ -297,13 +297,12 @@ async fn store_feed(
     if feed.format.feed().is_catalogue() {
         let edition =
             feed.edition.as_ref().ok_or_else(|| refuse("a catalogue without an edition".to_owned()))?;
-        if feed.format == IntelFormat::Epss {
-            if let Some(named) = date_in_name(&feed.path).filter(|named| *named != edition.date) {
-                return Err(refuse(format!(
-                    "the file's name says {named} but its scores are for {}: the wrong day's file",
-                    edition.date
-                )));
-            }
+        let named = date_in_name(&feed.path).filter(|_| feed.format == IntelFormat::Epss);
+        if let Some(named) = named.filter(|named| *named != edition.date) {
+            return Err(refuse(format!(
+                "the file's name says {named} but its scores are for {}: the wrong day's file",
+                edition.date
+            )));
         }
         let stored = store.latest_edition(feed.format.feed()).await.map_err(failed)?;
         if let Some(stored) = &stored {
