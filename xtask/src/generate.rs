@@ -13,6 +13,8 @@ pub enum Kind {
     Trivy,
     Sarif,
     Cyclonedx,
+    /// A Nessus CSV export: hosts with many findings each (one host per 50 findings).
+    NessusCsv,
 }
 
 #[derive(Debug, Args)]
@@ -36,6 +38,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
         Kind::Trivy => trivy(&mut out, &mut random, args.findings)?,
         Kind::Sarif => sarif(&mut out, &mut random, args.findings)?,
         Kind::Cyclonedx => cyclonedx(&mut out, &mut random, args.findings)?,
+        Kind::NessusCsv => nessus_csv(&mut out, &mut random, args.findings)?,
     }
     out.flush()?;
     Ok(())
@@ -270,4 +273,42 @@ fn cyclonedx(out: &mut impl Write, random: &mut Random, count: u64) -> std::io::
         )?;
     }
     out.write_all(b"]}\n")
+}
+
+/// A Nessus CSV export over many hosts (10.a.b.c), a host's findings in a row as Nessus
+/// writes them. The plugin is the pool entry, so the same CVE has the same plugin anywhere.
+fn nessus_csv(out: &mut impl Write, random: &mut Random, count: u64) -> std::io::Result<()> {
+    let hosts = (count / 50).max(1);
+    writeln!(
+        out,
+        "Plugin ID,CVE,CVSS v3.0 Base Score,Risk,Host,Protocol,Port,Name,Synopsis,Solution,CVSS v3.0 Vector"
+    )?;
+    let per_host = count.div_ceil(hosts);
+    let mut written = 0;
+    for host in 0..hosts {
+        let address = format!("10.{}.{}.{}", host / 65536 % 256, host / 256 % 256, host % 256);
+        for _ in 0..per_host.min(count - written) {
+            let v = vulnerability(random, count, 1);
+            let plugin = 100_000 + (v.cve.len() as u64 * 7919 + fnv(&v.cve)) % 800_000;
+            let risk = match v.severity {
+                "CRITICAL" => "Critical",
+                "HIGH" => "High",
+                "MEDIUM" => "Medium",
+                "LOW" => "Low",
+                _ => "None",
+            };
+            writeln!(
+                out,
+                "{plugin},{},9.8,{risk},{address},tcp,443,{} < {} multiple vulnerabilities,\"The remote host has an outdated {}.\",Upgrade to {} or later.,{}",
+                v.cve, v.package, v.fixed, v.package, v.fixed, v.vector
+            )?;
+            written += 1;
+        }
+    }
+    Ok(())
+}
+
+fn fnv(text: &str) -> u64 {
+    text.bytes()
+        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
 }

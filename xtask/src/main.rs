@@ -4,12 +4,15 @@
 //! - `bench`: imports generated files of 10k, 100k and 1M findings into SQLite and
 //!   PostgreSQL with the release binary and prints findings per second and peak memory;
 //! - `bench-estate`: imports a generated inventory of 50k hosts with their software, and
-//!   decides the ownership of 100k assets against 1,000 rules (engine alone and end to end).
+//!   decides the ownership of 100k assets against 1,000 rules (engine alone and end to end);
+//! - `bench-intel`: imports the real KEV and EPSS feeds, decides a generated million
+//!   findings on 20,000 hosts, and re-decides them after a feed change and a tree change.
 //!
 //! The tidy checks that enforce ARCHITECTURE.md live in `tidy.rs` and run with `cargo test`.
 
 mod bench;
 mod bench_estate;
+mod bench_intel;
 mod estate;
 mod generate;
 #[cfg(test)]
@@ -29,6 +32,7 @@ enum Command {
     Generate(generate::GenerateArgs),
     Bench(bench::BenchArgs),
     BenchEstate(bench_estate::BenchEstateArgs),
+    BenchIntel(bench_intel::BenchIntelArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -36,5 +40,6 @@ fn main() -> anyhow::Result<()> {
         Command::Generate(args) => generate::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::BenchEstate(args) => bench_estate::run(&args),
+        Command::BenchIntel(args) => bench_intel::run(&args),
     }
 }

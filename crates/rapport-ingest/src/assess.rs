@@ -8,6 +8,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use foldhash::{HashMap as FastMap, HashMapExt};
+
 use rapport_core::{
     Assessment, AssetEvidence, Criticality, DecisionTree, EpssEvidence, ExploitSignal, Exposure, Feed,
     Inputs, KevEvidence, Outcome, Ruled, Status, TreeVersion, VexNote, VulnEvidence, VulnIdKind, decide,
@@ -277,11 +279,11 @@ pub async fn assess_findings(store: &Store, now: OffsetDateTime) -> Result<Asses
     let (intel, kev_edition) = load_intel(store, &advisories).await?;
     let vulns: Vec<VulnEvidence> =
         advisories.iter().map(|advisory| vuln_evidence(&intel, advisory)).collect();
-    let advisory_index: HashMap<[u8; 16], u32> =
+    let advisory_index: FastMap<[u8; 16], u32> =
         advisories.iter().enumerate().map(|(index, advisory)| (advisory.key, index as u32)).collect();
     let mut assets: Vec<AssetEvidence> = Vec::new();
     let mut asset_ids: HashMap<AssetEvidence, u32> = HashMap::new();
-    let mut scope_index: HashMap<[u8; 16], u32> = HashMap::new();
+    let mut scope_index: FastMap<[u8; 16], u32> = FastMap::new();
     for scope in store.scope_assets().await? {
         let evidence = asset_evidence(&scope);
         let next = assets.len() as u32;
@@ -292,7 +294,7 @@ pub async fn assess_findings(store: &Store, now: OffsetDateTime) -> Result<Asses
         scope_index.insert(scope.key, id);
     }
     let mut set_aside: Vec<String> = Vec::new();
-    let mut decided: HashMap<(u32, u32, u32), Decided> = HashMap::new();
+    let mut decided: FastMap<(u32, u32, u32), Decided> = FastMap::new();
     let mut writes: Vec<DecisionWrite> = Vec::new();
     let mut report = AssessReport {
         tree: Some(version.clone()),

@@ -14,8 +14,7 @@ use time::OffsetDateTime;
 use crate::row::content_key;
 use crate::{Store, StoreError, with_pool};
 
-/// Findings read per query, and rows per multi-row statement.
-const PAGE: i64 = 5000;
+/// Rows per multi-row statement.
 const ROWS_PER_STATEMENT: usize = 1000;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,10 +119,19 @@ const SELECT_SCOPE_ASSETS: &str = "SELECT s.scope_key, s.target_kind, s.target, 
      a.criticality, a.criticality_rule FROM scopes s \
      LEFT JOIN assets a ON a.kind = s.target_kind AND a.name = s.target";
 
-const SELECT_OPEN_PAGE: &str = "SELECT f.id, f.advisory, f.scope, \
-     CASE WHEN f.status IN ('not_affected', 'suppressed') THEN f.detail END AS set_aside, \
-     d.basis, d.assessment FROM findings f LEFT JOIN decisions d ON d.finding = f.id \
-     WHERE f.resolved_import IS NULL AND f.id > $1 ORDER BY f.id LIMIT $2";
+macro_rules! select_open {
+    ($rest:literal) => {
+        concat!(
+            "SELECT f.id, f.advisory, f.scope, \
+             CASE WHEN f.status IN ('not_affected', 'suppressed') THEN f.detail END AS set_aside, \
+             d.basis, d.assessment FROM findings f LEFT JOIN decisions d ON d.finding = f.id \
+             WHERE f.resolved_import IS NULL ",
+            $rest
+        )
+    };
+}
+
+const SELECT_OPEN_ALL: &str = select_open!("ORDER BY f.id");
 
 const SELECT_DECISION: &str = "SELECT d.assessment, a.body, d.decided_at FROM decisions d \
      JOIN assessments a ON a.id = d.assessment WHERE d.finding = $1";
@@ -218,45 +226,50 @@ impl Store {
         })
     }
 
-    /// Streams the open findings in id order, a page at a time, to `each`.
+    /// Streams the open findings in id order to `each`. SQLite is read through rusqlite on
+    /// the calling thread: sqlx hands each row over from its worker thread, and for a
+    /// million rows that hand-over (and freeing each row on the other thread) was most of
+    /// the time. PostgreSQL streams the one query (paging by id made the server walk the
+    /// decisions from the start for every page).
     pub async fn each_open_finding<E: From<StoreError>>(
         &self,
         mut each: impl FnMut(OpenFinding) -> Result<(), E>,
     ) -> Result<(), E> {
-        let mut after = 0_i64;
-        loop {
-            let mut read = 0;
-            with_pool!(self, pool => {
-                let mut rows = sqlx::query(SELECT_OPEN_PAGE).bind(after).bind(PAGE).fetch(pool);
-                while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
+        match self {
+            Store::Sqlite(pool) => {
+                let mut conn = pool.acquire().await.map_err(StoreError::from)?;
+                let mut handle = conn.lock_handle().await.map_err(StoreError::from)?;
+                let database = crate::import::sqlite_bulk::borrow(&mut handle)?;
+                let mut statement = database.prepare(SELECT_OPEN_ALL).map_err(StoreError::from)?;
+                let mut rows = statement.query([]).map_err(StoreError::from)?;
+                while let Some(row) = rows.next().map_err(StoreError::from)? {
                     let finding = (|| -> Result<OpenFinding, StoreError> {
-                        let advisory: Vec<u8> = row.try_get("advisory")?;
-                        let scope: Vec<u8> = row.try_get("scope")?;
-                        let set_aside: Option<String> = row.try_get("set_aside")?;
-                        let set_aside = set_aside
-                            .map(|detail| {
-                                serde_json::from_str::<SightingPart>(&detail)
-                                    .map(|part| (part.status, part.vex))
-                                    .map_err(|e| StoreError::Corrupt(format!("a finding's detail: {e}")))
-                            })
-                            .transpose()?;
-                        let basis: Option<i64> = row.try_get("basis")?;
-                        let assessment: Option<i64> = row.try_get("assessment")?;
-                        Ok(OpenFinding {
-                            id: row.try_get("id")?,
-                            advisory: key16(&advisory, "an advisory key")?,
-                            scope: key16(&scope, "a scope key")?,
-                            set_aside,
-                            decided: basis.zip(assessment),
-                        })
+                        // By position, in SELECT_OPEN_ALL's order: looking names up per row
+                        // showed in profiles.
+                        let advisory = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+                        let scope = row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
+                        let set_aside: Option<String> = row.get(3)?;
+                        let basis: Option<i64> = row.get(4)?;
+                        let assessment: Option<i64> = row.get(5)?;
+                        open_finding(row.get(0)?, advisory, scope, set_aside, basis.zip(assessment))
                     })()?;
-                    after = finding.id;
-                    read += 1;
                     each(finding)?;
                 }
-            });
-            if read < PAGE {
-                return Ok(());
+                Ok(())
+            }
+            Store::Postgres(pool) => {
+                let mut rows = sqlx::query(SELECT_OPEN_ALL).fetch(pool);
+                while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
+                    let finding = (|| -> Result<OpenFinding, StoreError> {
+                        let advisory: &[u8] = row.try_get(1)?;
+                        let scope: &[u8] = row.try_get(2)?;
+                        let basis: Option<i64> = row.try_get(4)?;
+                        let assessment: Option<i64> = row.try_get(5)?;
+                        open_finding(row.try_get(0)?, advisory, scope, row.try_get(3)?, basis.zip(assessment))
+                    })()?;
+                    each(finding)?;
+                }
+                Ok(())
             }
         }
     }
@@ -427,6 +440,29 @@ impl Store {
             Ok((counts, undecided))
         })
     }
+}
+
+fn open_finding(
+    id: i64,
+    advisory: &[u8],
+    scope: &[u8],
+    set_aside: Option<String>,
+    decided: Option<(i64, i64)>,
+) -> Result<OpenFinding, StoreError> {
+    let set_aside = set_aside
+        .map(|detail| {
+            serde_json::from_str::<SightingPart>(&detail)
+                .map(|part| (part.status, part.vex))
+                .map_err(|e| StoreError::Corrupt(format!("a finding's detail: {e}")))
+        })
+        .transpose()?;
+    Ok(OpenFinding {
+        id,
+        advisory: key16(advisory, "an advisory key")?,
+        scope: key16(scope, "a scope key")?,
+        set_aside,
+        decided,
+    })
 }
 
 /// The content key an assessment's body is stored under.

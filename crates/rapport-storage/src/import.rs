@@ -447,7 +447,7 @@ const FINDING_COLUMNS: &str =
 /// On SQLite, one prepared single-row statement stepped for each row is several times cheaper
 /// than binding a statement of thousands of values through sqlx (measured with `cargo xtask
 /// bench`). It runs on the very connection, and so in the very transaction, that sqlx holds.
-mod sqlite_bulk {
+pub(crate) mod sqlite_bulk {
     use rusqlite::OptionalExtension;
 
     use super::{FINDING_COLUMNS, FindingRow, Stored};
@@ -503,9 +503,12 @@ mod sqlite_bulk {
         Ok(stored)
     }
 
-    /// A rusqlite view of the connection sqlx has locked for us; it never closes it.
+    /// A rusqlite view of the connection sqlx has locked for us; it never closes it. Also
+    /// used to read large results on the calling thread (`decisions.rs`).
     #[allow(unsafe_code)]
-    fn borrow(handle: &mut sqlx::sqlite::LockedSqliteHandle<'_>) -> Result<rusqlite::Connection, StoreError> {
+    pub(crate) fn borrow(
+        handle: &mut sqlx::sqlite::LockedSqliteHandle<'_>,
+    ) -> Result<rusqlite::Connection, StoreError> {
         // SAFETY: the handle stays locked (no other use of the connection) for as long as the
         // returned Connection lives, which is shorter than the borrow of `handle`;
         // `from_handle` does not take ownership, so dropping it leaves the connection open.
