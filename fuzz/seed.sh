@@ -28,3 +28,20 @@ cp ../../shared/corpus/inventory/osquery/*.json ../../shared/corpus/inventory/os
 cp ../../shared/corpus/directory/scim/*.json corpus/directory/
 cp seeds/directory/* corpus/directory/
 cp seeds/ownership/* corpus/ownership/
+# Intel feeds and the decision tree.
+feeds=../../shared/corpus/feeds
+mkdir -p corpus/kev corpus/epss corpus/nvd corpus/cve5 corpus/osv_feed corpus/csaf_advisory corpus/tree
+head -c 200000 "$feeds/kev/known_exploited_vulnerabilities.csv" > corpus/kev/kev.csv
+python3 - "$feeds/kev/known_exploited_vulnerabilities.json" corpus/kev/kev.json <<'PY'
+import json, sys
+catalogue = json.load(open(sys.argv[1]))
+catalogue["vulnerabilities"] = catalogue["vulnerabilities"][:40]
+catalogue["count"] = 40
+json.dump(catalogue, open(sys.argv[2], "w"), indent=1)
+PY
+{ gzip -dc "$feeds/epss/2026-01-30/epss_scores.csv.gz" || true; } | head -n 3000 > corpus/epss/epss.csv
+cp "$feeds"/nvd/google_osv.dev/vulnfeeds/test_data/nvdcve-2.0/*.json corpus/nvd/
+find "$feeds/cve5" -name '*.json' -exec cp {} corpus/cve5/ \;
+find "$feeds/osv" -name '*.json' -size -64k -exec cp {} corpus/osv_feed/ \;
+find "$feeds/csaf/oasis-tcs_csaf/csaf_2.0/examples/csaf" -name '*.json' -exec cp {} corpus/csaf_advisory/ \;
+cp ../crates/rapport-formats/src/data/default_tree.toml corpus/tree/

@@ -41,3 +41,21 @@ pub fn parse_ownership_file(data: &[u8]) {
         let _ = rapport_core::Ownership::compile(spec);
     }
 }
+
+/// Intel feeds: detection, then each given format, items dropped.
+pub fn parse_intel_as(formats: &[rapport_formats::IntelFormat], data: &[u8]) {
+    let _ = rapport_formats::detect_intel(data);
+    for format in formats {
+        let _ = rapport_formats::parse_intel(*format, std::io::Cursor::new(data), &mut |_item| Ok(()));
+    }
+}
+
+/// The decision tree file: parsed, compiled, checked for inversions.
+pub fn parse_tree_file(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data)
+        && let Ok(spec) = rapport_formats::parse_tree(text)
+        && let Ok(tree) = rapport_core::DecisionTree::compile(&spec)
+    {
+        let _ = tree.inversions();
+    }
+}

@@ -10,8 +10,8 @@ use clap::{Args, Subcommand};
 use rapport_core::{Assessment, Cvss, Outcome, VulnId};
 use rapport_formats::DEFAULT_TREE;
 use rapport_ingest::{
-    AssessReport, IntelOptions, IntelReport, apply_tree, assess_findings, compile_tree, current_tree,
-    import_intel,
+    AssessReport, EPSS_URL, Fetched, IntelOptions, IntelReport, KEV_URL, apply_tree, assess_findings,
+    compile_tree, current_tree, feed_client, fetch_feed, import_intel,
 };
 use rapport_storage::{FindingFilter, Store, StoredFinding};
 use serde_json::json;
@@ -26,8 +26,31 @@ pub enum IntelCommand {
     /// API 2.0 JSON, CVE JSON 5, OSV (files or a zip), CSAF advisories. Then re-decide the
     /// open findings.
     Import(IntelImportArgs),
+    /// Fetch feeds from their publishers (CISA KEV and FIRST EPSS unless URLs are given),
+    /// with conditional requests: an unchanged feed is not downloaded again. Then re-decide.
+    Fetch(IntelFetchArgs),
     /// List the feed imports: which edition of each feed, and what it changed.
     List(JsonFlag),
+}
+
+#[derive(Debug, Args)]
+pub struct IntelFetchArgs {
+    /// Feed URLs to fetch instead of the KEV and EPSS ones (OSV zips, CSAF advisories...).
+    urls: Vec<String>,
+    /// Where CISA's KEV catalogue is published.
+    #[arg(long, env = "RAPPORT_KEV_URL", default_value = KEV_URL)]
+    kev_url: String,
+    /// Where FIRST's current EPSS scores are published.
+    #[arg(long, env = "RAPPORT_EPSS_URL", default_value = EPSS_URL)]
+    epss_url: String,
+    /// Store a catalogue edition older than the stored one (to go back on purpose).
+    #[arg(long)]
+    allow_older: bool,
+    /// Store the intel without re-deciding the findings.
+    #[arg(long)]
+    no_assess: bool,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -106,6 +129,7 @@ pub async fn intel(database: &str, command: IntelCommand) -> anyhow::Result<Exit
     let store = open(database).await?;
     let code = match command {
         IntelCommand::Import(args) => intel_import(&store, args).await?,
+        IntelCommand::Fetch(args) => intel_fetch(&store, args).await?,
         IntelCommand::List(args) => {
             let mut out = std::io::stdout().lock();
             for import in store.intel_imports().await? {
@@ -158,6 +182,50 @@ async fn intel_import(store: &Store, args: IntelImportArgs) -> anyhow::Result<Ex
                 for skip in skipped {
                     if !args.json {
                         writeln!(out, "{}: skipped, {}", skip.path.display(), skip.reason)?;
+                    }
+                }
+            }
+            Err(error) => {
+                failed = true;
+                eprintln!("error: {error}");
+            }
+        }
+    }
+    if stored_any && !args.no_assess {
+        let report = assess_findings(store, now()).await?;
+        print_assess(&mut out, &report, args.json)?;
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+async fn intel_fetch(store: &Store, args: IntelFetchArgs) -> anyhow::Result<ExitCode> {
+    let options = IntelOptions { allow_older: args.allow_older };
+    let client = feed_client().context("starting the HTTP client")?;
+    let urls = if args.urls.is_empty() {
+        vec![args.kev_url.clone(), args.epss_url.clone()]
+    } else {
+        args.urls.clone()
+    };
+    let mut failed = false;
+    let mut stored_any = false;
+    let mut out = std::io::stdout().lock();
+    for url in &urls {
+        match fetch_feed(store, &client, url, options, now()).await {
+            Ok(Fetched::NotModified) => {
+                if args.json {
+                    writeln!(out, "{}", json!({"url": url, "not_modified": true}))?;
+                } else {
+                    writeln!(out, "{url}: not modified since the last fetch")?;
+                }
+            }
+            Ok(Fetched::Imported { reports, skipped }) => {
+                for report in &reports {
+                    stored_any |= report.counts.is_some();
+                    print_intel(&mut out, report, args.json)?;
+                }
+                for skip in skipped {
+                    if !args.json {
+                        writeln!(out, "{url}: {} skipped, {}", skip.path.display(), skip.reason)?;
                     }
                 }
             }

@@ -16,11 +16,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 mod assess;
+mod fetch;
 mod intel;
 mod inventory;
 mod ownership;
 
 pub use assess::{AssessError, AssessReport, apply_tree, assess_findings, compile_tree, current_tree};
+pub use fetch::{EPSS_URL, FetchError, Fetched, KEV_URL, feed_client, fetch_feed};
 pub use intel::{IntelError, IntelOptions, IntelReport, Skipped, import_intel};
 pub use inventory::{DirectoryReport, InventoryReport, import_directory, import_inventory};
 pub use ownership::{

@@ -84,6 +84,21 @@ const SELECT_ALIASES: &str = "SELECT vuln_id, alias FROM vuln_aliases";
 
 const SELECT_RECORDS: &str = "SELECT body FROM vuln_records";
 
+const SELECT_SOURCE: &str = "SELECT etag, last_modified FROM feed_sources WHERE url = $1";
+
+const UPSERT_SOURCE: &str = "INSERT INTO feed_sources (url, etag, last_modified, checked_at, changed_at) \
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (url) DO UPDATE SET etag = COALESCE(excluded.etag, feed_sources.etag), \
+     last_modified = COALESCE(excluded.last_modified, feed_sources.last_modified), checked_at = excluded.checked_at, \
+     changed_at = COALESCE(excluded.changed_at, feed_sources.changed_at)";
+
+/// What a feed's server said last time: its `ETag` and `Last-Modified`, for the next
+/// conditional request.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FeedValidators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
 fn import_from_row<R: Row>(row: &R) -> Result<IntelImportRecord, sqlx::Error>
 where
     for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
@@ -157,6 +172,35 @@ impl Store {
         with_pool!(self, pool => {
             let row = sqlx::query(SELECT_LATEST).bind(feed.as_str()).fetch_optional(pool).await?;
             Ok(row.as_ref().map(import_from_row).transpose()?)
+        })
+    }
+
+    /// The validators stored for a feed URL.
+    pub async fn feed_validators(&self, url: &str) -> Result<FeedValidators, StoreError> {
+        with_pool!(self, pool => {
+            let row: Option<(Option<String>, Option<String>)> =
+                sqlx::query_as(SELECT_SOURCE).bind(url).fetch_optional(pool).await?;
+            Ok(row.map(|(etag, last_modified)| FeedValidators { etag, last_modified }).unwrap_or_default())
+        })
+    }
+
+    /// Records a check of a feed URL: the new validators when it changed (and was stored).
+    pub async fn record_feed_check(
+        &self,
+        url: &str,
+        changed: Option<&FeedValidators>,
+        checked_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        with_pool!(self, pool => {
+            sqlx::query(UPSERT_SOURCE)
+                .bind(url)
+                .bind(changed.and_then(|v| v.etag.as_deref()))
+                .bind(changed.and_then(|v| v.last_modified.as_deref()))
+                .bind(checked_at)
+                .bind(changed.map(|_| checked_at))
+                .execute(pool)
+                .await?;
+            Ok(())
         })
     }
 

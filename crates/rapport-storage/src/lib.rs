@@ -32,7 +32,7 @@ pub use decisions::{
 };
 pub use error::StoreError;
 pub use import::{ImportSession, ImportStart, ImportSummary};
-pub use intel::{IntelCounts, IntelImport, IntelImportRecord};
+pub use intel::{FeedValidators, IntelCounts, IntelImport, IntelImportRecord};
 pub use ownership::OwnershipVersion;
 pub use queries::{FindingFilter, ImportRecord, StoredFinding};
 pub use row::FindingRow;

@@ -220,3 +220,70 @@ fn every_feed_folder_of_the_corpus_imports() {
         assert_eq!(kev["edition"], "2026.01.29", "{db}: {imports:?}");
     }
 }
+
+/// A feed publisher on loopback: serves the corpus files with an `ETag` and answers 304 to
+/// a request that sends it back.
+fn publisher(runtime: &tokio::runtime::Runtime) -> wiremock::MockServer {
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, ResponseTemplate};
+    runtime.block_on(async {
+        let server = wiremock::MockServer::start().await;
+        let files = [
+            ("/kev.json", feed(KEV), "\"kev-1\""),
+            ("/epss_scores-current.csv.gz", feed(EPSS), "\"epss-1\""),
+            ("/epss_scores-2026-01-31.csv.gz", feed(EPSS), "\"epss-2\""),
+        ];
+        for (route, file, etag) in files {
+            Mock::given(method("GET"))
+                .and(path(route))
+                .and(header("if-none-match", etag))
+                .respond_with(ResponseTemplate::new(304))
+                .with_priority(1)
+                .mount(&server)
+                .await;
+            Mock::given(method("GET"))
+                .and(path(route))
+                .respond_with(
+                    ResponseTemplate::new(200)
+                        .insert_header("etag", etag)
+                        .set_body_bytes(std::fs::read(file).unwrap()),
+                )
+                .with_priority(2)
+                .mount(&server)
+                .await;
+        }
+        server
+    })
+}
+
+#[test]
+fn fetch_asks_again_only_for_what_changed() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let server = publisher(&runtime);
+    let kev = format!("--kev-url={}/kev.json", server.uri());
+    let epss = format!("--epss-url={}/epss_scores-current.csv.gz", server.uri());
+    for rapport in each_backend() {
+        let db = rapport.database.clone();
+        let first = rapport.ok(&["intel", "fetch", &kev, &epss]);
+        assert!(first.contains("kev-json, edition 2025.08.25 of 2025-08-25: 1404 items"), "{db}: {first}");
+        assert!(first.contains("epss, edition v2025.03.14 of 2026-01-30: 313089 items"), "{db}: {first}");
+        let second = rapport.ok(&["intel", "fetch", &kev, &epss]);
+        assert_eq!(second.matches("not modified since the last fetch").count(), 2, "{db}: {second}");
+        assert_eq!(intel_imports(&rapport), 2, "{db}");
+
+        // A file whose name says another day is refused, and its ETag is not kept: the
+        // next fetch downloads it again rather than trusting it.
+        let wrong = format!("{}/epss_scores-2026-01-31.csv.gz", server.uri());
+        for _ in 0..2 {
+            let error = rapport.fails(&["intel", "fetch", &wrong]);
+            assert!(error.contains("the wrong day's file"), "{db}: {error}");
+        }
+        assert_eq!(intel_imports(&rapport), 2, "{db}");
+    }
+    let requests = runtime.block_on(server.received_requests()).unwrap();
+    let conditional = requests.iter().filter(|r| r.headers.contains_key("if-none-match")).count();
+    // Per back end: KEV and EPSS once each on the second fetch.
+    assert_eq!(conditional, 4, "{requests:?}");
+    let refused_day = requests.iter().filter(|r| r.url.path() == "/epss_scores-2026-01-31.csv.gz").count();
+    assert_eq!(refused_day, 4);
+}

@@ -93,3 +93,13 @@ CREATE TABLE decision_changes (
 );
 
 CREATE INDEX decision_changes_by_finding ON decision_changes (finding, id);
+
+-- Where feeds are fetched from, and what the server said last time: the validators sent
+-- back in conditional requests, so an unchanged feed is not downloaded again.
+CREATE TABLE feed_sources (
+    url TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT,
+    checked_at TEXT NOT NULL,
+    changed_at TEXT
+);
