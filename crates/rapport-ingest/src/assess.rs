@@ -7,6 +7,7 @@
 //! its cause in words.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use foldhash::{HashMap as FastMap, HashMapExt};
 
@@ -348,7 +349,7 @@ pub async fn assess_findings(store: &Store, now: OffsetDateTime) -> Result<Asses
                         finding: finding.id,
                         assessment: *key,
                         basis: entry.basis,
-                        change: Some((previous, String::new())),
+                        change: Some((previous, Arc::from(""))),
                     });
                 }
                 None => {
@@ -384,7 +385,7 @@ pub async fn assess_findings(store: &Store, now: OffsetDateTime) -> Result<Asses
             .map_err(|e| StoreError::Corrupt(format!("stored decision {id} cannot be read back: {e}")))?;
         old.insert(id, assessment);
     }
-    let mut causes: HashMap<(i64, [u8; 16]), String> = HashMap::new();
+    let mut causes: HashMap<(i64, [u8; 16]), Arc<str>> = HashMap::new();
     for write in &mut writes {
         let Some((previous, cause)) = write.change.as_mut() else { continue };
         let (Some(before), Some((_, _, after))) = (old.get(previous), bodies.get(&write.assessment)) else {
@@ -392,7 +393,7 @@ pub async fn assess_findings(store: &Store, now: OffsetDateTime) -> Result<Asses
         };
         *cause = causes
             .entry((*previous, write.assessment))
-            .or_insert_with(|| explain_change(before, after))
+            .or_insert_with(|| Arc::from(explain_change(before, after)))
             .clone();
     }
     for chunk in writes.chunks(WRITE_CHUNK) {

@@ -80,8 +80,6 @@ CREATE TABLE decisions (
     decided_at TIMESTAMPTZ NOT NULL
 );
 
-CREATE INDEX decisions_by_assessment ON decisions (assessment);
-
 -- Every change of a finding's decision, with its cause in words.
 CREATE TABLE decision_changes (
     id BIGSERIAL PRIMARY KEY,
