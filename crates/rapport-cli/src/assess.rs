@@ -109,6 +109,22 @@ pub struct AssessArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct DecisionsArgs {
+    /// Only this outcome: act, attend, track* or track.
+    #[arg(long, value_parser = parse_outcome)]
+    outcome: Option<Outcome>,
+    #[arg(long, default_value_t = 50)]
+    limit: u32,
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_outcome(word: &str) -> Result<Outcome, String> {
+    Outcome::parse(&word.to_ascii_lowercase())
+        .ok_or_else(|| format!("{word:?} is not an outcome: expected act, attend, track* or track"))
+}
+
+#[derive(Debug, Args)]
 pub struct WhyArgs {
     /// A finding's number (as `rapport findings --json` shows it) or a vulnerability id.
     what: String,
@@ -408,6 +424,47 @@ pub async fn assess(database: &str, args: AssessArgs) -> anyhow::Result<ExitCode
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+pub async fn decisions(database: &str, args: DecisionsArgs) -> anyhow::Result<ExitCode> {
+    let store = open(database).await?;
+    let lines = store.decided_findings(args.outcome.map(Outcome::as_str), i64::from(args.limit)).await?;
+    let mut out = std::io::stdout().lock();
+    print_decisions(&mut out, &lines, args.json)?;
+    if lines.is_empty() && !args.json {
+        writeln!(out, "No decisions yet: import intel with `rapport intel import` or run `rapport assess`.")?;
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn print_decisions(
+    out: &mut impl Write,
+    lines: &[rapport_storage::DecisionLine],
+    json: bool,
+) -> anyhow::Result<()> {
+    for line in lines {
+        let assessment: Assessment = serde_json::from_str(&line.body).context("reading a stored decision")?;
+        if json {
+            let row = json!({
+                "finding": line.finding, "vulnerability": line.vulnerability, "target": line.target,
+                "outcome": assessment.outcome, "reason": assessment.reason, "points": assessment.points,
+                "decided_at": line.decided_at.format(&Rfc3339)?,
+            });
+            writeln!(out, "{row}")?;
+        } else {
+            writeln!(
+                out,
+                "{:<7} #{:<6} {:<20} {}\n        {}",
+                assessment.outcome.label(),
+                line.finding,
+                line.vulnerability,
+                line.target,
+                assessment.reason
+            )?;
+        }
+    }
+    Ok(())
 }
 
 pub async fn why(database: &str, args: WhyArgs) -> anyhow::Result<ExitCode> {

@@ -585,3 +585,26 @@ pub async fn demo_ownership(store: &rapport_storage::Store, samples: &Path) -> a
         .await?;
     Ok(())
 }
+
+/// The demo's third part: real KEV and EPSS excerpts, and what to fix first, and why.
+pub async fn demo_intel(store: &rapport_storage::Store, samples: &Path) -> anyhow::Result<()> {
+    println!();
+    let (reports, _) = rapport_ingest::import_intel(
+        store,
+        &samples.join("intel"),
+        rapport_ingest::IntelOptions::default(),
+        now(),
+    )
+    .await?;
+    for report in reports {
+        let edition =
+            report.edition.map(|e| format!(", edition {} of {}", e.version, e.date)).unwrap_or_default();
+        println!("{}: {}{edition}: {} items", report.path.display(), report.format, report.items);
+    }
+    let report = rapport_ingest::assess_findings(store, now()).await?;
+    crate::assess::print_assess(&mut std::io::stdout().lock(), &report, false)?;
+    println!("\nWhat to fix first, and why:");
+    let lines = store.decided_findings(None, 5).await?;
+    crate::assess::print_decisions(&mut std::io::stdout().lock(), &lines, false)?;
+    Ok(())
+}

@@ -354,9 +354,10 @@ pub async fn demo(database: &str, args: DemoArgs) -> anyhow::Result<ExitCode> {
         println!("  {}", table_line(&stored));
     }
     crate::assets::demo_ownership(&store, &args.samples).await?;
+    crate::assets::demo_intel(&store, &args.samples).await?;
     println!(
-        "\nNext: `rapport findings --severity high`, `rapport assets`, `rapport owners explain 1.2.3.4`, \
-         or import your own with `rapport import FILE...`, `rapport inventory import FILE...`."
+        "\nNext: `rapport why CVE-2021-44228`, `rapport decisions`, `rapport assets`, `rapport owners explain \
+         1.2.3.4`, or bring your own with `rapport import FILE...`, `rapport intel fetch`."
     );
     store.close().await;
     Ok(ExitCode::SUCCESS)

@@ -55,6 +55,8 @@ enum Command {
     Tree(assess::TreeCommand),
     /// Decide every open finding's priority from the evidence; record what changed and why.
     Assess(assess::AssessArgs),
+    /// List the open findings' decisions, most urgent first, each with its reason.
+    Decisions(assess::DecisionsArgs),
     /// Explain a finding's decision (or every finding of a vulnerability): the reason, the
     /// evidence and the history.
     Why(assess::WhyArgs),
@@ -103,6 +105,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Intel(command) => assess::intel(&cli.database, command).await,
         Command::Tree(command) => assess::tree(&cli.database, command).await,
         Command::Assess(args) => assess::assess(&cli.database, args).await,
+        Command::Decisions(args) => assess::decisions(&cli.database, args).await,
         Command::Why(args) => assess::why(&cli.database, args).await,
         Command::Demo(args) => commands::demo(&cli.database, args).await,
     }

@@ -515,11 +515,13 @@ fn reason(outcome: Outcome, points: Points, source: ExploitationSource<'_>, inpu
         None => format!("nobody has said whether {where_} is reachable from the internet"),
     };
     let mut extras = Vec::new();
-    if points.automatable == Automatable::Yes && points.exploitation != Exploitation::None {
-        extras.push("the attack can be automated".to_owned());
+    match (points.exploitation, points.automatable) {
+        (Exploitation::None, _) => {}
+        (_, Automatable::Yes) => extras.push("and the attack can be automated".to_owned()),
+        (_, Automatable::No) => extras.push("but the attack cannot be automated".to_owned()),
     }
     if let Some(ruled) = asset.criticality.as_ref().filter(|ruled| ruled.value >= Criticality::High) {
-        extras.push(format!("its owners rate it {}", ruled.value.as_str()));
+        extras.push(format!("and its owners rate it {}", ruled.value.as_str()));
     }
     let worst_cvss = evidence
         .cvss
@@ -533,12 +535,14 @@ fn reason(outcome: Outcome, points: Points, source: ExploitationSource<'_>, inpu
         Outcome::Track => "so routine patching will do".to_owned(),
     };
     let cvss_note = match worst_cvss {
-        Some(score) if score >= 9.0 && outcome <= Outcome::TrackStar => {
+        Some(score)
+            if score >= 9.0 && points.exploitation == Exploitation::None && outcome <= Outcome::TrackStar =>
+        {
             format!(" (its CVSS score of {score:.1} says how bad an attack could be, not that one is coming)")
         }
         _ => String::new(),
     };
-    let extras: String = extras.iter().map(|extra| format!(", and {extra}")).collect();
+    let extras: String = extras.iter().map(|extra| format!(", {extra}")).collect();
     format!("{} and {reach}{extras}, {then}{cvss_note}.", capitalise(&exploited))
 }
 
@@ -629,6 +633,27 @@ mod tests {
         );
         assert_eq!(assessment.points.automatable, Automatable::Yes);
         assert!(assessment.because.exploitation.contains("catalogue 2025.03.02"), "{:?}", assessment.because);
+    }
+
+    #[test]
+    fn an_exploited_flaw_that_needs_a_person_says_so_and_never_blames_the_score() {
+        let local = Cvss::from_vector("CVSS:3.1/AV:L/AC:L/PR:N/UI:R/S:C/C:H/I:H/A:H", None, Some("nvd"));
+        let evidence = Evidence {
+            asset: AssetEvidence { exposure: None, ..web_server() },
+            ..with(|v| {
+                v.kev = Some(kev());
+                v.cvss = vec![local];
+            })
+        };
+        let assessment = assess(&tree(), &version(), &evidence);
+        assert_eq!(assessment.points.automatable, Automatable::No);
+        assert_eq!(
+            assessment.reason,
+            "Attackers are using this flaw now (listed by CISA since 2025-03-02) and nobody has said whether this \
+             host is reachable from the internet, but the attack cannot be automated, so fix it ahead of routine \
+             patching."
+        );
+        assert!(assessment.because.automatable.contains("an attack needs network access, a user's help"));
     }
 
     #[test]

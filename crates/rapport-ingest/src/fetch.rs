@@ -130,6 +130,6 @@ mod tests {
             "epss_scores-2026-01-30.csv.gz"
         );
         assert_eq!(file_name("https://example.com/"), "feed");
-        assert_eq!(file_name("https://example.com/../..%2f"), "2f");
+        assert_eq!(file_name("https://example.com/../..%2f"), "feed");
     }
 }

@@ -75,6 +75,17 @@ pub struct StoredDecision {
     pub decided_at: OffsetDateTime,
 }
 
+/// An open finding's current decision, with what the finding is.
+#[derive(Clone, Debug)]
+pub struct DecisionLine {
+    pub finding: i64,
+    pub vulnerability: String,
+    pub target: String,
+    pub outcome: String,
+    pub body: String,
+    pub decided_at: OffsetDateTime,
+}
+
 /// A change of some finding's decision, with what the finding is.
 #[derive(Clone, Debug)]
 pub struct ChangeLine {
@@ -145,6 +156,13 @@ const SELECT_CHANGES_SINCE: &str = "SELECT c.finding, f.vulnerability, sc.target
      JOIN findings f ON f.id = c.finding JOIN scopes sc ON sc.scope_key = f.scope \
      JOIN assessments p ON p.id = c.previous JOIN assessments n ON n.id = c.current \
      WHERE c.changed_at >= $1 ORDER BY c.id";
+
+const SELECT_DECIDED: &str = "SELECT f.id, f.vulnerability, sc.target, a.outcome, a.body, d.decided_at \
+     FROM decisions d JOIN findings f ON f.id = d.finding JOIN scopes sc ON sc.scope_key = f.scope \
+     JOIN assessments a ON a.id = d.assessment \
+     WHERE f.resolved_import IS NULL AND ($1 IS NULL OR a.outcome = $1) \
+     ORDER BY CASE a.outcome WHEN 'act' THEN 0 WHEN 'attend' THEN 1 WHEN 'track*' THEN 2 ELSE 3 END, \
+     f.severity DESC, f.id LIMIT $2";
 
 const COUNT_OUTCOMES: &str = "SELECT a.outcome, COUNT(*) FROM findings f JOIN decisions d ON d.finding = f.id \
      JOIN assessments a ON a.id = d.assessment WHERE f.resolved_import IS NULL GROUP BY a.outcome";
@@ -393,6 +411,30 @@ impl Store {
                             current_outcome: row.try_get("current_outcome")?,
                             cause: row.try_get("cause")?,
                         },
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Open findings' decisions, most urgent first (Act, Attend, Track*, Track; then by the
+    /// scanner's severity), optionally of one outcome.
+    pub async fn decided_findings(
+        &self,
+        outcome: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<DecisionLine>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SELECT_DECIDED).bind(outcome).bind(limit).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(DecisionLine {
+                        finding: row.try_get("id")?,
+                        vulnerability: row.try_get("vulnerability")?,
+                        target: row.try_get("target")?,
+                        outcome: row.try_get("outcome")?,
+                        body: row.try_get("body")?,
+                        decided_at: row.try_get("decided_at")?,
                     })
                 })
                 .collect()

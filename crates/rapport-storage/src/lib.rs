@@ -27,8 +27,8 @@ use sqlx::sqlite::{
 
 pub use assets::{AssetFilter, AssetOwnership, AssetRecord};
 pub use decisions::{
-    AdvisoryIds, ChangeLine, DecisionWrite, OpenFinding, ScopeAsset, StoredChange, StoredDecision,
-    StoredTree, assessment_key,
+    AdvisoryIds, ChangeLine, DecisionLine, DecisionWrite, OpenFinding, ScopeAsset, StoredChange,
+    StoredDecision, StoredTree, assessment_key,
 };
 pub use error::StoreError;
 pub use import::{ImportSession, ImportStart, ImportSummary};
