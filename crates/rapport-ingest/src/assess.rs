@@ -18,7 +18,7 @@ use rapport_core::{
 };
 use rapport_formats::{DEFAULT_TREE, parse_tree};
 use rapport_storage::{
-    AdvisoryIds, DecisionWrite, ScopeAsset, Store, StoreError, StoredTree, assessment_key,
+    AdvisoryIds, DecisionWrite, Replaced, ScopeAsset, Store, StoreError, StoredTree, assessment_key,
 };
 use time::OffsetDateTime;
 
@@ -343,13 +343,13 @@ pub async fn assess_findings(store: &Store, now: OffsetDateTime) -> Result<Asses
                 (assessment_key(&body), body, assessment)
             });
             match finding.decided {
-                Some((_, previous)) => {
+                Some((basis, previous)) => {
                     report.changed += 1;
                     writes.push(DecisionWrite {
                         finding: finding.id,
                         assessment: *key,
                         basis: entry.basis,
-                        change: Some((previous, Arc::from(""))),
+                        change: Some(Replaced { assessment: previous, basis, cause: Arc::from("") }),
                     });
                 }
                 None => {
@@ -373,7 +373,8 @@ pub async fn assess_findings(store: &Store, now: OffsetDateTime) -> Result<Asses
         })
         .collect();
     let previous: Vec<i64> = {
-        let mut ids: Vec<i64> = writes.iter().filter_map(|w| w.change.as_ref().map(|(id, _)| *id)).collect();
+        let mut ids: Vec<i64> =
+            writes.iter().filter_map(|w| w.change.as_ref().map(|c| c.assessment)).collect();
         ids.sort_unstable();
         ids.dedup();
         ids
@@ -387,12 +388,14 @@ pub async fn assess_findings(store: &Store, now: OffsetDateTime) -> Result<Asses
     }
     let mut causes: HashMap<(i64, [u8; 16]), Arc<str>> = HashMap::new();
     for write in &mut writes {
-        let Some((previous, cause)) = write.change.as_mut() else { continue };
-        let (Some(before), Some((_, _, after))) = (old.get(previous), bodies.get(&write.assessment)) else {
+        let Some(replaced) = write.change.as_mut() else { continue };
+        let (Some(before), Some((_, _, after))) =
+            (old.get(&replaced.assessment), bodies.get(&write.assessment))
+        else {
             continue;
         };
-        *cause = causes
-            .entry((*previous, write.assessment))
+        replaced.cause = causes
+            .entry((replaced.assessment, write.assessment))
             .or_insert_with(|| Arc::from(explain_change(before, after)))
             .clone();
     }

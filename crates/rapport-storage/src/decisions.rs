@@ -64,7 +64,15 @@ pub struct DecisionWrite {
     pub finding: i64,
     pub assessment: [u8; 16],
     pub basis: i64,
-    pub change: Option<(i64, std::sync::Arc<str>)>,
+    pub change: Option<Replaced>,
+}
+
+/// The decision a write replaces, as it was read, and why it changed.
+#[derive(Clone, Debug)]
+pub struct Replaced {
+    pub assessment: i64,
+    pub basis: i64,
+    pub cause: std::sync::Arc<str>,
 }
 
 /// A finding's current decision as stored.
@@ -346,18 +354,23 @@ impl Store {
             let id_of = |key: &[u8; 16]| {
                 ids.get(key).copied().ok_or_else(|| StoreError::Corrupt("a decision names an unknown assessment".into()))
             };
-            let rows: Vec<(i64, i64, i64)> = decisions
-                .iter()
-                .map(|d| Ok((d.finding, id_of(&d.assessment)?, d.basis)))
-                .collect::<Result<_, StoreError>>()?;
-            let changes: Vec<(i64, i64, i64, &str)> = decisions
-                .iter()
-                .filter_map(|d| {
-                    let (previous, cause) = d.change.as_ref()?;
-                    Some(id_of(&d.assessment).map(|current| (d.finding, *previous, current, &**cause)))
-                })
-                .collect::<Result<_, StoreError>>()?;
-            bulk::write(&mut tx, &rows, &changes, decided_at).await?;
+            let mut first = Vec::new();
+            let mut changes = Vec::new();
+            for write in decisions {
+                let assessment = id_of(&write.assessment)?;
+                match &write.change {
+                    None => first.push((write.finding, assessment, write.basis)),
+                    Some(replaced) => changes.push(bulk::Change {
+                        finding: write.finding,
+                        assessment,
+                        basis: write.basis,
+                        previous: replaced.assessment,
+                        previous_basis: replaced.basis,
+                        cause: &replaced.cause,
+                    }),
+                }
+            }
+            bulk::write(&mut tx, &first, &changes, decided_at).await?;
             tx.commit().await?;
             Ok(())
         })
@@ -493,22 +506,41 @@ pub fn assessment_key(body: &str) -> [u8; 16] {
 /// rusqlite on the connection sqlx holds, as the finding import does), whole arrays per
 /// statement on PostgreSQL (`UNNEST`). Multi-row `VALUES` through sqlx took 8 s for a
 /// million on SQLite.
+///
+/// Two assessments running at once must not both record one change: a first decision is
+/// inserted only where there is none, and a decision is replaced only where it is still the
+/// one the assessment read (same basis); a change is recorded only where the replacement
+/// happened.
 mod bulk {
     use sqlx::{Postgres, Sqlite, Transaction};
     use time::OffsetDateTime;
 
     use crate::StoreError;
 
-    const UPSERT: &str = "INSERT INTO decisions (finding, assessment, basis, decided_at) VALUES (?1, ?2, ?3, ?4) \
-         ON CONFLICT (finding) DO UPDATE SET assessment = excluded.assessment, basis = excluded.basis, \
-         decided_at = excluded.decided_at";
+    pub(super) struct Change<'a> {
+        pub finding: i64,
+        pub assessment: i64,
+        pub basis: i64,
+        pub previous: i64,
+        pub previous_basis: i64,
+        pub cause: &'a str,
+    }
+
+    const INSERT_FIRST: &str = "INSERT INTO decisions (finding, assessment, basis, decided_at) \
+         VALUES (?1, ?2, ?3, ?4) ON CONFLICT (finding) DO NOTHING";
+
+    const REPLACE: &str = "UPDATE decisions SET assessment = ?1, basis = ?2, decided_at = ?3 \
+         WHERE finding = ?4 AND basis = ?5";
 
     const INSERT_CHANGE: &str = "INSERT INTO decision_changes (finding, changed_at, previous, current, cause) VALUES (?1, ?2, ?3, ?4, ?5)";
 
-    const UPSERT_ARRAYS: &str = "INSERT INTO decisions (finding, assessment, basis, decided_at) \
+    const INSERT_FIRST_ARRAYS: &str = "INSERT INTO decisions (finding, assessment, basis, decided_at) \
          SELECT f, a, b, $4 FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[]) AS t (f, a, b) \
-         ON CONFLICT (finding) DO UPDATE SET assessment = excluded.assessment, basis = excluded.basis, \
-         decided_at = excluded.decided_at";
+         ON CONFLICT (finding) DO NOTHING";
+
+    const REPLACE_ARRAYS: &str = "UPDATE decisions d SET assessment = t.a, basis = t.b, decided_at = $5 \
+         FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[], $4::BIGINT[]) AS t (f, a, b, pb) \
+         WHERE d.finding = t.f AND d.basis = t.pb RETURNING d.finding";
 
     const INSERT_CHANGE_ARRAYS: &str = "INSERT INTO decision_changes (finding, changed_at, previous, current, cause) \
          SELECT f, $5, p, c, w FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[], $4::TEXT[]) AS t (f, p, c, w)";
@@ -516,39 +548,55 @@ mod bulk {
     pub(super) trait Bulk {
         async fn write(
             &mut self,
-            rows: &[(i64, i64, i64)],
-            changes: &[(i64, i64, i64, &str)],
+            first: &[(i64, i64, i64)],
+            changes: &[Change<'_>],
             at: OffsetDateTime,
         ) -> Result<(), StoreError>;
     }
 
     pub(super) async fn write<T: Bulk>(
         tx: &mut T,
-        rows: &[(i64, i64, i64)],
-        changes: &[(i64, i64, i64, &str)],
+        first: &[(i64, i64, i64)],
+        changes: &[Change<'_>],
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        tx.write(rows, changes, at).await
+        tx.write(first, changes, at).await
     }
 
     impl Bulk for Transaction<'static, Sqlite> {
         async fn write(
             &mut self,
-            rows: &[(i64, i64, i64)],
-            changes: &[(i64, i64, i64, &str)],
+            first: &[(i64, i64, i64)],
+            changes: &[Change<'_>],
             at: OffsetDateTime,
         ) -> Result<(), StoreError> {
             // The moment as sqlx writes it into SQLite, so it reads back the same way.
             let at: String = sqlx::query_scalar("SELECT $1").bind(at).fetch_one(&mut **self).await?;
             let mut handle = self.lock_handle().await?;
             let database = crate::import::sqlite_bulk::borrow(&mut handle)?;
-            let mut upsert = database.prepare(UPSERT)?;
-            for (finding, assessment, basis) in rows {
-                upsert.execute(rusqlite::params![finding, assessment, basis, at])?;
+            let mut insert = database.prepare(INSERT_FIRST)?;
+            for (finding, assessment, basis) in first {
+                insert.execute(rusqlite::params![finding, assessment, basis, at])?;
             }
-            let mut insert = database.prepare(INSERT_CHANGE)?;
-            for (finding, previous, current, cause) in changes {
-                insert.execute(rusqlite::params![finding, at, previous, current, cause])?;
+            let mut replace = database.prepare(REPLACE)?;
+            let mut record = database.prepare(INSERT_CHANGE)?;
+            for change in changes {
+                let replaced = replace.execute(rusqlite::params![
+                    change.assessment,
+                    change.basis,
+                    at,
+                    change.finding,
+                    change.previous_basis
+                ])?;
+                if replaced == 1 {
+                    record.execute(rusqlite::params![
+                        change.finding,
+                        at,
+                        change.previous,
+                        change.assessment,
+                        change.cause
+                    ])?;
+                }
             }
             Ok(())
         }
@@ -557,31 +605,44 @@ mod bulk {
     impl Bulk for Transaction<'static, Postgres> {
         async fn write(
             &mut self,
-            rows: &[(i64, i64, i64)],
-            changes: &[(i64, i64, i64, &str)],
+            first: &[(i64, i64, i64)],
+            changes: &[Change<'_>],
             at: OffsetDateTime,
         ) -> Result<(), StoreError> {
-            let column = |pick: fn(&(i64, i64, i64)) -> i64| rows.iter().map(pick).collect::<Vec<i64>>();
-            sqlx::query(UPSERT_ARRAYS)
-                .bind(column(|r| r.0))
-                .bind(column(|r| r.1))
-                .bind(column(|r| r.2))
-                .bind(at)
-                .execute(&mut **self)
-                .await?;
-            if !changes.is_empty() {
-                let ids =
-                    |pick: fn(&(i64, i64, i64, &str)) -> i64| changes.iter().map(pick).collect::<Vec<i64>>();
-                let causes: Vec<&str> = changes.iter().map(|c| c.3).collect();
-                sqlx::query(INSERT_CHANGE_ARRAYS)
-                    .bind(ids(|c| c.0))
-                    .bind(ids(|c| c.1))
-                    .bind(ids(|c| c.2))
-                    .bind(causes)
+            if !first.is_empty() {
+                let column = |pick: fn(&(i64, i64, i64)) -> i64| first.iter().map(pick).collect::<Vec<i64>>();
+                sqlx::query(INSERT_FIRST_ARRAYS)
+                    .bind(column(|r| r.0))
+                    .bind(column(|r| r.1))
+                    .bind(column(|r| r.2))
                     .bind(at)
                     .execute(&mut **self)
                     .await?;
             }
+            if changes.is_empty() {
+                return Ok(());
+            }
+            let column = |pick: fn(&Change<'_>) -> i64| changes.iter().map(pick).collect::<Vec<i64>>();
+            let replaced: Vec<i64> = sqlx::query_scalar(REPLACE_ARRAYS)
+                .bind(column(|c| c.finding))
+                .bind(column(|c| c.assessment))
+                .bind(column(|c| c.basis))
+                .bind(column(|c| c.previous_basis))
+                .bind(at)
+                .fetch_all(&mut **self)
+                .await?;
+            let replaced: std::collections::HashSet<i64> = replaced.into_iter().collect();
+            let done: Vec<&Change<'_>> = changes.iter().filter(|c| replaced.contains(&c.finding)).collect();
+            let ids = |pick: fn(&&Change<'_>) -> i64| done.iter().map(pick).collect::<Vec<i64>>();
+            let causes: Vec<&str> = done.iter().map(|c| c.cause).collect();
+            sqlx::query(INSERT_CHANGE_ARRAYS)
+                .bind(ids(|c| c.finding))
+                .bind(ids(|c| c.previous))
+                .bind(ids(|c| c.assessment))
+                .bind(causes)
+                .bind(at)
+                .execute(&mut **self)
+                .await?;
             Ok(())
         }
     }

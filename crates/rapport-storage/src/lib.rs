@@ -27,7 +27,7 @@ use sqlx::sqlite::{
 
 pub use assets::{AssetFilter, AssetOwnership, AssetRecord};
 pub use decisions::{
-    AdvisoryIds, ChangeLine, DecisionLine, DecisionWrite, OpenFinding, ScopeAsset, StoredChange,
+    AdvisoryIds, ChangeLine, DecisionLine, DecisionWrite, OpenFinding, Replaced, ScopeAsset, StoredChange,
     StoredDecision, StoredTree, assessment_key,
 };
 pub use error::StoreError;

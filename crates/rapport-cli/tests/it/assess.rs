@@ -287,3 +287,25 @@ fn fetch_asks_again_only_for_what_changed() {
     let refused_day = requests.iter().filter(|r| r.url.path() == "/epss_scores-2026-01-31.csv.gz").count();
     assert_eq!(refused_day, 4);
 }
+
+#[test]
+fn two_assessments_at_once_record_one_change() {
+    for rapport in each_backend() {
+        rapport.ok(&["import", &sample("cyclonedx-log4j.json")]);
+        rapport.ok(&["intel", "import", &kev_without_log4shell(&rapport)]);
+        rapport.ok(&["intel", "import", "--no-assess", &feed(KEV)]);
+        let start = || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_rapport"))
+                .arg("assess")
+                .env("RAPPORT_DATABASE_URL", &rapport.database)
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        };
+        let (mut a, mut b) = (start(), start());
+        assert!(a.wait().unwrap().success() && b.wait().unwrap().success(), "{}", rapport.database);
+        let decision = log4shell_decision(&rapport);
+        assert_eq!(decision["decision"]["outcome"], "attend", "{}", rapport.database);
+        assert_eq!(decision["history"].as_array().unwrap().len(), 1, "{}: {decision}", rapport.database);
+    }
+}
