@@ -190,28 +190,42 @@ async fn intel_import(store: &Store, args: IntelImportArgs) -> anyhow::Result<Ex
     let mut out = std::io::stdout().lock();
     for path in &args.paths {
         match import_intel(store, path, options, now()).await {
-            Ok((reports, skipped)) => {
-                for report in &reports {
-                    stored_any |= report.counts.is_some();
-                    print_intel(&mut out, report, args.json)?;
-                }
-                for skip in skipped {
-                    if !args.json {
-                        writeln!(out, "{}: skipped, {}", skip.path.display(), skip.reason)?;
-                    }
-                }
-            }
+            Ok((reports, skipped)) => stored_any |= print_imported(&mut out, &reports, &skipped, args.json)?,
             Err(error) => {
                 failed = true;
                 eprintln!("error: {error}");
             }
         }
     }
-    if stored_any && !args.no_assess {
-        let report = assess_findings(store, now()).await?;
-        print_assess(&mut out, &report, args.json)?;
-    }
+    reassess(store, &mut out, stored_any && !args.no_assess, args.json).await?;
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// Prints what feed imports did and what was skipped; true when any stored something.
+fn print_imported(
+    out: &mut impl Write,
+    reports: &[IntelReport],
+    skipped: &[rapport_ingest::Skipped],
+    json: bool,
+) -> anyhow::Result<bool> {
+    for report in reports {
+        print_intel(out, report, json)?;
+    }
+    if !json {
+        for skip in skipped {
+            writeln!(out, "{}: skipped, {}", skip.path.display(), skip.reason)?;
+        }
+    }
+    Ok(reports.iter().any(|report| report.counts.is_some()))
+}
+
+/// Re-decides the open findings after new intel, when asked to.
+async fn reassess(store: &Store, out: &mut impl Write, wanted: bool, json: bool) -> anyhow::Result<()> {
+    if wanted {
+        let report = assess_findings(store, now()).await?;
+        print_assess(out, &report, json)?;
+    }
+    Ok(())
 }
 
 async fn intel_fetch(store: &Store, args: IntelFetchArgs) -> anyhow::Result<ExitCode> {
@@ -235,15 +249,7 @@ async fn intel_fetch(store: &Store, args: IntelFetchArgs) -> anyhow::Result<Exit
                 }
             }
             Ok(Fetched::Imported { reports, skipped }) => {
-                for report in &reports {
-                    stored_any |= report.counts.is_some();
-                    print_intel(&mut out, report, args.json)?;
-                }
-                for skip in skipped {
-                    if !args.json {
-                        writeln!(out, "{url}: {} skipped, {}", skip.path.display(), skip.reason)?;
-                    }
-                }
+                stored_any |= print_imported(&mut out, &reports, &skipped, args.json)?;
             }
             Err(error) => {
                 failed = true;
@@ -251,10 +257,7 @@ async fn intel_fetch(store: &Store, args: IntelFetchArgs) -> anyhow::Result<Exit
             }
         }
     }
-    if stored_any && !args.no_assess {
-        let report = assess_findings(store, now()).await?;
-        print_assess(&mut out, &report, args.json)?;
-    }
+    reassess(store, &mut out, stored_any && !args.no_assess, args.json).await?;
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 

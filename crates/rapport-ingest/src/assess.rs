@@ -131,21 +131,16 @@ async fn load_intel(
     for (id, alias) in store.vuln_aliases().await? {
         aliases.entry(id.to_ascii_uppercase()).or_default().push(alias.to_ascii_uppercase());
     }
-    let mut wanted: HashSet<String> = HashSet::new();
-    for advisory in advisories {
-        for id in &advisory.ids {
-            wanted.extend(closure(&aliases, id.as_str()));
-        }
+    // Records are stored under their ids as written, and looked up by upper case too.
+    let mut asked: Vec<String> = Vec::new();
+    for id in advisories.iter().flat_map(|advisory| &advisory.ids) {
+        asked.push(id.0.clone());
+        asked.extend(closure(&aliases, id.as_str()));
     }
-    let mut wanted: Vec<String> = wanted.into_iter().collect();
-    wanted.sort();
-    let mut signals: HashMap<String, Vec<ExploitSignal>> = HashMap::new();
-    let mut cvss: HashMap<String, Vec<rapport_core::Cvss>> = HashMap::new();
-    // Records are stored under their ids as written; the lookup is by upper case too.
-    let mut asked: Vec<String> = wanted.clone();
-    asked.extend(advisories.iter().flat_map(|a| a.ids.iter().map(|id| id.0.clone())));
     asked.sort();
     asked.dedup();
+    let mut signals: HashMap<String, Vec<ExploitSignal>> = HashMap::new();
+    let mut cvss: HashMap<String, Vec<rapport_core::Cvss>> = HashMap::new();
     for record in store.vuln_records(&asked).await? {
         if record.withdrawn {
             continue;

@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 
 use rapport_core::{Edition, EpssScore, Feed, KevEntry, VulnRecord};
 use rapport_formats::{
-    DETECT_PREFIX_LEN, IntelFormat, IntelItem, ParseError, bom_len, detect_intel, is_gzip, is_zip,
-    parse_intel,
+    IntelFormat, IntelItem, ParseError, bom_len, detect_intel, is_gzip, is_zip, parse_intel,
 };
 use rapport_storage::{IntelCounts, IntelImport, Store, StoreError};
+
+use crate::read_prefix;
 use time::OffsetDateTime;
 
 /// A new catalogue may not be shorter than this share of the stored one: KEV only grows and
@@ -145,9 +146,7 @@ fn walk(folder: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
 fn read_file(path: &Path) -> Result<Result<ReadFeed, String>, IntelError> {
     let open = |source| IntelError::Open { path: path.to_owned(), source };
     let mut file = File::open(path).map_err(open)?;
-    let mut prefix = vec![0; DETECT_PREFIX_LEN];
-    let read = read_prefix(&mut file, &mut prefix).map_err(open)?;
-    prefix.truncate(read);
+    let prefix = read_prefix(&mut file).map_err(open)?;
     file.seek(SeekFrom::Start(0)).map_err(open)?;
     if is_zip(&prefix) {
         return read_zip(path, file);
@@ -173,22 +172,9 @@ fn read_file(path: &Path) -> Result<Result<ReadFeed, String>, IntelError> {
     read_stream(path, file)
 }
 
-fn read_prefix(reader: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buffer.len() {
-        match reader.read(buffer.get_mut(filled..).unwrap_or_default())? {
-            0 => break,
-            read => filled += read,
-        }
-    }
-    Ok(filled)
-}
-
 fn read_stream<R: Read + Seek>(path: &Path, mut input: R) -> Result<Result<ReadFeed, String>, IntelError> {
     let open = |source| IntelError::Open { path: path.to_owned(), source };
-    let mut prefix = vec![0; DETECT_PREFIX_LEN];
-    let read = read_prefix(&mut input, &mut prefix).map_err(open)?;
-    prefix.truncate(read);
+    let prefix = read_prefix(&mut input).map_err(open)?;
     let format = match detect_intel(&prefix) {
         Ok(format) => format,
         Err(reason) => return Ok(Err(reason)),

@@ -4,13 +4,13 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use rapport_core::DeviceReport;
 use rapport_formats::{
-    DETECT_PREFIX_LEN, DirectoryFormat, InventoryFormat, Stop, bom_len, detect_directory, detect_inventory,
-    parse_directory, parse_inventory,
+    DirectoryFormat, InventoryFormat, Stop, bom_len, detect_directory, detect_inventory, parse_directory,
+    parse_inventory,
 };
 use rapport_storage::{ImportStart, ImportSummary, Store};
 use time::OffsetDateTime;
@@ -39,9 +39,7 @@ pub struct DirectoryReport {
 /// The first bytes of a file, and the length of its byte-order mark.
 fn prefix(path: &Path) -> Result<(Vec<u8>, u64), IngestError> {
     let open_error = |source| IngestError::Open { path: path.to_owned(), source };
-    let file = File::open(path).map_err(open_error)?;
-    let mut prefix = Vec::with_capacity(DETECT_PREFIX_LEN);
-    file.take(DETECT_PREFIX_LEN as u64).read_to_end(&mut prefix).map_err(open_error)?;
+    let prefix = crate::read_prefix(File::open(path).map_err(open_error)?).map_err(open_error)?;
     let skip = bom_len(&prefix) as u64;
     Ok((prefix, skip))
 }

@@ -197,11 +197,17 @@ async fn import_vex(
     Ok(ImportReport { path, format, summary })
 }
 
+/// The first bytes of a stream, as much as detection looks at.
+pub(crate) fn read_prefix(reader: impl Read) -> std::io::Result<Vec<u8>> {
+    let mut prefix = Vec::with_capacity(DETECT_PREFIX_LEN);
+    reader.take(DETECT_PREFIX_LEN as u64).read_to_end(&mut prefix)?;
+    Ok(prefix)
+}
+
 /// What a file that is not scanner output is, when it is something else Rapport reads, and
 /// the command that reads it.
 fn other_kind_of_file(path: &Path) -> Option<(&'static str, &'static str)> {
-    let mut prefix = Vec::with_capacity(DETECT_PREFIX_LEN);
-    File::open(path).ok()?.take(DETECT_PREFIX_LEN as u64).read_to_end(&mut prefix).ok()?;
+    let prefix = read_prefix(File::open(path).ok()?).ok()?;
     if rapport_formats::detect_inventory(&prefix).is_ok() {
         Some(("a device inventory", "inventory import"))
     } else if rapport_formats::detect_directory(&prefix).is_ok() {

@@ -178,6 +178,19 @@ const COUNT_OUTCOMES: &str = "SELECT a.outcome, COUNT(*) FROM findings f JOIN de
 const COUNT_UNDECIDED: &str = "SELECT COUNT(*) FROM findings f LEFT JOIN decisions d ON d.finding = f.id \
      WHERE f.resolved_import IS NULL AND d.finding IS NULL";
 
+/// Reads the change columns of SELECT_CHANGES and SELECT_CHANGES_SINCE; a macro because the
+/// row type differs per back end.
+macro_rules! change_of_row {
+    ($row:expr) => {
+        StoredChange {
+            changed_at: $row.try_get("changed_at")?,
+            previous_outcome: $row.try_get("previous_outcome")?,
+            current_outcome: $row.try_get("current_outcome")?,
+            cause: $row.try_get("cause")?,
+        }
+    };
+}
+
 fn key16(bytes: &[u8], what: &str) -> Result<[u8; 16], StoreError> {
     bytes.try_into().map_err(|_| StoreError::Corrupt(format!("{what} is {} bytes, not 16", bytes.len())))
 }
@@ -395,16 +408,7 @@ impl Store {
     pub async fn decision_changes(&self, finding: i64) -> Result<Vec<StoredChange>, StoreError> {
         with_pool!(self, pool => {
             let rows = sqlx::query(SELECT_CHANGES).bind(finding).fetch_all(pool).await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(StoredChange {
-                        changed_at: row.try_get("changed_at")?,
-                        previous_outcome: row.try_get("previous_outcome")?,
-                        current_outcome: row.try_get("current_outcome")?,
-                        cause: row.try_get("cause")?,
-                    })
-                })
-                .collect()
+            rows.iter().map(|row| Ok(change_of_row!(row))).collect()
         })
     }
 
@@ -418,12 +422,7 @@ impl Store {
                         finding: row.try_get("finding")?,
                         vulnerability: row.try_get("vulnerability")?,
                         target: row.try_get("target")?,
-                        change: StoredChange {
-                            changed_at: row.try_get("changed_at")?,
-                            previous_outcome: row.try_get("previous_outcome")?,
-                            current_outcome: row.try_get("current_outcome")?,
-                            cause: row.try_get("cause")?,
-                        },
+                        change: change_of_row!(row),
                     })
                 })
                 .collect()

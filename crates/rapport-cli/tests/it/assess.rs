@@ -4,15 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Rapport, corpus, each_backend};
-
-fn sample(relative: &str) -> String {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../samples")
-        .join(relative)
-        .display()
-        .to_string()
-}
+use crate::support::{Rapport, corpus, each_backend, sample};
 
 fn feed(relative: &str) -> String {
     corpus(&format!("feeds/{relative}")).display().to_string()

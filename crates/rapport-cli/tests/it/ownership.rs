@@ -3,15 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Rapport, each_backend};
-
-fn sample(relative: &str) -> String {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../samples")
-        .join(relative)
-        .display()
-        .to_string()
-}
+use crate::support::{Rapport, each_backend, sample};
 
 fn asset<'a>(assets: &'a [Value], name: &str) -> &'a Value {
     assets

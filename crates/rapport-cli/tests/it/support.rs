@@ -7,6 +7,11 @@ pub fn corpus(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus").join(relative)
 }
 
+/// A file of the project's `samples/` folder.
+pub fn sample(relative: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples").join(relative).display().to_string()
+}
+
 pub struct Rapport {
     pub database: String,
     pub work: tempfile::TempDir,
