@@ -15,6 +15,7 @@ mod ownership;
 mod people;
 mod severity;
 mod ssvc;
+mod version;
 mod vex;
 mod vuln_id;
 
@@ -41,5 +42,6 @@ pub use ssvc::{
     Automatable, DecisionTree, EvidenceRules, Exploitation, HumanImpact, Outcome, Points, SystemExposure,
     TreeError, TreeSpec,
 };
+pub use version::{VersionScheme, fixed_versions};
 pub use vex::{VexIndex, VexNote, VexProduct, VexSource, VexStatement, VexStatus};
 pub use vuln_id::{VulnId, VulnIdKind, parse_cwe};
