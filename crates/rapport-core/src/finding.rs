@@ -12,7 +12,7 @@ pub struct Tool {
     pub version: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TargetKind {
     ContainerImage,
@@ -55,7 +55,7 @@ impl TargetKind {
 
 /// The asset that was scanned: an image, a host, a repository, a path. A rescan is a new
 /// scan of the same target by the same tool.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Target {
     pub kind: TargetKind,
     pub name: String,

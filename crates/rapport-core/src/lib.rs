@@ -13,6 +13,9 @@ mod fingerprint;
 mod intel;
 mod ownership;
 mod people;
+mod plan;
+mod policy;
+mod remedy;
 mod severity;
 mod ssvc;
 mod version;
@@ -37,6 +40,17 @@ pub use ownership::{
     RuleError, RuleSpec,
 };
 pub use people::{Audience, Directory, Person, Team};
+pub use plan::{
+    ActionState, Emergency, PlanWeek, PlannedAction, ScheduledAction, SetAside, TeamPlan, plan_team,
+};
+pub use policy::{
+    CapacityRules, DueDays, EffortModel, EffortRate, EmergencyCriteria, ExceptionRules, Freeze, MessageRules,
+    Policy, PolicyError, PolicySpec,
+};
+pub use remedy::{
+    Action, ActionDraft, Contribution, Place, Remedy, RemedyInput, RemedyKey, RemedyKind, remedy_of,
+    risk_weight,
+};
 pub use severity::Severity;
 pub use ssvc::{
     Automatable, DecisionTree, EvidenceRules, Exploitation, HumanImpact, Outcome, Points, SystemExposure,

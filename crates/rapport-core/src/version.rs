@@ -77,11 +77,11 @@ impl VersionScheme {
         }
         let exact = match self {
             VersionScheme::Semver => semver_of(a).zip(semver_of(b)).map(|(a, b)| a.cmp_precedence(&b)),
-            VersionScheme::Debian => {
-                a.parse::<debversion::Version>().ok().zip(b.parse::<debversion::Version>().ok()).map(
-                    |(a, b)| a.cmp(&b),
-                )
-            }
+            VersionScheme::Debian => a
+                .parse::<debversion::Version>()
+                .ok()
+                .zip(b.parse::<debversion::Version>().ok())
+                .map(|(a, b)| a.cmp(&b)),
             VersionScheme::Rpm => Some(rpm_version::Evr::parse(a).cmp(&rpm_version::Evr::parse(b))),
             VersionScheme::Pep440 => a
                 .parse::<pep440_rs::Version>()
@@ -328,7 +328,10 @@ mod tests {
 
     #[test]
     fn semver_orders_numbers_and_prereleases() {
-        ascending(VersionScheme::Semver, &["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-beta", "1.0.0-rc.1", "1.0.0"]);
+        ascending(
+            VersionScheme::Semver,
+            &["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-beta", "1.0.0-rc.1", "1.0.0"],
+        );
         ascending(VersionScheme::Semver, &["1.9.0", "1.10.0", "v1.10.1", "2"]);
         // Go pseudo-versions are pre-releases of the next patch.
         ascending(VersionScheme::Semver, &["v0.0.0-20210101000000-abcdef123456", "v0.0.1"]);
@@ -405,7 +408,9 @@ mod tests {
                 "1-123",
             ],
         );
-        for (a, b) in [("1", "1.0.0"), ("1-ga", "1"), ("1.0-final", "1"), ("1a1", "1-alpha-1"), ("1cr", "1rc")] {
+        for (a, b) in
+            [("1", "1.0.0"), ("1-ga", "1"), ("1.0-final", "1"), ("1a1", "1-alpha-1"), ("1cr", "1rc")]
+        {
             assert_eq!(VersionScheme::Maven.compare(a, b), Ordering::Equal, "{a} = {b}");
         }
         ascending(VersionScheme::Maven, &["2.0.0.RC1", "2.0.0", "2.0.1", "2.14.1", "2.15.0", "2.17.1"]);
@@ -413,8 +418,14 @@ mod tests {
 
     #[test]
     fn scheme_comes_from_purl_then_ecosystem() {
-        assert_eq!(VersionScheme::of_package(Some("pkg:maven/org.apache/log4j@2"), None), VersionScheme::Maven);
-        assert_eq!(VersionScheme::of_package(Some("pkg:deb/debian/openssl@3"), Some("npm")), VersionScheme::Debian);
+        assert_eq!(
+            VersionScheme::of_package(Some("pkg:maven/org.apache/log4j@2"), None),
+            VersionScheme::Maven
+        );
+        assert_eq!(
+            VersionScheme::of_package(Some("pkg:deb/debian/openssl@3"), Some("npm")),
+            VersionScheme::Debian
+        );
         assert_eq!(VersionScheme::of_package(None, Some("PyPI")), VersionScheme::Pep440);
         assert_eq!(VersionScheme::of_package(None, Some("something")), VersionScheme::Generic);
     }

@@ -1,0 +1,615 @@
+//! From findings to remediation actions: one action per fix. Forty findings that one upgrade
+//! closes are one action; the same OS update on a team's hosts is one action listing them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::{
+    Component, FindingKind, Outcome, Points, Target, TargetKind, VersionScheme, VulnId, VulnIdKind,
+    fixed_versions,
+};
+
+/// What kind of work an action is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RemedyKind {
+    /// Upgrade a dependency in one project, image or repository.
+    Upgrade,
+    /// Update an operating-system package or a product across the team's hosts and images.
+    Update,
+    /// Apply a vendor patch (a KB, a scanner's named fix) across the team's hosts.
+    Patch,
+    /// Fix one rule's results in one repository's own code.
+    FixCode,
+    /// Fix one misconfiguration wherever it is.
+    Reconfigure,
+    /// Revoke and replace exposed secrets in one place.
+    RotateSecret,
+    /// No fix is known: reduce the risk another way, or accept it.
+    MitigateOrAccept,
+}
+
+impl RemedyKind {
+    pub const ALL: [RemedyKind; 7] = [
+        RemedyKind::Upgrade,
+        RemedyKind::Update,
+        RemedyKind::Patch,
+        RemedyKind::FixCode,
+        RemedyKind::Reconfigure,
+        RemedyKind::RotateSecret,
+        RemedyKind::MitigateOrAccept,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RemedyKind::Upgrade => "upgrade",
+            RemedyKind::Update => "update",
+            RemedyKind::Patch => "patch",
+            RemedyKind::FixCode => "fix_code",
+            RemedyKind::Reconfigure => "reconfigure",
+            RemedyKind::RotateSecret => "rotate_secret",
+            RemedyKind::MitigateOrAccept => "mitigate_or_accept",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<RemedyKind> {
+        RemedyKind::ALL.into_iter().find(|kind| kind.as_str() == word)
+    }
+}
+
+/// What makes two findings the same piece of work for one team.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RemedyKey {
+    pub kind: RemedyKind,
+    /// The package, product, patch, rule or vulnerability the work is about.
+    pub subject: String,
+    /// The ecosystem of a package ("debian", "npm"), empty otherwise.
+    pub ecosystem: String,
+    /// Where, for work done per place; `None` for work done across the team's estate.
+    pub place: Option<Target>,
+}
+
+impl RemedyKey {
+    /// The stable identity of the action this key makes for `team`: the same work for the
+    /// same team is the same action across plans, so its history, exceptions and closure
+    /// follow it.
+    pub fn action_key(&self, team: &str) -> [u8; 16] {
+        let mut hash = Sha256::new();
+        for part in [team, self.kind.as_str(), &self.subject, &self.ecosystem] {
+            hash.update(part.as_bytes());
+            hash.update([0]);
+        }
+        if let Some(place) = &self.place {
+            hash.update(place.kind.as_str().as_bytes());
+            hash.update([0]);
+            hash.update(place.name.as_bytes());
+        }
+        let digest = hash.finalize();
+        let mut key = [0; 16];
+        key.copy_from_slice(digest.get(..16).unwrap_or(&[0; 16]));
+        key
+    }
+}
+
+/// What planning needs to know of one open finding.
+#[derive(Clone, Copy, Debug)]
+pub struct RemedyInput<'a> {
+    pub target: &'a Target,
+    pub kind: FindingKind,
+    pub ids: &'a [VulnId],
+    pub title: &'a str,
+    pub solution: Option<&'a str>,
+    pub component: Option<&'a Component>,
+}
+
+/// The remedy for one finding: which action it belongs to and, for upgrades, the version
+/// that fixes it where it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Remedy {
+    pub key: RemedyKey,
+    pub scheme: VersionScheme,
+    pub installed: Option<String>,
+    pub fix: Option<String>,
+}
+
+/// Finds the remedy for one finding.
+pub fn remedy_of(input: &RemedyInput<'_>) -> Remedy {
+    let rule = input.ids.first().map_or(input.title, VulnId::as_str).to_owned();
+    let per_place = |kind| RemedyKey {
+        kind,
+        subject: rule.clone(),
+        ecosystem: String::new(),
+        place: Some(input.target.clone()),
+    };
+    let plain = |key| Remedy { key, scheme: VersionScheme::Generic, installed: None, fix: None };
+    match input.kind {
+        FindingKind::Vulnerability => vulnerability_remedy(input, &rule),
+        FindingKind::Misconfiguration => plain(RemedyKey {
+            kind: RemedyKind::Reconfigure,
+            subject: rule.clone(),
+            ecosystem: String::new(),
+            place: None,
+        }),
+        FindingKind::Secret => plain(per_place(RemedyKind::RotateSecret)),
+        FindingKind::CodeIssue => plain(per_place(RemedyKind::FixCode)),
+    }
+}
+
+fn vulnerability_remedy(input: &RemedyInput<'_>, primary: &str) -> Remedy {
+    let fleet = |kind, subject: &str, ecosystem: &str| RemedyKey {
+        kind,
+        subject: subject.to_owned(),
+        ecosystem: ecosystem.to_owned(),
+        place: None,
+    };
+    if let Some(component) = input.component {
+        let scheme = VersionScheme::of_package(component.purl.as_deref(), component.ecosystem.as_deref());
+        let ecosystem = component.ecosystem.clone().unwrap_or_else(|| scheme.as_str().to_owned());
+        let candidates = component.fixed_version.as_deref().map(fixed_versions).unwrap_or_default();
+        let installed = component.installed_version.clone();
+        let Some(fix) = scheme.fix_for(installed.as_deref(), &candidates) else {
+            return Remedy {
+                key: fleet(RemedyKind::MitigateOrAccept, &component.name, &ecosystem),
+                scheme,
+                installed,
+                fix: None,
+            };
+        };
+        // OS packages and software on hosts are updated the same way on every machine of
+        // the team; a project's dependency is upgraded in that project.
+        let os_level = matches!(scheme, VersionScheme::Debian | VersionScheme::Rpm)
+            || input.target.kind == TargetKind::Host;
+        let key = if os_level {
+            fleet(RemedyKind::Update, &component.name, &ecosystem)
+        } else {
+            RemedyKey {
+                kind: RemedyKind::Upgrade,
+                subject: component.name.clone(),
+                ecosystem,
+                place: Some(input.target.clone()),
+            }
+        };
+        return Remedy { key, scheme, installed, fix: Some(fix.to_owned()) };
+    }
+    let words = [Some(input.title), input.solution];
+    if let Some(kb) = words.iter().flatten().find_map(|text| microsoft_kb(text)) {
+        return Remedy {
+            key: fleet(RemedyKind::Patch, &kb, "windows"),
+            scheme: VersionScheme::Generic,
+            installed: None,
+            fix: None,
+        };
+    }
+    if let Some((product, fixed)) = product_below(input.title) {
+        return Remedy {
+            key: fleet(RemedyKind::Update, product, "product"),
+            scheme: VersionScheme::Generic,
+            installed: None,
+            fix: Some(fixed.to_owned()),
+        };
+    }
+    let kind = if input.solution.is_some() { RemedyKind::Patch } else { RemedyKind::MitigateOrAccept };
+    Remedy { key: fleet(kind, primary, ""), scheme: VersionScheme::Generic, installed: None, fix: None }
+}
+
+/// The Microsoft knowledge-base article a host finding names ("KB5034441").
+fn microsoft_kb(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    text.match_indices("KB").find_map(|(at, _)| {
+        let digits = bytes.get(at + 2..)?.iter().take_while(|b| b.is_ascii_digit()).count();
+        let before_is_word = at > 0 && bytes.get(at - 1).is_some_and(u8::is_ascii_alphanumeric);
+        ((6..=8).contains(&digits) && !before_is_word)
+            .then(|| text.get(at..at + 2 + digits).map(str::to_owned))?
+    })
+}
+
+/// Host scanners name version checks "Product < 1.2.3 ..." (Nessus, OpenVAS): the product
+/// and the first fixed version.
+fn product_below(title: &str) -> Option<(&str, &str)> {
+    let (product, rest) = title.split_once(" < ")?;
+    let fixed = rest.split_whitespace().next()?.trim_end_matches([',', ';', ':']);
+    let product = strip_version_suffix(product.trim());
+    (!product.is_empty() && fixed.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .then_some((product, fixed))
+}
+
+/// "Apache 2.4.x" and "OpenSSL 3.0.0" name the product and the range checked; the
+/// product is the words before the first that starts with a digit.
+fn strip_version_suffix(product: &str) -> &str {
+    match product.split_whitespace().position(|word| word.starts_with(|c: char| c.is_ascii_digit())) {
+        Some(0) | None => product,
+        Some(index) => {
+            let end = product.split_whitespace().take(index).map(str::len).sum::<usize>() + index - 1;
+            product.get(..end).unwrap_or(product).trim()
+        }
+    }
+}
+
+/// How much risk fixing a finding of each outcome removes: an Act is worth four Attends;
+/// the relative weights, not the numbers, matter for ordering.
+pub fn risk_weight(outcome: Outcome) -> f64 {
+    match outcome {
+        Outcome::Act => 100.0,
+        Outcome::Attend => 25.0,
+        Outcome::TrackStar => 5.0,
+        Outcome::Track => 1.0,
+    }
+}
+
+/// One place an action's work is done, and what is done there.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Place {
+    pub target: Target,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installed: Option<String>,
+    /// The smallest version that fixes every finding of the action here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    pub findings: u32,
+}
+
+/// One remediation action, as planned: what to do, where, what it fixes and why it matters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Action {
+    pub team: String,
+    pub kind: RemedyKind,
+    pub subject: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ecosystem: String,
+    /// What to do, in one line.
+    pub what: String,
+    /// The scanner's own instructions, when it gave some.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<String>,
+    pub places: Vec<Place>,
+    pub findings: u32,
+    /// The vulnerabilities (or rules) it fixes, CVEs first.
+    pub fixes: Vec<String>,
+    /// The highest decision of its findings.
+    pub outcome: Outcome,
+    /// Why, in the words of the most urgent finding's decision.
+    pub reason: String,
+    /// The stored decision that reason is from, for the evidence behind it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assessment: Option<i64>,
+    /// The distinct decision points of its Act and Attend findings (or of its most urgent
+    /// finding), against which the policy's emergency criteria are checked.
+    pub points: Vec<Points>,
+    /// Findings per outcome, most urgent first: `[act, attend, track*, track]`.
+    pub by_outcome: [u32; 4],
+    pub risk: f64,
+}
+
+impl Action {
+    /// Hosts (and other places) the action touches.
+    pub fn place_count(&self) -> usize {
+        self.places.len()
+    }
+}
+
+/// An action being gathered from its findings.
+#[derive(Debug)]
+pub struct ActionDraft {
+    key: RemedyKey,
+    scheme: VersionScheme,
+    instructions: Option<String>,
+    places: BTreeMap<Target, Place>,
+    fixes: BTreeSet<(u8, String)>,
+    findings: u32,
+    by_outcome: [u32; 4],
+    top: Option<(Outcome, i64)>,
+    points: BTreeSet<(Outcome, PointsKey)>,
+    risk: f64,
+}
+
+/// Points in a form that orders, so the kept set is deterministic.
+type PointsKey = (u8, u8, u8, u8);
+
+fn points_key(points: Points) -> PointsKey {
+    (points.exploitation as u8, points.exposure as u8, points.automatable as u8, points.human_impact as u8)
+}
+
+fn points_of(key: PointsKey) -> Option<Points> {
+    use crate::{Automatable, Exploitation, HumanImpact, SystemExposure};
+    Some(Points {
+        exploitation: *Exploitation::ALL.get(usize::from(key.0))?,
+        exposure: *SystemExposure::ALL.get(usize::from(key.1))?,
+        automatable: *Automatable::ALL.get(usize::from(key.2))?,
+        human_impact: *HumanImpact::ALL.get(usize::from(key.3))?,
+    })
+}
+
+/// What one finding adds to its action.
+#[derive(Clone, Copy, Debug)]
+pub struct Contribution<'a> {
+    pub input: &'a RemedyInput<'a>,
+    pub remedy: &'a Remedy,
+    pub outcome: Outcome,
+    pub points: Option<Points>,
+    pub assessment: Option<i64>,
+}
+
+impl ActionDraft {
+    pub fn new(remedy: &Remedy) -> ActionDraft {
+        ActionDraft {
+            key: remedy.key.clone(),
+            scheme: remedy.scheme,
+            instructions: None,
+            places: BTreeMap::new(),
+            fixes: BTreeSet::new(),
+            findings: 0,
+            by_outcome: [0; 4],
+            top: None,
+            points: BTreeSet::new(),
+            risk: 0.0,
+        }
+    }
+
+    pub fn key(&self) -> &RemedyKey {
+        &self.key
+    }
+
+    pub fn add(&mut self, finding: Contribution<'_>) {
+        self.findings += 1;
+        let slot = 3 - finding.outcome as usize;
+        if let Some(count) = self.by_outcome.get_mut(slot) {
+            *count += 1;
+        }
+        self.risk += risk_weight(finding.outcome);
+        if let Some(assessment) = finding.assessment
+            && self.top.is_none_or(|(outcome, _)| finding.outcome > outcome)
+        {
+            self.top = Some((finding.outcome, assessment));
+        }
+        if let Some(points) = finding.points {
+            self.points.insert((finding.outcome, points_key(points)));
+        }
+        if self.instructions.is_none() {
+            self.instructions = finding.input.solution.map(str::to_owned);
+        }
+        for id in finding
+            .input
+            .ids
+            .iter()
+            .take(1)
+            .chain(finding.input.ids.iter().filter(|id| id.kind() == VulnIdKind::Cve))
+        {
+            let rank = if id.kind() == VulnIdKind::Cve { 0 } else { 1 };
+            if !self.fixes.iter().any(|(_, known)| known == id.as_str()) {
+                self.fixes.insert((rank, id.as_str().to_owned()));
+            }
+        }
+        let place = self.places.entry(finding.input.target.clone()).or_insert_with(|| Place {
+            target: finding.input.target.clone(),
+            installed: finding.remedy.installed.clone(),
+            fix: None,
+            findings: 0,
+        });
+        place.findings += 1;
+        if let Some(fix) = &finding.remedy.fix {
+            place.fix = Some(match place.fix.take() {
+                Some(current) => self.scheme.max(&current, fix).to_owned(),
+                None => fix.clone(),
+            });
+        }
+    }
+
+    /// Finishes the action; `reason` looks up the sentence of a stored decision.
+    pub fn finish(self, team: &str, reason: impl Fn(i64) -> Option<String>) -> Action {
+        let outcome = self.top.map_or_else(|| self.highest_counted(), |(outcome, _)| outcome);
+        let assessment = self.top.map(|(_, id)| id);
+        let places: Vec<Place> = self.places.into_values().collect();
+        let what = what_to_do(&self.key, self.scheme, &places);
+        // The urgent findings' points decide emergencies; without any, the most urgent's.
+        let urgent =
+            self.points.iter().filter(|(o, _)| *o >= Outcome::Attend).map(|(_, p)| *p).collect::<Vec<_>>();
+        let points = if urgent.is_empty() {
+            self.points.iter().rev().take(1).map(|(_, p)| *p).collect::<Vec<_>>()
+        } else {
+            urgent
+        };
+        Action {
+            team: team.to_owned(),
+            kind: self.key.kind,
+            subject: self.key.subject,
+            ecosystem: self.key.ecosystem,
+            what,
+            instructions: self.instructions,
+            places,
+            findings: self.findings,
+            fixes: self.fixes.into_iter().map(|(_, id)| id).collect(),
+            outcome,
+            reason: assessment.and_then(reason).unwrap_or_default(),
+            assessment,
+            points: points.into_iter().filter_map(points_of).collect(),
+            by_outcome: self.by_outcome,
+            risk: self.risk,
+        }
+    }
+
+    fn highest_counted(&self) -> Outcome {
+        match self.by_outcome {
+            [a, ..] if a > 0 => Outcome::Act,
+            [_, a, ..] if a > 0 => Outcome::Attend,
+            [_, _, a, _] if a > 0 => Outcome::TrackStar,
+            _ => Outcome::Track,
+        }
+    }
+}
+
+/// The one line that says what to do.
+fn what_to_do(key: &RemedyKey, scheme: VersionScheme, places: &[Place]) -> String {
+    let subject = &key.subject;
+    let where_ = match places {
+        [only] => only.target.name.clone(),
+        many => {
+            let hosts = many.iter().filter(|p| p.target.kind == TargetKind::Host).count();
+            if hosts == many.len() { format!("{hosts} hosts") } else { format!("{} places", many.len()) }
+        }
+    };
+    let fixes: BTreeSet<&str> = places.iter().filter_map(|p| p.fix.as_deref()).collect();
+    let to = match fixes.len() {
+        0 => String::new(),
+        1 => format!(" to {}", fixes.iter().next().copied().unwrap_or_default()),
+        _ => {
+            let highest = fixes.iter().copied().reduce(|a, b| scheme.max(a, b)).unwrap_or_default();
+            format!(" to the fixed version for each (up to {highest})")
+        }
+    };
+    match key.kind {
+        RemedyKind::Upgrade => format!("Upgrade {subject}{to} in {where_}"),
+        RemedyKind::Update => format!("Update {subject}{to} on {where_}"),
+        RemedyKind::Patch => format!("Apply the fix for {subject} on {where_}"),
+        RemedyKind::FixCode => format!("Fix the code flagged by {subject} in {where_}"),
+        RemedyKind::Reconfigure => format!("Change the setting flagged by {subject} on {where_}"),
+        RemedyKind::RotateSecret => format!("Revoke and replace the secrets found by {subject} in {where_}"),
+        RemedyKind::MitigateOrAccept => {
+            format!("No fix is known for {subject}: mitigate or accept the risk on {where_}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(name: &str) -> Target {
+        Target { kind: TargetKind::Host, name: name.into() }
+    }
+
+    fn image(name: &str) -> Target {
+        Target { kind: TargetKind::ContainerImage, name: name.into() }
+    }
+
+    fn package(name: &str, purl: &str, installed: &str, fixed: Option<&str>) -> Component {
+        Component {
+            name: name.into(),
+            purl: Some(purl.into()),
+            ecosystem: None,
+            installed_version: Some(installed.into()),
+            fixed_version: fixed.map(str::to_owned),
+        }
+    }
+
+    fn input<'a>(target: &'a Target, ids: &'a [VulnId], component: Option<&'a Component>) -> RemedyInput<'a> {
+        RemedyInput {
+            target,
+            kind: FindingKind::Vulnerability,
+            ids,
+            title: "title",
+            solution: None,
+            component,
+        }
+    }
+
+    fn gather(findings: &[(RemedyInput<'_>, Outcome)]) -> Vec<Action> {
+        let mut drafts: BTreeMap<RemedyKey, ActionDraft> = BTreeMap::new();
+        for (index, (input, outcome)) in findings.iter().enumerate() {
+            let remedy = remedy_of(input);
+            let draft = drafts.entry(remedy.key.clone()).or_insert_with(|| ActionDraft::new(&remedy));
+            draft.add(Contribution {
+                input,
+                remedy: &remedy,
+                outcome: *outcome,
+                points: None,
+                assessment: Some(index as i64),
+            });
+        }
+        drafts.into_values().map(|d| d.finish("web", |id| Some(format!("reason {id}")))).collect()
+    }
+
+    #[test]
+    fn one_upgrade_fixes_every_finding_of_a_package_with_the_smallest_sufficient_version() {
+        let app = image("shop:1");
+        let old = package(
+            "log4j-core",
+            "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1",
+            "2.14.1",
+            Some("2.15.0"),
+        );
+        let newer = package(
+            "log4j-core",
+            "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1",
+            "2.14.1",
+            Some("2.3.1, 2.12.3, 2.17.1"),
+        );
+        let (a, b) = ([VulnId::new("CVE-2021-44228")], [VulnId::new("CVE-2021-44832")]);
+        let actions = gather(&[
+            (input(&app, &a, Some(&old)), Outcome::Act),
+            (input(&app, &b, Some(&newer)), Outcome::Attend),
+        ]);
+        let [action] = actions.as_slice() else { panic!("{actions:#?}") };
+        assert_eq!(action.what, "Upgrade log4j-core to 2.17.1 in shop:1");
+        assert_eq!(action.findings, 2);
+        assert_eq!(action.outcome, Outcome::Act);
+        assert_eq!(action.reason, "reason 0");
+        assert_eq!(action.fixes, ["CVE-2021-44228", "CVE-2021-44832"]);
+        assert_eq!(action.by_outcome, [1, 1, 0, 0]);
+    }
+
+    #[test]
+    fn os_packages_are_one_update_across_hosts_with_each_hosts_fix() {
+        let (a, b) = (host("db-1"), host("db-2"));
+        let bookworm =
+            package("openssl", "pkg:deb/debian/openssl", "3.0.11-1~deb12u2", Some("3.0.13-1~deb12u1"));
+        let bullseye =
+            package("openssl", "pkg:deb/debian/openssl", "1.1.1w-0+deb11u1", Some("1.1.1w-0+deb11u2"));
+        let ids = [VulnId::new("CVE-2024-0727")];
+        let actions = gather(&[
+            (input(&a, &ids, Some(&bookworm)), Outcome::Track),
+            (input(&b, &ids, Some(&bullseye)), Outcome::Track),
+        ]);
+        let [action] = actions.as_slice() else { panic!("{actions:#?}") };
+        assert_eq!(action.kind, RemedyKind::Update);
+        assert_eq!(
+            action.what,
+            "Update openssl to the fixed version for each (up to 3.0.13-1~deb12u1) on 2 hosts"
+        );
+        let fixes: Vec<_> = action.places.iter().map(|p| p.fix.as_deref()).collect();
+        assert_eq!(fixes, [Some("3.0.13-1~deb12u1"), Some("1.1.1w-0+deb11u2")]);
+    }
+
+    #[test]
+    fn host_findings_group_by_product_then_kb_then_plugin() {
+        let h = host("10.0.0.1");
+        let ids = [VulnId::new("187315")];
+        let mut apache = input(&h, &ids, None);
+        apache.title = "Apache 2.4.x < 2.4.58 Multiple Vulnerabilities";
+        assert_eq!(remedy_of(&apache).key.subject, "Apache");
+        assert_eq!(remedy_of(&apache).fix.as_deref(), Some("2.4.58"));
+        let mut windows = input(&h, &ids, None);
+        windows.title = "KB5034441: Windows 10 Security Update (January 2024)";
+        assert_eq!(remedy_of(&windows).key.subject, "KB5034441");
+        let mut plugin = input(&h, &ids, None);
+        plugin.solution = Some("Disable SMBv1.");
+        assert_eq!(
+            (remedy_of(&plugin).key.kind, remedy_of(&plugin).key.subject.as_str()),
+            (RemedyKind::Patch, "187315")
+        );
+    }
+
+    #[test]
+    fn findings_without_a_fix_become_mitigate_or_accept() {
+        let h = image("api:2");
+        let unfixed = package("libxml2", "pkg:deb/debian/libxml2", "2.9.14", None);
+        let ids = [VulnId::new("CVE-2024-25062")];
+        let actions = gather(&[(input(&h, &ids, Some(&unfixed)), Outcome::Attend)]);
+        let [action] = actions.as_slice() else { panic!("{actions:#?}") };
+        assert_eq!(action.kind, RemedyKind::MitigateOrAccept);
+        assert_eq!(action.what, "No fix is known for libxml2: mitigate or accept the risk on api:2");
+    }
+
+    #[test]
+    fn the_action_key_is_stable_and_per_team() {
+        let key = RemedyKey {
+            kind: RemedyKind::Patch,
+            subject: "KB1".into(),
+            ecosystem: String::new(),
+            place: None,
+        };
+        assert_eq!(key.action_key("web"), key.action_key("web"));
+        assert_ne!(key.action_key("web"), key.action_key("data"));
+    }
+}
