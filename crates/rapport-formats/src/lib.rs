@@ -36,6 +36,7 @@ mod ownership_file;
 mod qualys;
 mod sarif;
 mod snyk;
+mod policy_file;
 mod tree_file;
 mod trivy;
 mod xml;
@@ -52,6 +53,7 @@ pub use intel::{
 };
 pub use inventory::{DeviceSink, InventoryFormat, detect_inventory, parse_inventory};
 pub use ownership_file::{OwnershipSyntax, parse_ownership};
+pub use policy_file::{DEFAULT_POLICY, parse_policy};
 pub use tree_file::{DEFAULT_TREE, parse_tree};
 
 /// What the parser cannot learn from the file itself.

@@ -14,6 +14,7 @@ mod intel;
 mod ownership;
 mod queries;
 mod row;
+mod plan;
 pub mod testing;
 mod vex;
 
@@ -34,6 +35,10 @@ pub use error::StoreError;
 pub use import::{ImportSession, ImportStart, ImportSummary};
 pub use intel::{FeedValidators, IntelCounts, IntelImport, IntelImportRecord};
 pub use ownership::OwnershipVersion;
+pub use plan::{
+    ActionEvent, ActionStatus, ActionWrite, AdvisoryText, DecisionSummary, EmergencyOverride, ExceptionRequest,
+    ExceptionState, PlanFinding, PlanScope, PolicyAck, StoredAction, StoredException, StoredPolicy,
+};
 pub use queries::{FindingFilter, ImportRecord, StoredFinding};
 pub use row::FindingRow;
 

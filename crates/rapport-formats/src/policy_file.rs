@@ -1,0 +1,47 @@
+//! The remediation policy file (TOML). Syntax errors and unknown keys are reported by line
+//! and column; values that make no sense together by field, once checked by
+//! `rapport_core::Policy::compile`.
+
+use rapport_core::PolicySpec;
+
+use crate::ownership_file::line_column;
+use crate::{ParseError, Position};
+
+/// The policy a new installation starts from (`rapport policy show --default`).
+pub const DEFAULT_POLICY: &str = include_str!("data/default_policy.toml");
+
+pub fn parse_policy(text: &str) -> Result<PolicySpec, ParseError> {
+    toml::from_str(text).map_err(|error| {
+        let position = error.span().map_or(Position::Start, |span| line_column(text, span.start));
+        ParseError::invalid(position, error.message().trim().to_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use rapport_core::{Outcome, Policy};
+
+    use super::*;
+
+    #[test]
+    fn the_default_policy_is_sound() {
+        let policy = Policy::compile(parse_policy(DEFAULT_POLICY).unwrap()).unwrap();
+        assert_eq!(policy.spec.due_days.act, 14);
+        assert_eq!(policy.spec.emergency.outcomes, [Outcome::Act]);
+        assert_eq!(policy.spec.freezes.len(), 1);
+    }
+
+    #[test]
+    fn mistakes_are_placed() {
+        let text = DEFAULT_POLICY.replace("act = 14", "act = \"two weeks\"");
+        let error = parse_policy(&text).unwrap_err().to_string();
+        assert!(error.starts_with("at line 12, column 7"), "{error}");
+        assert!(error.contains("invalid type: string \"two weeks\", expected u32"), "{error}");
+        let text = DEFAULT_POLICY.replace("from = \"2026-12-24\"", "from = \"24/12/2026\"");
+        let error = parse_policy(&text).unwrap_err().to_string();
+        assert!(error.starts_with("at line 43"), "{error}");
+        let text = DEFAULT_POLICY.replace("exposure = [\"open\"]", "exposure = [\"internet\"]");
+        let error = parse_policy(&text).unwrap_err().to_string();
+        assert!(error.contains("unknown variant `internet`"), "{error}");
+    }
+}

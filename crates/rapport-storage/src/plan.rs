@@ -1,0 +1,926 @@
+//! Plans: what building actions reads (open findings with their scope's owner, advisory
+//! and decision), the actions kept across plans with their history, policies and their
+//! acknowledgements, exceptions and emergency overrides.
+
+use std::collections::HashMap;
+
+use futures_util::TryStreamExt;
+use rapport_core::{
+    Action, ActionState, Component, FindingKind, Outcome, Points, Target, TargetKind, VulnId,
+};
+use serde::Deserialize;
+use sqlx::Row;
+use time::{Date, OffsetDateTime};
+
+use crate::{Store, StoreError, with_pool};
+
+/// A scope's target and the team that owns it, if any.
+#[derive(Clone, Debug)]
+pub struct PlanScope {
+    pub key: [u8; 16],
+    pub target: Target,
+    pub team: Option<String>,
+}
+
+/// What an advisory says about fixing it.
+#[derive(Clone, Debug)]
+pub struct AdvisoryText {
+    pub key: [u8; 16],
+    pub ids: Vec<VulnId>,
+    pub title: String,
+    pub solution: Option<String>,
+}
+
+/// The parts of a stored decision a plan uses.
+#[derive(Clone, Debug, Deserialize)]
+pub struct DecisionSummary {
+    pub outcome: Outcome,
+    pub points: Points,
+    pub reason: String,
+}
+
+/// An open finding as planning sees it. Findings set aside by VEX or suppressed are not work
+/// and are not read.
+#[derive(Clone, Debug)]
+pub struct PlanFinding {
+    pub scope: [u8; 16],
+    pub advisory: [u8; 16],
+    pub kind: FindingKind,
+    pub component: Option<Component>,
+    pub assessment: Option<i64>,
+}
+
+/// What building a plan needs to know of a stored action.
+#[derive(Clone, Debug)]
+pub struct ActionStatus {
+    pub id: i64,
+    pub key: [u8; 16],
+    pub team: String,
+    pub state: ActionState,
+    pub outcome: Outcome,
+    pub outcome_since: OffsetDateTime,
+    pub state_since: OffsetDateTime,
+    pub digest: i64,
+}
+
+/// An action to store: a new one (`id` none) or new values for a stored one, with the event
+/// that explains the write when there is one.
+#[derive(Clone, Debug)]
+pub struct ActionWrite {
+    pub id: Option<i64>,
+    pub key: [u8; 16],
+    pub team: String,
+    pub kind: String,
+    pub outcome: Outcome,
+    pub state: ActionState,
+    pub outcome_since: OffsetDateTime,
+    pub state_since: OffsetDateTime,
+    pub digest: i64,
+    /// The new body; `None` keeps the stored one.
+    pub body: Option<String>,
+    pub event: Option<(String, String)>,
+}
+
+/// A stored action with what the plan and the commands show of it.
+#[derive(Clone, Debug)]
+pub struct StoredAction {
+    pub id: i64,
+    pub team: String,
+    pub state: ActionState,
+    pub opened_at: OffsetDateTime,
+    pub outcome_since: OffsetDateTime,
+    pub state_since: OffsetDateTime,
+    pub action: Action,
+}
+
+#[derive(Clone, Debug)]
+pub struct ActionEvent {
+    pub at: OffsetDateTime,
+    pub event: String,
+    pub actor: Option<String>,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredPolicy {
+    /// The version: 1 for the first policy applied, then 2, 3...
+    pub id: i64,
+    pub name: String,
+    pub content: String,
+    pub applied_at: OffsetDateTime,
+    pub applied_by: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyAck {
+    pub team: String,
+    pub policy: i64,
+    pub acknowledged_by: String,
+    pub acknowledged_at: OffsetDateTime,
+}
+
+/// Where an exception request is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExceptionState {
+    Requested,
+    Approved,
+    Rejected,
+    Expired,
+}
+
+impl ExceptionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExceptionState::Requested => "requested",
+            ExceptionState::Approved => "approved",
+            ExceptionState::Rejected => "rejected",
+            ExceptionState::Expired => "expired",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<ExceptionState> {
+        [ExceptionState::Requested, ExceptionState::Approved, ExceptionState::Rejected, ExceptionState::Expired]
+            .into_iter()
+            .find(|state| state.as_str() == word)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ExceptionRequest {
+    pub action: i64,
+    pub risk_acceptance: bool,
+    pub requested_by: String,
+    pub reason: String,
+    pub compensating_control: Option<String>,
+    pub until: Date,
+}
+
+#[derive(Clone, Debug)]
+pub struct StoredException {
+    pub id: i64,
+    pub request: ExceptionRequest,
+    pub team: String,
+    pub what: String,
+    pub requested_at: OffsetDateTime,
+    pub state: ExceptionState,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<OffsetDateTime>,
+    pub decision_reason: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct EmergencyOverride {
+    pub id: i64,
+    pub action: i64,
+    pub team: String,
+    pub what: String,
+    pub declared_by: String,
+    pub reason: String,
+    pub declared_at: OffsetDateTime,
+    pub policy: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct ComponentPart {
+    #[serde(default)]
+    component: Option<Component>,
+}
+
+#[derive(Deserialize)]
+struct AdvisoryPart {
+    ids: Vec<VulnId>,
+    title: String,
+    #[serde(default)]
+    solution: Option<String>,
+}
+
+const SELECT_PLAN_SCOPES: &str = "SELECT s.scope_key, s.target_kind, s.target, a.owner_team FROM scopes s \
+     LEFT JOIN assets a ON a.kind = s.target_kind AND a.name = s.target";
+
+const SELECT_OPEN_ADVISORY_TEXTS: &str = "SELECT content_key, body FROM advisories WHERE content_key IN \
+     (SELECT advisory FROM findings WHERE resolved_import IS NULL)";
+
+const SELECT_DECIDED_ASSESSMENTS: &str =
+    "SELECT id, body FROM assessments WHERE id IN (SELECT DISTINCT assessment FROM decisions)";
+
+const SELECT_PLAN_FINDINGS: &str = "SELECT f.scope, f.advisory, f.kind, f.detail, d.assessment FROM findings f \
+     LEFT JOIN decisions d ON d.finding = f.id \
+     WHERE f.resolved_import IS NULL AND f.status NOT IN ('not_affected', 'suppressed')";
+
+const SELECT_ACTION_STATUS: &str =
+    "SELECT id, action_key, team, state, outcome, outcome_since, state_since, digest FROM actions";
+
+macro_rules! select_actions {
+    ($rest:literal) => {
+        concat!("SELECT id, team, state, opened_at, outcome_since, state_since, body FROM actions ", $rest)
+    };
+}
+
+const INSERT_ACTION: &str = "INSERT INTO actions (action_key, team, kind, outcome, state, opened_at, outcome_since, \
+     state_since, digest, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
+
+const UPDATE_ACTION: &str = "UPDATE actions SET outcome = $1, state = $2, outcome_since = $3, state_since = $4, \
+     digest = $5, body = COALESCE($6, body) WHERE id = $7";
+
+const INSERT_EVENT: &str =
+    "INSERT INTO action_events (action, at, event, actor, detail) VALUES ($1, $2, $3, $4, $5)";
+
+macro_rules! select_exceptions {
+    ($rest:literal) => {
+        concat!("SELECT e.id, e.action, e.risk_acceptance, e.requested_by, e.requested_at, \
+     e.reason, e.compensating_control, e.requested_until, e.state, e.decided_by, e.decided_at, \
+     e.decision_reason, a.team, a.body FROM exceptions e JOIN actions a ON a.id = e.action ", $rest)
+    };
+}
+
+const SELECT_OVERRIDES: &str = "SELECT o.id, o.action, o.declared_by, o.reason, o.declared_at, o.policy, \
+     a.team, a.body FROM emergency_overrides o JOIN actions a ON a.id = o.action \
+     WHERE ($1 IS NULL OR o.declared_at >= $1) AND ($2 IS NULL OR a.team = $2) ORDER BY o.id DESC";
+
+fn key16(bytes: &[u8], what: &str) -> Result<[u8; 16], StoreError> {
+    bytes.try_into().map_err(|_| StoreError::Corrupt(format!("{what} is {} bytes, not 16", bytes.len())))
+}
+
+fn corrupt(what: &str) -> impl Fn(serde_json::Error) -> StoreError + '_ {
+    move |error| StoreError::Corrupt(format!("{what}: {error}"))
+}
+
+fn parse_word<T>(word: &str, parse: impl Fn(&str) -> Option<T>, what: &str) -> Result<T, StoreError> {
+    parse(word).ok_or_else(|| StoreError::Corrupt(format!("unknown {what} {word:?}")))
+}
+
+fn finding_kind(word: &str) -> Option<FindingKind> {
+    [FindingKind::Vulnerability, FindingKind::Misconfiguration, FindingKind::Secret, FindingKind::CodeIssue]
+        .into_iter()
+        .find(|kind| kind.as_str() == word)
+}
+
+fn plan_finding(
+    scope: &[u8],
+    advisory: &[u8],
+    kind: &str,
+    detail: &str,
+    assessment: Option<i64>,
+) -> Result<PlanFinding, StoreError> {
+    let part: ComponentPart = serde_json::from_str(detail).map_err(corrupt("a finding's detail"))?;
+    Ok(PlanFinding {
+        scope: key16(scope, "a scope key")?,
+        advisory: key16(advisory, "an advisory key")?,
+        kind: parse_word(kind, finding_kind, "finding kind")?,
+        component: part.component,
+        assessment,
+    })
+}
+
+macro_rules! stored_action_from {
+    ($row:expr) => {{
+        let row = $row;
+        let state: String = row.try_get("state")?;
+        let body: String = row.try_get("body")?;
+        Ok::<StoredAction, StoreError>(StoredAction {
+            id: row.try_get("id")?,
+            team: row.try_get("team")?,
+            state: parse_word(&state, ActionState::parse, "action state")?,
+            opened_at: row.try_get("opened_at")?,
+            outcome_since: row.try_get("outcome_since")?,
+            state_since: row.try_get("state_since")?,
+            action: serde_json::from_str(&body).map_err(corrupt("an action"))?,
+        })
+    }};
+}
+
+macro_rules! exception_from {
+    ($row:expr) => {{
+        let row = $row;
+        let state: String = row.try_get("state")?;
+        let body: String = row.try_get("body")?;
+        let action: Action = serde_json::from_str(&body).map_err(corrupt("an action"))?;
+        Ok::<StoredException, StoreError>(StoredException {
+            id: row.try_get("id")?,
+            request: ExceptionRequest {
+                action: row.try_get("action")?,
+                risk_acceptance: row.try_get("risk_acceptance")?,
+                requested_by: row.try_get("requested_by")?,
+                reason: row.try_get("reason")?,
+                compensating_control: row.try_get("compensating_control")?,
+                until: row.try_get("requested_until")?,
+            },
+            team: row.try_get("team")?,
+            what: action.what,
+            requested_at: row.try_get("requested_at")?,
+            state: parse_word(&state, ExceptionState::parse, "exception state")?,
+            decided_by: row.try_get("decided_by")?,
+            decided_at: row.try_get("decided_at")?,
+            decision_reason: row.try_get("decision_reason")?,
+        })
+    }};
+}
+
+impl Store {
+    /// Every scope's target and owning team.
+    pub async fn plan_scopes(&self) -> Result<Vec<PlanScope>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SELECT_PLAN_SCOPES).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    let key: Vec<u8> = row.try_get("scope_key")?;
+                    let kind: String = row.try_get("target_kind")?;
+                    Ok(PlanScope {
+                        key: key16(&key, "a scope key")?,
+                        target: Target {
+                            kind: parse_word(&kind, TargetKind::parse, "target kind")?,
+                            name: row.try_get("target")?,
+                        },
+                        team: row.try_get("owner_team")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// The ids, title and solution of every advisory an open finding is a sighting of.
+    pub async fn open_advisory_texts(&self) -> Result<Vec<AdvisoryText>, StoreError> {
+        with_pool!(self, pool => {
+            let rows: Vec<(Vec<u8>, String)> = sqlx::query_as(SELECT_OPEN_ADVISORY_TEXTS).fetch_all(pool).await?;
+            rows.iter()
+                .map(|(key, body)| {
+                    let part: AdvisoryPart = serde_json::from_str(body).map_err(corrupt("an advisory"))?;
+                    Ok(AdvisoryText {
+                        key: key16(key, "an advisory key")?,
+                        ids: part.ids,
+                        title: part.title,
+                        solution: part.solution,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// The outcome, points and reason of every decision in force.
+    pub async fn decision_summaries(&self) -> Result<HashMap<i64, DecisionSummary>, StoreError> {
+        with_pool!(self, pool => {
+            let rows: Vec<(i64, String)> = sqlx::query_as(SELECT_DECIDED_ASSESSMENTS).fetch_all(pool).await?;
+            rows.iter()
+                .map(|(id, body)| Ok((*id, serde_json::from_str(body).map_err(corrupt("a decision"))?)))
+                .collect()
+        })
+    }
+
+    /// Streams the open findings that are work (not set aside) to `each`; SQLite through
+    /// rusqlite on the calling thread, as [`Store::each_open_finding`] does and for the same
+    /// reason.
+    pub async fn each_plan_finding<E: From<StoreError>>(
+        &self,
+        mut each: impl FnMut(PlanFinding) -> Result<(), E>,
+    ) -> Result<(), E> {
+        match self {
+            Store::Sqlite(pool) => {
+                let mut conn = pool.acquire().await.map_err(StoreError::from)?;
+                let mut handle = conn.lock_handle().await.map_err(StoreError::from)?;
+                let database = crate::import::sqlite_bulk::borrow(&mut handle)?;
+                let mut statement = database.prepare(SELECT_PLAN_FINDINGS).map_err(StoreError::from)?;
+                let mut rows = statement.query([]).map_err(StoreError::from)?;
+                while let Some(row) = rows.next().map_err(StoreError::from)? {
+                    let finding = (|| -> Result<PlanFinding, StoreError> {
+                        let scope = row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+                        let advisory = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+                        let kind = row.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
+                        let detail = row.get_ref(3)?.as_str().map_err(rusqlite::Error::from)?;
+                        plan_finding(scope, advisory, kind, detail, row.get(4)?)
+                    })()?;
+                    each(finding)?;
+                }
+                Ok(())
+            }
+            Store::Postgres(pool) => {
+                let mut rows = sqlx::query(SELECT_PLAN_FINDINGS).fetch(pool);
+                while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
+                    let finding = (|| -> Result<PlanFinding, StoreError> {
+                        plan_finding(
+                            row.try_get(0)?,
+                            row.try_get(1)?,
+                            row.try_get(2)?,
+                            row.try_get(3)?,
+                            row.try_get(4)?,
+                        )
+                    })()?;
+                    each(finding)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Where every stored action is, to compare with a new plan.
+    pub async fn action_statuses(&self) -> Result<Vec<ActionStatus>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SELECT_ACTION_STATUS).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    let key: Vec<u8> = row.try_get("action_key")?;
+                    let state: String = row.try_get("state")?;
+                    let outcome: String = row.try_get("outcome")?;
+                    Ok(ActionStatus {
+                        id: row.try_get("id")?,
+                        key: key16(&key, "an action key")?,
+                        team: row.try_get("team")?,
+                        state: parse_word(&state, ActionState::parse, "action state")?,
+                        outcome: parse_word(&outcome, Outcome::parse, "outcome")?,
+                        outcome_since: row.try_get("outcome_since")?,
+                        state_since: row.try_get("state_since")?,
+                        digest: row.try_get("digest")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Stores a plan's new and changed actions and their events, in one transaction.
+    pub async fn write_actions(&self, writes: &[ActionWrite], at: OffsetDateTime) -> Result<(), StoreError> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for write in writes {
+                let id = match write.id {
+                    Some(id) => {
+                        sqlx::query(UPDATE_ACTION)
+                            .bind(write.outcome.as_str())
+                            .bind(write.state.as_str())
+                            .bind(write.outcome_since)
+                            .bind(write.state_since)
+                            .bind(write.digest)
+                            .bind(write.body.as_deref())
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                        id
+                    }
+                    None => {
+                        sqlx::query_scalar(INSERT_ACTION)
+                            .bind(write.key.as_slice())
+                            .bind(&write.team)
+                            .bind(&write.kind)
+                            .bind(write.outcome.as_str())
+                            .bind(write.state.as_str())
+                            .bind(at)
+                            .bind(write.outcome_since)
+                            .bind(write.state_since)
+                            .bind(write.digest)
+                            .bind(write.body.as_deref().unwrap_or("{}"))
+                            .fetch_one(&mut *tx)
+                            .await?
+                    }
+                };
+                if let Some((event, detail)) = &write.event {
+                    sqlx::query(INSERT_EVENT)
+                        .bind(id)
+                        .bind(at)
+                        .bind(event)
+                        .bind(None::<String>)
+                        .bind(detail)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// The stored actions with these ids.
+    pub async fn actions_by_id(&self, ids: &[i64]) -> Result<Vec<StoredAction>, StoreError> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            with_pool!(self, pool => {
+                let mut query = sqlx::QueryBuilder::new(select_actions!("WHERE id IN ("));
+                let mut list = query.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                query.push(") ORDER BY id");
+                for row in query.build().fetch_all(pool).await? {
+                    found.push(stored_action_from!(&row)?);
+                }
+            });
+        }
+        Ok(found)
+    }
+
+    pub async fn action(&self, id: i64) -> Result<Option<StoredAction>, StoreError> {
+        Ok(self.actions_by_id(&[id]).await?.pop())
+    }
+
+    /// A team's actions that are not closed (all of them with `closed`), oldest first.
+    pub async fn team_actions(&self, team: &str, closed: bool) -> Result<Vec<StoredAction>, StoreError> {
+        let query = if closed {
+            select_actions!("WHERE team = $1 ORDER BY id")
+        } else {
+            select_actions!("WHERE team = $1 AND state <> 'closed' ORDER BY id")
+        };
+        with_pool!(self, pool => {
+            let rows = sqlx::query(query).bind(team).fetch_all(pool).await?;
+            rows.iter().map(|row| stored_action_from!(row)).collect()
+        })
+    }
+
+    /// Actions, filtered by team and state, most urgent first.
+    pub async fn actions(
+        &self,
+        team: Option<&str>,
+        state: Option<ActionState>,
+        limit: i64,
+    ) -> Result<Vec<StoredAction>, StoreError> {
+        const QUERY: &str = select_actions!(
+            "WHERE ($1 IS NULL OR team = $1) AND ($2 IS NULL OR state = $2) \
+             ORDER BY CASE outcome WHEN 'act' THEN 0 WHEN 'attend' THEN 1 WHEN 'track*' THEN 2 ELSE 3 END, team, id \
+             LIMIT $3"
+        );
+        with_pool!(self, pool => {
+            let rows = sqlx::query(QUERY)
+                .bind(team)
+                .bind(state.map(ActionState::as_str))
+                .bind(limit)
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(|row| stored_action_from!(row)).collect()
+        })
+    }
+
+    /// Open actions per team and outcome.
+    pub async fn action_counts(&self) -> Result<Vec<(String, String, String, i64)>, StoreError> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_as(
+                "SELECT team, state, outcome, COUNT(*) FROM actions GROUP BY team, state, outcome ORDER BY team",
+            )
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    pub async fn action_events(&self, action: i64) -> Result<Vec<ActionEvent>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query("SELECT at, event, actor, detail FROM action_events WHERE action = $1 ORDER BY id")
+                .bind(action)
+                .fetch_all(pool)
+                .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(ActionEvent {
+                        at: row.try_get("at")?,
+                        event: row.try_get("event")?,
+                        actor: row.try_get("actor")?,
+                        detail: row.try_get("detail")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Moves an action to `state` if it is in `from`, with the event; false if it was not.
+    pub async fn move_action(
+        &self,
+        action: i64,
+        from: ActionState,
+        to: ActionState,
+        event: (&str, Option<&str>, &str),
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let moved = sqlx::query("UPDATE actions SET state = $1, state_since = $2 WHERE id = $3 AND state = $4")
+                .bind(to.as_str())
+                .bind(at)
+                .bind(action)
+                .bind(from.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if moved == 1 {
+                sqlx::query(INSERT_EVENT).bind(action).bind(at).bind(event.0).bind(event.1).bind(event.2).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(moved == 1)
+        })
+    }
+
+    /// Records an event on an action (a note, an override, an exception's progress).
+    pub async fn add_action_event(
+        &self,
+        action: i64,
+        event: &str,
+        actor: Option<&str>,
+        detail: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        with_pool!(self, pool => {
+            sqlx::query(INSERT_EVENT).bind(action).bind(at).bind(event).bind(actor).bind(detail).execute(pool).await?;
+            Ok(())
+        })
+    }
+
+    /// For every target, the latest import that scanned it: (import id, file, when).
+    pub async fn latest_scans(&self) -> Result<HashMap<Target, (i64, String, OffsetDateTime)>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT s.target_kind, s.target, i.id, i.file, i.started_at FROM scans sc \
+                 JOIN scopes s ON s.scope_key = sc.scope JOIN imports i ON i.id = sc.import_id",
+            )
+            .fetch_all(pool)
+            .await?;
+            let mut latest: HashMap<Target, (i64, String, OffsetDateTime)> = HashMap::new();
+            for row in &rows {
+                let kind: String = row.try_get("target_kind")?;
+                let target = Target { kind: parse_word(&kind, TargetKind::parse, "target kind")?, name: row.try_get("target")? };
+                let id: i64 = row.try_get("id")?;
+                if latest.get(&target).is_none_or(|(known, _, _)| *known < id) {
+                    latest.insert(target, (id, row.try_get("file")?, row.try_get("started_at")?));
+                }
+            }
+            Ok(latest)
+        })
+    }
+
+    pub async fn policies(&self) -> Result<Vec<StoredPolicy>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query("SELECT id, name, content, applied_at, applied_by FROM policies ORDER BY id")
+                .fetch_all(pool)
+                .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(StoredPolicy {
+                        id: row.try_get("id")?,
+                        name: row.try_get("name")?,
+                        content: row.try_get("content")?,
+                        applied_at: row.try_get("applied_at")?,
+                        applied_by: row.try_get("applied_by")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    pub async fn add_policy(
+        &self,
+        name: &str,
+        content: &str,
+        by: Option<&str>,
+        at: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_scalar(
+                "INSERT INTO policies (name, content, applied_at, applied_by) VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(name)
+            .bind(content)
+            .bind(at)
+            .bind(by)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
+    /// Every acknowledgement of every policy version.
+    pub async fn policy_acks(&self) -> Result<Vec<PolicyAck>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT team, policy, acknowledged_by, acknowledged_at FROM policy_acks ORDER BY policy, team",
+            )
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(PolicyAck {
+                        team: row.try_get("team")?,
+                        policy: row.try_get("policy")?,
+                        acknowledged_by: row.try_get("acknowledged_by")?,
+                        acknowledged_at: row.try_get("acknowledged_at")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Records a team's acknowledgement; false if the team had already acknowledged it.
+    pub async fn acknowledge_policy(
+        &self,
+        team: &str,
+        policy: i64,
+        by: &str,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        with_pool!(self, pool => {
+            let added = sqlx::query(
+                "INSERT INTO policy_acks (team, policy, acknowledged_by, acknowledged_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (team, policy) DO NOTHING",
+            )
+            .bind(team)
+            .bind(policy)
+            .bind(by)
+            .bind(at)
+            .execute(pool)
+            .await?
+            .rows_affected();
+            Ok(added == 1)
+        })
+    }
+
+    pub async fn request_exception(&self, request: &ExceptionRequest, at: OffsetDateTime) -> Result<i64, StoreError> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO exceptions (action, risk_acceptance, requested_by, requested_at, reason, \
+                 compensating_control, requested_until, state) VALUES ($1, $2, $3, $4, $5, $6, $7, 'requested') \
+                 RETURNING id",
+            )
+            .bind(request.action)
+            .bind(request.risk_acceptance)
+            .bind(&request.requested_by)
+            .bind(at)
+            .bind(&request.reason)
+            .bind(&request.compensating_control)
+            .bind(request.until)
+            .fetch_one(&mut *tx)
+            .await?;
+            let kind = if request.risk_acceptance { "risk acceptance" } else { "exception" };
+            let detail = format!("{kind} #{id} requested until {}: {}", request.until, request.reason);
+            sqlx::query(INSERT_EVENT)
+                .bind(request.action)
+                .bind(at)
+                .bind("exception requested")
+                .bind(&request.requested_by)
+                .bind(detail)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// Approves or rejects a request that is still `requested`; false if it was not.
+    pub async fn decide_exception(
+        &self,
+        id: i64,
+        approve: bool,
+        by: &str,
+        reason: &str,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let state = if approve { ExceptionState::Approved } else { ExceptionState::Rejected };
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let action: Option<i64> = sqlx::query_scalar(
+                "UPDATE exceptions SET state = $1, decided_by = $2, decided_at = $3, decision_reason = $4 \
+                 WHERE id = $5 AND state = 'requested' RETURNING action",
+            )
+            .bind(state.as_str())
+            .bind(by)
+            .bind(at)
+            .bind(reason)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(action) = action {
+                sqlx::query(INSERT_EVENT)
+                    .bind(action)
+                    .bind(at)
+                    .bind(format!("exception {}", state.as_str()))
+                    .bind(by)
+                    .bind(format!("exception #{id}: {reason}"))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(action.is_some())
+        })
+    }
+
+    /// Marks approved exceptions that ended before `today` as expired, with an event on
+    /// their actions; returns them.
+    pub async fn expire_exceptions(&self, today: Date, at: OffsetDateTime) -> Result<Vec<(i64, i64)>, StoreError> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let ended: Vec<(i64, i64)> = sqlx::query_as(
+                "UPDATE exceptions SET state = 'expired' WHERE state = 'approved' AND requested_until < $1 \
+                 RETURNING id, action",
+            )
+            .bind(today)
+            .fetch_all(&mut *tx)
+            .await?;
+            for (id, action) in &ended {
+                sqlx::query(INSERT_EVENT)
+                    .bind(action)
+                    .bind(at)
+                    .bind("exception expired")
+                    .bind(None::<String>)
+                    .bind(format!("exception #{id} ended; the action is back in the plan"))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(ended)
+        })
+    }
+
+    /// Exceptions, newest first, optionally of one state or one team.
+    pub async fn exceptions(
+        &self,
+        state: Option<ExceptionState>,
+        team: Option<&str>,
+    ) -> Result<Vec<StoredException>, StoreError> {
+        const QUERY: &str = select_exceptions!(
+            "WHERE ($1 IS NULL OR e.state = $1) AND ($2 IS NULL OR a.team = $2) ORDER BY e.id DESC"
+        );
+        with_pool!(self, pool => {
+            let rows = sqlx::query(QUERY).bind(state.map(ExceptionState::as_str)).bind(team).fetch_all(pool).await?;
+            rows.iter().map(|row| exception_from!(row)).collect()
+        })
+    }
+
+    pub async fn exception(&self, id: i64) -> Result<Option<StoredException>, StoreError> {
+        const QUERY: &str = select_exceptions!("WHERE e.id = $1");
+        with_pool!(self, pool => {
+            let row = sqlx::query(QUERY).bind(id).fetch_optional(pool).await?;
+            row.as_ref().map(|row| exception_from!(row)).transpose()
+        })
+    }
+
+    /// The end of the approved exception in force on each action of a team.
+    pub async fn approved_exceptions(&self, team: &str) -> Result<HashMap<i64, Date>, StoreError> {
+        with_pool!(self, pool => {
+            let rows: Vec<(i64, Date)> = sqlx::query_as(
+                "SELECT e.action, e.requested_until FROM exceptions e JOIN actions a ON a.id = e.action \
+                 WHERE e.state = 'approved' AND a.team = $1",
+            )
+            .bind(team)
+            .fetch_all(pool)
+            .await?;
+            let mut until: HashMap<i64, Date> = HashMap::new();
+            for (action, date) in rows {
+                let entry = until.entry(action).or_insert(date);
+                *entry = (*entry).max(date);
+            }
+            Ok(until)
+        })
+    }
+
+    pub async fn declare_emergency(
+        &self,
+        action: i64,
+        by: &str,
+        reason: &str,
+        policy: Option<i64>,
+        at: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO emergency_overrides (action, declared_by, reason, declared_at, policy) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(action)
+            .bind(by)
+            .bind(reason)
+            .bind(at)
+            .bind(policy)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query(INSERT_EVENT)
+                .bind(action)
+                .bind(at)
+                .bind("emergency declared")
+                .bind(by)
+                .bind(format!("override #{id}, outside the policy's criteria: {reason}"))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// Emergency overrides declared since `since`, newest first; of one team's actions
+    /// with `team`.
+    pub async fn emergency_overrides(
+        &self,
+        since: Option<OffsetDateTime>,
+        team: Option<&str>,
+    ) -> Result<Vec<EmergencyOverride>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SELECT_OVERRIDES).bind(since).bind(team).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    let body: String = row.try_get("body")?;
+                    let action: Action = serde_json::from_str(&body).map_err(corrupt("an action"))?;
+                    Ok(EmergencyOverride {
+                        id: row.try_get("id")?,
+                        action: row.try_get("action")?,
+                        team: row.try_get("team")?,
+                        what: action.what,
+                        declared_by: row.try_get("declared_by")?,
+                        reason: row.try_get("reason")?,
+                        declared_at: row.try_get("declared_at")?,
+                        policy: row.try_get("policy")?,
+                    })
+                })
+                .collect()
+        })
+    }
+}
