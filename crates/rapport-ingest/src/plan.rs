@@ -1,0 +1,512 @@
+//! Plans from stored findings: every open finding that is work goes into one remediation
+//! action for its owning team; actions keep their identity, history and exceptions across
+//! plans, close when their findings are gone (naming the scans that show it), reopen on
+//! regression, and a team's "done, please verify" is confirmed or refuted by the next scan.
+//! Also the policy's versions and acknowledgements, exceptions and emergency overrides,
+//! with who may do what.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rapport_core::{
+    Action, ActionDraft, ActionState, Contribution, Outcome, PlannedAction, Policy, RemedyInput, RemedyKey,
+    Target, TeamPlan, plan_team, remedy_of,
+};
+use rapport_formats::{DEFAULT_POLICY, parse_policy};
+use rapport_storage::{
+    ActionStatus, ActionWrite, AdvisoryText, ExceptionRequest, ExceptionState, PlanScope, Store, StoreError,
+    StoredAction, StoredPolicy,
+};
+use sha2::{Digest, Sha256};
+use time::{Date, Duration, OffsetDateTime};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("policy {name}: {message}")]
+    Policy { name: String, message: String },
+    #[error("{0}")]
+    Refused(String),
+}
+
+fn refused(message: impl Into<String>) -> PlanError {
+    PlanError::Refused(message.into())
+}
+
+/// What building the actions did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BuildReport {
+    /// Open findings that are work, and how many of them have no owning team.
+    pub findings: u64,
+    pub unowned_findings: u64,
+    pub undecided_findings: u64,
+    pub teams: usize,
+    pub actions: usize,
+    pub opened: usize,
+    pub changed: usize,
+    pub closed: usize,
+    pub reopened: usize,
+    pub refuted: usize,
+    pub expired_exceptions: usize,
+}
+
+pub fn compile_policy(name: &str, text: &str) -> Result<Policy, PlanError> {
+    let spec =
+        parse_policy(text).map_err(|error| PlanError::Policy { name: name.to_owned(), message: error.to_string() })?;
+    Policy::compile(spec).map_err(|errors| PlanError::Policy {
+        name: name.to_owned(),
+        message: errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+    })
+}
+
+/// The policy in force: the latest applied, else the default (stored as version 1 the first
+/// time it is used).
+pub async fn current_policy(store: &Store, now: OffsetDateTime) -> Result<(Policy, StoredPolicy), PlanError> {
+    let stored = match store.policies().await?.pop() {
+        Some(stored) => stored,
+        None => {
+            let policy = compile_policy("default", DEFAULT_POLICY)?;
+            let id = store.add_policy(&policy.spec.name, DEFAULT_POLICY, None, now).await?;
+            StoredPolicy {
+                id,
+                name: policy.spec.name,
+                content: DEFAULT_POLICY.to_owned(),
+                applied_at: now,
+                applied_by: None,
+            }
+        }
+    };
+    let policy = compile_policy(&format!("version {}", stored.id), &stored.content)?;
+    Ok((policy, stored))
+}
+
+/// A policy applied: its version, whether it is new, and the difference from the previous
+/// version (unified diff lines) that teams are asked to acknowledge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppliedPolicy {
+    pub version: i64,
+    pub new: bool,
+    pub difference: String,
+}
+
+/// Stores `text` as the next policy version unless it is the one in force.
+pub async fn apply_policy(
+    store: &Store,
+    file: &str,
+    text: &str,
+    by: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<AppliedPolicy, PlanError> {
+    let policy = compile_policy(file, text)?;
+    let previous = store.policies().await?.pop();
+    if let Some(current) = previous.as_ref().filter(|current| current.content == text) {
+        return Ok(AppliedPolicy { version: current.id, new: false, difference: String::new() });
+    }
+    let old = previous.as_ref().map_or("", |p| p.content.as_str());
+    let old_name = previous.as_ref().map_or_else(|| "none".to_owned(), |p| format!("version {}", p.id));
+    let version = store.add_policy(&policy.spec.name, text, by, now).await?;
+    let difference = similar::TextDiff::from_lines(old, text)
+        .unified_diff()
+        .context_radius(2)
+        .header(&old_name, &format!("version {version}"))
+        .to_string();
+    Ok(AppliedPolicy { version, new: true, difference })
+}
+
+/// Records that `team` acknowledges the policy in force, by one of its members or managers.
+pub async fn acknowledge_policy(
+    store: &Store,
+    team: &str,
+    by: &str,
+    now: OffsetDateTime,
+) -> Result<(i64, bool), PlanError> {
+    let (_, stored) = current_policy(store, now).await?;
+    let team = known_team(store, team).await?;
+    let person = known_person(store, by).await?;
+    let member = person.team.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(&team));
+    if !member {
+        return Err(refused(format!(
+            "{by} is not a member of team {team:?} in the directory, so cannot acknowledge for it"
+        )));
+    }
+    let added = store.acknowledge_policy(&team, stored.id, by, now).await?;
+    Ok((stored.id, added))
+}
+
+async fn known_team(store: &Store, name: &str) -> Result<String, PlanError> {
+    let teams = store.teams().await?;
+    teams.into_iter().map(|team| team.name).find(|team| team.eq_ignore_ascii_case(name)).ok_or_else(|| {
+        refused(format!("no team {name:?} in the directory (import a teams or people file first)"))
+    })
+}
+
+async fn known_person(store: &Store, email: &str) -> Result<rapport_core::Person, PlanError> {
+    let people = store.people().await?;
+    people
+        .into_iter()
+        .find(|person| person.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)))
+        .ok_or_else(|| refused(format!("nobody with the email {email:?} is in the directory")))
+}
+
+async fn security_member(store: &Store, policy: &Policy, email: &str, to: &str) -> Result<(), PlanError> {
+    let person = known_person(store, email).await?;
+    let security = &policy.spec.security_team;
+    if person.team.as_deref().is_some_and(|team| team.eq_ignore_ascii_case(security)) {
+        Ok(())
+    } else {
+        Err(refused(format!(
+            "only members of the security team {security:?} may {to}; {email} is not one in the directory"
+        )))
+    }
+}
+
+/// Groups every open finding into actions and stores what changed: new actions, changed
+/// ones, closures with their evidence, regressions, and the outcome of "done, please
+/// verify". Also ends exceptions whose time is up.
+pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildReport, PlanError> {
+    let mut report = BuildReport::default();
+    report.expired_exceptions = store.expire_exceptions(now.date(), now).await?.len();
+    let scopes: HashMap<[u8; 16], (Target, Option<Arc<str>>)> = store
+        .plan_scopes()
+        .await?
+        .into_iter()
+        .map(|PlanScope { key, target, team }| (key, (target, team.map(Arc::from))))
+        .collect();
+    let advisories: HashMap<[u8; 16], AdvisoryText> =
+        store.open_advisory_texts().await?.into_iter().map(|advisory| (advisory.key, advisory)).collect();
+    let decisions = store.decision_summaries().await?;
+
+    let mut drafts: foldhash::HashMap<(Arc<str>, RemedyKey), ActionDraft> = foldhash::HashMap::default();
+    store
+        .each_plan_finding(|finding| -> Result<(), PlanError> {
+            report.findings += 1;
+            let (Some((target, team)), Some(advisory)) = (scopes.get(&finding.scope), advisories.get(&finding.advisory))
+            else {
+                return Err(PlanError::Store(StoreError::Corrupt("a finding's scope or advisory is missing".into())));
+            };
+            let Some(team) = team else {
+                report.unowned_findings += 1;
+                return Ok(());
+            };
+            let decision = finding.assessment.and_then(|id| decisions.get(&id));
+            if decision.is_none() {
+                report.undecided_findings += 1;
+            }
+            let input = RemedyInput {
+                target,
+                kind: finding.kind,
+                ids: &advisory.ids,
+                title: &advisory.title,
+                solution: advisory.solution.as_deref(),
+                component: finding.component.as_ref(),
+            };
+            let remedy = remedy_of(&input);
+            let draft = drafts
+                .entry((team.clone(), remedy.key.clone()))
+                .or_insert_with(|| ActionDraft::new(&remedy));
+            draft.add(Contribution {
+                input: &input,
+                remedy: &remedy,
+                outcome: decision.map_or(Outcome::Track, |d| d.outcome),
+                points: decision.map(|d| d.points),
+                assessment: finding.assessment.filter(|_| decision.is_some()),
+            });
+            Ok(())
+        })
+        .await?;
+
+    let reason = |id: i64| decisions.get(&id).map(|d| d.reason.clone());
+    let mut teams = std::collections::HashSet::new();
+    let planned: Vec<([u8; 16], Action)> = drafts
+        .into_iter()
+        .map(|((team, key), draft)| {
+            teams.insert(team.clone());
+            (key.action_key(&team), draft.finish(&team, reason))
+        })
+        .collect();
+    report.teams = teams.len();
+    report.actions = planned.len();
+
+    let stored: HashMap<[u8; 16], ActionStatus> =
+        store.action_statuses().await?.into_iter().map(|status| (status.key, status)).collect();
+    let scans = store.latest_scans().await?;
+    let mut writes = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (key, action) in &planned {
+        seen.insert(*key);
+        let body = serde_json::to_string(action).map_err(|e| StoreError::Corrupt(format!("an action: {e}")))?;
+        let digest = digest(&body);
+        let previous = stored.get(key);
+        let Some(previous) = previous else {
+            report.opened += 1;
+            writes.push(ActionWrite {
+                id: None,
+                key: *key,
+                team: action.team.clone(),
+                kind: action.kind.as_str().to_owned(),
+                outcome: action.outcome,
+                state: ActionState::Open,
+                outcome_since: now,
+                state_since: now,
+                digest,
+                body: Some(body),
+                event: Some(("opened".into(), format!("{} ({} findings)", action.what, action.findings))),
+            });
+            continue;
+        };
+        let rescanned = rescans_since(action, &scans, previous.state_since);
+        let (state, state_since, event) = match previous.state {
+            ActionState::Closed => {
+                report.reopened += 1;
+                let detail = format!("{} findings are open again{}", action.findings, scan_words(&rescanned));
+                (ActionState::Open, now, Some(("reopened".to_owned(), detail)))
+            }
+            ActionState::Verifying if !rescanned.is_empty() => {
+                report.refuted += 1;
+                let detail =
+                    format!("marked done, but {} findings are still open{}", action.findings, scan_words(&rescanned));
+                (ActionState::Open, now, Some(("refuted".to_owned(), detail)))
+            }
+            state => (state, previous.state_since, None),
+        };
+        let outcome_since = if action.outcome > previous.outcome || previous.state == ActionState::Closed {
+            now
+        } else {
+            previous.outcome_since
+        };
+        let event = event.or_else(|| {
+            (action.outcome != previous.outcome).then(|| {
+                let words = format!("{} → {}: {}", previous.outcome.label(), action.outcome.label(), action.reason);
+                ("decision changed".to_owned(), words)
+            })
+        });
+        if digest == previous.digest && state == previous.state && event.is_none() {
+            continue;
+        }
+        report.changed += usize::from(previous.state != ActionState::Closed);
+        writes.push(ActionWrite {
+            id: Some(previous.id),
+            key: *key,
+            team: action.team.clone(),
+            kind: action.kind.as_str().to_owned(),
+            outcome: action.outcome,
+            state,
+            outcome_since,
+            state_since,
+            digest,
+            body: (digest != previous.digest).then_some(body),
+            event,
+        });
+    }
+    let gone: Vec<&ActionStatus> =
+        stored.values().filter(|s| s.state != ActionState::Closed && !seen.contains(&s.key)).collect();
+    let ids: Vec<i64> = gone.iter().map(|status| status.id).collect();
+    let bodies: HashMap<i64, StoredAction> =
+        store.actions_by_id(&ids).await?.into_iter().map(|action| (action.id, action)).collect();
+    for status in gone {
+        report.closed += 1;
+        let evidence = bodies.get(&status.id).map_or_else(String::new, |stored| {
+            let scanned = rescans_since(&stored.action, &scans, stored.opened_at);
+            if scanned.is_empty() {
+                "none of its findings is open for this team any more (no rescan since it opened: the owner or the \
+                 findings' status changed)"
+                    .to_owned()
+            } else {
+                format!("none of its findings is open any more{}", scan_words(&scanned))
+            }
+        });
+        let confirmed = if status.state == ActionState::Verifying { "done and confirmed: " } else { "" };
+        writes.push(ActionWrite {
+            id: Some(status.id),
+            key: status.key,
+            team: status.team.clone(),
+            kind: String::new(),
+            outcome: status.outcome,
+            state: ActionState::Closed,
+            outcome_since: status.outcome_since,
+            state_since: now,
+            digest: status.digest,
+            body: None,
+            event: Some(("closed".into(), format!("{confirmed}{evidence}"))),
+        });
+    }
+    store.write_actions(&writes, now).await?;
+    Ok(report)
+}
+
+fn digest(body: &str) -> i64 {
+    let hash = Sha256::digest(body.as_bytes());
+    let mut bytes = [0; 8];
+    bytes.copy_from_slice(hash.get(..8).unwrap_or(&[0; 8]));
+    i64::from_le_bytes(bytes)
+}
+
+/// The latest scans of an action's places made after `since`.
+fn rescans_since<'a>(
+    action: &Action,
+    scans: &'a HashMap<Target, (i64, String, OffsetDateTime)>,
+    since: OffsetDateTime,
+) -> Vec<(&'a Target, &'a (i64, String, OffsetDateTime))> {
+    let mut found: Vec<_> = action
+        .places
+        .iter()
+        .filter_map(|place| scans.get_key_value(&place.target))
+        .filter(|(_, (_, _, at))| *at > since)
+        .collect();
+    found.sort_by_key(|(_, (id, _, _))| std::cmp::Reverse(*id));
+    found
+}
+
+fn scan_words(scans: &[(&Target, &(i64, String, OffsetDateTime))]) -> String {
+    let shown: Vec<String> = scans
+        .iter()
+        .take(3)
+        .map(|(target, (id, file, at))| format!("{} in import #{id} ({file}, {})", target.name, at.date()))
+        .collect();
+    match shown.len() {
+        0 => String::new(),
+        _ if scans.len() > 3 => format!(": rescans of {} and {} more", shown.join(", "), scans.len() - 3),
+        _ => format!(": rescans of {}", shown.join(", ")),
+    }
+}
+
+/// One team's plan from the stored actions: the read a partner's page makes.
+pub async fn team_plan(
+    store: &Store,
+    team: &str,
+    policy: &Policy,
+    today: Date,
+    weeks: u32,
+) -> Result<TeamPlan, PlanError> {
+    let capacity = store
+        .teams()
+        .await?
+        .into_iter()
+        .find(|t| t.name.eq_ignore_ascii_case(team))
+        .and_then(|t| t.weekly_capacity_hours);
+    let actions = store.team_actions(team, false).await?;
+    let exceptions = store.approved_exceptions(team).await?;
+    let overrides = store.emergency_overrides(None, Some(team)).await?;
+    let planned: Vec<PlannedAction> = actions
+        .into_iter()
+        .map(|stored| PlannedAction {
+            id: stored.id,
+            override_by: overrides
+                .iter()
+                .find(|o| o.action == stored.id)
+                .map(|o| (o.declared_by.clone(), o.reason.clone())),
+            excepted_until: exceptions.get(&stored.id).copied(),
+            action: stored.action,
+            state: stored.state,
+            outcome_since: stored.outcome_since,
+        })
+        .collect();
+    Ok(plan_team(team, capacity, &planned, policy, today, weeks))
+}
+
+/// A team marks an action done; the next scan of its places confirms or refutes it.
+pub async fn mark_done(store: &Store, action: i64, by: &str, note: &str, now: OffsetDateTime) -> Result<(), PlanError> {
+    let stored = open_action(store, action).await?;
+    let (policy, _) = current_policy(store, now).await?;
+    let person = known_person(store, by).await?;
+    let allowed = person.team.as_deref().is_some_and(|team| {
+        team.eq_ignore_ascii_case(&stored.team) || team.eq_ignore_ascii_case(&policy.spec.security_team)
+    });
+    if !allowed {
+        return Err(refused(format!("{by} is not in team {:?}, which owns action #{action}", stored.team)));
+    }
+    let detail = if note.is_empty() { "done, please verify".to_owned() } else { format!("done, please verify: {note}") };
+    if store
+        .move_action(action, ActionState::Open, ActionState::Verifying, ("marked done", Some(by), &detail), now)
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(refused(format!("action #{action} is not open (it is {})", stored.state.as_str())))
+    }
+}
+
+async fn open_action(store: &Store, id: i64) -> Result<StoredAction, PlanError> {
+    store.action(id).await?.ok_or_else(|| refused(format!("there is no action #{id} (see `rapport actions`)")))
+}
+
+/// Asks for an exception or a risk acceptance on an action.
+pub async fn request_exception(
+    store: &Store,
+    request: &ExceptionRequest,
+    now: OffsetDateTime,
+) -> Result<i64, PlanError> {
+    let action = open_action(store, request.action).await?;
+    let (policy, _) = current_policy(store, now).await?;
+    known_person(store, &request.requested_by).await?;
+    if action.state == ActionState::Closed {
+        return Err(refused(format!("action #{} is closed; nothing to except", action.id)));
+    }
+    if request.reason.trim().is_empty() {
+        return Err(refused("say why the exception is needed (--reason)"));
+    }
+    let today = now.date();
+    let longest = today + Duration::days(i64::from(policy.spec.exceptions.max_days));
+    if request.until < today || request.until > longest {
+        return Err(refused(format!(
+            "the exception must end between today ({today}) and {longest} (the policy allows {} days)",
+            policy.spec.exceptions.max_days
+        )));
+    }
+    Ok(store.request_exception(request, now).await?)
+}
+
+/// Approves or rejects a request: by a member of the security team who did not ask for it.
+pub async fn decide_exception(
+    store: &Store,
+    id: i64,
+    approve: bool,
+    by: &str,
+    reason: &str,
+    now: OffsetDateTime,
+) -> Result<(), PlanError> {
+    let exception =
+        store.exception(id).await?.ok_or_else(|| refused(format!("there is no exception #{id}")))?;
+    let (policy, _) = current_policy(store, now).await?;
+    security_member(store, &policy, by, "approve or reject exceptions").await?;
+    if exception.request.requested_by.eq_ignore_ascii_case(by) {
+        return Err(refused(format!("{by} asked for exception #{id}, so someone else must decide it")));
+    }
+    if reason.trim().is_empty() {
+        return Err(refused("give the reason for the decision (--reason)"));
+    }
+    if exception.state != ExceptionState::Requested {
+        return Err(refused(format!("exception #{id} is already {}", exception.state.as_str())));
+    }
+    if store.decide_exception(id, approve, by, reason, now).await? {
+        Ok(())
+    } else {
+        Err(refused(format!("exception #{id} was decided by someone else meanwhile")))
+    }
+}
+
+/// Declares an emergency outside the policy's criteria: recorded with who and why, and
+/// listed for the monthly review. An action that meets the criteria needs no override.
+pub async fn declare_emergency(
+    store: &Store,
+    action: i64,
+    by: &str,
+    reason: &str,
+    now: OffsetDateTime,
+) -> Result<i64, PlanError> {
+    let stored = open_action(store, action).await?;
+    let (policy, version) = current_policy(store, now).await?;
+    security_member(store, &policy, by, "declare emergencies").await?;
+    if stored.action.points.iter().any(|points| policy.is_emergency(stored.action.outcome, points)) {
+        return Err(refused(format!(
+            "action #{action} already meets the emergency criteria of policy version {} ({}); no override needed",
+            version.id,
+            policy.emergency_words()
+        )));
+    }
+    if reason.trim().is_empty() {
+        return Err(refused("an override needs a reason (--reason)"));
+    }
+    Ok(store.declare_emergency(action, by, reason, Some(version.id), now).await?)
+}
