@@ -13,6 +13,7 @@
 mod bench;
 mod bench_estate;
 mod bench_intel;
+mod bench_plan;
 mod estate;
 mod generate;
 #[cfg(test)]
@@ -33,6 +34,8 @@ enum Command {
     Bench(bench::BenchArgs),
     BenchEstate(bench_estate::BenchEstateArgs),
     BenchIntel(bench_intel::BenchIntelArgs),
+    /// Plan a million findings for 200 teams; the plan's measures.
+    BenchPlan(bench_plan::BenchPlanArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -41,5 +44,6 @@ fn main() -> anyhow::Result<()> {
         Command::Bench(args) => bench::run(&args),
         Command::BenchEstate(args) => bench_estate::run(&args),
         Command::BenchIntel(args) => bench_intel::run(&args),
+        Command::BenchPlan(args) => bench_plan::run(&args),
     }
 }

@@ -132,7 +132,7 @@ pub struct WhyArgs {
     json: bool,
 }
 
-fn parse_since(text: &str) -> Result<OffsetDateTime, String> {
+pub(crate) fn parse_since(text: &str) -> Result<OffsetDateTime, String> {
     OffsetDateTime::parse(text, &Rfc3339)
         .or_else(|_| {
             Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))

@@ -5,6 +5,7 @@
 mod assess;
 mod assets;
 mod commands;
+mod plan;
 
 use std::process::ExitCode;
 
@@ -62,6 +63,18 @@ enum Command {
     Why(assess::WhyArgs),
     /// Create the database, import samples/ (scans, a device, people, an ownership file) and
     /// show what was found and who owns what.
+    /// Each team's plan: its actions week by week within its capacity and the policy.
+    Plan(plan::PlanArgs),
+    /// Remediation actions: one per fix, with what it fixes.
+    Actions(plan::ActionsArgs),
+    #[command(subcommand)]
+    Action(plan::ActionCommand),
+    #[command(subcommand)]
+    Policy(plan::PolicyCommand),
+    #[command(subcommand)]
+    Exception(plan::ExceptionCommand),
+    #[command(subcommand)]
+    Emergency(plan::EmergencyCommand),
     Demo(commands::DemoArgs),
 }
 
@@ -107,6 +120,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Assess(args) => assess::assess(&cli.database, args).await,
         Command::Decisions(args) => assess::decisions(&cli.database, args).await,
         Command::Why(args) => assess::why(&cli.database, args).await,
+        Command::Plan(args) => plan::plan(&cli.database, args).await,
+        Command::Actions(args) => plan::actions(&cli.database, args).await,
+        Command::Action(command) => plan::action(&cli.database, command).await,
+        Command::Policy(command) => plan::policy(&cli.database, command).await,
+        Command::Exception(command) => plan::exception(&cli.database, command).await,
+        Command::Emergency(command) => plan::emergency(&cli.database, command).await,
         Command::Demo(args) => commands::demo(&cli.database, args).await,
     }
 }

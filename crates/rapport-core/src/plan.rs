@@ -69,6 +69,8 @@ pub struct ScheduledAction {
     pub emergency: Option<Emergency>,
     pub reason: String,
     pub findings: u32,
+    /// Findings per outcome, most urgent first: `[act, attend, track*, track]`.
+    pub by_outcome: [u32; 4],
     pub places: usize,
     pub effort_hours: f64,
     pub risk: f64,
@@ -252,6 +254,7 @@ fn scheduled_action(planned: &PlannedAction, policy: &Policy) -> ScheduledAction
         emergency,
         reason: action.reason.clone(),
         findings: action.findings,
+        by_outcome: action.by_outcome,
         places: action.place_count(),
         effort_hours: policy.spec.effort.hours(action.kind, action.place_count()),
         risk: action.risk,

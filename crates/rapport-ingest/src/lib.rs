@@ -24,15 +24,15 @@ mod plan;
 
 pub use assess::{AssessError, AssessReport, apply_tree, assess_findings, compile_tree, current_tree};
 pub use fetch::{EPSS_URL, FetchError, Fetched, KEV_URL, feed_client, fetch_feed};
-pub use plan::{
-    AppliedPolicy, BuildReport, PlanError, acknowledge_policy, apply_policy, build_actions, compile_policy,
-    current_policy, declare_emergency, decide_exception, mark_done, request_exception, team_plan,
-};
 pub use intel::{IntelError, IntelOptions, IntelReport, Skipped, import_intel};
 pub use inventory::{DirectoryReport, InventoryReport, import_directory, import_inventory};
 pub use ownership::{
     Explanation, MatchingRule, OwnershipChange, OwnershipError, OwnershipPlan, apply_ownership,
     check_ownership, explain_ownership,
+};
+pub use plan::{
+    AppliedPolicy, BuildReport, PlanError, acknowledge_policy, apply_policy, build_actions, compile_policy,
+    current_policy, decide_exception, declare_emergency, mark_done, request_exception, team_plan,
 };
 
 use rapport_core::{Scope, VexIndex, VexStatement};

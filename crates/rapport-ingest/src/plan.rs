@@ -52,8 +52,8 @@ pub struct BuildReport {
 }
 
 pub fn compile_policy(name: &str, text: &str) -> Result<Policy, PlanError> {
-    let spec =
-        parse_policy(text).map_err(|error| PlanError::Policy { name: name.to_owned(), message: error.to_string() })?;
+    let spec = parse_policy(text)
+        .map_err(|error| PlanError::Policy { name: name.to_owned(), message: error.to_string() })?;
     Policy::compile(spec).map_err(|errors| PlanError::Policy {
         name: name.to_owned(),
         message: errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
@@ -181,9 +181,12 @@ pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildRe
     store
         .each_plan_finding(|finding| -> Result<(), PlanError> {
             report.findings += 1;
-            let (Some((target, team)), Some(advisory)) = (scopes.get(&finding.scope), advisories.get(&finding.advisory))
+            let (Some((target, team)), Some(advisory)) =
+                (scopes.get(&finding.scope), advisories.get(&finding.advisory))
             else {
-                return Err(PlanError::Store(StoreError::Corrupt("a finding's scope or advisory is missing".into())));
+                return Err(PlanError::Store(StoreError::Corrupt(
+                    "a finding's scope or advisory is missing".into(),
+                )));
             };
             let Some(team) = team else {
                 report.unowned_findings += 1;
@@ -202,9 +205,8 @@ pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildRe
                 component: finding.component.as_ref(),
             };
             let remedy = remedy_of(&input);
-            let draft = drafts
-                .entry((team.clone(), remedy.key.clone()))
-                .or_insert_with(|| ActionDraft::new(&remedy));
+            let draft =
+                drafts.entry((team.clone(), remedy.key.clone())).or_insert_with(|| ActionDraft::new(&remedy));
             draft.add(Contribution {
                 input: &input,
                 remedy: &remedy,
@@ -235,7 +237,8 @@ pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildRe
     let mut seen = std::collections::HashSet::new();
     for (key, action) in &planned {
         seen.insert(*key);
-        let body = serde_json::to_string(action).map_err(|e| StoreError::Corrupt(format!("an action: {e}")))?;
+        let body =
+            serde_json::to_string(action).map_err(|e| StoreError::Corrupt(format!("an action: {e}")))?;
         let digest = digest(&body);
         let previous = stored.get(key);
         let Some(previous) = previous else {
@@ -264,8 +267,11 @@ pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildRe
             }
             ActionState::Verifying if !rescanned.is_empty() => {
                 report.refuted += 1;
-                let detail =
-                    format!("marked done, but {} findings are still open{}", action.findings, scan_words(&rescanned));
+                let detail = format!(
+                    "marked done, but {} findings are still open{}",
+                    action.findings,
+                    scan_words(&rescanned)
+                );
                 (ActionState::Open, now, Some(("refuted".to_owned(), detail)))
             }
             state => (state, previous.state_since, None),
@@ -277,7 +283,8 @@ pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildRe
         };
         let event = event.or_else(|| {
             (action.outcome != previous.outcome).then(|| {
-                let words = format!("{} → {}: {}", previous.outcome.label(), action.outcome.label(), action.reason);
+                let words =
+                    format!("{} → {}: {}", previous.outcome.label(), action.outcome.label(), action.reason);
                 ("decision changed".to_owned(), words)
             })
         });
@@ -406,7 +413,13 @@ pub async fn team_plan(
 }
 
 /// A team marks an action done; the next scan of its places confirms or refutes it.
-pub async fn mark_done(store: &Store, action: i64, by: &str, note: &str, now: OffsetDateTime) -> Result<(), PlanError> {
+pub async fn mark_done(
+    store: &Store,
+    action: i64,
+    by: &str,
+    note: &str,
+    now: OffsetDateTime,
+) -> Result<(), PlanError> {
     let stored = open_action(store, action).await?;
     let (policy, _) = current_policy(store, now).await?;
     let person = known_person(store, by).await?;
@@ -416,9 +429,19 @@ pub async fn mark_done(store: &Store, action: i64, by: &str, note: &str, now: Of
     if !allowed {
         return Err(refused(format!("{by} is not in team {:?}, which owns action #{action}", stored.team)));
     }
-    let detail = if note.is_empty() { "done, please verify".to_owned() } else { format!("done, please verify: {note}") };
+    let detail = if note.is_empty() {
+        "done, please verify".to_owned()
+    } else {
+        format!("done, please verify: {note}")
+    };
     if store
-        .move_action(action, ActionState::Open, ActionState::Verifying, ("marked done", Some(by), &detail), now)
+        .move_action(
+            action,
+            ActionState::Open,
+            ActionState::Verifying,
+            ("marked done", Some(by), &detail),
+            now,
+        )
         .await?
     {
         Ok(())
@@ -428,7 +451,10 @@ pub async fn mark_done(store: &Store, action: i64, by: &str, note: &str, now: Of
 }
 
 async fn open_action(store: &Store, id: i64) -> Result<StoredAction, PlanError> {
-    store.action(id).await?.ok_or_else(|| refused(format!("there is no action #{id} (see `rapport actions`)")))
+    store
+        .action(id)
+        .await?
+        .ok_or_else(|| refused(format!("there is no action #{id} (see `rapport actions`)")))
 }
 
 /// Asks for an exception or a risk acceptance on an action.

@@ -12,9 +12,9 @@ mod error;
 mod import;
 mod intel;
 mod ownership;
+mod plan;
 mod queries;
 mod row;
-mod plan;
 pub mod testing;
 mod vex;
 
@@ -36,8 +36,9 @@ pub use import::{ImportSession, ImportStart, ImportSummary};
 pub use intel::{FeedValidators, IntelCounts, IntelImport, IntelImportRecord};
 pub use ownership::OwnershipVersion;
 pub use plan::{
-    ActionEvent, ActionStatus, ActionWrite, AdvisoryText, DecisionSummary, EmergencyOverride, ExceptionRequest,
-    ExceptionState, PlanFinding, PlanScope, PolicyAck, StoredAction, StoredException, StoredPolicy,
+    ActionEvent, ActionStatus, ActionWrite, AdvisoryText, DecisionSummary, EmergencyOverride,
+    ExceptionRequest, ExceptionState, PlanFinding, PlanScope, PolicyAck, StoredAction, StoredException,
+    StoredPolicy,
 };
 pub use queries::{FindingFilter, ImportRecord, StoredFinding};
 pub use row::FindingRow;

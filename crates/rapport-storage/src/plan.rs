@@ -139,9 +139,14 @@ impl ExceptionState {
     }
 
     pub fn parse(word: &str) -> Option<ExceptionState> {
-        [ExceptionState::Requested, ExceptionState::Approved, ExceptionState::Rejected, ExceptionState::Expired]
-            .into_iter()
-            .find(|state| state.as_str() == word)
+        [
+            ExceptionState::Requested,
+            ExceptionState::Approved,
+            ExceptionState::Rejected,
+            ExceptionState::Expired,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == word)
     }
 }
 
@@ -227,9 +232,12 @@ const INSERT_EVENT: &str =
 
 macro_rules! select_exceptions {
     ($rest:literal) => {
-        concat!("SELECT e.id, e.action, e.risk_acceptance, e.requested_by, e.requested_at, \
+        concat!(
+            "SELECT e.id, e.action, e.risk_acceptance, e.requested_by, e.requested_at, \
      e.reason, e.compensating_control, e.requested_until, e.state, e.decided_by, e.decided_at, \
-     e.decision_reason, a.team, a.body FROM exceptions e JOIN actions a ON a.id = e.action ", $rest)
+     e.decision_reason, a.team, a.body FROM exceptions e JOIN actions a ON a.id = e.action ",
+            $rest
+        )
     };
 }
 
@@ -723,7 +731,11 @@ impl Store {
         })
     }
 
-    pub async fn request_exception(&self, request: &ExceptionRequest, at: OffsetDateTime) -> Result<i64, StoreError> {
+    pub async fn request_exception(
+        &self,
+        request: &ExceptionRequest,
+        at: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(
@@ -795,7 +807,11 @@ impl Store {
 
     /// Marks approved exceptions that ended before `today` as expired, with an event on
     /// their actions; returns them.
-    pub async fn expire_exceptions(&self, today: Date, at: OffsetDateTime) -> Result<Vec<(i64, i64)>, StoreError> {
+    pub async fn expire_exceptions(
+        &self,
+        today: Date,
+        at: OffsetDateTime,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let ended: Vec<(i64, i64)> = sqlx::query_as(

@@ -6,5 +6,6 @@
 mod assess;
 mod import;
 mod ownership;
+mod plan;
 mod support;
 mod vex;

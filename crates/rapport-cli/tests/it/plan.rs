@@ -1,0 +1,236 @@
+//! Plans end to end on both back ends: the samples become a short list of actions per team
+//! with reasons and due dates from the agreed policy; exceptions, overrides, "done, please
+//! verify", closure and regression follow who may do what and what the scans show.
+
+use serde_json::Value;
+
+use crate::support::{Rapport, corpus, each_backend, sample};
+
+const LOG4SHELL: &str = "CVE-2021-44228";
+const PAYMENTS_MANAGER: &str = "priya.nair@example.com";
+const SECURITY: &str = "sam.okafor@example.com";
+
+fn setup(rapport: &Rapport) {
+    rapport.ok(&["import", &sample("cyclonedx-log4j.json"), &sample("grype-image.json")]);
+    rapport.ok(&["people", "import", &sample("people/people.csv"), &sample("people/teams.csv")]);
+    rapport.ok(&["owners", "apply", &sample("ownership/ownership.toml")]);
+    let kev = corpus("feeds/kev/known_exploited_vulnerabilities.json").display().to_string();
+    rapport.ok(&["intel", "import", &kev]);
+}
+
+fn plans(rapport: &Rapport, extra: &[&str]) -> Vec<Value> {
+    let args: Vec<&str> = ["plan", "--json"].iter().copied().chain(extra.iter().copied()).collect();
+    let out: Value = serde_json::from_str(&rapport.ok(&args)).unwrap();
+    out["plans"].as_array().unwrap().clone()
+}
+
+/// The open action that fixes Log4Shell, and its team.
+fn log4shell_action(rapport: &Rapport) -> (i64, Value) {
+    let lines = rapport.json_lines(&["actions", "--json", "--limit", "1000"]);
+    let line = lines
+        .into_iter()
+        .find(|line| line["action"]["fixes"].as_array().unwrap().iter().any(|id| id == LOG4SHELL))
+        .expect("an action fixes Log4Shell");
+    (line["id"].as_i64().unwrap(), line["action"].clone())
+}
+
+#[allow(clippy::disallowed_methods, reason = "the binary under test reads the clock; due dates follow it")]
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+fn history(rapport: &Rapport, id: i64) -> Vec<Value> {
+    let shown: Value =
+        serde_json::from_str(&rapport.ok(&["action", "show", &id.to_string(), "--json"])).unwrap();
+    shown["history"].as_array().unwrap().clone()
+}
+
+#[test]
+fn each_team_gets_a_short_plan_with_reasons_under_an_agreed_policy() {
+    for rapport in each_backend() {
+        let db = rapport.database.clone();
+        setup(&rapport);
+        let all = plans(&rapport, &[]);
+        let teams: Vec<&str> = all.iter().map(|plan| plan["team"].as_str().unwrap()).collect();
+        assert!(teams.contains(&"Payments"), "{db}: {teams:?}");
+
+        // Log4Shell is one action for the team that owns the build cache, decided Attend
+        // with the evidence in words and a due date from the policy (45 days for Attend).
+        let (id, action) = log4shell_action(&rapport);
+        assert_eq!(action["team"], "Payments", "{db}: {action}");
+        assert_eq!(action["outcome"], "attend");
+        assert!(
+            action["reason"].as_str().unwrap().starts_with("Attackers are using this flaw now"),
+            "{action}"
+        );
+        assert!(action["findings"].as_u64().unwrap() >= 2, "{action}");
+        let payments = plans(&rapport, &["--team", "Payments"]);
+        let scheduled =
+            payments[0]["actions"].as_array().unwrap().iter().find(|a| a["id"] == id).unwrap().clone();
+        assert!(scheduled["due"].is_string(), "{scheduled}");
+        assert_eq!(payments[0]["weekly_capacity_hours"], 4.0, "the team's stated hours");
+
+        // Package upgrades name the smallest version that fixes every finding they cover.
+        let lines = rapport.json_lines(&["actions", "--json", "--limit", "1000"]);
+        let upgrades: Vec<&Value> = lines
+            .iter()
+            .filter(|l| l["action"]["kind"] == "update" || l["action"]["kind"] == "upgrade")
+            .collect();
+        assert!(!upgrades.is_empty(), "{db}: {lines:?}");
+        for line in &upgrades {
+            let what = line["action"]["what"].as_str().unwrap();
+            assert!(what.contains(" to "), "{what}");
+        }
+        // Every open finding on an owned asset is in exactly one action.
+        let in_actions: u64 = lines.iter().map(|l| l["action"]["findings"].as_u64().unwrap()).sum();
+        let text = rapport.ok(&["plan"]);
+        let total: u64 = text.split(" open findings").next().unwrap().parse().unwrap();
+        let unowned: u64 = text
+            .lines()
+            .find(|l| l.contains("on assets no team owns"))
+            .map_or(0, |l| l.split(' ').next().unwrap().parse().unwrap());
+        assert_eq!(in_actions + unowned, total, "{db}: {text}");
+
+        // The policy: checked, applied as a new version with its difference shown, and
+        // acknowledged by a member of the team only.
+        let bad = rapport.write("policy.toml", b"name = \"x\"\nsecurity_team = \"Security\"\n[due_days]\nact = 40\nattend = 30\n\"track*\" = 90\n");
+        let error = rapport.fails(&["policy", "check", &bad]);
+        assert!(error.contains("act (40 days) must not take longer than attend (30 days)"), "{error}");
+        // The sample policy with its Black Friday freeze moved to this week, so the plan shows it.
+        let today = today();
+        let sample_policy = std::fs::read_to_string(sample("policy/policy.toml")).unwrap();
+        let this_week = sample_policy
+            .replace("from = \"2026-11-26\"", &format!("from = \"{today}\""))
+            .replace("until = \"2026-12-01\"", &format!("until = \"{}\"", today + time::Duration::days(6)));
+        let policy = rapport.write("sample-policy.toml", this_week.as_bytes());
+        let out = rapport.ok(&["policy", "apply", &policy, "--by", SECURITY]);
+        assert!(out.contains("applied as policy version 2"), "{out}");
+        assert!(out.contains("-act = 14") && out.contains("+act = 10"), "{out}");
+        assert!(out.contains("Payments: asked to acknowledge"), "{out}");
+        let again = rapport.ok(&["policy", "apply", &policy]);
+        assert!(again.contains("is already policy version 2"), "{again}");
+        let refused =
+            rapport.fails(&["policy", "ack", "--team", "Payments", "--by", "marta.ruiz@example.com"]);
+        assert!(refused.contains("not a member of team \"Payments\""), "{refused}");
+        rapport.ok(&["policy", "ack", "--team", "Payments", "--by", PAYMENTS_MANAGER]);
+        let shown = rapport.ok(&["policy", "show"]);
+        assert!(shown.contains("Payments: acknowledged by priya.nair@example.com"), "{shown}");
+        let page = rapport.ok(&["plan", "--team", "Payments"]);
+        assert!(!page.contains("has not acknowledged"), "{page}");
+        assert!(page.contains("frozen: Black Friday and Cyber Monday trading"), "{page}");
+    }
+}
+
+#[test]
+fn exceptions_overrides_verification_closure_and_regression() {
+    for rapport in each_backend() {
+        let db = rapport.database.clone();
+        setup(&rapport);
+        let (id, _) = log4shell_action(&rapport);
+        let action = id.to_string();
+        let today = today();
+        let until = (today + time::Duration::days(30)).to_string();
+
+        // Exceptions: asked by the team, decided by security, never by the requester.
+        let error = rapport.fails(&[
+            "exception",
+            "request",
+            &action,
+            "--by",
+            PAYMENTS_MANAGER,
+            "--reason",
+            "vendor patch pending",
+            "--until",
+            &(today + time::Duration::days(400)).to_string(),
+        ]);
+        assert!(error.contains("the policy allows 180 days"), "{error}");
+        let out = rapport.ok(&[
+            "exception",
+            "request",
+            &action,
+            "--by",
+            PAYMENTS_MANAGER,
+            "--reason",
+            "vendor patch pending",
+            "--control",
+            "JNDI lookups disabled",
+            "--until",
+            &until,
+        ]);
+        assert!(out.contains("Exception #1 requested"), "{db}: {out}");
+        let error =
+            rapport.fails(&["exception", "approve", "1", "--by", PAYMENTS_MANAGER, "--reason", "fine"]);
+        assert!(error.contains("only members of the security team"), "{error}");
+        rapport.ok(&[
+            "exception",
+            "request",
+            &action,
+            "--by",
+            SECURITY,
+            "--reason",
+            "own",
+            "--until",
+            &until,
+        ]);
+        let error = rapport.fails(&["exception", "approve", "2", "--by", SECURITY, "--reason", "self"]);
+        assert!(error.contains("someone else must decide it"), "{error}");
+        rapport.ok(&["exception", "reject", "2", "--by", "lea.fischer@example.com", "--reason", "duplicate"]);
+        rapport.ok(&["exception", "approve", "1", "--by", SECURITY, "--reason", "control verified"]);
+        let error =
+            rapport.fails(&["exception", "approve", "1", "--by", "lea.fischer@example.com", "--reason", "x"]);
+        assert!(error.contains("already approved"), "{error}");
+        let payments = &plans(&rapport, &["--team", "Payments"])[0];
+        let excepted: Vec<i64> =
+            payments["excepted"].as_array().unwrap().iter().map(|a| a["id"].as_i64().unwrap()).collect();
+        assert_eq!(excepted, [id], "{db}: {payments}");
+        assert!(payments["actions"].as_array().unwrap().iter().all(|a| a["id"] != id));
+        let list = rapport.ok(&["exception", "list"]);
+        assert!(
+            list.contains("#1 approved exception on action")
+                && list.contains("meanwhile: JNDI lookups disabled"),
+            "{list}"
+        );
+        assert!(list.contains("#2 rejected"), "{list}");
+
+        // An emergency outside the criteria needs a security member and is listed.
+        let error =
+            rapport.fails(&["emergency", "declare", &action, "--by", PAYMENTS_MANAGER, "--reason", "news"]);
+        assert!(error.contains("only members of the security team"), "{error}");
+        rapport.ok(&["emergency", "declare", &action, "--by", SECURITY, "--reason", "in the news"]);
+        let list = rapport.ok(&["emergency", "list"]);
+        assert!(
+            list.contains("1 emergencies declared") && list.contains("by sam.okafor@example.com"),
+            "{list}"
+        );
+
+        // Done, please verify: a rescan that still shows the findings refutes it.
+        rapport.ok(&["action", "done", &action, "--by", PAYMENTS_MANAGER, "--note", "upgraded"]);
+        let payments = &plans(&rapport, &["--team", "Payments"])[0];
+        assert!(payments["verifying"].as_array().unwrap().iter().any(|a| a["id"] == id), "{payments}");
+        rapport.ok(&["import", &sample("cyclonedx-log4j.json")]);
+        rapport.ok(&["plan"]);
+        let events = history(&rapport, id);
+        let refuted = events.iter().find(|e| e["event"] == "refuted").expect("refuted");
+        assert!(refuted["detail"].as_str().unwrap().contains("still open: rescans of"), "{db}: {refuted}");
+
+        // A rescan without the findings closes the action and names the scan; they come back,
+        // it reopens.
+        let mut fixed: Value =
+            serde_json::from_str(&std::fs::read_to_string(sample("cyclonedx-log4j.json")).unwrap()).unwrap();
+        fixed["vulnerabilities"] = Value::Array(vec![]);
+        let fixed = rapport.write("fixed.json", fixed.to_string().as_bytes());
+        rapport.ok(&["import", &fixed]);
+        let out = rapport.ok(&["plan"]);
+        assert!(out.contains("1 closed"), "{db}: {out}");
+        let closed = history(&rapport, id).into_iter().find(|e| e["event"] == "closed").expect("closed");
+        assert!(
+            closed["detail"].as_str().unwrap().contains("none of its findings is open any more: rescans of"),
+            "{closed}"
+        );
+        assert!(closed["detail"].as_str().unwrap().contains("fixed.json"), "{closed}");
+        rapport.ok(&["import", &sample("cyclonedx-log4j.json")]);
+        let out = rapport.ok(&["plan"]);
+        assert!(out.contains("1 reopened"), "{db}: {out}");
+        assert_eq!(log4shell_action(&rapport).0, id, "the same work keeps its action");
+    }
+}
