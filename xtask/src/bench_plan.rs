@@ -9,6 +9,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use clap::Args;
+use rapport_core::TeamPlan;
 
 use crate::bench::{Measure, fresh_postgres, measure, release_binary, remove_sqlite, workspace_root};
 use crate::generate::{GenerateArgs, Kind};
@@ -133,57 +134,45 @@ pub fn run(args: &BenchPlanArgs) -> anyhow::Result<()> {
 /// Coverage of the open Act and Attend findings by each team's 20 biggest actions, and the
 /// next two weeks against capacity.
 fn measures(json: &str) -> anyhow::Result<()> {
-    let value: serde_json::Value = serde_json::from_str(json).context("reading `rapport plan --json`")?;
-    let plans = value["plans"].as_array().context("no plans in the output")?;
+    #[derive(serde::Deserialize)]
+    struct Output {
+        plans: Vec<TeamPlan>,
+    }
+    let plans = serde_json::from_str::<Output>(json).context("reading `rapport plan --json`")?.plans;
     let (mut covered_teams, mut urgent_teams, mut fitting, mut explained) = (0, 0, 0, 0);
     let mut worst: Option<(f64, String)> = None;
-    for plan in plans {
-        let mut urgent: Vec<u64> = plan["actions"]
-            .as_array()
-            .map(|actions| {
-                actions
-                    .iter()
-                    .map(|a| {
-                        a["by_outcome"][0].as_u64().unwrap_or(0) + a["by_outcome"][1].as_u64().unwrap_or(0)
-                    })
-                    .filter(|n| *n > 0)
-                    .collect()
-            })
-            .unwrap_or_default();
+    for plan in &plans {
+        let mut urgent: Vec<u32> = plan
+            .actions
+            .iter()
+            .map(|action| action.by_outcome.iter().take(2).sum::<u32>())
+            .filter(|n| *n > 0)
+            .collect();
         urgent.sort_unstable_by(|a, b| b.cmp(a));
-        let total: u64 = urgent.iter().sum();
+        let total: u32 = urgent.iter().sum();
         if total > 0 {
             urgent_teams += 1;
-            let top: u64 = urgent.iter().take(20).sum();
-            let share = top as f64 / total as f64;
+            let top: u32 = urgent.iter().take(20).sum();
+            let share = f64::from(top) / f64::from(total);
             if share >= 0.9 {
                 covered_teams += 1;
             }
-            if worst.as_ref().is_none_or(|(w, _)| share < *w) {
-                worst = Some((
-                    share,
-                    format!("{} ({} urgent findings in {} actions)", plan["team"], total, urgent.len()),
-                ));
+            if worst.as_ref().is_none_or(|(lowest, _)| share < *lowest) {
+                let team = format!("{} ({total} urgent findings in {} actions)", plan.team, urgent.len());
+                worst = Some((share, team));
             }
         }
-        let weeks = plan["weeks"].as_array().cloned().unwrap_or_default();
-        let fits = weeks.iter().take(2).all(|w| {
-            w["booked_hours"].as_f64().unwrap_or(0.0) <= w["capacity_hours"].as_f64().unwrap_or(0.0) + 1e-6
-        });
-        let late =
-            plan["actions"].as_array().is_some_and(|a| a.iter().any(|x| x["late"].as_bool() == Some(true)));
-        let said = plan["shortfall"].as_array().is_some_and(|s| !s.is_empty());
+        let fits = plan.weeks.iter().take(2).all(|week| week.booked_hours <= week.capacity_hours + 1e-6);
+        let late = plan.actions.iter().any(|action| action.late);
         if fits && !late {
             fitting += 1;
-        } else if said {
+        } else if !plan.shortfall.is_empty() {
             explained += 1;
         }
     }
     println!(
         "measure: {covered_teams} of {urgent_teams} teams with Act/Attend work have >= 90% of it in their 20 biggest actions; lowest: {}",
-        worst
-            .map(|(share, team)| format!("{:.1}% for {team}", share * 100.0))
-            .unwrap_or_else(|| "none".into())
+        worst.map_or_else(|| "none".into(), |(share, team)| format!("{:.1}% for {team}", share * 100.0))
     );
     println!(
         "measure: {fitting} of {} teams' plans fit their hours with nothing late; {explained} say why not; {} neither",

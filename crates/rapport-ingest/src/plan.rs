@@ -165,8 +165,10 @@ async fn security_member(store: &Store, policy: &Policy, email: &str, to: &str) 
 /// ones, closures with their evidence, regressions, and the outcome of "done, please
 /// verify". Also ends exceptions whose time is up.
 pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildReport, PlanError> {
-    let mut report = BuildReport::default();
-    report.expired_exceptions = store.expire_exceptions(now.date(), now).await?.len();
+    let mut report = BuildReport {
+        expired_exceptions: store.expire_exceptions(now.date(), now).await?.len(),
+        ..BuildReport::default()
+    };
     let scopes: HashMap<[u8; 16], (Target, Option<Arc<str>>)> = store
         .plan_scopes()
         .await?
