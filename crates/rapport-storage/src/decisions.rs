@@ -191,7 +191,7 @@ macro_rules! change_of_row {
     };
 }
 
-fn key16(bytes: &[u8], what: &str) -> Result<[u8; 16], StoreError> {
+pub(crate) fn key16(bytes: &[u8], what: &str) -> Result<[u8; 16], StoreError> {
     bytes.try_into().map_err(|_| StoreError::Corrupt(format!("{what} is {} bytes, not 16", bytes.len())))
 }
 

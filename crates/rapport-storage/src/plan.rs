@@ -12,6 +12,7 @@ use serde::Deserialize;
 use sqlx::Row;
 use time::{Date, OffsetDateTime};
 
+use crate::decisions::key16;
 use crate::{Store, StoreError, with_pool};
 
 /// A scope's target and the team that owns it, if any.
@@ -244,10 +245,6 @@ macro_rules! select_exceptions {
 const SELECT_OVERRIDES: &str = "SELECT o.id, o.action, o.declared_by, o.reason, o.declared_at, o.policy, \
      a.team, a.body FROM emergency_overrides o JOIN actions a ON a.id = o.action \
      WHERE ($1 IS NULL OR o.declared_at >= $1) AND ($2 IS NULL OR a.team = $2) ORDER BY o.id DESC";
-
-fn key16(bytes: &[u8], what: &str) -> Result<[u8; 16], StoreError> {
-    bytes.try_into().map_err(|_| StoreError::Corrupt(format!("{what} is {} bytes, not 16", bytes.len())))
-}
 
 fn corrupt(what: &str) -> impl Fn(serde_json::Error) -> StoreError + '_ {
     move |error| StoreError::Corrupt(format!("{what}: {error}"))
