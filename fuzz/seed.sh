@@ -30,7 +30,7 @@ cp seeds/directory/* corpus/directory/
 cp seeds/ownership/* corpus/ownership/
 # Intel feeds and the decision tree.
 feeds=../../shared/corpus/feeds
-mkdir -p corpus/kev corpus/epss corpus/nvd corpus/cve5 corpus/osv_feed corpus/csaf_advisory corpus/tree
+mkdir -p corpus/kev corpus/epss corpus/nvd corpus/cve5 corpus/osv_feed corpus/csaf_advisory corpus/tree corpus/policy
 head -c 200000 "$feeds/kev/known_exploited_vulnerabilities.csv" > corpus/kev/kev.csv
 python3 - "$feeds/kev/known_exploited_vulnerabilities.json" corpus/kev/kev.json <<'PY'
 import json, sys
@@ -45,3 +45,4 @@ find "$feeds/cve5" -name '*.json' -exec cp {} corpus/cve5/ \;
 find "$feeds/osv" -name '*.json' -size -64k -exec cp {} corpus/osv_feed/ \;
 find "$feeds/csaf/oasis-tcs_csaf/csaf_2.0/examples/csaf" -name '*.json' -exec cp {} corpus/csaf_advisory/ \;
 cp ../crates/rapport-formats/src/data/default_tree.toml corpus/tree/
+cp ../crates/rapport-formats/src/data/default_policy.toml ../samples/policy/policy.toml corpus/policy/

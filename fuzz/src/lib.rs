@@ -59,3 +59,13 @@ pub fn parse_tree_file(data: &[u8]) {
         let _ = tree.inversions();
     }
 }
+
+/// The policy file: parsed and checked.
+pub fn parse_policy_file(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data)
+        && let Ok(spec) = rapport_formats::parse_policy(text)
+        && let Ok(policy) = rapport_core::Policy::compile(spec)
+    {
+        let _ = policy.emergency_words();
+    }
+}

@@ -48,8 +48,8 @@ pub use policy::{
     Policy, PolicyError, PolicySpec,
 };
 pub use remedy::{
-    Action, ActionDraft, Contribution, Place, Remedy, RemedyInput, RemedyKey, RemedyKind, remedy_of,
-    risk_weight,
+    Action, ActionDraft, Contribution, Place, Remedy, RemedyInput, RemedyKey, RemedyKind, advisory_fixes,
+    remedy_of, risk_weight,
 };
 pub use severity::Severity;
 pub use ssvc::{

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    Component, FindingKind, Outcome, Points, Target, TargetKind, VersionScheme, VulnId, VulnIdKind,
-    fixed_versions,
+    AffectedPackage, Component, FindingKind, Outcome, Points, Target, TargetKind, VersionScheme, VulnId,
+    VulnIdKind, fixed_versions,
 };
 
 /// What kind of work an action is.
@@ -102,6 +102,9 @@ pub struct RemedyInput<'a> {
     pub title: &'a str,
     pub solution: Option<&'a str>,
     pub component: Option<&'a Component>,
+    /// Fixed versions the stored advisories (OSV, CSAF) give for this component, used when
+    /// the scanner gave none.
+    pub advisory_fixes: &'a [String],
 }
 
 /// The remedy for one finding: which action it belongs to and, for upgrades, the version
@@ -147,7 +150,10 @@ fn vulnerability_remedy(input: &RemedyInput<'_>, primary: &str) -> Remedy {
     if let Some(component) = input.component {
         let scheme = VersionScheme::of_package(component.purl.as_deref(), component.ecosystem.as_deref());
         let ecosystem = component.ecosystem.clone().unwrap_or_else(|| scheme.as_str().to_owned());
-        let candidates = component.fixed_version.as_deref().map(fixed_versions).unwrap_or_default();
+        let mut candidates = component.fixed_version.as_deref().map(fixed_versions).unwrap_or_default();
+        if candidates.is_empty() {
+            candidates = input.advisory_fixes.iter().map(String::as_str).collect();
+        }
         let installed = component.installed_version.clone();
         let Some(fix) = scheme.fix_for(installed.as_deref(), &candidates) else {
             return Remedy {
@@ -192,6 +198,25 @@ fn vulnerability_remedy(input: &RemedyInput<'_>, primary: &str) -> Remedy {
     }
     let kind = if input.solution.is_some() { RemedyKind::Patch } else { RemedyKind::MitigateOrAccept };
     Remedy { key: fleet(kind, primary, ""), scheme: VersionScheme::Generic, installed: None, fix: None }
+}
+
+/// The fixed versions advisories give for a component: the entries naming the same package
+/// (by purl, or by name, where Maven's `group:artifact` and Go's paths end in the name).
+pub fn advisory_fixes(component: &Component, affected: &[AffectedPackage]) -> Vec<String> {
+    let base = |purl: &str| purl.split(['@', '?', '#']).next().unwrap_or(purl).to_ascii_lowercase();
+    let name = component.name.to_ascii_lowercase();
+    let same = |entry: &AffectedPackage| match (&component.purl, &entry.purl) {
+        (Some(ours), Some(theirs)) => base(ours) == base(theirs),
+        _ => {
+            let theirs = entry.name.to_ascii_lowercase();
+            theirs == name || theirs.ends_with(&format!(":{name}")) || theirs.ends_with(&format!("/{name}"))
+        }
+    };
+    let mut fixes: Vec<String> =
+        affected.iter().filter(|entry| same(entry)).flat_map(|entry| entry.fixed.clone()).collect();
+    fixes.sort();
+    fixes.dedup();
+    fixes
 }
 
 /// The Microsoft knowledge-base article a host finding names ("KB5034441").
@@ -501,6 +526,7 @@ mod tests {
             title: "title",
             solution: None,
             component,
+            advisory_fixes: &[],
         }
     }
 
@@ -588,6 +614,34 @@ mod tests {
             (remedy_of(&plugin).key.kind, remedy_of(&plugin).key.subject.as_str()),
             (RemedyKind::Patch, "187315")
         );
+    }
+
+    #[test]
+    fn an_advisory_supplies_the_fix_a_scanner_left_out() {
+        let app = image("shop:1");
+        let unfixed =
+            package("log4j-core", "pkg:maven/org.apache.logging.log4j/log4j-core@2.13.2", "2.13.2", None);
+        let affected = [
+            AffectedPackage {
+                ecosystem: Some("Maven".into()),
+                name: "org.apache.logging.log4j:log4j-core".into(),
+                purl: None,
+                ranges: vec![],
+                fixed: vec!["2.15.0".into(), "2.12.2".into(), "2.3.1".into()],
+            },
+            AffectedPackage {
+                name: "log4j-api".into(),
+                fixed: vec!["9.9".into()],
+                ..AffectedPackage::default()
+            },
+        ];
+        let fixes = advisory_fixes(&unfixed, &affected);
+        assert_eq!(fixes, ["2.12.2", "2.15.0", "2.3.1"]);
+        let ids = [VulnId::new("CVE-2021-44228")];
+        let mut finding = input(&app, &ids, Some(&unfixed));
+        finding.advisory_fixes = &fixes;
+        let remedy = remedy_of(&finding);
+        assert_eq!((remedy.key.kind, remedy.fix.as_deref()), (RemedyKind::Upgrade, Some("2.15.0")));
     }
 
     #[test]

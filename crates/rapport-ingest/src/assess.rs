@@ -155,7 +155,7 @@ async fn load_intel(
 
 /// An id and every id known to name the same vulnerability, two steps out (a Go id to its
 /// CVE to the CVE's GHSA).
-fn closure(aliases: &HashMap<String, Vec<String>>, id: &str) -> Vec<String> {
+pub(crate) fn closure(aliases: &HashMap<String, Vec<String>>, id: &str) -> Vec<String> {
     let mut found = vec![id.to_ascii_uppercase()];
     for _ in 0..2 {
         let next: Vec<String> = found

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use rapport_core::{
-    Action, ActionDraft, ActionState, Contribution, Outcome, PlannedAction, Policy, RemedyInput, RemedyKey,
-    Target, TeamPlan, plan_team, remedy_of,
+    Action, ActionDraft, ActionState, AffectedPackage, Contribution, Outcome, PlannedAction, Policy,
+    RemedyInput, RemedyKey, Target, TeamPlan, advisory_fixes, plan_team, remedy_of,
 };
 use rapport_formats::{DEFAULT_POLICY, parse_policy};
 use rapport_storage::{
@@ -18,6 +18,8 @@ use rapport_storage::{
     StoredAction, StoredPolicy,
 };
 use sha2::{Digest, Sha256};
+
+use crate::assess::closure;
 use time::{Date, Duration, OffsetDateTime};
 
 #[derive(Debug, thiserror::Error)]
@@ -178,6 +180,8 @@ pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildRe
     let advisories: HashMap<[u8; 16], AdvisoryText> =
         store.open_advisory_texts().await?.into_iter().map(|advisory| (advisory.key, advisory)).collect();
     let decisions = store.decision_summaries().await?;
+    let affected = advisory_affected(store, &advisories).await?;
+    let mut known_fixes: HashMap<([u8; 16], String), Vec<String>> = HashMap::new();
 
     let mut drafts: foldhash::HashMap<(Arc<str>, RemedyKey), ActionDraft> = foldhash::HashMap::default();
     store
@@ -198,6 +202,15 @@ pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildRe
             if decision.is_none() {
                 report.undecided_findings += 1;
             }
+            let no_fix =
+                finding.component.as_ref().filter(|c| c.fixed_version.as_deref().is_none_or(str::is_empty));
+            let fixes = match (no_fix, affected.get(&finding.advisory)) {
+                (Some(component), Some(entries)) => known_fixes
+                    .entry((finding.advisory, component.name.clone()))
+                    .or_insert_with(|| advisory_fixes(component, entries))
+                    .as_slice(),
+                _ => &[],
+            };
             let input = RemedyInput {
                 target,
                 kind: finding.kind,
@@ -205,6 +218,7 @@ pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildRe
                 title: &advisory.title,
                 solution: advisory.solution.as_deref(),
                 component: finding.component.as_ref(),
+                advisory_fixes: fixes,
             };
             let remedy = remedy_of(&input);
             let draft =
@@ -342,6 +356,46 @@ pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildRe
     }
     store.write_actions(&writes, now).await?;
     Ok(report)
+}
+
+/// What the stored advisories (OSV, CSAF) say is affected and fixed, per open advisory,
+/// through every alias of its ids.
+async fn advisory_affected(
+    store: &Store,
+    advisories: &HashMap<[u8; 16], AdvisoryText>,
+) -> Result<HashMap<[u8; 16], Vec<AffectedPackage>>, StoreError> {
+    let mut aliases: HashMap<String, Vec<String>> = HashMap::new();
+    for (id, alias) in store.vuln_aliases().await? {
+        aliases.entry(id.to_ascii_uppercase()).or_default().push(alias.to_ascii_uppercase());
+    }
+    let names: HashMap<[u8; 16], Vec<String>> = advisories
+        .iter()
+        .map(|(key, advisory)| {
+            let mut ids: Vec<String> =
+                advisory.ids.iter().flat_map(|id| closure(&aliases, id.as_str())).collect();
+            ids.extend(advisory.ids.iter().map(|id| id.0.clone()));
+            ids.sort();
+            ids.dedup();
+            (*key, ids)
+        })
+        .collect();
+    let mut asked: Vec<String> = names.values().flatten().cloned().collect();
+    asked.sort();
+    asked.dedup();
+    let mut by_id: HashMap<String, Vec<AffectedPackage>> = HashMap::new();
+    for record in store.vuln_records(&asked).await? {
+        if !record.withdrawn && !record.affected.is_empty() {
+            by_id.entry(record.id.0.to_ascii_uppercase()).or_default().extend(record.affected);
+        }
+    }
+    Ok(names
+        .into_iter()
+        .filter_map(|(key, ids)| {
+            let entries: Vec<AffectedPackage> =
+                ids.iter().filter_map(|id| by_id.get(&id.to_ascii_uppercase())).flatten().cloned().collect();
+            (!entries.is_empty()).then_some((key, entries))
+        })
+        .collect())
 }
 
 fn digest(body: &str) -> i64 {

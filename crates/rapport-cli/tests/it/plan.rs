@@ -118,8 +118,38 @@ fn each_team_gets_a_short_plan_with_reasons_under_an_agreed_policy() {
         let page = rapport.ok(&["plan", "--team", "Payments"]);
         assert!(!page.contains("has not acknowledged"), "{page}");
         assert!(page.contains("frozen: Black Friday and Cyber Monday trading"), "{page}");
+
+        // The scanner gave no fixed version for Log4Shell; an OSV record (shaped as GitHub's
+        // GHSA-jfh8-c2jp-5v3q) does, so the work becomes an upgrade to the fix on the branch
+        // in use.
+        let (_, before) = log4shell_action(&rapport);
+        assert_eq!(before["kind"], "mitigate_or_accept", "{db}: {before}");
+        let osv = rapport.write("GHSA-jfh8-c2jp-5v3q.json", OSV_LOG4SHELL.as_bytes());
+        rapport.ok(&["intel", "import", &osv]);
+        rapport.ok(&["plan"]);
+        let (_, after) = log4shell_action(&rapport);
+        assert_eq!(after["kind"], "upgrade", "{db}: {after}");
+        assert!(after["what"].as_str().unwrap().starts_with("Upgrade log4j-core to 2.15.0 in "), "{after}");
     }
 }
+
+const OSV_LOG4SHELL: &str = r#"{
+  "schema_version": "1.6.0",
+  "id": "GHSA-jfh8-c2jp-5v3q",
+  "modified": "2025-01-01T00:00:00Z",
+  "published": "2021-12-10T00:00:00Z",
+  "aliases": ["CVE-2021-44228"],
+  "summary": "Remote code injection in Log4j",
+  "affected": [{
+    "package": {"ecosystem": "Maven", "name": "org.apache.logging.log4j:log4j-core",
+                "purl": "pkg:maven/org.apache.logging.log4j/log4j-core"},
+    "ranges": [
+      {"type": "ECOSYSTEM", "events": [{"introduced": "2.13.0"}, {"fixed": "2.15.0"}]},
+      {"type": "ECOSYSTEM", "events": [{"introduced": "2.4"}, {"fixed": "2.12.2"}]},
+      {"type": "ECOSYSTEM", "events": [{"introduced": "2.0-beta9"}, {"fixed": "2.3.1"}]}
+    ]
+  }]
+}"#;
 
 #[test]
 fn exceptions_overrides_verification_closure_and_regression() {
