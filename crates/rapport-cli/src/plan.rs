@@ -416,6 +416,10 @@ pub async fn action(database: &str, command: ActionCommand) -> anyhow::Result<Ex
                     action.findings,
                     action.fixes.iter().take(12).cloned().collect::<Vec<_>>().join(", ")
                 )?;
+                let more = action.fixes.len().saturating_sub(12) + action.more_fixes as usize;
+                if more > 0 {
+                    writeln!(out, "  and {more} more")?;
+                }
                 if let Some(instructions) = &action.instructions {
                     writeln!(out, "Instructions: {instructions}")?;
                 }

@@ -49,7 +49,7 @@ pub use policy::{
 };
 pub use remedy::{
     Action, ActionDraft, Contribution, Place, Remedy, RemedyInput, RemedyKey, RemedyKind, advisory_fixes,
-    remedy_of, risk_weight,
+    remedy_of, risk_weight, routine,
 };
 pub use severity::Severity;
 pub use ssvc::{

@@ -385,6 +385,7 @@ mod tests {
                 places: (0..places).map(place).collect(),
                 findings: places as u32,
                 fixes: vec![],
+                more_fixes: 0,
                 outcome,
                 reason: String::new(),
                 assessment: None,

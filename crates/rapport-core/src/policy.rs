@@ -98,6 +98,7 @@ pub struct EffortModel {
     pub reconfigure: EffortRate,
     pub rotate_secret: EffortRate,
     pub mitigate_or_accept: EffortRate,
+    pub routine_updates: EffortRate,
 }
 
 impl Default for EffortModel {
@@ -111,6 +112,7 @@ impl Default for EffortModel {
             reconfigure: rate(0.5, 0.25),
             rotate_secret: rate(2.0, 0.0),
             mitigate_or_accept: rate(2.0, 0.1),
+            routine_updates: rate(1.0, 0.05),
         }
     }
 }
@@ -125,6 +127,7 @@ impl EffortModel {
             RemedyKind::Reconfigure => self.reconfigure,
             RemedyKind::RotateSecret => self.rotate_secret,
             RemedyKind::MitigateOrAccept => self.mitigate_or_accept,
+            RemedyKind::RoutineUpdates => self.routine_updates,
         }
     }
 

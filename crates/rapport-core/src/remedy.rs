@@ -29,10 +29,13 @@ pub enum RemedyKind {
     RotateSecret,
     /// No fix is known: reduce the risk another way, or accept it.
     MitigateOrAccept,
+    /// Routine work (Track and Track* findings): the pending updates of a team's hosts, or
+    /// of one project's dependencies, taken in one go as patch cycles do.
+    RoutineUpdates,
 }
 
 impl RemedyKind {
-    pub const ALL: [RemedyKind; 7] = [
+    pub const ALL: [RemedyKind; 8] = [
         RemedyKind::Upgrade,
         RemedyKind::Update,
         RemedyKind::Patch,
@@ -40,6 +43,7 @@ impl RemedyKind {
         RemedyKind::Reconfigure,
         RemedyKind::RotateSecret,
         RemedyKind::MitigateOrAccept,
+        RemedyKind::RoutineUpdates,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +55,7 @@ impl RemedyKind {
             RemedyKind::Reconfigure => "reconfigure",
             RemedyKind::RotateSecret => "rotate_secret",
             RemedyKind::MitigateOrAccept => "mitigate_or_accept",
+            RemedyKind::RoutineUpdates => "routine_updates",
         }
     }
 
@@ -137,6 +142,32 @@ pub fn remedy_of(input: &RemedyInput<'_>) -> Remedy {
         }),
         FindingKind::Secret => plain(per_place(RemedyKind::RotateSecret)),
         FindingKind::CodeIssue => plain(per_place(RemedyKind::FixCode)),
+    }
+}
+
+/// Routine work is not a list of separate fixes: below Attend, updates and patches on a
+/// team's hosts are one patch cycle, and a project's dependency upgrades one batch. Urgent
+/// findings keep an action per fix, so they stand out.
+pub fn routine(remedy: Remedy, outcome: Outcome) -> Remedy {
+    if outcome >= Outcome::Attend {
+        return remedy;
+    }
+    let place = match remedy.key.kind {
+        RemedyKind::Update | RemedyKind::Patch => None,
+        RemedyKind::Upgrade => remedy.key.place.clone(),
+        _ => return remedy,
+    };
+    let subject = if place.is_some() { "dependencies" } else { "pending updates" };
+    Remedy {
+        key: RemedyKey {
+            kind: RemedyKind::RoutineUpdates,
+            subject: subject.into(),
+            ecosystem: String::new(),
+            place,
+        },
+        scheme: VersionScheme::Generic,
+        installed: None,
+        fix: None,
     }
 }
 
@@ -290,8 +321,11 @@ pub struct Action {
     pub instructions: Option<String>,
     pub places: Vec<Place>,
     pub findings: u32,
-    /// The vulnerabilities (or rules) it fixes, CVEs first.
+    /// The vulnerabilities (or rules) it fixes, CVEs first (the first hundred).
     pub fixes: Vec<String>,
+    /// How many more it fixes than are listed.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub more_fixes: u32,
     /// The highest decision of its findings.
     pub outcome: Outcome,
     /// Why, in the words of the most urgent finding's decision.
@@ -307,6 +341,16 @@ pub struct Action {
     pub risk: f64,
 }
 
+fn is_zero(count: &u32) -> bool {
+    *count == 0
+}
+
+/// Fixes listed on an action; routine work can fix thousands.
+const LISTED_FIXES: usize = 100;
+
+/// Urgent decisions kept per action for the emergency criteria.
+const KEPT_URGENT: usize = 32;
+
 impl Action {
     /// Hosts (and other places) the action touches.
     pub fn place_count(&self) -> usize {
@@ -321,29 +365,14 @@ pub struct ActionDraft {
     scheme: VersionScheme,
     instructions: Option<String>,
     places: BTreeMap<Target, Place>,
-    fixes: BTreeSet<(u8, String)>,
+    /// Each id it fixes and its rank in the list (CVEs first).
+    fixes: BTreeMap<String, u8>,
     findings: u32,
     by_outcome: [u32; 4],
     top: Option<(Outcome, i64)>,
-    points: BTreeSet<(Outcome, PointsKey)>,
+    /// The decisions of its Act and Attend findings (a few), for the emergency criteria.
+    urgent: BTreeSet<i64>,
     risk: f64,
-}
-
-/// Points in a form that orders, so the kept set is deterministic.
-type PointsKey = (u8, u8, u8, u8);
-
-fn points_key(points: Points) -> PointsKey {
-    (points.exploitation as u8, points.exposure as u8, points.automatable as u8, points.human_impact as u8)
-}
-
-fn points_of(key: PointsKey) -> Option<Points> {
-    use crate::{Automatable, Exploitation, HumanImpact, SystemExposure};
-    Some(Points {
-        exploitation: *Exploitation::ALL.get(usize::from(key.0))?,
-        exposure: *SystemExposure::ALL.get(usize::from(key.1))?,
-        automatable: *Automatable::ALL.get(usize::from(key.2))?,
-        human_impact: *HumanImpact::ALL.get(usize::from(key.3))?,
-    })
 }
 
 /// What one finding adds to its action.
@@ -352,7 +381,6 @@ pub struct Contribution<'a> {
     pub input: &'a RemedyInput<'a>,
     pub remedy: &'a Remedy,
     pub outcome: Outcome,
-    pub points: Option<Points>,
     pub assessment: Option<i64>,
 }
 
@@ -363,11 +391,11 @@ impl ActionDraft {
             scheme: remedy.scheme,
             instructions: None,
             places: BTreeMap::new(),
-            fixes: BTreeSet::new(),
+            fixes: BTreeMap::new(),
             findings: 0,
             by_outcome: [0; 4],
             top: None,
-            points: BTreeSet::new(),
+            urgent: BTreeSet::new(),
             risk: 0.0,
         }
     }
@@ -388,8 +416,11 @@ impl ActionDraft {
         {
             self.top = Some((finding.outcome, assessment));
         }
-        if let Some(points) = finding.points {
-            self.points.insert((finding.outcome, points_key(points)));
+        if let Some(assessment) = finding.assessment
+            && finding.outcome >= Outcome::Attend
+            && self.urgent.len() < KEPT_URGENT
+        {
+            self.urgent.insert(assessment);
         }
         if self.instructions.is_none() {
             self.instructions = finding.input.solution.map(str::to_owned);
@@ -401,9 +432,9 @@ impl ActionDraft {
             .take(1)
             .chain(finding.input.ids.iter().filter(|id| id.kind() == VulnIdKind::Cve))
         {
-            let rank = if id.kind() == VulnIdKind::Cve { 0 } else { 1 };
-            if !self.fixes.iter().any(|(_, known)| known == id.as_str()) {
-                self.fixes.insert((rank, id.as_str().to_owned()));
+            if !self.fixes.contains_key(id.as_str()) {
+                let rank = if id.kind() == VulnIdKind::Cve { 0 } else { 1 };
+                self.fixes.insert(id.as_str().to_owned(), rank);
             }
         }
         let place = self.places.entry(finding.input.target.clone()).or_insert_with(|| Place {
@@ -421,20 +452,29 @@ impl ActionDraft {
         }
     }
 
-    /// Finishes the action; `reason` looks up the sentence of a stored decision.
-    pub fn finish(self, team: &str, reason: impl Fn(i64) -> Option<String>) -> Action {
+    /// The stored decisions finishing needs: the most urgent finding's and the urgent ones'.
+    pub fn decisions_needed(&self) -> impl Iterator<Item = i64> + '_ {
+        self.top.map(|(_, id)| id).into_iter().chain(self.urgent.iter().copied())
+    }
+
+    /// Finishes the action; `decision` looks up the points and sentence of a stored decision.
+    pub fn finish(self, team: &str, decision: impl Fn(i64) -> Option<(Points, String)>) -> Action {
         let outcome = self.top.map_or_else(|| self.highest_counted(), |(outcome, _)| outcome);
         let assessment = self.top.map(|(_, id)| id);
         let places: Vec<Place> = self.places.into_values().collect();
         let what = what_to_do(&self.key, self.scheme, &places);
         // The urgent findings' points decide emergencies; without any, the most urgent's.
-        let urgent =
-            self.points.iter().filter(|(o, _)| *o >= Outcome::Attend).map(|(_, p)| *p).collect::<Vec<_>>();
-        let points = if urgent.is_empty() {
-            self.points.iter().rev().take(1).map(|(_, p)| *p).collect::<Vec<_>>()
-        } else {
-            urgent
-        };
+        let mut points: Vec<Points> = Vec::new();
+        for id in self.urgent.iter().copied().chain(assessment.filter(|_| self.urgent.is_empty())) {
+            if let Some((found, _)) = decision(id)
+                && !points.contains(&found)
+            {
+                points.push(found);
+            }
+        }
+        let mut fixes: Vec<(u8, String)> = self.fixes.into_iter().map(|(id, rank)| (rank, id)).collect();
+        fixes.sort();
+        let more_fixes = fixes.len().saturating_sub(LISTED_FIXES) as u32;
         Action {
             team: team.to_owned(),
             kind: self.key.kind,
@@ -444,11 +484,12 @@ impl ActionDraft {
             instructions: self.instructions,
             places,
             findings: self.findings,
-            fixes: self.fixes.into_iter().map(|(_, id)| id).collect(),
+            fixes: fixes.into_iter().take(LISTED_FIXES).map(|(_, id)| id).collect(),
+            more_fixes,
             outcome,
-            reason: assessment.and_then(reason).unwrap_or_default(),
+            reason: assessment.and_then(|id| decision(id)).map(|(_, reason)| reason).unwrap_or_default(),
             assessment,
-            points: points.into_iter().filter_map(points_of).collect(),
+            points,
             by_outcome: self.by_outcome,
             risk: self.risk,
         }
@@ -493,6 +534,10 @@ fn what_to_do(key: &RemedyKey, scheme: VersionScheme, places: &[Place]) -> Strin
         RemedyKind::MitigateOrAccept => {
             format!("No fix is known for {subject}: mitigate or accept the risk on {where_}")
         }
+        RemedyKind::RoutineUpdates if key.place.is_some() => {
+            format!("Update the dependencies of {where_} in the next routine cycle")
+        }
+        RemedyKind::RoutineUpdates => format!("Install the pending routine updates on {where_}"),
     }
 }
 
@@ -539,11 +584,23 @@ mod tests {
                 input,
                 remedy: &remedy,
                 outcome: *outcome,
-                points: None,
                 assessment: Some(index as i64),
             });
         }
-        drafts.into_values().map(|d| d.finish("web", |id| Some(format!("reason {id}")))).collect()
+        drafts
+            .into_values()
+            .map(|d| {
+                d.finish("web", |id| {
+                    let points = Points {
+                        exploitation: crate::Exploitation::None,
+                        exposure: crate::SystemExposure::Small,
+                        automatable: crate::Automatable::No,
+                        human_impact: crate::HumanImpact::Low,
+                    };
+                    Some((points, format!("reason {id}")))
+                })
+            })
+            .collect()
     }
 
     #[test]
@@ -653,6 +710,21 @@ mod tests {
         let [action] = actions.as_slice() else { panic!("{actions:#?}") };
         assert_eq!(action.kind, RemedyKind::MitigateOrAccept);
         assert_eq!(action.what, "No fix is known for libxml2: mitigate or accept the risk on api:2");
+    }
+
+    #[test]
+    fn routine_work_is_one_cycle_and_urgent_work_stands_out() {
+        let h = host("db-1");
+        let ids = [VulnId::new("CVE-2024-0727")];
+        let openssl = package("openssl", "pkg:deb/debian/openssl", "3.0.11-1", Some("3.0.13-1"));
+        let remedy = remedy_of(&input(&h, &ids, Some(&openssl)));
+        assert_eq!(routine(remedy.clone(), Outcome::Attend), remedy);
+        let cycle = routine(remedy, Outcome::TrackStar);
+        assert_eq!((cycle.key.kind, cycle.key.place.clone()), (RemedyKind::RoutineUpdates, None));
+        let app = image("shop:1");
+        let dependency = package("lodash", "pkg:npm/lodash@4.17.15", "4.17.15", Some("4.17.21"));
+        let batch = routine(remedy_of(&input(&app, &ids, Some(&dependency))), Outcome::Track);
+        assert_eq!((batch.key.kind, batch.key.place), (RemedyKind::RoutineUpdates, Some(app)));
     }
 
     #[test]

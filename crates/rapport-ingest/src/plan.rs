@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use rapport_core::{
     Action, ActionDraft, ActionState, AffectedPackage, Contribution, Outcome, PlannedAction, Policy,
-    RemedyInput, RemedyKey, Target, TeamPlan, advisory_fixes, plan_team, remedy_of,
+    RemedyInput, RemedyKey, Target, TeamPlan, advisory_fixes, plan_team, remedy_of, routine,
 };
 use rapport_formats::{DEFAULT_POLICY, parse_policy};
 use rapport_storage::{
@@ -179,7 +179,6 @@ pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildRe
         .collect();
     let advisories: HashMap<[u8; 16], AdvisoryText> =
         store.open_advisory_texts().await?.into_iter().map(|advisory| (advisory.key, advisory)).collect();
-    let decisions = store.decision_summaries().await?;
     let affected = advisory_affected(store, &advisories).await?;
     let mut known_fixes: HashMap<([u8; 16], String), Vec<String>> = HashMap::new();
 
@@ -198,10 +197,10 @@ pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildRe
                 report.unowned_findings += 1;
                 return Ok(());
             };
-            let decision = finding.assessment.and_then(|id| decisions.get(&id));
-            if decision.is_none() {
+            if finding.decided.is_none() {
                 report.undecided_findings += 1;
             }
+            let outcome = finding.decided.map_or(Outcome::Track, |(_, outcome)| outcome);
             let no_fix =
                 finding.component.as_ref().filter(|c| c.fixed_version.as_deref().is_none_or(str::is_empty));
             let fixes = match (no_fix, affected.get(&finding.advisory)) {
@@ -220,27 +219,30 @@ pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildRe
                 component: finding.component.as_ref(),
                 advisory_fixes: fixes,
             };
-            let remedy = remedy_of(&input);
+            let remedy = routine(remedy_of(&input), outcome);
             let draft =
                 drafts.entry((team.clone(), remedy.key.clone())).or_insert_with(|| ActionDraft::new(&remedy));
             draft.add(Contribution {
                 input: &input,
                 remedy: &remedy,
-                outcome: decision.map_or(Outcome::Track, |d| d.outcome),
-                points: decision.map(|d| d.points),
-                assessment: finding.assessment.filter(|_| decision.is_some()),
+                outcome,
+                assessment: finding.decided.map(|(id, _)| id),
             });
             Ok(())
         })
         .await?;
 
-    let reason = |id: i64| decisions.get(&id).map(|d| d.reason.clone());
+    let mut needed: Vec<i64> = drafts.values().flat_map(ActionDraft::decisions_needed).collect();
+    needed.sort_unstable();
+    needed.dedup();
+    let decisions = store.decision_summaries(&needed).await?;
+    let decision = |id: i64| decisions.get(&id).map(|d| (d.points, d.reason.clone()));
     let mut teams = std::collections::HashSet::new();
     let planned: Vec<([u8; 16], Action)> = drafts
         .into_iter()
         .map(|((team, key), draft)| {
             teams.insert(team.clone());
-            (key.action_key(&team), draft.finish(&team, reason))
+            (key.action_key(&team), draft.finish(&team, decision))
         })
         .collect();
     report.teams = teams.len();

@@ -48,7 +48,8 @@ pub struct PlanFinding {
     pub advisory: [u8; 16],
     pub kind: FindingKind,
     pub component: Option<Component>,
-    pub assessment: Option<i64>,
+    /// The decision in force and its outcome, when the finding has one.
+    pub decided: Option<(i64, Outcome)>,
 }
 
 /// What building a plan needs to know of a stored action.
@@ -206,11 +207,8 @@ const SELECT_PLAN_SCOPES: &str = "SELECT s.scope_key, s.target_kind, s.target, a
 const SELECT_OPEN_ADVISORY_TEXTS: &str = "SELECT content_key, body FROM advisories WHERE content_key IN \
      (SELECT advisory FROM findings WHERE resolved_import IS NULL)";
 
-const SELECT_DECIDED_ASSESSMENTS: &str =
-    "SELECT id, body FROM assessments WHERE id IN (SELECT DISTINCT assessment FROM decisions)";
-
-const SELECT_PLAN_FINDINGS: &str = "SELECT f.scope, f.advisory, f.kind, f.detail, d.assessment FROM findings f \
-     LEFT JOIN decisions d ON d.finding = f.id \
+const SELECT_PLAN_FINDINGS: &str = "SELECT f.scope, f.advisory, f.kind, f.detail, d.assessment, a.outcome \
+     FROM findings f LEFT JOIN decisions d ON d.finding = f.id LEFT JOIN assessments a ON a.id = d.assessment \
      WHERE f.resolved_import IS NULL AND f.status NOT IN ('not_affected', 'suppressed')";
 
 const SELECT_ACTION_STATUS: &str =
@@ -266,14 +264,16 @@ fn plan_finding(
     kind: &str,
     detail: &str,
     assessment: Option<i64>,
+    outcome: Option<&str>,
 ) -> Result<PlanFinding, StoreError> {
     let part: ComponentPart = serde_json::from_str(detail).map_err(corrupt("a finding's detail"))?;
+    let outcome = outcome.map(|word| parse_word(word, Outcome::parse, "outcome")).transpose()?;
     Ok(PlanFinding {
         scope: key16(scope, "a scope key")?,
         advisory: key16(advisory, "an advisory key")?,
         kind: parse_word(kind, finding_kind, "finding kind")?,
         component: part.component,
-        assessment,
+        decided: assessment.zip(outcome),
     })
 }
 
@@ -361,14 +361,24 @@ impl Store {
         })
     }
 
-    /// The outcome, points and reason of every decision in force.
-    pub async fn decision_summaries(&self) -> Result<HashMap<i64, DecisionSummary>, StoreError> {
-        with_pool!(self, pool => {
-            let rows: Vec<(i64, String)> = sqlx::query_as(SELECT_DECIDED_ASSESSMENTS).fetch_all(pool).await?;
-            rows.iter()
-                .map(|(id, body)| Ok((*id, serde_json::from_str(body).map_err(corrupt("a decision"))?)))
-                .collect()
-        })
+    /// The outcome, points and reason of these stored decisions.
+    pub async fn decision_summaries(&self, ids: &[i64]) -> Result<HashMap<i64, DecisionSummary>, StoreError> {
+        let mut found = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            with_pool!(self, pool => {
+                let mut query = sqlx::QueryBuilder::new("SELECT id, body FROM assessments WHERE id IN (");
+                let mut list = query.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                query.push(")");
+                let rows: Vec<(i64, String)> = query.build_query_as().fetch_all(pool).await?;
+                for (id, body) in rows {
+                    found.insert(id, serde_json::from_str(&body).map_err(corrupt("a decision"))?);
+                }
+            });
+        }
+        Ok(found)
     }
 
     /// Streams the open findings that are work (not set aside) to `each`; SQLite through
@@ -391,7 +401,8 @@ impl Store {
                         let advisory = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
                         let kind = row.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
                         let detail = row.get_ref(3)?.as_str().map_err(rusqlite::Error::from)?;
-                        plan_finding(scope, advisory, kind, detail, row.get(4)?)
+                        let outcome = row.get_ref(5)?.as_str_or_null().map_err(rusqlite::Error::from)?;
+                        plan_finding(scope, advisory, kind, detail, row.get(4)?, outcome)
                     })()?;
                     each(finding)?;
                 }
@@ -407,6 +418,7 @@ impl Store {
                             row.try_get(2)?,
                             row.try_get(3)?,
                             row.try_get(4)?,
+                            row.try_get(5)?,
                         )
                     })()?;
                     each(finding)?;
