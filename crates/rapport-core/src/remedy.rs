@@ -487,7 +487,7 @@ impl ActionDraft {
             fixes: fixes.into_iter().take(LISTED_FIXES).map(|(_, id)| id).collect(),
             more_fixes,
             outcome,
-            reason: assessment.and_then(|id| decision(id)).map(|(_, reason)| reason).unwrap_or_default(),
+            reason: assessment.and_then(&decision).map(|(_, reason)| reason).unwrap_or_default(),
             assessment,
             points,
             by_outcome: self.by_outcome,
