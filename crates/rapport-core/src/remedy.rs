@@ -411,19 +411,27 @@ impl ActionDraft {
             *count += 1;
         }
         self.risk += risk_weight(finding.outcome);
+        // Every choice below is independent of the order findings arrive in, so the same
+        // findings make the same action whatever order the database returns them.
         if let Some(assessment) = finding.assessment
-            && self.top.is_none_or(|(outcome, _)| finding.outcome > outcome)
+            && self.top.is_none_or(|top| {
+                (finding.outcome, std::cmp::Reverse(assessment)) > (top.0, std::cmp::Reverse(top.1))
+            })
         {
             self.top = Some((finding.outcome, assessment));
         }
         if let Some(assessment) = finding.assessment
             && finding.outcome >= Outcome::Attend
-            && self.urgent.len() < KEPT_URGENT
         {
             self.urgent.insert(assessment);
+            if self.urgent.len() > KEPT_URGENT {
+                self.urgent.pop_last();
+            }
         }
-        if self.instructions.is_none() {
-            self.instructions = finding.input.solution.map(str::to_owned);
+        if let Some(solution) = finding.input.solution
+            && self.instructions.as_deref().is_none_or(|current| solution < current)
+        {
+            self.instructions = Some(solution.to_owned());
         }
         for id in finding
             .input
@@ -444,6 +452,11 @@ impl ActionDraft {
             findings: 0,
         });
         place.findings += 1;
+        if let Some(installed) = &finding.remedy.installed
+            && place.installed.as_ref().is_some_and(|current| installed < current)
+        {
+            place.installed = Some(installed.clone());
+        }
         if let Some(fix) = &finding.remedy.fix {
             place.fix = Some(match place.fix.take() {
                 Some(current) => self.scheme.max(&current, fix).to_owned(),
