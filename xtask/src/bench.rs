@@ -33,6 +33,17 @@ pub struct Measure {
 }
 
 /// Builds the release binary and returns its path.
+/// Prints one measured step: what, on which back end, seconds, peak memory, and the first
+/// line the command printed.
+pub fn row(what: &str, backend: &str, measure: &Measure) {
+    println!(
+        "{what:<44} {backend:<9} {:>8.3} s {:>8.1} MiB   {}",
+        measure.seconds,
+        measure.peak_kib as f64 / 1024.0,
+        measure.summary.lines().next().unwrap_or("").chars().take(150).collect::<String>()
+    );
+}
+
 pub fn release_binary(root: &Path) -> anyhow::Result<PathBuf> {
     let status = Command::new("cargo")
         .args(["build", "--release", "--quiet", "-p", "rapport-cli"])

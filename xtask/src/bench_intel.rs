@@ -6,7 +6,7 @@ use std::path::Path;
 
 use clap::Args;
 
-use crate::bench::{Measure, fresh_postgres, measure, release_binary, remove_sqlite, workspace_root};
+use crate::bench::{fresh_postgres, measure, release_binary, remove_sqlite, row, workspace_root};
 use crate::generate::{GenerateArgs, Kind};
 
 #[derive(Debug, Args)]
@@ -42,15 +42,6 @@ exposure = "internal"
 criticality = "high"
 match.ip = "10.0.128.0/17"
 "#;
-
-fn row(what: &str, backend: &str, measure: &Measure) {
-    println!(
-        "{what:<40} {backend:<9} {:>8.2} s {:>8.1} MiB   {}",
-        measure.seconds,
-        measure.peak_kib as f64 / 1024.0,
-        measure.summary.lines().next().unwrap_or("").chars().take(150).collect::<String>()
-    );
-}
 
 pub fn run(args: &BenchIntelArgs) -> anyhow::Result<()> {
     let root = workspace_root()?;

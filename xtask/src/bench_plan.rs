@@ -11,7 +11,7 @@ use anyhow::Context;
 use clap::Args;
 use rapport_core::TeamPlan;
 
-use crate::bench::{Measure, fresh_postgres, measure, release_binary, remove_sqlite, workspace_root};
+use crate::bench::{fresh_postgres, measure, release_binary, remove_sqlite, row, workspace_root};
 use crate::generate::{GenerateArgs, Kind};
 
 #[derive(Debug, Args)]
@@ -59,15 +59,6 @@ fn directory(teams: u64) -> (String, String) {
     }
     people.push_str("Sec,sec@example.com,Security,engineer\n");
     (people, capacity)
-}
-
-fn row(what: &str, backend: &str, measure: &Measure) {
-    println!(
-        "{what:<44} {backend:<9} {:>8.3} s {:>8.1} MiB   {}",
-        measure.seconds,
-        measure.peak_kib as f64 / 1024.0,
-        measure.summary.lines().next().unwrap_or("").chars().take(120).collect::<String>()
-    );
 }
 
 pub fn run(args: &BenchPlanArgs) -> anyhow::Result<()> {

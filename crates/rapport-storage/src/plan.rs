@@ -363,22 +363,11 @@ impl Store {
 
     /// The outcome, points and reason of these stored decisions.
     pub async fn decision_summaries(&self, ids: &[i64]) -> Result<HashMap<i64, DecisionSummary>, StoreError> {
-        let mut found = HashMap::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            with_pool!(self, pool => {
-                let mut query = sqlx::QueryBuilder::new("SELECT id, body FROM assessments WHERE id IN (");
-                let mut list = query.separated(", ");
-                for id in chunk {
-                    list.push_bind(*id);
-                }
-                query.push(")");
-                let rows: Vec<(i64, String)> = query.build_query_as().fetch_all(pool).await?;
-                for (id, body) in rows {
-                    found.insert(id, serde_json::from_str(&body).map_err(corrupt("a decision"))?);
-                }
-            });
-        }
-        Ok(found)
+        self.assessment_bodies(ids)
+            .await?
+            .into_iter()
+            .map(|(id, body)| Ok((id, serde_json::from_str(&body).map_err(corrupt("a decision"))?)))
+            .collect()
     }
 
     /// Streams the open findings that are work (not set aside) to `each`; SQLite through
