@@ -11,7 +11,7 @@ use rapport_core::{ActionState, Outcome, ScheduledAction, TeamPlan};
 use rapport_formats::DEFAULT_POLICY;
 use rapport_ingest::{
     BuildReport, acknowledge_policy, apply_policy, build_actions, compile_policy, current_policy,
-    decide_exception, declare_emergency, mark_done, request_exception, team_plan,
+    decide_exception, declare_emergency, mark_done, request_exception, team_plans,
 };
 use rapport_storage::{ExceptionRequest, ExceptionState, Store};
 use serde_json::json;
@@ -208,20 +208,8 @@ pub async fn plan(database: &str, args: PlanArgs) -> anyhow::Result<ExitCode> {
     let (policy, stored) = current_policy(&store, now()).await?;
     let weeks = args.weeks.unwrap_or(policy.spec.capacity.plan_weeks);
     let today = now().date();
-    let teams: Vec<String> = match &args.team {
-        Some(team) => vec![team.clone()],
-        None => {
-            let mut names: Vec<String> =
-                store.action_counts().await?.into_iter().map(|(team, ..)| team).collect();
-            names.dedup();
-            names
-        }
-    };
     let acks = store.policy_acks().await?;
-    let mut plans = Vec::new();
-    for team in &teams {
-        plans.push(team_plan(&store, team, &policy, today, weeks).await?);
-    }
+    let plans = team_plans(&store, args.team.as_deref(), &policy, today, weeks).await?;
     if args.json {
         serde_json::to_writer_pretty(&mut out, &json!({ "policy": stored.id, "plans": plans }))?;
         writeln!(out)?;

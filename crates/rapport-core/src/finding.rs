@@ -119,7 +119,7 @@ impl std::fmt::Display for Location {
 }
 
 /// A package or library, identified by a purl where the tool gave one.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Component {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

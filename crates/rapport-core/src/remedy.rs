@@ -1,7 +1,7 @@
 //! From findings to remediation actions: one action per fix. Forty findings that one upgrade
 //! closes are one action; the same OS update on a team's hosts is one action listing them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -120,6 +120,19 @@ pub struct Remedy {
     pub scheme: VersionScheme,
     pub installed: Option<String>,
     pub fix: Option<String>,
+}
+
+impl Remedy {
+    /// The same remedy for a finding on another target of the same kind: a remedy depends
+    /// on its target only through the target's kind and, for work done per place, as that
+    /// place. Planning works out each distinct remedy once and moves it with this.
+    pub fn at(&self, target: &Target) -> Remedy {
+        let mut moved = self.clone();
+        if moved.key.place.is_some() {
+            moved.key.place = Some(target.clone());
+        }
+        moved
+    }
 }
 
 /// Finds the remedy for one finding.
@@ -364,9 +377,10 @@ pub struct ActionDraft {
     key: RemedyKey,
     scheme: VersionScheme,
     instructions: Option<String>,
-    places: BTreeMap<Target, Place>,
+    /// Hashed rather than ordered, as a million findings are added; ordered when finished.
+    places: foldhash::HashMap<Target, Place>,
     /// Each id it fixes and its rank in the list (CVEs first).
-    fixes: BTreeMap<String, u8>,
+    fixes: foldhash::HashMap<String, u8>,
     findings: u32,
     by_outcome: [u32; 4],
     top: Option<(Outcome, i64)>,
@@ -378,7 +392,9 @@ pub struct ActionDraft {
 /// What one finding adds to its action.
 #[derive(Clone, Copy, Debug)]
 pub struct Contribution<'a> {
-    pub input: &'a RemedyInput<'a>,
+    pub target: &'a Target,
+    pub ids: &'a [VulnId],
+    pub solution: Option<&'a str>,
     pub remedy: &'a Remedy,
     pub outcome: Outcome,
     pub assessment: Option<i64>,
@@ -390,8 +406,8 @@ impl ActionDraft {
             key: remedy.key.clone(),
             scheme: remedy.scheme,
             instructions: None,
-            places: BTreeMap::new(),
-            fixes: BTreeMap::new(),
+            places: foldhash::HashMap::default(),
+            fixes: foldhash::HashMap::default(),
             findings: 0,
             by_outcome: [0; 4],
             top: None,
@@ -428,29 +444,30 @@ impl ActionDraft {
                 self.urgent.pop_last();
             }
         }
-        if let Some(solution) = finding.input.solution
+        if let Some(solution) = finding.solution
             && self.instructions.as_deref().is_none_or(|current| solution < current)
         {
             self.instructions = Some(solution.to_owned());
         }
-        for id in finding
-            .input
-            .ids
-            .iter()
-            .take(1)
-            .chain(finding.input.ids.iter().filter(|id| id.kind() == VulnIdKind::Cve))
-        {
-            if !self.fixes.contains_key(id.as_str()) {
-                let rank = if id.kind() == VulnIdKind::Cve { 0 } else { 1 };
-                self.fixes.insert(id.as_str().to_owned(), rank);
+        for (index, id) in finding.ids.iter().enumerate() {
+            if self.fixes.contains_key(id.as_str()) {
+                continue;
+            }
+            let cve = id.kind() == VulnIdKind::Cve;
+            if index == 0 || cve {
+                self.fixes.insert(id.as_str().to_owned(), if cve { 0 } else { 1 });
             }
         }
-        let place = self.places.entry(finding.input.target.clone()).or_insert_with(|| Place {
-            target: finding.input.target.clone(),
-            installed: finding.remedy.installed.clone(),
-            fix: None,
-            findings: 0,
-        });
+        let target = finding.target;
+        let place = match self.places.get_mut(target) {
+            Some(place) => place,
+            None => self.places.entry(target.clone()).or_insert_with(|| Place {
+                target: target.clone(),
+                installed: finding.remedy.installed.clone(),
+                fix: None,
+                findings: 0,
+            }),
+        };
         place.findings += 1;
         if let Some(installed) = &finding.remedy.installed
             && place.installed.as_ref().is_some_and(|current| installed < current)
@@ -474,7 +491,8 @@ impl ActionDraft {
     pub fn finish(self, team: &str, decision: impl Fn(i64) -> Option<(Points, String)>) -> Action {
         let outcome = self.top.map_or_else(|| self.highest_counted(), |(outcome, _)| outcome);
         let assessment = self.top.map(|(_, id)| id);
-        let places: Vec<Place> = self.places.into_values().collect();
+        let mut places: Vec<Place> = self.places.into_values().collect();
+        places.sort_by(|a, b| a.target.cmp(&b.target));
         let what = what_to_do(&self.key, self.scheme, &places);
         // The urgent findings' points decide emergencies; without any, the most urgent's.
         let mut points: Vec<Points> = Vec::new();
@@ -486,8 +504,13 @@ impl ActionDraft {
             }
         }
         let mut fixes: Vec<(u8, String)> = self.fixes.into_iter().map(|(id, rank)| (rank, id)).collect();
-        fixes.sort();
         let more_fixes = fixes.len().saturating_sub(LISTED_FIXES) as u32;
+        // Routine work fixes thousands; only the listed ones need ordering.
+        if more_fixes > 0 {
+            fixes.select_nth_unstable(LISTED_FIXES);
+            fixes.truncate(LISTED_FIXES);
+        }
+        fixes.sort_unstable();
         Action {
             team: team.to_owned(),
             kind: self.key.kind,
@@ -497,7 +520,7 @@ impl ActionDraft {
             instructions: self.instructions,
             places,
             findings: self.findings,
-            fixes: fixes.into_iter().take(LISTED_FIXES).map(|(_, id)| id).collect(),
+            fixes: fixes.into_iter().map(|(_, id)| id).collect(),
             more_fixes,
             outcome,
             reason: assessment.and_then(&decision).map(|(_, reason)| reason).unwrap_or_default(),
@@ -589,12 +612,15 @@ mod tests {
     }
 
     fn gather(findings: &[(RemedyInput<'_>, Outcome)]) -> Vec<Action> {
-        let mut drafts: BTreeMap<RemedyKey, ActionDraft> = BTreeMap::new();
+        let mut drafts: std::collections::BTreeMap<RemedyKey, ActionDraft> =
+            std::collections::BTreeMap::new();
         for (index, (input, outcome)) in findings.iter().enumerate() {
             let remedy = remedy_of(input);
             let draft = drafts.entry(remedy.key.clone()).or_insert_with(|| ActionDraft::new(&remedy));
             draft.add(Contribution {
-                input,
+                target: input.target,
+                ids: input.ids,
+                solution: input.solution,
                 remedy: &remedy,
                 outcome: *outcome,
                 assessment: Some(index as i64),
@@ -738,6 +764,35 @@ mod tests {
         let dependency = package("lodash", "pkg:npm/lodash@4.17.15", "4.17.15", Some("4.17.21"));
         let batch = routine(remedy_of(&input(&app, &ids, Some(&dependency))), Outcome::Track);
         assert_eq!((batch.key.kind, batch.key.place), (RemedyKind::RoutineUpdates, Some(app)));
+    }
+
+    #[test]
+    fn a_remedy_moved_to_another_target_of_its_kind_is_that_targets_remedy() {
+        let ids = [VulnId::new("CVE-2024-0727"), VulnId::new("12345")];
+        let openssl = package("openssl", "pkg:deb/debian/openssl", "3.0.11-1", Some("3.0.13-1"));
+        let lodash = package("lodash", "pkg:npm/lodash@4.17.15", "4.17.15", Some("4.17.21"));
+        let unfixed = package("libxml2", "pkg:deb/debian/libxml2", "2.9.14", None);
+        let pairs = [(host("db-1"), host("db-2")), (image("shop:1"), image("shop:2"))];
+        for (first, second) in &pairs {
+            for component in [None, Some(&openssl), Some(&lodash), Some(&unfixed)] {
+                for kind in [
+                    FindingKind::Vulnerability,
+                    FindingKind::Misconfiguration,
+                    FindingKind::Secret,
+                    FindingKind::CodeIssue,
+                ] {
+                    let at = |target| RemedyInput {
+                        kind,
+                        solution: Some("Apply KB5034441"),
+                        ..input(target, &ids, component)
+                    };
+                    for outcome in [Outcome::Act, Outcome::Track] {
+                        let moved = routine(remedy_of(&at(first)), outcome).at(second);
+                        assert_eq!(moved, routine(remedy_of(&at(second)), outcome), "{kind:?} {component:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -28,15 +28,13 @@ impl VulnId {
     }
 
     pub fn kind(&self) -> VulnIdKind {
-        let upper = self.0.to_ascii_uppercase();
-        if upper.starts_with("CVE-") {
+        let starts =
+            |prefix: &str| self.0.get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix));
+        if starts("CVE-") {
             VulnIdKind::Cve
-        } else if upper.starts_with("GHSA-") {
+        } else if starts("GHSA-") {
             VulnIdKind::Ghsa
-        } else if ["GO-", "PYSEC-", "RUSTSEC-", "OSV-", "GSD-", "MAL-", "UVI-"]
-            .iter()
-            .any(|prefix| upper.starts_with(prefix))
-        {
+        } else if ["GO-", "PYSEC-", "RUSTSEC-", "OSV-", "GSD-", "MAL-", "UVI-"].into_iter().any(starts) {
             VulnIdKind::Osv
         } else {
             VulnIdKind::Vendor

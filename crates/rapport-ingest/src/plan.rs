@@ -6,16 +6,16 @@
 //! with who may do what.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use rapport_core::{
-    Action, ActionDraft, ActionState, AffectedPackage, Contribution, Outcome, PlannedAction, Policy,
-    RemedyInput, RemedyKey, Target, TeamPlan, advisory_fixes, plan_team, remedy_of, routine,
+    Action, ActionDraft, ActionState, AffectedPackage, Component, Contribution, FindingKind, Outcome,
+    PlannedAction, Policy, Remedy, RemedyInput, RemedyKey, Target, TargetKind, TeamPlan, advisory_fixes,
+    plan_team, remedy_of, routine,
 };
 use rapport_formats::{DEFAULT_POLICY, parse_policy};
 use rapport_storage::{
-    ActionStatus, ActionWrite, AdvisoryText, ExceptionRequest, ExceptionState, PlanScope, Store, StoreError,
-    StoredAction, StoredPolicy,
+    ActionStatus, ActionWrite, AdvisoryText, ExceptionRequest, ExceptionState, PlanFinding, PlanScope, Store,
+    StoreError, StoredAction, StoredPolicy,
 };
 use sha2::{Digest, Sha256};
 
@@ -171,78 +171,64 @@ pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildRe
         expired_exceptions: store.expire_exceptions(now.date(), now).await?.len(),
         ..BuildReport::default()
     };
-    let scopes: HashMap<[u8; 16], (Target, Option<Arc<str>>)> = store
+    let mut gathering = Gathering::default();
+    let scopes: foldhash::HashMap<[u8; 16], PlanPlace> = store
         .plan_scopes()
         .await?
         .into_iter()
-        .map(|PlanScope { key, target, team }| (key, (target, team.map(Arc::from))))
+        .map(|PlanScope { key, target, team }| (key, gathering.place(target, team)))
         .collect();
-    let advisories: HashMap<[u8; 16], AdvisoryText> =
-        store.open_advisory_texts().await?.into_iter().map(|advisory| (advisory.key, advisory)).collect();
+    let advisories: foldhash::HashMap<[u8; 16], AdvisoryText> =
+        store.advisory_texts().await?.into_iter().map(|advisory| (advisory.key, advisory)).collect();
     let affected = advisory_affected(store, &advisories).await?;
-    let mut known_fixes: HashMap<([u8; 16], String), Vec<String>> = HashMap::new();
 
-    let mut drafts: foldhash::HashMap<(Arc<str>, RemedyKey), ActionDraft> = foldhash::HashMap::default();
-    store
-        .each_plan_finding(|finding| -> Result<(), PlanError> {
-            report.findings += 1;
-            let (Some((target, team)), Some(advisory)) =
-                (scopes.get(&finding.scope), advisories.get(&finding.advisory))
-            else {
-                return Err(PlanError::Store(StoreError::Corrupt(
-                    "a finding's scope or advisory is missing".into(),
-                )));
-            };
-            let Some(team) = team else {
-                report.unowned_findings += 1;
-                return Ok(());
-            };
-            if finding.decided.is_none() {
-                report.undecided_findings += 1;
+    // Reading and gathering run side by side: the database's thread reads findings in
+    // batches while another gathers them.
+    let (batches, received) = std::sync::mpsc::sync_channel::<Vec<PlanFinding>>(BATCHES_IN_FLIGHT);
+    let gatherer = tokio::task::spawn_blocking(move || {
+        let known = Known { scopes, advisories, affected };
+        for batch in received {
+            for finding in batch {
+                gathering.gather(finding, &known)?;
             }
-            let outcome = finding.decided.map_or(Outcome::Track, |(_, outcome)| outcome);
-            let no_fix =
-                finding.component.as_ref().filter(|c| c.fixed_version.as_deref().is_none_or(str::is_empty));
-            let fixes = match (no_fix, affected.get(&finding.advisory)) {
-                (Some(component), Some(entries)) => known_fixes
-                    .entry((finding.advisory, component.name.clone()))
-                    .or_insert_with(|| advisory_fixes(component, entries))
-                    .as_slice(),
-                _ => &[],
-            };
-            let input = RemedyInput {
-                target,
-                kind: finding.kind,
-                ids: &advisory.ids,
-                title: &advisory.title,
-                solution: advisory.solution.as_deref(),
-                component: finding.component.as_ref(),
-                advisory_fixes: fixes,
-            };
-            let remedy = routine(remedy_of(&input), outcome);
-            let draft =
-                drafts.entry((team.clone(), remedy.key.clone())).or_insert_with(|| ActionDraft::new(&remedy));
-            draft.add(Contribution {
-                input: &input,
-                remedy: &remedy,
-                outcome,
-                assessment: finding.decided.map(|(id, _)| id),
-            });
+        }
+        Ok::<Gathering, PlanError>(gathering)
+    });
+    let mut batch = Vec::with_capacity(FINDINGS_PER_BATCH);
+    let streamed = store
+        .each_plan_finding(|finding| -> Result<(), PlanError> {
+            batch.push(finding);
+            if batch.len() == FINDINGS_PER_BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(FINDINGS_PER_BATCH));
+                batches.send(full).map_err(|_| refused("planning stopped"))?;
+            }
             Ok(())
         })
-        .await?;
+        .await;
+    // A gatherer that stopped early says why; its error comes first.
+    let last = batches.send(batch);
+    drop(batches);
+    let gathering = gatherer.await.map_err(|join| refused(format!("planning failed: {join}")))??;
+    streamed?;
+    last.map_err(|_| refused("planning stopped"))?;
+    report.findings = gathering.findings;
+    report.unowned_findings = gathering.unowned_findings;
+    report.undecided_findings = gathering.undecided_findings;
 
-    let mut needed: Vec<i64> = drafts.values().flat_map(ActionDraft::decisions_needed).collect();
+    let mut needed: Vec<i64> =
+        gathering.drafts.iter().flat_map(|(_, draft)| draft.decisions_needed()).collect();
     needed.sort_unstable();
     needed.dedup();
     let decisions = store.decision_summaries(&needed).await?;
     let decision = |id: i64| decisions.get(&id).map(|d| (d.points, d.reason.clone()));
     let mut teams = std::collections::HashSet::new();
-    let planned: Vec<([u8; 16], Action)> = drafts
+    let planned: Vec<([u8; 16], Action)> = gathering
+        .drafts
         .into_iter()
-        .map(|((team, key), draft)| {
-            teams.insert(team.clone());
-            (key.action_key(&team), draft.finish(&team, decision))
+        .map(|(team, draft)| {
+            let team = gathering.teams.get(team as usize).map_or("", |name| name.as_str());
+            teams.insert(team);
+            (draft.key().action_key(team), draft.finish(team, decision))
         })
         .collect();
     report.teams = teams.len();
@@ -360,11 +346,172 @@ pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildRe
     Ok(report)
 }
 
+/// Where a finding is: its target (and that target's number) and owning team's number.
+struct PlanPlace {
+    target: Target,
+    target_number: u32,
+    team: Option<u32>,
+}
+
+/// What a finding's remedy depends on besides where it is: the same advisory and component
+/// on the same kind of target, equally urgent, has the same remedy (moved with
+/// [`Remedy::at`]).
+#[derive(PartialEq, Eq, Hash)]
+struct RemedyCase {
+    advisory: [u8; 16],
+    kind: FindingKind,
+    target: TargetKind,
+    urgent: bool,
+    component: Option<Component>,
+}
+
+/// Findings are handed from the reading thread to the gathering one in batches of this many.
+const FINDINGS_PER_BATCH: usize = 4096;
+const BATCHES_IN_FLIGHT: usize = 8;
+
+/// What gathering needs to know besides the findings: where each scope is and whose, and
+/// what each advisory says and which fixes the stored OSV and CSAF records give.
+struct Known {
+    scopes: foldhash::HashMap<[u8; 16], PlanPlace>,
+    advisories: foldhash::HashMap<[u8; 16], AdvisoryText>,
+    affected: HashMap<[u8; 16], Vec<AffectedPackage>>,
+}
+
+/// Findings gathered into action drafts. A plan reads a million findings, so each distinct
+/// remedy is worked out once, and teams, targets and kinds of work are numbered to find a
+/// finding's draft without building its key.
+#[derive(Default)]
+struct Gathering {
+    teams: Vec<String>,
+    team_numbers: HashMap<String, u32>,
+    target_numbers: HashMap<Target, u32>,
+    /// Each case's index in `remedies`.
+    cases: foldhash::HashMap<RemedyCase, usize>,
+    /// Each distinct remedy and the number of its kind of work.
+    remedies: Vec<(Remedy, u32)>,
+    /// Kinds of work: remedy keys with the place left out.
+    works: HashMap<RemedyKey, u32>,
+    /// (team, work, place for work done per place) → index in `drafts`.
+    slots: foldhash::HashMap<(u32, u32, Option<u32>), usize>,
+    drafts: Vec<(u32, ActionDraft)>,
+    findings: u64,
+    unowned_findings: u64,
+    undecided_findings: u64,
+}
+
+fn number<K: std::hash::Hash + Eq>(numbers: &mut HashMap<K, u32>, key: K) -> u32 {
+    let next = numbers.len() as u32;
+    *numbers.entry(key).or_insert(next)
+}
+
+impl Gathering {
+    fn place(&mut self, target: Target, team: Option<String>) -> PlanPlace {
+        let team = team.map(|name| {
+            if !self.team_numbers.contains_key(&name) {
+                self.teams.push(name.clone());
+            }
+            number(&mut self.team_numbers, name)
+        });
+        let target_number = number(&mut self.target_numbers, target.clone());
+        PlanPlace { target, target_number, team }
+    }
+
+    /// Adds one open finding to its team's action.
+    fn gather(&mut self, finding: PlanFinding, known: &Known) -> Result<(), PlanError> {
+        self.findings += 1;
+        let (Some(place), Some(advisory)) =
+            (known.scopes.get(&finding.scope), known.advisories.get(&finding.advisory))
+        else {
+            return Err(PlanError::Store(StoreError::Corrupt(
+                "a finding's scope or advisory is missing".into(),
+            )));
+        };
+        let Some(team) = place.team else {
+            self.unowned_findings += 1;
+            return Ok(());
+        };
+        if finding.decided.is_none() {
+            self.undecided_findings += 1;
+        }
+        let outcome = finding.decided.map_or(Outcome::Track, |(_, outcome)| outcome);
+        let case = RemedyCase {
+            advisory: finding.advisory,
+            kind: finding.kind,
+            target: place.target.kind,
+            urgent: outcome >= Outcome::Attend,
+            component: finding.component,
+        };
+        let remedy = self.remedy(case, |case| {
+            let no_fix =
+                case.component.as_ref().filter(|c| c.fixed_version.as_deref().is_none_or(str::is_empty));
+            let fixes = match (no_fix, known.affected.get(&case.advisory)) {
+                (Some(component), Some(entries)) => advisory_fixes(component, entries),
+                _ => Vec::new(),
+            };
+            let input = RemedyInput {
+                target: &place.target,
+                kind: case.kind,
+                ids: &advisory.ids,
+                title: &advisory.title,
+                solution: advisory.solution.as_deref(),
+                component: case.component.as_ref(),
+                advisory_fixes: &fixes,
+            };
+            routine(remedy_of(&input), outcome)
+        });
+        self.add(team, remedy, place, |draft, remedy| {
+            draft.add(Contribution {
+                target: &place.target,
+                ids: &advisory.ids,
+                solution: advisory.solution.as_deref(),
+                remedy,
+                outcome,
+                assessment: finding.decided.map(|(id, _)| id),
+            });
+        });
+        Ok(())
+    }
+
+    /// The index of a case's remedy, worked out by `find` the first time.
+    fn remedy(&mut self, case: RemedyCase, find: impl FnOnce(&RemedyCase) -> Remedy) -> usize {
+        use std::collections::hash_map::Entry;
+        match self.cases.entry(case) {
+            Entry::Occupied(known) => *known.get(),
+            Entry::Vacant(new) => {
+                let remedy = find(new.key());
+                let work = number(&mut self.works, RemedyKey { place: None, ..remedy.key.clone() });
+                self.remedies.push((remedy, work));
+                *new.insert(self.remedies.len() - 1)
+            }
+        }
+    }
+
+    /// Adds a finding to its team's draft for the remedy at `remedy`, started if need be.
+    fn add(
+        &mut self,
+        team: u32,
+        remedy: usize,
+        place: &PlanPlace,
+        add: impl FnOnce(&mut ActionDraft, &Remedy),
+    ) {
+        let Some((remedy, work)) = self.remedies.get(remedy) else { return };
+        let slot = (team, *work, remedy.key.place.is_some().then_some(place.target_number));
+        let next = self.drafts.len();
+        let index = *self.slots.entry(slot).or_insert(next);
+        if index == next {
+            self.drafts.push((team, ActionDraft::new(&remedy.at(&place.target))));
+        }
+        if let Some((_, draft)) = self.drafts.get_mut(index) {
+            add(draft, remedy);
+        }
+    }
+}
+
 /// What the stored advisories (OSV, CSAF) say is affected and fixed, per open advisory,
 /// through every alias of its ids.
 async fn advisory_affected(
     store: &Store,
-    advisories: &HashMap<[u8; 16], AdvisoryText>,
+    advisories: &foldhash::HashMap<[u8; 16], AdvisoryText>,
 ) -> Result<HashMap<[u8; 16], Vec<AffectedPackage>>, StoreError> {
     let mut aliases: HashMap<String, Vec<String>> = HashMap::new();
     for (id, alias) in store.vuln_aliases().await? {
@@ -436,26 +583,26 @@ fn scan_words(scans: &[(&Target, &(i64, String, OffsetDateTime))]) -> String {
     }
 }
 
-/// One team's plan from the stored actions: the read a partner's page makes.
-pub async fn team_plan(
+/// The plans of one team, or of every team that has actions (in name order), reading the
+/// store once for all of them.
+pub async fn team_plans(
     store: &Store,
-    team: &str,
+    team: Option<&str>,
     policy: &Policy,
     today: Date,
     weeks: u32,
-) -> Result<TeamPlan, PlanError> {
-    let capacity = store
-        .teams()
-        .await?
-        .into_iter()
-        .find(|t| t.name.eq_ignore_ascii_case(team))
-        .and_then(|t| t.weekly_capacity_hours);
+) -> Result<Vec<TeamPlan>, PlanError> {
+    let capacities: HashMap<String, Option<f64>> =
+        store.teams().await?.into_iter().map(|t| (t.name.to_lowercase(), t.weekly_capacity_hours)).collect();
     let actions = store.team_actions(team, false).await?;
     let exceptions = store.approved_exceptions(team).await?;
-    let overrides = store.emergency_overrides(None, Some(team)).await?;
-    let planned: Vec<PlannedAction> = actions
-        .into_iter()
-        .map(|stored| PlannedAction {
+    let overrides = store.emergency_overrides(None, team).await?;
+    let mut teams: std::collections::BTreeMap<String, Vec<PlannedAction>> = match team {
+        Some(team) => [(team.to_owned(), Vec::new())].into(),
+        None => store.action_counts().await?.into_iter().map(|(team, ..)| (team, Vec::new())).collect(),
+    };
+    for stored in actions {
+        teams.entry(stored.team.clone()).or_default().push(PlannedAction {
             id: stored.id,
             override_by: overrides
                 .iter()
@@ -465,9 +612,15 @@ pub async fn team_plan(
             action: stored.action,
             state: stored.state,
             outcome_since: stored.outcome_since,
+        });
+    }
+    Ok(teams
+        .into_iter()
+        .map(|(team, planned)| {
+            let capacity = capacities.get(&team.to_lowercase()).copied().flatten();
+            plan_team(&team, capacity, &planned, policy, today, weeks)
         })
-        .collect();
-    Ok(plan_team(team, capacity, &planned, policy, today, weeks))
+        .collect())
 }
 
 /// A team marks an action done; the next scan of its places confirms or refutes it.

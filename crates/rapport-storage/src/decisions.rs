@@ -168,12 +168,12 @@ const SELECT_CHANGES_SINCE: &str = "SELECT c.finding, f.vulnerability, sc.target
 const SELECT_DECIDED: &str = "SELECT f.id, f.vulnerability, sc.target, a.outcome, a.body, d.decided_at \
      FROM decisions d JOIN findings f ON f.id = d.finding JOIN scopes sc ON sc.scope_key = f.scope \
      JOIN assessments a ON a.id = d.assessment \
-     WHERE f.resolved_import IS NULL AND ($1 IS NULL OR a.outcome = $1) \
-     ORDER BY CASE a.outcome WHEN 'act' THEN 0 WHEN 'attend' THEN 1 WHEN 'track*' THEN 2 ELSE 3 END, \
+     WHERE f.resolved_import IS NULL AND ($1 IS NULL OR d.outcome = $1) \
+     ORDER BY CASE d.outcome WHEN 'act' THEN 0 WHEN 'attend' THEN 1 WHEN 'track*' THEN 2 ELSE 3 END, \
      f.severity DESC, f.id LIMIT $2";
 
-const COUNT_OUTCOMES: &str = "SELECT a.outcome, COUNT(*) FROM findings f JOIN decisions d ON d.finding = f.id \
-     JOIN assessments a ON a.id = d.assessment WHERE f.resolved_import IS NULL GROUP BY a.outcome";
+const COUNT_OUTCOMES: &str = "SELECT d.outcome, COUNT(*) FROM findings f JOIN decisions d ON d.finding = f.id \
+     WHERE f.resolved_import IS NULL GROUP BY d.outcome";
 
 const COUNT_UNDECIDED: &str = "SELECT COUNT(*) FROM findings f LEFT JOIN decisions d ON d.finding = f.id \
      WHERE f.resolved_import IS NULL AND d.finding IS NULL";
@@ -345,7 +345,8 @@ impl Store {
             assessments.iter().map(|(outcome, body)| (content_key(body), *outcome, *body)).collect();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let mut ids: HashMap<[u8; 16], i64> = HashMap::new();
+            let outcomes: HashMap<[u8; 16], &str> = keyed.iter().map(|(key, outcome, _)| (*key, *outcome)).collect();
+            let mut ids: HashMap<[u8; 16], (i64, &str)> = HashMap::new();
             for chunk in keyed.chunks(ROWS_PER_STATEMENT) {
                 let mut insert = QueryBuilder::new("INSERT INTO assessments (content_key, outcome, body) ");
                 insert.push_values(chunk, |mut row, (key, outcome, body)| {
@@ -361,7 +362,9 @@ impl Store {
                 select.push(")");
                 let rows: Vec<(Vec<u8>, i64)> = select.build_query_as().fetch_all(&mut *tx).await?;
                 for (key, id) in rows {
-                    ids.insert(key16(&key, "an assessment key")?, id);
+                    let key = key16(&key, "an assessment key")?;
+                    let outcome = outcomes.get(&key).copied().unwrap_or_default();
+                    ids.insert(key, (id, outcome));
                 }
             }
             let id_of = |key: &[u8; 16]| {
@@ -370,12 +373,13 @@ impl Store {
             let mut first = Vec::new();
             let mut changes = Vec::new();
             for write in decisions {
-                let assessment = id_of(&write.assessment)?;
+                let (assessment, outcome) = id_of(&write.assessment)?;
                 match &write.change {
-                    None => first.push((write.finding, assessment, write.basis)),
+                    None => first.push(bulk::First { finding: write.finding, assessment, outcome, basis: write.basis }),
                     Some(replaced) => changes.push(bulk::Change {
                         finding: write.finding,
                         assessment,
+                        outcome,
                         basis: write.basis,
                         previous: replaced.assessment,
                         previous_basis: replaced.basis,
@@ -516,29 +520,37 @@ mod bulk {
 
     use crate::StoreError;
 
+    pub(super) struct First<'a> {
+        pub finding: i64,
+        pub assessment: i64,
+        pub outcome: &'a str,
+        pub basis: i64,
+    }
+
     pub(super) struct Change<'a> {
         pub finding: i64,
         pub assessment: i64,
+        pub outcome: &'a str,
         pub basis: i64,
         pub previous: i64,
         pub previous_basis: i64,
         pub cause: &'a str,
     }
 
-    const INSERT_FIRST: &str = "INSERT INTO decisions (finding, assessment, basis, decided_at) \
-         VALUES (?1, ?2, ?3, ?4) ON CONFLICT (finding) DO NOTHING";
+    const INSERT_FIRST: &str = "INSERT INTO decisions (finding, assessment, outcome, basis, decided_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (finding) DO NOTHING";
 
-    const REPLACE: &str = "UPDATE decisions SET assessment = ?1, basis = ?2, decided_at = ?3 \
-         WHERE finding = ?4 AND basis = ?5";
+    const REPLACE: &str = "UPDATE decisions SET assessment = ?1, outcome = ?2, basis = ?3, decided_at = ?4 \
+         WHERE finding = ?5 AND basis = ?6";
 
     const INSERT_CHANGE: &str = "INSERT INTO decision_changes (finding, changed_at, previous, current, cause) VALUES (?1, ?2, ?3, ?4, ?5)";
 
-    const INSERT_FIRST_ARRAYS: &str = "INSERT INTO decisions (finding, assessment, basis, decided_at) \
-         SELECT f, a, b, $4 FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[]) AS t (f, a, b) \
+    const INSERT_FIRST_ARRAYS: &str = "INSERT INTO decisions (finding, assessment, outcome, basis, decided_at) \
+         SELECT f, a, o, b, $5 FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::BIGINT[]) AS t (f, a, o, b) \
          ON CONFLICT (finding) DO NOTHING";
 
-    const REPLACE_ARRAYS: &str = "UPDATE decisions d SET assessment = t.a, basis = t.b, decided_at = $5 \
-         FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[], $4::BIGINT[]) AS t (f, a, b, pb) \
+    const REPLACE_ARRAYS: &str = "UPDATE decisions d SET assessment = t.a, outcome = t.o, basis = t.b, decided_at = $6 \
+         FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::BIGINT[], $5::BIGINT[]) AS t (f, a, o, b, pb) \
          WHERE d.finding = t.f AND d.basis = t.pb RETURNING d.finding";
 
     const INSERT_CHANGE_ARRAYS: &str = "INSERT INTO decision_changes (finding, changed_at, previous, current, cause) \
@@ -547,7 +559,7 @@ mod bulk {
     pub(super) trait Bulk {
         async fn write(
             &mut self,
-            first: &[(i64, i64, i64)],
+            first: &[First<'_>],
             changes: &[Change<'_>],
             at: OffsetDateTime,
         ) -> Result<(), StoreError>;
@@ -555,7 +567,7 @@ mod bulk {
 
     pub(super) async fn write<T: Bulk>(
         tx: &mut T,
-        first: &[(i64, i64, i64)],
+        first: &[First<'_>],
         changes: &[Change<'_>],
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
@@ -565,7 +577,7 @@ mod bulk {
     impl Bulk for Transaction<'static, Sqlite> {
         async fn write(
             &mut self,
-            first: &[(i64, i64, i64)],
+            first: &[First<'_>],
             changes: &[Change<'_>],
             at: OffsetDateTime,
         ) -> Result<(), StoreError> {
@@ -574,14 +586,15 @@ mod bulk {
             let mut handle = self.lock_handle().await?;
             let database = crate::import::sqlite_bulk::borrow(&mut handle)?;
             let mut insert = database.prepare(INSERT_FIRST)?;
-            for (finding, assessment, basis) in first {
-                insert.execute(rusqlite::params![finding, assessment, basis, at])?;
+            for row in first {
+                insert.execute(rusqlite::params![row.finding, row.assessment, row.outcome, row.basis, at])?;
             }
             let mut replace = database.prepare(REPLACE)?;
             let mut record = database.prepare(INSERT_CHANGE)?;
             for change in changes {
                 let replaced = replace.execute(rusqlite::params![
                     change.assessment,
+                    change.outcome,
                     change.basis,
                     at,
                     change.finding,
@@ -604,16 +617,17 @@ mod bulk {
     impl Bulk for Transaction<'static, Postgres> {
         async fn write(
             &mut self,
-            first: &[(i64, i64, i64)],
+            first: &[First<'_>],
             changes: &[Change<'_>],
             at: OffsetDateTime,
         ) -> Result<(), StoreError> {
             if !first.is_empty() {
-                let column = |pick: fn(&(i64, i64, i64)) -> i64| first.iter().map(pick).collect::<Vec<i64>>();
+                let column = |pick: fn(&First<'_>) -> i64| first.iter().map(pick).collect::<Vec<i64>>();
                 sqlx::query(INSERT_FIRST_ARRAYS)
-                    .bind(column(|r| r.0))
-                    .bind(column(|r| r.1))
-                    .bind(column(|r| r.2))
+                    .bind(column(|r| r.finding))
+                    .bind(column(|r| r.assessment))
+                    .bind(first.iter().map(|r| r.outcome).collect::<Vec<&str>>())
+                    .bind(column(|r| r.basis))
                     .bind(at)
                     .execute(&mut **self)
                     .await?;
@@ -625,6 +639,7 @@ mod bulk {
             let replaced: Vec<i64> = sqlx::query_scalar(REPLACE_ARRAYS)
                 .bind(column(|c| c.finding))
                 .bind(column(|c| c.assessment))
+                .bind(changes.iter().map(|c| c.outcome).collect::<Vec<&str>>())
                 .bind(column(|c| c.basis))
                 .bind(column(|c| c.previous_basis))
                 .bind(at)

@@ -204,11 +204,14 @@ struct AdvisoryPart {
 const SELECT_PLAN_SCOPES: &str = "SELECT s.scope_key, s.target_kind, s.target, a.owner_team FROM scopes s \
      LEFT JOIN assets a ON a.kind = s.target_kind AND a.name = s.target";
 
-const SELECT_OPEN_ADVISORY_TEXTS: &str = "SELECT content_key, body FROM advisories WHERE content_key IN \
-     (SELECT advisory FROM findings WHERE resolved_import IS NULL)";
+// Every advisory, not only those of open findings: finding them would index a million
+// findings' advisory keys, and advisories are few beside findings.
+const SELECT_ADVISORY_TEXTS: &str = "SELECT content_key, body FROM advisories";
 
-const SELECT_PLAN_FINDINGS: &str = "SELECT f.scope, f.advisory, f.kind, f.detail, d.assessment, a.outcome \
-     FROM findings f LEFT JOIN decisions d ON d.finding = f.id LEFT JOIN assessments a ON a.id = d.assessment \
+// The detail is read only for its component, so only where there is one.
+const SELECT_PLAN_FINDINGS: &str = "SELECT f.scope, f.advisory, f.kind, \
+     CASE WHEN f.component IS NOT NULL THEN f.detail END, d.assessment, d.outcome \
+     FROM findings f LEFT JOIN decisions d ON d.finding = f.id \
      WHERE f.resolved_import IS NULL AND f.status NOT IN ('not_affected', 'suppressed')";
 
 const SELECT_ACTION_STATUS: &str =
@@ -262,11 +265,14 @@ fn plan_finding(
     scope: &[u8],
     advisory: &[u8],
     kind: &str,
-    detail: &str,
+    detail: Option<&str>,
     assessment: Option<i64>,
     outcome: Option<&str>,
 ) -> Result<PlanFinding, StoreError> {
-    let part: ComponentPart = serde_json::from_str(detail).map_err(corrupt("a finding's detail"))?;
+    let part: ComponentPart = match detail {
+        Some(detail) => serde_json::from_str(detail).map_err(corrupt("a finding's detail"))?,
+        None => ComponentPart { component: None },
+    };
     let outcome = outcome.map(|word| parse_word(word, Outcome::parse, "outcome")).transpose()?;
     Ok(PlanFinding {
         scope: key16(scope, "a scope key")?,
@@ -343,10 +349,10 @@ impl Store {
         })
     }
 
-    /// The ids, title and solution of every advisory an open finding is a sighting of.
-    pub async fn open_advisory_texts(&self) -> Result<Vec<AdvisoryText>, StoreError> {
+    /// The ids, title and solution of every advisory.
+    pub async fn advisory_texts(&self) -> Result<Vec<AdvisoryText>, StoreError> {
         with_pool!(self, pool => {
-            let rows: Vec<(Vec<u8>, String)> = sqlx::query_as(SELECT_OPEN_ADVISORY_TEXTS).fetch_all(pool).await?;
+            let rows: Vec<(Vec<u8>, String)> = sqlx::query_as(SELECT_ADVISORY_TEXTS).fetch_all(pool).await?;
             rows.iter()
                 .map(|(key, body)| {
                     let part: AdvisoryPart = serde_json::from_str(body).map_err(corrupt("an advisory"))?;
@@ -389,7 +395,7 @@ impl Store {
                         let scope = row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
                         let advisory = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
                         let kind = row.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
-                        let detail = row.get_ref(3)?.as_str().map_err(rusqlite::Error::from)?;
+                        let detail = row.get_ref(3)?.as_str_or_null().map_err(rusqlite::Error::from)?;
                         let outcome = row.get_ref(5)?.as_str_or_null().map_err(rusqlite::Error::from)?;
                         plan_finding(scope, advisory, kind, detail, row.get(4)?, outcome)
                     })()?;
@@ -515,12 +521,17 @@ impl Store {
         Ok(self.actions_by_id(&[id]).await?.pop())
     }
 
-    /// A team's actions that are not closed (all of them with `closed`), oldest first.
-    pub async fn team_actions(&self, team: &str, closed: bool) -> Result<Vec<StoredAction>, StoreError> {
+    /// A team's actions (or every team's) that are not closed (all of them with `closed`),
+    /// oldest first.
+    pub async fn team_actions(
+        &self,
+        team: Option<&str>,
+        closed: bool,
+    ) -> Result<Vec<StoredAction>, StoreError> {
         let query = if closed {
-            select_actions!("WHERE team = $1 ORDER BY id")
+            select_actions!("WHERE ($1 IS NULL OR team = $1) ORDER BY id")
         } else {
-            select_actions!("WHERE team = $1 AND state <> 'closed' ORDER BY id")
+            select_actions!("WHERE ($1 IS NULL OR team = $1) AND state <> 'closed' ORDER BY id")
         };
         with_pool!(self, pool => {
             let rows = sqlx::query(query).bind(team).fetch_all(pool).await?;
@@ -857,12 +868,12 @@ impl Store {
         })
     }
 
-    /// The end of the approved exception in force on each action of a team.
-    pub async fn approved_exceptions(&self, team: &str) -> Result<HashMap<i64, Date>, StoreError> {
+    /// The end of the approved exception in force on each action of a team (or of every team).
+    pub async fn approved_exceptions(&self, team: Option<&str>) -> Result<HashMap<i64, Date>, StoreError> {
         with_pool!(self, pool => {
             let rows: Vec<(i64, Date)> = sqlx::query_as(
                 "SELECT e.action, e.requested_until FROM exceptions e JOIN actions a ON a.id = e.action \
-                 WHERE e.state = 'approved' AND a.team = $1",
+                 WHERE e.state = 'approved' AND ($1 IS NULL OR a.team = $1)",
             )
             .bind(team)
             .fetch_all(pool)
