@@ -7,7 +7,6 @@ use std::path::Path;
 use clap::Args;
 
 use crate::bench::{fresh_postgres, measure, release_binary, remove_sqlite, row, workspace_root};
-use crate::generate::{GenerateArgs, Kind};
 
 #[derive(Debug, Args)]
 pub struct BenchIntelArgs {
@@ -48,15 +47,7 @@ pub fn run(args: &BenchIntelArgs) -> anyhow::Result<()> {
     let binary = release_binary(&root)?;
     let folder = root.join("target/bench");
     std::fs::create_dir_all(&folder)?;
-    let scan = folder.join(format!("nessus-{}.csv", args.findings));
-    if !scan.exists() {
-        crate::generate::run(&GenerateArgs {
-            format: Kind::NessusCsv,
-            findings: args.findings,
-            out: scan.clone(),
-            seed: 7,
-        })?;
-    }
+    let scan = crate::generate::host_scan(&folder, args.findings)?;
     let ownership = folder.join("ownership-intel.toml");
     std::fs::write(&ownership, OWNERSHIP)?;
     let edited_tree = folder.join("tree-edited.toml");

@@ -12,7 +12,6 @@ use clap::Args;
 use rapport_core::TeamPlan;
 
 use crate::bench::{fresh_postgres, measure, release_binary, remove_sqlite, row, workspace_root};
-use crate::generate::{GenerateArgs, Kind};
 
 #[derive(Debug, Args)]
 pub struct BenchPlanArgs {
@@ -66,15 +65,7 @@ pub fn run(args: &BenchPlanArgs) -> anyhow::Result<()> {
     let binary = release_binary(&root)?;
     let folder = root.join("target/bench");
     std::fs::create_dir_all(&folder)?;
-    let scan = folder.join(format!("nessus-{}.csv", args.findings));
-    if !scan.exists() {
-        crate::generate::run(&GenerateArgs {
-            format: Kind::NessusCsv,
-            findings: args.findings,
-            out: scan.clone(),
-            seed: 7,
-        })?;
-    }
+    let scan = crate::generate::host_scan(&folder, args.findings)?;
     let hosts = (args.findings / 50).max(1);
     let owners = folder.join("ownership-plan.toml");
     std::fs::write(&owners, ownership(hosts, args.teams))?;

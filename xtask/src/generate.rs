@@ -44,6 +44,16 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The generated Nessus export of `findings` findings the host benches share, written the
+/// first time. The name changes whenever what the generator writes does.
+pub fn host_scan(folder: &std::path::Path, findings: u64) -> anyhow::Result<PathBuf> {
+    let out = folder.join(format!("nessus-builds-{findings}.csv"));
+    if !out.exists() {
+        run(&GenerateArgs { format: Kind::NessusCsv, findings, out: out.clone(), seed: 7 })?;
+    }
+    Ok(out)
+}
+
 /// SplitMix64: small, fast and reproducible.
 pub struct Random(pub u64);
 
@@ -277,6 +287,11 @@ fn cyclonedx(out: &mut impl Write, random: &mut Random, count: u64) -> std::io::
 
 /// A Nessus CSV export over many hosts (10.a.b.c), a host's findings in a row as Nessus
 /// writes them. The plugin is the pool entry, so the same CVE has the same plugin anywhere.
+/// Hosts are built from a few dozen standard builds (golden images, configuration
+/// management), so the hosts of one build share most of their findings: nine in ten come
+/// from the build, one in ten is the host's own.
+const BUILDS: u64 = 60;
+
 fn nessus_csv(out: &mut impl Write, random: &mut Random, count: u64) -> std::io::Result<()> {
     let hosts = (count / 50).max(1);
     writeln!(
@@ -285,10 +300,14 @@ fn nessus_csv(out: &mut impl Write, random: &mut Random, count: u64) -> std::io:
     )?;
     let per_host = count.div_ceil(hosts);
     let mut written = 0;
+    let builds_seed = random.0;
     for host in 0..hosts {
         let address = format!("10.{}.{}.{}", host / 65536 % 256, host / 256 % 256, host % 256);
+        let build = random.below(BUILDS);
+        let mut from_build = Random(builds_seed ^ build.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         for _ in 0..per_host.min(count - written) {
-            let v = vulnerability(random, count, 1);
+            let own = random.below(10) == 0;
+            let v = vulnerability(if own { &mut *random } else { &mut from_build }, count, 1);
             let plugin = 100_000 + (v.cve.len() as u64 * 7919 + fnv(&v.cve)) % 800_000;
             let risk = match v.severity {
                 "CRITICAL" => "Critical",

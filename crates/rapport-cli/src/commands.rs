@@ -355,9 +355,10 @@ pub async fn demo(database: &str, args: DemoArgs) -> anyhow::Result<ExitCode> {
     }
     crate::assets::demo_ownership(&store, &args.samples).await?;
     crate::assets::demo_intel(&store, &args.samples).await?;
+    crate::plan::demo_plan(&store, &args.samples).await?;
     println!(
-        "\nNext: `rapport why CVE-2021-44228`, `rapport decisions`, `rapport assets`, `rapport owners explain \
-         1.2.3.4`, or bring your own with `rapport import FILE...`, `rapport intel fetch`."
+        "Next: `rapport plan --team Payments`, `rapport action show 1`, `rapport why CVE-2021-44228`, \
+         `rapport owners explain 1.2.3.4`, or bring your own with `rapport import FILE...`, `rapport intel fetch`."
     );
     store.close().await;
     Ok(ExitCode::SUCCESS)

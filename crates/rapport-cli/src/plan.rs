@@ -257,6 +257,23 @@ pub async fn plan(database: &str, args: PlanArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The demo's last part: the sample policy applied, then each team's plan with its reasons.
+pub async fn demo_plan(store: &Store, samples: &std::path::Path) -> anyhow::Result<()> {
+    let file = samples.join("policy/policy.toml");
+    let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+    let applied = apply_policy(store, &file.display().to_string(), &text, None, now()).await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "\n{}: policy version {}.", file.display(), applied.version)?;
+    print_build(&mut out, &build_actions(store, now()).await?)?;
+    let (policy, _) = current_policy(store, now()).await?;
+    let weeks = policy.spec.capacity.plan_weeks;
+    for plan in team_plans(store, None, &policy, now().date(), weeks).await? {
+        writeln!(out)?;
+        print_team_plan(&mut out, &plan, false, weeks)?;
+    }
+    Ok(())
+}
+
 fn print_team_plan(
     out: &mut impl Write,
     plan: &TeamPlan,
@@ -327,11 +344,12 @@ fn print_scheduled(out: &mut impl Write, action: &ScheduledAction) -> std::io::R
     let late = if action.late { ", LATE" } else { "" };
     writeln!(
         out,
-        "  #{} [{}{emergency}] {} — {} findings, {:.1} h{due}{late}",
+        "  #{} [{}{emergency}] {} — {} finding{}, {:.1} h{due}{late}",
         action.id,
         action.outcome.label(),
         action.what,
         action.findings,
+        if action.findings == 1 { "" } else { "s" },
         action.effort_hours
     )?;
     if !action.reason.is_empty() {

@@ -123,9 +123,16 @@ fn demo_imports_the_samples_and_is_idempotent() {
         let samples = samples.display().to_string();
         let first = rapport.ok(&["demo", "--samples", &samples]);
         assert!(first.contains("open findings stored"), "{first}");
+        // It ends with the sample policy applied and each team's plan, with reasons.
+        assert!(first.contains("policy.toml: policy version 1."), "{first}");
+        assert!(first.contains("Plan for Payments from "), "{first}");
+        assert!(first.contains("[Attend] No fix is known for log4j-core"), "{first}");
+        assert!(first.lines().any(|line| line.trim_start().starts_with("why: ")), "{first}");
         let second = rapport.ok(&["demo", "--samples", &samples]);
         let sample_lines: Vec<&str> = second.lines().filter(|l| l.contains(" findings from ")).collect();
         assert_eq!(sample_lines.len(), 6, "{second}");
         assert!(sample_lines.iter().all(|l| l.contains("(0 new,")), "{second}");
+        assert!(second.contains("policy.toml: policy version 1."), "{second}");
+        assert!(second.contains("(0 new, 0 changed, 0 closed, 0 reopened, 0 refuted)"), "{second}");
     }
 }
