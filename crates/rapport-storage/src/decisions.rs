@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 
-use futures_util::TryStreamExt;
 use rapport_core::{Cvss, Status, TargetKind, VexNote, VulnId};
 use serde::Deserialize;
 use sqlx::{QueryBuilder, Row};
@@ -272,45 +271,28 @@ impl Store {
     /// decisions from the start for every page).
     pub async fn each_open_finding<E: From<StoreError>>(
         &self,
-        mut each: impl FnMut(OpenFinding) -> Result<(), E>,
+        each: impl FnMut(OpenFinding) -> Result<(), E>,
     ) -> Result<(), E> {
-        match self {
-            Store::Sqlite(pool) => {
-                let mut conn = pool.acquire().await.map_err(StoreError::from)?;
-                let mut handle = conn.lock_handle().await.map_err(StoreError::from)?;
-                let database = crate::import::sqlite_bulk::borrow(&mut handle)?;
-                let mut statement = database.prepare(SELECT_OPEN_ALL).map_err(StoreError::from)?;
-                let mut rows = statement.query([]).map_err(StoreError::from)?;
-                while let Some(row) = rows.next().map_err(StoreError::from)? {
-                    let finding = (|| -> Result<OpenFinding, StoreError> {
-                        // By position, in SELECT_OPEN_ALL's order: looking names up per row
-                        // showed in profiles.
-                        let advisory = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
-                        let scope = row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
-                        let set_aside: Option<String> = row.get(3)?;
-                        let basis: Option<i64> = row.get(4)?;
-                        let assessment: Option<i64> = row.get(5)?;
-                        open_finding(row.get(0)?, advisory, scope, set_aside, basis.zip(assessment))
-                    })()?;
-                    each(finding)?;
-                }
-                Ok(())
-            }
-            Store::Postgres(pool) => {
-                let mut rows = sqlx::query(SELECT_OPEN_ALL).fetch(pool);
-                while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
-                    let finding = (|| -> Result<OpenFinding, StoreError> {
-                        let advisory: &[u8] = row.try_get(1)?;
-                        let scope: &[u8] = row.try_get(2)?;
-                        let basis: Option<i64> = row.try_get(4)?;
-                        let assessment: Option<i64> = row.try_get(5)?;
-                        open_finding(row.try_get(0)?, advisory, scope, row.try_get(3)?, basis.zip(assessment))
-                    })()?;
-                    each(finding)?;
-                }
-                Ok(())
-            }
-        }
+        self.each_row(
+            SELECT_OPEN_ALL,
+            |row| {
+                let advisory = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+                let scope = row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
+                let set_aside: Option<String> = row.get(3)?;
+                let basis: Option<i64> = row.get(4)?;
+                let assessment: Option<i64> = row.get(5)?;
+                open_finding(row.get(0)?, advisory, scope, set_aside, basis.zip(assessment))
+            },
+            |row| {
+                let advisory: &[u8] = row.try_get(1)?;
+                let scope: &[u8] = row.try_get(2)?;
+                let basis: Option<i64> = row.try_get(4)?;
+                let assessment: Option<i64> = row.try_get(5)?;
+                open_finding(row.try_get(0)?, advisory, scope, row.try_get(3)?, basis.zip(assessment))
+            },
+            each,
+        )
+        .await
     }
 
     /// The bodies of stored assessments, by id.

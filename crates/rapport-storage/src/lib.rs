@@ -15,6 +15,7 @@ mod ownership;
 mod plan;
 mod queries;
 mod row;
+mod stream;
 pub mod testing;
 mod vex;
 

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use futures_util::TryStreamExt;
 use rapport_core::{
     Action, ActionState, Component, FindingKind, Outcome, Points, Target, TargetKind, VulnId,
 };
@@ -383,48 +382,33 @@ impl Store {
     /// reason.
     pub async fn each_plan_finding<E: From<StoreError>>(
         &self,
-        mut each: impl FnMut(PlanFinding) -> Result<(), E>,
+        each: impl FnMut(PlanFinding) -> Result<(), E>,
     ) -> Result<(), E> {
-        match self {
-            Store::Sqlite(pool) => {
-                let mut conn = pool.acquire().await.map_err(StoreError::from)?;
-                let mut handle = conn.lock_handle().await.map_err(StoreError::from)?;
-                let database = crate::import::sqlite_bulk::borrow(&mut handle)?;
-                let mut statement = database.prepare(SELECT_PLAN_FINDINGS).map_err(StoreError::from)?;
-                let mut rows = statement.query([]).map_err(StoreError::from)?;
-                while let Some(row) = rows.next().map_err(StoreError::from)? {
-                    let finding = (|| -> Result<PlanFinding, StoreError> {
-                        let scope = row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
-                        let advisory = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
-                        let kind = row.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
-                        let detail = row.get_ref(3)?.as_str_or_null().map_err(rusqlite::Error::from)?;
-                        let outcome = row.get_ref(5)?.as_str_or_null().map_err(rusqlite::Error::from)?;
-                        plan_finding(scope, advisory, kind, detail, row.get(4)?, outcome)
-                    })()?;
-                    each(finding)?;
-                }
-                Ok(())
-            }
-            Store::Postgres(pool) => {
-                let mut rows = sqlx::query(SELECT_PLAN_FINDINGS).fetch(pool);
-                while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
-                    // The columns' types are the query's own; checking them a million times
-                    // is a tenth of the reading.
-                    let finding = (|| -> Result<PlanFinding, StoreError> {
-                        plan_finding(
-                            row.try_get_unchecked(0)?,
-                            row.try_get_unchecked(1)?,
-                            row.try_get_unchecked(2)?,
-                            row.try_get_unchecked(3)?,
-                            row.try_get_unchecked(4)?,
-                            row.try_get_unchecked(5)?,
-                        )
-                    })()?;
-                    each(finding)?;
-                }
-                Ok(())
-            }
-        }
+        self.each_row(
+            SELECT_PLAN_FINDINGS,
+            |row| {
+                let scope = row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+                let advisory = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+                let kind = row.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
+                let detail = row.get_ref(3)?.as_str_or_null().map_err(rusqlite::Error::from)?;
+                let outcome = row.get_ref(5)?.as_str_or_null().map_err(rusqlite::Error::from)?;
+                plan_finding(scope, advisory, kind, detail, row.get(4)?, outcome)
+            },
+            // The columns' types are the query's own; checking them a million times is a
+            // tenth of the reading.
+            |row| {
+                plan_finding(
+                    row.try_get_unchecked(0)?,
+                    row.try_get_unchecked(1)?,
+                    row.try_get_unchecked(2)?,
+                    row.try_get_unchecked(3)?,
+                    row.try_get_unchecked(4)?,
+                    row.try_get_unchecked(5)?,
+                )
+            },
+            each,
+        )
+        .await
     }
 
     /// Where every stored action is, to compare with a new plan.
