@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use rapport_core::{ActionState, Outcome, ScheduledAction, TeamPlan};
-use rapport_formats::DEFAULT_POLICY;
+use rapport_formats::{DEFAULT_POLICY, defaulted_sections};
 use rapport_ingest::{
     BuildReport, acknowledge_policy, apply_policy, build_actions, compile_policy, current_policy,
     decide_exception, declare_emergency, mark_done, request_exception, team_plans,
@@ -476,6 +476,7 @@ pub async fn policy(database: &str, command: PolicyCommand) -> anyhow::Result<Ex
             let policy = compile_policy(&file.display().to_string(), &text)?;
             writeln!(out, "{}: \"{}\" is a sound policy.", file.display(), policy.spec.name)?;
             writeln!(out, "Emergencies: {}.", policy.emergency_words())?;
+            print_defaulted(&mut out, &text)?;
         }
         command => {
             let store = open(database).await?;
@@ -504,6 +505,7 @@ async fn policy_with_store(
                 apply_policy(store, &file.display().to_string(), &text, by.as_deref(), now()).await?;
             if applied.new {
                 writeln!(out, "{}: applied as policy version {}.", file.display(), applied.version)?;
+                print_defaulted(out, &text)?;
                 write!(out, "{}", applied.difference)?;
                 print_acks(store, out, applied.version).await?;
             } else {
@@ -528,6 +530,19 @@ async fn policy_with_store(
             }
         }
         PolicyCommand::Check { .. } => {}
+    }
+    Ok(())
+}
+
+/// Names the sections a policy file leaves to the defaults, so a file cut short shows.
+fn print_defaulted(out: &mut impl Write, text: &str) -> std::io::Result<()> {
+    let defaulted = defaulted_sections(text);
+    if !defaulted.is_empty() {
+        writeln!(
+            out,
+            "Not in the file, so the defaults apply (`rapport policy show --default`): {}.",
+            defaulted.join(", ")
+        )?;
     }
     Ok(())
 }

@@ -53,7 +53,7 @@ pub use intel::{
 };
 pub use inventory::{DeviceSink, InventoryFormat, detect_inventory, parse_inventory};
 pub use ownership_file::{OwnershipSyntax, parse_ownership};
-pub use policy_file::{DEFAULT_POLICY, parse_policy};
+pub use policy_file::{DEFAULT_POLICY, defaulted_sections, parse_policy};
 pub use tree_file::{DEFAULT_TREE, parse_tree};
 
 /// What the parser cannot learn from the file itself.

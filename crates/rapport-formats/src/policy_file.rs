@@ -17,6 +17,16 @@ pub fn parse_policy(text: &str) -> Result<PolicySpec, ParseError> {
     })
 }
 
+/// The sections a policy may leave out, taking the default policy's values.
+const OPTIONAL_SECTIONS: [&str; 6] = ["emergency", "capacity", "effort", "freeze", "exceptions", "messages"];
+
+/// The optional sections `text` leaves out, so a file cut short or a forgotten section shows
+/// before it is applied. Empty when `text` is not TOML (parsing says why).
+pub fn defaulted_sections(text: &str) -> Vec<&'static str> {
+    let Ok(table) = text.parse::<toml::Table>() else { return Vec::new() };
+    OPTIONAL_SECTIONS.into_iter().filter(|section| !table.contains_key(*section)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use rapport_core::{Outcome, Policy};
@@ -29,6 +39,14 @@ mod tests {
         assert_eq!(policy.spec.due_days.act, 14);
         assert_eq!(policy.spec.emergency.outcomes, [Outcome::Act]);
         assert_eq!(policy.spec.freezes.len(), 1);
+    }
+
+    #[test]
+    fn sections_left_out_are_named() {
+        assert!(defaulted_sections(DEFAULT_POLICY).is_empty());
+        let cut = DEFAULT_POLICY.split("[emergency]").next().unwrap();
+        assert_eq!(defaulted_sections(cut), OPTIONAL_SECTIONS);
+        assert!(defaulted_sections("not = [toml").is_empty());
     }
 
     #[test]

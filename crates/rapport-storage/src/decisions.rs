@@ -345,7 +345,10 @@ impl Store {
                 let rows: Vec<(Vec<u8>, i64)> = select.build_query_as().fetch_all(&mut *tx).await?;
                 for (key, id) in rows {
                     let key = key16(&key, "an assessment key")?;
-                    let outcome = outcomes.get(&key).copied().unwrap_or_default();
+                    let outcome = outcomes
+                        .get(&key)
+                        .copied()
+                        .ok_or_else(|| StoreError::Corrupt("an assessment stored under an unknown key".into()))?;
                     ids.insert(key, (id, outcome));
                 }
             }

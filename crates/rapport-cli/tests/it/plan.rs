@@ -94,6 +94,13 @@ fn each_team_gets_a_short_plan_with_reasons_under_an_agreed_policy() {
         let bad = rapport.write("policy.toml", b"name = \"x\"\nsecurity_team = \"Security\"\n[due_days]\nact = 40\nattend = 30\n\"track*\" = 90\n");
         let error = rapport.fails(&["policy", "check", &bad]);
         assert!(error.contains("act (40 days) must not take longer than attend (30 days)"), "{error}");
+        // A file cut short is sound, but says which sections take the defaults.
+        let short = rapport.write("short.toml", b"name = \"x\"\nsecurity_team = \"Security\"\n[due_days]\nact = 10\nattend = 30\n\"track*\" = 90\n[capacity]\n");
+        let out = rapport.ok(&["policy", "check", &short]);
+        assert!(
+            out.contains("Not in the file, so the defaults apply (`rapport policy show --default`): emergency, effort, freeze, exceptions, messages."),
+            "{out}"
+        );
         // The sample policy with its Black Friday freeze moved to this week, so the plan shows it.
         let today = today();
         let sample_policy = std::fs::read_to_string(sample("policy/policy.toml")).unwrap();
