@@ -293,6 +293,7 @@ fn print_team_plan(
         writeln!(out, "! {line}")?;
     }
     let by_id = |id: i64| plan.actions.iter().find(|a| a.id == id);
+    let mut shown = std::collections::HashSet::new();
     for week in &plan.weeks {
         let frozen = week.frozen.as_deref().map(|why| format!(" — frozen: {why}")).unwrap_or_default();
         writeln!(
@@ -301,8 +302,11 @@ fn print_team_plan(
             week.starts, week.booked_hours, week.capacity_hours
         )?;
         for id in &week.actions {
-            if let Some(action) = by_id(*id) {
-                print_scheduled(out, action)?;
+            match by_id(*id) {
+                // Work longer than a week's hours goes on the next week.
+                Some(action) if !shown.insert(*id) => writeln!(out, "  #{id} continued: {}", action.what)?,
+                Some(action) => print_scheduled(out, action)?,
+                None => {}
             }
         }
     }

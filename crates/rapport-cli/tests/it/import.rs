@@ -128,6 +128,8 @@ fn demo_imports_the_samples_and_is_idempotent() {
         assert!(first.contains("Plan for Payments from "), "{first}");
         assert!(first.contains("[Attend] No fix is known for log4j-core"), "{first}");
         assert!(first.lines().any(|line| line.trim_start().starts_with("why: ")), "{first}");
+        // Work longer than a week's hours goes on, named but not repeated, in the next week.
+        assert!(first.contains(" continued: Fix the code flagged by FF1029 in flawfinder.sarif"), "{first}");
         let second = rapport.ok(&["demo", "--samples", &samples]);
         let sample_lines: Vec<&str> = second.lines().filter(|l| l.contains(" findings from ")).collect();
         assert_eq!(sample_lines.len(), 6, "{second}");
