@@ -14,7 +14,8 @@ fn layer(crate_name: &str) -> Option<u8> {
         "rapport-core" => Some(0),
         "rapport-formats" | "rapport-storage" => Some(1),
         "rapport-ingest" => Some(2),
-        "rapport-cli" => Some(3),
+        "rapport-server" => Some(3),
+        "rapport-cli" => Some(4),
         _ => None,
     }
 }

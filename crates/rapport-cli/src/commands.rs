@@ -75,6 +75,18 @@ pub struct DemoArgs {
     /// `ownership/` beside them.
     #[arg(long, default_value = "samples")]
     samples: PathBuf,
+    /// Load the samples and stop, without starting the server.
+    #[arg(long)]
+    no_serve: bool,
+    /// Where the server listens (default 127.0.0.1:8080, or RAPPORT_LISTEN).
+    #[arg(long)]
+    listen: Option<std::net::SocketAddr>,
+}
+
+impl DemoArgs {
+    pub fn serves(&self) -> bool {
+        !self.no_serve
+    }
 }
 
 pub async fn open(database: &str) -> anyhow::Result<Store> {
@@ -360,8 +372,16 @@ pub async fn demo(database: &str, args: DemoArgs) -> anyhow::Result<ExitCode> {
         "Next: `rapport plan --team Payments`, `rapport action show 1`, `rapport why CVE-2021-44228`, \
          `rapport owners explain 1.2.3.4`, or bring your own with `rapport import FILE...`, `rapport intel fetch`."
     );
-    store.close().await;
-    Ok(ExitCode::SUCCESS)
+    if !args.serves() {
+        store.close().await;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let password = crate::server::demo_admin(&store).await?;
+    println!(
+        "\nSign in as {} with the one-time password {password} (you choose your own at once).",
+        crate::server::DEMO_ADMIN
+    );
+    crate::server::demo_serve(store, args.listen).await
 }
 
 fn sample_files(folder: &Path) -> anyhow::Result<Vec<PathBuf>> {

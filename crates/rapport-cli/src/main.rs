@@ -6,6 +6,7 @@ mod assess;
 mod assets;
 mod commands;
 mod plan;
+mod server;
 
 use std::process::ExitCode;
 
@@ -76,6 +77,11 @@ enum Command {
     #[command(subcommand)]
     Emergency(plan::EmergencyCommand),
     Demo(commands::DemoArgs),
+    /// Serve the web pages and the JSON API.
+    Serve(server::ServeArgs),
+    /// Accounts that may sign in to the server.
+    #[command(subcommand)]
+    Account(server::AccountCommand),
 }
 
 fn main() -> ExitCode {
@@ -89,7 +95,18 @@ fn main() -> ExitCode {
     // One thread drives the database side; parsing runs on a blocking thread beside it. A
     // multi-threaded runtime only added wake-ups between the two (measured: PostgreSQL imports
     // 10% slower).
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    // The server answers many requests at once: it gets a thread per core.
+    let serving = match &cli.command {
+        Command::Serve(_) => true,
+        Command::Demo(args) => args.serves(),
+        _ => false,
+    };
+    let builder = if serving {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    let runtime = match { builder }.enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the runtime: {error}");
@@ -127,6 +144,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Exception(command) => plan::exception(&cli.database, command).await,
         Command::Emergency(command) => plan::emergency(&cli.database, command).await,
         Command::Demo(args) => commands::demo(&cli.database, args).await,
+        Command::Serve(args) => server::serve(&cli.database, args).await,
+        Command::Account(command) => server::account(&cli.database, command).await,
     }
 }
 

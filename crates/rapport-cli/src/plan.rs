@@ -11,7 +11,7 @@ use rapport_core::{ActionState, Outcome, ScheduledAction, TeamPlan};
 use rapport_formats::{DEFAULT_POLICY, defaulted_sections};
 use rapport_ingest::{
     BuildReport, acknowledge_policy, apply_policy, build_actions, compile_policy, current_policy,
-    decide_exception, declare_emergency, mark_done, request_exception, team_plans,
+    decide_exception, declare_emergency, directory_principal, mark_done, request_exception, team_plans,
 };
 use rapport_storage::{ExceptionRequest, ExceptionState, Store};
 use serde_json::json;
@@ -462,6 +462,7 @@ pub async fn action(database: &str, command: ActionCommand) -> anyhow::Result<Ex
             }
         }
         ActionCommand::Done { id, by, note } => {
+            let by = directory_principal(&store, &by, now()).await?;
             mark_done(&store, id, &by, &note, now()).await?;
             writeln!(out, "Action #{id} is marked done; the next scan of its places will confirm it.")?;
         }
@@ -517,6 +518,7 @@ async fn policy_with_store(
             }
         }
         PolicyCommand::Ack { team, by } => {
+            let by = directory_principal(store, &by, now()).await?;
             let (version, added) = acknowledge_policy(store, &team, &by, now()).await?;
             let already = if added { "" } else { " (already recorded)" };
             writeln!(out, "{team} acknowledges policy version {version}{already}.")?;
@@ -580,22 +582,25 @@ pub async fn exception(database: &str, command: ExceptionCommand) -> anyhow::Res
     let mut out = std::io::stdout().lock();
     match command {
         ExceptionCommand::Request { action, by, reason, control, until, risk_acceptance } => {
+            let by = directory_principal(&store, &by, now()).await?;
             let request = ExceptionRequest {
                 action,
                 risk_acceptance,
-                requested_by: by,
+                requested_by: by.email.clone(),
                 reason,
                 compensating_control: control,
                 until,
             };
-            let id = request_exception(&store, &request, now()).await?;
+            let id = request_exception(&store, &request, &by, now()).await?;
             writeln!(out, "Exception #{id} requested on action #{action}; the security team decides it.")?;
         }
         ExceptionCommand::Approve { id, by, reason } => {
+            let by = directory_principal(&store, &by, now()).await?;
             decide_exception(&store, id, true, &by, &reason, now()).await?;
             writeln!(out, "Exception #{id} approved.")?;
         }
         ExceptionCommand::Reject { id, by, reason } => {
+            let by = directory_principal(&store, &by, now()).await?;
             decide_exception(&store, id, false, &by, &reason, now()).await?;
             writeln!(out, "Exception #{id} rejected.")?;
         }
@@ -634,6 +639,7 @@ pub async fn emergency(database: &str, command: EmergencyCommand) -> anyhow::Res
     let mut out = std::io::stdout().lock();
     match command {
         EmergencyCommand::Declare { action, by, reason } => {
+            let by = directory_principal(&store, &by, now()).await?;
             let id = declare_emergency(&store, action, &by, &reason, now()).await?;
             writeln!(
                 out,

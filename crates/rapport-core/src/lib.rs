@@ -5,6 +5,7 @@
 //! This crate is pure: no I/O, no async runtime, no clock. Time, randomness and ids are
 //! parameters. Everything above it (formats, storage, ingest, the binary) speaks these types.
 
+mod access;
 mod assess;
 mod asset;
 mod cvss;
@@ -22,6 +23,7 @@ mod version;
 mod vex;
 mod vuln_id;
 
+pub use access::{Principal, Role};
 pub use assess::{
     Assessment, AssetEvidence, Because, Decision, EpssEvidence, Evidence, Inputs, KevEvidence, Ruled,
     TreeVersion, VulnEvidence, assess, decide, explain_change,

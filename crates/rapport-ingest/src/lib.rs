@@ -32,7 +32,8 @@ pub use ownership::{
 };
 pub use plan::{
     AppliedPolicy, BuildReport, PlanError, acknowledge_policy, apply_policy, build_actions, compile_policy,
-    current_policy, decide_exception, declare_emergency, mark_done, request_exception, team_plans,
+    current_policy, decide_exception, declare_emergency, directory_principal, mark_done, request_exception,
+    team_plans,
 };
 
 use rapport_core::{Scope, VexIndex, VexStatement};

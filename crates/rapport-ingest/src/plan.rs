@@ -8,9 +8,9 @@
 use std::collections::HashMap;
 
 use rapport_core::{
-    Action, ActionDraft, ActionState, AffectedPackage, Component, Contribution, FindingKind, Outcome,
-    PlannedAction, Policy, Remedy, RemedyInput, RemedyKey, Target, TargetKind, TeamPlan, advisory_fixes,
-    plan_team, remedy_of, routine,
+    Action, ActionDraft, ActionState, AffectedPackage, Audience, Component, Contribution, FindingKind,
+    Outcome, PlannedAction, Policy, Principal, Remedy, RemedyInput, RemedyKey, Role, Target, TargetKind,
+    TeamPlan, advisory_fixes, plan_team, remedy_of, routine,
 };
 use rapport_formats::{DEFAULT_POLICY, parse_policy};
 use rapport_storage::{
@@ -116,23 +116,22 @@ pub async fn apply_policy(
     Ok(AppliedPolicy { version, new: true, difference })
 }
 
-/// Records that `team` acknowledges the policy in force, by one of its members or managers.
+/// Records that `team` acknowledges the policy in force, by its manager.
 pub async fn acknowledge_policy(
     store: &Store,
     team: &str,
-    by: &str,
+    by: &Principal,
     now: OffsetDateTime,
 ) -> Result<(i64, bool), PlanError> {
     let (_, stored) = current_policy(store, now).await?;
     let team = known_team(store, team).await?;
-    let person = known_person(store, by).await?;
-    let member = person.team.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(&team));
-    if !member {
+    if !by.may_acknowledge_for_team(&team) {
         return Err(refused(format!(
-            "{by} is not a member of team {team:?} in the directory, so cannot acknowledge for it"
+            "{} is not the manager of team {team:?}, so cannot acknowledge for it",
+            by.email
         )));
     }
-    let added = store.acknowledge_policy(&team, stored.id, by, now).await?;
+    let added = store.acknowledge_policy(&team, stored.id, &by.email, now).await?;
     Ok((stored.id, added))
 }
 
@@ -143,22 +142,39 @@ async fn known_team(store: &Store, name: &str) -> Result<String, PlanError> {
     })
 }
 
-async fn known_person(store: &Store, email: &str) -> Result<rapport_core::Person, PlanError> {
-    let people = store.people().await?;
-    people
+/// Who `email` is to Rapport by the directory alone, for the command line: members of the
+/// policy's security team are analysts; a team's managers and other members are its managers
+/// and engineers; executives are executives; anyone else an end user.
+pub async fn directory_principal(
+    store: &Store,
+    email: &str,
+    now: OffsetDateTime,
+) -> Result<Principal, PlanError> {
+    let (policy, _) = current_policy(store, now).await?;
+    let person = store
+        .people()
+        .await?
         .into_iter()
         .find(|person| person.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)))
-        .ok_or_else(|| refused(format!("nobody with the email {email:?} is in the directory")))
+        .ok_or_else(|| refused(format!("nobody with the email {email:?} is in the directory")))?;
+    let security = person.team.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(&policy.spec.security_team));
+    let role = match (&person.team, person.audience) {
+        _ if security => Role::SecurityAnalyst,
+        (Some(_), Audience::Manager) => Role::TeamManager,
+        (Some(_), _) => Role::TeamEngineer,
+        (None, Audience::Executive) => Role::Executive,
+        (None, _) => Role::EndUser,
+    };
+    Ok(Principal { email: email.to_lowercase(), role, team: person.team.filter(|_| role.needs_team()) })
 }
 
-async fn security_member(store: &Store, policy: &Policy, email: &str, to: &str) -> Result<(), PlanError> {
-    let person = known_person(store, email).await?;
-    let security = &policy.spec.security_team;
-    if person.team.as_deref().is_some_and(|team| team.eq_ignore_ascii_case(security)) {
+fn security_member(policy: &Policy, by: &Principal, to: &str) -> Result<(), PlanError> {
+    if by.may_decide() {
         Ok(())
     } else {
         Err(refused(format!(
-            "only members of the security team {security:?} may {to}; {email} is not one in the directory"
+            "only the security team ({}) may {to}; {} is not in it",
+            policy.spec.security_team, by.email
         )))
     }
 }
@@ -627,18 +643,16 @@ pub async fn team_plans(
 pub async fn mark_done(
     store: &Store,
     action: i64,
-    by: &str,
+    by: &Principal,
     note: &str,
     now: OffsetDateTime,
 ) -> Result<(), PlanError> {
     let stored = open_action(store, action).await?;
-    let (policy, _) = current_policy(store, now).await?;
-    let person = known_person(store, by).await?;
-    let allowed = person.team.as_deref().is_some_and(|team| {
-        team.eq_ignore_ascii_case(&stored.team) || team.eq_ignore_ascii_case(&policy.spec.security_team)
-    });
-    if !allowed {
-        return Err(refused(format!("{by} is not in team {:?}, which owns action #{action}", stored.team)));
+    if !by.may_answer_for_team(&stored.team) {
+        return Err(refused(format!(
+            "{} is not in team {:?}, which owns action #{action}",
+            by.email, stored.team
+        )));
     }
     let detail = if note.is_empty() {
         "done, please verify".to_owned()
@@ -650,7 +664,7 @@ pub async fn mark_done(
             action,
             ActionState::Open,
             ActionState::Verifying,
-            ("marked done", Some(by), &detail),
+            ("marked done", Some(&by.email), &detail),
             now,
         )
         .await?
@@ -672,11 +686,17 @@ async fn open_action(store: &Store, id: i64) -> Result<StoredAction, PlanError> 
 pub async fn request_exception(
     store: &Store,
     request: &ExceptionRequest,
+    by: &Principal,
     now: OffsetDateTime,
 ) -> Result<i64, PlanError> {
     let action = open_action(store, request.action).await?;
     let (policy, _) = current_policy(store, now).await?;
-    known_person(store, &request.requested_by).await?;
+    if !by.may_answer_for_team(&action.team) || !by.email.eq_ignore_ascii_case(&request.requested_by) {
+        return Err(refused(format!(
+            "{} is not in team {:?}, which owns action #{}",
+            by.email, action.team, action.id
+        )));
+    }
     if action.state == ActionState::Closed {
         return Err(refused(format!("action #{} is closed; nothing to except", action.id)));
     }
@@ -699,16 +719,19 @@ pub async fn decide_exception(
     store: &Store,
     id: i64,
     approve: bool,
-    by: &str,
+    by: &Principal,
     reason: &str,
     now: OffsetDateTime,
 ) -> Result<(), PlanError> {
     let exception =
         store.exception(id).await?.ok_or_else(|| refused(format!("there is no exception #{id}")))?;
     let (policy, _) = current_policy(store, now).await?;
-    security_member(store, &policy, by, "approve or reject exceptions").await?;
-    if exception.request.requested_by.eq_ignore_ascii_case(by) {
-        return Err(refused(format!("{by} asked for exception #{id}, so someone else must decide it")));
+    security_member(&policy, by, "approve or reject exceptions")?;
+    if exception.request.requested_by.eq_ignore_ascii_case(&by.email) {
+        return Err(refused(format!(
+            "{} asked for exception #{id}, so someone else must decide it",
+            by.email
+        )));
     }
     if reason.trim().is_empty() {
         return Err(refused("give the reason for the decision (--reason)"));
@@ -716,7 +739,7 @@ pub async fn decide_exception(
     if exception.state != ExceptionState::Requested {
         return Err(refused(format!("exception #{id} is already {}", exception.state.as_str())));
     }
-    if store.decide_exception(id, approve, by, reason, now).await? {
+    if store.decide_exception(id, approve, &by.email, reason, now).await? {
         Ok(())
     } else {
         Err(refused(format!("exception #{id} was decided by someone else meanwhile")))
@@ -728,13 +751,13 @@ pub async fn decide_exception(
 pub async fn declare_emergency(
     store: &Store,
     action: i64,
-    by: &str,
+    by: &Principal,
     reason: &str,
     now: OffsetDateTime,
 ) -> Result<i64, PlanError> {
     let stored = open_action(store, action).await?;
     let (policy, version) = current_policy(store, now).await?;
-    security_member(store, &policy, by, "declare emergencies").await?;
+    security_member(&policy, by, "declare emergencies")?;
     if stored.action.points.iter().any(|points| policy.is_emergency(stored.action.outcome, points)) {
         return Err(refused(format!(
             "action #{action} already meets the emergency criteria of policy version {} ({}); no override needed",
@@ -745,5 +768,5 @@ pub async fn declare_emergency(
     if reason.trim().is_empty() {
         return Err(refused("an override needs a reason (--reason)"));
     }
-    Ok(store.declare_emergency(action, by, reason, Some(version.id), now).await?)
+    Ok(store.declare_emergency(action, &by.email, reason, Some(version.id), now).await?)
 }

@@ -5,6 +5,7 @@
 //! names); the SQL text of queries is shared, and the two back ends differ only in how they
 //! connect, which is decided once in [`Store::connect`].
 
+mod accounts;
 mod assets;
 mod decisions;
 mod directory;
@@ -27,6 +28,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use accounts::{Account, ApiToken, AuditEvent, NewAccount, SessionRecord, TokenScope};
 pub use assets::{AssetFilter, AssetOwnership, AssetRecord};
 pub use decisions::{
     AdvisoryIds, ChangeLine, DecisionLine, DecisionWrite, OpenFinding, Replaced, ScopeAsset, StoredChange,

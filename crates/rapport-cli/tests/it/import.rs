@@ -121,7 +121,7 @@ fn demo_imports_the_samples_and_is_idempotent() {
     for rapport in each_backend() {
         let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples");
         let samples = samples.display().to_string();
-        let first = rapport.ok(&["demo", "--samples", &samples]);
+        let first = rapport.ok(&["demo", "--no-serve", "--samples", &samples]);
         assert!(first.contains("open findings stored"), "{first}");
         // It ends with the sample policy applied and each team's plan, with reasons.
         assert!(first.contains("policy.toml: policy version 1."), "{first}");
@@ -130,7 +130,7 @@ fn demo_imports_the_samples_and_is_idempotent() {
         assert!(first.lines().any(|line| line.trim_start().starts_with("why: ")), "{first}");
         // Work longer than a week's hours goes on, named but not repeated, in the next week.
         assert!(first.contains(" continued: Fix the code flagged by FF1029 in flawfinder.sarif"), "{first}");
-        let second = rapport.ok(&["demo", "--samples", &samples]);
+        let second = rapport.ok(&["demo", "--no-serve", "--samples", &samples]);
         let sample_lines: Vec<&str> = second.lines().filter(|l| l.contains(" findings from ")).collect();
         assert_eq!(sample_lines.len(), 6, "{second}");
         assert!(sample_lines.iter().all(|l| l.contains("(0 new,")), "{second}");

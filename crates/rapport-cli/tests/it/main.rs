@@ -7,5 +7,6 @@ mod assess;
 mod import;
 mod ownership;
 mod plan;
+mod server;
 mod support;
 mod vex;

@@ -116,7 +116,7 @@ fn each_team_gets_a_short_plan_with_reasons_under_an_agreed_policy() {
         assert!(again.contains("is already policy version 2"), "{again}");
         let refused =
             rapport.fails(&["policy", "ack", "--team", "Payments", "--by", "marta.ruiz@example.com"]);
-        assert!(refused.contains("not a member of team \"Payments\""), "{refused}");
+        assert!(refused.contains("is not the manager of team \"Payments\""), "{refused}");
         rapport.ok(&["policy", "ack", "--team", "Payments", "--by", PAYMENTS_MANAGER]);
         let shown = rapport.ok(&["policy", "show"]);
         assert!(shown.contains("Payments: acknowledged by priya.nair@example.com"), "{shown}");
@@ -195,7 +195,7 @@ fn exceptions_overrides_verification_closure_and_regression() {
         assert!(out.contains("Exception #1 requested"), "{db}: {out}");
         let error =
             rapport.fails(&["exception", "approve", "1", "--by", PAYMENTS_MANAGER, "--reason", "fine"]);
-        assert!(error.contains("only members of the security team"), "{error}");
+        assert!(error.contains("only the security team (Security) may"), "{error}");
         rapport.ok(&[
             "exception",
             "request",
@@ -230,7 +230,7 @@ fn exceptions_overrides_verification_closure_and_regression() {
         // An emergency outside the criteria needs a security member and is listed.
         let error =
             rapport.fails(&["emergency", "declare", &action, "--by", PAYMENTS_MANAGER, "--reason", "news"]);
-        assert!(error.contains("only members of the security team"), "{error}");
+        assert!(error.contains("only the security team (Security) may"), "{error}");
         rapport.ok(&["emergency", "declare", &action, "--by", SECURITY, "--reason", "in the news"]);
         let list = rapport.ok(&["emergency", "list"]);
         assert!(

@@ -3,6 +3,7 @@
 // Test code: a broken assumption should stop the test with a panic.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod accounts;
 mod backends;
 mod plan;
 mod story;

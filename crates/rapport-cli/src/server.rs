@@ -1,0 +1,178 @@
+//! The commands about the server and who may use it: `serve` and `account`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use rapport_core::Role;
+use rapport_server::{ServerConfig, hash_password, new_secret};
+use rapport_storage::{NewAccount, Store};
+
+use crate::commands::{now, open};
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// A TOML file of settings (listen, session_hours, secure_cookies,
+    /// login_attempts_per_minute); `RAPPORT_*` environment variables override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Where to listen (overrides the file and RAPPORT_LISTEN).
+    #[arg(long)]
+    listen: Option<std::net::SocketAddr>,
+}
+
+pub async fn serve(database: &str, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let store = open(database).await?;
+    serve_store(store, &args).await
+}
+
+fn load_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
+    let mut config = ServerConfig::load(args.config.as_deref(), |name| std::env::var(name).ok())?;
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    Ok(config)
+}
+
+async fn serve_store(store: Store, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let config = load_config(args)?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    let address = listener.local_addr()?;
+    println!("Rapport is serving on http://{address}/ (stop with Ctrl-C).");
+    tracing::info!(%address, "serving");
+    rapport_server::serve(store.clone(), config, listener, stopped()).await?;
+    store.close().await;
+    println!("Rapport stopped.");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Completes on Ctrl-C or SIGTERM, so the server finishes its requests in flight and stops.
+async fn stopped() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Create an account and print its one-time password (changed at first sign-in).
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, security_analyst, team_manager, team_engineer, executive or end_user.
+        #[arg(long)]
+        role: String,
+        /// The team, for team_manager and team_engineer.
+        #[arg(long)]
+        team: Option<String>,
+    },
+    /// Give an account a new one-time password; its sessions end.
+    Reset {
+        #[arg(long)]
+        email: String,
+    },
+    /// List the accounts.
+    List,
+}
+
+pub async fn account(database: &str, command: AccountCommand) -> anyhow::Result<ExitCode> {
+    let store = open(database).await?;
+    match command {
+        AccountCommand::Add { email, name, role, team } => {
+            let role = Role::parse(&role).with_context(|| {
+                format!("unknown role {role:?}: expected one of {}", Role::ALL.map(Role::as_str).join(", "))
+            })?;
+            let password = add_account(&store, &email, &name, role, team.as_deref()).await?;
+            println!("Account {email} ({}) created. One-time password: {password}", role.label());
+        }
+        AccountCommand::Reset { email } => {
+            let password = reset_password(&store, &email).await?;
+            println!("{email} has a new one-time password: {password}");
+        }
+        AccountCommand::List => {
+            for account in store.accounts().await? {
+                let team = account.team.as_deref().map(|t| format!(" of {t}")).unwrap_or_default();
+                let disabled = if account.disabled { " (disabled)" } else { "" };
+                println!("{} <{}>: {}{team}{disabled}", account.name, account.email, account.role.label());
+            }
+        }
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A password given once, to be changed at the first sign-in.
+fn one_time_password() -> anyhow::Result<String> {
+    let secret = new_secret()?;
+    Ok(secret.get(..20).unwrap_or(&secret).to_owned())
+}
+
+async fn add_account(
+    store: &Store,
+    email: &str,
+    name: &str,
+    role: Role,
+    team: Option<&str>,
+) -> anyhow::Result<String> {
+    if role.needs_team() != team.is_some() {
+        anyhow::bail!(
+            "a {} account {} a team (--team)",
+            role.label(),
+            if role.needs_team() { "needs" } else { "has no" }
+        );
+    }
+    if !email.contains('@') {
+        anyhow::bail!("{email:?} is not an email address");
+    }
+    let password = one_time_password()?;
+    let hash = hash_password(password.clone()).await?;
+    let new = NewAccount { email, name, role, team, password_hash: Some(&hash), must_change_password: true };
+    store
+        .add_account(&new, now())
+        .await?
+        .with_context(|| format!("there is already an account for {email}"))?;
+    Ok(password)
+}
+
+async fn reset_password(store: &Store, email: &str) -> anyhow::Result<String> {
+    let account =
+        store.account_by_email(email).await?.with_context(|| format!("there is no account for {email}"))?;
+    let password = one_time_password()?;
+    store.set_password(account.id, &hash_password(password.clone()).await?, true).await?;
+    Ok(password)
+}
+
+/// The demo's administrator: created the first time, given a new one-time password after.
+pub const DEMO_ADMIN: &str = "admin@rapport.local";
+
+pub async fn demo_admin(store: &Store) -> anyhow::Result<String> {
+    match store.account_by_email(DEMO_ADMIN).await? {
+        Some(_) => reset_password(store, DEMO_ADMIN).await,
+        None => add_account(store, DEMO_ADMIN, "Rapport administrator", Role::Admin, None).await,
+    }
+}
+
+/// The demo ends by serving what it loaded.
+pub async fn demo_serve(store: Store, listen: Option<std::net::SocketAddr>) -> anyhow::Result<ExitCode> {
+    serve_store(store, &ServeArgs { config: None, listen }).await
+}

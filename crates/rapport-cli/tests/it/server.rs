@@ -1,0 +1,407 @@
+//! The server end to end, on both back ends: `rapport demo --no-serve` loads the samples,
+//! `rapport account add` makes one account per role, `rapport serve` runs as its own process,
+//! and every person signs in over HTTP. The role matrix asks every endpoint as every role
+//! (and as a member of another team, and as nobody) and checks the exact status.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use serde_json::Value;
+
+use crate::support::{Rapport, each_backend, sample};
+
+/// A running `rapport serve`, stopped with SIGTERM when dropped.
+struct Served {
+    child: Child,
+    base: String,
+    /// Kept open so the server's last words at shutdown have somewhere to go.
+    _stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        // Ask politely (graceful shutdown), then make sure.
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        if self.child.wait().is_err() {
+            let _ = self.child.kill();
+        }
+    }
+}
+
+fn serve(rapport: &Rapport) -> Served {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("RAPPORT_DATABASE_URL", &rapport.database)
+        .env_remove("RAPPORT_LOG")
+        .current_dir(rapport.work.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start rapport serve");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let base = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    let base = format!("http://{base}");
+    Served { base, child, _stdout: stdout }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// The value of `name="csrf" value="…"` in a page.
+fn csrf_in(page: &str) -> String {
+    let after = page.split("name=\"csrf\" value=\"").nth(1).expect("a form with a CSRF token");
+    after.split('"').next().unwrap().to_owned()
+}
+
+fn cookie_named(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with(&format!("{name}=")))
+        .map(|value| value.split(';').next().unwrap().to_owned())
+}
+
+/// A signed-in browser: its session cookie and the CSRF token of its forms.
+#[derive(Clone, Debug)]
+struct Browser {
+    cookie: String,
+    csrf: String,
+}
+
+async fn sign_in(http: &reqwest::Client, base: &str, email: &str, password: &str) -> reqwest::Response {
+    let form = http.get(format!("{base}/login")).send().await.unwrap();
+    assert_eq!(form.status(), StatusCode::OK);
+    let login_cookie = cookie_named(&form, "rapport_login_csrf").expect("the sign-in form sets its cookie");
+    let page = form.text().await.unwrap();
+    http.post(format!("{base}/login"))
+        .header(COOKIE, login_cookie)
+        .form(&[("email", email), ("password", password), ("csrf", &csrf_in(&page)), ("next", "/")])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Signs in with the one-time password, is sent to choose a new one, and signs in again.
+async fn first_sign_in(http: &reqwest::Client, base: &str, email: &str, one_time: &str) -> Browser {
+    let response = sign_in(http, base, email, one_time).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{email}");
+    assert_eq!(response.headers()[LOCATION], "/account/password", "{email}");
+    let cookie = cookie_named(&response, "rapport_session").unwrap();
+    // Nothing else is open until the password is changed.
+    let blocked = http.get(format!("{base}/teams")).header(COOKIE, &cookie).send().await.unwrap();
+    assert_eq!(blocked.headers()[LOCATION], "/account/password", "{email}");
+    let page = http.get(format!("{base}/account/password")).header(COOKIE, &cookie).send().await.unwrap();
+    let csrf = csrf_in(&page.text().await.unwrap());
+    let new_password = format!("{email} chose this");
+    let weak = http
+        .post(format!("{base}/account/password"))
+        .header(COOKIE, &cookie)
+        .form(&[("csrf", csrf.as_str()), ("current", one_time), ("new", "short")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(weak.status(), StatusCode::BAD_REQUEST);
+    let changed = http
+        .post(format!("{base}/account/password"))
+        .header(COOKIE, &cookie)
+        .form(&[("csrf", csrf.as_str()), ("current", one_time), ("new", &new_password)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    // The change ended the session.
+    let ended = http.get(format!("{base}/account/tokens")).header(COOKIE, &cookie).send().await.unwrap();
+    assert!(ended.headers()[LOCATION].to_str().unwrap().starts_with("/login"), "{email}");
+    let again = sign_in(http, base, email, &new_password).await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert_eq!(again.headers()[LOCATION], "/");
+    let cookie = cookie_named(&again, "rapport_session").unwrap();
+    let page = http.get(format!("{base}/account/tokens")).header(COOKIE, &cookie).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let csrf = csrf_in(&page.text().await.unwrap());
+    Browser { cookie, csrf }
+}
+
+fn add_account(rapport: &Rapport, email: &str, role: &str, team: Option<&str>) -> String {
+    let mut args = vec!["account", "add", "--email", email, "--name", email, "--role", role];
+    if let Some(team) = team {
+        args.extend(["--team", team]);
+    }
+    let out = rapport.ok(&args);
+    out.trim().rsplit(' ').next().unwrap().to_owned()
+}
+
+/// The people of the matrix: (who, email, role, team).
+const PEOPLE: [(&str, &str, &str, Option<&str>); 6] = [
+    ("admin", "admin@example.com", "admin", None),
+    ("analyst", "sam.okafor@example.com", "security_analyst", None),
+    ("manager", "priya.nair@example.com", "team_manager", Some("Payments")),
+    ("other team", "marta.ruiz@example.com", "team_engineer", Some("Web")),
+    ("executive", "olu.adeyemi@example.com", "executive", None),
+    ("end user", "anna@acme.com", "end_user", None),
+];
+
+/// An open action of `team`.
+fn action_of(rapport: &Rapport, team: &str) -> i64 {
+    let lines = rapport.json_lines(&["actions", "--json", "--team", team]);
+    lines.first().and_then(|line| line["id"].as_i64()).unwrap_or_else(|| panic!("{team} has an action"))
+}
+
+#[test]
+fn every_endpoint_answers_every_role_exactly_as_the_roles_allow() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    for rapport in each_backend() {
+        runtime.block_on(walk_the_matrix(&rapport));
+    }
+}
+
+async fn walk_the_matrix(rapport: &Rapport) {
+    {
+        let db = rapport.database.split(':').next().unwrap().to_owned();
+        rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
+        let payments_action = action_of(rapport, "Payments");
+        let passwords: Vec<String> =
+            PEOPLE.iter().map(|(_, email, role, team)| add_account(rapport, email, role, *team)).collect();
+        let error = rapport.fails(&[
+            "account",
+            "add",
+            "--email",
+            "x@example.com",
+            "--name",
+            "X",
+            "--role",
+            "team_manager",
+        ]);
+        assert!(error.contains("needs a team"), "{error}");
+        let served = serve(rapport);
+        let base = served.base.clone();
+        let http = client();
+
+        let mut browsers = Vec::new();
+        for ((_, email, ..), password) in PEOPLE.iter().zip(&passwords) {
+            browsers.push(first_sign_in(&http, &base, email, password).await);
+        }
+
+        // (method, path, expected status per person in PEOPLE order)
+        let team = "/teams/Payments";
+        let action = format!("/actions/{payments_action}");
+        let api_plan = "/api/v1/teams/Payments/plan";
+        let api_action = format!("/api/v1/actions/{payments_action}");
+        let reads: Vec<(String, [u16; 6])> = vec![
+            ("/".into(), [303; 6]),
+            ("/teams".into(), [200, 200, 403, 403, 200, 403]),
+            (team.into(), [200, 200, 200, 404, 200, 404]),
+            ("/teams/Web".into(), [200, 200, 404, 200, 200, 404]),
+            ("/teams/No%20such%20team".into(), [404, 404, 404, 404, 404, 404]),
+            (action.clone(), [200, 200, 200, 404, 200, 404]),
+            ("/actions/999999".into(), [404; 6]),
+            ("/audit".into(), [200, 200, 403, 403, 403, 403]),
+            ("/metrics".into(), [200, 200, 403, 403, 403, 403]),
+            ("/account/tokens".into(), [200; 6]),
+            ("/account/password".into(), [200; 6]),
+            ("/api/v1/me".into(), [200; 6]),
+            ("/api/v1/teams".into(), [200, 200, 403, 403, 200, 403]),
+            (api_plan.into(), [200, 200, 200, 404, 200, 404]),
+            (api_action.clone(), [200, 200, 200, 404, 200, 404]),
+            ("/no/such/page".into(), [404; 6]),
+        ];
+        for (path, expected) in &reads {
+            for (index, browser) in browsers.iter().enumerate() {
+                let response =
+                    http.get(format!("{base}{path}")).header(COOKIE, &browser.cookie).send().await.unwrap();
+                assert_eq!(
+                    response.status().as_u16(),
+                    expected[index],
+                    "{db}: GET {path} as {}",
+                    PEOPLE[index].0
+                );
+            }
+            // Nobody signed in: pages send to the sign-in page, the API and metrics say 401.
+            let response = http.get(format!("{base}{path}")).send().await.unwrap();
+            let anonymous = response.status();
+            if path.starts_with("/api/") || path == "/metrics" {
+                assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{db}: GET {path} signed out");
+            } else if path != "/no/such/page" {
+                assert_eq!(anonymous, StatusCode::SEE_OTHER, "{db}: GET {path} signed out");
+                assert!(response.headers()[LOCATION].to_str().unwrap().starts_with("/login?next="));
+            }
+        }
+        let health = http.get(format!("{base}/healthz")).send().await.unwrap();
+        assert_eq!(health.status(), StatusCode::OK);
+
+        // A partner sees its own plan, in its words.
+        let plan: Value = http
+            .get(format!("{base}{api_plan}"))
+            .header(COOKIE, &browsers[2].cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(plan["team"], "Payments", "{db}: {plan}");
+        let page = http
+            .get(format!("{base}{team}"))
+            .header(COOKIE, &browsers[2].cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Payments: the plan") && page.contains("Done, please verify"), "{db}: {page}");
+
+        // Writes: without the CSRF token a session's write is refused.
+        let forged = http
+            .post(format!("{base}{api_action}/done"))
+            .header(COOKIE, &browsers[2].cookie)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), StatusCode::FORBIDDEN, "{db}: a write without the CSRF token");
+        // Who may not answer for Payments is refused; its manager may, once.
+        for (index, expected) in [(4, 403), (3, 404), (5, 404), (2, 200), (1, 409)] {
+            let browser = &browsers[index];
+            let response = http
+                .post(format!("{base}{api_action}/done"))
+                .header(COOKIE, &browser.cookie)
+                .header("x-csrf-token", &browser.csrf)
+                .json(&serde_json::json!({"note": "patched"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), expected, "{db}: done as {}", PEOPLE[index].0);
+        }
+        // Only Payments' manager acknowledges the policy for Payments (a plain HTML form).
+        for (index, expected) in [(0, 403), (1, 403), (3, 404), (4, 403), (5, 404), (2, 303)] {
+            let browser = &browsers[index];
+            let response = http
+                .post(format!("{base}{team}/acknowledge"))
+                .header(COOKIE, &browser.cookie)
+                .form(&[("csrf", browser.csrf.as_str())])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), expected, "{db}: acknowledge as {}", PEOPLE[index].0);
+        }
+        let page = http
+            .get(format!("{base}{team}"))
+            .header(COOKIE, &browsers[2].cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("The team has acknowledged policy version"), "{db}");
+
+        // API tokens: shown once, hashed at rest, scoped and revocable.
+        let manager = &browsers[2];
+        let made = http
+            .post(format!("{base}/account/tokens"))
+            .header(COOKIE, &manager.cookie)
+            .form(&[("csrf", manager.csrf.as_str()), ("name", "dashboard"), ("scope", "read")])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let token =
+            made.split("<code class=\"secret\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
+        assert!(token.starts_with("rpt_"), "{token}");
+        let read = http.get(format!("{base}{api_plan}")).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(read.status(), StatusCode::OK);
+        let other =
+            http.get(format!("{base}/api/v1/teams/Web/plan")).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(other.status(), StatusCode::NOT_FOUND, "{db}: a token sees only its owner's team");
+        let write = http
+            .post(format!("{base}{api_action}/done"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(write.status(), StatusCode::FORBIDDEN, "{db}: a read token writes nothing");
+        let listed =
+            http.get(format!("{base}/account/tokens")).header(COOKIE, &manager.cookie).send().await.unwrap();
+        let listed = listed.text().await.unwrap();
+        assert!(!listed.contains(&token), "{db}: the secret is shown once");
+        let id = listed.split("/account/tokens/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+        let revoked = http
+            .post(format!("{base}/account/tokens/{id}/revoke"))
+            .header(COOKIE, &manager.cookie)
+            .form(&[("csrf", manager.csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
+        let after = http.get(format!("{base}{api_plan}")).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(after.status(), StatusCode::UNAUTHORIZED, "{db}: a revoked token");
+
+        // Guessing a password is slowed down: the sixth try within the minute is refused.
+        let mut statuses = Vec::new();
+        for _ in 0..6 {
+            statuses.push(sign_in(&http, &base, "nobody@example.com", "a guess").await.status().as_u16());
+        }
+        assert_eq!(statuses, [401, 401, 401, 401, 401, 429], "{db}");
+
+        // The audit log has who did what.
+        let audit = http
+            .get(format!("{base}/audit"))
+            .header(COOKIE, &browsers[1].cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for act in [
+            "login",
+            "login failed",
+            "login throttled",
+            "password changed",
+            "token created",
+            "token revoked",
+            "action marked done",
+            "policy acknowledged",
+        ] {
+            assert!(audit.contains(&format!("<td>{act}</td>")), "{db}: the audit log lacks {act:?}");
+        }
+        let metrics =
+            http.get(format!("{base}/metrics")).header(COOKIE, &browsers[0].cookie).send().await.unwrap();
+        let metrics = metrics.text().await.unwrap();
+        assert!(
+            metrics.contains(
+                "rapport_http_requests_total{method=\"GET\",route=\"/teams/{team}\",status=\"200\"}"
+            ),
+            "{metrics}"
+        );
+
+        // Signing out ends the session.
+        let admin = &browsers[0];
+        let out = http
+            .post(format!("{base}/logout"))
+            .header(COOKIE, &admin.cookie)
+            .form(&[("csrf", admin.csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.status(), StatusCode::SEE_OTHER);
+        let after = http.get(format!("{base}/api/v1/me")).header(COOKIE, &admin.cookie).send().await.unwrap();
+        assert_eq!(after.status(), StatusCode::UNAUTHORIZED, "{db}");
+        drop(served);
+    }
+}

@@ -1,0 +1,263 @@
+//! Who is asking: passwords (argon2id), browser sessions with their CSRF token, API tokens,
+//! and the middleware that turns a request's cookie or bearer token into a [`Signed`].
+//! Secrets leave this module only as the hashes storage keeps.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use rapport_core::Principal;
+use rapport_storage::{Account, TokenScope};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::error::ServerError;
+use crate::state::AppState;
+
+pub const SESSION_COOKIE: &str = "rapport_session";
+/// The double-submit cookie that guards the sign-in form, which has no session yet.
+pub const LOGIN_CSRF_COOKIE: &str = "rapport_login_csrf";
+/// API tokens start with this, so a leaked one is recognisable by secret scanners.
+pub const TOKEN_PREFIX: &str = "rpt_";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// 32 random bytes as hex: session secrets, CSRF tokens, API token bodies, passwords.
+pub fn new_secret() -> Result<String, ServerError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|error| ServerError::Internal(format!("no randomness: {error}")))?;
+    Ok(hex::encode(bytes))
+}
+
+/// What storage keeps of a secret.
+pub fn digest(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+/// Hashes a password with argon2id on a blocking thread (it takes tens of milliseconds by design).
+pub async fn hash_password(password: String) -> Result<String, ServerError> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|hash| hash.to_string())
+            .map_err(|error| ServerError::Internal(format!("cannot hash a password: {error}")))
+    })
+    .await
+    .map_err(|error| ServerError::Internal(error.to_string()))?
+}
+
+/// Whether `password` matches the stored PHC string; a malformed string matches nothing.
+pub async fn verify_password(password: String, hash: String) -> Result<bool, ServerError> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok()
+    })
+    .await
+    .map_err(|error| ServerError::Internal(error.to_string()))
+}
+
+/// Why a new password is refused, in words; `None` when it is acceptable.
+pub fn weak_password(password: &str, email: &str) -> Option<String> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Some(format!("a password needs at least {MIN_PASSWORD_CHARS} characters"));
+    }
+    if password.eq_ignore_ascii_case(email) {
+        return Some("a password must not be the account's email".to_owned());
+    }
+    None
+}
+
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
+/// How a request proved who it is.
+#[derive(Clone, Debug)]
+pub enum Credential {
+    /// A browser session, and the CSRF token its forms must carry.
+    Session { token_hash: [u8; 32], csrf: String },
+    /// An API token and what it may do.
+    Token { id: i64, scope: TokenScope },
+}
+
+/// A request by someone signed in.
+#[derive(Clone, Debug)]
+pub struct Signed {
+    pub account: Account,
+    pub principal: Principal,
+    pub credential: Credential,
+}
+
+impl Signed {
+    /// The CSRF token for the page's forms; empty for token requests, which have no forms.
+    pub fn csrf(&self) -> &str {
+        match &self.credential {
+            Credential::Session { csrf, .. } => csrf,
+            Credential::Token { .. } => "",
+        }
+    }
+}
+
+/// Reads one cookie's value from the request's `Cookie` headers.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
+/// Finds who is asking and puts a [`Signed`] in the request's extensions; refuses a
+/// cookie-signed unsafe request without its CSRF token, a read-only token's writes, and a
+/// bearer token that is unknown or revoked. Requests with neither pass on unsigned: the
+/// handlers that need someone say so through the [`Signed`] extractor.
+pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    match identify(&state, &mut request).await {
+        Ok(()) => next.run(request).await,
+        Err(error) => axum::response::IntoResponse::into_response(error),
+    }
+}
+
+async fn identify(state: &AppState, request: &mut Request) -> Result<(), ServerError> {
+    let now = state.now();
+    let unsafe_method = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if let Some(token) = bearer(request.headers()) {
+        let found = match token.strip_prefix(TOKEN_PREFIX) {
+            Some(_) => state.store.use_api_token(&digest(token), now).await?,
+            None => None,
+        };
+        let Some((account, token)) = found else {
+            return Err(ServerError::Unauthenticated("the API token is unknown or revoked".into()));
+        };
+        if unsafe_method && token.scope == TokenScope::Read {
+            return Err(ServerError::Forbidden(format!("the token {:?} may only read", token.name)));
+        }
+        let principal = account.principal();
+        request.extensions_mut().insert(Signed {
+            account,
+            principal,
+            credential: Credential::Token { id: token.id, scope: token.scope },
+        });
+        return Ok(());
+    }
+    let Some(secret) = cookie(request.headers(), SESSION_COOKIE) else { return Ok(()) };
+    let token_hash = digest(secret);
+    let Some(session) = state.store.session(&token_hash, now).await? else { return Ok(()) };
+    if unsafe_method {
+        let sent = csrf_sent(request).await?;
+        if !sent.is_some_and(|sent| same_secret(&sent, &session.csrf)) {
+            return Err(ServerError::Forbidden(
+                "the form is out of date: reload the page and try again".into(),
+            ));
+        }
+    }
+    let allowed_first = ["/account/password", "/logout", "/static/rapport.css"];
+    if session.account.must_change_password && !allowed_first.contains(&request.uri().path()) {
+        return Err(ServerError::ChangePasswordFirst);
+    }
+    let principal = session.account.principal();
+    request.extensions_mut().insert(Signed {
+        account: session.account,
+        principal,
+        credential: Credential::Session { token_hash, csrf: session.csrf },
+    });
+    Ok(())
+}
+
+/// The CSRF token a request carries: the `x-csrf-token` header (scripts), the `csrf` field of
+/// a URL-encoded form (which is read here and put back), or the `csrf` query parameter
+/// (multipart uploads, whose bodies are too big to read twice).
+async fn csrf_sent(request: &mut Request) -> Result<Option<String>, ServerError> {
+    if let Some(sent) = request.headers().get(CSRF_HEADER).and_then(|value| value.to_str().ok()) {
+        return Ok(Some(sent.to_owned()));
+    }
+    let form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|kind| kind.starts_with("application/x-www-form-urlencoded"));
+    if form {
+        let body = std::mem::take(request.body_mut());
+        let bytes = axum::body::to_bytes(body, FORM_LIMIT)
+            .await
+            .map_err(|_| ServerError::BadRequest(format!("a form may hold at most {FORM_LIMIT} bytes")))?;
+        let sent = field(&bytes, "csrf");
+        *request.body_mut() = axum::body::Body::from(bytes);
+        return Ok(sent);
+    }
+    Ok(request.uri().query().and_then(|query| field(query.as_bytes(), "csrf")))
+}
+
+/// The largest URL-encoded form accepted.
+const FORM_LIMIT: usize = 256 * 1024;
+
+fn field(encoded: &[u8], name: &str) -> Option<String> {
+    form_urlencoded::parse(encoded).find(|(key, _)| key == name).map(|(_, value)| value.into_owned())
+}
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Signed>().cloned().ok_or_else(|| {
+            ServerError::Unauthenticated("sign in first, or send an API token (Authorization: Bearer)".into())
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for Option<Signed> {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<Signed>().cloned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_password_verifies_against_its_argon2id_hash_and_nothing_else() {
+        let hash = hash_password("correct horse battery".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(verify_password("correct horse battery".into(), hash.clone()).await.unwrap());
+        assert!(!verify_password("correct horse batterx".into(), hash).await.unwrap());
+        assert!(!verify_password("anything".into(), "not a hash".into()).await.unwrap());
+    }
+
+    #[test]
+    fn short_passwords_and_the_email_are_refused() {
+        assert!(weak_password("short", "a@b.c").is_some());
+        assert!(weak_password("someone@example.org", "Someone@example.org").is_some());
+        assert_eq!(weak_password("a long enough passphrase", "a@b.c"), None);
+    }
+
+    #[test]
+    fn cookies_are_read_by_name_from_every_cookie_header() {
+        let mut headers = HeaderMap::new();
+        headers.append(header::COOKIE, "a=1; rapport_session=abc".parse().unwrap());
+        headers.append(header::COOKIE, "b=2".parse().unwrap());
+        assert_eq!(cookie(&headers, SESSION_COOKIE), Some("abc"));
+        assert_eq!(cookie(&headers, "b"), Some("2"));
+        assert_eq!(cookie(&headers, "c"), None);
+    }
+
+    #[test]
+    fn secrets_are_64_hex_digits_and_differ() {
+        let (a, b) = (new_secret().unwrap(), new_secret().unwrap());
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+        assert!(same_secret(&a, &a.clone()));
+        assert!(!same_secret(&a, &b));
+    }
+}

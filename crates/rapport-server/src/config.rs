@@ -1,0 +1,142 @@
+//! The server's settings: defaults, then a TOML file, then `RAPPORT_*` environment variables.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {file}: {source}")]
+    Read { file: PathBuf, source: std::io::Error },
+    #[error("configuration file {file}: {message}")]
+    Parse { file: PathBuf, message: String },
+    #[error("environment variable {name}={value:?}: expected {expected}")]
+    Environment { name: &'static str, value: String, expected: &'static str },
+}
+
+/// What `rapport serve` runs with.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Where to listen; loopback unless the file or `RAPPORT_LISTEN` says otherwise.
+    pub listen: SocketAddr,
+    /// How long a browser stays signed in without signing in again.
+    pub session_hours: u32,
+    /// Marks cookies `Secure`. Browsers accept such cookies over plain HTTP only from
+    /// localhost, so turn it off only behind a proxy that terminates TLS on another host.
+    pub secure_cookies: bool,
+    /// Sign-in attempts allowed a minute per account (and ten times as many per address).
+    pub login_attempts_per_minute: u32,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            session_hours: 12,
+            secure_cookies: true,
+            login_attempts_per_minute: 5,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// The defaults, overridden by `file` when given, then by the environment `variable`
+    /// returns (`RAPPORT_LISTEN`, `RAPPORT_SESSION_HOURS`, `RAPPORT_SECURE_COOKIES`,
+    /// `RAPPORT_LOGIN_ATTEMPTS_PER_MINUTE`).
+    pub fn load(
+        file: Option<&Path>,
+        variable: impl Fn(&str) -> Option<String>,
+    ) -> Result<ServerConfig, ConfigError> {
+        let mut config = match file {
+            Some(file) => {
+                let text = std::fs::read_to_string(file)
+                    .map_err(|source| ConfigError::Read { file: file.to_owned(), source })?;
+                Self::parse(&text).map_err(|message| ConfigError::Parse { file: file.to_owned(), message })?
+            }
+            None => ServerConfig::default(),
+        };
+        if let Some(value) = variable("RAPPORT_LISTEN") {
+            config.listen = value.parse().map_err(|_| ConfigError::Environment {
+                name: "RAPPORT_LISTEN",
+                value,
+                expected: "an address and port such as 127.0.0.1:8080",
+            })?;
+        }
+        if let Some(value) = variable("RAPPORT_SESSION_HOURS") {
+            config.session_hours = positive(value, "RAPPORT_SESSION_HOURS")?;
+        }
+        if let Some(value) = variable("RAPPORT_SECURE_COOKIES") {
+            config.secure_cookies = match value.as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => {
+                    return Err(ConfigError::Environment {
+                        name: "RAPPORT_SECURE_COOKIES",
+                        value,
+                        expected: "true or false",
+                    });
+                }
+            };
+        }
+        if let Some(value) = variable("RAPPORT_LOGIN_ATTEMPTS_PER_MINUTE") {
+            config.login_attempts_per_minute = positive(value, "RAPPORT_LOGIN_ATTEMPTS_PER_MINUTE")?;
+        }
+        Ok(config)
+    }
+
+    /// Reads the TOML text; the message names the line and column of a mistake.
+    fn parse(text: &str) -> Result<ServerConfig, String> {
+        let config: ServerConfig = toml::from_str(text).map_err(|error| error.to_string())?;
+        if config.session_hours == 0 || config.login_attempts_per_minute == 0 {
+            return Err("session_hours and login_attempts_per_minute must be at least 1".to_owned());
+        }
+        Ok(config)
+    }
+}
+
+fn positive(value: String, name: &'static str) -> Result<u32, ConfigError> {
+    match value.parse::<u32>() {
+        Ok(number) if number > 0 => Ok(number),
+        _ => Err(ConfigError::Environment { name, value, expected: "a whole number of at least 1" }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn none(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file_which_overrides_the_defaults() {
+        let folder = tempfile::tempdir().unwrap();
+        let file = folder.path().join("server.toml");
+        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\nsession_hours = 8\n").unwrap();
+        let from_file = ServerConfig::load(Some(&file), none).unwrap();
+        assert_eq!(from_file.listen, "0.0.0.0:9000".parse().unwrap());
+        assert_eq!(from_file.session_hours, 8);
+        assert!(from_file.secure_cookies);
+        let env = |name: &str| (name == "RAPPORT_LISTEN").then(|| "127.0.0.1:7000".to_owned());
+        let both = ServerConfig::load(Some(&file), env).unwrap();
+        assert_eq!(both.listen, "127.0.0.1:7000".parse().unwrap());
+        assert_eq!(both.session_hours, 8);
+    }
+
+    #[test]
+    fn a_mistake_names_the_file_and_the_place() {
+        let folder = tempfile::tempdir().unwrap();
+        let file = folder.path().join("server.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:8080\"\nsession_hour = 8\n").unwrap();
+        let error = ServerConfig::load(Some(&file), none).unwrap_err().to_string();
+        assert!(error.contains("server.toml"), "{error}");
+        assert!(error.contains("line 2"), "{error}");
+        assert!(error.contains("session_hour"), "{error}");
+        let env = |name: &str| (name == "RAPPORT_SESSION_HOURS").then(|| "zero".to_owned());
+        let error = ServerConfig::load(None, env).unwrap_err().to_string();
+        assert!(error.contains("RAPPORT_SESSION_HOURS=\"zero\": expected a whole number"), "{error}");
+    }
+}

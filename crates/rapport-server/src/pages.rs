@@ -1,0 +1,605 @@
+//! The server-rendered pages (askama templates in `templates/`). Every flow works with plain
+//! HTML forms and no JavaScript; every form carries the session's CSRF token.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use rapport_core::{Action, Principal, Role};
+use rapport_storage::{StoredAction, TokenScope};
+use serde::Deserialize;
+use time::format_description::well_known::Rfc3339;
+
+use crate::auth::{
+    self, Credential, LOGIN_CSRF_COOKIE, MIN_PASSWORD_CHARS, SESSION_COOKIE, Signed, TOKEN_PREFIX, cookie,
+};
+use crate::error::{ErrorMessage, ServerError};
+use crate::state::AppState;
+use crate::views::PlanView;
+use crate::work;
+
+/// The stylesheet, in the binary.
+pub async fn stylesheet() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../static/rapport.css"))
+}
+
+/// The links and the sign-out form every signed-in page shows.
+#[derive(Clone, Debug)]
+pub struct Nav {
+    pub email: String,
+    pub role: &'static str,
+    pub csrf: String,
+    pub links: Vec<(String, &'static str)>,
+}
+
+impl Nav {
+    fn of(signed: &Signed) -> Nav {
+        let principal = &signed.principal;
+        let mut links = Vec::new();
+        if let Some(team) = principal.team.as_deref().filter(|_| principal.role.needs_team()) {
+            links.push((format!("/teams/{}", encode(team)), "Our plan"));
+        }
+        if principal.may_read_everything() {
+            links.push(("/teams".to_owned(), "Teams"));
+        }
+        if principal.is_security() {
+            links.push(("/audit".to_owned(), "Audit log"));
+        }
+        links.push(("/account/tokens".to_owned(), "API tokens"));
+        links.push(("/account/password".to_owned(), "Password"));
+        Nav {
+            email: principal.email.clone(),
+            role: principal.role.label(),
+            csrf: signed.csrf().to_owned(),
+            links,
+        }
+    }
+}
+
+fn encode(segment: &str) -> String {
+    form_urlencoded::byte_serialize(segment.as_bytes()).collect::<String>().replace('+', "%20")
+}
+
+fn html(template: &impl Template) -> Result<Response, ServerError> {
+    Ok(Html(template.render()?).into_response())
+}
+
+/// The client's address, when the server knows it.
+#[derive(Clone, Debug)]
+pub struct Peer(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Peer(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string())))
+    }
+}
+
+/// Turns error responses of the pages into an HTML page, and "sign in first" into a
+/// redirect to the sign-in page that comes back here afterwards. The API and the metrics
+/// keep their JSON errors.
+pub async fn render_errors(request: Request, next: Next) -> Response {
+    let path = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let response = next.run(request).await;
+    if path.starts_with("/api/") || path.starts_with("/metrics") {
+        return response;
+    }
+    let Some(ErrorMessage { message, change_password }) =
+        response.extensions().get::<ErrorMessage>().cloned()
+    else {
+        return response;
+    };
+    let status = response.status();
+    if change_password {
+        return Redirect::to("/account/password").into_response();
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        return Redirect::to(&format!("/login?next={}", encode(&path))).into_response();
+    }
+    let title = match status {
+        StatusCode::FORBIDDEN => "Not yours to see",
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::TOO_MANY_REQUESTS => "Too many attempts",
+        StatusCode::CONFLICT | StatusCode::BAD_REQUEST => "That could not be done",
+        _ => "Something went wrong",
+    };
+    let page = ErrorPage { nav: None, title, message };
+    match page.render() {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(_) => response,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    nav: Option<Nav>,
+    title: &'static str,
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    nav: Option<Nav>,
+    error: Option<String>,
+    csrf: String,
+    next: String,
+    email: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only a path on this site, so the sign-in page cannot send anyone elsewhere.
+fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+fn set_cookie(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    max_age_seconds: i64,
+    same_site: &str,
+) -> HeaderValue {
+    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+    let text =
+        format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age_seconds}{secure}");
+    HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static(""))
+}
+
+fn login_page(
+    state: &AppState,
+    error: Option<String>,
+    next: String,
+    email: String,
+    status: StatusCode,
+) -> Result<Response, ServerError> {
+    let csrf = auth::new_secret()?;
+    let page = LoginPage { nav: None, error, csrf: csrf.clone(), next, email };
+    let mut response = (status, Html(page.render()?)).into_response();
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, set_cookie(state, LOGIN_CSRF_COOKIE, &csrf, 3600, "Strict"));
+    Ok(response)
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    signed: Option<Signed>,
+    Query(query): Query<NextQuery>,
+) -> Result<Response, ServerError> {
+    let next = local_path(query.next.as_deref());
+    if signed.is_some() {
+        return Ok(Redirect::to(&next).into_response());
+    }
+    login_page(&state, None, next, String::new(), StatusCode::OK)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    csrf: String,
+    next: Option<String>,
+}
+
+/// A PHC string that matches no password: unknown accounts are "checked" against it, so a
+/// wrong email takes as long as a wrong password.
+const NO_ACCOUNT_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$\
+                               9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpQ";
+
+pub async fn login(
+    State(state): State<AppState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, ServerError> {
+    let next = local_path(form.next.as_deref());
+    let email = form.email.trim().to_lowercase();
+    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !auth::same_secret(expected, &form.csrf) {
+        return Err(ServerError::Forbidden(
+            "the sign-in form is out of date: reload the page and try again".into(),
+        ));
+    }
+    let address = peer.clone().unwrap_or_default();
+    if state.logins_by_address.check_key(&address).is_err()
+        || state.logins_by_account.check_key(&email).is_err()
+    {
+        state.audit(None, "login throttled", Some(email.clone()), "too many attempts".into(), peer).await?;
+        return Err(ServerError::TooManyRequests(
+            "too many sign-in attempts: wait a minute and try again".into(),
+        ));
+    }
+    let account = state.store.account_by_email(&email).await?.filter(|account| !account.disabled);
+    let hash =
+        account.as_ref().and_then(|a| a.password_hash.clone()).unwrap_or_else(|| NO_ACCOUNT_HASH.to_owned());
+    let matches = auth::verify_password(form.password, hash).await?;
+    let Some(account) = account.filter(|a| matches && a.password_hash.is_some()) else {
+        state
+            .audit(None, "login failed", Some(email.clone()), "wrong email or password".into(), peer)
+            .await?;
+        return login_page(
+            &state,
+            Some("Wrong email or password.".into()),
+            next,
+            email,
+            StatusCode::UNAUTHORIZED,
+        );
+    };
+    let secret = auth::new_secret()?;
+    let csrf = auth::new_secret()?;
+    let now = state.now();
+    let hours = i64::from(state.config.session_hours);
+    state
+        .store
+        .add_session(&auth::digest(&secret), account.id, &csrf, now, now + time::Duration::hours(hours))
+        .await?;
+    state.audit(Some(&account.email), "login", None, "password".into(), peer).await?;
+    let target = if account.must_change_password { "/account/password".to_owned() } else { next };
+    let mut response = Redirect::to(&target).into_response();
+    let headers = response.headers_mut();
+    headers.append(header::SET_COOKIE, set_cookie(&state, SESSION_COOKIE, &secret, hours * 3600, "Lax"));
+    headers.append(header::SET_COOKIE, set_cookie(&state, LOGIN_CSRF_COOKIE, "", 0, "Strict"));
+    Ok(response)
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+) -> Result<Response, ServerError> {
+    if let Credential::Session { token_hash, .. } = &signed.credential {
+        state.store.delete_session(token_hash).await?;
+    }
+    state.audit(Some(&signed.principal.email), "logout", None, String::new(), peer).await?;
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().append(header::SET_COOKIE, set_cookie(&state, SESSION_COOKIE, "", 0, "Lax"));
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    nav: Option<Nav>,
+    csrf: String,
+    forced: bool,
+    error: Option<String>,
+    min_chars: usize,
+}
+
+fn password_page(signed: &Signed, error: Option<String>) -> Result<Response, ServerError> {
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let page = PasswordPage {
+        nav: Some(Nav::of(signed)),
+        csrf: signed.csrf().to_owned(),
+        forced: signed.account.must_change_password,
+        error,
+        min_chars: MIN_PASSWORD_CHARS,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub async fn password_form(signed: Signed) -> Result<Response, ServerError> {
+    password_page(&signed, None)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    new: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, ServerError> {
+    let email = signed.principal.email.clone();
+    let current = signed.account.password_hash.clone().unwrap_or_else(|| NO_ACCOUNT_HASH.to_owned());
+    if !auth::verify_password(form.current, current).await? {
+        state
+            .audit(Some(&email), "password change refused", None, "wrong current password".into(), peer)
+            .await?;
+        return password_page(&signed, Some("The current password is wrong.".into()));
+    }
+    if let Some(why) = auth::weak_password(&form.new, &email) {
+        return password_page(&signed, Some(format!("Not changed: {why}.")));
+    }
+    let hash = auth::hash_password(form.new).await?;
+    // Changing the password ends every session, this one too: sign in again with it.
+    state.store.set_password(signed.account.id, &hash, false).await?;
+    state.audit(Some(&email), "password changed", None, String::new(), peer).await?;
+    Ok(Redirect::to("/login").into_response())
+}
+
+/// Where each role starts.
+pub async fn home(signed: Signed) -> Response {
+    let principal = &signed.principal;
+    let target = match (principal.role, principal.team.as_deref()) {
+        (Role::TeamManager | Role::TeamEngineer, Some(team)) => format!("/teams/{}", encode(team)),
+        _ if principal.may_read_everything() => "/teams".to_owned(),
+        _ => "/account/tokens".to_owned(),
+    };
+    Redirect::to(&target).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "teams.html")]
+struct TeamsPage {
+    nav: Option<Nav>,
+    policy_version: i64,
+    teams: Vec<work::TeamSummary>,
+}
+
+pub async fn teams(State(state): State<AppState>, signed: Signed) -> Result<Response, ServerError> {
+    let (policy_version, teams) = work::team_summaries(&state, &signed.principal).await?;
+    html(&TeamsPage { nav: Some(Nav::of(&signed)), policy_version, teams })
+}
+
+#[derive(Template)]
+#[template(path = "plan.html")]
+struct PlanPage {
+    nav: Option<Nav>,
+    csrf: String,
+    plan: PlanView,
+    may_answer: bool,
+    may_acknowledge: bool,
+    notice: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NoticeQuery {
+    done: Option<String>,
+}
+
+pub async fn team_plan(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(team): Path<String>,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Response, ServerError> {
+    let plan = work::plan_view(&state, &signed.principal, &team).await?;
+    let notice = query.done.map(|what| match what.as_str() {
+        "acknowledged" => format!("{} acknowledges policy version {}.", plan.team, plan.policy_version),
+        _ => "Marked done. The next scan of its places will confirm it.".to_owned(),
+    });
+    html(&PlanPage {
+        nav: Some(Nav::of(&signed)),
+        csrf: signed.csrf().to_owned(),
+        may_answer: signed.principal.may_answer_for_team(&plan.team),
+        may_acknowledge: signed.principal.may_acknowledge_for_team(&plan.team),
+        plan,
+        notice,
+    })
+}
+
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+    Path(team): Path<String>,
+) -> Result<Response, ServerError> {
+    let team = work::acknowledge(&state, &signed.principal, &team, peer).await?;
+    Ok(Redirect::to(&format!("/teams/{}?done=acknowledged", encode(&team))).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "action.html")]
+struct ActionPage {
+    nav: Option<Nav>,
+    csrf: String,
+    id: i64,
+    team: String,
+    state: &'static str,
+    action: Action,
+    fixes: String,
+    more: usize,
+    /// When, what, by whom, detail.
+    events: Vec<(String, String, Option<String>, String)>,
+    may_answer: bool,
+}
+
+pub async fn action_page(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+) -> Result<Response, ServerError> {
+    let stored: StoredAction = work::readable_action(&state, &signed.principal, id).await?;
+    let events = state
+        .store
+        .action_events(id)
+        .await?
+        .into_iter()
+        .map(|e| (e.at.format(&Rfc3339).unwrap_or_default(), e.event, e.actor, e.detail))
+        .collect();
+    let action = stored.action;
+    html(&ActionPage {
+        nav: Some(Nav::of(&signed)),
+        csrf: signed.csrf().to_owned(),
+        id,
+        may_answer: signed.principal.may_answer_for_team(&stored.team),
+        team: stored.team,
+        state: stored.state.as_str(),
+        fixes: action.fixes.iter().take(20).cloned().collect::<Vec<_>>().join(", "),
+        more: action.fixes.len().saturating_sub(20) + action.more_fixes as usize,
+        action,
+        events,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DoneForm {
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn action_done(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+    Path(id): Path<i64>,
+    Form(form): Form<DoneForm>,
+) -> Result<Response, ServerError> {
+    let team = work::mark_done(&state, &signed.principal, id, &form.note, peer).await?;
+    Ok(Redirect::to(&format!("/teams/{}?done=action", encode(&team))).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    nav: Option<Nav>,
+    /// When, who, what, on what, detail, from where.
+    events: Vec<(String, String, String, String, String, String)>,
+}
+
+pub async fn audit(State(state): State<AppState>, signed: Signed) -> Result<Response, ServerError> {
+    require(&signed.principal, Principal::is_security, "the audit log is for the security team")?;
+    let events = state
+        .store
+        .audit_events(500)
+        .await?
+        .into_iter()
+        .map(|e| {
+            (
+                e.at.format(&Rfc3339).unwrap_or_default(),
+                e.actor.unwrap_or_else(|| "(not signed in)".into()),
+                e.act,
+                e.target.unwrap_or_default(),
+                e.detail,
+                e.source.unwrap_or_default(),
+            )
+        })
+        .collect();
+    html(&AuditPage { nav: Some(Nav::of(&signed)), events })
+}
+
+pub fn require(principal: &Principal, allowed: fn(&Principal) -> bool, why: &str) -> Result<(), ServerError> {
+    if allowed(principal) {
+        Ok(())
+    } else {
+        Err(ServerError::Forbidden(format!("{why}; you are signed in as {}", principal.role.label())))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "tokens.html")]
+struct TokensPage {
+    nav: Option<Nav>,
+    csrf: String,
+    secret: Option<String>,
+    tokens: Vec<TokenRow>,
+}
+
+struct TokenRow {
+    id: i64,
+    name: String,
+    scope: &'static str,
+    created: String,
+    last_used: String,
+    revoked: bool,
+}
+
+async fn tokens_page(
+    state: &AppState,
+    signed: &Signed,
+    secret: Option<String>,
+) -> Result<Response, ServerError> {
+    let date = |at: time::OffsetDateTime| at.date().to_string();
+    let tokens = state
+        .store
+        .api_tokens(signed.account.id)
+        .await?
+        .into_iter()
+        .map(|t| TokenRow {
+            id: t.id,
+            name: t.name,
+            scope: t.scope.as_str(),
+            created: date(t.created_at),
+            last_used: t.last_used_at.map(date).unwrap_or_else(|| "never".into()),
+            revoked: t.revoked_at.is_some(),
+        })
+        .collect();
+    html(&TokensPage { nav: Some(Nav::of(signed)), csrf: signed.csrf().to_owned(), secret, tokens })
+}
+
+pub async fn tokens(State(state): State<AppState>, signed: Signed) -> Result<Response, ServerError> {
+    tokens_page(&state, &signed, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    name: String,
+    scope: String,
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, ServerError> {
+    // A token cannot make tokens: only a signed-in person can.
+    if !matches!(signed.credential, Credential::Session { .. }) {
+        return Err(ServerError::Forbidden("API tokens are made from a signed-in browser".into()));
+    }
+    let name = form.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ServerError::BadRequest("give the token a name of 1 to 100 characters".into()));
+    }
+    let scope = TokenScope::parse(&form.scope).ok_or_else(|| {
+        ServerError::BadRequest(format!("unknown scope {:?}: expected read or write", form.scope))
+    })?;
+    let secret = format!("{TOKEN_PREFIX}{}", auth::new_secret()?);
+    let id = state
+        .store
+        .add_api_token(signed.account.id, name, &auth::digest(&secret), scope, state.now())
+        .await?;
+    state
+        .audit(
+            Some(&signed.principal.email),
+            "token created",
+            Some(format!("token #{id}")),
+            format!("{name} ({})", scope.as_str()),
+            peer,
+        )
+        .await?;
+    tokens_page(&state, &signed, Some(secret)).await
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+    Path(id): Path<i64>,
+) -> Result<Response, ServerError> {
+    if !state.store.revoke_api_token(signed.account.id, id, state.now()).await? {
+        return Err(ServerError::NotFound(format!("you have no live token #{id}")));
+    }
+    state
+        .audit(
+            Some(&signed.principal.email),
+            "token revoked",
+            Some(format!("token #{id}")),
+            String::new(),
+            peer,
+        )
+        .await?;
+    Ok(Redirect::to("/account/tokens").into_response())
+}

@@ -1,0 +1,64 @@
+//! What every request shares: the store, the settings, the metrics and the sign-in limiter.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use rapport_storage::{AuditEvent, Store, StoreError};
+use time::OffsetDateTime;
+
+use crate::config::ServerConfig;
+use crate::metrics::Metrics;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<ServerConfig>,
+    pub metrics: Arc<Metrics>,
+    /// Sign-in attempts per account, so many addresses together cannot guess one
+    /// account's password quickly.
+    pub logins_by_account: Arc<DefaultKeyedRateLimiter<String>>,
+    /// Sign-in attempts per address, ten times the account's allowance: one address may
+    /// be a whole office behind a NAT, but must not try passwords on every account.
+    pub logins_by_address: Arc<DefaultKeyedRateLimiter<String>>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: ServerConfig) -> AppState {
+        let per_minute = NonZeroU32::new(config.login_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
+        let per_address = per_minute.saturating_mul(NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN));
+        AppState {
+            store,
+            metrics: Arc::new(Metrics::default()),
+            logins_by_account: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            logins_by_address: Arc::new(RateLimiter::keyed(Quota::per_minute(per_address))),
+            config: Arc::new(config),
+        }
+    }
+
+    /// The server reads the clock here, and only here.
+    #[allow(clippy::disallowed_methods)]
+    pub fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+
+    /// Records a security-relevant act.
+    pub async fn audit(
+        &self,
+        actor: Option<&str>,
+        act: &str,
+        target: Option<String>,
+        detail: String,
+        source: Option<String>,
+    ) -> Result<(), StoreError> {
+        let event = AuditEvent {
+            at: self.now(),
+            actor: actor.map(str::to_owned),
+            act: act.to_owned(),
+            target,
+            detail,
+            source,
+        };
+        self.store.record_audit(&event).await
+    }
+}

@@ -1,0 +1,155 @@
+//! What the pages and the API show of a plan: one view, built once from the core's
+//! `TeamPlan`, so the HTML and the JSON always say the same thing.
+
+use rapport_core::{Emergency, Principal, ScheduledAction, TeamPlan};
+use serde::Serialize;
+
+/// A team's plan as a partner reads it.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanView {
+    pub team: String,
+    pub today: String,
+    pub weekly_capacity_hours: f64,
+    pub capacity_assumed: bool,
+    pub policy_version: i64,
+    pub acknowledged: bool,
+    /// Why the plan does not fit the team's hours, in words; empty when it fits.
+    pub shortfall: Vec<String>,
+    pub weeks: Vec<WeekView>,
+    /// Actions that start after the weeks shown, and how many of them will be late.
+    pub later: usize,
+    pub later_late: usize,
+    pub excepted: Vec<AsideView>,
+    pub verifying: Vec<AsideView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct WeekView {
+    pub starts: String,
+    pub booked_hours: f64,
+    pub capacity_hours: f64,
+    pub frozen: Option<String>,
+    pub items: Vec<ItemView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ItemView {
+    pub id: i64,
+    pub what: String,
+    pub decision: &'static str,
+    /// For emergencies: `emergency` when the policy's criteria say so, `emergency, declared`
+    /// when someone declared it.
+    pub emergency: Option<&'static str>,
+    pub reason: String,
+    pub findings: u32,
+    pub places: usize,
+    pub effort_hours: f64,
+    pub due: Option<String>,
+    pub late: bool,
+    /// Work carried over from the week before: listed, not repeated.
+    pub continued: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AsideView {
+    pub id: i64,
+    pub what: String,
+    pub decision: &'static str,
+    pub until: Option<String>,
+}
+
+impl PlanView {
+    pub fn new(plan: &TeamPlan, policy_version: i64, acknowledged: bool) -> PlanView {
+        let mut shown = std::collections::HashSet::new();
+        let weeks = plan
+            .weeks
+            .iter()
+            .map(|week| WeekView {
+                starts: week.starts.to_string(),
+                booked_hours: round(week.booked_hours),
+                capacity_hours: round(week.capacity_hours),
+                frozen: week.frozen.clone(),
+                items: week
+                    .actions
+                    .iter()
+                    .filter_map(|id| plan.actions.iter().find(|action| action.id == *id))
+                    .map(|action| item(action, !shown.insert(action.id)))
+                    .collect(),
+            })
+            .collect();
+        let horizon = plan.weeks.last().map(|week| week.starts + time::Duration::days(7));
+        let later: Vec<&ScheduledAction> = plan
+            .actions
+            .iter()
+            .filter(|action| action.starts.zip(horizon).is_none_or(|(starts, end)| starts >= end))
+            .collect();
+        let aside = |list: &[rapport_core::SetAside]| {
+            list.iter()
+                .map(|a| AsideView {
+                    id: a.id,
+                    what: a.what.clone(),
+                    decision: a.outcome.label(),
+                    until: a.until.map(|d| d.to_string()),
+                })
+                .collect()
+        };
+        PlanView {
+            team: plan.team.clone(),
+            today: plan.today.to_string(),
+            weekly_capacity_hours: round(plan.weekly_capacity_hours),
+            capacity_assumed: plan.capacity_assumed,
+            policy_version,
+            acknowledged,
+            shortfall: plan.shortfall.clone(),
+            weeks,
+            later: later.len(),
+            later_late: later.iter().filter(|action| action.late).count(),
+            excepted: aside(&plan.excepted),
+            verifying: aside(&plan.verifying),
+        }
+    }
+}
+
+fn item(action: &ScheduledAction, continued: bool) -> ItemView {
+    ItemView {
+        id: action.id,
+        what: action.what.clone(),
+        decision: action.outcome.label(),
+        emergency: action.emergency.as_ref().map(|emergency| match emergency {
+            Emergency::Criteria => "emergency",
+            Emergency::Override { .. } => "emergency, declared",
+        }),
+        reason: action.reason.clone(),
+        findings: action.findings,
+        places: action.places,
+        effort_hours: round(action.effort_hours),
+        due: action.due.map(|d| d.to_string()),
+        late: action.late,
+        continued,
+    }
+}
+
+/// Hours to one decimal, as people read them.
+fn round(hours: f64) -> f64 {
+    (hours * 10.0).round() / 10.0
+}
+
+/// Who is signed in, as the API reports it.
+#[derive(Clone, Debug, Serialize)]
+pub struct MeView {
+    pub email: String,
+    pub name: String,
+    pub role: &'static str,
+    pub team: Option<String>,
+}
+
+impl MeView {
+    pub fn new(principal: &Principal, name: &str) -> MeView {
+        MeView {
+            email: principal.email.clone(),
+            name: name.to_owned(),
+            role: principal.role.as_str(),
+            team: principal.team.clone(),
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Accounts, sessions and tokens on both back ends: a session ends when it expires or the
+//! password changes, a revoked token signs nobody in, and the audit log keeps every act.
+
+use rapport_core::Role;
+use rapport_storage::{AuditEvent, NewAccount, TokenScope};
+use time::{Duration, OffsetDateTime};
+
+use crate::backends::each_backend;
+
+fn account<'a>(email: &'a str, role: Role, team: Option<&'a str>) -> NewAccount<'a> {
+    NewAccount {
+        email,
+        name: "Someone",
+        role,
+        team,
+        password_hash: Some("$argon2id$stub"),
+        must_change_password: true,
+    }
+}
+
+#[tokio::test]
+async fn sessions_end_on_expiry_and_on_a_password_change() {
+    let start = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
+    for (store, _guard) in each_backend().await {
+        let backend = store.backend();
+        let id = store
+            .add_account(&account("Priya@Example.com", Role::TeamManager, Some("Payments")), start)
+            .await
+            .unwrap();
+        let id = id.unwrap();
+        let again = store.add_account(&account("priya@example.com", Role::Admin, None), start).await.unwrap();
+        assert_eq!(again, None, "{backend}: one account per email, whatever its case");
+        let found = store.account_by_email(" PRIYA@example.com ").await.unwrap().unwrap();
+        assert_eq!((found.id, found.role, found.team.as_deref()), (id, Role::TeamManager, Some("Payments")));
+
+        store.add_session(&[1; 32], id, "csrf-1", start, start + Duration::hours(12)).await.unwrap();
+        let live = store.session(&[1; 32], start + Duration::hours(1)).await.unwrap().unwrap();
+        assert_eq!((live.account.id, live.csrf.as_str()), (id, "csrf-1"), "{backend}");
+        assert!(
+            store.session(&[1; 32], start + Duration::hours(13)).await.unwrap().is_none(),
+            "{backend}: expired"
+        );
+        assert!(store.session(&[2; 32], start).await.unwrap().is_none(), "{backend}: unknown");
+
+        store.set_password(id, "$argon2id$new", false).await.unwrap();
+        assert!(store.session(&[1; 32], start + Duration::hours(1)).await.unwrap().is_none(), "{backend}");
+        let changed = store.account(id).await.unwrap().unwrap();
+        assert_eq!(changed.password_hash.as_deref(), Some("$argon2id$new"));
+        assert!(!changed.must_change_password);
+    }
+}
+
+#[tokio::test]
+async fn a_revoked_token_signs_nobody_in_and_the_audit_log_keeps_every_act() {
+    let start = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
+    for (store, _guard) in each_backend().await {
+        let backend = store.backend();
+        let id = store
+            .add_account(&account("sam@example.com", Role::SecurityAnalyst, None), start)
+            .await
+            .unwrap()
+            .unwrap();
+        let token = store.add_api_token(id, "dashboard", &[7; 32], TokenScope::Read, start).await.unwrap();
+        let (owner, used) =
+            store.use_api_token(&[7; 32], start + Duration::minutes(5)).await.unwrap().unwrap();
+        assert_eq!((owner.id, used.id, used.scope), (id, token, TokenScope::Read), "{backend}");
+        let listed = store.api_tokens(id).await.unwrap();
+        assert_eq!(listed[0].last_used_at, Some(start + Duration::minutes(5)), "{backend}");
+        assert!(!store.revoke_api_token(id + 1, token, start).await.unwrap(), "{backend}: not another's");
+        assert!(store.revoke_api_token(id, token, start).await.unwrap());
+        assert!(!store.revoke_api_token(id, token, start).await.unwrap(), "{backend}: once");
+        assert!(store.use_api_token(&[7; 32], start).await.unwrap().is_none(), "{backend}");
+
+        for (offset, act) in [(0, "login"), (1, "token created")] {
+            let event = AuditEvent {
+                at: start + Duration::seconds(offset),
+                actor: Some("sam@example.com".into()),
+                act: act.into(),
+                target: None,
+                detail: String::new(),
+                source: Some("127.0.0.1".into()),
+            };
+            store.record_audit(&event).await.unwrap();
+        }
+        let events = store.audit_events(10).await.unwrap();
+        let acts: Vec<&str> = events.iter().map(|e| e.act.as_str()).collect();
+        assert_eq!(acts, ["token created", "login"], "{backend}: newest first");
+        assert_eq!(events[1].at, start, "{backend}");
+    }
+}
