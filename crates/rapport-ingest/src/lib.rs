@@ -19,6 +19,7 @@ mod assess;
 mod fetch;
 mod intel;
 mod inventory;
+mod listen;
 mod ownership;
 mod plan;
 
@@ -26,6 +27,7 @@ pub use assess::{AssessError, AssessReport, apply_tree, assess_findings, compile
 pub use fetch::{EPSS_URL, FetchError, Fetched, KEV_URL, feed_client, fetch_feed};
 pub use intel::{IntelError, IntelOptions, IntelReport, Skipped, import_intel};
 pub use inventory::{DirectoryReport, InventoryReport, import_directory, import_inventory};
+pub use listen::{MAX_ANSWER_CHARS, dispute_ownership, give_feedback, reply_to_answer};
 pub use ownership::{
     Explanation, MatchingRule, OwnershipChange, OwnershipError, OwnershipPlan, apply_ownership,
     check_ownership, explain_ownership,

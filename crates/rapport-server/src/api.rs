@@ -89,3 +89,105 @@ pub async fn acknowledge(
     let team = work::acknowledge(&state, &signed.principal, &team, peer).await?;
     Ok(Json(Acknowledged { team }))
 }
+
+/// The number of what was created.
+#[derive(Debug, Serialize)]
+pub struct Created {
+    pub id: i64,
+}
+
+pub async fn request_exception(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+    Path(action): Path<i64>,
+    Json(ask): Json<work::ExceptionAsk>,
+) -> Result<Json<Created>, ServerError> {
+    let (id, _) = work::request_exception(&state, &signed.principal, action, &ask, peer).await?;
+    Ok(Json(Created { id }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FeedbackRequest {
+    pub text: String,
+}
+
+pub async fn feedback(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+    Path(action): Path<i64>,
+    Json(request): Json<FeedbackRequest>,
+) -> Result<Json<Created>, ServerError> {
+    let (id, _) = work::give_feedback(&state, &signed.principal, action, &request.text, peer).await?;
+    Ok(Json(Created { id }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NotOursRequest {
+    pub reason: String,
+    #[serde(default)]
+    pub suggested_team: Option<String>,
+}
+
+pub async fn not_ours(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+    Path(action): Path<i64>,
+    Json(request): Json<NotOursRequest>,
+) -> Result<Json<Created>, ServerError> {
+    let (id, _) = work::dispute_ownership(
+        &state,
+        &signed.principal,
+        action,
+        &request.reason,
+        request.suggested_team.as_deref(),
+        peer,
+    )
+    .await?;
+    Ok(Json(Created { id }))
+}
+
+pub async fn queue(State(state): State<AppState>, signed: Signed) -> Result<Json<work::Queue>, ServerError> {
+    Ok(Json(work::queue(&state, &signed.principal).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecisionRequest {
+    pub approve: bool,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Decided {
+    pub id: i64,
+    pub state: &'static str,
+}
+
+pub async fn decide_exception(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+    Path(id): Path<i64>,
+    Json(request): Json<DecisionRequest>,
+) -> Result<Json<Decided>, ServerError> {
+    work::decide_exception(&state, &signed.principal, id, request.approve, &request.reason, peer).await?;
+    Ok(Json(Decided { id, state: if request.approve { "approved" } else { "rejected" } }))
+}
+
+#[derive(Debug, Serialize)]
+pub struct Replied {
+    pub id: i64,
+}
+
+pub async fn reply(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+    Path(id): Path<i64>,
+    Json(request): Json<FeedbackRequest>,
+) -> Result<Json<Replied>, ServerError> {
+    work::reply(&state, &signed.principal, id, &request.text, peer).await?;
+    Ok(Json(Replied { id }))
+}

@@ -46,6 +46,12 @@ pub fn router(state: AppState) -> Router {
         .route("/teams/{team}/acknowledge", post(pages::acknowledge))
         .route("/actions/{id}", get(pages::action_page))
         .route("/actions/{id}/done", post(pages::action_done))
+        .route("/actions/{id}/exception", post(pages::action_exception))
+        .route("/actions/{id}/feedback", post(pages::action_feedback))
+        .route("/actions/{id}/not-ours", post(pages::action_not_ours))
+        .route("/queue", get(pages::queue))
+        .route("/exceptions/{id}/decision", post(pages::decide_exception))
+        .route("/answers/{id}/reply", post(pages::reply))
         .route("/audit", get(pages::audit));
     let api = Router::new()
         .route("/me", get(api::me))
@@ -53,7 +59,13 @@ pub fn router(state: AppState) -> Router {
         .route("/teams/{team}/plan", get(api::team_plan))
         .route("/teams/{team}/acknowledge", post(api::acknowledge))
         .route("/actions/{id}", get(api::action))
-        .route("/actions/{id}/done", post(api::action_done));
+        .route("/actions/{id}/done", post(api::action_done))
+        .route("/actions/{id}/exceptions", post(api::request_exception))
+        .route("/actions/{id}/feedback", post(api::feedback))
+        .route("/actions/{id}/not-ours", post(api::not_ours))
+        .route("/queue", get(api::queue))
+        .route("/exceptions/{id}/decision", post(api::decide_exception))
+        .route("/answers/{id}/reply", post(api::reply));
     Router::new()
         .merge(pages)
         .nest("/api/v1", api)

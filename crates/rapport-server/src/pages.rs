@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use rapport_core::{Action, Principal, Role};
-use rapport_storage::{StoredAction, TokenScope};
+use rapport_storage::{AnswerKind, StoredAction, TokenScope};
 use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 
@@ -48,6 +48,7 @@ impl Nav {
             links.push(("/teams".to_owned(), "Teams"));
         }
         if principal.is_security() {
+            links.push(("/queue".to_owned(), "Queue"));
             links.push(("/audit".to_owned(), "Audit log"));
         }
         links.push(("/account/tokens".to_owned(), "API tokens"));
@@ -414,14 +415,58 @@ struct ActionPage {
     /// When, what, by whom, detail.
     events: Vec<(String, String, Option<String>, String)>,
     may_answer: bool,
+    notice: Option<String>,
+    /// What was said (kind, by, text) and the reply.
+    answers: Vec<(&'static str, String, String, Option<String>)>,
+    other_teams: Vec<String>,
+    today: String,
+    latest_until: String,
+    max_exception_days: u32,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ActionNotice {
+    said: Option<String>,
 }
 
 pub async fn action_page(
     State(state): State<AppState>,
     signed: Signed,
     Path(id): Path<i64>,
+    Query(query): Query<ActionNotice>,
 ) -> Result<Response, ServerError> {
     let stored: StoredAction = work::readable_action(&state, &signed.principal, id).await?;
+    let now = state.now();
+    let (policy, _) = rapport_ingest::current_policy(&state.store, now).await?;
+    let max_exception_days = policy.spec.exceptions.max_days;
+    let answers = state
+        .store
+        .answers_on(id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let kind = match a.kind {
+                AnswerKind::Feedback => "Feedback",
+                AnswerKind::NotOurs => "Not ours",
+            };
+            (kind, a.given_by, a.body, a.reply)
+        })
+        .collect();
+    let other_teams = state
+        .store
+        .teams()
+        .await?
+        .into_iter()
+        .map(|t| t.name)
+        .filter(|name| !name.eq_ignore_ascii_case(&stored.team))
+        .collect();
+    let notice = query.said.map(|said| match said.as_str() {
+        "exception" => "Asked. The security team decides; you will see the answer here.".to_owned(),
+        "not_ours" => {
+            "Told the security team. The action stays in your plan until ownership changes.".to_owned()
+        }
+        _ => "Thank you. The security team will reply here.".to_owned(),
+    });
     let events = state
         .store
         .action_events(id)
@@ -441,7 +486,126 @@ pub async fn action_page(
         more: action.fixes.len().saturating_sub(20) + action.more_fixes as usize,
         action,
         events,
+        notice,
+        answers,
+        other_teams,
+        today: now.date().to_string(),
+        latest_until: (now.date() + time::Duration::days(i64::from(max_exception_days))).to_string(),
+        max_exception_days,
     })
+}
+
+pub async fn action_exception(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+    Path(id): Path<i64>,
+    Form(ask): Form<work::ExceptionAsk>,
+) -> Result<Response, ServerError> {
+    work::request_exception(&state, &signed.principal, id, &ask, peer).await?;
+    Ok(Redirect::to(&format!("/actions/{id}?said=exception")).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FeedbackForm {
+    text: String,
+}
+
+pub async fn action_feedback(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+    Path(id): Path<i64>,
+    Form(form): Form<FeedbackForm>,
+) -> Result<Response, ServerError> {
+    work::give_feedback(&state, &signed.principal, id, &form.text, peer).await?;
+    Ok(Redirect::to(&format!("/actions/{id}?said=feedback")).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NotOursForm {
+    reason: String,
+    #[serde(default)]
+    suggested_team: Option<String>,
+}
+
+pub async fn action_not_ours(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+    Path(id): Path<i64>,
+    Form(form): Form<NotOursForm>,
+) -> Result<Response, ServerError> {
+    work::dispute_ownership(
+        &state,
+        &signed.principal,
+        id,
+        &form.reason,
+        form.suggested_team.as_deref(),
+        peer,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/actions/{id}?said=not_ours")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "queue.html")]
+struct QueuePage {
+    nav: Option<Nav>,
+    csrf: String,
+    queue: work::Queue,
+    notice: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct QueueNotice {
+    done: Option<String>,
+}
+
+pub async fn queue(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<QueueNotice>,
+) -> Result<Response, ServerError> {
+    let queue = work::queue(&state, &signed.principal).await?;
+    let notice = query.done.map(|done| format!("Done: {done}."));
+    html(&QueuePage { nav: Some(Nav::of(&signed)), csrf: signed.csrf().to_owned(), queue, notice })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecisionForm {
+    decision: String,
+    reason: String,
+}
+
+pub async fn decide_exception(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+    Path(id): Path<i64>,
+    Form(form): Form<DecisionForm>,
+) -> Result<Response, ServerError> {
+    let approve = match form.decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        other => {
+            return Err(ServerError::BadRequest(format!("decision {other:?}: expected approve or reject")));
+        }
+    };
+    work::decide_exception(&state, &signed.principal, id, approve, &form.reason, peer).await?;
+    let done = if approve { "approved" } else { "rejected" };
+    Ok(Redirect::to(&format!("/queue?done=exception%20%23{id}%20{done}")).into_response())
+}
+
+pub async fn reply(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+    Path(id): Path<i64>,
+    Form(form): Form<FeedbackForm>,
+) -> Result<Response, ServerError> {
+    work::reply(&state, &signed.principal, id, &form.text, peer).await?;
+    Ok(Redirect::to(&format!("/queue?done=replied%20to%20answer%20%23{id}")).into_response())
 }
 
 #[derive(Debug, Deserialize)]

@@ -166,3 +166,257 @@ pub async fn acknowledge(
         .await?;
     Ok(principal.team.clone().unwrap_or_else(|| team.to_owned()))
 }
+
+/// A day written `YYYY-MM-DD`.
+pub fn parse_day(text: &str, field: &str) -> Result<time::Date, ServerError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text.trim(), &format).map_err(|_| {
+        ServerError::BadRequest(format!("{field}: expected a day written YYYY-MM-DD, got {text:?}"))
+    })
+}
+
+/// What a partner asks for on an action.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct ExceptionAsk {
+    pub reason: String,
+    #[serde(default)]
+    pub compensating_control: Option<String>,
+    /// The last day, `YYYY-MM-DD`.
+    pub until: String,
+    /// A risk acceptance rather than a time-boxed exception.
+    #[serde(default)]
+    pub risk_acceptance: bool,
+}
+
+/// Asks for an exception on an action; returns the request's number and the team.
+pub async fn request_exception(
+    state: &AppState,
+    principal: &Principal,
+    action: i64,
+    ask: &ExceptionAsk,
+    peer: Option<String>,
+) -> Result<(i64, String), ServerError> {
+    let stored = answerable(state, principal, action).await?;
+    let request = rapport_storage::ExceptionRequest {
+        action,
+        risk_acceptance: ask.risk_acceptance,
+        requested_by: principal.email.clone(),
+        reason: ask.reason.trim().to_owned(),
+        compensating_control: ask
+            .compensating_control
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned),
+        until: parse_day(&ask.until, "until")?,
+    };
+    let id = rapport_ingest::request_exception(&state.store, &request, principal, state.now()).await?;
+    state
+        .audit(
+            Some(&principal.email),
+            "exception requested",
+            Some(format!("exception #{id}")),
+            format!("action #{action} until {}: {}", request.until, request.reason),
+            peer,
+        )
+        .await?;
+    Ok((id, stored.team))
+}
+
+/// The stored action, for someone who may answer for its team.
+async fn answerable(
+    state: &AppState,
+    principal: &Principal,
+    action: i64,
+) -> Result<StoredAction, ServerError> {
+    let stored = readable_action(state, principal, action).await?;
+    if !principal.may_answer_for_team(&stored.team) {
+        return Err(ServerError::Forbidden(format!(
+            "only {} and the security team may answer on action #{action}",
+            stored.team
+        )));
+    }
+    Ok(stored)
+}
+
+/// Feedback on an action; returns the answer's number and the team.
+pub async fn give_feedback(
+    state: &AppState,
+    principal: &Principal,
+    action: i64,
+    text: &str,
+    peer: Option<String>,
+) -> Result<(i64, String), ServerError> {
+    let stored = answerable(state, principal, action).await?;
+    let id = rapport_ingest::give_feedback(&state.store, action, principal, text, state.now()).await?;
+    state
+        .audit(
+            Some(&principal.email),
+            "feedback given",
+            Some(format!("action #{action}")),
+            text.trim().to_owned(),
+            peer,
+        )
+        .await?;
+    Ok((id, stored.team))
+}
+
+/// "Not ours" on an action; returns the answer's number and the team.
+pub async fn dispute_ownership(
+    state: &AppState,
+    principal: &Principal,
+    action: i64,
+    reason: &str,
+    suggested_team: Option<&str>,
+    peer: Option<String>,
+) -> Result<(i64, String), ServerError> {
+    let stored = answerable(state, principal, action).await?;
+    let id = rapport_ingest::dispute_ownership(
+        &state.store,
+        action,
+        principal,
+        reason,
+        suggested_team,
+        state.now(),
+    )
+    .await?;
+    state
+        .audit(
+            Some(&principal.email),
+            "ownership disputed",
+            Some(format!("action #{action}")),
+            reason.trim().to_owned(),
+            peer,
+        )
+        .await?;
+    Ok((id, stored.team))
+}
+
+/// What waits for the security team: exception requests and unreplied answers.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Queue {
+    pub exceptions: Vec<QueuedException>,
+    pub answers: Vec<QueuedAnswer>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct QueuedException {
+    pub id: i64,
+    pub action: i64,
+    pub team: String,
+    pub what: String,
+    pub risk_acceptance: bool,
+    pub requested_by: String,
+    pub requested_at: String,
+    pub until: String,
+    pub reason: String,
+    pub compensating_control: Option<String>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct QueuedAnswer {
+    pub id: i64,
+    pub action: i64,
+    pub team: String,
+    pub what: String,
+    /// `feedback` or `not_ours`.
+    pub kind: &'static str,
+    pub given_by: String,
+    pub given_at: String,
+    pub body: String,
+    pub suggested_team: Option<String>,
+}
+
+fn day_and_time(at: time::OffsetDateTime) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    at.format(&format).unwrap_or_default()
+}
+
+pub async fn queue(state: &AppState, principal: &Principal) -> Result<Queue, ServerError> {
+    if !principal.may_decide() {
+        return Err(ServerError::Forbidden(format!(
+            "the queue is the security team's; you are signed in as {}",
+            principal.role.label()
+        )));
+    }
+    let exceptions = state
+        .store
+        .exceptions(Some(rapport_storage::ExceptionState::Requested), None)
+        .await?
+        .into_iter()
+        .map(|e| QueuedException {
+            id: e.id,
+            action: e.request.action,
+            team: e.team,
+            what: e.what,
+            risk_acceptance: e.request.risk_acceptance,
+            requested_by: e.request.requested_by,
+            requested_at: day_and_time(e.requested_at),
+            until: e.request.until.to_string(),
+            reason: e.request.reason,
+            compensating_control: e.request.compensating_control,
+        })
+        .collect();
+    let answers = state
+        .store
+        .unreplied_answers()
+        .await?
+        .into_iter()
+        .map(|a| QueuedAnswer {
+            id: a.id,
+            action: a.action,
+            team: a.team,
+            what: a.what,
+            kind: a.kind.as_str(),
+            given_by: a.given_by,
+            given_at: day_and_time(a.given_at),
+            body: a.body,
+            suggested_team: a.suggested_team,
+        })
+        .collect();
+    Ok(Queue { exceptions, answers })
+}
+
+/// The security team approves or rejects an exception request.
+pub async fn decide_exception(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+    approve: bool,
+    reason: &str,
+    peer: Option<String>,
+) -> Result<(), ServerError> {
+    if !principal.may_decide() {
+        return Err(ServerError::Forbidden("only the security team decides exceptions".into()));
+    }
+    rapport_ingest::decide_exception(&state.store, id, approve, principal, reason, state.now()).await?;
+    let act = if approve { "exception approved" } else { "exception rejected" };
+    state
+        .audit(Some(&principal.email), act, Some(format!("exception #{id}")), reason.trim().to_owned(), peer)
+        .await?;
+    Ok(())
+}
+
+/// The security team replies to feedback or a dispute.
+pub async fn reply(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+    text: &str,
+    peer: Option<String>,
+) -> Result<(), ServerError> {
+    if !principal.may_decide() {
+        return Err(ServerError::Forbidden("only the security team replies to answers".into()));
+    }
+    rapport_ingest::reply_to_answer(&state.store, id, principal, text, state.now()).await?;
+    state
+        .audit(
+            Some(&principal.email),
+            "answer replied",
+            Some(format!("answer #{id}")),
+            text.trim().to_owned(),
+            peer,
+        )
+        .await?;
+    Ok(())
+}

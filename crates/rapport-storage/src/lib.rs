@@ -6,6 +6,7 @@
 //! connect, which is decided once in [`Store::connect`].
 
 mod accounts;
+mod answers;
 mod assets;
 mod decisions;
 mod directory;
@@ -29,6 +30,7 @@ use sqlx::sqlite::{
 };
 
 pub use accounts::{Account, ApiToken, AuditEvent, NewAccount, SessionRecord, TokenScope};
+pub use answers::{AnswerKind, NewAnswer, StoredAnswer};
 pub use assets::{AssetFilter, AssetOwnership, AssetRecord};
 pub use decisions::{
     AdvisoryIds, ChangeLine, DecisionLine, DecisionWrite, OpenFinding, Replaced, ScopeAsset, StoredChange,

@@ -230,7 +230,7 @@ const INSERT_ACTION: &str = "INSERT INTO actions (action_key, team, kind, outcom
 const UPDATE_ACTION: &str = "UPDATE actions SET outcome = $1, state = $2, outcome_since = $3, state_since = $4, \
      digest = $5, body = COALESCE($6, body) WHERE id = $7";
 
-const INSERT_EVENT: &str =
+pub(crate) const INSERT_EVENT: &str =
     "INSERT INTO action_events (action, at, event, actor, detail) VALUES ($1, $2, $3, $4, $5)";
 
 macro_rules! select_exceptions {

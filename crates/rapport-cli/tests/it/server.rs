@@ -12,6 +12,14 @@ use serde_json::Value;
 
 use crate::support::{Rapport, each_backend, sample};
 
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the server under test reads the clock; exceptions end after today"
+)]
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
 /// A running `rapport serve`, stopped with SIGTERM when dropped.
 struct Served {
     child: Child,
@@ -207,6 +215,8 @@ async fn walk_the_matrix(rapport: &Rapport) {
             (action.clone(), [200, 200, 200, 404, 200, 404]),
             ("/actions/999999".into(), [404; 6]),
             ("/audit".into(), [200, 200, 403, 403, 403, 403]),
+            ("/queue".into(), [200, 200, 403, 403, 403, 403]),
+            ("/api/v1/queue".into(), [200, 200, 403, 403, 403, 403]),
             ("/metrics".into(), [200, 200, 403, 403, 403, 403]),
             ("/account/tokens".into(), [200; 6]),
             ("/account/password".into(), [200; 6]),
@@ -307,8 +317,85 @@ async fn walk_the_matrix(rapport: &Rapport) {
             .unwrap();
         assert!(page.contains("The team has acknowledged policy version"), "{db}");
 
-        // API tokens: shown once, hashed at rest, scoped and revocable.
+        // Answers: feedback, "not ours" and exceptions, as the roles allow.
+        for (index, expected) in [(4, 403), (3, 404), (5, 404), (2, 200)] {
+            let browser = &browsers[index];
+            let response = http
+                .post(format!("{base}{api_action}/feedback"))
+                .header(COOKIE, &browser.cookie)
+                .header("x-csrf-token", &browser.csrf)
+                .json(&serde_json::json!({"text": "Which hosts first?"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), expected, "{db}: feedback as {}", PEOPLE[index].0);
+        }
         let manager = &browsers[2];
+        let analyst = &browsers[1];
+        let post_form = |path: String, browser: &Browser, fields: Vec<(&'static str, String)>| {
+            let mut fields = fields;
+            fields.push(("csrf", browser.csrf.clone()));
+            http.post(format!("{base}{path}")).header(COOKIE, &browser.cookie).form(&fields).send()
+        };
+        let until = (today() + time::Duration::days(10)).to_string();
+        let disputed = post_form(
+            format!("{action}/not-ours"),
+            manager,
+            vec![("reason", "That image is the Web team's".into()), ("suggested_team", "Web".into())],
+        )
+        .await
+        .unwrap();
+        assert_eq!(disputed.headers()[LOCATION], format!("{action}?said=not_ours"), "{db}");
+        let asked = post_form(
+            format!("{action}/exception"),
+            manager,
+            vec![("reason", "The vendor ships the fix next sprint".into()), ("until", until.clone())],
+        )
+        .await
+        .unwrap();
+        assert_eq!(asked.status(), StatusCode::SEE_OTHER, "{db}");
+        let too_long = post_form(
+            format!("{action}/exception"),
+            manager,
+            vec![("reason", "forever".into()), ("until", "2099-01-01".into())],
+        )
+        .await
+        .unwrap();
+        assert_eq!(too_long.status(), StatusCode::CONFLICT, "{db}: beyond the policy's longest exception");
+        let queue: Value = http
+            .get(format!("{base}/api/v1/queue"))
+            .header(COOKIE, &analyst.cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let exception = queue["exceptions"][0]["id"].as_i64().unwrap();
+        let answers: Vec<&str> =
+            queue["answers"].as_array().unwrap().iter().map(|a| a["kind"].as_str().unwrap()).collect();
+        assert_eq!(answers, ["feedback", "not_ours"], "{db}: {queue}");
+        let feedback = queue["answers"][0]["id"].as_i64().unwrap();
+        let decision =
+            vec![("decision", "approve".to_owned()), ("reason", "Compensated meanwhile".to_owned())];
+        let by_partner =
+            post_form(format!("/exceptions/{exception}/decision"), manager, decision.clone()).await.unwrap();
+        assert_eq!(by_partner.status(), StatusCode::FORBIDDEN, "{db}: a partner decides nothing");
+        let approved =
+            post_form(format!("/exceptions/{exception}/decision"), analyst, decision).await.unwrap();
+        assert_eq!(approved.status(), StatusCode::SEE_OTHER, "{db}");
+        let reply = vec![("text", "Start with the internet-facing ones.".to_owned())];
+        let by_partner =
+            post_form(format!("/answers/{feedback}/reply"), manager, reply.clone()).await.unwrap();
+        assert_eq!(by_partner.status(), StatusCode::FORBIDDEN, "{db}");
+        let replied = post_form(format!("/answers/{feedback}/reply"), analyst, reply).await.unwrap();
+        assert_eq!(replied.status(), StatusCode::SEE_OTHER, "{db}");
+        let page = http.get(format!("{base}{action}")).header(COOKIE, &manager.cookie).send().await.unwrap();
+        let page = page.text().await.unwrap();
+        assert!(page.contains("Security replied: Start with the internet-facing ones."), "{db}: {page}");
+        assert!(page.contains("exception approved"), "{db}: the history shows the decision");
+
+        // API tokens: shown once, hashed at rest, scoped and revocable.
         let made = http
             .post(format!("{base}/account/tokens"))
             .header(COOKIE, &manager.cookie)
