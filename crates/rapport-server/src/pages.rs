@@ -41,6 +41,15 @@ impl Nav {
     fn of(signed: &Signed) -> Nav {
         let principal = &signed.principal;
         let mut links = Vec::new();
+        // Nothing else opens until a one-time password is changed: no links lead there.
+        if signed.account.must_change_password {
+            return Nav {
+                email: principal.email.clone(),
+                role: principal.role.label(),
+                csrf: signed.csrf().to_owned(),
+                links,
+            };
+        }
         if let Some(team) = principal.team.as_deref().filter(|_| principal.role.needs_team()) {
             links.push((format!("/teams/{}", encode(team)), "Our plan"));
         }

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::support::{Rapport, corpus, each_backend, sample};
+use crate::support::{Rapport, corpus, each_backend, sample, today};
 
 const LOG4SHELL: &str = "CVE-2021-44228";
 const PAYMENTS_MANAGER: &str = "priya.nair@example.com";
@@ -32,11 +32,6 @@ fn log4shell_action(rapport: &Rapport) -> (i64, Value) {
         .find(|line| line["action"]["fixes"].as_array().unwrap().iter().any(|id| id == LOG4SHELL))
         .expect("an action fixes Log4Shell");
     (line["id"].as_i64().unwrap(), line["action"].clone())
-}
-
-#[allow(clippy::disallowed_methods, reason = "the binary under test reads the clock; due dates follow it")]
-fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
 }
 
 fn history(rapport: &Rapport, id: i64) -> Vec<Value> {

@@ -3,62 +3,11 @@
 //! and every person signs in over HTTP. The role matrix asks every endpoint as every role
 //! (and as a member of another team, and as nobody) and checks the exact status.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use serde_json::Value;
 
-use crate::support::{Rapport, each_backend, sample};
-
-#[allow(
-    clippy::disallowed_methods,
-    reason = "the server under test reads the clock; exceptions end after today"
-)]
-fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
-}
-
-/// A running `rapport serve`, stopped with SIGTERM when dropped.
-struct Served {
-    child: Child,
-    base: String,
-    /// Kept open so the server's last words at shutdown have somewhere to go.
-    _stdout: BufReader<std::process::ChildStdout>,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        // Ask politely (graceful shutdown), then make sure.
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
-        if self.child.wait().is_err() {
-            let _ = self.child.kill();
-        }
-    }
-}
-
-fn serve(rapport: &Rapport) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rapport"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("RAPPORT_DATABASE_URL", &rapport.database)
-        .env_remove("RAPPORT_LOG")
-        .current_dir(rapport.work.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start rapport serve");
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let base = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"));
-    let base = format!("http://{base}");
-    Served { base, child, _stdout: stdout }
-}
+use crate::support::{Rapport, add_account, each_backend, sample, serve, today};
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap()
@@ -139,15 +88,6 @@ async fn first_sign_in(http: &reqwest::Client, base: &str, email: &str, one_time
     assert_eq!(page.status(), StatusCode::OK);
     let csrf = csrf_in(&page.text().await.unwrap());
     Browser { cookie, csrf }
-}
-
-fn add_account(rapport: &Rapport, email: &str, role: &str, team: Option<&str>) -> String {
-    let mut args = vec!["account", "add", "--email", email, "--name", email, "--role", role];
-    if let Some(team) = team {
-        args.extend(["--team", team]);
-    }
-    let out = rapport.ok(&args);
-    out.trim().rsplit(' ').next().unwrap().to_owned()
 }
 
 /// The people of the matrix: (who, email, role, team).

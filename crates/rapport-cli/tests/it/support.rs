@@ -1,7 +1,8 @@
 //! Running the real binary against a fresh database of each kind.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 pub fn corpus(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus").join(relative)
@@ -74,4 +75,62 @@ pub fn each_backend() -> Vec<Rapport> {
         Rapport { database: sqlite, work: sqlite_work },
         Rapport { database: postgres_url(), work: tempfile::tempdir().unwrap() },
     ]
+}
+
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the server under test reads the clock; due dates and exceptions follow it"
+)]
+pub fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+/// A running `rapport serve`, stopped with SIGTERM when dropped.
+pub struct Served {
+    child: Child,
+    pub base: String,
+    /// Kept open so the server's last words at shutdown have somewhere to go.
+    _stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        // Ask politely (graceful shutdown), then make sure.
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        if self.child.wait().is_err() {
+            let _ = self.child.kill();
+        }
+    }
+}
+
+pub fn serve(rapport: &Rapport) -> Served {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("RAPPORT_DATABASE_URL", &rapport.database)
+        .env_remove("RAPPORT_LOG")
+        .current_dir(rapport.work.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start rapport serve");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let base = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    let base = format!("http://{base}");
+    Served { base, child, _stdout: stdout }
+}
+
+/// Creates an account and returns its one-time password.
+pub fn add_account(rapport: &Rapport, email: &str, role: &str, team: Option<&str>) -> String {
+    let mut args = vec!["account", "add", "--email", email, "--name", email, "--role", role];
+    if let Some(team) = team {
+        args.extend(["--team", team]);
+    }
+    let out = rapport.ok(&args);
+    out.trim().rsplit(' ').next().unwrap().to_owned()
 }

@@ -1,0 +1,283 @@
+//! The pages in real headless Chromium (Debian's `chromium` and `chromium-driver`, which
+//! `scripts/test` installs), driven over WebDriver: each role signs in for the first time,
+//! chooses a password and walks its core flows with plain HTML forms. A screenshot of every
+//! page goes to `target/tmp/browser/` (not committed), on a desktop and on a phone-sized window.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::support::{Rapport, add_account, sample, serve};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// chromedriver on a free loopback port, stopped when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[allow(clippy::zombie_processes, reason = "Driver's drop kills and waits for it")]
+#[allow(clippy::disallowed_methods, reason = "waiting for chromedriver to listen")]
+fn start_driver() -> Driver {
+    for program in [CHROMEDRIVER, CHROMIUM] {
+        assert!(
+            std::path::Path::new(program).exists(),
+            "{program} is missing: run the tests with scripts/test, which installs Debian's chromium and chromium-driver"
+        );
+    }
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Driver { child, url };
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("chromedriver did not start listening on {url}");
+}
+
+async fn browser(driver: &Driver, profile: &std::path::Path) -> Client {
+    let options = json!({
+        "binary": CHROMIUM,
+        // Offline machine: no background connections, no first-run or sync.
+        "args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--window-size=1280,900",
+            format!("--user-data-dir={}", profile.display()),
+        ],
+    });
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("goog:chromeOptions".into(), options);
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(capabilities)
+        .connect(&driver.url)
+        .await
+        .expect("a Chromium session")
+}
+
+fn screenshots() -> PathBuf {
+    let folder = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser");
+    std::fs::create_dir_all(&folder).unwrap();
+    folder
+}
+
+/// Saves what the browser shows, under `name`, and returns the page's HTML.
+async fn shot(client: &Client, name: &str) -> String {
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
+    client.source().await.unwrap()
+}
+
+async fn fill(client: &Client, css: &str, text: &str) {
+    let field = client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no {css}: {e}"));
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+/// Clicks what `css` finds, for clicks that stay on the page.
+async fn click(client: &Client, css: &str) {
+    client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no {css}: {e}")).click().await.unwrap();
+}
+
+/// Clicks a form's button and waits until the page it leads to has loaded: a click returns
+/// as soon as the browser has it, before the answer (often a redirect) is shown.
+async fn submit(client: &Client, css: &str) {
+    client.execute("window.rapportBefore = true;", vec![]).await.unwrap();
+    click(client, css).await;
+    for _ in 0..200 {
+        let loaded = client
+            .execute(
+                "return window.rapportBefore === undefined && document.readyState === 'complete';",
+                vec![],
+            )
+            .await
+            .map(|value| value.as_bool() == Some(true))
+            .unwrap_or(false);
+        if loaded {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("submitting {css} led to no new page");
+}
+
+async fn path(client: &Client) -> String {
+    let url = client.current_url().await.unwrap();
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    }
+}
+
+/// The first sign-in: the one-time password, then the person's own.
+async fn first_sign_in(client: &Client, base: &str, who: &str, email: &str, one_time: &str) {
+    client.goto(&format!("{base}/teams")).await.unwrap();
+    assert!(path(client).await.starts_with("/login?next="), "{who}: signed out, a page asks to sign in");
+    shot(client, &format!("{who}-0-sign-in")).await;
+    fill(client, "#email", email).await;
+    fill(client, "#password", one_time).await;
+    submit(client, "form[action='/login'] button").await;
+    assert_eq!(path(client).await, "/account/password", "{who}");
+    let page = shot(client, &format!("{who}-1-choose-password")).await;
+    assert!(page.contains("Choose your own"), "{who}");
+    let chosen = format!("{email} picked this");
+    fill(client, "#current", one_time).await;
+    fill(client, "#new", &chosen).await;
+    submit(client, "form[action='/account/password'] button").await;
+    assert_eq!(path(client).await, "/login", "{who}: a new password signs in again");
+    fill(client, "#email", email).await;
+    fill(client, "#password", &chosen).await;
+    submit(client, "form[action='/login'] button").await;
+}
+
+#[test]
+fn each_role_signs_in_and_walks_its_flows_in_chromium() {
+    let work = tempfile::tempdir().unwrap();
+    let rapport = Rapport { database: format!("sqlite://{}/data/rapport.db", work.path().display()), work };
+    rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
+    let people = [
+        ("analyst", "sam.okafor@example.com", "security_analyst", None),
+        ("manager", "priya.nair@example.com", "team_manager", Some("Payments")),
+        ("executive", "olu.adeyemi@example.com", "executive", None),
+        ("end-user", "anna@acme.com", "end_user", None),
+    ];
+    let passwords: Vec<String> =
+        people.iter().map(|(_, email, role, team)| add_account(&rapport, email, role, *team)).collect();
+    let served = serve(&rapport);
+    let driver = start_driver();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let base = served.base.as_str();
+        let profiles = tempfile::tempdir().unwrap();
+        let mut clients = Vec::new();
+        for ((who, email, ..), one_time) in people.iter().zip(&passwords) {
+            let client = browser(&driver, &profiles.path().join(who)).await;
+            first_sign_in(&client, base, who, email, one_time).await;
+            clients.push(client);
+        }
+        let [analyst, manager, executive, end_user] = &clients[..] else { unreachable!() };
+
+        // The manager lands on the team's plan, reads why, acknowledges, and answers.
+        assert_eq!(path(manager).await, "/teams/Payments");
+        let page = shot(manager, "manager-2-plan").await;
+        assert!(page.contains("Payments: the plan") && page.contains("has not acknowledged"), "{page}");
+        click(manager, "details summary").await;
+        shot(manager, "manager-3-plan-why").await;
+        submit(manager, "form[action$='/acknowledge'] button").await;
+        let page = shot(manager, "manager-4-acknowledged").await;
+        assert!(page.contains("Payments acknowledges policy version"), "{page}");
+        submit(manager, "ol.actions li p.what a").await;
+        let action = path(manager).await;
+        assert!(action.starts_with("/actions/"), "{action}");
+        let page = shot(manager, "manager-5-action").await;
+        assert!(page.contains("Where") && page.contains("History"), "{page}");
+        fill(manager, "#feedback", "Can we patch the staging hosts first?").await;
+        submit(manager, "form[action$='/feedback'] button").await;
+        assert_eq!(path(manager).await, format!("{action}?said=feedback"));
+        fill(manager, "#reason", "The vendor's fixed build ships next sprint.").await;
+        let until = (crate::support::today() + time::Duration::days(7)).to_string();
+        // A date field takes what is typed in the order the locale shows: set it as a form value.
+        manager
+            .execute("document.getElementById('until').value = arguments[0];", vec![json!(until)])
+            .await
+            .unwrap();
+        submit(manager, "form[action$='/exception'] button").await;
+        let page = shot(manager, "manager-6-answered").await;
+        assert!(page.contains("Asked. The security team decides"), "{page}");
+        submit(manager, "form[action$='/done'] button").await;
+        let page = shot(manager, "manager-7-done").await;
+        assert!(page.contains("Marked done"), "{page}");
+        assert!(page.contains("Done, waiting for a scan to confirm"), "{page}");
+        // Another team's plan is not there for them.
+        manager.goto(&format!("{base}/teams/Web")).await.unwrap();
+        let page = shot(manager, "manager-8-other-team").await;
+        assert!(page.contains("Not found") && !page.contains("Web: the plan"), "{page}");
+
+        // The analyst decides the exception and replies to the feedback from the queue.
+        assert_eq!(path(analyst).await, "/teams");
+        analyst.goto(&format!("{base}/teams")).await.unwrap();
+        let page = shot(analyst, "analyst-2-teams").await;
+        assert!(page.contains("Workplace IT"), "every team is listed: {page}");
+        analyst.goto(&format!("{base}/queue")).await.unwrap();
+        let page = shot(analyst, "analyst-3-queue").await;
+        assert!(
+            page.contains("The vendor&#x27;s fixed build") || page.contains("The vendor's fixed build"),
+            "{page}"
+        );
+        fill(analyst, "form[action$='/decision'] input[name='reason']", "Agreed; watch the WAF meanwhile.")
+            .await;
+        submit(analyst, "form[action$='/decision'] button[value='approve']").await;
+        let page = shot(analyst, "analyst-4-approved").await;
+        assert!(page.contains("approved"), "{page}");
+        fill(analyst, "form[action$='/reply'] textarea", "Yes: staging first is fine.").await;
+        submit(analyst, "form[action$='/reply'] button").await;
+        let page = shot(analyst, "analyst-5-replied").await;
+        assert!(page.contains("None waiting."), "{page}");
+        analyst.goto(&format!("{base}/audit")).await.unwrap();
+        let page = shot(analyst, "analyst-6-audit").await;
+        assert!(page.contains("exception approved") && page.contains("feedback given"), "{page}");
+
+        // The partner sees the reply on the action.
+        manager.goto(&format!("{base}{action}")).await.unwrap();
+        let page = shot(manager, "manager-9-reply").await;
+        assert!(page.contains("Security replied: Yes: staging first is fine."), "{page}");
+
+        // The executive reads every team and answers nothing.
+        assert_eq!(path(executive).await, "/teams");
+        executive.goto(&format!("{base}/teams/Payments")).await.unwrap();
+        let page = shot(executive, "executive-2-plan").await;
+        assert!(
+            page.contains("Payments: the plan") && !page.contains("Done, please verify</button>"),
+            "{page}"
+        );
+
+        // An end user reaches no team's data.
+        end_user.goto(&format!("{base}/teams/Payments")).await.unwrap();
+        let page = shot(end_user, "end-user-2-no-team").await;
+        assert!(page.contains("Not found"), "{page}");
+
+        // The same plan on a phone.
+        manager.set_window_size(390, 844).await.unwrap();
+        manager.goto(&format!("{base}/teams/Payments")).await.unwrap();
+        shot(manager, "manager-10-phone").await;
+        let overflow: bool = manager
+            .execute("return document.documentElement.scrollWidth > window.innerWidth;", vec![])
+            .await
+            .unwrap()
+            .as_bool()
+            .unwrap();
+        assert!(!overflow, "the plan fits a phone's width without scrolling sideways");
+
+        // Signing out ends the session.
+        submit(analyst, "header form[action='/logout'] button").await;
+        analyst.goto(&format!("{base}/queue")).await.unwrap();
+        assert!(path(analyst).await.starts_with("/login"), "signed out");
+
+        for client in clients {
+            client.close().await.unwrap();
+        }
+    });
+    drop(driver);
+    drop(served);
+}
