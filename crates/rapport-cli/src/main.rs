@@ -79,9 +79,11 @@ enum Command {
     Demo(commands::DemoArgs),
     /// Serve the web pages and the JSON API.
     Serve(server::ServeArgs),
-    /// Accounts that may sign in to the server.
+    /// Accounts that may sign in to the server, and their API tokens.
     #[command(subcommand)]
     Account(server::AccountCommand),
+    /// Print the OpenAPI document of the server's JSON API.
+    Openapi,
 }
 
 fn main() -> ExitCode {
@@ -146,6 +148,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => commands::demo(&cli.database, args).await,
         Command::Serve(args) => server::serve(&cli.database, args).await,
         Command::Account(command) => server::account(&cli.database, command).await,
+        Command::Openapi => Ok(server::openapi()),
     }
 }
 

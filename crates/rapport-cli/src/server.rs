@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use rapport_core::Role;
-use rapport_server::{ServerConfig, hash_password, new_secret};
-use rapport_storage::{NewAccount, Store};
+use rapport_server::{ServerConfig, digest, hash_password, new_api_token, new_secret};
+use rapport_storage::{NewAccount, Store, TokenScope};
 
 use crate::commands::{now, open};
 
@@ -91,6 +91,17 @@ pub enum AccountCommand {
         #[arg(long)]
         email: String,
     },
+    /// Make an API token for an account and print it (shown once; only its hash is kept).
+    Token {
+        #[arg(long)]
+        email: String,
+        /// What the token is for.
+        #[arg(long)]
+        name: String,
+        /// read, or write (read and answer).
+        #[arg(long, default_value = "read")]
+        scope: String,
+    },
     /// List the accounts.
     List,
 }
@@ -108,6 +119,17 @@ pub async fn account(database: &str, command: AccountCommand) -> anyhow::Result<
         AccountCommand::Reset { email } => {
             let password = reset_password(&store, &email).await?;
             println!("{email} has a new one-time password: {password}");
+        }
+        AccountCommand::Token { email, name, scope } => {
+            let scope = TokenScope::parse(&scope)
+                .with_context(|| format!("unknown scope {scope:?}: expected read or write"))?;
+            let account = store
+                .account_by_email(&email)
+                .await?
+                .with_context(|| format!("there is no account for {email}"))?;
+            let secret = new_api_token()?;
+            let id = store.add_api_token(account.id, &name, &digest(&secret), scope, now()).await?;
+            println!("Token #{id} for {email} ({}): {secret}", scope.as_str());
         }
         AccountCommand::List => {
             for account in store.accounts().await? {
@@ -160,6 +182,12 @@ async fn reset_password(store: &Store, email: &str) -> anyhow::Result<String> {
     let password = one_time_password()?;
     store.set_password(account.id, &hash_password(password.clone()).await?, true).await?;
     Ok(password)
+}
+
+/// The OpenAPI document of the server's JSON API.
+pub fn openapi() -> ExitCode {
+    println!("{}", rapport_server::openapi_document());
+    ExitCode::SUCCESS
 }
 
 /// The demo's administrator: created the first time, given a new one-time password after.

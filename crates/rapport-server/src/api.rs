@@ -4,29 +4,70 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::Signed;
-use crate::error::ServerError;
+use crate::error::{ErrorBody, ServerError};
 use crate::pages::Peer;
 use crate::state::AppState;
 use crate::views::{MeView, PlanView};
 use crate::work::{self, TeamSummary};
 
+#[utoipa::path(
+    get,
+    path = "/me",
+    tag = "rapport",
+    description = "Who is signed in.",
+    responses(
+        (status = 400, description = "Bad request", body = ErrorBody),
+        (status = 200, description = "OK", body = MeView),
+        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody)
+    ),
+    security(("token" = []), ("session" = []))
+)]
 pub async fn me(signed: Signed) -> Json<MeView> {
     Json(MeView::new(&signed.principal, &signed.account.name))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TeamsAnswer {
     pub policy_version: i64,
     pub teams: Vec<TeamSummary>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/teams",
+    tag = "rapport",
+    description = "Every team with its open work (security team and executives).",
+    responses(
+        (status = 400, description = "Bad request", body = ErrorBody),
+        (status = 200, description = "OK", body = TeamsAnswer),
+        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody),
+        (status = 403, description = "Not allowed for this role or token", body = ErrorBody)
+    ),
+    security(("token" = []), ("session" = []))
+)]
 pub async fn teams(State(state): State<AppState>, signed: Signed) -> Result<Json<TeamsAnswer>, ServerError> {
     let (policy_version, teams) = work::team_summaries(&state, &signed.principal).await?;
     Ok(Json(TeamsAnswer { policy_version, teams }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/teams/{team}/plan",
+    tag = "rapport",
+    description = "A team's plan, week by week.",
+    params(("team" = String, Path, description = "The team's name")),
+    responses(
+        (status = 400, description = "Bad request", body = ErrorBody),
+        (status = 200, description = "OK", body = PlanView),
+        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody),
+        (status = 403, description = "Not allowed for this role or token", body = ErrorBody),
+        (status = 404, description = "Not found, or not yours to see", body = ErrorBody)
+    ),
+    security(("token" = []), ("session" = []))
+)]
 pub async fn team_plan(
     State(state): State<AppState>,
     signed: Signed,
@@ -35,14 +76,31 @@ pub async fn team_plan(
     Ok(Json(work::plan_view(&state, &signed.principal, &team).await?))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ActionAnswer {
     pub id: i64,
     pub team: String,
     pub state: &'static str,
+    /// The action as planned: what to do, where, what it fixes and why.
+    #[schema(value_type = Object)]
     pub action: rapport_core::Action,
 }
 
+#[utoipa::path(
+    get,
+    path = "/actions/{id}",
+    tag = "rapport",
+    description = "An action with its evidence.",
+    params(("id" = i64, Path, description = "The action's number")),
+    responses(
+        (status = 400, description = "Bad request", body = ErrorBody),
+        (status = 200, description = "OK", body = ActionAnswer),
+        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody),
+        (status = 403, description = "Not allowed for this role or token", body = ErrorBody),
+        (status = 404, description = "Not found, or not yours to see", body = ErrorBody)
+    ),
+    security(("token" = []), ("session" = []))
+)]
 pub async fn action(
     State(state): State<AppState>,
     signed: Signed,
@@ -52,18 +110,37 @@ pub async fn action(
     Ok(Json(ActionAnswer { id, team: stored.team, state: stored.state.as_str(), action: stored.action }))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct DoneRequest {
     #[serde(default)]
     pub note: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Done {
     pub id: i64,
     pub state: &'static str,
 }
 
+#[utoipa::path(
+    post,
+    path = "/actions/{id}/done",
+    tag = "rapport",
+    description = "Done, please verify: the next scan confirms it.",
+    params(("id" = i64, Path, description = "The action's number")),
+    request_body = DoneRequest,
+    responses(
+        (status = 200, description = "OK", body = Done),
+        (status = 400, description = "Bad request", body = ErrorBody),
+        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody),
+        (status = 403, description = "Not allowed for this role or token", body = ErrorBody),
+        (status = 404, description = "Not found, or not yours to see", body = ErrorBody),
+        (status = 409, description = "Refused in the current state", body = ErrorBody),
+        (status = 422, description = "The body does not match the schema", body = ErrorBody),
+        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody)
+    ),
+    security(("token" = []), ("session" = []))
+)]
 pub async fn action_done(
     State(state): State<AppState>,
     signed: Signed,
@@ -75,11 +152,27 @@ pub async fn action_done(
     Ok(Json(Done { id, state: rapport_core::ActionState::Verifying.as_str() }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Acknowledged {
     pub team: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/teams/{team}/acknowledge",
+    tag = "rapport",
+    description = "The team's manager acknowledges the policy in force.",
+    params(("team" = String, Path, description = "The team's name")),
+    responses(
+        (status = 400, description = "Bad request", body = ErrorBody),
+        (status = 200, description = "OK", body = Acknowledged),
+        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody),
+        (status = 403, description = "Not allowed for this role or token", body = ErrorBody),
+        (status = 404, description = "Not found, or not yours to see", body = ErrorBody),
+        (status = 409, description = "Refused in the current state", body = ErrorBody)
+    ),
+    security(("token" = []), ("session" = []))
+)]
 pub async fn acknowledge(
     State(state): State<AppState>,
     signed: Signed,
@@ -91,11 +184,30 @@ pub async fn acknowledge(
 }
 
 /// The number of what was created.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Created {
     pub id: i64,
 }
 
+#[utoipa::path(
+    post,
+    path = "/actions/{id}/exceptions",
+    tag = "rapport",
+    description = "Ask for an exception or a risk acceptance on an action.",
+    params(("id" = i64, Path, description = "The action's number")),
+    request_body = work::ExceptionAsk,
+    responses(
+        (status = 200, description = "OK", body = Created),
+        (status = 400, description = "Bad request", body = ErrorBody),
+        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody),
+        (status = 403, description = "Not allowed for this role or token", body = ErrorBody),
+        (status = 404, description = "Not found, or not yours to see", body = ErrorBody),
+        (status = 409, description = "Refused in the current state", body = ErrorBody),
+        (status = 422, description = "The body does not match the schema", body = ErrorBody),
+        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody)
+    ),
+    security(("token" = []), ("session" = []))
+)]
 pub async fn request_exception(
     State(state): State<AppState>,
     signed: Signed,
@@ -107,11 +219,30 @@ pub async fn request_exception(
     Ok(Json(Created { id }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct FeedbackRequest {
     pub text: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/actions/{id}/feedback",
+    tag = "rapport",
+    description = "Feedback on an action, for the security team.",
+    params(("id" = i64, Path, description = "The action's number")),
+    request_body = FeedbackRequest,
+    responses(
+        (status = 200, description = "OK", body = Created),
+        (status = 400, description = "Bad request", body = ErrorBody),
+        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody),
+        (status = 403, description = "Not allowed for this role or token", body = ErrorBody),
+        (status = 404, description = "Not found, or not yours to see", body = ErrorBody),
+        (status = 409, description = "Refused in the current state", body = ErrorBody),
+        (status = 422, description = "The body does not match the schema", body = ErrorBody),
+        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody)
+    ),
+    security(("token" = []), ("session" = []))
+)]
 pub async fn feedback(
     State(state): State<AppState>,
     signed: Signed,
@@ -123,13 +254,32 @@ pub async fn feedback(
     Ok(Json(Created { id }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct NotOursRequest {
     pub reason: String,
     #[serde(default)]
     pub suggested_team: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/actions/{id}/not-ours",
+    tag = "rapport",
+    description = "The team says the action is not theirs.",
+    params(("id" = i64, Path, description = "The action's number")),
+    request_body = NotOursRequest,
+    responses(
+        (status = 200, description = "OK", body = Created),
+        (status = 400, description = "Bad request", body = ErrorBody),
+        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody),
+        (status = 403, description = "Not allowed for this role or token", body = ErrorBody),
+        (status = 404, description = "Not found, or not yours to see", body = ErrorBody),
+        (status = 409, description = "Refused in the current state", body = ErrorBody),
+        (status = 422, description = "The body does not match the schema", body = ErrorBody),
+        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody)
+    ),
+    security(("token" = []), ("session" = []))
+)]
 pub async fn not_ours(
     State(state): State<AppState>,
     signed: Signed,
@@ -149,22 +299,53 @@ pub async fn not_ours(
     Ok(Json(Created { id }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/queue",
+    tag = "rapport",
+    description = "Exception requests and answers waiting for the security team.",
+    responses(
+        (status = 400, description = "Bad request", body = ErrorBody),
+        (status = 200, description = "OK", body = work::Queue),
+        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody),
+        (status = 403, description = "Not allowed for this role or token", body = ErrorBody)
+    ),
+    security(("token" = []), ("session" = []))
+)]
 pub async fn queue(State(state): State<AppState>, signed: Signed) -> Result<Json<work::Queue>, ServerError> {
     Ok(Json(work::queue(&state, &signed.principal).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct DecisionRequest {
     pub approve: bool,
     pub reason: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Decided {
     pub id: i64,
     pub state: &'static str,
 }
 
+#[utoipa::path(
+    post,
+    path = "/exceptions/{id}/decision",
+    tag = "rapport",
+    description = "The security team approves or rejects an exception request.",
+    params(("id" = i64, Path, description = "The exception request's number")),
+    request_body = DecisionRequest,
+    responses(
+        (status = 200, description = "OK", body = Decided),
+        (status = 400, description = "Bad request", body = ErrorBody),
+        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody),
+        (status = 403, description = "Not allowed for this role or token", body = ErrorBody),
+        (status = 409, description = "Refused in the current state", body = ErrorBody),
+        (status = 422, description = "The body does not match the schema", body = ErrorBody),
+        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody)
+    ),
+    security(("token" = []), ("session" = []))
+)]
 pub async fn decide_exception(
     State(state): State<AppState>,
     signed: Signed,
@@ -176,11 +357,29 @@ pub async fn decide_exception(
     Ok(Json(Decided { id, state: if request.approve { "approved" } else { "rejected" } }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Replied {
     pub id: i64,
 }
 
+#[utoipa::path(
+    post,
+    path = "/answers/{id}/reply",
+    tag = "rapport",
+    description = "The security team replies to feedback or a dispute.",
+    params(("id" = i64, Path, description = "The answer's number")),
+    request_body = FeedbackRequest,
+    responses(
+        (status = 200, description = "OK", body = Replied),
+        (status = 400, description = "Bad request", body = ErrorBody),
+        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody),
+        (status = 403, description = "Not allowed for this role or token", body = ErrorBody),
+        (status = 409, description = "Refused in the current state", body = ErrorBody),
+        (status = 422, description = "The body does not match the schema", body = ErrorBody),
+        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody)
+    ),
+    security(("token" = []), ("session" = []))
+)]
 pub async fn reply(
     State(state): State<AppState>,
     signed: Signed,

@@ -32,6 +32,11 @@ pub fn new_secret() -> Result<String, ServerError> {
     Ok(hex::encode(bytes))
 }
 
+/// A new API token's secret: recognisable by its prefix.
+pub fn new_api_token() -> Result<String, ServerError> {
+    Ok(format!("{TOKEN_PREFIX}{}", new_secret()?))
+}
+
 /// What storage keeps of a secret.
 pub fn digest(secret: &str) -> [u8; 32] {
     Sha256::digest(secret.as_bytes()).into()

@@ -51,6 +51,13 @@ impl From<askama::Error> for ServerError {
     }
 }
 
+/// The body of every error answer of the API.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, in words.
+    pub error: String,
+}
+
 /// Carried on an error response so the pages can show it in HTML, or send the browser
 /// where it needs to go first.
 #[derive(Clone, Debug)]
@@ -83,7 +90,7 @@ impl IntoResponse for ServerError {
             }
             other => other.to_string(),
         };
-        let mut response = (status, Json(serde_json::json!({ "error": message }))).into_response();
+        let mut response = (status, Json(ErrorBody { error: message.clone() })).into_response();
         let change_password = matches!(self, ServerError::ChangePasswordFirst);
         response.extensions_mut().insert(ErrorMessage { message, change_password });
         response

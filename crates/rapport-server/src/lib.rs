@@ -17,6 +17,7 @@ mod work;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
@@ -25,8 +26,11 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use rapport_storage::Store;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub use auth::{hash_password, new_secret, weak_password};
+pub use auth::{digest, hash_password, new_api_token, new_secret, weak_password};
 pub use config::{ConfigError, ServerConfig};
 pub use error::ServerError;
 pub use state::AppState;
@@ -53,22 +57,16 @@ pub fn router(state: AppState) -> Router {
         .route("/exceptions/{id}/decision", post(pages::decide_exception))
         .route("/answers/{id}/reply", post(pages::reply))
         .route("/audit", get(pages::audit));
-    let api = Router::new()
-        .route("/me", get(api::me))
-        .route("/teams", get(api::teams))
-        .route("/teams/{team}/plan", get(api::team_plan))
-        .route("/teams/{team}/acknowledge", post(api::acknowledge))
-        .route("/actions/{id}", get(api::action))
-        .route("/actions/{id}/done", post(api::action_done))
-        .route("/actions/{id}/exceptions", post(api::request_exception))
-        .route("/actions/{id}/feedback", post(api::feedback))
-        .route("/actions/{id}/not-ours", post(api::not_ours))
-        .route("/queue", get(api::queue))
-        .route("/exceptions/{id}/decision", post(api::decide_exception))
-        .route("/answers/{id}/reply", post(api::reply));
+    let (api, document) = api();
+    let document = Arc::new(document.to_pretty_json().unwrap_or_default());
+    let openapi = move |_: auth::Signed| {
+        let document = Arc::clone(&document);
+        async move { ([(header::CONTENT_TYPE, "application/json")], document.as_str().to_owned()) }
+    };
     Router::new()
         .merge(pages)
-        .nest("/api/v1", api)
+        .merge(api)
+        .route("/api/v1/openapi.json", get(openapi))
         .route("/healthz", get(health))
         .route("/metrics", get(metrics))
         .route("/static/rapport.css", get(pages::stylesheet))
@@ -77,6 +75,58 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), auth::authenticate))
         .layer(from_fn(pages::render_errors))
         .with_state(state)
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Rapport",
+        description = "Each team's plan, its actions and the answers on them. Sign in with an API \
+                       token (made at /account/tokens) as `Authorization: Bearer rpt_…`, or from a \
+                       signed-in browser with the `x-csrf-token` header on writes."
+    ),
+    modifiers(&SecuritySchemes)
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(auth::SESSION_COOKIE))),
+        );
+    }
+}
+
+/// The JSON API's routes under `/api/v1` and the OpenAPI document generated from them.
+fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let routes = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(api::me))
+        .routes(routes!(api::teams))
+        .routes(routes!(api::team_plan))
+        .routes(routes!(api::acknowledge))
+        .routes(routes!(api::action))
+        .routes(routes!(api::action_done))
+        .routes(routes!(api::request_exception))
+        .routes(routes!(api::feedback))
+        .routes(routes!(api::not_ours))
+        .routes(routes!(api::queue))
+        .routes(routes!(api::decide_exception))
+        .routes(routes!(api::reply));
+    OpenApiRouter::new().nest("/api/v1", routes).split_for_parts()
+}
+
+/// The OpenAPI document of the JSON API.
+pub fn openapi_document() -> String {
+    api().1.to_pretty_json().unwrap_or_default()
 }
 
 async fn not_found() -> ServerError {

@@ -15,9 +15,7 @@ use rapport_storage::{AnswerKind, StoredAction, TokenScope};
 use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 
-use crate::auth::{
-    self, Credential, LOGIN_CSRF_COOKIE, MIN_PASSWORD_CHARS, SESSION_COOKIE, Signed, TOKEN_PREFIX, cookie,
-};
+use crate::auth::{self, Credential, LOGIN_CSRF_COOKIE, MIN_PASSWORD_CHARS, SESSION_COOKIE, Signed, cookie};
 use crate::error::{ErrorMessage, ServerError};
 use crate::state::AppState;
 use crate::views::PlanView;
@@ -91,12 +89,18 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
     }
 }
 
-/// Turns error responses of the pages into an HTML page, and "sign in first" into a
-/// redirect to the sign-in page that comes back here afterwards. The API and the metrics
-/// keep their JSON errors.
+/// Gives every error one shape: axum's own refusals of a request (a path, query, form or
+/// body it cannot read, a method a route does not take) become [`ServerError`]s like ours.
+/// Then the pages' errors become an HTML page, and "sign in first" a redirect to the sign-in
+/// page that comes back here afterwards; the API and the metrics keep JSON.
 pub async fn render_errors(request: Request, next: Next) -> Response {
     let path = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    if response.extensions().get::<ErrorMessage>().is_none()
+        && (response.status().is_client_error() || response.status().is_server_error())
+    {
+        response = as_server_error(response).await;
+    }
     if path.starts_with("/api/") || path.starts_with("/metrics") {
         return response;
     }
@@ -124,6 +128,21 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         Ok(body) => (status, Html(body)).into_response(),
         Err(_) => response,
     }
+}
+
+/// One of axum's plain-text refusals, as the same status with our JSON error body.
+async fn as_server_error(response: Response) -> Response {
+    let status = response.status();
+    let text = axum::body::to_bytes(response.into_body(), 64 * 1024).await.unwrap_or_default();
+    let message = String::from_utf8_lossy(&text).trim().to_owned();
+    let message = if message.is_empty() {
+        status.canonical_reason().unwrap_or("the request was refused").to_lowercase()
+    } else {
+        message
+    };
+    let mut answer = ServerError::BadRequest(message).into_response();
+    *answer.status_mut() = status;
+    answer
 }
 
 #[derive(Template)]
@@ -739,7 +758,7 @@ pub async fn create_token(
     let scope = TokenScope::parse(&form.scope).ok_or_else(|| {
         ServerError::BadRequest(format!("unknown scope {:?}: expected read or write", form.scope))
     })?;
-    let secret = format!("{TOKEN_PREFIX}{}", auth::new_secret()?);
+    let secret = auth::new_api_token()?;
     let id = state
         .store
         .add_api_token(signed.account.id, name, &auth::digest(&secret), scope, state.now())

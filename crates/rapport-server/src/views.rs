@@ -5,7 +5,7 @@ use rapport_core::{Emergency, Principal, ScheduledAction, TeamPlan};
 use serde::Serialize;
 
 /// A team's plan as a partner reads it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PlanView {
     pub team: String,
     pub today: String,
@@ -23,7 +23,7 @@ pub struct PlanView {
     pub verifying: Vec<AsideView>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct WeekView {
     pub starts: String,
     pub booked_hours: f64,
@@ -32,7 +32,7 @@ pub struct WeekView {
     pub items: Vec<ItemView>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ItemView {
     pub id: i64,
     pub what: String,
@@ -50,7 +50,7 @@ pub struct ItemView {
     pub continued: bool,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AsideView {
     pub id: i64,
     pub what: String,
@@ -135,7 +135,7 @@ fn round(hours: f64) -> f64 {
 }
 
 /// Who is signed in, as the API reports it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct MeView {
     pub email: String,
     pub name: String,

@@ -47,7 +47,7 @@ pub async fn plan_view(state: &AppState, principal: &Principal, team: &str) -> R
 }
 
 /// One team on the teams page.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct TeamSummary {
     pub name: String,
     pub open: i64,
@@ -176,12 +176,13 @@ pub fn parse_day(text: &str, field: &str) -> Result<time::Date, ServerError> {
 }
 
 /// What a partner asks for on an action.
-#[derive(Clone, Debug, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema)]
 pub struct ExceptionAsk {
     pub reason: String,
     #[serde(default)]
     pub compensating_control: Option<String>,
     /// The last day, `YYYY-MM-DD`.
+    #[schema(format = Date, example = "2026-12-31")]
     pub until: String,
     /// A risk acceptance rather than a time-boxed exception.
     #[serde(default)]
@@ -293,13 +294,13 @@ pub async fn dispute_ownership(
 }
 
 /// What waits for the security team: exception requests and unreplied answers.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Queue {
     pub exceptions: Vec<QueuedException>,
     pub answers: Vec<QueuedAnswer>,
 }
 
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct QueuedException {
     pub id: i64,
     pub action: i64,
@@ -313,7 +314,7 @@ pub struct QueuedException {
     pub compensating_control: Option<String>,
 }
 
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct QueuedAnswer {
     pub id: i64,
     pub action: i64,

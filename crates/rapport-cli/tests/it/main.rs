@@ -8,6 +8,7 @@ mod browser;
 mod import;
 mod ownership;
 mod plan;
+mod schemathesis;
 mod server;
 mod support;
 mod vex;
