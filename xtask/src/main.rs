@@ -14,6 +14,7 @@ mod bench;
 mod bench_estate;
 mod bench_intel;
 mod bench_plan;
+mod bench_server;
 mod estate;
 mod generate;
 #[cfg(test)]
@@ -36,6 +37,8 @@ enum Command {
     BenchIntel(bench_intel::BenchIntelArgs),
     /// Plan a million findings for 200 teams; the plan's measures.
     BenchPlan(bench_plan::BenchPlanArgs),
+    /// A partner's plan page under load (wrk), over the databases bench-plan leaves.
+    BenchServer(bench_server::BenchServerArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -45,5 +48,6 @@ fn main() -> anyhow::Result<()> {
         Command::BenchEstate(args) => bench_estate::run(&args),
         Command::BenchIntel(args) => bench_intel::run(&args),
         Command::BenchPlan(args) => bench_plan::run(&args),
+        Command::BenchServer(args) => bench_server::run(&args),
     }
 }

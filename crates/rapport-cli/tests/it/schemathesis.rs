@@ -40,15 +40,7 @@ fn schemathesis_finds_nothing_wrong_with_the_api() {
     let output = Command::new(st)
         .args(["run", &schema, "--url", &served.base, "--header"])
         .arg(format!("Authorization: Bearer {token}"))
-        .args([
-            "--checks",
-            "all",
-            "--max-examples",
-            "40",
-            "--seed",
-            "20261123",
-            "--no-color",
-        ])
+        .args(["--checks", "all", "--max-examples", "40", "--seed", "20261123", "--no-color"])
         .current_dir(rapport.work.path())
         .output()
         .expect("run schemathesis");
