@@ -446,7 +446,12 @@ pub async fn assets(database: &str, args: AssetsArgs) -> anyhow::Result<ExitCode
     let store = open(database).await?;
     let now = now();
     store.add_scan_targets_as_assets(now).await?;
-    let filter = AssetFilter { unowned_only: args.unowned, name: args.name.clone(), limit: args.limit };
+    let filter = AssetFilter {
+        unowned_only: args.unowned,
+        name: args.name.clone(),
+        limit: args.limit,
+        devices_only: false,
+    };
     let stale_before = now - time::Duration::days(i64::from(args.stale_after_days));
     let mut out = std::io::stdout().lock();
     let mut shown = 0u64;

@@ -1,5 +1,6 @@
 //! The commands about the server and who may use it: `serve` and `account`.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -45,7 +46,8 @@ async fn serve_store(store: Store, args: &ServeArgs) -> anyhow::Result<ExitCode>
     tracing::info!(%address, "serving");
     rapport_server::serve(store.clone(), config, listener, stopped()).await?;
     store.close().await;
-    println!("Rapport stopped.");
+    // Whoever started us may have stopped reading; that is no reason to fail at the end.
+    let _ = writeln!(std::io::stdout(), "Rapport stopped.");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -46,8 +46,15 @@ pub enum Fetched {
     },
 }
 
+/// Makes ring the process's TLS crypto provider, once; every HTTPS client needs one.
+pub fn use_ring_for_tls() {
+    // Err only means a provider is installed already.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// An HTTP client for feeds: rustls, timeouts, and Rapport's name.
 pub fn feed_client() -> Result<reqwest::Client, reqwest::Error> {
+    use_ring_for_tls();
     reqwest::Client::builder()
         .user_agent(concat!("rapport/", env!("CARGO_PKG_VERSION"), " (+feed fetcher)"))
         .connect_timeout(Duration::from_secs(15))

@@ -24,7 +24,7 @@ mod ownership;
 mod plan;
 
 pub use assess::{AssessError, AssessReport, apply_tree, assess_findings, compile_tree, current_tree};
-pub use fetch::{EPSS_URL, FetchError, Fetched, KEV_URL, feed_client, fetch_feed};
+pub use fetch::{EPSS_URL, FetchError, Fetched, KEV_URL, feed_client, fetch_feed, use_ring_for_tls};
 pub use intel::{IntelError, IntelOptions, IntelReport, Skipped, import_intel};
 pub use inventory::{DirectoryReport, InventoryReport, import_directory, import_inventory};
 pub use listen::{MAX_ANSWER_CHARS, dispute_ownership, give_feedback, reply_to_answer};

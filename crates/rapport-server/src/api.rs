@@ -29,6 +29,25 @@ pub async fn me(signed: Signed) -> Json<MeView> {
     Json(MeView::new(&signed.principal, &signed.account.name))
 }
 
+#[utoipa::path(
+    get,
+    path = "/me/devices",
+    tag = "rapport",
+    description = "The devices inventory says the signed-in person uses, each with what to do on it and why.",
+    responses(
+        (status = 200, description = "OK", body = Vec<work::DeviceView>),
+        (status = 400, description = "Bad request", body = ErrorBody),
+        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody)
+    ),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn my_devices(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Json<Vec<work::DeviceView>>, ServerError> {
+    Ok(Json(work::my_devices(&state, &signed.principal).await?))
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TeamsAnswer {
     pub policy_version: i64,

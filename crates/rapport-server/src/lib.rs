@@ -56,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/queue", get(pages::queue))
         .route("/exceptions/{id}/decision", post(pages::decide_exception))
         .route("/answers/{id}/reply", post(pages::reply))
+        .route("/me/devices", get(pages::my_devices))
         .route("/audit", get(pages::audit));
     let (api, document) = api();
     let document = Arc::new(document.to_pretty_json().unwrap_or_default());
@@ -110,6 +111,7 @@ impl utoipa::Modify for SecuritySchemes {
 fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let routes = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(api::me))
+        .routes(routes!(api::my_devices))
         .routes(routes!(api::teams))
         .routes(routes!(api::team_plan))
         .routes(routes!(api::acknowledge))

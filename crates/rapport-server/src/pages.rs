@@ -58,6 +58,7 @@ impl Nav {
             links.push(("/queue".to_owned(), "Queue"));
             links.push(("/audit".to_owned(), "Audit log"));
         }
+        links.push(("/me/devices".to_owned(), "My devices"));
         links.push(("/account/tokens".to_owned(), "API tokens"));
         links.push(("/account/password".to_owned(), "Password"));
         Nav {
@@ -96,9 +97,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
 pub async fn render_errors(request: Request, next: Next) -> Response {
     let path = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
     let mut response = next.run(request).await;
-    if response.extensions().get::<ErrorMessage>().is_none()
-        && (response.status().is_client_error() || response.status().is_server_error())
-    {
+    if is_axum_refusal(&response) {
         response = as_server_error(response).await;
     }
     if path.starts_with("/api/") || path.starts_with("/metrics") {
@@ -128,6 +127,18 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         Ok(body) => (status, Html(body)).into_response(),
         Err(_) => response,
     }
+}
+
+/// An error answer that is neither ours (a [`ServerError`], or a page such as the sign-in
+/// form answered with 401) nor HTML nor JSON: axum's plain-text refusals.
+fn is_axum_refusal(response: &Response) -> bool {
+    let status = response.status();
+    let content_type =
+        response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    (status.is_client_error() || status.is_server_error())
+        && response.extensions().get::<ErrorMessage>().is_none()
+        && !content_type.starts_with("text/html")
+        && !content_type.starts_with("application/json")
 }
 
 /// One of axum's plain-text refusals, as the same status with our JSON error body.
@@ -364,7 +375,7 @@ pub async fn home(signed: Signed) -> Response {
     let target = match (principal.role, principal.team.as_deref()) {
         (Role::TeamManager | Role::TeamEngineer, Some(team)) => format!("/teams/{}", encode(team)),
         _ if principal.may_read_everything() => "/teams".to_owned(),
-        _ => "/account/tokens".to_owned(),
+        _ => "/me/devices".to_owned(),
     };
     Redirect::to(&target).into_response()
 }
@@ -651,6 +662,18 @@ pub async fn action_done(
 ) -> Result<Response, ServerError> {
     let team = work::mark_done(&state, &signed.principal, id, &form.note, peer).await?;
     Ok(Redirect::to(&format!("/teams/{}?done=action", encode(&team))).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "devices.html")]
+struct DevicesPage {
+    nav: Option<Nav>,
+    devices: Vec<work::DeviceView>,
+}
+
+pub async fn my_devices(State(state): State<AppState>, signed: Signed) -> Result<Response, ServerError> {
+    let devices = work::my_devices(&state, &signed.principal).await?;
+    html(&DevicesPage { nav: Some(Nav::of(&signed)), devices })
 }
 
 #[derive(Template)]

@@ -421,3 +421,55 @@ pub async fn reply(
         .await?;
     Ok(())
 }
+
+/// One of a person's devices, with what to do on it.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct DeviceView {
+    pub name: String,
+    pub operating_system: Option<String>,
+    /// When inventory last heard from it, `YYYY-MM-DD HH:MM` (UTC).
+    pub last_seen: Option<String>,
+    #[schema(value_type = Vec<Object>)]
+    pub advice: Vec<rapport_core::DeviceAdvice>,
+}
+
+/// The devices inventory says the signed-in person uses: by their email, or by the login
+/// name the directory gives them.
+pub async fn my_devices(state: &AppState, principal: &Principal) -> Result<Vec<DeviceView>, ServerError> {
+    let mut names = vec![principal.email.to_lowercase()];
+    let people = state.store.people().await?;
+    if let Some(person) =
+        people.iter().find(|p| p.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&principal.email)))
+    {
+        names.extend(person.username.iter().map(|u| u.to_lowercase()));
+    }
+    let now = state.now();
+    let mut devices = Vec::new();
+    let filter = rapport_storage::AssetFilter { devices_only: true, ..Default::default() };
+    state
+        .store
+        .each_asset(&filter, |asset| {
+            let Some(facts) = asset.facts.as_ref() else { return Ok::<(), ServerError>(()) };
+            let used = facts.user.as_deref().map(str::to_lowercase).is_some_and(|user| names.contains(&user));
+            if used {
+                let os = [facts.os_name.as_deref(), facts.os_version.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                devices.push(DeviceView {
+                    name: facts
+                        .hostname
+                        .clone()
+                        .or(asset.hostname.clone())
+                        .unwrap_or_else(|| asset.asset.name.clone()),
+                    operating_system: Some(os).filter(|os| !os.is_empty()),
+                    last_seen: asset.last_seen.map(day_and_time),
+                    advice: rapport_core::device_advice(facts, now.unix_timestamp()),
+                });
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(devices)
+}

@@ -53,6 +53,8 @@ impl AssetRecord {
 #[derive(Clone, Debug, Default)]
 pub struct AssetFilter {
     pub unowned_only: bool,
+    /// Only devices inventory reported (with facts), not targets only scanners named.
+    pub devices_only: bool,
     /// Exact name or hostname.
     pub name: Option<String>,
     pub limit: Option<u32>,
@@ -64,7 +66,7 @@ const SELECT_ASSETS: &str = "SELECT id, kind, name, hostname, source, facts, \
      CAST(LENGTH(software) AS BIGINT) AS software_bytes, first_seen, last_seen, \
      owner_team, owner_rule, criticality, criticality_rule, exposure, exposure_rule, ownership_version \
      FROM assets WHERE ($1 = FALSE OR owner_team IS NULL) AND ($2 IS NULL OR name = $2 OR hostname = $2) \
-     AND id > $3 ORDER BY id LIMIT $4";
+     AND ($5 = FALSE OR facts IS NOT NULL) AND id > $3 ORDER BY id LIMIT $4";
 
 /// Assets read per query. Rows fetched one by one cost a hand-off between threads each
 /// (SQLite runs on its own worker thread); a page costs one.
@@ -167,6 +169,7 @@ impl Store {
                     .bind(filter.name.as_deref())
                     .bind(after)
                     .bind(page as i64)
+                    .bind(filter.devices_only)
                     .fetch_all(pool)
                     .await
                     .map_err(StoreError::from)?;

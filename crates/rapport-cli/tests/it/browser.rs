@@ -4,6 +4,7 @@
 //! page goes to `target/tmp/browser/` (not committed), on a desktop and on a phone-sized window.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -16,7 +17,8 @@ use crate::support::{Rapport, add_account, sample, serve};
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
-/// chromedriver on a free loopback port, stopped when dropped.
+/// chromedriver on a free loopback port in a process group of its own, which is killed
+/// when dropped: the browsers it started go with it, even when a test fails half way.
 struct Driver {
     child: Child,
     url: String,
@@ -24,6 +26,8 @@ struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-s", "KILL", "--", &group]).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -41,6 +45,7 @@ fn start_driver() -> Driver {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -252,6 +257,10 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
             "{page}"
         );
 
+        // An end user starts at their own devices: what to do on each, and why.
+        assert_eq!(path(end_user).await, "/me/devices");
+        let page = shot(end_user, "end-user-1c-devices").await;
+        assert!(page.contains("MacBook"), "Anna's laptop from the sample Fleet export: {page}");
         // An end user reaches no team's data.
         end_user.goto(&format!("{base}/teams/Payments")).await.unwrap();
         let page = shot(end_user, "end-user-2-no-team").await;

@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::support::{Rapport, add_account, each_backend, sample, serve, today};
 
 fn client() -> reqwest::Client {
+    rapport_ingest::use_ring_for_tls();
     reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
@@ -159,6 +160,8 @@ async fn walk_the_matrix(rapport: &Rapport) {
             ("/api/v1/queue".into(), [200, 200, 403, 403, 403, 403]),
             ("/metrics".into(), [200, 200, 403, 403, 403, 403]),
             ("/account/tokens".into(), [200; 6]),
+            ("/me/devices".into(), [200; 6]),
+            ("/api/v1/me/devices".into(), [200; 6]),
             ("/account/password".into(), [200; 6]),
             ("/api/v1/me".into(), [200; 6]),
             ("/api/v1/teams".into(), [200, 200, 403, 403, 200, 403]),
