@@ -8,6 +8,9 @@ use crate::DeviceFacts;
 /// Days without a restart after which updates are probably waiting for one.
 pub const RESTART_AFTER_DAYS: i64 = 14;
 
+/// Days without word from a device after which what inventory knows of it is stale.
+pub const SILENT_AFTER_DAYS: i64 = 14;
+
 /// One thing to do on a device.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DeviceAdvice {
@@ -17,12 +20,27 @@ pub struct DeviceAdvice {
     pub why: String,
 }
 
-/// The advice for one device at `now` (Unix seconds), most protective first. Empty when
-/// inventory knows of nothing to do; a fact inventory did not report gives no advice.
-pub fn device_advice(facts: &DeviceFacts, now: i64) -> Vec<DeviceAdvice> {
+/// The advice for one device at `now`, from the facts inventory reported at `last_seen`
+/// (both Unix seconds), most protective first. Empty when inventory knows of nothing to do; a
+/// fact inventory did not report gives no advice. A device silent for weeks is first asked to
+/// check in, since everything else said of it may be out of date.
+pub fn device_advice(facts: &DeviceFacts, last_seen: Option<i64>, now: i64) -> Vec<DeviceAdvice> {
     let mac = facts.platform.as_deref().is_some_and(|p| p.eq_ignore_ascii_case("darwin"));
     let windows = facts.platform.as_deref().is_some_and(|p| p.eq_ignore_ascii_case("windows"));
     let mut advice = Vec::new();
+    let reported = last_seen.unwrap_or(now);
+    let silent_days = (now - reported) / 86_400;
+    if silent_days >= SILENT_AFTER_DAYS {
+        advice.push(DeviceAdvice {
+            what: "Connect this device to the network so it can check in, or tell the IT team you \
+                   no longer use it."
+                .into(),
+            why: format!(
+                "The IT team has not heard from it for {silent_days} days, so what this page says \
+                 about it may be out of date, and a device nobody watches misses its updates."
+            ),
+        });
+    }
     if facts.disk_encrypted == Some(false) {
         let how = match (mac, windows) {
             (true, _) => " (FileVault, in System Settings → Privacy & Security)",
@@ -51,7 +69,9 @@ pub fn device_advice(facts: &DeviceFacts, now: i64) -> Vec<DeviceAdvice> {
         });
     }
     if let Some(booted) = facts.last_reboot {
-        let days = (now - booted) / 86_400;
+        // Uptime as the device reported it: counting on to now would blame the user for the
+        // days inventory did not hear from it.
+        let days = (reported - booted) / 86_400;
         if days >= RESTART_AFTER_DAYS {
             advice.push(DeviceAdvice {
                 what: "Restart your device.".into(),
@@ -88,8 +108,8 @@ mod tests {
             last_reboot: Some(100 * DAY),
             ..DeviceFacts::default()
         };
-        assert!(device_advice(&facts, 103 * DAY).is_empty());
-        assert!(device_advice(&DeviceFacts::default(), 0).is_empty(), "nothing known, nothing said");
+        assert!(device_advice(&facts, Some(102 * DAY), 103 * DAY).is_empty());
+        assert!(device_advice(&DeviceFacts::default(), None, 0).is_empty(), "nothing known, nothing said");
     }
 
     #[test]
@@ -103,7 +123,7 @@ mod tests {
             failing_policies: vec!["Gatekeeper enabled".into()],
             ..DeviceFacts::default()
         };
-        let advice = device_advice(&facts, 30 * DAY);
+        let advice = device_advice(&facts, Some(30 * DAY), 31 * DAY);
         let what: Vec<&str> = advice.iter().map(|a| a.what.as_str()).collect();
         assert_eq!(
             what,
@@ -122,7 +142,31 @@ mod tests {
     #[test]
     fn a_restart_is_asked_for_only_after_two_weeks() {
         let facts = DeviceFacts { last_reboot: Some(0), ..DeviceFacts::default() };
-        assert!(device_advice(&facts, 13 * DAY).is_empty());
-        assert_eq!(device_advice(&facts, 14 * DAY).len(), 1);
+        assert!(device_advice(&facts, None, 13 * DAY).is_empty());
+        assert_eq!(device_advice(&facts, None, 14 * DAY).len(), 1);
+    }
+
+    #[test]
+    fn uptime_is_counted_to_the_last_report_not_to_now() {
+        let facts = DeviceFacts { last_reboot: Some(0), ..DeviceFacts::default() };
+        let advice = device_advice(&facts, Some(2 * DAY), 3 * DAY);
+        assert!(advice.is_empty(), "two days of uptime when last seen: {advice:?}");
+    }
+
+    #[test]
+    fn a_device_silent_for_weeks_is_asked_to_check_in_first() {
+        let facts = DeviceFacts { last_reboot: Some(0), firewall: Some(false), ..DeviceFacts::default() };
+        let advice = device_advice(&facts, Some(2 * DAY), 1_924 * DAY);
+        let what: Vec<&str> = advice.iter().map(|a| a.what.as_str()).collect();
+        assert_eq!(
+            what,
+            [
+                "Connect this device to the network so it can check in, or tell the IT team you no \
+                 longer use it.",
+                "Turn on the firewall.",
+            ]
+        );
+        assert!(advice[0].why.contains("1922 days"), "{}", advice[0].why);
+        assert!(device_advice(&facts, Some(2 * DAY), 15 * DAY).len() == 1, "13 days is not yet silent");
     }
 }

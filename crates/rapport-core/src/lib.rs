@@ -33,7 +33,7 @@ pub use asset::{
     AssetId, DeviceFacts, DeviceReport, Setting, Software, SoftwareChange, apply_software_changes,
 };
 pub use cvss::{Cvss, CvssVersion};
-pub use device_care::{DeviceAdvice, RESTART_AFTER_DAYS, device_advice};
+pub use device_care::{DeviceAdvice, device_advice};
 pub use finding::{Component, Finding, FindingKind, Location, Scope, Status, Target, TargetKind, Tool};
 pub use fingerprint::{Fingerprint, ScopeKey};
 pub use intel::{

@@ -465,7 +465,11 @@ pub async fn my_devices(state: &AppState, principal: &Principal) -> Result<Vec<D
                         .unwrap_or_else(|| asset.asset.name.clone()),
                     operating_system: Some(os).filter(|os| !os.is_empty()),
                     last_seen: asset.last_seen.map(day_and_time),
-                    advice: rapport_core::device_advice(facts, now.unix_timestamp()),
+                    advice: rapport_core::device_advice(
+                        facts,
+                        asset.last_seen.map(time::OffsetDateTime::unix_timestamp),
+                        now.unix_timestamp(),
+                    ),
                 });
             }
             Ok(())
