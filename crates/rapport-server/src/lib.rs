@@ -162,8 +162,25 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(AppState::new(store, config));
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+    let state = AppState::new(store, config);
+    let sweeper = tokio::spawn(sweep_every(state.clone(), SWEEP_EVERY));
+    let app = router(state);
+    let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    sweeper.abort();
+    served
+}
+
+/// How often expired sessions and the limiter's memory are swept.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+async fn sweep_every(state: AppState, period: std::time::Duration) {
+    let mut ticks = tokio::time::interval(period);
+    loop {
+        ticks.tick().await;
+        if let Err(error) = state.sweep().await {
+            tracing::warn!(%error, "could not sweep expired sessions");
+        }
+    }
 }

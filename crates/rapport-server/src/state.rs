@@ -42,6 +42,19 @@ impl AppState {
         OffsetDateTime::now_utc()
     }
 
+    /// Forgets what no longer matters: expired sessions, and the sign-in limiter's memory of
+    /// addresses and emails whose allowance is whole again (else spraying many emails would
+    /// grow it without bound).
+    pub async fn sweep(&self) -> Result<(), StoreError> {
+        let sessions = self.store.delete_expired_sessions(self.now()).await?;
+        for limiter in [&self.logins_by_account, &self.logins_by_address] {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+        tracing::debug!(sessions, "swept expired sessions and the sign-in limiter");
+        Ok(())
+    }
+
     /// Records a security-relevant act.
     pub async fn audit(
         &self,

@@ -119,13 +119,7 @@ pub async fn mark_done(
     note: &str,
     peer: Option<String>,
 ) -> Result<String, ServerError> {
-    let stored = readable_action(state, principal, id).await?;
-    if !principal.may_answer_for_team(&stored.team) {
-        return Err(ServerError::Forbidden(format!(
-            "only {} and the security team may answer on action #{id}",
-            stored.team
-        )));
-    }
+    let stored = answerable(state, principal, id).await?;
     rapport_ingest::mark_done(&state.store, id, principal, note, state.now()).await?;
     state
         .audit(

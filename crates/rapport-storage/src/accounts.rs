@@ -257,6 +257,14 @@ impl Store {
         })
     }
 
+    /// Deletes the sessions that expired before `now`; returns how many.
+    pub async fn delete_expired_sessions(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
+        with_pool!(self, pool => {
+            let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(pool).await?;
+            Ok(done.rows_affected())
+        })
+    }
+
     pub async fn add_api_token(
         &self,
         account: i64,

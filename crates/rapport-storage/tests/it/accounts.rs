@@ -41,6 +41,10 @@ async fn sessions_end_on_expiry_and_on_a_password_change() {
             "{backend}: expired"
         );
         assert!(store.session(&[2; 32], start).await.unwrap().is_none(), "{backend}: unknown");
+        store.add_session(&[3; 32], id, "csrf-3", start, start + Duration::hours(24)).await.unwrap();
+        let swept = store.delete_expired_sessions(start + Duration::hours(13)).await.unwrap();
+        assert_eq!(swept, 1, "{backend}: only the expired session is swept");
+        assert!(store.session(&[3; 32], start + Duration::hours(13)).await.unwrap().is_some(), "{backend}");
 
         store.set_password(id, "$argon2id$new", false).await.unwrap();
         assert!(store.session(&[1; 32], start + Duration::hours(1)).await.unwrap().is_none(), "{backend}");
