@@ -126,6 +126,7 @@ pub async fn import(database: &str, args: ImportArgs) -> anyhow::Result<ExitCode
             path: path.clone(),
             format: args.format,
             source: args.source.clone(),
+            name: None,
             progress: None,
         };
         match import_with_progress(&store, request).await {
@@ -355,7 +356,7 @@ pub async fn demo(database: &str, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let mut files = sample_files(&args.samples)?;
     files.sort();
     for path in files {
-        let request = ImportRequest { path, format: None, source: None, progress: None };
+        let request = ImportRequest { path, format: None, source: None, name: None, progress: None };
         let report = import_file(&store, request, now).await?;
         print_import(&report, false)?;
     }

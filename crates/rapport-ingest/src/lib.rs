@@ -78,6 +78,9 @@ pub struct ImportRequest {
     pub format: Option<Format>,
     /// A label for where the file came from; also names the target of files that do not.
     pub source: Option<String>,
+    /// What the file is called in the history and in errors, when not by its path: an upload
+    /// kept in a temporary folder is named as its sender named it.
+    pub name: Option<String>,
     pub progress: Option<Progress>,
 }
 
@@ -104,19 +107,20 @@ pub async fn import_file(
     now: impl Fn() -> OffsetDateTime,
 ) -> Result<ImportReport, IngestError> {
     let path = request.path.clone();
-    let open_error = |source| IngestError::Open { path: path.clone(), source };
+    let shown = request.name.as_ref().map_or_else(|| path.clone(), PathBuf::from);
+    let open_error = |source| IngestError::Open { path: shown.clone(), source };
     let (format, skip) = sniff(&path, request.format).map_err(|e| match e {
         Sniff::Io(source) => open_error(source),
         Sniff::Detect(source) => match other_kind_of_file(&path) {
             Some((kind, command)) => IngestError::NotRecognised {
-                path: path.clone(),
+                path: shown.clone(),
                 reason: format!("this is {kind}, not scanner output: import it with `rapport {command}`"),
             },
-            None => IngestError::Detect { path: path.clone(), source },
+            None => IngestError::Detect { path: shown.clone(), source },
         },
     })?;
-    let store_error = |source| IngestError::Store { path: path.clone(), source };
-    let file_label = path.display().to_string();
+    let store_error = |source| IngestError::Store { path: shown.clone(), source };
+    let file_label = shown.display().to_string();
     let start = ImportStart {
         file: &file_label,
         format: format.name(),
@@ -157,11 +161,11 @@ pub async fn import_file(
     stored.map_err(store_error)?;
     let scanned = parsed.map_err(|e| match e {
         FileError::Io(source) => open_error(source),
-        FileError::Parse(source) => IngestError::Parse { path: path.clone(), format, source },
+        FileError::Parse(source) => IngestError::Parse { path: shown.clone(), format, source },
     })?;
     let summary = session.finish(scanned, now()).await.map_err(store_error)?;
-    tracing::info!(file = %path.display(), format = %format, new = summary.new, known = summary.known, resolved = summary.resolved, "imported");
-    Ok(ImportReport { path, format, summary })
+    tracing::info!(file = %shown.display(), format = %format, new = summary.new, known = summary.known, resolved = summary.resolved, "imported");
+    Ok(ImportReport { path: shown, format, summary })
 }
 
 /// Imports a VEX document: stores its statements, then shows their verdict on the open
@@ -174,7 +178,8 @@ async fn import_vex(
     now: impl Fn() -> OffsetDateTime,
 ) -> Result<ImportReport, IngestError> {
     let path = request.path;
-    let store_error = |source| IngestError::Store { path: path.clone(), source };
+    let shown = request.name.as_ref().map_or_else(|| path.clone(), PathBuf::from);
+    let store_error = |source| IngestError::Store { path: shown.clone(), source };
     let parser_path = path.clone();
     let parsed = tokio::task::spawn_blocking(move || -> Result<Vec<VexStatement>, FileError> {
         let mut file = File::open(&parser_path).map_err(FileError::Io)?;
@@ -190,8 +195,8 @@ async fn import_vex(
     .await
     .unwrap_or_else(|join| Err(FileError::Io(std::io::Error::other(join.to_string()))));
     let statements = parsed.map_err(|e| match e {
-        FileError::Io(source) => IngestError::Open { path: path.clone(), source },
-        FileError::Parse(source) => IngestError::Parse { path: path.clone(), format, source },
+        FileError::Io(source) => IngestError::Open { path: shown.clone(), source },
+        FileError::Parse(source) => IngestError::Parse { path: shown.clone(), format, source },
     })?;
     session.add_statements(&statements).await.map_err(store_error)?;
     let index = VexIndex::new(session.vex_statements().await.map_err(store_error)?);
@@ -201,8 +206,8 @@ async fn import_vex(
     vulnerabilities.dedup();
     session.apply_vex(&index, &vulnerabilities).await.map_err(store_error)?;
     let summary = session.finish(Vec::new(), now()).await.map_err(store_error)?;
-    tracing::info!(file = %path.display(), format = %format, statements = summary.vex_statements, changed = summary.vex_changed, "imported VEX");
-    Ok(ImportReport { path, format, summary })
+    tracing::info!(file = %shown.display(), format = %format, statements = summary.vex_statements, changed = summary.vex_changed, "imported VEX");
+    Ok(ImportReport { path: shown, format, summary })
 }
 
 /// The first bytes of a stream, as much as detection looks at.

@@ -2,16 +2,51 @@
 //! (`Authorization: Bearer rpt_…`) or by a browser session with its CSRF header.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, Request, State};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Signed;
 use crate::error::{ErrorBody, ServerError};
+
+/// What a read may be refused with, each with the one JSON error body.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code, reason = "only documents the answers; ServerError makes them")]
+pub enum Refusals {
+    #[response(status = 400, description = "Bad request")]
+    BadRequest(#[to_schema] ErrorBody),
+    #[response(status = 401, description = "Not signed in, or the token is unknown or revoked")]
+    Unauthenticated(#[to_schema] ErrorBody),
+    #[response(status = 403, description = "Not allowed for this role or token")]
+    Forbidden(#[to_schema] ErrorBody),
+    #[response(status = 404, description = "Not found, or not yours to see")]
+    NotFound(#[to_schema] ErrorBody),
+}
+
+/// What a write may be refused with: a read's refusals, and a body or a state it cannot take.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code, reason = "only documents the answers; ServerError makes them")]
+pub enum WriteRefusals {
+    #[response(status = 400, description = "Bad request")]
+    BadRequest(#[to_schema] ErrorBody),
+    #[response(status = 401, description = "Not signed in, or the token is unknown or revoked")]
+    Unauthenticated(#[to_schema] ErrorBody),
+    #[response(status = 403, description = "Not allowed for this role or token")]
+    Forbidden(#[to_schema] ErrorBody),
+    #[response(status = 404, description = "Not found, or not yours to see")]
+    NotFound(#[to_schema] ErrorBody),
+    #[response(status = 409, description = "Refused in the current state")]
+    Refused(#[to_schema] ErrorBody),
+    #[response(status = 415, description = "The body is not JSON (Content-Type: application/json)")]
+    NotJson(#[to_schema] ErrorBody),
+    #[response(status = 422, description = "The body does not match the schema")]
+    Unreadable(#[to_schema] ErrorBody),
+}
 use crate::pages::Peer;
 use crate::state::AppState;
 use crate::views::{MeView, PlanView};
 use crate::work::{self, TeamSummary};
+use crate::{security, upload};
 
 #[utoipa::path(
     get,
@@ -19,9 +54,8 @@ use crate::work::{self, TeamSummary};
     tag = "rapport",
     description = "Who is signed in.",
     responses(
-        (status = 400, description = "Bad request", body = ErrorBody),
         (status = 200, description = "OK", body = MeView),
-        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody)
+        Refusals
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -36,8 +70,7 @@ pub async fn me(signed: Signed) -> Json<MeView> {
     description = "The devices inventory says the signed-in person uses, each with what to do on it and why.",
     responses(
         (status = 200, description = "OK", body = Vec<work::DeviceView>),
-        (status = 400, description = "Bad request", body = ErrorBody),
-        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody)
+        Refusals
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -60,10 +93,8 @@ pub struct TeamsAnswer {
     tag = "rapport",
     description = "Every team with its open work (security team and executives).",
     responses(
-        (status = 400, description = "Bad request", body = ErrorBody),
         (status = 200, description = "OK", body = TeamsAnswer),
-        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody),
-        (status = 403, description = "Not allowed for this role or token", body = ErrorBody)
+        Refusals
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -79,11 +110,8 @@ pub async fn teams(State(state): State<AppState>, signed: Signed) -> Result<Json
     description = "A team's plan, week by week.",
     params(("team" = String, Path, description = "The team's name")),
     responses(
-        (status = 400, description = "Bad request", body = ErrorBody),
         (status = 200, description = "OK", body = PlanView),
-        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody),
-        (status = 403, description = "Not allowed for this role or token", body = ErrorBody),
-        (status = 404, description = "Not found, or not yours to see", body = ErrorBody)
+        Refusals
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -112,11 +140,8 @@ pub struct ActionAnswer {
     description = "An action with its evidence.",
     params(("id" = i64, Path, description = "The action's number")),
     responses(
-        (status = 400, description = "Bad request", body = ErrorBody),
         (status = 200, description = "OK", body = ActionAnswer),
-        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody),
-        (status = 403, description = "Not allowed for this role or token", body = ErrorBody),
-        (status = 404, description = "Not found, or not yours to see", body = ErrorBody)
+        Refusals
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -150,13 +175,7 @@ pub struct Done {
     request_body = DoneRequest,
     responses(
         (status = 200, description = "OK", body = Done),
-        (status = 400, description = "Bad request", body = ErrorBody),
-        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody),
-        (status = 403, description = "Not allowed for this role or token", body = ErrorBody),
-        (status = 404, description = "Not found, or not yours to see", body = ErrorBody),
-        (status = 409, description = "Refused in the current state", body = ErrorBody),
-        (status = 422, description = "The body does not match the schema", body = ErrorBody),
-        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody)
+        WriteRefusals
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -183,12 +202,8 @@ pub struct Acknowledged {
     description = "The team's manager acknowledges the policy in force.",
     params(("team" = String, Path, description = "The team's name")),
     responses(
-        (status = 400, description = "Bad request", body = ErrorBody),
         (status = 200, description = "OK", body = Acknowledged),
-        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody),
-        (status = 403, description = "Not allowed for this role or token", body = ErrorBody),
-        (status = 404, description = "Not found, or not yours to see", body = ErrorBody),
-        (status = 409, description = "Refused in the current state", body = ErrorBody)
+        WriteRefusals
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -217,13 +232,7 @@ pub struct Created {
     request_body = work::ExceptionAsk,
     responses(
         (status = 200, description = "OK", body = Created),
-        (status = 400, description = "Bad request", body = ErrorBody),
-        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody),
-        (status = 403, description = "Not allowed for this role or token", body = ErrorBody),
-        (status = 404, description = "Not found, or not yours to see", body = ErrorBody),
-        (status = 409, description = "Refused in the current state", body = ErrorBody),
-        (status = 422, description = "The body does not match the schema", body = ErrorBody),
-        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody)
+        WriteRefusals
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -252,13 +261,7 @@ pub struct FeedbackRequest {
     request_body = FeedbackRequest,
     responses(
         (status = 200, description = "OK", body = Created),
-        (status = 400, description = "Bad request", body = ErrorBody),
-        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody),
-        (status = 403, description = "Not allowed for this role or token", body = ErrorBody),
-        (status = 404, description = "Not found, or not yours to see", body = ErrorBody),
-        (status = 409, description = "Refused in the current state", body = ErrorBody),
-        (status = 422, description = "The body does not match the schema", body = ErrorBody),
-        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody)
+        WriteRefusals
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -289,13 +292,7 @@ pub struct NotOursRequest {
     request_body = NotOursRequest,
     responses(
         (status = 200, description = "OK", body = Created),
-        (status = 400, description = "Bad request", body = ErrorBody),
-        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody),
-        (status = 403, description = "Not allowed for this role or token", body = ErrorBody),
-        (status = 404, description = "Not found, or not yours to see", body = ErrorBody),
-        (status = 409, description = "Refused in the current state", body = ErrorBody),
-        (status = 422, description = "The body does not match the schema", body = ErrorBody),
-        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody)
+        WriteRefusals
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -324,10 +321,8 @@ pub async fn not_ours(
     tag = "rapport",
     description = "Exception requests and answers waiting for the security team.",
     responses(
-        (status = 400, description = "Bad request", body = ErrorBody),
         (status = 200, description = "OK", body = work::Queue),
-        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody),
-        (status = 403, description = "Not allowed for this role or token", body = ErrorBody)
+        Refusals
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -356,12 +351,7 @@ pub struct Decided {
     request_body = DecisionRequest,
     responses(
         (status = 200, description = "OK", body = Decided),
-        (status = 400, description = "Bad request", body = ErrorBody),
-        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody),
-        (status = 403, description = "Not allowed for this role or token", body = ErrorBody),
-        (status = 409, description = "Refused in the current state", body = ErrorBody),
-        (status = 422, description = "The body does not match the schema", body = ErrorBody),
-        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody)
+        WriteRefusals
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -390,12 +380,7 @@ pub struct Replied {
     request_body = FeedbackRequest,
     responses(
         (status = 200, description = "OK", body = Replied),
-        (status = 400, description = "Bad request", body = ErrorBody),
-        (status = 401, description = "Not signed in, or the token is unknown or revoked", body = ErrorBody),
-        (status = 403, description = "Not allowed for this role or token", body = ErrorBody),
-        (status = 409, description = "Refused in the current state", body = ErrorBody),
-        (status = 422, description = "The body does not match the schema", body = ErrorBody),
-        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody)
+        WriteRefusals
     ),
     security(("token" = []), ("session" = []))
 )]
@@ -408,4 +393,132 @@ pub async fn reply(
 ) -> Result<Json<Replied>, ServerError> {
     work::reply(&state, &signed.principal, id, &request.text, peer).await?;
     Ok(Json(Replied { id }))
+}
+
+#[utoipa::path(
+    get,
+    path = "/overview",
+    tag = "security team",
+    description = "The state of the whole programme: findings, actions, answers waiting, unowned assets, \
+                   acknowledgements and the latest imports.",
+    responses((status = 200, description = "OK", body = security::Overview), Refusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn overview(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Json<security::Overview>, ServerError> {
+    Ok(Json(security::overview(&state, &signed.principal).await?))
+}
+
+#[utoipa::path(
+    get,
+    path = "/findings",
+    tag = "security team",
+    description = "Open findings with their decision, most severe first.",
+    params(security::FindingQuery),
+    responses((status = 200, description = "OK", body = Vec<security::FindingView>), Refusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn findings(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<security::FindingQuery>,
+) -> Result<Json<Vec<security::FindingView>>, ServerError> {
+    Ok(Json(security::findings(&state, &signed.principal, &query).await?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnownedAnswer {
+    /// How many assets no rule owns; at most 1000 are listed.
+    pub total: u64,
+    pub assets: Vec<security::UnownedAsset>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/assets/unowned",
+    tag = "security team",
+    description = "Assets no ownership rule matched, whose findings reach no team's plan.",
+    responses((status = 200, description = "OK", body = UnownedAnswer), Refusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn unowned_assets(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Json<UnownedAnswer>, ServerError> {
+    let (total, assets) = security::unowned_assets(&state, &signed.principal).await?;
+    Ok(Json(UnownedAnswer { total, assets }))
+}
+
+#[utoipa::path(
+    get,
+    path = "/policy",
+    tag = "security team",
+    description = "The policy in force, who acknowledged it and who has not.",
+    responses((status = 200, description = "OK", body = security::PolicyView), Refusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn policy(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Json<security::PolicyView>, ServerError> {
+    Ok(Json(security::policy(&state, &signed.principal).await?))
+}
+
+#[utoipa::path(
+    get,
+    path = "/people",
+    tag = "security team",
+    description = "The directory's teams, each with its people.",
+    responses((status = 200, description = "OK", body = Vec<security::TeamPeople>), Refusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn people(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Json<Vec<security::TeamPeople>>, ServerError> {
+    Ok(Json(security::teams_and_people(&state, &signed.principal).await?))
+}
+
+#[utoipa::path(
+    get,
+    path = "/imports",
+    tag = "security team",
+    description = "The latest 200 imports, newest first.",
+    responses((status = 200, description = "OK", body = Vec<security::ImportView>), Refusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn imports(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Json<Vec<security::ImportView>>, ServerError> {
+    Ok(Json(security::imports(&state, &signed.principal).await?))
+}
+
+/// A scanner file or VEX document sent as `multipart/form-data`.
+#[derive(ToSchema)]
+#[allow(dead_code, reason = "only documents the form; the handler streams it")]
+pub struct UploadForm {
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+    file: Vec<u8>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/imports",
+    tag = "security team",
+    description = "Imports a scanner file or VEX document (all of it or nothing), then re-decides the \
+                   open findings and rebuilds the plans. The format is recognised from the content.",
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 200, description = "OK", body = security::Imported), WriteRefusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn upload(
+    State(state): State<AppState>,
+    Peer(peer): Peer,
+    request: Request,
+) -> Result<Json<security::Imported>, ServerError> {
+    let (signed, upload) = upload::authorised_upload(request, security::may_import).await?;
+    Ok(Json(security::import_upload(&state, &signed.principal, &upload.name, &upload.path, peer).await?))
 }

@@ -128,7 +128,10 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     match identify(&state, &mut request).await {
         Ok(()) => next.run(request).await,
-        Err(error) => axum::response::IntoResponse::into_response(error),
+        Err(error) => {
+            crate::upload::drain(request.into_body()).await;
+            axum::response::IntoResponse::into_response(error)
+        }
     }
 }
 

@@ -28,6 +28,8 @@ pub struct ServerConfig {
     pub secure_cookies: bool,
     /// Sign-in attempts allowed a minute per account (and ten times as many per address).
     pub login_attempts_per_minute: u32,
+    /// The largest scanner file the imports page accepts, in MiB.
+    pub max_upload_mib: u32,
 }
 
 impl Default for ServerConfig {
@@ -37,6 +39,7 @@ impl Default for ServerConfig {
             session_hours: 12,
             secure_cookies: true,
             login_attempts_per_minute: 5,
+            max_upload_mib: 512,
         }
     }
 }
@@ -44,7 +47,7 @@ impl Default for ServerConfig {
 impl ServerConfig {
     /// The defaults, overridden by `file` when given, then by the environment `variable`
     /// returns (`RAPPORT_LISTEN`, `RAPPORT_SESSION_HOURS`, `RAPPORT_SECURE_COOKIES`,
-    /// `RAPPORT_LOGIN_ATTEMPTS_PER_MINUTE`).
+    /// `RAPPORT_LOGIN_ATTEMPTS_PER_MINUTE`, `RAPPORT_MAX_UPLOAD_MIB`).
     pub fn load(
         file: Option<&Path>,
         variable: impl Fn(&str) -> Option<String>,
@@ -83,14 +86,19 @@ impl ServerConfig {
         if let Some(value) = variable("RAPPORT_LOGIN_ATTEMPTS_PER_MINUTE") {
             config.login_attempts_per_minute = positive(value, "RAPPORT_LOGIN_ATTEMPTS_PER_MINUTE")?;
         }
+        if let Some(value) = variable("RAPPORT_MAX_UPLOAD_MIB") {
+            config.max_upload_mib = positive(value, "RAPPORT_MAX_UPLOAD_MIB")?;
+        }
         Ok(config)
     }
 
     /// Reads the TOML text; the message names the line and column of a mistake.
     fn parse(text: &str) -> Result<ServerConfig, String> {
         let config: ServerConfig = toml::from_str(text).map_err(|error| error.to_string())?;
-        if config.session_hours == 0 || config.login_attempts_per_minute == 0 {
-            return Err("session_hours and login_attempts_per_minute must be at least 1".to_owned());
+        if config.session_hours == 0 || config.login_attempts_per_minute == 0 || config.max_upload_mib == 0 {
+            return Err(
+                "session_hours, login_attempts_per_minute and max_upload_mib must be at least 1".to_owned()
+            );
         }
         Ok(config)
     }

@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use rapport_ingest::PlanError;
+use rapport_ingest::{AssessError, PlanError};
 use rapport_storage::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +42,12 @@ impl From<PlanError> for ServerError {
             PlanError::Refused(message) => ServerError::Refused(message),
             other => ServerError::Internal(other.to_string()),
         }
+    }
+}
+
+impl From<AssessError> for ServerError {
+    fn from(error: AssessError) -> Self {
+        ServerError::Internal(error.to_string())
     }
 }
 

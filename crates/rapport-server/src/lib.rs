@@ -11,7 +11,9 @@ mod config;
 mod error;
 mod metrics;
 mod pages;
+mod security;
 mod state;
+mod upload;
 mod views;
 mod work;
 
@@ -20,7 +22,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::IntoResponse;
@@ -57,8 +59,14 @@ pub fn router(state: AppState) -> Router {
         .route("/exceptions/{id}/decision", post(pages::decide_exception))
         .route("/answers/{id}/reply", post(pages::reply))
         .route("/me/devices", get(pages::my_devices))
-        .route("/audit", get(pages::audit));
-    let (api, document) = api();
+        .route("/audit", get(pages::audit))
+        .route("/overview", get(pages::overview))
+        .route("/findings", get(pages::findings))
+        .route("/assets/unowned", get(pages::unowned_assets))
+        .route("/policy", get(pages::policy))
+        .route("/people", get(pages::people))
+        .route("/imports", get(pages::imports).post(pages::upload).layer(upload_limit(&state.config)));
+    let (api, document) = api(upload_limit(&state.config));
     let document = Arc::new(document.to_pretty_json().unwrap_or_default());
     let openapi = move |_: auth::Signed| {
         let document = Arc::clone(&document);
@@ -107,8 +115,14 @@ impl utoipa::Modify for SecuritySchemes {
     }
 }
 
+/// Scanner files are far larger than forms: the upload routes take up to the configured size.
+fn upload_limit(config: &ServerConfig) -> DefaultBodyLimit {
+    let mib = usize::try_from(config.max_upload_mib).unwrap_or(usize::MAX);
+    DefaultBodyLimit::max(mib.saturating_mul(1024 * 1024))
+}
+
 /// The JSON API's routes under `/api/v1` and the OpenAPI document generated from them.
-fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+fn api(upload_limit: DefaultBodyLimit) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let routes = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(api::me))
         .routes(routes!(api::my_devices))
@@ -122,13 +136,27 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(api::not_ours))
         .routes(routes!(api::queue))
         .routes(routes!(api::decide_exception))
-        .routes(routes!(api::reply));
+        .routes(routes!(api::reply))
+        .routes(routes!(api::overview))
+        .routes(routes!(api::findings))
+        .routes(routes!(api::unowned_assets))
+        .routes(routes!(api::policy))
+        .routes(routes!(api::people))
+        .routes(with_layer(routes!(api::imports, api::upload), upload_limit));
     OpenApiRouter::new().nest("/api/v1", routes).split_for_parts()
+}
+
+/// The routes with `layer` around their handlers; their documentation stays as it is.
+fn with_layer(
+    (schemas, paths, handlers): utoipa_axum::router::UtoipaMethodRouter<AppState>,
+    layer: DefaultBodyLimit,
+) -> utoipa_axum::router::UtoipaMethodRouter<AppState> {
+    (schemas, paths, handlers.layer(layer))
 }
 
 /// The OpenAPI document of the JSON API.
 pub fn openapi_document() -> String {
-    api().1.to_pretty_json().unwrap_or_default()
+    api(upload_limit(&ServerConfig::default())).1.to_pretty_json().unwrap_or_default()
 }
 
 async fn not_found() -> ServerError {

@@ -19,7 +19,7 @@ use crate::auth::{self, Credential, LOGIN_CSRF_COOKIE, MIN_PASSWORD_CHARS, SESSI
 use crate::error::{ErrorMessage, ServerError};
 use crate::state::AppState;
 use crate::views::PlanView;
-use crate::work;
+use crate::{security, upload, work};
 
 /// The stylesheet, in the binary.
 pub async fn stylesheet() -> impl IntoResponse {
@@ -51,11 +51,19 @@ impl Nav {
         if let Some(team) = principal.team.as_deref().filter(|_| principal.role.needs_team()) {
             links.push((format!("/teams/{}", encode(team)), "Our plan"));
         }
+        if principal.is_security() {
+            links.push(("/overview".to_owned(), "Overview"));
+        }
         if principal.may_read_everything() {
             links.push(("/teams".to_owned(), "Teams"));
         }
         if principal.is_security() {
             links.push(("/queue".to_owned(), "Queue"));
+            links.push(("/findings".to_owned(), "Findings"));
+            links.push(("/assets/unowned".to_owned(), "Unowned"));
+            links.push(("/imports".to_owned(), "Imports"));
+            links.push(("/policy".to_owned(), "Policy"));
+            links.push(("/people".to_owned(), "People"));
             links.push(("/audit".to_owned(), "Audit log"));
         }
         links.push(("/me/devices".to_owned(), "My devices"));
@@ -374,6 +382,7 @@ pub async fn home(signed: Signed) -> Response {
     let principal = &signed.principal;
     let target = match (principal.role, principal.team.as_deref()) {
         (Role::TeamManager | Role::TeamEngineer, Some(team)) => format!("/teams/{}", encode(team)),
+        _ if principal.is_security() => "/overview".to_owned(),
         _ if principal.may_read_everything() => "/teams".to_owned(),
         _ => "/me/devices".to_owned(),
     };
@@ -817,4 +826,151 @@ pub async fn revoke_token(
         )
         .await?;
     Ok(Redirect::to("/account/tokens").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct OverviewPage {
+    nav: Option<Nav>,
+    o: security::Overview,
+}
+
+pub async fn overview(State(state): State<AppState>, signed: Signed) -> Result<Response, ServerError> {
+    let o = security::overview(&state, &signed.principal).await?;
+    html(&OverviewPage { nav: Some(Nav::of(&signed)), o })
+}
+
+impl security::FindingView {
+    /// The colour of the decision's tag.
+    fn tag_class(&self) -> &'static str {
+        match self.decision {
+            Some("Act") => "tag-act",
+            Some("Attend") => "tag-attend",
+            _ => "",
+        }
+    }
+
+    fn is_plainly_affected(&self) -> bool {
+        self.status == "affected"
+    }
+}
+
+#[derive(Template)]
+#[template(path = "findings.html")]
+struct FindingsPage {
+    nav: Option<Nav>,
+    /// Each choice of least severity: its value, its label, and whether it is chosen.
+    severities: Vec<(&'static str, &'static str, bool)>,
+    query_tool: String,
+    query_target: String,
+    query_vulnerability: String,
+    findings: Vec<security::FindingView>,
+    maybe_more: bool,
+}
+
+pub async fn findings(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<security::FindingQuery>,
+) -> Result<Response, ServerError> {
+    let findings = security::findings(&state, &signed.principal, &query).await?;
+    let chosen = query.severity.as_deref().unwrap_or_default();
+    let severities = [
+        ("", "any severity"),
+        ("critical", "critical"),
+        ("high", "high"),
+        ("medium", "medium"),
+        ("low", "low"),
+    ]
+    .into_iter()
+    .map(|(value, label)| (value, label, value == chosen))
+    .collect();
+    html(&FindingsPage {
+        nav: Some(Nav::of(&signed)),
+        severities,
+        maybe_more: u32::try_from(findings.len()).ok() == query.limit().ok(),
+        query_tool: query.tool.unwrap_or_default(),
+        query_target: query.target.unwrap_or_default(),
+        query_vulnerability: query.vulnerability.unwrap_or_default(),
+        findings,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "unowned.html")]
+struct UnownedPage {
+    nav: Option<Nav>,
+    total: u64,
+    all_listed: bool,
+    assets: Vec<security::UnownedAsset>,
+}
+
+pub async fn unowned_assets(State(state): State<AppState>, signed: Signed) -> Result<Response, ServerError> {
+    let (total, assets) = security::unowned_assets(&state, &signed.principal).await?;
+    let all_listed = total == assets.len() as u64;
+    html(&UnownedPage { nav: Some(Nav::of(&signed)), total, all_listed, assets })
+}
+
+#[derive(Template)]
+#[template(path = "policy.html")]
+struct PolicyPage {
+    nav: Option<Nav>,
+    policy: security::PolicyView,
+}
+
+pub async fn policy(State(state): State<AppState>, signed: Signed) -> Result<Response, ServerError> {
+    let policy = security::policy(&state, &signed.principal).await?;
+    html(&PolicyPage { nav: Some(Nav::of(&signed)), policy })
+}
+
+#[derive(Template)]
+#[template(path = "people.html")]
+struct PeoplePage {
+    nav: Option<Nav>,
+    teams: Vec<security::TeamPeople>,
+}
+
+pub async fn people(State(state): State<AppState>, signed: Signed) -> Result<Response, ServerError> {
+    let teams = security::teams_and_people(&state, &signed.principal).await?;
+    html(&PeoplePage { nav: Some(Nav::of(&signed)), teams })
+}
+
+#[derive(Template)]
+#[template(path = "imports.html")]
+struct ImportsPage {
+    nav: Option<Nav>,
+    csrf: String,
+    max_upload_mib: u32,
+    imported: Option<security::Imported>,
+    imports: Vec<security::ImportView>,
+}
+
+async fn imports_page(
+    state: &AppState,
+    signed: &Signed,
+    imported: Option<security::Imported>,
+) -> Result<Response, ServerError> {
+    let imports = security::imports(state, &signed.principal).await?;
+    html(&ImportsPage {
+        nav: Some(Nav::of(signed)),
+        csrf: signed.csrf().to_owned(),
+        max_upload_mib: state.config.max_upload_mib,
+        imported,
+        imports,
+    })
+}
+
+pub async fn imports(State(state): State<AppState>, signed: Signed) -> Result<Response, ServerError> {
+    imports_page(&state, &signed, None).await
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    Peer(peer): Peer,
+    request: Request,
+) -> Result<Response, ServerError> {
+    let (signed, upload) = upload::authorised_upload(request, security::may_import).await?;
+    let imported =
+        security::import_upload(&state, &signed.principal, &upload.name, &upload.path, peer).await?;
+    imports_page(&state, &signed, Some(imported)).await
 }

@@ -50,9 +50,11 @@ pub async fn plan_view(state: &AppState, principal: &Principal, team: &str) -> R
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct TeamSummary {
     pub name: String,
+    /// Actions waiting on the team; those it marked done are under `verifying` instead.
     pub open: i64,
     pub act: i64,
     pub attend: i64,
+    pub verifying: i64,
     pub acknowledged: bool,
 }
 
@@ -76,7 +78,10 @@ pub async fn team_summaries(
     }
     for (team, action_state, outcome, count) in state.store.action_counts().await? {
         let summary = teams.entry(team.to_lowercase()).or_insert_with(|| summary(&team, &acks, stored.id));
-        if action_state == ActionState::Closed.as_str() {
+        if action_state == ActionState::Verifying.as_str() {
+            summary.verifying += count;
+        }
+        if action_state != ActionState::Open.as_str() {
             continue;
         }
         summary.open += count;
@@ -95,6 +100,7 @@ fn summary(name: &str, acks: &[rapport_storage::PolicyAck], policy: i64) -> Team
         open: 0,
         act: 0,
         attend: 0,
+        verifying: 0,
         acknowledged: acks.iter().any(|a| a.policy == policy && a.team.eq_ignore_ascii_case(name)),
     }
 }
@@ -322,7 +328,7 @@ pub struct QueuedAnswer {
     pub suggested_team: Option<String>,
 }
 
-fn day_and_time(at: time::OffsetDateTime) -> String {
+pub fn day_and_time(at: time::OffsetDateTime) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
     at.format(&format).unwrap_or_default()
 }

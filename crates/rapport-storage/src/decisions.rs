@@ -295,6 +295,25 @@ impl Store {
         .await
     }
 
+    /// The stored assessment each of these findings is decided by, by finding; a finding not
+    /// decided yet is left out.
+    pub async fn decision_assessments(&self, findings: &[i64]) -> Result<HashMap<i64, i64>, StoreError> {
+        let mut assessments = HashMap::new();
+        for chunk in findings.chunks(ROWS_PER_STATEMENT) {
+            with_pool!(self, pool => {
+                let mut query = QueryBuilder::new("SELECT finding, assessment FROM decisions WHERE finding IN (");
+                let mut list = query.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                query.push(")");
+                let rows: Vec<(i64, i64)> = query.build_query_as().fetch_all(pool).await?;
+                assessments.extend(rows);
+            });
+        }
+        Ok(assessments)
+    }
+
     /// The bodies of stored assessments, by id.
     pub async fn assessment_bodies(&self, ids: &[i64]) -> Result<HashMap<i64, String>, StoreError> {
         let mut bodies = HashMap::new();

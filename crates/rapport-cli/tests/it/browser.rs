@@ -12,7 +12,7 @@ use std::time::Duration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-use crate::support::{Rapport, add_account, sample, serve};
+use crate::support::{Rapport, add_account, corpus, sample, serve};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -220,7 +220,7 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
         assert!(page.contains("Not found") && !page.contains("Web: the plan"), "{page}");
 
         // The analyst decides the exception and replies to the feedback from the queue.
-        assert_eq!(path(analyst).await, "/teams");
+        assert_eq!(path(analyst).await, "/overview");
         analyst.goto(&format!("{base}/teams")).await.unwrap();
         let page = shot(analyst, "analyst-2-teams").await;
         assert!(page.contains("Workplace IT"), "every team is listed: {page}");
@@ -242,6 +242,34 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
         analyst.goto(&format!("{base}/audit")).await.unwrap();
         let page = shot(analyst, "analyst-6-audit").await;
         assert!(page.contains("exception approved") && page.contains("feedback given"), "{page}");
+
+        // The security team's own pages: the overview, findings, an upload, unowned assets,
+        // the policy's acknowledgements, and the directory.
+        submit(analyst, "header nav a[href='/overview']").await;
+        let page = shot(analyst, "analyst-7-overview").await;
+        assert!(page.contains("open findings") && page.contains("Latest imports"), "{page}");
+        submit(analyst, "header nav a[href='/findings']").await;
+        fill(analyst, "#vulnerability", "CVE-2021-44228").await;
+        submit(analyst, "form.filters button").await;
+        let page = shot(analyst, "analyst-8-findings").await;
+        assert!(path(analyst).await.contains("vulnerability=CVE-2021-44228"), "the filter is in the address");
+        assert!(page.contains("log4j-core") && !page.contains("CVE-2022-"), "{page}");
+        submit(analyst, "header nav a[href='/imports']").await;
+        let scan = corpus("scans/govulncheck/many_vulns.json").canonicalize().unwrap();
+        let input = analyst.find(Locator::Css("#file")).await.unwrap();
+        input.send_keys(&scan.display().to_string()).await.unwrap();
+        submit(analyst, "form[enctype='multipart/form-data'] button").await;
+        let page = shot(analyst, "analyst-9-imported").await;
+        assert!(page.contains("Imported many_vulns.json as govulncheck: 3 findings, 3 new"), "{page}");
+        submit(analyst, "header nav a[href='/assets/unowned']").await;
+        let page = shot(analyst, "analyst-10-unowned").await;
+        assert!(page.contains("Assets nobody owns"), "{page}");
+        submit(analyst, "header nav a[href='/policy']").await;
+        let page = shot(analyst, "analyst-11-policy").await;
+        assert!(page.contains("Acknowledged by") && page.contains("Not yet acknowledged"), "{page}");
+        submit(analyst, "header nav a[href='/people']").await;
+        let page = shot(analyst, "analyst-12-people").await;
+        assert!(page.contains("Payments") && page.contains("Priya"), "{page}");
 
         // The partner sees the reply on the action.
         manager.goto(&format!("{base}{action}")).await.unwrap();
@@ -277,6 +305,16 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
             .as_bool()
             .unwrap();
         assert!(!overflow, "the plan fits a phone's width without scrolling sideways");
+        analyst.set_window_size(390, 844).await.unwrap();
+        analyst.goto(&format!("{base}/overview")).await.unwrap();
+        shot(analyst, "analyst-13-phone").await;
+        let overflow: bool = analyst
+            .execute("return document.documentElement.scrollWidth > window.innerWidth;", vec![])
+            .await
+            .unwrap()
+            .as_bool()
+            .unwrap();
+        assert!(!overflow, "the overview fits a phone's width without scrolling sideways");
 
         // Signing out ends the session.
         submit(analyst, "header form[action='/logout'] button").await;

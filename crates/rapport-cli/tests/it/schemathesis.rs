@@ -37,8 +37,9 @@ fn schemathesis_finds_nothing_wrong_with_the_api() {
     let token = out.trim().rsplit(' ').next().unwrap().to_owned();
     let schema = rapport.write("openapi.json", rapport.ok(&["openapi"]).as_bytes());
     let served = serve(&rapport);
+    let settings = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schemathesis.toml");
     let output = Command::new(st)
-        .args(["run", &schema, "--url", &served.base, "--header"])
+        .args(["--config-file", settings, "run", &schema, "--url", &served.base, "--header"])
         .arg(format!("Authorization: Bearer {token}"))
         .args(["--checks", "all", "--max-examples", "40", "--seed", "20261123", "--no-color"])
         .current_dir(rapport.work.path())

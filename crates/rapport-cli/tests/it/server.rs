@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use serde_json::Value;
 
-use crate::support::{Rapport, add_account, each_backend, sample, serve, today};
+use crate::support::{Rapport, add_account, corpus, each_backend, sample, serve, today};
 
 fn client() -> reqwest::Client {
     rapport_ingest::use_ring_for_tls();
@@ -107,6 +107,95 @@ fn action_of(rapport: &Rapport, team: &str) -> i64 {
     lines.first().and_then(|line| line["id"].as_i64()).unwrap_or_else(|| panic!("{team} has an action"))
 }
 
+/// The security team uploads a scanner file from the imports page and by the API; nobody else
+/// may, a forged form is refused, and a broken file is refused whole, named, with nothing stored.
+async fn upload_as_the_roles_allow(http: &reqwest::Client, base: &str, browsers: &[Browser], db: &str) {
+    let scan = corpus("scans/govulncheck/many_vulns.json");
+    let bytes = std::fs::read(&scan).unwrap();
+    let form = |bytes: Vec<u8>, name: &str| {
+        reqwest::multipart::Form::new()
+            .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()))
+    };
+    let imports = |browser: &Browser| {
+        let request = http.get(format!("{base}/api/v1/imports")).header(COOKIE, &browser.cookie);
+        async move { request.send().await.unwrap().json::<Vec<Value>>().await.unwrap().len() }
+    };
+    let analyst = &browsers[1];
+    let before = imports(analyst).await;
+    for (index, expected) in [(2, 403), (4, 403), (5, 403)] {
+        let browser = &browsers[index];
+        let response = http
+            .post(format!("{base}/imports?csrf={}", browser.csrf))
+            .header(COOKIE, &browser.cookie)
+            .multipart(form(bytes.clone(), "many_vulns.json"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), expected, "{db}: upload as {}", PEOPLE[index].0);
+    }
+    let forged = http
+        .post(format!("{base}/imports"))
+        .header(COOKIE, &analyst.cookie)
+        .multipart(form(bytes.clone(), "many_vulns.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN, "{db}: an upload without the CSRF token");
+
+    let cut = bytes[..bytes.len() / 2].to_vec();
+    let broken = http
+        .post(format!("{base}/api/v1/imports"))
+        .header(COOKIE, &analyst.cookie)
+        .header("x-csrf-token", &analyst.csrf)
+        .multipart(form(cut, "C:\\scans\\cut.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(broken.status(), StatusCode::BAD_REQUEST, "{db}");
+    let error: Value = broken.json().await.unwrap();
+    let message = error["error"].as_str().unwrap();
+    assert!(message.starts_with("cut.json: not valid govulncheck"), "{db}: {message}");
+    assert!(message.contains("line"), "{db}: the place in the file: {message}");
+    assert_eq!(imports(analyst).await, before, "{db}: a refused file leaves no import behind");
+
+    let page = http
+        .post(format!("{base}/imports?csrf={}", analyst.csrf))
+        .header(COOKIE, &analyst.cookie)
+        .multipart(form(bytes.clone(), "many_vulns.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK, "{db}");
+    let page = page.text().await.unwrap();
+    assert!(page.contains("Imported many_vulns.json as govulncheck"), "{db}: {page}");
+    let again = http
+        .post(format!("{base}/api/v1/imports"))
+        .header(COOKIE, &analyst.cookie)
+        .header("x-csrf-token", &analyst.csrf)
+        .multipart(form(bytes, "many_vulns.json"))
+        .send()
+        .await
+        .unwrap();
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["import"]["new"], 0, "{db}: the same file twice stores nothing twice: {again}");
+    assert_eq!(again["import"]["known"], again["import"]["findings"], "{db}: {again}");
+    assert_eq!(imports(analyst).await, before + 2, "{db}");
+    let findings: Vec<Value> = http
+        .get(format!("{base}/api/v1/findings?tool=govulncheck&limit=1000"))
+        .header(COOKIE, &analyst.cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(Some(findings.len() as u64), again["import"]["findings"].as_u64(), "{db}");
+    assert!(
+        findings.iter().all(|f| f["decision"].is_string()),
+        "{db}: each upload is assessed at once: {findings:?}"
+    );
+}
+
 #[test]
 fn every_endpoint_answers_every_role_exactly_as_the_roles_allow() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
@@ -169,6 +258,15 @@ async fn walk_the_matrix(rapport: &Rapport) {
             (api_action.clone(), [200, 200, 200, 404, 200, 404]),
             ("/no/such/page".into(), [404; 6]),
         ];
+        // The security team's own pages and their API, for the security team only.
+        let security_only = [200, 200, 403, 403, 403, 403];
+        let mut reads = reads;
+        for path in ["/overview", "/findings", "/assets/unowned", "/policy", "/people", "/imports"] {
+            reads.push((path.into(), security_only));
+            reads.push((format!("/api/v1{path}"), security_only));
+        }
+        reads.push(("/findings?severity=high&tool=trivy&target=debian&limit=5".into(), security_only));
+        reads.push(("/api/v1/findings?severity=nonsense".into(), [400, 400, 403, 403, 403, 403]));
         for (path, expected) in &reads {
             for (index, browser) in browsers.iter().enumerate() {
                 let response =
@@ -381,6 +479,8 @@ async fn walk_the_matrix(rapport: &Rapport) {
         let after = http.get(format!("{base}{api_plan}")).bearer_auth(&token).send().await.unwrap();
         assert_eq!(after.status(), StatusCode::UNAUTHORIZED, "{db}: a revoked token");
 
+        upload_as_the_roles_allow(&http, &base, &browsers, &db).await;
+
         // Guessing a password is slowed down: the sixth try within the minute is refused.
         let mut statuses = Vec::new();
         for _ in 0..6 {
@@ -407,6 +507,7 @@ async fn walk_the_matrix(rapport: &Rapport) {
             "token revoked",
             "action marked done",
             "policy acknowledged",
+            "file imported",
         ] {
             assert!(audit.contains(&format!("<td>{act}</td>")), "{db}: the audit log lacks {act:?}");
         }

@@ -1,0 +1,517 @@
+//! The security team's own views: the overview, the findings, the assets nobody owns, the
+//! policy with who acknowledged it, the teams with their people, and the imports (history and
+//! upload). Each asks `Principal::is_security` first; pages and the API only render them.
+
+use std::path::Path;
+
+use rapport_core::{Principal, Severity};
+use rapport_ingest::{
+    AssessReport, BuildReport, ImportRequest, assess_findings, build_actions, current_policy, import_file,
+};
+use rapport_storage::{AssetFilter, ExceptionState, FindingFilter, ImportRecord, StoredFinding};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::ServerError;
+use crate::state::AppState;
+use crate::work::{self, day_and_time};
+
+fn security_only(principal: &Principal, what: &str) -> Result<(), ServerError> {
+    if principal.is_security() {
+        Ok(())
+    } else {
+        Err(ServerError::Forbidden(format!(
+            "{what} is for the security team; you are signed in as {}",
+            principal.role.label()
+        )))
+    }
+}
+
+/// The state of the whole programme on one page.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Overview {
+    pub open_findings: i64,
+    pub resolved_findings: i64,
+    /// Actions waiting on a team, and of those how many are Act and Attend.
+    pub open_actions: i64,
+    pub act: i64,
+    pub attend: i64,
+    /// Actions a team marked done, waiting for the next scan to confirm.
+    pub verifying: i64,
+    pub exceptions_waiting: usize,
+    pub answers_waiting: usize,
+    pub unowned_assets: u64,
+    pub policy_version: i64,
+    pub teams: usize,
+    pub teams_acknowledged: usize,
+    /// The five latest imports, newest first.
+    pub latest_imports: Vec<ImportView>,
+}
+
+pub async fn overview(state: &AppState, principal: &Principal) -> Result<Overview, ServerError> {
+    security_only(principal, "the overview")?;
+    let (open_findings, resolved_findings) = state.store.count_findings().await?;
+    let (policy_version, teams) = work::team_summaries(state, principal).await?;
+    let exceptions_waiting = state.store.exceptions(Some(ExceptionState::Requested), None).await?.len();
+    let answers_waiting = state.store.unreplied_answers().await?.len();
+    let mut unowned_assets = 0u64;
+    state
+        .store
+        .each_asset(&AssetFilter { unowned_only: true, ..AssetFilter::default() }, |_| {
+            unowned_assets += 1;
+            Ok::<(), ServerError>(())
+        })
+        .await?;
+    let imports = state.store.imports().await?;
+    Ok(Overview {
+        open_findings,
+        resolved_findings,
+        open_actions: teams.iter().map(|t| t.open).sum(),
+        act: teams.iter().map(|t| t.act).sum(),
+        attend: teams.iter().map(|t| t.attend).sum(),
+        verifying: teams.iter().map(|t| t.verifying).sum(),
+        exceptions_waiting,
+        answers_waiting,
+        unowned_assets,
+        policy_version,
+        teams: teams.len(),
+        teams_acknowledged: teams.iter().filter(|t| t.acknowledged).count(),
+        latest_imports: imports.iter().rev().take(5).map(ImportView::of).collect(),
+    })
+}
+
+/// Which findings to list; every field may be left out.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FindingQuery {
+    /// The least severity shown; empty for any.
+    #[param(pattern = "^(critical|high|medium|low|info)?$")]
+    pub severity: Option<String>,
+    /// The scanner, as stored (`trivy`, `grype`, `nessus`...).
+    pub tool: Option<String>,
+    /// Part of the target's name.
+    pub target: Option<String>,
+    /// A vulnerability id as shown (CVE, GHSA, rule).
+    pub vulnerability: Option<String>,
+    /// How many to list; 200 when left out.
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
+}
+
+/// How many findings a page lists unless asked, and at most.
+const DEFAULT_FINDINGS: u32 = 200;
+const MAX_FINDINGS: u32 = 1000;
+
+/// A query field with something in it.
+fn given(text: &Option<String>) -> Option<&str> {
+    text.as_deref().map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// The severity words the findings page offers, exactly.
+fn severity_floor(word: &str) -> Option<Severity> {
+    match word {
+        "critical" => Some(Severity::Critical),
+        "high" => Some(Severity::High),
+        "medium" => Some(Severity::Medium),
+        "low" => Some(Severity::Low),
+        "info" => Some(Severity::Info),
+        _ => None,
+    }
+}
+
+impl FindingQuery {
+    /// How many findings the query lists at most.
+    pub fn limit(&self) -> Result<u32, ServerError> {
+        match self.limit {
+            None => Ok(DEFAULT_FINDINGS),
+            Some(limit) if (1..=MAX_FINDINGS).contains(&limit) => Ok(limit),
+            Some(limit) => {
+                Err(ServerError::BadRequest(format!("limit: expected 1 to {MAX_FINDINGS}, got {limit}")))
+            }
+        }
+    }
+
+    fn filter(&self) -> Result<FindingFilter, ServerError> {
+        let min_severity = given(&self.severity)
+            .map(|word| {
+                severity_floor(word).ok_or_else(|| {
+                    ServerError::BadRequest(format!(
+                        "severity: expected critical, high, medium, low or info, got {word:?}"
+                    ))
+                })
+            })
+            .transpose()?;
+        Ok(FindingFilter {
+            include_resolved: false,
+            min_severity,
+            tool: given(&self.tool).map(str::to_owned),
+            target: given(&self.target).map(|part| format!("%{part}%")),
+            vulnerability: given(&self.vulnerability).map(str::to_owned),
+            id: None,
+            limit: Some(self.limit()?),
+        })
+    }
+}
+
+/// One open finding with its decision.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct FindingView {
+    pub id: i64,
+    pub severity: &'static str,
+    pub vulnerability: String,
+    pub title: String,
+    pub tool: String,
+    pub target: String,
+    /// The package and its versions, or the place in the code or on the host.
+    pub what: String,
+    /// Act, Attend, Track* or Track, once assessed.
+    pub decision: Option<&'static str>,
+    /// Why, in one sentence.
+    pub reason: Option<String>,
+    /// What a VEX statement says of it, when one does.
+    pub status: String,
+    pub first_seen: String,
+}
+
+pub async fn findings(
+    state: &AppState,
+    principal: &Principal,
+    query: &FindingQuery,
+) -> Result<Vec<FindingView>, ServerError> {
+    security_only(principal, "the list of findings")?;
+    let stored = state.store.findings(&query.filter()?).await?;
+    let ids: Vec<i64> = stored.iter().map(|f| f.id).collect();
+    let decided_by = state.store.decision_assessments(&ids).await?;
+    let mut assessments: Vec<i64> = decided_by.values().copied().collect();
+    assessments.sort_unstable();
+    assessments.dedup();
+    let decisions = state.store.decision_summaries(&assessments).await?;
+    Ok(stored
+        .iter()
+        .map(|f| {
+            let decision = decided_by.get(&f.id).and_then(|assessment| decisions.get(assessment));
+            FindingView::of(f, decision.map(|d| d.outcome.label()), decision.map(|d| d.reason.clone()))
+        })
+        .collect())
+}
+
+impl FindingView {
+    fn of(stored: &StoredFinding, decision: Option<&'static str>, reason: Option<String>) -> FindingView {
+        let finding = &stored.finding;
+        let what = match &finding.component {
+            Some(component) => {
+                let installed = component.installed_version.as_deref().unwrap_or("?");
+                match &component.fixed_version {
+                    Some(fixed) => format!("{} {installed} → {fixed}", component.name),
+                    None => format!("{} {installed} (no fix yet)", component.name),
+                }
+            }
+            None => finding.location.to_string(),
+        };
+        FindingView {
+            id: stored.id,
+            severity: finding.severity.as_str(),
+            vulnerability: finding.display_id().to_owned(),
+            title: finding.title.clone(),
+            tool: finding.tool.name.clone(),
+            target: finding.target.name.clone(),
+            what,
+            decision,
+            reason,
+            status: match &finding.vex {
+                Some(vex) => format!("{}, per {}", finding.status.as_str(), vex.source.document),
+                None => finding.status.as_str().to_owned(),
+            },
+            first_seen: stored.first_seen.date().to_string(),
+        }
+    }
+}
+
+/// An asset nobody owns yet.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct UnownedAsset {
+    pub name: String,
+    /// `host`, `image`, `repository`...
+    pub kind: &'static str,
+    /// Where Rapport heard of it: `osquery`, `fleet`, or `scan`.
+    pub source: String,
+    pub first_seen: String,
+    pub last_seen: Option<String>,
+}
+
+/// The most unowned assets one page lists.
+const MAX_UNOWNED: usize = 1000;
+
+/// Assets no ownership rule matched, oldest first, and how many there are in all.
+pub async fn unowned_assets(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<(u64, Vec<UnownedAsset>), ServerError> {
+    security_only(principal, "the list of unowned assets")?;
+    let mut total = 0u64;
+    let mut assets = Vec::new();
+    state
+        .store
+        .each_asset(&AssetFilter { unowned_only: true, ..AssetFilter::default() }, |asset| {
+            total += 1;
+            if assets.len() < MAX_UNOWNED {
+                assets.push(UnownedAsset {
+                    name: asset.display_name().to_owned(),
+                    kind: asset.asset.kind.as_str(),
+                    source: asset.source.clone(),
+                    first_seen: asset.first_seen.date().to_string(),
+                    last_seen: asset.last_seen.map(day_and_time),
+                });
+            }
+            Ok::<(), ServerError>(())
+        })
+        .await?;
+    Ok((total, assets))
+}
+
+/// The policy in force and who acknowledged it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PolicyView {
+    pub version: i64,
+    pub name: String,
+    pub applied_at: String,
+    pub applied_by: Option<String>,
+    /// The policy file as applied.
+    pub content: String,
+    pub acknowledgements: Vec<Acknowledgement>,
+    /// Teams whose manager has not acknowledged this version.
+    pub not_acknowledged: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Acknowledgement {
+    pub team: String,
+    pub by: String,
+    pub at: String,
+}
+
+pub async fn policy(state: &AppState, principal: &Principal) -> Result<PolicyView, ServerError> {
+    security_only(principal, "the policy page")?;
+    let (_, stored) = current_policy(&state.store, state.now()).await?;
+    let acknowledgements: Vec<Acknowledgement> = state
+        .store
+        .policy_acks()
+        .await?
+        .into_iter()
+        .filter(|ack| ack.policy == stored.id)
+        .map(|ack| Acknowledgement {
+            team: ack.team,
+            by: ack.acknowledged_by,
+            at: day_and_time(ack.acknowledged_at),
+        })
+        .collect();
+    let (_, teams) = work::team_summaries(state, principal).await?;
+    let not_acknowledged = teams.into_iter().filter(|t| !t.acknowledged).map(|t| t.name).collect();
+    Ok(PolicyView {
+        version: stored.id,
+        name: stored.name,
+        applied_at: day_and_time(stored.applied_at),
+        applied_by: stored.applied_by,
+        content: stored.content,
+        acknowledgements,
+        not_acknowledged,
+    })
+}
+
+/// A team from the directory with its people.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct TeamPeople {
+    /// Empty for the people the directory puts in no team.
+    pub name: String,
+    pub measured_on: Option<String>,
+    pub weekly_capacity_hours: Option<f64>,
+    pub people: Vec<PersonView>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PersonView {
+    pub name: String,
+    pub email: Option<String>,
+    /// executive, manager, engineer or end user: how messages speak to them.
+    pub audience: &'static str,
+    pub manager: Option<String>,
+}
+
+/// The directory's teams, each with its people, then the people in no team.
+pub async fn teams_and_people(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<Vec<TeamPeople>, ServerError> {
+    security_only(principal, "the directory")?;
+    let mut teams: Vec<TeamPeople> = state
+        .store
+        .teams()
+        .await?
+        .into_iter()
+        .map(|team| TeamPeople {
+            name: team.name,
+            measured_on: team.measured_on,
+            weekly_capacity_hours: team.weekly_capacity_hours,
+            people: Vec::new(),
+        })
+        .collect();
+    let mut teamless = TeamPeople {
+        name: String::new(),
+        measured_on: None,
+        weekly_capacity_hours: None,
+        people: Vec::new(),
+    };
+    for person in state.store.people().await? {
+        let view = PersonView {
+            name: person.name,
+            email: person.email,
+            audience: person.audience.as_str(),
+            manager: person.manager,
+        };
+        let home = person
+            .team
+            .as_deref()
+            .and_then(|name| teams.iter_mut().find(|t| t.name.eq_ignore_ascii_case(name)));
+        match home {
+            Some(team) => team.people.push(view),
+            None => teamless.people.push(view),
+        }
+    }
+    if !teamless.people.is_empty() {
+        teams.push(teamless);
+    }
+    Ok(teams)
+}
+
+/// One import in the history.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ImportView {
+    pub id: i64,
+    pub file: String,
+    pub format: String,
+    pub started_at: String,
+    /// Whether it finished; an unfinished import stored nothing.
+    pub finished: bool,
+    pub findings: i64,
+    pub new: i64,
+    pub known: i64,
+    pub resolved: i64,
+    pub vex_statements: i64,
+    pub devices: i64,
+    pub people: i64,
+}
+
+impl ImportView {
+    fn of(record: &ImportRecord) -> ImportView {
+        ImportView {
+            id: record.id,
+            file: record.file.clone(),
+            format: record.format.clone(),
+            started_at: day_and_time(record.started_at),
+            finished: record.finished_at.is_some(),
+            findings: record.findings,
+            new: record.new,
+            known: record.known,
+            resolved: record.resolved,
+            vex_statements: record.vex_statements,
+            devices: record.devices,
+            people: record.people,
+        }
+    }
+}
+
+/// The most imports the history lists.
+const MAX_IMPORTS: usize = 200;
+
+/// The latest imports, newest first.
+pub async fn imports(state: &AppState, principal: &Principal) -> Result<Vec<ImportView>, ServerError> {
+    security_only(principal, "the import history")?;
+    let records = state.store.imports().await?;
+    Ok(records.iter().rev().take(MAX_IMPORTS).map(ImportView::of).collect())
+}
+
+/// What an upload did: the import, then the decisions and plans brought up to date.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Imported {
+    pub import: ImportView,
+    /// Findings whose decision changed with this import.
+    pub decisions_changed: u64,
+    /// Actions opened and closed when the plans were rebuilt.
+    pub actions_opened: usize,
+    /// Actions whose findings this scan no longer shows.
+    pub actions_closed: usize,
+    /// Open findings, of all imports, on assets no ownership rule matches: no plan has them.
+    pub unowned_findings: u64,
+}
+
+/// Re-decides the open findings and rebuilds the actions. Their futures are not `Send` to the
+/// compiler's eye (rust-lang/rust#100013: higher-ranked lifetimes in the storage layer's
+/// bulk writers), which a handler's must be, so they run on a blocking thread of their own.
+async fn decide_and_plan(state: &AppState) -> Result<(AssessReport, BuildReport), ServerError> {
+    let store = state.store.clone();
+    let now = state.now();
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        runtime.block_on(async {
+            let assessed = assess_findings(&store, now).await?;
+            let built = build_actions(&store, now).await?;
+            Ok((assessed, built))
+        })
+    })
+    .await
+    .map_err(|error| ServerError::Internal(format!("planning stopped: {error}")))?
+}
+
+/// Whether the person may import files: refused before an upload is read.
+pub fn may_import(principal: &Principal) -> Result<(), ServerError> {
+    security_only(principal, "importing")
+}
+
+/// Imports a scanner file or VEX document uploaded as `name` and kept at `path`, all of it or
+/// nothing, then re-decides the open findings and rebuilds the actions, as `rapport import`,
+/// `rapport assess` and `rapport plan` do one after the other.
+pub async fn import_upload(
+    state: &AppState,
+    principal: &Principal,
+    name: &str,
+    path: &Path,
+    peer: Option<String>,
+) -> Result<Imported, ServerError> {
+    may_import(principal)?;
+    let request = ImportRequest {
+        path: path.to_owned(),
+        format: None,
+        source: None,
+        name: Some(name.to_owned()),
+        progress: None,
+    };
+    let clock = state.clone();
+    let report = import_file(&state.store, request, move || clock.now())
+        .await
+        .map_err(|error| ServerError::BadRequest(error.to_string()))?;
+    let (assessed, built) = decide_and_plan(state).await?;
+    let summary = &report.summary;
+    state
+        .audit(
+            Some(&principal.email),
+            "file imported",
+            Some(format!("import #{}", summary.import_id)),
+            format!(
+                "{name} ({}): {} findings, {} new, {} resolved",
+                report.format, summary.findings, summary.new, summary.resolved
+            ),
+            peer,
+        )
+        .await?;
+    let record =
+        state.store.imports().await?.into_iter().find(|record| record.id == summary.import_id).ok_or_else(
+            || ServerError::Internal(format!("import #{} is not in the history", summary.import_id)),
+        )?;
+    Ok(Imported {
+        import: ImportView::of(&record),
+        decisions_changed: assessed.changed,
+        actions_opened: built.opened,
+        actions_closed: built.closed,
+        unowned_findings: built.unowned_findings,
+    })
+}

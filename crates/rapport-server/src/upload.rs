@@ -1,0 +1,106 @@
+//! A file sent with a form: streamed to a temporary folder, never held whole in memory, and
+//! only once the sender is known to be allowed to send it.
+
+use std::path::PathBuf;
+
+use axum::body::Body;
+use axum::extract::{FromRequest, Multipart, Request};
+use rapport_core::Principal;
+use tokio::io::AsyncWriteExt;
+
+use crate::auth::Signed;
+use crate::error::ServerError;
+
+/// How much of a refused request's body is read and dropped before the refusal is sent.
+const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
+
+/// Reads and drops a refused request's body: a client still sending it when the server
+/// answers and closes would see the connection reset instead of the answer.
+pub async fn drain(body: Body) {
+    let _ = axum::body::to_bytes(body, DRAIN_LIMIT).await;
+}
+
+/// The signed-in sender and their file, when `allowed` lets them upload; otherwise the
+/// refusal, before anything is written to disk.
+pub async fn authorised_upload(
+    request: Request,
+    allowed: fn(&Principal) -> Result<(), ServerError>,
+) -> Result<(Signed, Upload), ServerError> {
+    let signed = request.extensions().get::<Signed>().cloned().ok_or_else(|| {
+        ServerError::Unauthenticated("sign in first, or send an API token (Authorization: Bearer)".into())
+    });
+    let refusal = match signed {
+        Ok(signed) => match allowed(&signed.principal) {
+            Ok(()) => {
+                let form = Multipart::from_request(request, &())
+                    .await
+                    .map_err(|rejection| ServerError::BadRequest(rejection.body_text()))?;
+                return Ok((signed, save_file_field(form).await?));
+            }
+            Err(refusal) => refusal,
+        },
+        Err(refusal) => refusal,
+    };
+    drain(request.into_body()).await;
+    Err(refusal)
+}
+
+/// An uploaded file on disk; its folder is deleted when this is dropped.
+pub struct Upload {
+    _folder: tempfile::TempDir,
+    /// The name its sender gave it, without any folders.
+    pub name: String,
+    pub path: PathBuf,
+}
+
+/// The longest file name kept from an upload.
+const MAX_NAME_CHARS: usize = 200;
+
+/// The file name a browser or client sent, without folders or control characters.
+fn plain_name(sent: Option<&str>) -> String {
+    let last = sent.unwrap_or_default().rsplit(['/', '\\']).next().unwrap_or_default();
+    let name: String = last.chars().filter(|c| !c.is_control()).take(MAX_NAME_CHARS).collect();
+    match name.trim() {
+        "" | "." | ".." => "upload".to_owned(),
+        name => name.to_owned(),
+    }
+}
+
+/// Saves the form's `file` field; other fields are ignored.
+async fn save_file_field(mut form: Multipart) -> Result<Upload, ServerError> {
+    let refused = |error: axum::extract::multipart::MultipartError| {
+        ServerError::BadRequest(format!("the upload could not be read: {}", error.body_text()))
+    };
+    while let Some(mut field) = form.next_field().await.map_err(refused)? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = plain_name(field.file_name());
+        let folder =
+            tempfile::tempdir().map_err(|e| ServerError::Internal(format!("temporary folder: {e}")))?;
+        let path = folder.path().join(&name);
+        let disk = |e: std::io::Error| ServerError::Internal(format!("saving the upload: {e}"));
+        let mut file = tokio::fs::File::create(&path).await.map_err(disk)?;
+        while let Some(chunk) = field.chunk().await.map_err(refused)? {
+            file.write_all(&chunk).await.map_err(disk)?;
+        }
+        file.flush().await.map_err(disk)?;
+        return Ok(Upload { _folder: folder, name, path });
+    }
+    Err(ServerError::BadRequest("the form has no file: send it in a field named \"file\"".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sent_name_keeps_only_its_last_part() {
+        assert_eq!(plain_name(Some("C:\\scans\\trivy.json")), "trivy.json");
+        assert_eq!(plain_name(Some("../../etc/passwd")), "passwd");
+        assert_eq!(plain_name(Some("..")), "upload");
+        assert_eq!(plain_name(Some("a\u{0}b\nc.json")), "abc.json");
+        assert_eq!(plain_name(None), "upload");
+        assert_eq!(plain_name(Some(&"x".repeat(500))).len(), MAX_NAME_CHARS);
+    }
+}
