@@ -30,6 +30,41 @@ pub struct ServerConfig {
     pub login_attempts_per_minute: u32,
     /// The largest scanner file the imports page accepts, in MiB.
     pub max_upload_mib: u32,
+    /// Sign-in with the organisation's OpenID Connect provider, besides passwords.
+    pub oidc: Option<OidcConfig>,
+}
+
+/// An OpenID Connect provider (`[oidc]` in the file). The client secret may come from
+/// `RAPPORT_OIDC_CLIENT_SECRET` instead, to keep it out of the file.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcConfig {
+    /// The issuer, as its discovery document names it (`https://login.example.com/realms/acme`).
+    pub issuer: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// This server's `/login/oidc/callback`, as registered with the provider.
+    pub redirect_url: String,
+    /// The words on the sign-in page's button.
+    #[serde(default = "default_button_label")]
+    pub button_label: String,
+}
+
+fn default_button_label() -> String {
+    "Sign in with your organisation's account".to_owned()
+}
+
+/// The secret never reaches a log.
+impl std::fmt::Debug for OidcConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcConfig")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "(hidden)"))
+            .field("redirect_url", &self.redirect_url)
+            .finish()
+    }
 }
 
 impl Default for ServerConfig {
@@ -40,6 +75,7 @@ impl Default for ServerConfig {
             secure_cookies: true,
             login_attempts_per_minute: 5,
             max_upload_mib: 512,
+            oidc: None,
         }
     }
 }
@@ -47,7 +83,7 @@ impl Default for ServerConfig {
 impl ServerConfig {
     /// The defaults, overridden by `file` when given, then by the environment `variable`
     /// returns (`RAPPORT_LISTEN`, `RAPPORT_SESSION_HOURS`, `RAPPORT_SECURE_COOKIES`,
-    /// `RAPPORT_LOGIN_ATTEMPTS_PER_MINUTE`, `RAPPORT_MAX_UPLOAD_MIB`).
+    /// `RAPPORT_LOGIN_ATTEMPTS_PER_MINUTE`, `RAPPORT_MAX_UPLOAD_MIB`, `RAPPORT_OIDC_CLIENT_SECRET`).
     pub fn load(
         file: Option<&Path>,
         variable: impl Fn(&str) -> Option<String>,
@@ -88,6 +124,18 @@ impl ServerConfig {
         }
         if let Some(value) = variable("RAPPORT_MAX_UPLOAD_MIB") {
             config.max_upload_mib = positive(value, "RAPPORT_MAX_UPLOAD_MIB")?;
+        }
+        if let Some(secret) = variable("RAPPORT_OIDC_CLIENT_SECRET") {
+            match config.oidc.as_mut() {
+                Some(oidc) => oidc.client_secret = Some(secret),
+                None => {
+                    return Err(ConfigError::Environment {
+                        name: "RAPPORT_OIDC_CLIENT_SECRET",
+                        value: "(hidden)".into(),
+                        expected: "an [oidc] section in the configuration file for it to belong to",
+                    });
+                }
+            }
         }
         Ok(config)
     }
@@ -146,5 +194,25 @@ mod tests {
         let env = |name: &str| (name == "RAPPORT_SESSION_HOURS").then(|| "zero".to_owned());
         let error = ServerConfig::load(None, env).unwrap_err().to_string();
         assert!(error.contains("RAPPORT_SESSION_HOURS=\"zero\": expected a whole number"), "{error}");
+    }
+
+    #[test]
+    fn the_oidc_secret_may_come_from_the_environment_and_is_never_printed() {
+        let folder = tempfile::tempdir().unwrap();
+        let file = folder.path().join("server.toml");
+        std::fs::write(
+            &file,
+            "[oidc]\nissuer = \"https://login.example.com\"\nclient_id = \"rapport\"\n\
+             redirect_url = \"https://rapport.example.com/login/oidc/callback\"\n",
+        )
+        .unwrap();
+        let env = |name: &str| (name == "RAPPORT_OIDC_CLIENT_SECRET").then(|| "s3cret-value".to_owned());
+        let config = ServerConfig::load(Some(&file), env).unwrap();
+        let oidc = config.oidc.as_ref().unwrap();
+        assert_eq!(oidc.client_secret.as_deref(), Some("s3cret-value"));
+        assert_eq!(oidc.button_label, "Sign in with your organisation's account");
+        assert!(!format!("{config:?}").contains("s3cret-value"));
+        let error = ServerConfig::load(None, env).unwrap_err().to_string();
+        assert!(error.contains("an [oidc] section") && !error.contains("s3cret-value"), "{error}");
     }
 }

@@ -26,6 +26,9 @@ pub enum ServerError {
     /// Signed in with a one-time password that has not been changed yet.
     #[error("change the one-time password first (/account/password)")]
     ChangePasswordFirst,
+    /// A service the server relies on (the sign-in provider) failed; the detail is logged.
+    #[error("{0}")]
+    BadGateway(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -81,6 +84,7 @@ impl ServerError {
             ServerError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ServerError::Refused(_) => StatusCode::CONFLICT,
             ServerError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ServerError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             ServerError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

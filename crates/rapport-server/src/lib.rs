@@ -10,6 +10,7 @@ mod auth;
 mod config;
 mod error;
 mod metrics;
+mod oidc;
 mod pages;
 mod security;
 mod state;
@@ -43,6 +44,8 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(pages::home))
         .route("/login", get(pages::login_form).post(pages::login))
+        .route("/login/oidc", get(pages::oidc_start))
+        .route("/login/oidc/callback", get(pages::oidc_callback))
         .route("/logout", post(pages::logout))
         .route("/account/password", get(pages::password_form).post(pages::change_password))
         .route("/account/tokens", get(pages::tokens).post(pages::create_token))
@@ -190,7 +193,7 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let state = AppState::new(store, config);
+    let state = AppState::new(store, config).map_err(|error| std::io::Error::other(error.to_string()))?;
     let sweeper = tokio::spawn(sweep_every(state.clone(), SWEEP_EVERY));
     let app = router(state);
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())

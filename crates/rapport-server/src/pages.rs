@@ -176,6 +176,8 @@ struct ErrorPage {
 #[template(path = "login.html")]
 struct LoginPage {
     nav: Option<Nav>,
+    /// The button for the organisation's sign-in, when there is one.
+    oidc_label: Option<String>,
     error: Option<String>,
     csrf: String,
     next: String,
@@ -218,7 +220,8 @@ fn login_page(
     status: StatusCode,
 ) -> Result<Response, ServerError> {
     let csrf = auth::new_secret()?;
-    let page = LoginPage { nav: None, error, csrf: csrf.clone(), next, email };
+    let oidc_label = state.oidc.as_ref().map(|oidc| oidc.label().to_owned());
+    let page = LoginPage { nav: None, oidc_label, error, csrf: csrf.clone(), next, email };
     let mut response = (status, Html(page.render()?)).into_response();
     response
         .headers_mut()
@@ -290,6 +293,20 @@ pub async fn login(
             StatusCode::UNAUTHORIZED,
         );
     };
+    let target = if account.must_change_password { "/account/password".to_owned() } else { next };
+    let mut response = start_session(&state, &account, &target, "password", peer).await?;
+    response.headers_mut().append(header::SET_COOKIE, set_cookie(&state, LOGIN_CSRF_COOKIE, "", 0, "Strict"));
+    Ok(response)
+}
+
+/// Signs `account` in: a new session, its cookie, the audit record, and on to `target`.
+async fn start_session(
+    state: &AppState,
+    account: &rapport_storage::Account,
+    target: &str,
+    how: &str,
+    peer: Option<String>,
+) -> Result<Response, ServerError> {
     let secret = auth::new_secret()?;
     let csrf = auth::new_secret()?;
     let now = state.now();
@@ -298,13 +315,125 @@ pub async fn login(
         .store
         .add_session(&auth::digest(&secret), account.id, &csrf, now, now + time::Duration::hours(hours))
         .await?;
-    state.audit(Some(&account.email), "login", None, "password".into(), peer).await?;
-    let target = if account.must_change_password { "/account/password".to_owned() } else { next };
-    let mut response = Redirect::to(&target).into_response();
-    let headers = response.headers_mut();
-    headers.append(header::SET_COOKIE, set_cookie(&state, SESSION_COOKIE, &secret, hours * 3600, "Lax"));
-    headers.append(header::SET_COOKIE, set_cookie(&state, LOGIN_CSRF_COOKIE, "", 0, "Strict"));
+    state.audit(Some(&account.email), "login", None, how.to_owned(), peer).await?;
+    let mut response = Redirect::to(target).into_response();
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, set_cookie(state, SESSION_COOKIE, &secret, hours * 3600, "Lax"));
     Ok(response)
+}
+
+/// The cookie that binds a sign-in through the provider to the browser that started it.
+const OIDC_STATE_COOKIE: &str = "rapport_oidc_state";
+
+fn oidc_of(state: &AppState) -> Result<&crate::oidc::Oidc, ServerError> {
+    state.oidc.as_deref().ok_or_else(|| {
+        ServerError::NotFound("sign-in with an organisation account is not set up here".into())
+    })
+}
+
+/// Sends the browser to the organisation's provider to sign in.
+pub async fn oidc_start(
+    State(state): State<AppState>,
+    Query(query): Query<NextQuery>,
+) -> Result<Response, ServerError> {
+    let oidc = oidc_of(&state)?;
+    let (url, flow) = oidc.start(local_path(query.next.as_deref()), state.now()).await?;
+    let mut response = Redirect::to(&url).into_response();
+    // Lax, not Strict: the provider sends the browser back with a top-level GET from its site.
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, set_cookie(&state, OIDC_STATE_COOKIE, &flow, 600, "Lax"));
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OidcAnswer {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// Where the provider sends the browser back: the person it vouches for is signed in, as the
+/// account with their email or, the first time, as an account the directory describes.
+pub async fn oidc_callback(
+    State(state): State<AppState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+    Query(answer): Query<OidcAnswer>,
+) -> Result<Response, ServerError> {
+    let oidc = oidc_of(&state)?;
+    let (Some(code), Some(flow)) = (answer.code, answer.state) else {
+        let why = answer.error_description.or(answer.error).unwrap_or_else(|| "no code came back".into());
+        state.audit(None, "login failed", None, format!("organisation sign-in: {why}"), peer).await?;
+        return Err(ServerError::Forbidden(format!("the organisation's sign-in did not complete: {why}")));
+    };
+    let now = state.now();
+    let (vouched, next) = oidc.finish(code, &flow, cookie(&headers, OIDC_STATE_COOKIE), now).await?;
+    let account = match state.store.account_by_email(&vouched.email).await? {
+        Some(account) if account.disabled => None,
+        Some(account) => Some(account),
+        None => account_from_directory(&state, &vouched.email, peer.clone()).await?,
+    };
+    let Some(account) = account else {
+        state
+            .audit(
+                None,
+                "login failed",
+                Some(vouched.email.clone()),
+                "organisation sign-in: no account".into(),
+                peer,
+            )
+            .await?;
+        return Err(ServerError::Forbidden(format!(
+            "{} may not use Rapport: the account is disabled, or the person is not in its directory; \
+             ask the security team",
+            vouched.email
+        )));
+    };
+    let how = format!("organisation sign-in ({})", vouched.subject);
+    let mut response = start_session(&state, &account, &next, &how, peer).await?;
+    response.headers_mut().append(header::SET_COOKIE, set_cookie(&state, OIDC_STATE_COOKIE, "", 0, "Lax"));
+    Ok(response)
+}
+
+/// The first organisation sign-in of someone in the directory makes their account, with the
+/// role the directory gives them (never administrator) and no password.
+async fn account_from_directory(
+    state: &AppState,
+    email: &str,
+    peer: Option<String>,
+) -> Result<Option<rapport_storage::Account>, ServerError> {
+    let principal = match rapport_ingest::directory_principal(&state.store, email, state.now()).await {
+        Ok(principal) => principal,
+        Err(rapport_ingest::PlanError::Refused(_)) => return Ok(None),
+        Err(other) => return Err(other.into()),
+    };
+    let people = state.store.people().await?;
+    let name = people
+        .iter()
+        .find(|p| p.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)))
+        .map_or_else(|| email.to_owned(), |p| p.name.clone());
+    let new = rapport_storage::NewAccount {
+        email,
+        name: &name,
+        role: principal.role,
+        team: principal.team.as_deref(),
+        password_hash: None,
+        must_change_password: false,
+    };
+    state.store.add_account(&new, state.now()).await?;
+    state
+        .audit(
+            Some(email),
+            "account created",
+            Some(email.to_owned()),
+            format!("from the directory at the first organisation sign-in, as {}", principal.role.label()),
+            peer,
+        )
+        .await?;
+    Ok(state.store.account_by_email(email).await?)
 }
 
 pub async fn logout(

@@ -8,7 +8,9 @@ use rapport_storage::{AuditEvent, Store, StoreError};
 use time::OffsetDateTime;
 
 use crate::config::ServerConfig;
+use crate::error::ServerError;
 use crate::metrics::Metrics;
+use crate::oidc::Oidc;
 
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -21,19 +23,23 @@ pub struct AppState {
     /// Sign-in attempts per address, ten times the account's allowance: one address may
     /// be a whole office behind a NAT, but must not try passwords on every account.
     pub logins_by_address: Arc<DefaultKeyedRateLimiter<String>>,
+    /// Sign-in with the organisation's OpenID Connect provider, when configured.
+    pub oidc: Option<Arc<Oidc>>,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: ServerConfig) -> AppState {
+    pub fn new(store: Store, config: ServerConfig) -> Result<AppState, ServerError> {
         let per_minute = NonZeroU32::new(config.login_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
         let per_address = per_minute.saturating_mul(NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN));
-        AppState {
+        let oidc = config.oidc.clone().map(Oidc::new).transpose()?.map(Arc::new);
+        Ok(AppState {
             store,
+            oidc,
             metrics: Arc::new(Metrics::default()),
             logins_by_account: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
             logins_by_address: Arc::new(RateLimiter::keyed(Quota::per_minute(per_address))),
             config: Arc::new(config),
-        }
+        })
     }
 
     /// The server reads the clock here, and only here.

@@ -12,7 +12,7 @@ use std::time::Duration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-use crate::support::{Rapport, add_account, corpus, sample, serve};
+use crate::support::{Rapport, add_account, corpus, sample, serve, serve_with};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -327,4 +327,131 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
     });
     drop(driver);
     drop(served);
+}
+
+/// panva's oidc-provider (npm) on a loopback port, stopped when dropped.
+struct Provider {
+    child: Child,
+    issuer: String,
+    /// Kept open: node ends when what it writes has nowhere to go.
+    _stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[allow(clippy::zombie_processes, reason = "Provider's drop kills and waits for it")]
+fn start_provider(folder: &std::ffi::OsStr, redirect: &str, secret: &str) -> Provider {
+    use std::io::BufRead;
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oidc/provider.mjs");
+    let mut child = Command::new("node")
+        .args([script, &port.to_string(), redirect, secret])
+        .env("RAPPORT_OIDC_PROVIDER", folder)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start node with oidc-provider");
+    let mut line = String::new();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut line).unwrap();
+    let issuer = line.trim().strip_prefix("ready ").unwrap_or_else(|| panic!("oidc-provider said {line:?}"));
+    Provider { issuer: issuer.to_owned(), child, _stdout: stdout }
+}
+
+/// Signs in at the provider's development form as `login` and agrees to share the email.
+async fn sign_in_at_provider(client: &Client, login: &str) {
+    fill(client, "input[name='login']", login).await;
+    fill(client, "input[name='password']", "any password: the test provider takes every one").await;
+    submit(client, "button[type='submit']").await;
+    let page = shot(client, &format!("oidc-consent-{login}")).await;
+    assert!(page.contains("Authorize"), "{page}");
+    submit(client, "form input[value='consent'] ~ button").await;
+}
+
+#[test]
+fn people_in_the_directory_sign_in_with_a_real_openid_connect_provider() {
+    let Some(folder) = std::env::var_os("RAPPORT_OIDC_PROVIDER") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "RAPPORT_OIDC_PROVIDER is not set: run the tests with scripts/test"
+        );
+        eprintln!(
+            "skipped: RAPPORT_OIDC_PROVIDER is not set (scripts/test installs oidc-provider and sets it)"
+        );
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let rapport = Rapport { database: format!("sqlite://{}/data/rapport.db", work.path().display()), work };
+    rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let secret = "a-client-secret-for-this-test-only";
+    let provider = start_provider(&folder, &format!("{base}/login/oidc/callback"), secret);
+    let config = format!(
+        "[oidc]\nissuer = \"{}\"\nclient_id = \"rapport\"\nredirect_url = \"{base}/login/oidc/callback\"\n\
+         button_label = \"Sign in with Acme SSO\"\n",
+        provider.issuer
+    );
+    let config = rapport.write("server.toml", config.as_bytes());
+    let listen = format!("127.0.0.1:{port}");
+    let served = serve_with(
+        &rapport,
+        &["--config", &config, "--listen", &listen],
+        &[("RAPPORT_OIDC_CLIENT_SECRET", secret)],
+    );
+    assert_eq!(served.base, base);
+
+    let driver = start_driver();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        // Priya, Payments' manager in the directory, has no account yet: her first sign-in
+        // through the provider makes one, as the directory describes her, and goes where she
+        // was going.
+        let priya = browser(&driver, &rapport.work.path().join("priya")).await;
+        priya.goto(&format!("{base}/teams/Payments")).await.unwrap();
+        let page = shot(&priya, "oidc-1-sign-in").await;
+        assert!(page.contains("Sign in with Acme SSO"), "{page}");
+        submit(&priya, "a.button[href^='/login/oidc']").await;
+        assert!(priya.current_url().await.unwrap().as_str().starts_with(&provider.issuer), "at the provider");
+        shot(&priya, "oidc-2-provider").await;
+        sign_in_at_provider(&priya, "priya.nair@example.com").await;
+        let page = shot(&priya, "oidc-3-back").await;
+        assert_eq!(path(&priya).await, "/teams/Payments", "back where she was going: {page}");
+        let page = shot(&priya, "oidc-3-signed-in").await;
+        assert!(
+            page.contains("priya.nair@example.com · team manager") && page.contains("Payments: the plan"),
+            "{page}"
+        );
+
+        // Someone the provider knows but the directory does not gets no account.
+        let stranger = browser(&driver, &rapport.work.path().join("stranger")).await;
+        stranger.goto(&format!("{base}/login/oidc")).await.unwrap();
+        sign_in_at_provider(&stranger, "stranger@example.com").await;
+        let page = shot(&stranger, "oidc-4-stranger").await;
+        assert!(page.contains("stranger@example.com may not use Rapport"), "{page}");
+        stranger.goto(&format!("{base}/teams/Payments")).await.unwrap();
+        assert!(path(&stranger).await.starts_with("/login"), "the stranger is not signed in");
+
+        // A code sent back without the browser's state cookie is refused.
+        rapport_ingest::use_ring_for_tls();
+        let forged =
+            reqwest::get(format!("{base}/login/oidc/callback?code=stolen&state=guessed")).await.unwrap();
+        assert_eq!(forged.status(), reqwest::StatusCode::FORBIDDEN);
+
+        for client in [priya, stranger] {
+            client.close().await.unwrap();
+        }
+    });
+    let accounts = rapport.ok(&["account", "list"]);
+    assert!(
+        accounts.contains("priya.nair@example.com") && !accounts.contains("stranger@example.com"),
+        "{accounts}"
+    );
+    drop(served);
+    drop(driver);
 }

@@ -104,8 +104,15 @@ impl Drop for Served {
 }
 
 pub fn serve(rapport: &Rapport) -> Served {
+    serve_with(rapport, &["--listen", "127.0.0.1:0"], &[])
+}
+
+/// `rapport serve` with these arguments and environment variables.
+pub fn serve_with(rapport: &Rapport, args: &[&str], envs: &[(&str, &str)]) -> Served {
     let mut child = Command::new(env!("CARGO_BIN_EXE_rapport"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
+        .arg("serve")
+        .args(args)
+        .envs(envs.iter().copied())
         .env("RAPPORT_DATABASE_URL", &rapport.database)
         .env_remove("RAPPORT_LOG")
         .current_dir(rapport.work.path())
