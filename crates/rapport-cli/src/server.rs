@@ -7,15 +7,18 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use rapport_core::Role;
-use rapport_server::{ServerConfig, digest, hash_password, new_api_token, new_secret};
-use rapport_storage::{NewAccount, Store, TokenScope};
+use rapport_server::{
+    AccountRequest, ServerConfig, account_by_email, create_account, digest, new_api_token, reset_password,
+};
+use rapport_storage::{Store, TokenScope};
 
 use crate::commands::{now, open};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// A TOML file of settings (listen, session_hours, secure_cookies,
-    /// login_attempts_per_minute); `RAPPORT_*` environment variables override it.
+    /// login_attempts_per_minute, max_upload_mib, [oidc]); `RAPPORT_*` environment variables
+    /// override it.
     #[arg(long)]
     config: Option<PathBuf>,
     /// Where to listen (overrides the file and RAPPORT_LISTEN).
@@ -112,14 +115,13 @@ pub async fn account(database: &str, command: AccountCommand) -> anyhow::Result<
     let store = open(database).await?;
     match command {
         AccountCommand::Add { email, name, role, team } => {
-            let role = Role::parse(&role).with_context(|| {
-                format!("unknown role {role:?}: expected one of {}", Role::ALL.map(Role::as_str).join(", "))
-            })?;
-            let password = add_account(&store, &email, &name, role, team.as_deref()).await?;
-            println!("Account {email} ({}) created. One-time password: {password}", role.label());
+            let request = AccountRequest { email, name, role, team };
+            let password = create_account(&store, &request, now()).await?;
+            let role = Role::parse(&request.role).map_or("", Role::label);
+            println!("Account {} ({role}) created. One-time password: {password}", request.email);
         }
         AccountCommand::Reset { email } => {
-            let password = reset_password(&store, &email).await?;
+            let password = reset_password(&store, &account_by_email(&store, &email).await?).await?;
             println!("{email} has a new one-time password: {password}");
         }
         AccountCommand::Token { email, name, scope } => {
@@ -145,47 +147,6 @@ pub async fn account(database: &str, command: AccountCommand) -> anyhow::Result<
     Ok(ExitCode::SUCCESS)
 }
 
-/// A password given once, to be changed at the first sign-in.
-fn one_time_password() -> anyhow::Result<String> {
-    let secret = new_secret()?;
-    Ok(secret.get(..20).unwrap_or(&secret).to_owned())
-}
-
-async fn add_account(
-    store: &Store,
-    email: &str,
-    name: &str,
-    role: Role,
-    team: Option<&str>,
-) -> anyhow::Result<String> {
-    if role.needs_team() != team.is_some() {
-        anyhow::bail!(
-            "a {} account {} a team (--team)",
-            role.label(),
-            if role.needs_team() { "needs" } else { "has no" }
-        );
-    }
-    if !email.contains('@') {
-        anyhow::bail!("{email:?} is not an email address");
-    }
-    let password = one_time_password()?;
-    let hash = hash_password(password.clone()).await?;
-    let new = NewAccount { email, name, role, team, password_hash: Some(&hash), must_change_password: true };
-    store
-        .add_account(&new, now())
-        .await?
-        .with_context(|| format!("there is already an account for {email}"))?;
-    Ok(password)
-}
-
-async fn reset_password(store: &Store, email: &str) -> anyhow::Result<String> {
-    let account =
-        store.account_by_email(email).await?.with_context(|| format!("there is no account for {email}"))?;
-    let password = one_time_password()?;
-    store.set_password(account.id, &hash_password(password.clone()).await?, true).await?;
-    Ok(password)
-}
-
 /// The OpenAPI document of the server's JSON API.
 pub fn openapi() -> ExitCode {
     println!("{}", rapport_server::openapi_document());
@@ -196,10 +157,18 @@ pub fn openapi() -> ExitCode {
 pub const DEMO_ADMIN: &str = "admin@rapport.local";
 
 pub async fn demo_admin(store: &Store) -> anyhow::Result<String> {
-    match store.account_by_email(DEMO_ADMIN).await? {
-        Some(_) => reset_password(store, DEMO_ADMIN).await,
-        None => add_account(store, DEMO_ADMIN, "Rapport administrator", Role::Admin, None).await,
-    }
+    Ok(match store.account_by_email(DEMO_ADMIN).await? {
+        Some(account) => reset_password(store, &account).await?,
+        None => {
+            let request = AccountRequest {
+                email: DEMO_ADMIN.into(),
+                name: "Rapport administrator".into(),
+                role: Role::Admin.as_str().into(),
+                team: None,
+            };
+            create_account(store, &request, now()).await?
+        }
+    })
 }
 
 /// The demo ends by serving what it loaded.

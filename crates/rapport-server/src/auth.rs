@@ -2,15 +2,17 @@
 //! and the middleware that turns a request's cookie or bearer token into a [`Signed`].
 //! Secrets leave this module only as the hashes storage keeps.
 
+use std::net::SocketAddr;
+
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use rapport_core::Principal;
-use rapport_storage::{Account, TokenScope};
+use rapport_storage::{Account, TokenScope, TokenUse};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -143,9 +145,18 @@ async fn identify(state: &AppState, request: &mut Request) -> Result<(), ServerE
             Some(_) => state.store.use_api_token(&digest(token), now).await?,
             None => None,
         };
-        let Some((account, token)) = found else {
+        let Some(TokenUse { account, token, recorded }) = found else {
             return Err(ServerError::Unauthenticated("the API token is unknown or revoked".into()));
         };
+        // Audited as often as its last use is written down: once a minute at most.
+        if recorded {
+            let peer =
+                request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string());
+            let what = format!("{} {}", request.method(), request.uri().path());
+            state
+                .audit(Some(&account.email), "token used", Some(format!("token #{}", token.id)), what, peer)
+                .await?;
+        }
         if unsafe_method && token.scope == TokenScope::Read {
             return Err(ServerError::Forbidden(format!("the token {:?} may only read", token.name)));
         }

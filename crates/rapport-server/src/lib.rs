@@ -5,6 +5,7 @@
 //! `rapport_core::Principal`; this crate asks it on every request (`work.rs`) and never
 //! decides access itself.
 
+mod accounts;
 mod api;
 mod auth;
 mod config;
@@ -33,7 +34,8 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use auth::{digest, hash_password, new_api_token, new_secret, weak_password};
+pub use accounts::{AccountRequest, account_by_email, create_account, reset_password};
+pub use auth::{digest, new_api_token};
 pub use config::{ConfigError, ServerConfig};
 pub use error::ServerError;
 pub use state::AppState;
@@ -64,6 +66,10 @@ pub fn router(state: AppState) -> Router {
         .route("/me/devices", get(pages::my_devices))
         .route("/audit", get(pages::audit))
         .route("/overview", get(pages::overview))
+        .route("/accounts", get(pages::accounts).post(pages::create_account))
+        .route("/accounts/{id}/reset", post(pages::reset_account))
+        .route("/accounts/{id}/disable", post(pages::disable_account))
+        .route("/accounts/{id}/enable", post(pages::enable_account))
         .route("/findings", get(pages::findings))
         .route("/assets/unowned", get(pages::unowned_assets))
         .route("/policy", get(pages::policy))
@@ -145,7 +151,11 @@ fn api(upload_limit: DefaultBodyLimit) -> (Router<AppState>, utoipa::openapi::Op
         .routes(routes!(api::unowned_assets))
         .routes(routes!(api::policy))
         .routes(routes!(api::people))
-        .routes(with_layer(routes!(api::imports, api::upload), upload_limit));
+        .routes(with_layer(routes!(api::imports, api::upload), upload_limit))
+        .routes(routes!(api::accounts, api::create_account))
+        .routes(routes!(api::reset_account))
+        .routes(routes!(api::disable_account))
+        .routes(routes!(api::enable_account));
     OpenApiRouter::new().nest("/api/v1", routes).split_for_parts()
 }
 

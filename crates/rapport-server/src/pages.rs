@@ -19,7 +19,7 @@ use crate::auth::{self, Credential, LOGIN_CSRF_COOKIE, MIN_PASSWORD_CHARS, SESSI
 use crate::error::{ErrorMessage, ServerError};
 use crate::state::AppState;
 use crate::views::PlanView;
-use crate::{security, upload, work};
+use crate::{accounts, security, upload, work};
 
 /// The stylesheet, in the binary.
 pub async fn stylesheet() -> impl IntoResponse {
@@ -65,6 +65,9 @@ impl Nav {
             links.push(("/policy".to_owned(), "Policy"));
             links.push(("/people".to_owned(), "People"));
             links.push(("/audit".to_owned(), "Audit log"));
+        }
+        if principal.may_administer() {
+            links.push(("/accounts".to_owned(), "Accounts"));
         }
         links.push(("/me/devices".to_owned(), "My devices"));
         links.push(("/account/tokens".to_owned(), "API tokens"));
@@ -1102,4 +1105,93 @@ pub async fn upload(
     let imported =
         security::import_upload(&state, &signed.principal, &upload.name, &upload.path, peer).await?;
     imports_page(&state, &signed, Some(imported)).await
+}
+
+#[derive(Template)]
+#[template(path = "accounts.html")]
+struct AccountsPage {
+    nav: Option<Nav>,
+    csrf: String,
+    /// The administrator's own account, which the page does not offer to disable.
+    me: i64,
+    notice: Option<String>,
+    one_time: Option<String>,
+    accounts: Vec<accounts::AccountView>,
+    /// Each role's value and label, for the form.
+    roles: Vec<(&'static str, &'static str)>,
+    teams: Vec<String>,
+}
+
+async fn accounts_page(
+    state: &AppState,
+    signed: &Signed,
+    notice: Option<String>,
+    one_time: Option<String>,
+) -> Result<Response, ServerError> {
+    let accounts = accounts::list(&state.store, &signed.principal).await?;
+    let teams = state.store.teams().await?.into_iter().map(|team| team.name).collect();
+    html(&AccountsPage {
+        nav: Some(Nav::of(signed)),
+        csrf: signed.csrf().to_owned(),
+        me: signed.account.id,
+        notice,
+        one_time,
+        accounts,
+        roles: Role::ALL.iter().map(|role| (role.as_str(), role.label())).collect(),
+        teams,
+    })
+}
+
+pub async fn accounts(State(state): State<AppState>, signed: Signed) -> Result<Response, ServerError> {
+    accounts_page(&state, &signed, None, None).await
+}
+
+pub async fn create_account(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+    Form(form): Form<accounts::AccountRequest>,
+) -> Result<Response, ServerError> {
+    let password = work::create_account(&state, &signed.principal, &form, peer).await?;
+    let notice = format!("Account {} created.", form.email.trim());
+    accounts_page(&state, &signed, Some(notice), Some(password)).await
+}
+
+async fn account_act(
+    state: &AppState,
+    signed: &Signed,
+    id: i64,
+    act: accounts::AccountAct,
+    peer: Option<String>,
+) -> Result<Response, ServerError> {
+    let (account, password) = work::act_on_account(state, &signed.principal, id, &act, peer).await?;
+    let notice = format!("{}: {}.", account.email, act.audit_word());
+    accounts_page(state, signed, Some(notice), password).await
+}
+
+pub async fn reset_account(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+    Path(id): Path<i64>,
+) -> Result<Response, ServerError> {
+    account_act(&state, &signed, id, accounts::AccountAct::Reset, peer).await
+}
+
+pub async fn disable_account(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+    Path(id): Path<i64>,
+) -> Result<Response, ServerError> {
+    account_act(&state, &signed, id, accounts::AccountAct::Disable, peer).await
+}
+
+pub async fn enable_account(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+    Path(id): Path<i64>,
+) -> Result<Response, ServerError> {
+    account_act(&state, &signed, id, accounts::AccountAct::Enable, peer).await
 }

@@ -8,6 +8,7 @@ use rapport_core::{ActionState, Outcome, Principal};
 use rapport_ingest::{acknowledge_policy, current_policy, team_plans};
 use rapport_storage::StoredAction;
 
+use crate::accounts;
 use crate::error::ServerError;
 use crate::state::AppState;
 use crate::views::PlanView;
@@ -476,4 +477,41 @@ pub async fn my_devices(state: &AppState, principal: &Principal) -> Result<Vec<D
         })
         .await?;
     Ok(devices)
+}
+
+/// An administrator makes an account; returns its one-time password.
+pub async fn create_account(
+    state: &AppState,
+    principal: &Principal,
+    request: &accounts::AccountRequest,
+    peer: Option<String>,
+) -> Result<String, ServerError> {
+    accounts::administrators_only(principal)?;
+    let password = accounts::create_account(&state.store, request, state.now()).await?;
+    let team = request.team.as_deref().map(|team| format!(" of {team}")).unwrap_or_default();
+    state
+        .audit(
+            Some(&principal.email),
+            "account created",
+            Some(request.email.trim().to_lowercase()),
+            format!("{}{team}, with a one-time password", request.role),
+            peer,
+        )
+        .await?;
+    Ok(password)
+}
+
+/// An administrator resets, disables or enables someone else's account.
+pub async fn act_on_account(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+    act: &accounts::AccountAct,
+    peer: Option<String>,
+) -> Result<(rapport_storage::Account, Option<String>), ServerError> {
+    let (account, password) = accounts::act_on(&state.store, principal, id, act, state.now()).await?;
+    state
+        .audit(Some(&principal.email), act.audit_word(), Some(account.email.clone()), String::new(), peer)
+        .await?;
+    Ok((account, password))
 }

@@ -39,6 +39,15 @@ pub struct NewAccount<'a> {
     pub must_change_password: bool,
 }
 
+/// A token presented, with its account.
+#[derive(Clone, Debug)]
+pub struct TokenUse {
+    pub account: Account,
+    pub token: ApiToken,
+    /// Whether this use was written down: the first in its minute.
+    pub recorded: bool,
+}
+
 /// A signed-in session: its account and the CSRF token its forms carry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionRecord {
@@ -257,6 +266,26 @@ impl Store {
         })
     }
 
+    /// Disables the account from `at` (and ends its sessions), or enables it again with `None`.
+    /// A disabled account's sessions and tokens sign nobody in.
+    pub async fn set_account_disabled(
+        &self,
+        account: i64,
+        at: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE accounts SET disabled_at = $1 WHERE id = $2")
+                .bind(at)
+                .bind(account)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM sessions WHERE account = $1").bind(account).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
     /// Deletes the sessions that expired before `now`; returns how many.
     pub async fn delete_expired_sessions(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
         with_pool!(self, pool => {
@@ -295,7 +324,7 @@ impl Store {
         &self,
         token_hash: &[u8],
         now: OffsetDateTime,
-    ) -> Result<Option<(Account, ApiToken)>, StoreError> {
+    ) -> Result<Option<TokenUse>, StoreError> {
         with_pool!(self, pool => {
             let row = sqlx::query(account_query!(
                 ", t.id AS token_id, t.name AS token_name, t.scope, \
@@ -319,14 +348,15 @@ impl Store {
                 revoked_at: None,
             };
             // A token used many times a second is written down once a minute, not each time.
-            if token.last_used_at.is_none_or(|last| now - last >= LAST_USE_PRECISION) {
+            let recorded = token.last_used_at.is_none_or(|last| now - last >= LAST_USE_PRECISION);
+            if recorded {
                 sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                     .bind(now)
                     .bind(token.id)
                     .execute(pool)
                     .await?;
             }
-            Ok(Some((account, token)))
+            Ok(Some(TokenUse { account, token, recorded }))
         })
     }
 

@@ -29,7 +29,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use accounts::{Account, ApiToken, AuditEvent, NewAccount, SessionRecord, TokenScope};
+pub use accounts::{Account, ApiToken, AuditEvent, NewAccount, SessionRecord, TokenScope, TokenUse};
 pub use answers::{AnswerKind, NewAnswer, StoredAnswer};
 pub use assets::{AssetFilter, AssetOwnership, AssetRecord};
 pub use decisions::{

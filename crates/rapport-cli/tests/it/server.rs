@@ -196,6 +196,79 @@ async fn upload_as_the_roles_allow(http: &reqwest::Client, base: &str, browsers:
     );
 }
 
+/// The administrator keeps accounts from the browser: adds one with a one-time password,
+/// disables it (its sessions end), enables it and resets its password; nobody else may, and
+/// nobody may disable themselves.
+async fn administer_accounts(http: &reqwest::Client, base: &str, browsers: &[Browser], db: &str) {
+    let admin = &browsers[0];
+    let post = |path: String, browser: &Browser, mut fields: Vec<(&'static str, String)>| {
+        fields.push(("csrf", browser.csrf.clone()));
+        http.post(format!("{base}{path}")).header(COOKIE, &browser.cookie).form(&fields).send()
+    };
+    let new = |email: &str| {
+        vec![
+            ("email", email.to_owned()),
+            ("name", "Lee Chen".to_owned()),
+            ("role", "team_engineer".to_owned()),
+            ("team", "Payments".to_owned()),
+        ]
+    };
+    let refused = post("/accounts".into(), &browsers[1], new("lee.chen@example.com")).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{db}: an analyst keeps no accounts");
+    let page =
+        post("/accounts".into(), admin, new("lee.chen@example.com")).await.unwrap().text().await.unwrap();
+    let password =
+        page.split("<code class=\"secret\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    let again = post("/accounts".into(), admin, new("Lee.Chen@example.com")).await.unwrap();
+    assert_eq!(again.status(), StatusCode::CONFLICT, "{db}: one account per email");
+    let teamless = post(
+        "/accounts".into(),
+        admin,
+        vec![("email", "x@example.com".into()), ("name", "X".into()), ("role", "team_manager".into())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(teamless.status(), StatusCode::BAD_REQUEST, "{db}: a team manager needs a team");
+
+    let lee = first_sign_in(http, base, "lee.chen@example.com", &password).await;
+    let accounts: Vec<Value> = http
+        .get(format!("{base}/api/v1/accounts"))
+        .header(COOKIE, &admin.cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id_of =
+        |email: &str| accounts.iter().find(|a| a["email"] == email).and_then(|a| a["id"].as_i64()).unwrap();
+    let (lee_id, admin_id) = (id_of("lee.chen@example.com"), id_of("admin@example.com"));
+    let yourself = post(format!("/accounts/{admin_id}/disable"), admin, vec![]).await.unwrap();
+    assert_eq!(yourself.status(), StatusCode::CONFLICT, "{db}: nobody disables themselves");
+    let disabled = post(format!("/accounts/{lee_id}/disable"), admin, vec![]).await.unwrap();
+    assert_eq!(disabled.status(), StatusCode::OK, "{db}");
+    let plan = http
+        .get(format!("{base}/api/v1/teams/Payments/plan"))
+        .header(COOKIE, &lee.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plan.status(), StatusCode::UNAUTHORIZED, "{db}: a disabled account's session ends");
+    post(format!("/accounts/{lee_id}/enable"), admin, vec![]).await.unwrap();
+    let page = post(format!("/accounts/{lee_id}/reset"), admin, vec![]).await.unwrap().text().await.unwrap();
+    assert!(page.contains("lee.chen@example.com: password reset."), "{db}: {page}");
+    let fresh = page.split("<code class=\"secret\">").nth(1).unwrap().split('<').next().unwrap();
+    assert_ne!(fresh, password, "{db}");
+    let by_api = http
+        .post(format!("{base}/api/v1/accounts/{lee_id}/disable"))
+        .header(COOKIE, &browsers[1].cookie)
+        .header("x-csrf-token", &browsers[1].csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_api.status(), StatusCode::FORBIDDEN, "{db}");
+}
+
 #[test]
 fn every_endpoint_answers_every_role_exactly_as_the_roles_allow() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
@@ -266,6 +339,9 @@ async fn walk_the_matrix(rapport: &Rapport) {
             reads.push((format!("/api/v1{path}"), security_only));
         }
         reads.push(("/findings?severity=high&tool=trivy&target=debian&limit=5".into(), security_only));
+        let admin_only = [200, 403, 403, 403, 403, 403];
+        reads.push(("/accounts".into(), admin_only));
+        reads.push(("/api/v1/accounts".into(), admin_only));
         reads.push(("/api/v1/findings?severity=nonsense".into(), [400, 400, 403, 403, 403, 403]));
         for (path, expected) in &reads {
             for (index, browser) in browsers.iter().enumerate() {
@@ -480,6 +556,7 @@ async fn walk_the_matrix(rapport: &Rapport) {
         assert_eq!(after.status(), StatusCode::UNAUTHORIZED, "{db}: a revoked token");
 
         upload_as_the_roles_allow(&http, &base, &browsers, &db).await;
+        administer_accounts(&http, &base, &browsers, &db).await;
 
         // Guessing a password is slowed down: the sixth try within the minute is refused.
         let mut statuses = Vec::new();
@@ -508,6 +585,11 @@ async fn walk_the_matrix(rapport: &Rapport) {
             "action marked done",
             "policy acknowledged",
             "file imported",
+            "account created",
+            "account disabled",
+            "account enabled",
+            "password reset",
+            "token used",
         ] {
             assert!(audit.contains(&format!("<td>{act}</td>")), "{db}: the audit log lacks {act:?}");
         }

@@ -46,6 +46,13 @@ async fn sessions_end_on_expiry_and_on_a_password_change() {
         assert_eq!(swept, 1, "{backend}: only the expired session is swept");
         assert!(store.session(&[3; 32], start + Duration::hours(13)).await.unwrap().is_some(), "{backend}");
 
+        store.set_account_disabled(id, Some(start)).await.unwrap();
+        assert!(store.session(&[3; 32], start + Duration::hours(1)).await.unwrap().is_none(), "{backend}");
+        assert!(store.account(id).await.unwrap().unwrap().disabled, "{backend}");
+        store.set_account_disabled(id, None).await.unwrap();
+        assert!(!store.account(id).await.unwrap().unwrap().disabled, "{backend}");
+        store.add_session(&[1; 32], id, "csrf-1", start, start + Duration::hours(12)).await.unwrap();
+
         store.set_password(id, "$argon2id$new", false).await.unwrap();
         assert!(store.session(&[1; 32], start + Duration::hours(1)).await.unwrap().is_none(), "{backend}");
         let changed = store.account(id).await.unwrap().unwrap();
@@ -65,9 +72,15 @@ async fn a_revoked_token_signs_nobody_in_and_the_audit_log_keeps_every_act() {
             .unwrap()
             .unwrap();
         let token = store.add_api_token(id, "dashboard", &[7; 32], TokenScope::Read, start).await.unwrap();
-        let (owner, used) =
-            store.use_api_token(&[7; 32], start + Duration::minutes(5)).await.unwrap().unwrap();
-        assert_eq!((owner.id, used.id, used.scope), (id, token, TokenScope::Read), "{backend}");
+        let used = store.use_api_token(&[7; 32], start + Duration::minutes(5)).await.unwrap().unwrap();
+        assert_eq!(
+            (used.account.id, used.token.id, used.token.scope),
+            (id, token, TokenScope::Read),
+            "{backend}"
+        );
+        assert!(used.recorded, "{backend}: the first use is written down");
+        let soon = store.use_api_token(&[7; 32], start + Duration::seconds(330)).await.unwrap().unwrap();
+        assert!(!soon.recorded, "{backend}: a use within the same minute is not written again");
         let listed = store.api_tokens(id).await.unwrap();
         assert_eq!(listed[0].last_used_at, Some(start + Duration::minutes(5)), "{backend}");
         assert!(!store.revoke_api_token(id + 1, token, start).await.unwrap(), "{backend}: not another's");

@@ -1,0 +1,184 @@
+//! Accounts as an administrator keeps them, from the browser or the command line: made with a
+//! one-time password, given a new one, disabled and enabled again.
+
+use rapport_core::{Principal, Role};
+use rapport_storage::{Account, NewAccount, Store};
+use time::OffsetDateTime;
+
+use crate::auth::{hash_password, new_secret};
+use crate::error::ServerError;
+
+/// What an administrator asks for.
+#[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct AccountRequest {
+    #[schema(format = Email, max_length = 254)]
+    pub email: String,
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
+    pub name: String,
+    #[schema(pattern = "^(admin|security_analyst|team_manager|team_engineer|executive|end_user)$")]
+    pub role: String,
+    /// The team, for team managers and engineers only.
+    #[serde(default)]
+    pub team: Option<String>,
+}
+
+pub fn administrators_only(principal: &Principal) -> Result<(), ServerError> {
+    if principal.may_administer() {
+        Ok(())
+    } else {
+        Err(ServerError::Forbidden(format!(
+            "accounts are kept by administrators; you are signed in as {}",
+            principal.role.label()
+        )))
+    }
+}
+
+/// A password given once, to be changed at the first sign-in.
+fn one_time_password() -> Result<String, ServerError> {
+    let secret = new_secret()?;
+    Ok(secret.get(..20).unwrap_or(&secret).to_owned())
+}
+
+/// Makes the account and returns its one-time password.
+pub async fn create_account(
+    store: &Store,
+    request: &AccountRequest,
+    now: OffsetDateTime,
+) -> Result<String, ServerError> {
+    let role = Role::ALL.into_iter().find(|role| role.as_str() == request.role.trim()).ok_or_else(|| {
+        let known: Vec<&str> = Role::ALL.iter().map(|role| role.as_str()).collect();
+        ServerError::BadRequest(format!("role: expected one of {}, got {:?}", known.join(", "), request.role))
+    })?;
+    let team = request.team.as_deref().map(str::trim).filter(|team| !team.is_empty());
+    if role.needs_team() != team.is_some() {
+        return Err(ServerError::BadRequest(format!(
+            "a {} account {} a team",
+            role.label(),
+            if role.needs_team() { "needs" } else { "has no" }
+        )));
+    }
+    let email = request.email.trim();
+    let name = request.name.trim();
+    if !email.contains('@') || email.chars().count() > 254 {
+        return Err(ServerError::BadRequest(format!("{email:?} is not an email address")));
+    }
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ServerError::BadRequest("give a name of 1 to 200 characters".into()));
+    }
+    let password = one_time_password()?;
+    let hash = hash_password(password.clone()).await?;
+    let new = NewAccount { email, name, role, team, password_hash: Some(&hash), must_change_password: true };
+    store
+        .add_account(&new, now)
+        .await?
+        .ok_or_else(|| ServerError::Refused(format!("there is already an account for {email}")))?;
+    Ok(password)
+}
+
+/// The account with this email.
+pub async fn account_by_email(store: &Store, email: &str) -> Result<Account, ServerError> {
+    store
+        .account_by_email(email)
+        .await?
+        .ok_or_else(|| ServerError::NotFound(format!("there is no account for {email}")))
+}
+
+/// A new one-time password for the account; its sessions end.
+pub async fn reset_password(store: &Store, account: &Account) -> Result<String, ServerError> {
+    let password = one_time_password()?;
+    store.set_password(account.id, &hash_password(password.clone()).await?, true).await?;
+    Ok(password)
+}
+
+/// One account as the administrator's list shows it.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct AccountView {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: &'static str,
+    pub team: Option<String>,
+    /// The day it was made.
+    pub created: String,
+    pub disabled: bool,
+    /// False for accounts that sign in only through the organisation's provider.
+    pub has_password: bool,
+    pub must_change_password: bool,
+}
+
+impl AccountView {
+    pub fn of(account: &Account) -> AccountView {
+        AccountView {
+            id: account.id,
+            email: account.email.clone(),
+            name: account.name.clone(),
+            role: account.role.as_str(),
+            team: account.team.clone(),
+            created: account.created_at.date().to_string(),
+            disabled: account.disabled,
+            has_password: account.password_hash.is_some(),
+            must_change_password: account.must_change_password,
+        }
+    }
+}
+
+/// Every account, for an administrator.
+pub async fn list(store: &Store, by: &Principal) -> Result<Vec<AccountView>, ServerError> {
+    administrators_only(by)?;
+    Ok(store.accounts().await?.iter().map(AccountView::of).collect())
+}
+
+/// The account `id`, for an administrator acting on someone else's.
+async fn other_account(store: &Store, by: &Principal, id: i64) -> Result<Account, ServerError> {
+    administrators_only(by)?;
+    let account = store
+        .account(id)
+        .await?
+        .ok_or_else(|| ServerError::NotFound(format!("there is no account #{id}")))?;
+    if account.email.eq_ignore_ascii_case(&by.email) {
+        return Err(ServerError::Refused(
+            "change your own password on the password page; you cannot disable yourself".into(),
+        ));
+    }
+    Ok(account)
+}
+
+/// What an administrator did to an account, for the audit log and the notice.
+pub enum AccountAct {
+    Reset,
+    Disable,
+    Enable,
+}
+
+impl AccountAct {
+    pub fn audit_word(&self) -> &'static str {
+        match self {
+            AccountAct::Reset => "password reset",
+            AccountAct::Disable => "account disabled",
+            AccountAct::Enable => "account enabled",
+        }
+    }
+}
+
+/// Resets, disables or enables someone else's account; a reset returns the one-time password.
+pub async fn act_on(
+    store: &Store,
+    by: &Principal,
+    id: i64,
+    act: &AccountAct,
+    now: OffsetDateTime,
+) -> Result<(Account, Option<String>), ServerError> {
+    let account = other_account(store, by, id).await?;
+    let password = match act {
+        AccountAct::Reset => Some(reset_password(store, &account).await?),
+        AccountAct::Disable => {
+            store.set_account_disabled(account.id, Some(now)).await?;
+            None
+        }
+        AccountAct::Enable => {
+            store.set_account_disabled(account.id, None).await?;
+            None
+        }
+    };
+    Ok((account, password))
+}
