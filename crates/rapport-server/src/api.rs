@@ -634,3 +634,55 @@ pub async fn enable_account(
 ) -> Result<Json<AccountAnswer>, ServerError> {
     account_act(&state, &signed, id, accounts::AccountAct::Enable, peer).await
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PolicyText {
+    /// The whole policy file (TOML), as `rapport policy show` prints it.
+    pub content: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/policy",
+    tag = "security team",
+    description = "Applies a policy file as the next version, once it is checked whole; the same text \
+                   as the version in force changes nothing.",
+    request_body = PolicyText,
+    responses((status = 200, description = "OK", body = work::PolicyApplied), WriteRefusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn apply_policy(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+    Json(request): Json<PolicyText>,
+) -> Result<Json<work::PolicyApplied>, ServerError> {
+    Ok(Json(work::apply_policy(&state, &signed.principal, &request.content, peer).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EmergencyRequest {
+    /// Why this cannot wait for the plan; the team reads it.
+    pub reason: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/actions/{id}/emergency",
+    tag = "security team",
+    description = "Declares an emergency on an action the policy's criteria did not make one.",
+    params(("id" = i64, Path, description = "The action's number")),
+    request_body = EmergencyRequest,
+    responses((status = 200, description = "OK", body = Created), WriteRefusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn declare_emergency(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+    Path(id): Path<i64>,
+    Json(request): Json<EmergencyRequest>,
+) -> Result<Json<Created>, ServerError> {
+    let id = work::declare_emergency(&state, &signed.principal, id, &request.reason, peer).await?;
+    Ok(Json(Created { id }))
+}

@@ -60,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .route("/actions/{id}/exception", post(pages::action_exception))
         .route("/actions/{id}/feedback", post(pages::action_feedback))
         .route("/actions/{id}/not-ours", post(pages::action_not_ours))
+        .route("/actions/{id}/emergency", post(pages::declare_emergency))
         .route("/queue", get(pages::queue))
         .route("/exceptions/{id}/decision", post(pages::decide_exception))
         .route("/answers/{id}/reply", post(pages::reply))
@@ -72,7 +73,7 @@ pub fn router(state: AppState) -> Router {
         .route("/accounts/{id}/enable", post(pages::enable_account))
         .route("/findings", get(pages::findings))
         .route("/assets/unowned", get(pages::unowned_assets))
-        .route("/policy", get(pages::policy))
+        .route("/policy", get(pages::policy).post(pages::apply_policy))
         .route("/people", get(pages::people))
         .route("/imports", get(pages::imports).post(pages::upload).layer(upload_limit(&state.config)));
     let (api, document) = api(upload_limit(&state.config));
@@ -149,13 +150,14 @@ fn api(upload_limit: DefaultBodyLimit) -> (Router<AppState>, utoipa::openapi::Op
         .routes(routes!(api::overview))
         .routes(routes!(api::findings))
         .routes(routes!(api::unowned_assets))
-        .routes(routes!(api::policy))
+        .routes(routes!(api::policy, api::apply_policy))
         .routes(routes!(api::people))
         .routes(with_layer(routes!(api::imports, api::upload), upload_limit))
         .routes(routes!(api::accounts, api::create_account))
         .routes(routes!(api::reset_account))
         .routes(routes!(api::disable_account))
-        .routes(routes!(api::enable_account));
+        .routes(routes!(api::enable_account))
+        .routes(routes!(api::declare_emergency));
     OpenApiRouter::new().nest("/api/v1", routes).split_for_parts()
 }
 

@@ -595,6 +595,7 @@ struct ActionPage {
     /// When, what, by whom, detail.
     events: Vec<(String, String, Option<String>, String)>,
     may_answer: bool,
+    may_declare_emergency: bool,
     notice: Option<String>,
     /// What was said (kind, by, text) and the reply.
     answers: Vec<(&'static str, String, String, Option<String>)>,
@@ -642,6 +643,7 @@ pub async fn action_page(
         .collect();
     let notice = query.said.map(|said| match said.as_str() {
         "exception" => "Asked. The security team decides; you will see the answer here.".to_owned(),
+        "emergency" => "Emergency declared: the action goes to the top of the team's plan.".to_owned(),
         "not_ours" => {
             "Told the security team. The action stays in your plan until ownership changes.".to_owned()
         }
@@ -660,6 +662,7 @@ pub async fn action_page(
         csrf: signed.csrf().to_owned(),
         id,
         may_answer: signed.principal.may_answer_for_team(&stored.team),
+        may_declare_emergency: signed.principal.may_decide(),
         team: stored.team,
         state: stored.state.as_str(),
         fixes: action.fixes.iter().take(20).cloned().collect::<Vec<_>>().join(", "),
@@ -1047,12 +1050,70 @@ pub async fn unowned_assets(State(state): State<AppState>, signed: Signed) -> Re
 #[template(path = "policy.html")]
 struct PolicyPage {
     nav: Option<Nav>,
+    csrf: String,
+    may_change: bool,
+    notice: Option<String>,
+    difference: Option<String>,
     policy: security::PolicyView,
 }
 
+async fn policy_page(
+    state: &AppState,
+    signed: &Signed,
+    applied: Option<work::PolicyApplied>,
+) -> Result<Response, ServerError> {
+    let policy = security::policy(state, &signed.principal).await?;
+    let notice = applied.as_ref().map(|applied| match applied.new {
+        true => {
+            format!("Applied as version {}. Each team's manager is asked to acknowledge it.", applied.version)
+        }
+        false => format!("Unchanged: that is version {} already.", applied.version),
+    });
+    html(&PolicyPage {
+        nav: Some(Nav::of(signed)),
+        csrf: signed.csrf().to_owned(),
+        may_change: signed.principal.may_decide(),
+        notice,
+        difference: applied.map(|applied| applied.difference).filter(|d| !d.is_empty()),
+        policy,
+    })
+}
+
 pub async fn policy(State(state): State<AppState>, signed: Signed) -> Result<Response, ServerError> {
-    let policy = security::policy(&state, &signed.principal).await?;
-    html(&PolicyPage { nav: Some(Nav::of(&signed)), policy })
+    policy_page(&state, &signed, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PolicyForm {
+    content: String,
+}
+
+pub async fn apply_policy(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+    Form(form): Form<PolicyForm>,
+) -> Result<Response, ServerError> {
+    // Browsers send a textarea's lines with CRLF; the stored policy keeps the file's LF.
+    let text = form.content.replace("\r\n", "\n");
+    let applied = work::apply_policy(&state, &signed.principal, &text, peer).await?;
+    policy_page(&state, &signed, Some(applied)).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EmergencyForm {
+    reason: String,
+}
+
+pub async fn declare_emergency(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+    Path(id): Path<i64>,
+    Form(form): Form<EmergencyForm>,
+) -> Result<Response, ServerError> {
+    work::declare_emergency(&state, &signed.principal, id, &form.reason, peer).await?;
+    Ok(Redirect::to(&format!("/actions/{id}?said=emergency")).into_response())
 }
 
 #[derive(Template)]

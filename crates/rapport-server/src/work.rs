@@ -515,3 +515,81 @@ pub async fn act_on_account(
         .await?;
     Ok((account, password))
 }
+
+/// What applying a policy did.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PolicyApplied {
+    pub version: i64,
+    /// False when the text is the policy already in force.
+    pub new: bool,
+    /// A unified diff from the version before.
+    pub difference: String,
+}
+
+/// The security team applies a new policy version, checked whole before it is stored.
+pub async fn apply_policy(
+    state: &AppState,
+    principal: &Principal,
+    text: &str,
+    peer: Option<String>,
+) -> Result<PolicyApplied, ServerError> {
+    if !principal.may_decide() {
+        return Err(ServerError::Forbidden(format!(
+            "the policy is changed by the security team; you are signed in as {}",
+            principal.role.label()
+        )));
+    }
+    let applied = rapport_ingest::apply_policy(
+        &state.store,
+        "(submitted text)",
+        text,
+        Some(&principal.email),
+        state.now(),
+    )
+    .await
+    .map_err(|error| match error {
+        invalid @ rapport_ingest::PlanError::Policy { .. } => ServerError::BadRequest(invalid.to_string()),
+        other => ServerError::from(other),
+    })?;
+    if applied.new {
+        let changed = applied.difference.lines().filter(|l| l.starts_with(['+', '-'])).count();
+        state
+            .audit(
+                Some(&principal.email),
+                "policy changed",
+                Some(format!("policy version {}", applied.version)),
+                format!("{changed} lines changed"),
+                peer,
+            )
+            .await?;
+    }
+    Ok(PolicyApplied { version: applied.version, new: applied.new, difference: applied.difference })
+}
+
+/// The security team declares an emergency on an action the policy's criteria did not.
+pub async fn declare_emergency(
+    state: &AppState,
+    principal: &Principal,
+    action: i64,
+    reason: &str,
+    peer: Option<String>,
+) -> Result<i64, ServerError> {
+    let stored = readable_action(state, principal, action).await?;
+    if !principal.may_decide() {
+        return Err(ServerError::Forbidden(format!(
+            "emergencies are declared by the security team; you are signed in as {}",
+            principal.role.label()
+        )));
+    }
+    let id = rapport_ingest::declare_emergency(&state.store, action, principal, reason, state.now()).await?;
+    state
+        .audit(
+            Some(&principal.email),
+            "emergency declared",
+            Some(format!("action #{action} ({})", stored.team)),
+            reason.trim().to_owned(),
+            peer,
+        )
+        .await?;
+    Ok(id)
+}

@@ -269,6 +269,58 @@ async fn administer_accounts(http: &reqwest::Client, base: &str, browsers: &[Bro
     assert_eq!(by_api.status(), StatusCode::FORBIDDEN, "{db}");
 }
 
+/// The security team changes the policy from its page (a broken file is refused whole, with
+/// the place) and declares an emergency on an action; partners may do neither.
+async fn change_policy_and_declare_an_emergency(
+    http: &reqwest::Client,
+    base: &str,
+    browsers: &[Browser],
+    db: &str,
+    action: i64,
+) {
+    let (analyst, manager) = (&browsers[1], &browsers[2]);
+    let post = |path: String, browser: &Browser, mut fields: Vec<(&'static str, String)>| {
+        fields.push(("csrf", browser.csrf.clone()));
+        http.post(format!("{base}{path}")).header(COOKIE, &browser.cookie).form(&fields).send()
+    };
+    let policy: Value = http
+        .get(format!("{base}/api/v1/policy"))
+        .header(COOKIE, &analyst.cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let content = policy["content"].as_str().unwrap().to_owned();
+    let version = policy["version"].as_i64().unwrap();
+    let renamed = content.replacen("name = \"", "name = \"Revised ", 1);
+    assert_ne!(renamed, content, "{db}: the sample policy has a name");
+    let refused = post("/policy".into(), manager, vec![("content", renamed.clone())]).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{db}: a partner changes no policy");
+    let broken = post("/policy".into(), analyst, vec![("content", format!("{content}\nthis is not toml"))])
+        .await
+        .unwrap();
+    assert_eq!(broken.status(), StatusCode::BAD_REQUEST, "{db}");
+    let page = broken.text().await.unwrap();
+    assert!(page.contains("(submitted text)") && page.contains("line"), "{db}: {page}");
+    // A browser sends the textarea's lines with CRLF.
+    let applied =
+        post("/policy".into(), analyst, vec![("content", renamed.replace('\n', "\r\n"))]).await.unwrap();
+    let page = applied.text().await.unwrap();
+    assert!(page.contains(&format!("Applied as version {}", version + 1)), "{db}: {page}");
+    assert!(
+        page.contains("What changed") && page.contains("Revised"),
+        "{db}: the difference is shown: {page}"
+    );
+
+    let reason = vec![("reason", "Exploited at a peer bank this morning".to_owned())];
+    let by_partner = post(format!("/actions/{action}/emergency"), manager, reason.clone()).await.unwrap();
+    assert_eq!(by_partner.status(), StatusCode::FORBIDDEN, "{db}: a partner declares no emergency");
+    let declared = post(format!("/actions/{action}/emergency"), analyst, reason).await.unwrap();
+    assert_eq!(declared.headers()[LOCATION], format!("/actions/{action}?said=emergency"), "{db}");
+}
+
 #[test]
 fn every_endpoint_answers_every_role_exactly_as_the_roles_allow() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
@@ -557,6 +609,7 @@ async fn walk_the_matrix(rapport: &Rapport) {
 
         upload_as_the_roles_allow(&http, &base, &browsers, &db).await;
         administer_accounts(&http, &base, &browsers, &db).await;
+        change_policy_and_declare_an_emergency(&http, &base, &browsers, &db, payments_action).await;
 
         // Guessing a password is slowed down: the sixth try within the minute is refused.
         let mut statuses = Vec::new();
@@ -590,6 +643,8 @@ async fn walk_the_matrix(rapport: &Rapport) {
             "account enabled",
             "password reset",
             "token used",
+            "policy changed",
+            "emergency declared",
         ] {
             assert!(audit.contains(&format!("<td>{act}</td>")), "{db}: the audit log lacks {act:?}");
         }
