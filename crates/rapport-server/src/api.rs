@@ -686,3 +686,20 @@ pub async fn declare_emergency(
     let id = work::declare_emergency(&state, &signed.principal, id, &request.reason, peer).await?;
     Ok(Json(Created { id }))
 }
+
+#[utoipa::path(
+    get,
+    path = "/actions",
+    tag = "security team",
+    description = "Every team's actions, most urgent first.",
+    params(security::ActionQuery),
+    responses((status = 200, description = "OK", body = Vec<security::ActionRow>), Refusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn actions(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<security::ActionQuery>,
+) -> Result<Json<Vec<security::ActionRow>>, ServerError> {
+    Ok(Json(security::actions(&state, &signed.principal, &query).await?))
+}

@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/teams", get(pages::teams))
         .route("/teams/{team}", get(pages::team_plan))
         .route("/teams/{team}/acknowledge", post(pages::acknowledge))
+        .route("/actions", get(pages::actions))
         .route("/actions/{id}", get(pages::action_page))
         .route("/actions/{id}/done", post(pages::action_done))
         .route("/actions/{id}/exception", post(pages::action_exception))
@@ -157,7 +158,8 @@ fn api(upload_limit: DefaultBodyLimit) -> (Router<AppState>, utoipa::openapi::Op
         .routes(routes!(api::reset_account))
         .routes(routes!(api::disable_account))
         .routes(routes!(api::enable_account))
-        .routes(routes!(api::declare_emergency));
+        .routes(routes!(api::declare_emergency))
+        .routes(routes!(api::actions));
     OpenApiRouter::new().nest("/api/v1", routes).split_for_parts()
 }
 

@@ -56,6 +56,7 @@ impl Nav {
         }
         if principal.may_read_everything() {
             links.push(("/teams".to_owned(), "Teams"));
+            links.push(("/actions".to_owned(), "Actions"));
         }
         if principal.is_security() {
             links.push(("/queue".to_owned(), "Queue"));
@@ -975,14 +976,18 @@ pub async fn overview(State(state): State<AppState>, signed: Signed) -> Result<R
     html(&OverviewPage { nav: Some(Nav::of(&signed)), o })
 }
 
+/// The colour of a decision's tag.
+fn outcome_tag(outcome: &str) -> &'static str {
+    match outcome {
+        "Act" => "tag-act",
+        "Attend" => "tag-attend",
+        _ => "",
+    }
+}
+
 impl security::FindingView {
-    /// The colour of the decision's tag.
     fn tag_class(&self) -> &'static str {
-        match self.decision {
-            Some("Act") => "tag-act",
-            Some("Attend") => "tag-attend",
-            _ => "",
-        }
+        self.decision.map_or("", outcome_tag)
     }
 
     fn is_plainly_affected(&self) -> bool {
@@ -1255,4 +1260,33 @@ pub async fn enable_account(
     Path(id): Path<i64>,
 ) -> Result<Response, ServerError> {
     account_act(&state, &signed, id, accounts::AccountAct::Enable, peer).await
+}
+
+#[derive(Template)]
+#[template(path = "actions.html")]
+struct ActionsPage {
+    nav: Option<Nav>,
+    /// Each team's name and whether it is the one chosen.
+    teams: Vec<(String, bool)>,
+    /// Each state's value, label and whether it is the one chosen.
+    states: Vec<(&'static str, &'static str, bool)>,
+    actions: Vec<security::ActionRow>,
+}
+
+pub async fn actions(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<security::ActionQuery>,
+) -> Result<Response, ServerError> {
+    let actions = security::actions(&state, &signed.principal, &query).await?;
+    let chosen_team = query.team.as_deref().unwrap_or_default();
+    let (_, summaries) = work::team_summaries(&state, &signed.principal).await?;
+    let teams = summaries.into_iter().map(|t| (t.name.clone(), t.name == chosen_team)).collect();
+    let chosen_state = query.state.as_deref().unwrap_or_default();
+    let states =
+        [("", "open or verifying"), ("open", "open"), ("verifying", "verifying"), ("closed", "closed")]
+            .into_iter()
+            .map(|(value, label)| (value, label, value == chosen_state))
+            .collect();
+    html(&ActionsPage { nav: Some(Nav::of(&signed)), teams, states, actions })
 }

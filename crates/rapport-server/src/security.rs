@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use rapport_core::{Principal, Severity};
+use rapport_core::{ActionState, Principal, Severity};
 use rapport_ingest::{
     AssessReport, BuildReport, ImportRequest, assess_findings, build_actions, current_policy, import_file,
 };
@@ -98,9 +98,9 @@ pub struct FindingQuery {
     pub limit: Option<u32>,
 }
 
-/// How many findings a page lists unless asked, and at most.
-const DEFAULT_FINDINGS: u32 = 200;
-const MAX_FINDINGS: u32 = 1000;
+/// How many findings or actions a page lists unless asked, and at most.
+const DEFAULT_LIMIT: u32 = 200;
+const MAX_LIMIT: u32 = 1000;
 
 /// A query field with something in it.
 fn given(text: &Option<String>) -> Option<&str> {
@@ -119,16 +119,19 @@ fn severity_floor(word: &str) -> Option<Severity> {
     }
 }
 
+/// A list's length as asked for: 200 when left out, at most 1000.
+fn list_limit(asked: Option<u32>) -> Result<u32, ServerError> {
+    match asked {
+        None => Ok(DEFAULT_LIMIT),
+        Some(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
+        Some(limit) => Err(ServerError::BadRequest(format!("limit: expected 1 to {MAX_LIMIT}, got {limit}"))),
+    }
+}
+
 impl FindingQuery {
     /// How many findings the query lists at most.
     pub fn limit(&self) -> Result<u32, ServerError> {
-        match self.limit {
-            None => Ok(DEFAULT_FINDINGS),
-            Some(limit) if (1..=MAX_FINDINGS).contains(&limit) => Ok(limit),
-            Some(limit) => {
-                Err(ServerError::BadRequest(format!("limit: expected 1 to {MAX_FINDINGS}, got {limit}")))
-            }
-        }
+        list_limit(self.limit)
     }
 
     fn filter(&self) -> Result<FindingFilter, ServerError> {
@@ -514,4 +517,78 @@ pub async fn import_upload(
         actions_closed: built.closed,
         unowned_findings: built.unowned_findings,
     })
+}
+
+/// Which actions to list; every field may be left out.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ActionQuery {
+    /// One team's, by its exact name.
+    pub team: Option<String>,
+    /// Only those in this state; open and verifying when left out.
+    #[param(pattern = "^(open|verifying|closed)?$")]
+    pub state: Option<String>,
+    /// How many to list; 200 when left out.
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
+}
+
+/// One action in the list of every team's.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ActionRow {
+    pub id: i64,
+    pub team: String,
+    pub state: &'static str,
+    /// Act, Attend, Track* or Track.
+    pub outcome: &'static str,
+    pub what: String,
+    pub findings: u32,
+    pub places: usize,
+    /// The day it was opened.
+    pub opened: String,
+}
+
+/// Actions of every team, most urgent first, for those who may read everything.
+pub async fn actions(
+    state: &AppState,
+    principal: &Principal,
+    query: &ActionQuery,
+) -> Result<Vec<ActionRow>, ServerError> {
+    if !principal.may_read_everything() {
+        return Err(ServerError::Forbidden(format!(
+            "every team's actions are for the security team and executives; you are signed in as {}",
+            principal.role.label()
+        )));
+    }
+    let wanted = match given(&query.state) {
+        None => None,
+        Some(word) => Some(ActionState::parse(word).ok_or_else(|| {
+            ServerError::BadRequest(format!("state: expected open, verifying or closed, got {word:?}"))
+        })?),
+    };
+    let limit = list_limit(query.limit)?;
+    let team = given(&query.team);
+    // Left out, the state means the actions still in play: open and verifying.
+    let stored = match wanted {
+        Some(wanted) => state.store.actions(team, Some(wanted), i64::from(limit)).await?,
+        None => {
+            let mut live = state.store.actions(team, Some(ActionState::Open), i64::from(limit)).await?;
+            live.extend(state.store.actions(team, Some(ActionState::Verifying), i64::from(limit)).await?);
+            live.truncate(limit as usize);
+            live
+        }
+    };
+    Ok(stored
+        .into_iter()
+        .map(|stored| ActionRow {
+            id: stored.id,
+            team: stored.team,
+            state: stored.state.as_str(),
+            outcome: stored.action.outcome.label(),
+            what: stored.action.what,
+            findings: stored.action.findings,
+            places: stored.action.places.len(),
+            opened: stored.opened_at.date().to_string(),
+        })
+        .collect())
 }

@@ -261,6 +261,9 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
         submit(analyst, "form[enctype='multipart/form-data'] button").await;
         let page = shot(analyst, "analyst-9-imported").await;
         assert!(page.contains("Imported many_vulns.json as govulncheck: 3 findings, 3 new"), "{page}");
+        submit(analyst, "header nav a[href='/actions']").await;
+        let page = shot(analyst, "analyst-9b-actions").await;
+        assert!(page.contains("Actions of every team") && page.contains("Payments"), "{page}");
         submit(analyst, "header nav a[href='/assets/unowned']").await;
         let page = shot(analyst, "analyst-10-unowned").await;
         assert!(page.contains("Assets nobody owns"), "{page}");

@@ -391,6 +391,11 @@ async fn walk_the_matrix(rapport: &Rapport) {
             reads.push((format!("/api/v1{path}"), security_only));
         }
         reads.push(("/findings?severity=high&tool=trivy&target=debian&limit=5".into(), security_only));
+        let everything = [200, 200, 403, 403, 200, 403];
+        reads.push(("/actions".into(), everything));
+        reads.push(("/actions?team=Payments&state=closed".into(), everything));
+        reads.push(("/api/v1/actions?team=Payments&limit=3".into(), everything));
+        reads.push(("/api/v1/actions?state=nonsense".into(), [400, 400, 403, 403, 400, 403]));
         let admin_only = [200, 403, 403, 403, 403, 403];
         reads.push(("/accounts".into(), admin_only));
         reads.push(("/api/v1/accounts".into(), admin_only));
