@@ -2,11 +2,9 @@
 //! and the middleware that turns a request's cookie or bearer token into a [`Signed`].
 //! Secrets leave this module only as the hashes storage keeps.
 
-use std::net::SocketAddr;
-
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
@@ -150,8 +148,11 @@ async fn identify(state: &AppState, request: &mut Request) -> Result<(), ServerE
         };
         // Audited as often as its last use is written down: once a minute at most.
         if recorded {
-            let peer =
-                request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string());
+            let peer = crate::pages::client_address(
+                request.extensions(),
+                request.headers(),
+                &state.config.trusted_proxies,
+            );
             let what = format!("{} {}", request.method(), request.uri().path());
             state
                 .audit(Some(&account.email), "token used", Some(format!("token #{}", token.id)), what, peer)

@@ -30,6 +30,10 @@ pub struct ServerConfig {
     pub login_attempts_per_minute: u32,
     /// The largest scanner file the imports page accepts, in MiB.
     pub max_upload_mib: u32,
+    /// Reverse proxies (their addresses) whose `X-Forwarded-For` names the client: behind one,
+    /// every request comes from the proxy, and the sign-in limit per address would be shared by
+    /// everyone. Empty: the connection's address is the client's.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Sign-in with the organisation's OpenID Connect provider, besides passwords.
     pub oidc: Option<OidcConfig>,
 }
@@ -75,6 +79,7 @@ impl Default for ServerConfig {
             secure_cookies: true,
             login_attempts_per_minute: 5,
             max_upload_mib: 512,
+            trusted_proxies: Vec::new(),
             oidc: None,
         }
     }

@@ -207,6 +207,13 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    if config.secure_cookies && !config.listen.ip().is_loopback() {
+        tracing::warn!(
+            listen = %config.listen,
+            "sign-in cookies are marked Secure, so browsers send them only over HTTPS (or to localhost): \
+             serve this address through a proxy that terminates TLS, or set secure_cookies = false"
+        );
+    }
     let state = AppState::new(store, config).map_err(|error| std::io::Error::other(error.to_string()))?;
     let sweeper = tokio::spawn(sweep_every(state.clone(), SWEEP_EVERY));
     let app = router(state);

@@ -94,12 +94,38 @@ fn html(template: &impl Template) -> Result<Response, ServerError> {
 #[derive(Clone, Debug)]
 pub struct Peer(pub Option<String>);
 
-impl<S: Send + Sync> FromRequestParts<S> for Peer {
+impl FromRequestParts<AppState> for Peer {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Peer(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string())))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Peer(client_address(&parts.extensions, &parts.headers, &state.config.trusted_proxies)))
     }
+}
+
+/// The client's address: the connection's, or behind a trusted proxy the last address in
+/// `X-Forwarded-For` that is not a trusted proxy (the ones before it could be made up by the
+/// client).
+pub fn client_address(
+    extensions: &axum::http::Extensions,
+    headers: &HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> Option<String> {
+    let connection = extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())?;
+    let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|value| value.to_str().ok());
+    Some(forwarded_client(connection, forwarded, trusted).to_string())
+}
+
+fn forwarded_client<'h>(
+    connection: std::net::IpAddr,
+    forwarded: impl Iterator<Item = &'h str>,
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    if !trusted.contains(&connection) {
+        return connection;
+    }
+    let hops: Vec<std::net::IpAddr> =
+        forwarded.flat_map(|value| value.split(',')).filter_map(|hop| hop.trim().parse().ok()).collect();
+    hops.into_iter().rev().find(|hop| !trusted.contains(hop)).unwrap_or(connection)
 }
 
 /// Gives every error one shape: axum's own refusals of a request (a path, query, form or
@@ -166,6 +192,29 @@ async fn as_server_error(response: Response) -> Response {
     let mut answer = ServerError::BadRequest(message).into_response();
     *answer.status_mut() = status;
     answer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_trusted_proxy_says_who_the_client_is() {
+        let proxy: std::net::IpAddr = "10.0.0.2".parse().unwrap();
+        let client: std::net::IpAddr = "203.0.113.7".parse().unwrap();
+        let forged = ["198.51.100.1, 203.0.113.7"];
+        assert_eq!(
+            forwarded_client(proxy, forged.into_iter(), &[proxy]),
+            client,
+            "the last hop before the proxy"
+        );
+        assert_eq!(forwarded_client(client, forged.into_iter(), &[proxy]), client, "not through the proxy");
+        assert_eq!(forwarded_client(proxy, forged.into_iter(), &[]), proxy, "no proxy is trusted");
+        assert_eq!(forwarded_client(proxy, ["nonsense"].into_iter(), &[proxy]), proxy);
+        let chain = ["203.0.113.7", "10.0.0.3"];
+        let both: Vec<std::net::IpAddr> = vec![proxy, "10.0.0.3".parse().unwrap()];
+        assert_eq!(forwarded_client(proxy, chain.into_iter(), &both), client, "two proxies in a row");
+    }
 }
 
 #[derive(Template)]
