@@ -25,6 +25,10 @@ use crate::error::ServerError;
 /// How long a browser has between leaving for the provider and coming back.
 const FLOW_MINUTES: i64 = 10;
 
+/// Sign-ins under way at most: each is a few hundred bytes held for ten minutes, and anyone may
+/// start one, so there is a ceiling.
+const MAX_FLOWS: usize = 10_000;
+
 /// How long the provider's metadata and signing keys are trusted before being fetched again,
 /// so a key the provider rotates in is picked up without a restart.
 const METADATA_TTL: Duration = Duration::from_secs(3600);
@@ -162,6 +166,11 @@ impl Oidc {
             .url();
         let mut flows = self.flows.lock().map_err(|_| ServerError::Internal("sign-in flows".into()))?;
         flows.retain(|_, flow| now - flow.started < time::Duration::minutes(FLOW_MINUTES));
+        if flows.len() >= MAX_FLOWS {
+            return Err(ServerError::TooManyRequests(
+                "too many sign-ins are under way: try again in a few minutes".into(),
+            ));
+        }
         flows.insert(state.secret().clone(), Flow { verifier, nonce, next, started: now });
         Ok((url.to_string(), state.secret().clone()))
     }

@@ -6,7 +6,8 @@ use std::path::Path;
 
 use rapport_core::{ActionState, Principal, Severity};
 use rapport_ingest::{
-    AssessReport, BuildReport, ImportRequest, assess_findings, build_actions, current_policy, import_file,
+    AssessReport, BuildReport, ImportRequest, IngestError, assess_findings, build_actions, current_policy,
+    import_file,
 };
 use rapport_storage::{AssetFilter, ExceptionState, FindingFilter, ImportRecord, StoredFinding};
 use serde::{Deserialize, Serialize};
@@ -489,10 +490,12 @@ pub async fn import_upload(
         progress: None,
     };
     let clock = state.clone();
-    let report = import_file(&state.store, request, move || clock.now())
-        .await
-        .map_err(|error| ServerError::BadRequest(error.to_string()))?;
-    let (assessed, built) = decide_and_plan(state).await?;
+    let report =
+        import_file(&state.store, request, move || clock.now()).await.map_err(|error| match error {
+            // The file was fine; the database was not.
+            stored @ IngestError::Store { .. } => ServerError::Internal(stored.to_string()),
+            refused => ServerError::BadRequest(refused.to_string()),
+        })?;
     let summary = &report.summary;
     state
         .audit(
@@ -506,6 +509,7 @@ pub async fn import_upload(
             peer,
         )
         .await?;
+    let (assessed, built) = decide_and_plan(state).await?;
     let record =
         state.store.imports().await?.into_iter().find(|record| record.id == summary.import_id).ok_or_else(
             || ServerError::Internal(format!("import #{} is not in the history", summary.import_id)),
