@@ -277,16 +277,7 @@ impl<'a> FindingLine<'a> {
 
 fn table_line(stored: &StoredFinding) -> String {
     let finding = &stored.finding;
-    let what = match &finding.component {
-        Some(component) => {
-            let installed = component.installed_version.as_deref().unwrap_or("?");
-            match &component.fixed_version {
-                Some(fixed) => format!("{} {installed} → {fixed}", component.name),
-                None => format!("{} {installed} (no fix yet)", component.name),
-            }
-        }
-        None => finding.location.to_string(),
-    };
+    let what = finding.affected();
     let status = match (finding.status.as_str(), &finding.vex) {
         ("affected", None) => String::new(),
         (status, Some(vex)) => format!(" [{status}, per {}]", vex.source.document),

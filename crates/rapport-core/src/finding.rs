@@ -266,6 +266,21 @@ impl Finding {
             .map_or("", VulnId::as_str)
     }
 
+    /// What is affected, in one line: the package with its installed and fixed versions, or the
+    /// place in the code or on the host.
+    pub fn affected(&self) -> String {
+        match &self.component {
+            Some(component) => {
+                let installed = component.installed_version.as_deref().unwrap_or("?");
+                match &component.fixed_version {
+                    Some(fixed) => format!("{} {installed} → {fixed}", component.name),
+                    None => format!("{} {installed} (no fix yet)", component.name),
+                }
+            }
+            None => self.location.to_string(),
+        }
+    }
+
     /// Adds an alias unless it is already known (ids compare case-insensitively).
     pub fn add_id(&mut self, id: &str) {
         let id = id.trim();
@@ -321,6 +336,20 @@ mod tests {
             FindingKind::Vulnerability,
             VulnId::new("GHSA-25mq-v84q-4j7r"),
         )
+    }
+
+    #[test]
+    fn affected_names_the_package_and_both_versions() {
+        let mut finding = finding();
+        finding.component = Some(Component {
+            name: "openssl".into(),
+            installed_version: Some("3.0.7".into()),
+            fixed_version: Some("3.0.8".into()),
+            ..Component::default()
+        });
+        assert_eq!(finding.affected(), "openssl 3.0.7 → 3.0.8");
+        finding.component = Some(Component { name: "busybox".into(), ..Component::default() });
+        assert_eq!(finding.affected(), "busybox ? (no fix yet)");
     }
 
     #[test]

@@ -202,16 +202,6 @@ pub async fn findings(
 impl FindingView {
     fn of(stored: &StoredFinding, decision: Option<&'static str>, reason: Option<String>) -> FindingView {
         let finding = &stored.finding;
-        let what = match &finding.component {
-            Some(component) => {
-                let installed = component.installed_version.as_deref().unwrap_or("?");
-                match &component.fixed_version {
-                    Some(fixed) => format!("{} {installed} → {fixed}", component.name),
-                    None => format!("{} {installed} (no fix yet)", component.name),
-                }
-            }
-            None => finding.location.to_string(),
-        };
         FindingView {
             id: stored.id,
             severity: finding.severity.as_str(),
@@ -219,7 +209,7 @@ impl FindingView {
             title: finding.title.clone(),
             tool: finding.tool.name.clone(),
             target: finding.target.name.clone(),
-            what,
+            what: finding.affected(),
             decision,
             reason,
             status: match &finding.vex {
