@@ -5,6 +5,7 @@
 mod assess;
 mod assets;
 mod commands;
+mod events;
 mod plan;
 mod server;
 
@@ -62,8 +63,6 @@ enum Command {
     /// Explain a finding's decision (or every finding of a vulnerability): the reason, the
     /// evidence and the history.
     Why(assess::WhyArgs),
-    /// Create the database, import samples/ (scans, a device, people, an ownership file) and
-    /// show what was found and who owns what.
     /// Each team's plan: its actions week by week within its capacity and the policy.
     Plan(plan::PlanArgs),
     /// Remediation actions: one per fix, with what it fixes.
@@ -76,6 +75,12 @@ enum Command {
     Exception(plan::ExceptionCommand),
     #[command(subcommand)]
     Emergency(plan::EmergencyCommand),
+    /// What happened, in order: the event stream messages, health and sharing read.
+    Events(events::EventsArgs),
+    /// Run the clock's work once: due soon, overdue, exceptions ending and ended.
+    Tick(events::TickArgs),
+    /// Create the database, import samples/ (scans, a device, people, an ownership file) and
+    /// show what was found and who owns what.
     Demo(commands::DemoArgs),
     /// Serve the web pages and the JSON API.
     Serve(server::ServeArgs),
@@ -145,6 +150,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Policy(command) => plan::policy(&cli.database, command).await,
         Command::Exception(command) => plan::exception(&cli.database, command).await,
         Command::Emergency(command) => plan::emergency(&cli.database, command).await,
+        Command::Events(args) => events::events(&cli.database, args).await,
+        Command::Tick(args) => events::run_tick(&cli.database, args).await,
         Command::Demo(args) => commands::demo(&cli.database, args).await,
         Command::Serve(args) => server::serve(&cli.database, args).await,
         Command::Account(command) => server::account(&cli.database, command).await,

@@ -10,8 +10,9 @@ use clap::{Args, Subcommand};
 use rapport_core::{ActionState, Outcome, ScheduledAction, TeamPlan};
 use rapport_formats::{DEFAULT_POLICY, defaulted_sections};
 use rapport_ingest::{
-    BuildReport, acknowledge_policy, apply_policy, build_actions, compile_policy, current_policy,
-    decide_exception, declare_emergency, directory_principal, mark_done, request_exception, team_plans,
+    Answered, BuildReport, acknowledge_policy, action_detail, apply_policy, build_actions, compile_policy,
+    current_policy, decide_exception, declare_emergency, directory_principal, list_actions, mark_done,
+    request_exception, team_plans,
 };
 use rapport_storage::{ExceptionRequest, ExceptionState, Store};
 use serde_json::json;
@@ -40,17 +41,17 @@ pub struct PlanArgs {
 pub struct ActionsArgs {
     #[arg(long)]
     team: Option<String>,
-    /// open, verifying or closed (default: open).
-    #[arg(long, value_parser = parse_state, default_value = "open")]
-    state: ActionState,
+    /// open, verifying, accepted or closed (default: all but closed), most urgent first.
+    #[arg(long, value_parser = parse_state)]
+    state: Option<ActionState>,
     #[arg(long, default_value_t = 50)]
-    limit: i64,
+    limit: usize,
     #[arg(long)]
     json: bool,
 }
 
 fn parse_state(word: &str) -> Result<ActionState, String> {
-    ActionState::parse(word).ok_or_else(|| format!("{word:?} is not open, verifying or closed"))
+    ActionState::parse(word).ok_or_else(|| format!("{word:?} is not open, verifying, accepted or closed"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -365,28 +366,29 @@ fn print_scheduled(out: &mut impl Write, action: &ScheduledAction) -> std::io::R
 pub async fn actions(database: &str, args: ActionsArgs) -> anyhow::Result<ExitCode> {
     let store = open(database).await?;
     let mut out = std::io::stdout().lock();
-    if args.state != ActionState::Closed {
+    if args.state != Some(ActionState::Closed) {
         build_actions(&store, now()).await?;
     }
-    let actions = store.actions(args.team.as_deref(), Some(args.state), args.limit).await?;
-    for stored in &actions {
-        let action = &stored.action;
+    let listed = list_actions(&store, args.team.as_deref(), args.state, args.limit, now()).await?;
+    for listed in &listed {
+        let (stored, action) = (&listed.stored, &listed.stored.action);
         if args.json {
             let line = json!({
-                "id": stored.id, "state": stored.state, "opened_at": stored.opened_at.format(&Rfc3339)?,
-                "action": action,
+                "id": stored.id, "state": stored.state, "standing": listed.standing.words(),
+                "opened_at": stored.opened_at.format(&Rfc3339)?, "action": action,
             });
             writeln!(out, "{line}")?;
         } else {
             writeln!(
                 out,
-                "#{:<6} {:<20} {:<7} {} — {} findings on {} places",
+                "#{:<6} {:<20} {:<7} {} — {} findings on {} places; {}",
                 stored.id,
                 stored.team,
                 action.outcome.label(),
                 action.what,
                 action.findings,
-                action.places.len()
+                action.places.len(),
+                listed.standing.words()
             )?;
         }
     }
@@ -399,19 +401,25 @@ pub async fn action(database: &str, command: ActionCommand) -> anyhow::Result<Ex
     let mut out = std::io::stdout().lock();
     match command {
         ActionCommand::Show { id, json: as_json } => {
-            let stored = store.action(id).await?.with_context(|| format!("there is no action #{id}"))?;
-            let events = store.action_events(id).await?;
-            let action = &stored.action;
+            let detail = action_detail(&store, id, now()).await?;
+            let action = &detail.action;
             if as_json {
-                let history: Vec<_> = events
-                    .iter()
-                    .map(|e| json!({"at": e.at.format(&Rfc3339).unwrap_or_default(), "event": e.event, "actor": e.actor, "detail": e.detail}))
-                    .collect();
-                let line = json!({"id": id, "team": stored.team, "state": stored.state, "action": action, "history": history});
+                let history: Vec<_> = detail.history.iter().map(crate::events::event_json).collect();
+                let line = json!({
+                    "id": id, "team": detail.team, "state": detail.state, "standing": detail.standing.words(),
+                    "due": detail.due.map(|due| due.to_string()), "pending_exception": detail.pending_exception,
+                    "action": action, "history": history,
+                });
                 serde_json::to_writer_pretty(&mut out, &line)?;
                 writeln!(out)?;
             } else {
-                writeln!(out, "#{id} {} ({}, {})", action.what, stored.team, stored.state.as_str())?;
+                writeln!(out, "#{id} {} ({}, {})", action.what, detail.team, detail.standing.words())?;
+                if let Some(due) = detail.due {
+                    writeln!(out, "Due: {due}")?;
+                }
+                if let Some(pending) = detail.pending_exception {
+                    writeln!(out, "Exception #{pending} waits for the security team's decision.")?;
+                }
                 writeln!(out, "Decision: {} — {}", action.outcome.label(), action.reason)?;
                 if let Some(assessment) = action.assessment {
                     writeln!(
@@ -449,13 +457,13 @@ pub async fn action(database: &str, command: ActionCommand) -> anyhow::Result<Ex
                     )?;
                 }
                 writeln!(out, "History:")?;
-                for event in events {
-                    let actor = event.actor.map(|a| format!(" by {a}")).unwrap_or_default();
+                for event in &detail.history {
+                    let actor = event.actor.email().map(|a| format!(" by {a}")).unwrap_or_default();
                     writeln!(
                         out,
                         "  {} {}{actor}: {}",
                         event.at.format(&Rfc3339)?,
-                        event.event,
+                        event.kind.label(),
                         event.detail
                     )?;
                 }
@@ -591,7 +599,7 @@ pub async fn exception(database: &str, command: ExceptionCommand) -> anyhow::Res
                 compensating_control: control,
                 until,
             };
-            let id = request_exception(&store, &request, &by, now()).await?;
+            let Answered { id, .. } = request_exception(&store, &request, &by, now()).await?;
             writeln!(out, "Exception #{id} requested on action #{action}; the security team decides it.")?;
         }
         ExceptionCommand::Approve { id, by, reason } => {

@@ -8,15 +8,18 @@
 mod access;
 mod assess;
 mod asset;
+mod clock;
 mod cvss;
 mod device_care;
 mod finding;
 mod fingerprint;
 mod intel;
+mod lifecycle;
 mod ownership;
 mod people;
 mod plan;
 mod policy;
+mod refusal;
 mod remedy;
 mod severity;
 mod ssvc;
@@ -32,6 +35,7 @@ pub use assess::{
 pub use asset::{
     AssetId, DeviceFacts, DeviceReport, Setting, Software, SoftwareChange, apply_software_changes,
 };
+pub use clock::{ClockEvent, RunningException, due_events, ending_exceptions};
 pub use cvss::{Cvss, CvssVersion};
 pub use device_care::{DeviceAdvice, device_advice};
 pub use finding::{Component, Finding, FindingKind, Location, Scope, Status, Target, TargetKind, Tool};
@@ -39,18 +43,20 @@ pub use fingerprint::{Fingerprint, ScopeKey};
 pub use intel::{
     AffectedPackage, Edition, EpssScore, ExploitSignal, Feed, KevEntry, Remediation, VulnRecord,
 };
+pub use lifecycle::{ActionState, Actor, By, Cause, Change, EventFacts, EventKind, Step, step};
 pub use ownership::{
     AssetFacts, Conditions, Criticality, Decided, Exposure, Ownership, OwnershipSpec, Patterns, Resolution,
     RuleError, RuleSpec,
 };
 pub use people::{Audience, Directory, Person, Team};
 pub use plan::{
-    ActionState, Emergency, PlanWeek, PlannedAction, ScheduledAction, SetAside, TeamPlan, plan_team,
+    Emergency, PlanWeek, PlannedAction, ScheduledAction, SetAside, Standing, TeamPlan, plan_team,
 };
 pub use policy::{
     CapacityRules, DueDays, EffortModel, EffortRate, EmergencyCriteria, ExceptionRules, Freeze, MessageRules,
-    Policy, PolicyError, PolicySpec,
+    Policy, PolicyError, PolicySpec, ReminderRules,
 };
+pub use refusal::Refusal;
 pub use remedy::{
     Action, ActionDraft, Contribution, Place, Remedy, RemedyInput, RemedyKey, RemedyKind, advisory_fixes,
     remedy_of, risk_weight, routine,

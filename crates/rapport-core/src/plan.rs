@@ -6,34 +6,7 @@
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime, Weekday};
 
-use crate::{Action, Outcome, Policy};
-
-/// Where an action is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionState {
-    Open,
-    /// The team says it is done; the next scan of its places confirms or refutes it.
-    Verifying,
-    /// Its findings are gone (the evidence is in its history).
-    Closed,
-}
-
-impl ActionState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActionState::Open => "open",
-            ActionState::Verifying => "verifying",
-            ActionState::Closed => "closed",
-        }
-    }
-
-    pub fn parse(word: &str) -> Option<ActionState> {
-        [ActionState::Open, ActionState::Verifying, ActionState::Closed]
-            .into_iter()
-            .find(|s| s.as_str() == word)
-    }
-}
+use crate::{Action, ActionState, Outcome, Policy};
 
 /// Why an action is an emergency, if it is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,8 +140,11 @@ pub fn plan_team(
         match (planned.state, planned.excepted_until) {
             (ActionState::Closed, _) => {}
             (ActionState::Verifying, _) => verifying.push(set_aside(None)),
-            (ActionState::Open, Some(until)) if until >= today => excepted.push(set_aside(Some(until))),
-            (ActionState::Open, _) => scheduled.push(scheduled_action(planned, policy)),
+            (ActionState::Accepted, Some(until)) if until >= today => excepted.push(set_aside(Some(until))),
+            // An exception that ended is back in the plan before the clock has said so.
+            (ActionState::Open | ActionState::Accepted, _) => {
+                scheduled.push(scheduled_action(planned, policy))
+            }
         }
     }
     scheduled.sort_by(|a, b| {
@@ -233,20 +209,103 @@ pub fn plan_team(
     }
 }
 
+impl PlannedAction {
+    /// Why it is an emergency, if it is: a recorded override, or the policy's criteria.
+    pub fn emergency(&self, policy: &Policy) -> Option<Emergency> {
+        match &self.override_by {
+            Some((declared_by, reason)) => {
+                Some(Emergency::Override { declared_by: declared_by.clone(), reason: reason.clone() })
+            }
+            None => self
+                .action
+                .points
+                .iter()
+                .any(|points| policy.is_emergency(self.action.outcome, points))
+                .then_some(Emergency::Criteria),
+        }
+    }
+
+    /// When it is due under the policy; `None` for routine work.
+    pub fn due(&self, policy: &Policy) -> Option<OffsetDateTime> {
+        policy.due(self.action.outcome, self.outcome_since, self.emergency(policy).is_some())
+    }
+}
+
+/// Where an action stands, as every page, the API and the command line say it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Standing {
+    Open,
+    /// Open, and an emergency: done first, whatever the freeze or the week's hours.
+    Emergency {
+        emergency: Emergency,
+    },
+    Verifying,
+    /// Set aside under an approved exception whose last day is `until`.
+    Accepted {
+        until: Date,
+    },
+    /// Its exception has ended; back in the plan once the clock has run.
+    ExceptionEnded {
+        until: Date,
+    },
+    Closed,
+}
+
+impl Standing {
+    pub fn words(&self) -> String {
+        match self {
+            Standing::Open => "open".to_owned(),
+            Standing::Emergency { emergency: Emergency::Criteria } => {
+                "emergency: it meets the policy's emergency criteria".to_owned()
+            }
+            Standing::Emergency { emergency: Emergency::Override { declared_by, reason } } => {
+                format!("emergency, declared by {declared_by}: {reason}")
+            }
+            Standing::Verifying => ActionState::Verifying.label().to_owned(),
+            Standing::Accepted { until } => format!("accepted until {until}"),
+            Standing::ExceptionEnded { until } => format!("open again: its exception ended on {until}"),
+            Standing::Closed => "closed".to_owned(),
+        }
+    }
+
+    /// Whose move it is: the team may still answer (done, exception, feedback).
+    pub fn asks_the_team(&self) -> bool {
+        matches!(self, Standing::Open | Standing::Emergency { .. } | Standing::ExceptionEnded { .. })
+    }
+
+    /// Most urgent first: emergencies, then open work, then the rest.
+    pub fn rank(&self) -> u8 {
+        match self {
+            Standing::Emergency { .. } => 0,
+            Standing::Open | Standing::ExceptionEnded { .. } => 1,
+            Standing::Verifying => 2,
+            Standing::Accepted { .. } => 3,
+            Standing::Closed => 4,
+        }
+    }
+}
+
+impl PlannedAction {
+    /// Where it stands today under `policy`.
+    pub fn standing(&self, policy: &Policy, today: Date) -> Standing {
+        match (self.state, self.excepted_until) {
+            (ActionState::Closed, _) => Standing::Closed,
+            (ActionState::Verifying, _) => Standing::Verifying,
+            (ActionState::Accepted, Some(until)) if until >= today => Standing::Accepted { until },
+            (ActionState::Accepted, Some(until)) => Standing::ExceptionEnded { until },
+            (ActionState::Open | ActionState::Accepted, _) => match self.emergency(policy) {
+                Some(emergency) => Standing::Emergency { emergency },
+                None => Standing::Open,
+            },
+        }
+    }
+}
+
 fn scheduled_action(planned: &PlannedAction, policy: &Policy) -> ScheduledAction {
     let action = &planned.action;
-    let emergency = match &planned.override_by {
-        Some((declared_by, reason)) => {
-            Some(Emergency::Override { declared_by: declared_by.clone(), reason: reason.clone() })
-        }
-        None => action
-            .points
-            .iter()
-            .any(|points| policy.is_emergency(action.outcome, points))
-            .then_some(Emergency::Criteria),
-    };
-    let due =
-        policy.due(action.outcome, planned.outcome_since, emergency.is_some()).map(OffsetDateTime::date);
+    let emergency = planned.emergency(policy);
+    let due = planned.due(policy).map(OffsetDateTime::date);
     ScheduledAction {
         id: planned.id,
         what: action.what.clone(),
@@ -351,7 +410,7 @@ fn available_days_until(policy: &Policy, team: &str, monday: Date, today: Date, 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use time::macros::{date, datetime};
 
     use super::*;
@@ -366,7 +425,12 @@ mod tests {
         Policy::compile(spec).unwrap()
     }
 
-    fn action(id: i64, outcome: Outcome, places: usize, exposure: SystemExposure) -> PlannedAction {
+    pub(crate) fn action(
+        id: i64,
+        outcome: Outcome,
+        places: usize,
+        exposure: SystemExposure,
+    ) -> PlannedAction {
         let place = |n| Place {
             target: Target { kind: TargetKind::Host, name: format!("h{n}") },
             installed: None,
@@ -475,8 +539,10 @@ mod tests {
     #[test]
     fn exceptions_and_verifying_actions_are_set_aside_until_they_end() {
         let mut excepted = action(1, Outcome::Act, 1, SystemExposure::Controlled);
+        excepted.state = ActionState::Accepted;
         excepted.excepted_until = Some(date!(2026 - 12 - 31));
         let mut expired = action(2, Outcome::Act, 1, SystemExposure::Controlled);
+        expired.state = ActionState::Accepted;
         expired.excepted_until = Some(date!(2026 - 11 - 01));
         let mut verifying = action(3, Outcome::Act, 1, SystemExposure::Controlled);
         verifying.state = ActionState::Verifying;
@@ -499,5 +565,31 @@ mod tests {
                 reason: "board asked".into()
             })
         );
+    }
+
+    #[test]
+    fn an_action_stands_the_same_way_wherever_it_is_shown() {
+        let policy = policy(vec![]);
+        let standing = |planned: &PlannedAction| planned.standing(&policy, MONDAY);
+        let mut accepted = action(1, Outcome::Act, 1, SystemExposure::Controlled);
+        accepted.state = ActionState::Accepted;
+        accepted.excepted_until = Some(date!(2026 - 12 - 31));
+        assert_eq!(standing(&accepted).words(), "accepted until 2026-12-31");
+        assert!(!standing(&accepted).asks_the_team());
+        accepted.excepted_until = Some(date!(2026 - 11 - 01));
+        assert_eq!(standing(&accepted).words(), "open again: its exception ended on 2026-11-01");
+        assert!(standing(&accepted).asks_the_team());
+        let urgent = action(2, Outcome::Act, 1, SystemExposure::Open);
+        assert_eq!(standing(&urgent).words(), "emergency: it meets the policy's emergency criteria");
+        let mut declared = action(3, Outcome::Attend, 1, SystemExposure::Controlled);
+        declared.override_by = Some(("ciso@example.com".into(), "board asked".into()));
+        assert_eq!(standing(&declared).words(), "emergency, declared by ciso@example.com: board asked");
+        assert!(
+            standing(&declared).rank()
+                < standing(&action(4, Outcome::Act, 1, SystemExposure::Controlled)).rank()
+        );
+        let mut verifying = action(5, Outcome::Act, 1, SystemExposure::Open);
+        verifying.state = ActionState::Verifying;
+        assert_eq!(standing(&verifying), Standing::Verifying);
     }
 }

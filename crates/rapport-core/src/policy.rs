@@ -27,6 +27,8 @@ pub struct PolicySpec {
     pub exceptions: ExceptionRules,
     #[serde(default)]
     pub messages: MessageRules,
+    #[serde(default)]
+    pub reminders: ReminderRules,
 }
 
 /// Days from the moment an action reaches a decision to its due date.
@@ -191,6 +193,22 @@ impl Default for MessageRules {
     }
 }
 
+/// How early the clock says something is coming: work due soon, an exception ending.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReminderRules {
+    /// Days before its due date that an open action is "due soon".
+    pub due_soon_days: u32,
+    /// Days before an exception ends that its team is told it is ending.
+    pub exception_ending_days: u32,
+}
+
+impl Default for ReminderRules {
+    fn default() -> ReminderRules {
+        ReminderRules { due_soon_days: 3, exception_ending_days: 7 }
+    }
+}
+
 /// A mistake in a policy file, with where it is.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
@@ -278,6 +296,18 @@ impl Policy {
         if spec.exceptions.max_days == 0 {
             error("exceptions.max_days", "must be at least 1 day".into());
         }
+        if spec.reminders.due_soon_days > 30 {
+            error(
+                "reminders.due_soon_days",
+                "must be at most 30 days, or every action is always due soon".into(),
+            );
+        }
+        if spec.reminders.exception_ending_days > spec.exceptions.max_days {
+            error(
+                "reminders.exception_ending_days",
+                format!("must not exceed exceptions.max_days ({})", spec.exceptions.max_days),
+            );
+        }
         let quiet_from = clock_time(&spec.messages.quiet_from);
         let quiet_until = clock_time(&spec.messages.quiet_until);
         if quiet_from.is_none() {
@@ -364,6 +394,7 @@ pub(crate) mod tests {
             freezes: vec![],
             exceptions: ExceptionRules::default(),
             messages: MessageRules::default(),
+            reminders: ReminderRules::default(),
         }
     }
 

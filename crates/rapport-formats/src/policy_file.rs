@@ -18,7 +18,8 @@ pub fn parse_policy(text: &str) -> Result<PolicySpec, ParseError> {
 }
 
 /// The sections a policy may leave out, taking the default policy's values.
-const OPTIONAL_SECTIONS: [&str; 6] = ["emergency", "capacity", "effort", "freeze", "exceptions", "messages"];
+const OPTIONAL_SECTIONS: [&str; 7] =
+    ["emergency", "capacity", "effort", "freeze", "exceptions", "messages", "reminders"];
 
 /// The optional sections `text` leaves out, so a file cut short or a forgotten section shows
 /// before it is applied. Empty when `text` is not TOML (parsing says why).

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 mod assess;
+mod clock;
 mod fetch;
 mod intel;
 mod inventory;
@@ -24,17 +25,21 @@ mod ownership;
 mod plan;
 
 pub use assess::{AssessError, AssessReport, apply_tree, assess_findings, compile_tree, current_tree};
+pub use clock::{TickReport, tick};
 pub use fetch::{EPSS_URL, FetchError, Fetched, KEV_URL, feed_client, fetch_feed, use_ring_for_tls};
 pub use intel::{IntelError, IntelOptions, IntelReport, Skipped, import_intel};
 pub use inventory::{DirectoryReport, InventoryReport, import_directory, import_inventory};
-pub use listen::{MAX_ANSWER_CHARS, dispute_ownership, give_feedback, reply_to_answer};
+pub use listen::{
+    Answered, MAX_ANSWER_CHARS, decide_exception, declare_emergency, dispute_ownership, give_feedback,
+    mark_done, reply_to_answer, request_exception,
+};
 pub use ownership::{
     Explanation, MatchingRule, OwnershipChange, OwnershipError, OwnershipPlan, apply_ownership,
     check_ownership, explain_ownership,
 };
 pub use plan::{
-    AppliedPolicy, BuildReport, PlanError, acknowledge_policy, apply_policy, build_actions, compile_policy,
-    current_policy, decide_exception, declare_emergency, directory_principal, mark_done, request_exception,
+    ActionDetail, AppliedPolicy, BuildReport, ListedAction, PlanError, acknowledge_policy, action_detail,
+    apply_policy, build_actions, compile_policy, current_policy, directory_principal, list_actions,
     team_plans,
 };
 

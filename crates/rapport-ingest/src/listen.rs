@@ -1,28 +1,162 @@
-//! Listening: what partners say back on their actions (feedback, "not ours") and the security
-//! team's reply, with who may say what.
+//! Listening: what partners say back on their actions ("done, please verify", an exception
+//! request, feedback, "not ours") and what the security team answers (deciding exceptions,
+//! replying). Each one is a change in the action's life ([`rapport_core::step`]), which says
+//! who may make it and in which state.
 
-use rapport_core::Principal;
-use rapport_storage::{AnswerKind, NewAnswer, Store};
-use time::OffsetDateTime;
+use rapport_core::{By, Change, Principal, Refusal, Step, step};
+use rapport_storage::{
+    AnswerKind, ExceptionRequest, ExceptionState, NewAnswer, NewEvent, Store, StoredAction,
+};
+use time::{Duration, OffsetDateTime};
 
-use crate::plan::PlanError;
+use crate::plan::{PlanError, current_policy, stored_action};
 
 /// The longest answer kept, in characters: a message, not a document.
 pub const MAX_ANSWER_CHARS: usize = 4000;
 
-fn refused(message: impl Into<String>) -> PlanError {
-    PlanError::Refused(message.into())
-}
-
-fn checked_text<'a>(text: &'a str, what: &str) -> Result<&'a str, PlanError> {
+fn checked_text<'a>(text: &'a str, field: &str) -> Result<&'a str, Refusal> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(refused(format!("say something in the {what}")));
+        return Err(Refusal::invalid(field, "say something"));
     }
     if text.chars().count() > MAX_ANSWER_CHARS {
-        return Err(refused(format!("the {what} is longer than {MAX_ANSWER_CHARS} characters")));
+        return Err(Refusal::invalid(field, format!("longer than {MAX_ANSWER_CHARS} characters")));
     }
     Ok(text)
+}
+
+/// An answer stored: its number and the team whose action it is on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answered {
+    pub id: i64,
+    pub team: String,
+}
+
+/// The action `id` and the step `by` would take on it with `change`, if they may. An action
+/// of a team `by` may not read is "not found", as a missing one is, so ids cannot be probed.
+async fn answering(
+    store: &Store,
+    id: i64,
+    change: Change,
+    by: &Principal,
+) -> Result<(StoredAction, Step), PlanError> {
+    let stored = stored_action(store, id).await?;
+    if !by.may_read_team(&stored.team) {
+        return Err(Refusal::not_found(format!("no action #{id} that you may see")).into());
+    }
+    let step = step(id, &stored.team, Some(stored.state), change, By::Person(by))?;
+    Ok((stored, step))
+}
+
+/// "Done, please verify": the next scan of the action's places confirms or refutes it.
+/// Returns the action's team.
+pub async fn mark_done(
+    store: &Store,
+    action: i64,
+    by: &Principal,
+    note: &str,
+    now: OffsetDateTime,
+) -> Result<String, PlanError> {
+    let (stored, done) = answering(store, action, Change::MarkDone, by).await?;
+    let note = note.trim();
+    let detail = if note.is_empty() {
+        "done, please verify".to_owned()
+    } else {
+        format!("done, please verify: {note}")
+    };
+    let event = NewEvent::on_action(done.event, done.actor, &stored.team, action, detail);
+    if store.move_action(action, stored.state, done.state, &event, now).await? {
+        Ok(stored.team)
+    } else {
+        Err(Refusal::conflict(format!("action #{action} changed meanwhile; look at it again")).into())
+    }
+}
+
+/// Asks for an exception or a risk acceptance on an open action, within the policy's limit.
+pub async fn request_exception(
+    store: &Store,
+    request: &ExceptionRequest,
+    by: &Principal,
+    now: OffsetDateTime,
+) -> Result<Answered, PlanError> {
+    let (stored, asked) = answering(store, request.action, Change::RequestException, by).await?;
+    if !by.email.eq_ignore_ascii_case(&request.requested_by) {
+        return Err(Refusal::forbidden(format!(
+            "{} may ask for an exception only in their own name, not {}'s",
+            by.email, request.requested_by
+        ))
+        .into());
+    }
+    if request.reason.trim().is_empty() {
+        return Err(Refusal::invalid("reason", "say why the exception is needed").into());
+    }
+    let (policy, _) = current_policy(store, now).await?;
+    let today = now.date();
+    let longest = today + Duration::days(i64::from(policy.spec.exceptions.max_days));
+    if request.until < today || request.until > longest {
+        return Err(Refusal::invalid(
+            "until",
+            format!(
+                "the exception must end between today ({today}) and {longest} (the policy allows {} days)",
+                policy.spec.exceptions.max_days
+            ),
+        )
+        .into());
+    }
+    let waiting = store.exceptions(Some(ExceptionState::Requested), Some(&stored.team)).await?;
+    if let Some(pending) = waiting.iter().find(|e| e.request.action == request.action) {
+        return Err(Refusal::conflict(format!(
+            "exception #{} on action #{} waits for the security team's decision already",
+            pending.id, request.action
+        ))
+        .into());
+    }
+    let id = store.request_exception(request, &stored.team, &asked.actor, now).await?;
+    Ok(Answered { id, team: stored.team })
+}
+
+/// Approves or rejects a request: by a member of the security team who did not ask for it.
+/// An approval sets the action aside as accepted until the exception ends.
+pub async fn decide_exception(
+    store: &Store,
+    id: i64,
+    approve: bool,
+    by: &Principal,
+    reason: &str,
+    now: OffsetDateTime,
+) -> Result<(), PlanError> {
+    let exception = store
+        .exception(id)
+        .await?
+        .ok_or_else(|| Refusal::not_found(format!("there is no exception #{id}")))?;
+    let change = if approve {
+        Change::GrantException { until: exception.request.until }
+    } else {
+        Change::RejectException
+    };
+    let (_, decided) = answering(store, exception.request.action, change, by).await?;
+    if exception.request.requested_by.eq_ignore_ascii_case(&by.email) {
+        return Err(Refusal::forbidden(format!(
+            "{} asked for exception #{id}, so someone else must decide it",
+            by.email
+        ))
+        .into());
+    }
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Refusal::invalid("reason", "give the reason for the decision").into());
+    }
+    if exception.state != ExceptionState::Requested {
+        return Err(
+            Refusal::conflict(format!("exception #{id} is {} already", exception.state.as_str())).into()
+        );
+    }
+    if store.decide_exception(id, approve, &decided.actor, reason, now).await? {
+        Ok(())
+    } else {
+        Err(Refusal::conflict(format!("exception #{id} or its action changed meanwhile; look at it again"))
+            .into())
+    }
 }
 
 /// Feedback on an action from its team (or the security team): stored, in the action's
@@ -33,12 +167,12 @@ pub async fn give_feedback(
     by: &Principal,
     text: &str,
     now: OffsetDateTime,
-) -> Result<i64, PlanError> {
-    let team = answerable(store, action, by).await?;
+) -> Result<Answered, PlanError> {
+    let (stored, given) = answering(store, action, Change::GiveFeedback, by).await?;
     let body = checked_text(text, "feedback")?;
     let answer = NewAnswer { action, kind: AnswerKind::Feedback, by: &by.email, body, suggested_team: None };
-    tracing::debug!(action, %team, "feedback");
-    Ok(store.add_answer(&answer, now).await?)
+    let id = store.add_answer(&answer, &stored.team, &given.actor, now).await?;
+    Ok(Answered { id, team: stored.team })
 }
 
 /// "Not ours": the team disputes owning the action, says why, and may name the team it
@@ -50,22 +184,27 @@ pub async fn dispute_ownership(
     reason: &str,
     suggested_team: Option<&str>,
     now: OffsetDateTime,
-) -> Result<i64, PlanError> {
-    let team = answerable(store, action, by).await?;
+) -> Result<Answered, PlanError> {
+    let (stored, disputed) = answering(store, action, Change::DisputeOwnership, by).await?;
     let body = checked_text(reason, "reason")?;
     let suggested = suggested_team.map(str::trim).filter(|t| !t.is_empty());
     if let Some(suggested) = suggested {
-        if suggested.eq_ignore_ascii_case(&team) {
-            return Err(refused(format!("action #{action} is already {team}'s")));
+        if suggested.eq_ignore_ascii_case(&stored.team) {
+            return Err(
+                Refusal::invalid("team", format!("action #{action} is {}'s already", stored.team)).into()
+            );
         }
         let teams = store.teams().await?;
         if !teams.iter().any(|t| t.name.eq_ignore_ascii_case(suggested)) {
-            return Err(refused(format!("there is no team {suggested:?} in the directory")));
+            return Err(
+                Refusal::invalid("team", format!("there is no team {suggested:?} in the directory")).into()
+            );
         }
     }
     let answer =
         NewAnswer { action, kind: AnswerKind::NotOurs, by: &by.email, body, suggested_team: suggested };
-    Ok(store.add_answer(&answer, now).await?)
+    let id = store.add_answer(&answer, &stored.team, &disputed.actor, now).await?;
+    Ok(Answered { id, team: stored.team })
 }
 
 /// The security team replies to an answer; each answer is replied to once.
@@ -76,30 +215,45 @@ pub async fn reply_to_answer(
     reply: &str,
     now: OffsetDateTime,
 ) -> Result<(), PlanError> {
-    if !by.may_decide() {
-        return Err(refused(format!("only the security team replies to answers; {} is not in it", by.email)));
-    }
+    let answer =
+        store.answer(id).await?.ok_or_else(|| Refusal::not_found(format!("there is no answer #{id}")))?;
+    answering(store, answer.action, Change::Reply, by).await?;
     let reply = checked_text(reply, "reply")?;
-    let answer = store.answer(id).await?.ok_or_else(|| refused(format!("there is no answer #{id}")))?;
     if answer.replied_at.is_some() {
-        return Err(refused(format!("answer #{id} has been replied to already")));
+        return Err(Refusal::conflict(format!("answer #{id} has been replied to already")).into());
     }
     if store.reply_to_answer(id, &by.email, reply, now).await? {
         Ok(())
     } else {
-        Err(refused(format!("answer #{id} was replied to by someone else meanwhile")))
+        Err(Refusal::conflict(format!("answer #{id} was replied to by someone else meanwhile")).into())
     }
 }
 
-/// The team of an action its team (or the security team) may answer on.
-async fn answerable(store: &Store, action: i64, by: &Principal) -> Result<String, PlanError> {
-    let stored =
-        store.action(action).await?.ok_or_else(|| refused(format!("there is no action #{action}")))?;
-    if !by.may_answer_for_team(&stored.team) {
-        return Err(refused(format!(
-            "{} is not in team {:?}, which owns action #{action}",
-            by.email, stored.team
-        )));
+/// Declares an emergency outside the policy's criteria: recorded with who and why, and
+/// listed for the monthly review. An action that meets the criteria needs no override.
+pub async fn declare_emergency(
+    store: &Store,
+    action: i64,
+    by: &Principal,
+    reason: &str,
+    now: OffsetDateTime,
+) -> Result<i64, PlanError> {
+    let (stored, declared) = answering(store, action, Change::DeclareEmergency, by).await?;
+    let (policy, version) = current_policy(store, now).await?;
+    if stored.action.points.iter().any(|points| policy.is_emergency(stored.action.outcome, points)) {
+        return Err(Refusal::conflict(format!(
+            "action #{action} already meets the emergency criteria of policy version {} ({}); no override needed",
+            version.id,
+            policy.emergency_words()
+        ))
+        .into());
     }
-    Ok(stored.team)
+    if store.emergency_overrides(None, Some(&stored.team)).await?.iter().any(|o| o.action == action) {
+        return Err(Refusal::conflict(format!("action #{action} is an emergency already")).into());
+    }
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Refusal::invalid("reason", "an override needs a reason").into());
+    }
+    Ok(store.declare_emergency(action, &stored.team, &declared.actor, reason, Some(version.id), now).await?)
 }

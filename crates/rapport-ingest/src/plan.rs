@@ -8,19 +8,20 @@
 use std::collections::HashMap;
 
 use rapport_core::{
-    Action, ActionDraft, ActionState, AffectedPackage, Audience, Component, Contribution, FindingKind,
-    Outcome, PlannedAction, Policy, Principal, Remedy, RemedyInput, RemedyKey, Role, Target, TargetKind,
-    TeamPlan, advisory_fixes, plan_team, remedy_of, routine,
+    Action, ActionDraft, ActionState, AffectedPackage, Audience, By, Change, Component, Contribution,
+    EventFacts, FindingKind, Outcome, PlannedAction, Policy, Principal, Refusal, Remedy, RemedyInput,
+    RemedyKey, Role, Standing, Step, Target, TargetKind, TeamPlan, advisory_fixes, plan_team, remedy_of,
+    routine, step,
 };
 use rapport_formats::{DEFAULT_POLICY, parse_policy};
 use rapport_storage::{
-    ActionStatus, ActionWrite, AdvisoryText, ExceptionRequest, ExceptionState, PlanFinding, PlanScope, Store,
-    StoreError, StoredAction, StoredPolicy,
+    ActionStatus, ActionWrite, AdvisoryText, ExceptionState, PlanFinding, PlanScope, Store, StoreError,
+    StoredAction, StoredEvent, StoredPolicy,
 };
 use sha2::{Digest, Sha256};
 
 use crate::assess::closure;
-use time::{Date, Duration, OffsetDateTime};
+use time::{Date, OffsetDateTime};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
@@ -29,11 +30,10 @@ pub enum PlanError {
     #[error("policy {name}: {message}")]
     Policy { name: String, message: String },
     #[error("{0}")]
-    Refused(String),
-}
-
-fn refused(message: impl Into<String>) -> PlanError {
-    PlanError::Refused(message.into())
+    Refused(#[from] Refusal),
+    /// Planning's reading or gathering thread stopped before it finished.
+    #[error("planning stopped: {0}")]
+    Interrupted(String),
 }
 
 /// What building the actions did.
@@ -126,10 +126,11 @@ pub async fn acknowledge_policy(
     let (_, stored) = current_policy(store, now).await?;
     let team = known_team(store, team).await?;
     if !by.may_acknowledge_for_team(&team) {
-        return Err(refused(format!(
+        return Err(Refusal::forbidden(format!(
             "{} is not the manager of team {team:?}, so cannot acknowledge for it",
             by.email
-        )));
+        ))
+        .into());
     }
     let added = store.acknowledge_policy(&team, stored.id, &by.email, now).await?;
     Ok((stored.id, added))
@@ -137,9 +138,10 @@ pub async fn acknowledge_policy(
 
 async fn known_team(store: &Store, name: &str) -> Result<String, PlanError> {
     let teams = store.teams().await?;
-    teams.into_iter().map(|team| team.name).find(|team| team.eq_ignore_ascii_case(name)).ok_or_else(|| {
-        refused(format!("no team {name:?} in the directory (import a teams or people file first)"))
-    })
+    let team = teams.into_iter().map(|team| team.name).find(|team| team.eq_ignore_ascii_case(name));
+    Ok(team.ok_or_else(|| {
+        Refusal::not_found(format!("no team {name:?} in the directory (import a teams or people file first)"))
+    })?)
 }
 
 /// Who `email` is to Rapport by the directory alone, for the command line: members of the
@@ -156,7 +158,7 @@ pub async fn directory_principal(
         .await?
         .into_iter()
         .find(|person| person.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)))
-        .ok_or_else(|| refused(format!("nobody with the email {email:?} is in the directory")))?;
+        .ok_or_else(|| Refusal::not_found(format!("nobody with the email {email:?} is in the directory")))?;
     let security = person.team.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(&policy.spec.security_team));
     let role = match (&person.team, person.audience) {
         _ if security => Role::SecurityAnalyst,
@@ -166,17 +168,6 @@ pub async fn directory_principal(
         (None, _) => Role::EndUser,
     };
     Ok(Principal { email: email.to_lowercase(), role, team: person.team.filter(|_| role.needs_team()) })
-}
-
-fn security_member(policy: &Policy, by: &Principal, to: &str) -> Result<(), PlanError> {
-    if by.may_decide() {
-        Ok(())
-    } else {
-        Err(refused(format!(
-            "only the security team ({}) may {to}; {} is not in it",
-            policy.spec.security_team, by.email
-        )))
-    }
 }
 
 /// Groups every open finding into actions and stores what changed: new actions, changed
@@ -216,7 +207,9 @@ pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildRe
             batch.push(finding);
             if batch.len() == FINDINGS_PER_BATCH {
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(FINDINGS_PER_BATCH));
-                batches.send(full).map_err(|_| refused("planning stopped"))?;
+                batches
+                    .send(full)
+                    .map_err(|_| PlanError::Interrupted("the gathering thread ended".into()))?;
             }
             Ok(())
         })
@@ -224,9 +217,9 @@ pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildRe
     // A gatherer that stopped early says why; its error comes first.
     let last = batches.send(batch);
     drop(batches);
-    let gathering = gatherer.await.map_err(|join| refused(format!("planning failed: {join}")))??;
+    let gathering = gatherer.await.map_err(|join| PlanError::Interrupted(join.to_string()))??;
     streamed?;
-    last.map_err(|_| refused("planning stopped"))?;
+    last.map_err(|_| PlanError::Interrupted("the gathering thread ended".into()))?;
     report.findings = gathering.findings;
     report.unowned_findings = gathering.unowned_findings;
     report.undecided_findings = gathering.undecided_findings;
@@ -263,51 +256,65 @@ pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildRe
         let previous = stored.get(key);
         let Some(previous) = previous else {
             report.opened += 1;
+            let opened = scan_step(0, &action.team, None, Change::Open)?;
+            let detail = format!("{} ({})", action.what, count(u64::from(action.findings), "finding"));
             writes.push(ActionWrite {
                 id: None,
                 key: *key,
                 team: action.team.clone(),
                 kind: action.kind.as_str().to_owned(),
                 outcome: action.outcome,
-                state: ActionState::Open,
+                state: opened.state,
                 outcome_since: now,
                 state_since: now,
                 digest,
                 body: Some(body),
-                event: Some(("opened".into(), format!("{} ({} findings)", action.what, action.findings))),
+                event: Some((opened.event, detail, outcome_facts(action.outcome, None))),
             });
             continue;
         };
         let rescanned = rescans_since(action, &scans, previous.state_since);
-        let (state, state_since, event) = match previous.state {
+        let moved = match previous.state {
             ActionState::Closed => {
                 report.reopened += 1;
-                let detail = format!("{} findings are open again{}", action.findings, scan_words(&rescanned));
-                (ActionState::Open, now, Some(("reopened".to_owned(), detail)))
+                let detail =
+                    format!("{} open again{}", findings_are(action.findings), scan_words(&rescanned));
+                Some((Change::Reopen, detail))
             }
             ActionState::Verifying if !rescanned.is_empty() => {
                 report.refuted += 1;
                 let detail = format!(
-                    "marked done, but {} findings are still open{}",
-                    action.findings,
+                    "marked done, but {} still open{}",
+                    findings_are(action.findings),
                     scan_words(&rescanned)
                 );
-                (ActionState::Open, now, Some(("refuted".to_owned(), detail)))
+                Some((Change::Refute, detail))
             }
-            state => (state, previous.state_since, None),
+            _ => None,
+        };
+        let (state, state_since, event) = match moved {
+            Some((change, detail)) => {
+                let moved = scan_step(previous.id, &action.team, Some(previous.state), change)?;
+                (moved.state, now, Some((moved.event, detail, imports_facts(&rescanned))))
+            }
+            None => (previous.state, previous.state_since, None),
         };
         let outcome_since = if action.outcome > previous.outcome || previous.state == ActionState::Closed {
             now
         } else {
             previous.outcome_since
         };
-        let event = event.or_else(|| {
-            (action.outcome != previous.outcome).then(|| {
+        let event = match event {
+            Some(event) => Some(event),
+            None if action.outcome != previous.outcome => {
+                let changed =
+                    scan_step(previous.id, &action.team, Some(previous.state), Change::ChangeDecision)?;
                 let words =
                     format!("{} → {}: {}", previous.outcome.label(), action.outcome.label(), action.reason);
-                ("decision changed".to_owned(), words)
-            })
-        });
+                Some((changed.event, words, outcome_facts(action.outcome, Some(previous.outcome))))
+            }
+            None => None,
+        };
         if digest == previous.digest && state == previous.state && event.is_none() {
             continue;
         }
@@ -333,33 +340,61 @@ pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildRe
         store.actions_by_id(&ids).await?.into_iter().map(|action| (action.id, action)).collect();
     for status in gone {
         report.closed += 1;
-        let evidence = bodies.get(&status.id).map_or_else(String::new, |stored| {
-            let scanned = rescans_since(&stored.action, &scans, stored.opened_at);
-            if scanned.is_empty() {
-                "none of its findings is open for this team any more (no rescan since it opened: the owner or the \
-                 findings' status changed)"
-                    .to_owned()
-            } else {
-                format!("none of its findings is open any more{}", scan_words(&scanned))
-            }
-        });
-        let confirmed = if status.state == ActionState::Verifying { "done and confirmed: " } else { "" };
+        let scanned = bodies
+            .get(&status.id)
+            .map(|stored| rescans_since(&stored.action, &scans, stored.opened_at))
+            .unwrap_or_default();
+        let evidence = if scanned.is_empty() {
+            "none of its findings is open for this team any more (no rescan since it opened: the owner or the \
+             findings' status changed)"
+                .to_owned()
+        } else {
+            format!("none of its findings is open any more{}", scan_words(&scanned))
+        };
+        let change = if status.state == ActionState::Verifying { Change::Verify } else { Change::Close };
+        let closed = scan_step(status.id, &status.team, Some(status.state), change)?;
         writes.push(ActionWrite {
             id: Some(status.id),
             key: status.key,
             team: status.team.clone(),
             kind: String::new(),
             outcome: status.outcome,
-            state: ActionState::Closed,
+            state: closed.state,
             outcome_since: status.outcome_since,
             state_since: now,
             digest: status.digest,
             body: None,
-            event: Some(("closed".into(), format!("{confirmed}{evidence}"))),
+            event: Some((closed.event, evidence, imports_facts(&scanned))),
         });
     }
     store.write_actions(&writes, now).await?;
     Ok(report)
+}
+
+/// A change planning sees, checked by the action's life.
+fn scan_step(id: i64, team: &str, from: Option<ActionState>, change: Change) -> Result<Step, PlanError> {
+    Ok(step(id, team, from, change, By::Scan)?)
+}
+
+fn outcome_facts(outcome: Outcome, previous: Option<Outcome>) -> EventFacts {
+    EventFacts { outcome: Some(outcome), previous_outcome: previous, ..EventFacts::default() }
+}
+
+fn imports_facts(scans: &[(&Target, &(i64, String, OffsetDateTime))]) -> EventFacts {
+    let mut imports: Vec<i64> = scans.iter().map(|(_, (id, _, _))| *id).collect();
+    imports.sort_unstable();
+    imports.dedup();
+    EventFacts { imports, ..EventFacts::default() }
+}
+
+/// "1 finding is", "3 findings are".
+fn findings_are(findings: u32) -> String {
+    if findings == 1 { "1 finding is".to_owned() } else { format!("{findings} findings are") }
+}
+
+/// "1 finding", "3 findings".
+pub(crate) fn count(n: u64, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
 /// Where a finding is: its target (and that target's number) and owning team's number.
@@ -610,25 +645,12 @@ pub async fn team_plans(
 ) -> Result<Vec<TeamPlan>, PlanError> {
     let capacities: HashMap<String, Option<f64>> =
         store.teams().await?.into_iter().map(|t| (t.name.to_lowercase(), t.weekly_capacity_hours)).collect();
-    let actions = store.team_actions(team, false).await?;
-    let exceptions = store.approved_exceptions(team).await?;
-    let overrides = store.emergency_overrides(None, team).await?;
     let mut teams: std::collections::BTreeMap<String, Vec<PlannedAction>> = match team {
         Some(team) => [(team.to_owned(), Vec::new())].into(),
         None => store.action_counts().await?.into_iter().map(|(team, ..)| (team, Vec::new())).collect(),
     };
-    for stored in actions {
-        teams.entry(stored.team.clone()).or_default().push(PlannedAction {
-            id: stored.id,
-            override_by: overrides
-                .iter()
-                .find(|o| o.action == stored.id)
-                .map(|o| (o.declared_by.clone(), o.reason.clone())),
-            excepted_until: exceptions.get(&stored.id).copied(),
-            action: stored.action,
-            state: stored.state,
-            outcome_since: stored.outcome_since,
-        });
+    for planned in planned_actions(store, team).await? {
+        teams.entry(planned.action.team.clone()).or_default().push(planned);
     }
     Ok(teams
         .into_iter()
@@ -639,134 +661,137 @@ pub async fn team_plans(
         .collect())
 }
 
-/// A team marks an action done; the next scan of its places confirms or refutes it.
-pub async fn mark_done(
+/// The live actions of one team (or of every team) with their exceptions and overrides, as
+/// planning and the clock see them.
+pub(crate) async fn planned_actions(
     store: &Store,
-    action: i64,
-    by: &Principal,
-    note: &str,
-    now: OffsetDateTime,
-) -> Result<(), PlanError> {
-    let stored = open_action(store, action).await?;
-    if !by.may_answer_for_team(&stored.team) {
-        return Err(refused(format!(
-            "{} is not in team {:?}, which owns action #{action}",
-            by.email, stored.team
-        )));
-    }
-    let detail = if note.is_empty() {
-        "done, please verify".to_owned()
-    } else {
-        format!("done, please verify: {note}")
-    };
-    if store
-        .move_action(
-            action,
-            ActionState::Open,
-            ActionState::Verifying,
-            ("marked done", Some(&by.email), &detail),
-            now,
-        )
-        .await?
-    {
-        Ok(())
-    } else {
-        Err(refused(format!("action #{action} is not open (it is {})", stored.state.as_str())))
+    team: Option<&str>,
+) -> Result<Vec<PlannedAction>, PlanError> {
+    let actions = store.team_actions(team, false).await?;
+    let exceptions = store.approved_exceptions(team).await?;
+    let overrides = store.emergency_overrides(None, team).await?;
+    Ok(actions.into_iter().map(|stored| planned(stored, &exceptions, &overrides)).collect())
+}
+
+fn planned(
+    stored: StoredAction,
+    exceptions: &HashMap<i64, Date>,
+    overrides: &[rapport_storage::EmergencyOverride],
+) -> PlannedAction {
+    PlannedAction {
+        id: stored.id,
+        override_by: overrides
+            .iter()
+            .find(|o| o.action == stored.id)
+            .map(|o| (o.declared_by.clone(), o.reason.clone())),
+        excepted_until: exceptions.get(&stored.id).copied(),
+        action: stored.action,
+        state: stored.state,
+        outcome_since: stored.outcome_since,
     }
 }
 
-async fn open_action(store: &Store, id: i64) -> Result<StoredAction, PlanError> {
-    store
+/// An action in a list, with where it stands.
+#[derive(Clone, Debug)]
+pub struct ListedAction {
+    pub stored: StoredAction,
+    pub standing: Standing,
+}
+
+/// Actions of one team or of all, most urgent first: emergencies, then open work by decision,
+/// then the rest. Without `state`, the live ones (all but closed).
+pub async fn list_actions(
+    store: &Store,
+    team: Option<&str>,
+    state: Option<ActionState>,
+    limit: usize,
+    now: OffsetDateTime,
+) -> Result<Vec<ListedAction>, PlanError> {
+    let (policy, _) = current_policy(store, now).await?;
+    let actions = store.team_actions(team, state == Some(ActionState::Closed)).await?;
+    let exceptions = store.approved_exceptions(team).await?;
+    let overrides = store.emergency_overrides(None, team).await?;
+    let mut listed: Vec<ListedAction> = actions
+        .into_iter()
+        .filter(|stored| state.is_none_or(|wanted| stored.state == wanted))
+        .map(|stored| {
+            let standing = planned(stored.clone(), &exceptions, &overrides).standing(&policy, now.date());
+            ListedAction { stored, standing }
+        })
+        .collect();
+    listed.sort_by(|a, b| {
+        (a.standing.rank(), std::cmp::Reverse(a.stored.action.outcome), &a.stored.team, a.stored.id).cmp(&(
+            b.standing.rank(),
+            std::cmp::Reverse(b.stored.action.outcome),
+            &b.stored.team,
+            b.stored.id,
+        ))
+    });
+    listed.truncate(limit);
+    Ok(listed)
+}
+
+/// One action as every interface shows it.
+#[derive(Clone, Debug)]
+pub struct ActionDetail {
+    pub id: i64,
+    pub team: String,
+    pub action: Action,
+    pub state: ActionState,
+    /// Where it stands, in the words every page, the API and the command line use.
+    pub standing: Standing,
+    pub due: Option<Date>,
+    /// An exception request waiting for the security team's decision.
+    pub pending_exception: Option<i64>,
+    pub history: Vec<StoredEvent>,
+}
+
+impl ActionDetail {
+    /// Whether its team may still say it is done.
+    pub fn may_mark_done(&self) -> bool {
+        Change::MarkDone.transition(Some(self.state)).is_some()
+    }
+
+    /// Whether its team may ask for an exception now.
+    pub fn may_request_exception(&self) -> bool {
+        Change::RequestException.transition(Some(self.state)).is_some() && self.pending_exception.is_none()
+    }
+
+    /// Whether the security team may declare it an emergency (it is live and not one yet).
+    pub fn may_declare_emergency(&self) -> bool {
+        Change::DeclareEmergency.transition(Some(self.state)).is_some()
+            && !matches!(self.standing, Standing::Emergency { .. })
+    }
+}
+
+/// Action `id` with where it stands today and its history.
+pub async fn action_detail(store: &Store, id: i64, now: OffsetDateTime) -> Result<ActionDetail, PlanError> {
+    let stored = stored_action(store, id).await?;
+    let (policy, _) = current_policy(store, now).await?;
+    let team = stored.team.clone();
+    let exceptions = store.approved_exceptions(Some(&team)).await?;
+    let overrides = store.emergency_overrides(None, Some(&team)).await?;
+    let pending = store.exceptions(Some(ExceptionState::Requested), Some(&team)).await?;
+    let planned = planned(stored, &exceptions, &overrides);
+    Ok(ActionDetail {
+        id,
+        standing: planned.standing(&policy, now.date()),
+        due: match planned.state {
+            ActionState::Open => planned.due(&policy).map(OffsetDateTime::date),
+            _ => None,
+        },
+        pending_exception: pending.iter().find(|e| e.request.action == id).map(|e| e.id),
+        history: store.action_events(id).await?,
+        team,
+        action: planned.action,
+        state: planned.state,
+    })
+}
+
+/// The stored action `id`, or "not found".
+pub(crate) async fn stored_action(store: &Store, id: i64) -> Result<StoredAction, PlanError> {
+    Ok(store
         .action(id)
         .await?
-        .ok_or_else(|| refused(format!("there is no action #{id} (see `rapport actions`)")))
-}
-
-/// Asks for an exception or a risk acceptance on an action.
-pub async fn request_exception(
-    store: &Store,
-    request: &ExceptionRequest,
-    by: &Principal,
-    now: OffsetDateTime,
-) -> Result<i64, PlanError> {
-    let action = open_action(store, request.action).await?;
-    let (policy, _) = current_policy(store, now).await?;
-    if !by.may_answer_for_team(&action.team) || !by.email.eq_ignore_ascii_case(&request.requested_by) {
-        return Err(refused(format!(
-            "{} is not in team {:?}, which owns action #{}",
-            by.email, action.team, action.id
-        )));
-    }
-    if action.state == ActionState::Closed {
-        return Err(refused(format!("action #{} is closed; nothing to except", action.id)));
-    }
-    if request.reason.trim().is_empty() {
-        return Err(refused("say why the exception is needed (--reason)"));
-    }
-    let today = now.date();
-    let longest = today + Duration::days(i64::from(policy.spec.exceptions.max_days));
-    if request.until < today || request.until > longest {
-        return Err(refused(format!(
-            "the exception must end between today ({today}) and {longest} (the policy allows {} days)",
-            policy.spec.exceptions.max_days
-        )));
-    }
-    Ok(store.request_exception(request, now).await?)
-}
-
-/// Approves or rejects a request: by a member of the security team who did not ask for it.
-pub async fn decide_exception(
-    store: &Store,
-    id: i64,
-    approve: bool,
-    by: &Principal,
-    reason: &str,
-    now: OffsetDateTime,
-) -> Result<(), PlanError> {
-    let exception =
-        store.exception(id).await?.ok_or_else(|| refused(format!("there is no exception #{id}")))?;
-    let (policy, _) = current_policy(store, now).await?;
-    security_member(&policy, by, "approve or reject exceptions")?;
-    if exception.request.requested_by.eq_ignore_ascii_case(&by.email) {
-        return Err(refused(format!(
-            "{} asked for exception #{id}, so someone else must decide it",
-            by.email
-        )));
-    }
-    if reason.trim().is_empty() {
-        return Err(refused("give the reason for the decision (--reason)"));
-    }
-    if exception.state != ExceptionState::Requested {
-        return Err(refused(format!("exception #{id} is already {}", exception.state.as_str())));
-    }
-    if store.decide_exception(id, approve, &by.email, reason, now).await? {
-        Ok(())
-    } else {
-        Err(refused(format!("exception #{id} was decided by someone else meanwhile")))
-    }
-}
-
-/// Declares an emergency outside the policy's criteria: recorded with who and why, and
-/// listed for the monthly review. An action that meets the criteria needs no override.
-pub async fn declare_emergency(
-    store: &Store,
-    action: i64,
-    by: &Principal,
-    reason: &str,
-    now: OffsetDateTime,
-) -> Result<i64, PlanError> {
-    let stored = open_action(store, action).await?;
-    let (policy, version) = current_policy(store, now).await?;
-    security_member(&policy, by, "declare emergencies")?;
-    if stored.action.points.iter().any(|points| policy.is_emergency(stored.action.outcome, points)) {
-        return Err(refused(format!(
-            "action #{action} already meets the emergency criteria of policy version {} ({}); no override needed",
-            version.id,
-            policy.emergency_words()
-        )));
-    }
-    if reason.trim().is_empty() {
-        return Err(refused("an override needs a reason (--reason)"));
-    }
-    Ok(store.declare_emergency(action, &by.email, reason, Some(version.id), now).await?)
+        .ok_or_else(|| Refusal::not_found(format!("there is no action #{id} (see `rapport actions`)")))?)
 }

@@ -71,7 +71,7 @@ pub async fn create_account(
     store
         .add_account(&new, now)
         .await?
-        .ok_or_else(|| ServerError::Refused(format!("there is already an account for {email}")))?;
+        .ok_or_else(|| ServerError::Conflict(format!("there is already an account for {email}")))?;
     Ok(password)
 }
 
@@ -136,7 +136,7 @@ async fn other_account(store: &Store, by: &Principal, id: i64) -> Result<Account
         .await?
         .ok_or_else(|| ServerError::NotFound(format!("there is no account #{id}")))?;
     if account.email.eq_ignore_ascii_case(&by.email) {
-        return Err(ServerError::Refused(
+        return Err(ServerError::Conflict(
             "change your own password on the password page; you cannot disable yourself".into(),
         ));
     }

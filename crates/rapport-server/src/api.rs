@@ -47,6 +47,7 @@ use crate::state::AppState;
 use crate::views::{MeView, PlanView};
 use crate::work::{self, TeamSummary};
 use crate::{accounts, security, upload};
+use rapport_ingest::Answered;
 
 #[utoipa::path(
     get,
@@ -127,7 +128,14 @@ pub async fn team_plan(
 pub struct ActionAnswer {
     pub id: i64,
     pub team: String,
+    /// open, verifying, accepted or closed.
     pub state: &'static str,
+    /// Where it stands in words, as the pages and the command line say it.
+    pub standing: String,
+    /// Its due date (`YYYY-MM-DD`) while it is open and has one.
+    pub due: Option<String>,
+    /// An exception request waiting for the security team's decision.
+    pub pending_exception: Option<i64>,
     /// The action as planned: what to do, where, what it fixes and why.
     #[schema(value_type = Object)]
     pub action: rapport_core::Action,
@@ -150,8 +158,17 @@ pub async fn action(
     signed: Signed,
     Path(id): Path<i64>,
 ) -> Result<Json<ActionAnswer>, ServerError> {
-    let stored = work::readable_action(&state, &signed.principal, id).await?;
-    Ok(Json(ActionAnswer { id, team: stored.team, state: stored.state.as_str(), action: stored.action }))
+    work::readable_action(&state, &signed.principal, id).await?;
+    let detail = rapport_ingest::action_detail(&state.store, id, state.now()).await?;
+    Ok(Json(ActionAnswer {
+        id,
+        state: detail.state.as_str(),
+        standing: detail.standing.words(),
+        due: detail.due.map(|due| due.to_string()),
+        pending_exception: detail.pending_exception,
+        team: detail.team,
+        action: detail.action,
+    }))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -182,11 +199,10 @@ pub struct Done {
 pub async fn action_done(
     State(state): State<AppState>,
     signed: Signed,
-    Peer(peer): Peer,
     Path(id): Path<i64>,
     Json(request): Json<DoneRequest>,
 ) -> Result<Json<Done>, ServerError> {
-    work::mark_done(&state, &signed.principal, id, &request.note, peer).await?;
+    work::mark_done(&state, &signed.principal, id, &request.note).await?;
     Ok(Json(Done { id, state: rapport_core::ActionState::Verifying.as_str() }))
 }
 
@@ -210,10 +226,9 @@ pub struct Acknowledged {
 pub async fn acknowledge(
     State(state): State<AppState>,
     signed: Signed,
-    Peer(peer): Peer,
     Path(team): Path<String>,
 ) -> Result<Json<Acknowledged>, ServerError> {
-    let team = work::acknowledge(&state, &signed.principal, &team, peer).await?;
+    let team = work::acknowledge(&state, &signed.principal, &team).await?;
     Ok(Json(Acknowledged { team }))
 }
 
@@ -239,11 +254,10 @@ pub struct Created {
 pub async fn request_exception(
     State(state): State<AppState>,
     signed: Signed,
-    Peer(peer): Peer,
     Path(action): Path<i64>,
     Json(ask): Json<work::ExceptionAsk>,
 ) -> Result<Json<Created>, ServerError> {
-    let (id, _) = work::request_exception(&state, &signed.principal, action, &ask, peer).await?;
+    let Answered { id, .. } = work::request_exception(&state, &signed.principal, action, &ask).await?;
     Ok(Json(Created { id }))
 }
 
@@ -268,11 +282,10 @@ pub struct FeedbackRequest {
 pub async fn feedback(
     State(state): State<AppState>,
     signed: Signed,
-    Peer(peer): Peer,
     Path(action): Path<i64>,
     Json(request): Json<FeedbackRequest>,
 ) -> Result<Json<Created>, ServerError> {
-    let (id, _) = work::give_feedback(&state, &signed.principal, action, &request.text, peer).await?;
+    let Answered { id, .. } = work::give_feedback(&state, &signed.principal, action, &request.text).await?;
     Ok(Json(Created { id }))
 }
 
@@ -299,17 +312,15 @@ pub struct NotOursRequest {
 pub async fn not_ours(
     State(state): State<AppState>,
     signed: Signed,
-    Peer(peer): Peer,
     Path(action): Path<i64>,
     Json(request): Json<NotOursRequest>,
 ) -> Result<Json<Created>, ServerError> {
-    let (id, _) = work::dispute_ownership(
+    let Answered { id, .. } = work::dispute_ownership(
         &state,
         &signed.principal,
         action,
         &request.reason,
         request.suggested_team.as_deref(),
-        peer,
     )
     .await?;
     Ok(Json(Created { id }))
@@ -358,11 +369,10 @@ pub struct Decided {
 pub async fn decide_exception(
     State(state): State<AppState>,
     signed: Signed,
-    Peer(peer): Peer,
     Path(id): Path<i64>,
     Json(request): Json<DecisionRequest>,
 ) -> Result<Json<Decided>, ServerError> {
-    work::decide_exception(&state, &signed.principal, id, request.approve, &request.reason, peer).await?;
+    work::decide_exception(&state, &signed.principal, id, request.approve, &request.reason).await?;
     Ok(Json(Decided { id, state: if request.approve { "approved" } else { "rejected" } }))
 }
 
@@ -387,11 +397,10 @@ pub struct Replied {
 pub async fn reply(
     State(state): State<AppState>,
     signed: Signed,
-    Peer(peer): Peer,
     Path(id): Path<i64>,
     Json(request): Json<FeedbackRequest>,
 ) -> Result<Json<Replied>, ServerError> {
-    work::reply(&state, &signed.principal, id, &request.text, peer).await?;
+    work::reply(&state, &signed.principal, id, &request.text).await?;
     Ok(Json(Replied { id }))
 }
 
@@ -654,10 +663,9 @@ pub struct PolicyText {
 pub async fn apply_policy(
     State(state): State<AppState>,
     signed: Signed,
-    Peer(peer): Peer,
     Json(request): Json<PolicyText>,
 ) -> Result<Json<work::PolicyApplied>, ServerError> {
-    Ok(Json(work::apply_policy(&state, &signed.principal, &request.content, peer).await?))
+    Ok(Json(work::apply_policy(&state, &signed.principal, &request.content).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -679,11 +687,10 @@ pub struct EmergencyRequest {
 pub async fn declare_emergency(
     State(state): State<AppState>,
     signed: Signed,
-    Peer(peer): Peer,
     Path(id): Path<i64>,
     Json(request): Json<EmergencyRequest>,
 ) -> Result<Json<Created>, ServerError> {
-    let id = work::declare_emergency(&state, &signed.principal, id, &request.reason, peer).await?;
+    let id = work::declare_emergency(&state, &signed.principal, id, &request.reason).await?;
     Ok(Json(Created { id }))
 }
 

@@ -216,11 +216,13 @@ pub async fn serve(
     }
     let state = AppState::new(store, config).map_err(|error| std::io::Error::other(error.to_string()))?;
     let sweeper = tokio::spawn(sweep_every(state.clone(), SWEEP_EVERY));
+    let clock = tokio::spawn(tick_every(state.clone(), TICK_EVERY));
     let app = router(state);
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
     sweeper.abort();
+    clock.abort();
     served
 }
 
@@ -233,6 +235,25 @@ async fn sweep_every(state: AppState, period: std::time::Duration) {
         ticks.tick().await;
         if let Err(error) = state.sweep().await {
             tracing::warn!(%error, "could not sweep expired sessions");
+        }
+    }
+}
+
+/// How often the clock's work runs (due soon, overdue, exceptions ending): emergencies are
+/// due within hours, so minutes matter; a tick that finds nothing new records nothing.
+const TICK_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
+
+async fn tick_every(state: AppState, period: std::time::Duration) {
+    let mut ticks = tokio::time::interval(period);
+    loop {
+        ticks.tick().await;
+        match rapport_ingest::tick(&state.store, state.now()).await {
+            Ok(report) => tracing::debug!(
+                recorded = report.recorded.len(),
+                exceptions_ended = report.exceptions_ended,
+                "the clock ran"
+            ),
+            Err(error) => tracing::warn!(%error, "the clock's work failed; it runs again at the next tick"),
         }
     }
 }

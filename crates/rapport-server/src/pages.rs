@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use rapport_core::{Action, Principal, Role};
-use rapport_storage::{AnswerKind, StoredAction, TokenScope};
+use rapport_storage::{AnswerKind, TokenScope};
 use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 
@@ -624,10 +624,9 @@ pub async fn team_plan(
 pub async fn acknowledge(
     State(state): State<AppState>,
     signed: Signed,
-    Peer(peer): Peer,
     Path(team): Path<String>,
 ) -> Result<Response, ServerError> {
-    let team = work::acknowledge(&state, &signed.principal, &team, peer).await?;
+    let team = work::acknowledge(&state, &signed.principal, &team).await?;
     Ok(Redirect::to(&format!("/teams/{}?done=acknowledged", encode(&team))).into_response())
 }
 
@@ -638,13 +637,18 @@ struct ActionPage {
     csrf: String,
     id: i64,
     team: String,
-    state: &'static str,
+    /// Where it stands, in the words the API and the command line use too.
+    standing: String,
+    due: Option<String>,
     action: Action,
     fixes: String,
     more: usize,
     /// When, what, by whom, detail.
-    events: Vec<(String, String, Option<String>, String)>,
+    events: Vec<(String, &'static str, Option<String>, String)>,
     may_answer: bool,
+    may_mark_done: bool,
+    may_request_exception: bool,
+    pending_exception: Option<i64>,
     may_declare_emergency: bool,
     notice: Option<String>,
     /// What was said (kind, by, text) and the reply.
@@ -666,8 +670,9 @@ pub async fn action_page(
     Path(id): Path<i64>,
     Query(query): Query<ActionNotice>,
 ) -> Result<Response, ServerError> {
-    let stored: StoredAction = work::readable_action(&state, &signed.principal, id).await?;
+    work::readable_action(&state, &signed.principal, id).await?;
     let now = state.now();
+    let detail = rapport_ingest::action_detail(&state.store, id, now).await?;
     let (policy, _) = rapport_ingest::current_policy(&state.store, now).await?;
     let max_exception_days = policy.spec.exceptions.max_days;
     let answers = state
@@ -689,7 +694,7 @@ pub async fn action_page(
         .await?
         .into_iter()
         .map(|t| t.name)
-        .filter(|name| !name.eq_ignore_ascii_case(&stored.team))
+        .filter(|name| !name.eq_ignore_ascii_case(&detail.team))
         .collect();
     let notice = query.said.map(|said| match said.as_str() {
         "exception" => "Asked. The security team decides; you will see the answer here.".to_owned(),
@@ -699,25 +704,30 @@ pub async fn action_page(
         }
         _ => "Thank you. The security team will reply here.".to_owned(),
     });
-    let events = state
-        .store
-        .action_events(id)
-        .await?
-        .into_iter()
-        .map(|e| (e.at.format(&Rfc3339).unwrap_or_default(), e.event, e.actor, e.detail))
+    let events = detail
+        .history
+        .iter()
+        .map(|e| {
+            let by = e.actor.email().map(str::to_owned);
+            (e.at.format(&Rfc3339).unwrap_or_default(), e.kind.label(), by, e.detail.clone())
+        })
         .collect();
-    let action = stored.action;
+    let may_answer = signed.principal.may_answer_for_team(&detail.team);
     html(&ActionPage {
         nav: Some(Nav::of(&signed)),
         csrf: signed.csrf().to_owned(),
         id,
-        may_answer: signed.principal.may_answer_for_team(&stored.team),
-        may_declare_emergency: signed.principal.may_decide(),
-        team: stored.team,
-        state: stored.state.as_str(),
-        fixes: action.fixes.iter().take(20).cloned().collect::<Vec<_>>().join(", "),
-        more: action.fixes.len().saturating_sub(20) + action.more_fixes as usize,
-        action,
+        may_answer,
+        may_mark_done: may_answer && detail.may_mark_done(),
+        may_request_exception: may_answer && detail.may_request_exception(),
+        pending_exception: detail.pending_exception,
+        may_declare_emergency: signed.principal.may_decide() && detail.may_declare_emergency(),
+        standing: detail.standing.words(),
+        due: detail.due.map(|due| due.to_string()),
+        team: detail.team,
+        fixes: detail.action.fixes.iter().take(20).cloned().collect::<Vec<_>>().join(", "),
+        more: detail.action.fixes.len().saturating_sub(20) + detail.action.more_fixes as usize,
+        action: detail.action,
         events,
         notice,
         answers,
@@ -731,11 +741,10 @@ pub async fn action_page(
 pub async fn action_exception(
     State(state): State<AppState>,
     signed: Signed,
-    Peer(peer): Peer,
     Path(id): Path<i64>,
     Form(ask): Form<work::ExceptionAsk>,
 ) -> Result<Response, ServerError> {
-    work::request_exception(&state, &signed.principal, id, &ask, peer).await?;
+    work::request_exception(&state, &signed.principal, id, &ask).await?;
     Ok(Redirect::to(&format!("/actions/{id}?said=exception")).into_response())
 }
 
@@ -747,11 +756,10 @@ pub struct FeedbackForm {
 pub async fn action_feedback(
     State(state): State<AppState>,
     signed: Signed,
-    Peer(peer): Peer,
     Path(id): Path<i64>,
     Form(form): Form<FeedbackForm>,
 ) -> Result<Response, ServerError> {
-    work::give_feedback(&state, &signed.principal, id, &form.text, peer).await?;
+    work::give_feedback(&state, &signed.principal, id, &form.text).await?;
     Ok(Redirect::to(&format!("/actions/{id}?said=feedback")).into_response())
 }
 
@@ -765,19 +773,11 @@ pub struct NotOursForm {
 pub async fn action_not_ours(
     State(state): State<AppState>,
     signed: Signed,
-    Peer(peer): Peer,
     Path(id): Path<i64>,
     Form(form): Form<NotOursForm>,
 ) -> Result<Response, ServerError> {
-    work::dispute_ownership(
-        &state,
-        &signed.principal,
-        id,
-        &form.reason,
-        form.suggested_team.as_deref(),
-        peer,
-    )
-    .await?;
+    work::dispute_ownership(&state, &signed.principal, id, &form.reason, form.suggested_team.as_deref())
+        .await?;
     Ok(Redirect::to(&format!("/actions/{id}?said=not_ours")).into_response())
 }
 
@@ -814,7 +814,6 @@ pub struct DecisionForm {
 pub async fn decide_exception(
     State(state): State<AppState>,
     signed: Signed,
-    Peer(peer): Peer,
     Path(id): Path<i64>,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, ServerError> {
@@ -825,7 +824,7 @@ pub async fn decide_exception(
             return Err(ServerError::BadRequest(format!("decision {other:?}: expected approve or reject")));
         }
     };
-    work::decide_exception(&state, &signed.principal, id, approve, &form.reason, peer).await?;
+    work::decide_exception(&state, &signed.principal, id, approve, &form.reason).await?;
     let done = if approve { "approved" } else { "rejected" };
     Ok(Redirect::to(&format!("/queue?done=exception%20%23{id}%20{done}")).into_response())
 }
@@ -833,11 +832,10 @@ pub async fn decide_exception(
 pub async fn reply(
     State(state): State<AppState>,
     signed: Signed,
-    Peer(peer): Peer,
     Path(id): Path<i64>,
     Form(form): Form<FeedbackForm>,
 ) -> Result<Response, ServerError> {
-    work::reply(&state, &signed.principal, id, &form.text, peer).await?;
+    work::reply(&state, &signed.principal, id, &form.text).await?;
     Ok(Redirect::to(&format!("/queue?done=replied%20to%20answer%20%23{id}")).into_response())
 }
 
@@ -850,11 +848,10 @@ pub struct DoneForm {
 pub async fn action_done(
     State(state): State<AppState>,
     signed: Signed,
-    Peer(peer): Peer,
     Path(id): Path<i64>,
     Form(form): Form<DoneForm>,
 ) -> Result<Response, ServerError> {
-    let team = work::mark_done(&state, &signed.principal, id, &form.note, peer).await?;
+    let team = work::mark_done(&state, &signed.principal, id, &form.note).await?;
     Ok(Redirect::to(&format!("/teams/{}?done=action", encode(&team))).into_response())
 }
 
@@ -878,25 +875,47 @@ struct AuditPage {
     events: Vec<(String, String, String, String, String, String)>,
 }
 
+/// How many acts the audit page shows.
+const AUDIT_ROWS: i64 = 500;
+
+/// The audit log: the server's own security acts (signing in, accounts, tokens, uploads) and
+/// the events people caused in the stream, newest first. No act is written to both.
 pub async fn audit(State(state): State<AppState>, signed: Signed) -> Result<Response, ServerError> {
     require(&signed.principal, Principal::is_security, "the audit log is for the security team")?;
-    let events = state
-        .store
-        .audit_events(500)
-        .await?
-        .into_iter()
-        .map(|e| {
+    let acts = state.store.audit_events(AUDIT_ROWS).await?.into_iter().map(|e| {
+        let row = (
+            e.at.format(&Rfc3339).unwrap_or_default(),
+            e.actor.unwrap_or_else(|| "(not signed in)".into()),
+            e.act,
+            e.target.unwrap_or_default(),
+            e.detail,
+            e.source.unwrap_or_default(),
+        );
+        (e.at, row)
+    });
+    let events = state.store.events_by_people(AUDIT_ROWS).await?.into_iter().map(|e| {
+        let target = match (e.action, &e.subject) {
+            (Some(action), Some(subject)) => format!("action #{action}, {subject}"),
+            (Some(action), None) => format!("action #{action}"),
+            (None, subject) => subject.clone().unwrap_or_default(),
+        };
+        let who = e.actor.email().map_or_else(|| "the security team".to_owned(), str::to_owned);
+        (
+            e.at,
             (
                 e.at.format(&Rfc3339).unwrap_or_default(),
-                e.actor.unwrap_or_else(|| "(not signed in)".into()),
-                e.act,
-                e.target.unwrap_or_default(),
+                who,
+                e.kind.label().to_owned(),
+                target,
                 e.detail,
-                e.source.unwrap_or_default(),
-            )
-        })
-        .collect();
-    html(&AuditPage { nav: Some(Nav::of(&signed)), events })
+                String::new(),
+            ),
+        )
+    });
+    let mut rows: Vec<_> = acts.chain(events).collect();
+    rows.sort_by_key(|row| std::cmp::Reverse(row.0));
+    rows.truncate(AUDIT_ROWS as usize);
+    html(&AuditPage { nav: Some(Nav::of(&signed)), events: rows.into_iter().map(|(_, row)| row).collect() })
 }
 
 pub fn require(principal: &Principal, allowed: fn(&Principal) -> bool, why: &str) -> Result<(), ServerError> {
@@ -1145,12 +1164,11 @@ pub struct PolicyForm {
 pub async fn apply_policy(
     State(state): State<AppState>,
     signed: Signed,
-    Peer(peer): Peer,
     Form(form): Form<PolicyForm>,
 ) -> Result<Response, ServerError> {
     // Browsers send a textarea's lines with CRLF; the stored policy keeps the file's LF.
     let text = form.content.replace("\r\n", "\n");
-    let applied = work::apply_policy(&state, &signed.principal, &text, peer).await?;
+    let applied = work::apply_policy(&state, &signed.principal, &text).await?;
     policy_page(&state, &signed, Some(applied)).await
 }
 
@@ -1162,11 +1180,10 @@ pub struct EmergencyForm {
 pub async fn declare_emergency(
     State(state): State<AppState>,
     signed: Signed,
-    Peer(peer): Peer,
     Path(id): Path<i64>,
     Form(form): Form<EmergencyForm>,
 ) -> Result<Response, ServerError> {
-    work::declare_emergency(&state, &signed.principal, id, &form.reason, peer).await?;
+    work::declare_emergency(&state, &signed.principal, id, &form.reason).await?;
     Ok(Redirect::to(&format!("/actions/{id}?said=emergency")).into_response())
 }
 
@@ -1332,10 +1349,10 @@ pub async fn actions(
     let (_, summaries) = work::team_summaries(&state, &signed.principal).await?;
     let teams = summaries.into_iter().map(|t| (t.name.clone(), t.name == chosen_team)).collect();
     let chosen_state = query.state.as_deref().unwrap_or_default();
-    let states =
-        [("", "open or verifying"), ("open", "open"), ("verifying", "verifying"), ("closed", "closed")]
-            .into_iter()
-            .map(|(value, label)| (value, label, value == chosen_state))
-            .collect();
+    let states = [("", "all but closed")]
+        .into_iter()
+        .chain(rapport_core::ActionState::ALL.map(|state| (state.as_str(), state.label())))
+        .map(|(value, label)| (value, label, value == chosen_state))
+        .collect();
     html(&ActionsPage { nav: Some(Nav::of(&signed)), teams, states, actions })
 }

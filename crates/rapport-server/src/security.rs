@@ -519,8 +519,8 @@ pub async fn import_upload(
 pub struct ActionQuery {
     /// One team's, by its exact name.
     pub team: Option<String>,
-    /// Only those in this state; open and verifying when left out.
-    #[param(pattern = "^(open|verifying|closed)?$")]
+    /// Only those in this state; all but closed ones when left out.
+    #[param(pattern = "^(open|verifying|accepted|closed)?$")]
     pub state: Option<String>,
     /// How many to list; 200 when left out.
     #[param(minimum = 1, maximum = 1000)]
@@ -532,7 +532,10 @@ pub struct ActionQuery {
 pub struct ActionRow {
     pub id: i64,
     pub team: String,
+    /// open, verifying, accepted or closed.
     pub state: &'static str,
+    /// Where it stands in words: "accepted until 2027-01-31", "emergency, declared by...".
+    pub standing: String,
     /// Act, Attend, Track* or Track.
     pub outcome: &'static str,
     pub what: String,
@@ -557,32 +560,27 @@ pub async fn actions(
     let wanted = match given(&query.state) {
         None => None,
         Some(word) => Some(ActionState::parse(word).ok_or_else(|| {
-            ServerError::BadRequest(format!("state: expected open, verifying or closed, got {word:?}"))
+            ServerError::BadRequest(format!(
+                "state: expected open, verifying, accepted or closed, got {word:?}"
+            ))
         })?),
     };
     let limit = list_limit(query.limit)?;
     let team = given(&query.team);
-    // Left out, the state means the actions still in play: open and verifying.
-    let stored = match wanted {
-        Some(wanted) => state.store.actions(team, Some(wanted), i64::from(limit)).await?,
-        None => {
-            let mut live = state.store.actions(team, Some(ActionState::Open), i64::from(limit)).await?;
-            live.extend(state.store.actions(team, Some(ActionState::Verifying), i64::from(limit)).await?);
-            live.truncate(limit as usize);
-            live
-        }
-    };
-    Ok(stored
+    let listed =
+        rapport_ingest::list_actions(&state.store, team, wanted, limit as usize, state.now()).await?;
+    Ok(listed
         .into_iter()
-        .map(|stored| ActionRow {
-            id: stored.id,
-            team: stored.team,
-            state: stored.state.as_str(),
-            outcome: stored.action.outcome.label(),
-            what: stored.action.what,
-            findings: stored.action.findings,
-            places: stored.action.places.len(),
-            opened: stored.opened_at.date().to_string(),
+        .map(|listed| ActionRow {
+            id: listed.stored.id,
+            team: listed.stored.team,
+            state: listed.stored.state.as_str(),
+            standing: listed.standing.words(),
+            outcome: listed.stored.action.outcome.label(),
+            what: listed.stored.action.what,
+            findings: listed.stored.action.findings,
+            places: listed.stored.action.places.len(),
+            opened: listed.stored.opened_at.date().to_string(),
         })
         .collect())
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use rapport_core::{ActionState, Outcome, Principal};
-use rapport_ingest::{acknowledge_policy, current_policy, team_plans};
+use rapport_ingest::{Answered, acknowledge_policy, current_policy, team_plans};
 use rapport_storage::StoredAction;
 
 use crate::accounts;
@@ -124,47 +124,16 @@ pub async fn mark_done(
     principal: &Principal,
     id: i64,
     note: &str,
-    peer: Option<String>,
 ) -> Result<String, ServerError> {
-    let stored = answerable(state, principal, id).await?;
-    rapport_ingest::mark_done(&state.store, id, principal, note, state.now()).await?;
-    state
-        .audit(
-            Some(&principal.email),
-            "action marked done",
-            Some(format!("action #{id}")),
-            note.to_owned(),
-            peer,
-        )
-        .await?;
-    Ok(stored.team)
+    Ok(rapport_ingest::mark_done(&state.store, id, principal, note, state.now()).await?)
 }
 
 /// A team manager acknowledges the policy in force; returns the team's stored name.
-pub async fn acknowledge(
-    state: &AppState,
-    principal: &Principal,
-    team: &str,
-    peer: Option<String>,
-) -> Result<String, ServerError> {
+pub async fn acknowledge(state: &AppState, principal: &Principal, team: &str) -> Result<String, ServerError> {
     if !principal.may_read_team(team) {
         return Err(ServerError::NotFound(format!("no team {team:?} that you may see")));
     }
-    if !principal.may_acknowledge_for_team(team) {
-        return Err(ServerError::Forbidden(format!(
-            "only {team}'s manager may acknowledge the policy for it"
-        )));
-    }
-    let (version, _) = acknowledge_policy(&state.store, team, principal, state.now()).await?;
-    state
-        .audit(
-            Some(&principal.email),
-            "policy acknowledged",
-            Some(format!("policy version {version}")),
-            team.to_owned(),
-            peer,
-        )
-        .await?;
+    acknowledge_policy(&state.store, team, principal, state.now()).await?;
     Ok(principal.team.clone().unwrap_or_else(|| team.to_owned()))
 }
 
@@ -196,9 +165,7 @@ pub async fn request_exception(
     principal: &Principal,
     action: i64,
     ask: &ExceptionAsk,
-    peer: Option<String>,
-) -> Result<(i64, String), ServerError> {
-    let stored = answerable(state, principal, action).await?;
+) -> Result<Answered, ServerError> {
     let request = rapport_storage::ExceptionRequest {
         action,
         risk_acceptance: ask.risk_acceptance,
@@ -212,33 +179,7 @@ pub async fn request_exception(
             .map(str::to_owned),
         until: parse_day(&ask.until, "until")?,
     };
-    let id = rapport_ingest::request_exception(&state.store, &request, principal, state.now()).await?;
-    state
-        .audit(
-            Some(&principal.email),
-            "exception requested",
-            Some(format!("exception #{id}")),
-            format!("action #{action} until {}: {}", request.until, request.reason),
-            peer,
-        )
-        .await?;
-    Ok((id, stored.team))
-}
-
-/// The stored action, for someone who may answer for its team.
-async fn answerable(
-    state: &AppState,
-    principal: &Principal,
-    action: i64,
-) -> Result<StoredAction, ServerError> {
-    let stored = readable_action(state, principal, action).await?;
-    if !principal.may_answer_for_team(&stored.team) {
-        return Err(ServerError::Forbidden(format!(
-            "only {} and the security team may answer on action #{action}",
-            stored.team
-        )));
-    }
-    Ok(stored)
+    Ok(rapport_ingest::request_exception(&state.store, &request, principal, state.now()).await?)
 }
 
 /// Feedback on an action; returns the answer's number and the team.
@@ -247,20 +188,8 @@ pub async fn give_feedback(
     principal: &Principal,
     action: i64,
     text: &str,
-    peer: Option<String>,
-) -> Result<(i64, String), ServerError> {
-    let stored = answerable(state, principal, action).await?;
-    let id = rapport_ingest::give_feedback(&state.store, action, principal, text, state.now()).await?;
-    state
-        .audit(
-            Some(&principal.email),
-            "feedback given",
-            Some(format!("action #{action}")),
-            text.trim().to_owned(),
-            peer,
-        )
-        .await?;
-    Ok((id, stored.team))
+) -> Result<Answered, ServerError> {
+    Ok(rapport_ingest::give_feedback(&state.store, action, principal, text, state.now()).await?)
 }
 
 /// "Not ours" on an action; returns the answer's number and the team.
@@ -270,28 +199,10 @@ pub async fn dispute_ownership(
     action: i64,
     reason: &str,
     suggested_team: Option<&str>,
-    peer: Option<String>,
-) -> Result<(i64, String), ServerError> {
-    let stored = answerable(state, principal, action).await?;
-    let id = rapport_ingest::dispute_ownership(
-        &state.store,
-        action,
-        principal,
-        reason,
-        suggested_team,
-        state.now(),
-    )
-    .await?;
-    state
-        .audit(
-            Some(&principal.email),
-            "ownership disputed",
-            Some(format!("action #{action}")),
-            reason.trim().to_owned(),
-            peer,
-        )
-        .await?;
-    Ok((id, stored.team))
+) -> Result<Answered, ServerError> {
+    let now = state.now();
+    Ok(rapport_ingest::dispute_ownership(&state.store, action, principal, reason, suggested_team, now)
+        .await?)
 }
 
 /// What waits for the security team: exception requests and unreplied answers.
@@ -386,41 +297,13 @@ pub async fn decide_exception(
     id: i64,
     approve: bool,
     reason: &str,
-    peer: Option<String>,
 ) -> Result<(), ServerError> {
-    if !principal.may_decide() {
-        return Err(ServerError::Forbidden("only the security team decides exceptions".into()));
-    }
-    rapport_ingest::decide_exception(&state.store, id, approve, principal, reason, state.now()).await?;
-    let act = if approve { "exception approved" } else { "exception rejected" };
-    state
-        .audit(Some(&principal.email), act, Some(format!("exception #{id}")), reason.trim().to_owned(), peer)
-        .await?;
-    Ok(())
+    Ok(rapport_ingest::decide_exception(&state.store, id, approve, principal, reason, state.now()).await?)
 }
 
 /// The security team replies to feedback or a dispute.
-pub async fn reply(
-    state: &AppState,
-    principal: &Principal,
-    id: i64,
-    text: &str,
-    peer: Option<String>,
-) -> Result<(), ServerError> {
-    if !principal.may_decide() {
-        return Err(ServerError::Forbidden("only the security team replies to answers".into()));
-    }
-    rapport_ingest::reply_to_answer(&state.store, id, principal, text, state.now()).await?;
-    state
-        .audit(
-            Some(&principal.email),
-            "answer replied",
-            Some(format!("answer #{id}")),
-            text.trim().to_owned(),
-            peer,
-        )
-        .await?;
-    Ok(())
+pub async fn reply(state: &AppState, principal: &Principal, id: i64, text: &str) -> Result<(), ServerError> {
+    Ok(rapport_ingest::reply_to_answer(&state.store, id, principal, text, state.now()).await?)
 }
 
 /// One of a person's devices, with what to do on it.
@@ -531,7 +414,6 @@ pub async fn apply_policy(
     state: &AppState,
     principal: &Principal,
     text: &str,
-    peer: Option<String>,
 ) -> Result<PolicyApplied, ServerError> {
     if !principal.may_decide() {
         return Err(ServerError::Forbidden(format!(
@@ -539,30 +421,10 @@ pub async fn apply_policy(
             principal.role.label()
         )));
     }
-    let applied = rapport_ingest::apply_policy(
-        &state.store,
-        "(submitted text)",
-        text,
-        Some(&principal.email),
-        state.now(),
-    )
-    .await
-    .map_err(|error| match error {
-        invalid @ rapport_ingest::PlanError::Policy { .. } => ServerError::BadRequest(invalid.to_string()),
-        other => ServerError::from(other),
-    })?;
-    if applied.new {
-        let changed = applied.difference.lines().filter(|l| l.starts_with(['+', '-'])).count();
-        state
-            .audit(
-                Some(&principal.email),
-                "policy changed",
-                Some(format!("policy version {}", applied.version)),
-                format!("{changed} lines changed"),
-                peer,
-            )
+    let now = state.now();
+    let applied =
+        rapport_ingest::apply_policy(&state.store, "(submitted text)", text, Some(&principal.email), now)
             .await?;
-    }
     Ok(PolicyApplied { version: applied.version, new: applied.new, difference: applied.difference })
 }
 
@@ -572,24 +434,6 @@ pub async fn declare_emergency(
     principal: &Principal,
     action: i64,
     reason: &str,
-    peer: Option<String>,
 ) -> Result<i64, ServerError> {
-    let stored = readable_action(state, principal, action).await?;
-    if !principal.may_decide() {
-        return Err(ServerError::Forbidden(format!(
-            "emergencies are declared by the security team; you are signed in as {}",
-            principal.role.label()
-        )));
-    }
-    let id = rapport_ingest::declare_emergency(&state.store, action, principal, reason, state.now()).await?;
-    state
-        .audit(
-            Some(&principal.email),
-            "emergency declared",
-            Some(format!("action #{action} ({})", stored.team)),
-            reason.trim().to_owned(),
-            peer,
-        )
-        .await?;
-    Ok(id)
+    Ok(rapport_ingest::declare_emergency(&state.store, action, principal, reason, state.now()).await?)
 }

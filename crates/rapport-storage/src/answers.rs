@@ -4,7 +4,9 @@
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use crate::plan::INSERT_EVENT;
+use rapport_core::{Actor, EventFacts, EventKind};
+
+use crate::events::{NewEvent, append_event, begin_with_events};
 use crate::{Store, StoreError, with_pool};
 
 /// What kind of answer.
@@ -28,11 +30,11 @@ impl AnswerKind {
         [AnswerKind::Feedback, AnswerKind::NotOurs].into_iter().find(|kind| kind.as_str() == word)
     }
 
-    /// In the action's history.
-    fn event(self) -> &'static str {
+    /// What giving it records.
+    fn event(self) -> EventKind {
         match self {
-            AnswerKind::Feedback => "feedback",
-            AnswerKind::NotOurs => "ownership disputed",
+            AnswerKind::Feedback => EventKind::FeedbackGiven,
+            AnswerKind::NotOurs => EventKind::OwnershipDisputed,
         }
     }
 }
@@ -101,14 +103,20 @@ macro_rules! answer_from {
 }
 
 impl Store {
-    /// Stores an answer and notes it in the action's history, in one transaction.
-    pub async fn add_answer(&self, answer: &NewAnswer<'_>, at: OffsetDateTime) -> Result<i64, StoreError> {
+    /// Stores an answer on an action of `team` and records it, in one transaction.
+    pub async fn add_answer(
+        &self,
+        answer: &NewAnswer<'_>,
+        team: &str,
+        actor: &Actor,
+        at: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
         let detail = match answer.suggested_team {
             Some(team) => format!("{} (suggests {team})", answer.body),
             None => answer.body.to_owned(),
         };
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = begin_with_events!(pool);
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO answers (action, kind, given_by, given_at, body, suggested_team) \
                  VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -121,14 +129,15 @@ impl Store {
             .bind(answer.suggested_team)
             .fetch_one(&mut *tx)
             .await?;
-            sqlx::query(INSERT_EVENT)
-                .bind(answer.action)
-                .bind(at)
-                .bind(answer.kind.event())
-                .bind(answer.by)
-                .bind(detail)
-                .execute(&mut *tx)
-                .await?;
+            let facts = EventFacts {
+                answer: Some(id),
+                suggested_team: answer.suggested_team.map(str::to_owned),
+                ..EventFacts::default()
+            };
+            let event = NewEvent::on_action(answer.kind.event(), actor.clone(), team, answer.action, detail)
+                .about(format!("answer #{id}"))
+                .with(facts);
+            append_event!(tx, &event, at);
             tx.commit().await?;
             Ok(id)
         })
@@ -168,7 +177,7 @@ impl Store {
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = begin_with_events!(pool);
             let action: Option<i64> = sqlx::query_scalar(
                 "UPDATE answers SET replied_by = $1, replied_at = $2, reply = $3 \
                  WHERE id = $4 AND replied_at IS NULL RETURNING action",
@@ -180,14 +189,14 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             let Some(action) = action else { return Ok(false) };
-            sqlx::query(INSERT_EVENT)
+            let team: String = sqlx::query_scalar("SELECT team FROM actions WHERE id = $1")
                 .bind(action)
-                .bind(at)
-                .bind("security replied")
-                .bind(by)
-                .bind(reply)
-                .execute(&mut *tx)
+                .fetch_one(&mut *tx)
                 .await?;
+            let event = NewEvent::on_action(EventKind::SecurityReplied, Actor::Security(Some(by.to_owned())), &team, action, reply)
+                .about(format!("answer #{id}"))
+                .with(EventFacts { answer: Some(id), ..EventFacts::default() });
+            append_event!(tx, &event, at);
             tx.commit().await?;
             Ok(true)
         })

@@ -11,6 +11,7 @@ mod assets;
 mod decisions;
 mod directory;
 mod error;
+mod events;
 mod import;
 mod intel;
 mod ownership;
@@ -37,13 +38,13 @@ pub use decisions::{
     StoredDecision, StoredTree, assessment_key,
 };
 pub use error::StoreError;
+pub use events::{EventFilter, NewEvent, StoredEvent};
 pub use import::{ImportSession, ImportStart, ImportSummary};
 pub use intel::{FeedValidators, IntelCounts, IntelImport, IntelImportRecord};
 pub use ownership::OwnershipVersion;
 pub use plan::{
-    ActionEvent, ActionStatus, ActionWrite, AdvisoryText, DecisionSummary, EmergencyOverride,
-    ExceptionRequest, ExceptionState, PlanFinding, PlanScope, PolicyAck, StoredAction, StoredException,
-    StoredPolicy,
+    ActionStatus, ActionWrite, AdvisoryText, DecisionSummary, EmergencyOverride, ExceptionRequest,
+    ExceptionState, PlanFinding, PlanScope, PolicyAck, StoredAction, StoredException, StoredPolicy,
 };
 pub use queries::{FindingFilter, ImportRecord, StoredFinding};
 pub use row::FindingRow;

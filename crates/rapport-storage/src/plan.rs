@@ -5,13 +5,15 @@
 use std::collections::HashMap;
 
 use rapport_core::{
-    Action, ActionState, Component, FindingKind, Outcome, Points, Target, TargetKind, VulnId,
+    Action, ActionState, Actor, Component, EventFacts, EventKind, FindingKind, Outcome, Points, Target,
+    TargetKind, VulnId,
 };
 use serde::Deserialize;
 use sqlx::Row;
 use time::{Date, OffsetDateTime};
 
 use crate::decisions::key16;
+use crate::events::{NewEvent, append_event, begin_with_events};
 use crate::{Store, StoreError, with_pool};
 
 /// A scope's target and the team that owns it, if any.
@@ -79,7 +81,8 @@ pub struct ActionWrite {
     pub digest: i64,
     /// The new body; `None` keeps the stored one.
     pub body: Option<String>,
-    pub event: Option<(String, String)>,
+    /// What planning saw happen (recorded as the scan's doing), in words and facts.
+    pub event: Option<(EventKind, String, EventFacts)>,
 }
 
 /// A stored action with what the plan and the commands show of it.
@@ -92,14 +95,6 @@ pub struct StoredAction {
     pub outcome_since: OffsetDateTime,
     pub state_since: OffsetDateTime,
     pub action: Action,
-}
-
-#[derive(Clone, Debug)]
-pub struct ActionEvent {
-    pub at: OffsetDateTime,
-    pub event: String,
-    pub actor: Option<String>,
-    pub detail: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -229,9 +224,6 @@ const INSERT_ACTION: &str = "INSERT INTO actions (action_key, team, kind, outcom
 
 const UPDATE_ACTION: &str = "UPDATE actions SET outcome = $1, state = $2, outcome_since = $3, state_since = $4, \
      digest = $5, body = COALESCE($6, body) WHERE id = $7";
-
-pub(crate) const INSERT_EVENT: &str =
-    "INSERT INTO action_events (action, at, event, actor, detail) VALUES ($1, $2, $3, $4, $5)";
 
 macro_rules! select_exceptions {
     ($rest:literal) => {
@@ -438,7 +430,7 @@ impl Store {
     /// Stores a plan's new and changed actions and their events, in one transaction.
     pub async fn write_actions(&self, writes: &[ActionWrite], at: OffsetDateTime) -> Result<(), StoreError> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = begin_with_events!(pool);
             for write in writes {
                 let id = match write.id {
                     Some(id) => {
@@ -473,15 +465,10 @@ impl Store {
                         id
                     }
                 };
-                if let Some((event, detail)) = &write.event {
-                    sqlx::query(INSERT_EVENT)
-                        .bind(id)
-                        .bind(at)
-                        .bind(event)
-                        .bind(None::<String>)
-                        .bind(detail)
-                        .execute(&mut *tx)
-                        .await?;
+                if let Some((kind, detail, facts)) = &write.event {
+                    let event = NewEvent::on_action(*kind, Actor::Scan, &write.team, id, detail.as_str())
+                        .with(facts.clone());
+                    append_event!(tx, &event, at);
                 }
             }
             tx.commit().await?;
@@ -564,36 +551,17 @@ impl Store {
         })
     }
 
-    pub async fn action_events(&self, action: i64) -> Result<Vec<ActionEvent>, StoreError> {
-        with_pool!(self, pool => {
-            let rows = sqlx::query("SELECT at, event, actor, detail FROM action_events WHERE action = $1 ORDER BY id")
-                .bind(action)
-                .fetch_all(pool)
-                .await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(ActionEvent {
-                        at: row.try_get("at")?,
-                        event: row.try_get("event")?,
-                        actor: row.try_get("actor")?,
-                        detail: row.try_get("detail")?,
-                    })
-                })
-                .collect()
-        })
-    }
-
-    /// Moves an action to `state` if it is in `from`, with the event; false if it was not.
+    /// Moves an action to `to` if it is in `from`, recording `event`; false if it was not.
     pub async fn move_action(
         &self,
         action: i64,
         from: ActionState,
         to: ActionState,
-        event: (&str, Option<&str>, &str),
+        event: &NewEvent,
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = begin_with_events!(pool);
             let moved = sqlx::query("UPDATE actions SET state = $1, state_since = $2 WHERE id = $3 AND state = $4")
                 .bind(to.as_str())
                 .bind(at)
@@ -603,25 +571,10 @@ impl Store {
                 .await?
                 .rows_affected();
             if moved == 1 {
-                sqlx::query(INSERT_EVENT).bind(action).bind(at).bind(event.0).bind(event.1).bind(event.2).execute(&mut *tx).await?;
+                append_event!(tx, event, at);
             }
             tx.commit().await?;
             Ok(moved == 1)
-        })
-    }
-
-    /// Records an event on an action (a note, an override, an exception's progress).
-    pub async fn add_action_event(
-        &self,
-        action: i64,
-        event: &str,
-        actor: Option<&str>,
-        detail: &str,
-        at: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        with_pool!(self, pool => {
-            sqlx::query(INSERT_EVENT).bind(action).bind(at).bind(event).bind(actor).bind(detail).execute(pool).await?;
-            Ok(())
         })
     }
 
@@ -666,6 +619,8 @@ impl Store {
         })
     }
 
+    /// Stores a policy version, recorded as applied by the security team (through `by` when
+    /// named); its id is the version.
     pub async fn add_policy(
         &self,
         name: &str,
@@ -674,15 +629,29 @@ impl Store {
         at: OffsetDateTime,
     ) -> Result<i64, StoreError> {
         with_pool!(self, pool => {
-            Ok(sqlx::query_scalar(
+            let mut tx = begin_with_events!(pool);
+            let id: i64 = sqlx::query_scalar(
                 "INSERT INTO policies (name, content, applied_at, applied_by) VALUES ($1, $2, $3, $4) RETURNING id",
             )
             .bind(name)
             .bind(content)
             .bind(at)
             .bind(by)
-            .fetch_one(pool)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+            let event = NewEvent {
+                kind: EventKind::PolicyApplied,
+                actor: Actor::Security(by.map(str::to_owned)),
+                team: None,
+                action: None,
+                subject: Some(format!("policy version {id}")),
+                detail: format!("{name} (version {id}) is in force; every team is asked to acknowledge it"),
+                facts: EventFacts { policy: Some(id), ..EventFacts::default() },
+                once: None,
+            };
+            append_event!(tx, &event, at);
+            tx.commit().await?;
+            Ok(id)
         })
     }
 
@@ -707,7 +676,8 @@ impl Store {
         })
     }
 
-    /// Records a team's acknowledgement; false if the team had already acknowledged it.
+    /// Records a team's acknowledgement by its manager; false if the team had already
+    /// acknowledged that version.
     pub async fn acknowledge_policy(
         &self,
         team: &str,
@@ -716,6 +686,7 @@ impl Store {
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         with_pool!(self, pool => {
+            let mut tx = begin_with_events!(pool);
             let added = sqlx::query(
                 "INSERT INTO policy_acks (team, policy, acknowledged_by, acknowledged_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (team, policy) DO NOTHING",
@@ -724,20 +695,37 @@ impl Store {
             .bind(policy)
             .bind(by)
             .bind(at)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
+            if added == 1 {
+                let event = NewEvent {
+                    kind: EventKind::PolicyAcknowledged,
+                    actor: Actor::Person(by.to_owned()),
+                    team: Some(team.to_owned()),
+                    action: None,
+                    subject: Some(format!("policy version {policy}")),
+                    detail: format!("{team} acknowledged policy version {policy}"),
+                    facts: EventFacts { policy: Some(policy), ..EventFacts::default() },
+                    once: None,
+                };
+                append_event!(tx, &event, at);
+            }
+            tx.commit().await?;
             Ok(added == 1)
         })
     }
 
+    /// Stores a request for an exception on an action of `team`, with its event.
     pub async fn request_exception(
         &self,
         request: &ExceptionRequest,
+        team: &str,
+        actor: &Actor,
         at: OffsetDateTime,
     ) -> Result<i64, StoreError> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = begin_with_events!(pool);
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO exceptions (action, risk_acceptance, requested_by, requested_at, reason, \
                  compensating_control, requested_until, state) VALUES ($1, $2, $3, $4, $5, $6, $7, 'requested') \
@@ -754,66 +742,82 @@ impl Store {
             .await?;
             let kind = if request.risk_acceptance { "risk acceptance" } else { "exception" };
             let detail = format!("{kind} #{id} requested until {}: {}", request.until, request.reason);
-            sqlx::query(INSERT_EVENT)
-                .bind(request.action)
-                .bind(at)
-                .bind("exception requested")
-                .bind(&request.requested_by)
-                .bind(detail)
-                .execute(&mut *tx)
-                .await?;
+            let event = NewEvent::on_action(EventKind::ExceptionRequested, actor.clone(), team, request.action, detail)
+                .about(format!("exception #{id}"))
+                .with(EventFacts { exception: Some(id), until: Some(request.until), ..EventFacts::default() });
+            append_event!(tx, &event, at);
             tx.commit().await?;
             Ok(id)
         })
     }
 
-    /// Approves or rejects a request that is still `requested`; false if it was not.
+    /// Approves or rejects a request that is still `requested`. An approval also moves its
+    /// action from open to accepted. False, with nothing changed, when the request was
+    /// decided meanwhile or (for an approval) its action is no longer open.
     pub async fn decide_exception(
         &self,
         id: i64,
         approve: bool,
-        by: &str,
+        actor: &Actor,
         reason: &str,
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let state = if approve { ExceptionState::Approved } else { ExceptionState::Rejected };
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let action: Option<i64> = sqlx::query_scalar(
+            let mut tx = begin_with_events!(pool);
+            let decided: Option<(i64, Date)> = sqlx::query_as(
                 "UPDATE exceptions SET state = $1, decided_by = $2, decided_at = $3, decision_reason = $4 \
-                 WHERE id = $5 AND state = 'requested' RETURNING action",
+                 WHERE id = $5 AND state = 'requested' RETURNING action, requested_until",
             )
             .bind(state.as_str())
-            .bind(by)
+            .bind(actor.email())
             .bind(at)
             .bind(reason)
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
-            if let Some(action) = action {
-                sqlx::query(INSERT_EVENT)
-                    .bind(action)
-                    .bind(at)
-                    .bind(format!("exception {}", state.as_str()))
-                    .bind(by)
-                    .bind(format!("exception #{id}: {reason}"))
-                    .execute(&mut *tx)
-                    .await?;
+            let Some((action, until)) = decided else { return Ok(false) };
+            if approve {
+                let moved = sqlx::query(
+                    "UPDATE actions SET state = 'accepted', state_since = $1 WHERE id = $2 AND state = 'open'",
+                )
+                .bind(at)
+                .bind(action)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if moved == 0 {
+                    return Ok(false);
+                }
             }
+            let team: String = sqlx::query_scalar("SELECT team FROM actions WHERE id = $1")
+                .bind(action)
+                .fetch_one(&mut *tx)
+                .await?;
+            let (kind, detail) = if approve {
+                (EventKind::ExceptionGranted, format!("exception #{id} granted until {until}: {reason}"))
+            } else {
+                (EventKind::ExceptionRejected, format!("exception #{id} turned down: {reason}"))
+            };
+            let event = NewEvent::on_action(kind, actor.clone(), &team, action, detail)
+                .about(format!("exception #{id}"))
+                .with(EventFacts { exception: Some(id), until: approve.then_some(until), ..EventFacts::default() });
+            append_event!(tx, &event, at);
             tx.commit().await?;
-            Ok(action.is_some())
+            Ok(true)
         })
     }
 
-    /// Marks approved exceptions that ended before `today` as expired, with an event on
-    /// their actions; returns them.
+    /// Ends approved exceptions whose last day is before `today`, and moves their actions
+    /// back to open unless another approved exception still covers them; each ending is the
+    /// clock's event. Returns (exception, action) of those ended.
     pub async fn expire_exceptions(
         &self,
         today: Date,
         at: OffsetDateTime,
     ) -> Result<Vec<(i64, i64)>, StoreError> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = begin_with_events!(pool);
             let ended: Vec<(i64, i64)> = sqlx::query_as(
                 "UPDATE exceptions SET state = 'expired' WHERE state = 'approved' AND requested_until < $1 \
                  RETURNING id, action",
@@ -822,14 +826,23 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
             for (id, action) in &ended {
-                sqlx::query(INSERT_EVENT)
+                sqlx::query(
+                    "UPDATE actions SET state = 'open', state_since = $1 WHERE id = $2 AND state = 'accepted' \
+                     AND NOT EXISTS (SELECT 1 FROM exceptions x WHERE x.action = $2 AND x.state = 'approved')",
+                )
+                .bind(at)
+                .bind(action)
+                .execute(&mut *tx)
+                .await?;
+                let team: String = sqlx::query_scalar("SELECT team FROM actions WHERE id = $1")
                     .bind(action)
-                    .bind(at)
-                    .bind("exception expired")
-                    .bind(None::<String>)
-                    .bind(format!("exception #{id} ended; the action is back in the plan"))
-                    .execute(&mut *tx)
+                    .fetch_one(&mut *tx)
                     .await?;
+                let detail = format!("exception #{id} ended; the action is back in the plan");
+                let event = NewEvent::on_action(EventKind::ExceptionExpired, Actor::Clock, &team, *action, detail)
+                    .about(format!("exception #{id}"))
+                    .with(EventFacts { exception: Some(*id), ..EventFacts::default() });
+                append_event!(tx, &event, at);
             }
             tx.commit().await?;
             Ok(ended)
@@ -878,35 +891,34 @@ impl Store {
         })
     }
 
+    /// Records an emergency declared on an action of `team` outside the policy's criteria.
     pub async fn declare_emergency(
         &self,
         action: i64,
-        by: &str,
+        team: &str,
+        actor: &Actor,
         reason: &str,
         policy: Option<i64>,
         at: OffsetDateTime,
     ) -> Result<i64, StoreError> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = begin_with_events!(pool);
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO emergency_overrides (action, declared_by, reason, declared_at, policy) \
                  VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )
             .bind(action)
-            .bind(by)
+            .bind(actor.email())
             .bind(reason)
             .bind(at)
             .bind(policy)
             .fetch_one(&mut *tx)
             .await?;
-            sqlx::query(INSERT_EVENT)
-                .bind(action)
-                .bind(at)
-                .bind("emergency declared")
-                .bind(by)
-                .bind(format!("override #{id}, outside the policy's criteria: {reason}"))
-                .execute(&mut *tx)
-                .await?;
+            let detail = format!("override #{id}, outside the policy's criteria: {reason}");
+            let event = NewEvent::on_action(EventKind::EmergencyDeclared, actor.clone(), team, action, detail)
+                .about(format!("override #{id}"))
+                .with(EventFacts { override_id: Some(id), policy, ..EventFacts::default() });
+            append_event!(tx, &event, at);
             tx.commit().await?;
             Ok(id)
         })

@@ -210,10 +210,6 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
         submit(manager, "form[action$='/exception'] button").await;
         let page = shot(manager, "manager-6-answered").await;
         assert!(page.contains("Asked. The security team decides"), "{page}");
-        submit(manager, "form[action$='/done'] button").await;
-        let page = shot(manager, "manager-7-done").await;
-        assert!(page.contains("Marked done"), "{page}");
-        assert!(page.contains("Done, waiting for a scan to confirm"), "{page}");
         // Another team's plan is not there for them.
         manager.goto(&format!("{base}/teams/Web")).await.unwrap();
         let page = shot(manager, "manager-8-other-team").await;
@@ -241,7 +237,7 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
         assert!(page.contains("None waiting."), "{page}");
         analyst.goto(&format!("{base}/audit")).await.unwrap();
         let page = shot(analyst, "analyst-6-audit").await;
-        assert!(page.contains("exception approved") && page.contains("feedback given"), "{page}");
+        assert!(page.contains("exception granted") && page.contains("feedback given"), "{page}");
 
         // The security team's own pages: the overview, findings, an upload, unowned assets,
         // the policy's acknowledgements, and the directory.
@@ -278,6 +274,12 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
         manager.goto(&format!("{base}{action}")).await.unwrap();
         let page = shot(manager, "manager-9-reply").await;
         assert!(page.contains("Security replied: Yes: staging first is fine."), "{page}");
+        // Accepted now, so no second request is offered; done is still welcome.
+        assert!(page.contains("accepted until") && !page.contains("Ask for an exception"), "{page}");
+        submit(manager, "form[action$='/done'] button").await;
+        let page = shot(manager, "manager-10-done").await;
+        assert!(page.contains("Marked done"), "{page}");
+        assert!(page.contains("Done, waiting for a scan to confirm"), "{page}");
 
         // The executive reads every team and answers nothing.
         assert_eq!(path(executive).await, "/teams");

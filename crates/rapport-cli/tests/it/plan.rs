@@ -93,7 +93,7 @@ fn each_team_gets_a_short_plan_with_reasons_under_an_agreed_policy() {
         let short = rapport.write("short.toml", b"name = \"x\"\nsecurity_team = \"Security\"\n[due_days]\nact = 10\nattend = 30\n\"track*\" = 90\n[capacity]\n");
         let out = rapport.ok(&["policy", "check", &short]);
         assert!(
-            out.contains("Not in the file, so the defaults apply (`rapport policy show --default`): emergency, effort, freeze, exceptions, messages."),
+            out.contains("Not in the file, so the defaults apply (`rapport policy show --default`): emergency, effort, freeze, exceptions, messages, reminders."),
             "{out}"
         );
         // The sample policy with its Black Friday freeze moved to this week, so the plan shows it.
@@ -174,6 +174,21 @@ fn exceptions_overrides_verification_closure_and_regression() {
             &(today + time::Duration::days(400)).to_string(),
         ]);
         assert!(error.contains("the policy allows 180 days"), "{error}");
+        // Nobody decides their own request.
+        rapport.ok(&[
+            "exception",
+            "request",
+            &action,
+            "--by",
+            SECURITY,
+            "--reason",
+            "own",
+            "--until",
+            &until,
+        ]);
+        let error = rapport.fails(&["exception", "approve", "1", "--by", SECURITY, "--reason", "self"]);
+        assert!(error.contains("someone else must decide it"), "{error}");
+        rapport.ok(&["exception", "reject", "1", "--by", "lea.fischer@example.com", "--reason", "duplicate"]);
         let out = rapport.ok(&[
             "exception",
             "request",
@@ -187,28 +202,42 @@ fn exceptions_overrides_verification_closure_and_regression() {
             "--until",
             &until,
         ]);
-        assert!(out.contains("Exception #1 requested"), "{db}: {out}");
-        let error =
-            rapport.fails(&["exception", "approve", "1", "--by", PAYMENTS_MANAGER, "--reason", "fine"]);
-        assert!(error.contains("only the security team (Security) may"), "{error}");
-        rapport.ok(&[
+        assert!(out.contains("Exception #2 requested"), "{db}: {out}");
+        // One request at a time.
+        let error = rapport.fails(&[
             "exception",
             "request",
             &action,
             "--by",
-            SECURITY,
+            PAYMENTS_MANAGER,
             "--reason",
-            "own",
+            "again",
             "--until",
             &until,
         ]);
-        let error = rapport.fails(&["exception", "approve", "2", "--by", SECURITY, "--reason", "self"]);
-        assert!(error.contains("someone else must decide it"), "{error}");
-        rapport.ok(&["exception", "reject", "2", "--by", "lea.fischer@example.com", "--reason", "duplicate"]);
-        rapport.ok(&["exception", "approve", "1", "--by", SECURITY, "--reason", "control verified"]);
+        assert!(error.contains("exception #2 on action"), "{db}: {error}");
         let error =
-            rapport.fails(&["exception", "approve", "1", "--by", "lea.fischer@example.com", "--reason", "x"]);
-        assert!(error.contains("already approved"), "{error}");
+            rapport.fails(&["exception", "approve", "2", "--by", PAYMENTS_MANAGER, "--reason", "fine"]);
+        assert!(error.contains("only the security team may grant an exception"), "{error}");
+        rapport.ok(&["exception", "approve", "2", "--by", SECURITY, "--reason", "control verified"]);
+        let error =
+            rapport.fails(&["exception", "approve", "2", "--by", "lea.fischer@example.com", "--reason", "x"]);
+        assert!(error.contains("accepted under an exception already"), "{error}");
+        // Accepted, every way it is shown, with no second request offered.
+        let shown: Value = serde_json::from_str(&rapport.ok(&["action", "show", &action, "--json"])).unwrap();
+        assert_eq!(shown["standing"], format!("accepted until {until}"), "{db}: {shown}");
+        let error = rapport.fails(&[
+            "exception",
+            "request",
+            &action,
+            "--by",
+            PAYMENTS_MANAGER,
+            "--reason",
+            "more",
+            "--until",
+            &until,
+        ]);
+        assert!(error.contains("accepted under an exception already"), "{db}: {error}");
         let payments = &plans(&rapport, &["--team", "Payments"])[0];
         let excepted: Vec<i64> =
             payments["excepted"].as_array().unwrap().iter().map(|a| a["id"].as_i64().unwrap()).collect();
@@ -216,16 +245,16 @@ fn exceptions_overrides_verification_closure_and_regression() {
         assert!(payments["actions"].as_array().unwrap().iter().all(|a| a["id"] != id));
         let list = rapport.ok(&["exception", "list"]);
         assert!(
-            list.contains("#1 approved exception on action")
+            list.contains("#2 approved exception on action")
                 && list.contains("meanwhile: JNDI lookups disabled"),
             "{list}"
         );
-        assert!(list.contains("#2 rejected"), "{list}");
+        assert!(list.contains("#1 rejected"), "{list}");
 
         // An emergency outside the criteria needs a security member and is listed.
         let error =
             rapport.fails(&["emergency", "declare", &action, "--by", PAYMENTS_MANAGER, "--reason", "news"]);
-        assert!(error.contains("only the security team (Security) may"), "{error}");
+        assert!(error.contains("only the security team may declare an emergency"), "{error}");
         rapport.ok(&["emergency", "declare", &action, "--by", SECURITY, "--reason", "in the news"]);
         let list = rapport.ok(&["emergency", "list"]);
         assert!(
@@ -240,7 +269,7 @@ fn exceptions_overrides_verification_closure_and_regression() {
         rapport.ok(&["import", &sample("cyclonedx-log4j.json")]);
         rapport.ok(&["plan"]);
         let events = history(&rapport, id);
-        let refuted = events.iter().find(|e| e["event"] == "refuted").expect("refuted");
+        let refuted = events.iter().find(|e| e["kind"] == "done_refuted").expect("refuted");
         assert!(refuted["detail"].as_str().unwrap().contains("still open: rescans of"), "{db}: {refuted}");
 
         // A rescan without the findings closes the action and names the scan; they come back,
@@ -252,7 +281,8 @@ fn exceptions_overrides_verification_closure_and_regression() {
         rapport.ok(&["import", &fixed]);
         let out = rapport.ok(&["plan"]);
         assert!(out.contains("1 closed"), "{db}: {out}");
-        let closed = history(&rapport, id).into_iter().find(|e| e["event"] == "closed").expect("closed");
+        let closed =
+            history(&rapport, id).into_iter().find(|e| e["kind"] == "action_closed").expect("closed");
         assert!(
             closed["detail"].as_str().unwrap().contains("none of its findings is open any more: rescans of"),
             "{closed}"

@@ -455,19 +455,6 @@ async fn walk_the_matrix(rapport: &Rapport) {
             .await
             .unwrap();
         assert_eq!(forged.status(), StatusCode::FORBIDDEN, "{db}: a write without the CSRF token");
-        // Who may not answer for Payments is refused; its manager may, once.
-        for (index, expected) in [(4, 403), (3, 404), (5, 404), (2, 200), (1, 409)] {
-            let browser = &browsers[index];
-            let response = http
-                .post(format!("{base}{api_action}/done"))
-                .header(COOKIE, &browser.cookie)
-                .header("x-csrf-token", &browser.csrf)
-                .json(&serde_json::json!({"note": "patched"}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status().as_u16(), expected, "{db}: done as {}", PEOPLE[index].0);
-        }
         // Only Payments' manager acknowledges the policy for Payments (a plain HTML form).
         for (index, expected) in [(0, 403), (1, 403), (3, 404), (4, 403), (5, 404), (2, 303)] {
             let browser = &browsers[index];
@@ -535,7 +522,7 @@ async fn walk_the_matrix(rapport: &Rapport) {
         )
         .await
         .unwrap();
-        assert_eq!(too_long.status(), StatusCode::CONFLICT, "{db}: beyond the policy's longest exception");
+        assert_eq!(too_long.status(), StatusCode::BAD_REQUEST, "{db}: beyond the policy's longest exception");
         let queue: Value = http
             .get(format!("{base}/api/v1/queue"))
             .header(COOKIE, &analyst.cookie)
@@ -567,7 +554,23 @@ async fn walk_the_matrix(rapport: &Rapport) {
         let page = http.get(format!("{base}{action}")).header(COOKIE, &manager.cookie).send().await.unwrap();
         let page = page.text().await.unwrap();
         assert!(page.contains("Security replied: Start with the internet-facing ones."), "{db}: {page}");
-        assert!(page.contains("exception approved"), "{db}: the history shows the decision");
+        assert!(page.contains("exception granted"), "{db}: the history shows the decision");
+        assert!(page.contains("accepted until"), "{db}: the action says it is accepted, everywhere");
+        assert!(!page.contains("Ask for an exception"), "{db}: and offers no second request");
+        // Who may not answer for Payments is refused; its manager may, once, even
+        // while an exception runs.
+        for (index, expected) in [(4, 403), (3, 404), (5, 404), (2, 200), (1, 409)] {
+            let browser = &browsers[index];
+            let response = http
+                .post(format!("{base}{api_action}/done"))
+                .header(COOKIE, &browser.cookie)
+                .header("x-csrf-token", &browser.csrf)
+                .json(&serde_json::json!({"note": "patched"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), expected, "{db}: done as {}", PEOPLE[index].0);
+        }
 
         // API tokens: shown once, hashed at rest, scoped and revocable.
         let made = http
@@ -640,7 +643,7 @@ async fn walk_the_matrix(rapport: &Rapport) {
             "password changed",
             "token created",
             "token revoked",
-            "action marked done",
+            "marked done",
             "policy acknowledged",
             "file imported",
             "account created",
@@ -648,8 +651,10 @@ async fn walk_the_matrix(rapport: &Rapport) {
             "account enabled",
             "password reset",
             "token used",
-            "policy changed",
+            "policy applied",
             "emergency declared",
+            "exception granted",
+            "security team replied",
         ] {
             assert!(audit.contains(&format!("<td>{act}</td>")), "{db}: the audit log lacks {act:?}");
         }

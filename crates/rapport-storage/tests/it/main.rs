@@ -5,5 +5,6 @@
 
 mod accounts;
 mod backends;
+mod events;
 mod plan;
 mod story;

@@ -1,6 +1,6 @@
 //! Plans written by two runs at once: each action is stored once, with one "opened" event.
 
-use rapport_core::{ActionState, Outcome};
+use rapport_core::{ActionState, EventFacts, EventKind, Outcome};
 use rapport_storage::ActionWrite;
 use time::OffsetDateTime;
 
@@ -18,7 +18,7 @@ fn opened(key: u8) -> ActionWrite {
         state_since: OffsetDateTime::UNIX_EPOCH,
         digest: 7,
         body: Some("{}".into()),
-        event: Some(("opened".into(), "Update openssl on 2 hosts".into())),
+        event: Some((EventKind::ActionOpened, "Update openssl on 2 hosts".into(), EventFacts::default())),
     }
 }
 
@@ -35,6 +35,10 @@ async fn a_new_action_written_by_two_plan_runs_is_stored_once() {
         for status in &statuses {
             let events = store.action_events(status.id).await.unwrap();
             assert_eq!(events.len(), 1, "{}: {events:?}", store.backend());
+            assert_eq!(
+                (events[0].kind, events[0].team.as_deref()),
+                (EventKind::ActionOpened, Some("Payments"))
+            );
         }
     }
 }

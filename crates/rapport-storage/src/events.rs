@@ -1,0 +1,228 @@
+//! The event stream: one append-only, ordered log of what happened, written by each change in
+//! its own transaction (`append_event!`) and read from a cursor ([`Store::events`]).
+//!
+//! On PostgreSQL ids are handed out when a row is inserted, not when its transaction commits,
+//! so a reader at `id > N` could skip an event that commits after a later one. Every
+//! transaction that appends events therefore first takes the stream's lock
+//! ([`EventOrder::hold_stream`]), which makes ids follow commit order. SQLite has one writer.
+
+use rapport_core::{Actor, EventFacts, EventKind};
+use sqlx::Row;
+use time::OffsetDateTime;
+
+use crate::{Store, StoreError, with_pool};
+
+/// An event to record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewEvent {
+    pub kind: EventKind,
+    pub actor: Actor,
+    pub team: Option<String>,
+    pub action: Option<i64>,
+    /// What else it concerns, in words ("exception #3").
+    pub subject: Option<String>,
+    pub detail: String,
+    pub facts: EventFacts,
+    /// A name the event is recorded under once only (the clock's events).
+    pub once: Option<String>,
+}
+
+impl NewEvent {
+    /// An event on an action of `team`.
+    pub fn on_action(
+        kind: EventKind,
+        actor: Actor,
+        team: &str,
+        action: i64,
+        detail: impl Into<String>,
+    ) -> NewEvent {
+        NewEvent {
+            kind,
+            actor,
+            team: Some(team.to_owned()),
+            action: Some(action),
+            subject: None,
+            detail: detail.into(),
+            facts: EventFacts::default(),
+            once: None,
+        }
+    }
+
+    pub fn about(mut self, subject: impl Into<String>) -> NewEvent {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    pub fn with(mut self, facts: EventFacts) -> NewEvent {
+        self.facts = facts;
+        self
+    }
+}
+
+/// A recorded event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// Its place in the stream: later events have larger ids.
+    pub id: i64,
+    pub at: OffsetDateTime,
+    pub kind: EventKind,
+    pub actor: Actor,
+    pub team: Option<String>,
+    pub action: Option<i64>,
+    pub subject: Option<String>,
+    pub detail: String,
+    pub facts: EventFacts,
+}
+
+/// Which events to read: those after `after`, optionally of one kind, team or action.
+#[derive(Clone, Debug, Default)]
+pub struct EventFilter {
+    pub after: i64,
+    pub kind: Option<EventKind>,
+    pub team: Option<String>,
+    pub action: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (at, kind, actor_kind, actor, team, action, subject, \
+     detail, facts, once_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (once_key) DO NOTHING";
+
+const SELECT_EVENTS: &str = "SELECT id, at, kind, actor_kind, actor, team, action, subject, detail, facts FROM events \
+     WHERE id > $1 AND ($2 IS NULL OR kind = $2) AND ($3 IS NULL OR LOWER(team) = LOWER($3)) \
+     AND ($4 IS NULL OR action = $4) ORDER BY id LIMIT $5";
+
+const SELECT_EVENTS_BY_PEOPLE: &str = "SELECT id, at, kind, actor_kind, actor, team, action, subject, detail, facts \
+     FROM events WHERE actor_kind IN ('person', 'security') ORDER BY id DESC LIMIT $1";
+
+macro_rules! event_from {
+    ($row:expr) => {{
+        let row = $row;
+        let kind: String = row.try_get("kind")?;
+        let actor_kind: String = row.try_get("actor_kind")?;
+        let actor: Option<String> = row.try_get("actor")?;
+        let facts: String = row.try_get("facts")?;
+        Ok::<StoredEvent, StoreError>(StoredEvent {
+            id: row.try_get("id")?,
+            at: row.try_get("at")?,
+            kind: EventKind::parse(&kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown event kind {kind:?}")))?,
+            actor: Actor::from_parts(&actor_kind, actor.clone())
+                .ok_or_else(|| StoreError::Corrupt(format!("an event's actor {actor_kind:?} {actor:?}")))?,
+            team: row.try_get("team")?,
+            action: row.try_get("action")?,
+            subject: row.try_get("subject")?,
+            detail: row.try_get("detail")?,
+            facts: serde_json::from_str(&facts)
+                .map_err(|e| StoreError::Corrupt(format!("an event's facts: {e}")))?,
+        })
+    }};
+}
+
+/// Makes ids follow commit order; see the module's note.
+pub(crate) trait EventOrder {
+    async fn hold_stream(&mut self) -> Result<(), StoreError>;
+}
+
+impl EventOrder for sqlx::SqliteConnection {
+    async fn hold_stream(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+/// The advisory lock's number: "rapport events" as a word.
+const STREAM_LOCK: i64 = 0x7261_7070_6576_7473;
+
+impl EventOrder for sqlx::PgConnection {
+    async fn hold_stream(&mut self) -> Result<(), StoreError> {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(STREAM_LOCK).execute(self).await?;
+        Ok(())
+    }
+}
+
+/// Begins a transaction that will append events, holding the stream's lock.
+macro_rules! begin_with_events {
+    ($pool:expr) => {{
+        let mut tx = $pool.begin().await?;
+        $crate::events::EventOrder::hold_stream(&mut *tx).await?;
+        tx
+    }};
+}
+pub(crate) use begin_with_events;
+
+/// Appends `$event` (a `&NewEvent`) in transaction `$tx` (begun by `begin_with_events!`);
+/// evaluates to false when an event of its `once` name was recorded before.
+macro_rules! append_event {
+    ($tx:expr, $event:expr, $at:expr) => {{
+        let event: &$crate::events::NewEvent = $event;
+        let facts = serde_json::to_string(&event.facts)
+            .map_err(|e| $crate::StoreError::Corrupt(format!("an event's facts: {e}")))?;
+        let recorded = sqlx::query($crate::events::INSERT_EVENT)
+            .bind($at)
+            .bind(event.kind.as_str())
+            .bind(event.actor.kind())
+            .bind(event.actor.email())
+            .bind(event.team.as_deref())
+            .bind(event.action)
+            .bind(event.subject.as_deref())
+            .bind(&event.detail)
+            .bind(facts)
+            .bind(event.once.as_deref())
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected()
+            == 1;
+        recorded
+    }};
+}
+pub(crate) use append_event;
+
+impl Store {
+    /// Records events that need no other change in the same transaction (the clock's);
+    /// returns those recorded now, leaving out any whose `once` name was recorded before.
+    pub async fn append_events(
+        &self,
+        events: &[NewEvent],
+        at: OffsetDateTime,
+    ) -> Result<Vec<NewEvent>, StoreError> {
+        with_pool!(self, pool => {
+            let mut tx = begin_with_events!(pool);
+            let mut recorded = Vec::new();
+            for event in events {
+                if append_event!(tx, event, at) {
+                    recorded.push(event.clone());
+                }
+            }
+            tx.commit().await?;
+            Ok(recorded)
+        })
+    }
+
+    /// Events in stream order, from the cursor in `filter`.
+    pub async fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SELECT_EVENTS)
+                .bind(filter.after)
+                .bind(filter.kind.map(EventKind::as_str))
+                .bind(filter.team.as_deref())
+                .bind(filter.action)
+                .bind(filter.limit.unwrap_or(i64::MAX))
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(|row| event_from!(row)).collect()
+        })
+    }
+
+    /// The latest events people caused (not scans or the clock), newest first: the part of
+    /// the stream the audit log shows.
+    pub async fn events_by_people(&self, limit: i64) -> Result<Vec<StoredEvent>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SELECT_EVENTS_BY_PEOPLE).bind(limit).fetch_all(pool).await?;
+            rows.iter().map(|row| event_from!(row)).collect()
+        })
+    }
+
+    /// The history of one action, oldest first.
+    pub async fn action_events(&self, action: i64) -> Result<Vec<StoredEvent>, StoreError> {
+        self.events(&EventFilter { action: Some(action), ..EventFilter::default() }).await
+    }
+}
