@@ -5,6 +5,7 @@
 
 mod assess;
 mod browser;
+mod events;
 mod import;
 mod ownership;
 mod plan;
