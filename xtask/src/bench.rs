@@ -86,7 +86,11 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                     remove_sqlite(&folder, &format!("bench-{format}-{size}.db"));
                 }
                 for pass in ["first", "re-import"] {
-                    let measure = measure(&binary, &url, &["import", "--json", &file.display().to_string()])?;
+                    let measure = measure(
+                        &binary,
+                        &url,
+                        &["import", "--json", "--no-plan", &file.display().to_string()],
+                    )?;
                     println!(
                         "{:<10} {:>9} {:<9} {:<9} {:>8.2} {:>12.0} {:>10.1}   {}",
                         format,

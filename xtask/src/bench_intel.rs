@@ -82,7 +82,11 @@ pub fn run(args: &BenchIntelArgs) -> anyhow::Result<()> {
             backend,
             &run(&["intel", "import", "--no-assess", &feed("epss/2026-01-30/epss_scores.csv.gz")])?,
         );
-        row(&format!("import {} findings (setup)", args.findings), backend, &run(&["import", &path(&scan)])?);
+        row(
+            &format!("import {} findings (setup)", args.findings),
+            backend,
+            &run(&["import", "--no-plan", &path(&scan)])?,
+        );
         row("owners apply (setup)", backend, &run(&["owners", "apply", &path(&ownership)])?);
         row("assess: first decisions", backend, &run(&["assess"])?);
         row("assess: nothing changed", backend, &run(&["assess"])?);

@@ -89,7 +89,11 @@ pub fn run(args: &BenchPlanArgs) -> anyhow::Result<()> {
         let run = |args: &[&str]| measure(&binary, url, args);
         run(&["intel", "import", "--no-assess", &feed("kev/2026.01.29/cisa_kev.json")])?;
         run(&["intel", "import", "--no-assess", &feed("epss/2026-01-30/epss_scores.csv.gz")])?;
-        row(&format!("import {} findings (setup)", args.findings), backend, &run(&["import", &path(&scan)])?);
+        row(
+            &format!("import {} findings (setup)", args.findings),
+            backend,
+            &run(&["import", "--no-plan", &path(&scan)])?,
+        );
         run(&["people", "import", &path(&people_file), &path(&teams_file)])?;
         run(&["owners", "apply", &path(&owners)])?;
         row("assess (setup)", backend, &run(&["assess"])?);

@@ -46,7 +46,7 @@ pub struct IntelFetchArgs {
     /// Store a catalogue edition older than the stored one (to go back on purpose).
     #[arg(long)]
     allow_older: bool,
-    /// Store the intel without re-deciding the findings.
+    /// Store the intel without re-deciding the findings and rebuilding the plans.
     #[arg(long)]
     no_assess: bool,
     #[arg(long)]
@@ -60,7 +60,7 @@ pub struct IntelImportArgs {
     /// Store a catalogue edition older than the stored one (to go back on purpose).
     #[arg(long)]
     allow_older: bool,
-    /// Store the intel without re-deciding the findings.
+    /// Store the intel without re-deciding the findings and rebuilding the plans.
     #[arg(long)]
     no_assess: bool,
     #[arg(long)]
@@ -219,11 +219,11 @@ fn print_imported(
     Ok(reports.iter().any(|report| report.counts.is_some()))
 }
 
-/// Re-decides the open findings after new intel, when asked to.
+/// Brings decisions and plans up to date after new intel, when asked to.
 async fn reassess(store: &Store, out: &mut impl Write, wanted: bool, json: bool) -> anyhow::Result<()> {
     if wanted {
-        let report = assess_findings(store, now()).await?;
-        print_assess(out, &report, json)?;
+        let refreshed = rapport_ingest::refresh(store, now()).await?;
+        crate::commands::print_refreshed(out, &refreshed, json)?;
     }
     Ok(())
 }

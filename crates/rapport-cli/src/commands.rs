@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::Args;
 use rapport_core::Severity;
 use rapport_formats::Format;
-use rapport_ingest::{ImportReport, ImportRequest, Progress, import_file};
+use rapport_ingest::{ImportReport, ImportRequest, Progress, Refreshed, import_file};
 use rapport_storage::{FindingFilter, ImportRecord, Store, StoredFinding, redact};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -28,9 +28,13 @@ pub struct ImportArgs {
     /// A label for where these files came from (also names the target of files that do not).
     #[arg(long)]
     source: Option<String>,
-    /// Print one JSON object per file.
+    /// Print one JSON object per file (and one for the decisions and plans brought up to date).
     #[arg(long)]
     json: bool,
+    /// Only import: leave decisions and plans as they are (`rapport assess` and `rapport plan`
+    /// bring them up to date later).
+    #[arg(long)]
+    no_plan: bool,
 }
 
 fn parse_format(name: &str) -> Result<Format, String> {
@@ -120,7 +124,7 @@ fn is_zero(count: &u64) -> bool {
 pub async fn import(database: &str, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let store = open(database).await?;
     let mut failed = false;
-    let mut vex_changed = false;
+    let mut imported = false;
     for path in &args.files {
         let request = ImportRequest {
             path: path.clone(),
@@ -131,7 +135,7 @@ pub async fn import(database: &str, args: ImportArgs) -> anyhow::Result<ExitCode
         };
         match import_with_progress(&store, request).await {
             Ok(report) => {
-                vex_changed |= report.format.is_vex() && report.summary.vex_changed > 0;
+                imported = true;
                 print_import(&report, args.json)?
             }
             Err(error) => {
@@ -140,14 +144,29 @@ pub async fn import(database: &str, args: ImportArgs) -> anyhow::Result<ExitCode
             }
         }
     }
-    // A VEX statement is evidence: once findings have decisions, re-decide the ones it moved.
-    let (decided, _) = store.outcome_counts().await?;
-    if vex_changed && !decided.is_empty() {
-        let report = rapport_ingest::assess_findings(&store, now()).await?;
-        crate::assess::print_assess(&mut std::io::stdout().lock(), &report, args.json)?;
+    if imported && !args.no_plan {
+        let refreshed = rapport_ingest::refresh(&store, now()).await?;
+        print_refreshed(&mut std::io::stdout().lock(), &refreshed, args.json)?;
     }
     store.close().await;
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// What bringing decisions and plans up to date did, after an import of any kind.
+pub fn print_refreshed(out: &mut impl Write, refreshed: &Refreshed, json: bool) -> anyhow::Result<()> {
+    let (assessed, built) = (&refreshed.assessed, &refreshed.built);
+    if json {
+        let line = serde_json::json!({"refreshed": {
+            "decisions_changed": assessed.changed, "first_decided": assessed.first_decided,
+            "actions": built.actions, "actions_opened": built.opened, "actions_closed": built.closed,
+            "actions_reopened": built.reopened, "unowned_findings": built.unowned_findings,
+        }});
+        writeln!(out, "{line}")?;
+        return Ok(());
+    }
+    crate::assess::print_assess(out, assessed, false)?;
+    crate::plan::print_build(out, built)?;
+    Ok(())
 }
 
 /// A progress bar on stderr for long files, only when a person is watching.

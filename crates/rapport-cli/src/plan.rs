@@ -173,7 +173,7 @@ pub enum EmergencyCommand {
     },
 }
 
-fn print_build(out: &mut impl Write, report: &BuildReport) -> std::io::Result<()> {
+pub fn print_build(out: &mut impl Write, report: &BuildReport) -> std::io::Result<()> {
     writeln!(
         out,
         "{} open findings → {} actions for {} teams ({} new, {} changed, {} closed, {} reopened, {} refuted).",

@@ -23,6 +23,7 @@ mod inventory;
 mod listen;
 mod ownership;
 mod plan;
+mod refresh;
 
 pub use assess::{AssessError, AssessReport, apply_tree, assess_findings, compile_tree, current_tree};
 pub use clock::{TickReport, tick};
@@ -42,6 +43,7 @@ pub use plan::{
     apply_policy, build_actions, compile_policy, current_policy, directory_principal, list_actions,
     team_plans,
 };
+pub use refresh::{RefreshError, Refreshed, refresh};
 
 use rapport_core::{Scope, VexIndex, VexStatement};
 use rapport_formats::{

@@ -5,10 +5,7 @@
 use std::path::Path;
 
 use rapport_core::{ActionState, Principal, Severity};
-use rapport_ingest::{
-    AssessReport, BuildReport, ImportRequest, IngestError, assess_findings, build_actions, current_policy,
-    import_file,
-};
+use rapport_ingest::{ImportRequest, IngestError, RefreshError, Refreshed, current_policy, import_file};
 use rapport_storage::{AssetFilter, ExceptionState, FindingFilter, ImportRecord, StoredFinding};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -438,22 +435,20 @@ pub struct Imported {
     pub unowned_findings: u64,
 }
 
-/// Re-decides the open findings and rebuilds the actions. Their futures are not `Send` to the
-/// compiler's eye (rust-lang/rust#100013: higher-ranked lifetimes in the storage layer's
-/// bulk writers), which a handler's must be, so they run on a blocking thread of their own.
-async fn decide_and_plan(state: &AppState) -> Result<(AssessReport, BuildReport), ServerError> {
+/// Re-decides the open findings and rebuilds the actions, on a blocking thread of its own
+/// (the contract in `rapport_ingest::refresh`: its future is not `Send`, and on SQLite it
+/// steps the database on the calling thread).
+async fn refresh(state: &AppState) -> Result<Refreshed, ServerError> {
     let store = state.store.clone();
     let now = state.now();
     let runtime = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || {
-        runtime.block_on(async {
-            let assessed = assess_findings(&store, now).await?;
-            let built = build_actions(&store, now).await?;
-            Ok((assessed, built))
+    tokio::task::spawn_blocking(move || runtime.block_on(rapport_ingest::refresh(&store, now)))
+        .await
+        .map_err(|error| ServerError::Internal(format!("planning stopped: {error}")))?
+        .map_err(|error| match error {
+            RefreshError::Plan(plan) => ServerError::from(plan),
+            other => ServerError::Internal(other.to_string()),
         })
-    })
-    .await
-    .map_err(|error| ServerError::Internal(format!("planning stopped: {error}")))?
 }
 
 /// Whether the person may import files: refused before an upload is read.
@@ -499,7 +494,7 @@ pub async fn import_upload(
             peer,
         )
         .await?;
-    let (assessed, built) = decide_and_plan(state).await?;
+    let Refreshed { assessed, built } = refresh(state).await?;
     let record =
         state.store.imports().await?.into_iter().find(|record| record.id == summary.import_id).ok_or_else(
             || ServerError::Internal(format!("import #{} is not in the history", summary.import_id)),

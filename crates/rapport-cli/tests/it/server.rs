@@ -683,3 +683,73 @@ async fn walk_the_matrix(rapport: &Rapport) {
         drop(served);
     }
 }
+
+/// What an import leads to, as recorded: the decisions and the actions planning opened.
+fn after_import(rapport: &Rapport) -> (Vec<Value>, Vec<(String, String, String)>) {
+    let mut decisions = rapport.json_lines(&["decisions", "--json", "--limit", "1000"]);
+    for decision in &mut decisions {
+        decision.as_object_mut().unwrap().remove("decided_at");
+    }
+    decisions.sort_by_key(|line| line.to_string());
+    let mut opened: Vec<(String, String, String)> = rapport
+        .json_lines(&["events", "--json", "--kind", "action_opened"])
+        .iter()
+        .map(|e| (e["team"].to_string(), e["detail"].to_string(), e["actor"]["kind"].to_string()))
+        .collect();
+    opened.sort();
+    (decisions, opened)
+}
+
+/// `rapport import` and an upload to the server are one workflow: the same file leaves the
+/// same decisions and the same actions behind, both re-decided and re-planned.
+#[test]
+fn an_upload_and_rapport_import_decide_and_plan_the_same() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    for (cli, server) in each_backend().into_iter().zip(each_backend()) {
+        let db = cli.database.split(':').next().unwrap().to_owned();
+        let kev = corpus("feeds/kev/known_exploited_vulnerabilities.json").display().to_string();
+        let files = [sample("cyclonedx-log4j.json"), sample("grype-image.json")];
+        // The scans' targets are known and owned, nothing is decided or planned yet.
+        for rapport in [&cli, &server] {
+            rapport.ok(&["import", "--no-plan", &files[0], &files[1]]);
+            rapport.ok(&["people", "import", &sample("people/people.csv"), &sample("people/teams.csv")]);
+            rapport.ok(&["owners", "apply", &sample("ownership/ownership.toml")]);
+            rapport.ok(&["intel", "import", "--no-assess", &kev]);
+            assert!(
+                rapport.json_lines(&["events", "--json", "--kind", "action_opened"]).is_empty(),
+                "{}",
+                rapport.database
+            );
+        }
+        // The same rescans, from the command line and uploaded.
+        for file in &files {
+            cli.ok(&["import", file]);
+        }
+        let one_time = add_account(&server, "sam.okafor@example.com", "security_analyst", None);
+        let served = serve(&server);
+        runtime.block_on(async {
+            let http = client();
+            let analyst = first_sign_in(&http, &served.base, "sam.okafor@example.com", &one_time).await;
+            for file in &files {
+                let bytes = std::fs::read(file).unwrap();
+                let name = std::path::Path::new(file).file_name().unwrap().to_str().unwrap().to_owned();
+                let form = reqwest::multipart::Form::new()
+                    .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name));
+                let response = http
+                    .post(format!("{}/api/v1/imports", served.base))
+                    .header(COOKIE, &analyst.cookie)
+                    .header("x-csrf-token", &analyst.csrf)
+                    .multipart(form)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), StatusCode::OK, "{db}: {}", response.text().await.unwrap());
+            }
+        });
+        let (cli_decisions, cli_opened) = after_import(&cli);
+        let (server_decisions, server_opened) = after_import(&server);
+        assert!(!cli_decisions.is_empty() && !cli_opened.is_empty(), "{db}: the import decided and planned");
+        assert_eq!(cli_decisions, server_decisions, "{db}: the same decisions");
+        assert_eq!(cli_opened, server_opened, "{db}: the same actions, opened by the same planning");
+    }
+}
