@@ -13,7 +13,7 @@ fn layer(crate_name: &str) -> Option<u8> {
     match crate_name {
         "rapport-core" => Some(0),
         "rapport-formats" | "rapport-storage" => Some(1),
-        "rapport-ingest" => Some(2),
+        "rapport-workflows" => Some(2),
         "rapport-server" => Some(3),
         "rapport-cli" => Some(4),
         _ => None,

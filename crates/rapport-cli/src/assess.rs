@@ -9,11 +9,11 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use rapport_core::{Assessment, Cvss, Outcome, VulnId};
 use rapport_formats::DEFAULT_TREE;
-use rapport_ingest::{
+use rapport_storage::{FindingFilter, Store, StoredFinding};
+use rapport_workflows::{
     AssessReport, EPSS_URL, Fetched, IntelOptions, IntelReport, KEV_URL, apply_tree, assess_findings,
     compile_tree, current_tree, feed_client, fetch_feed, import_intel,
 };
-use rapport_storage::{FindingFilter, Store, StoredFinding};
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime, Time};
@@ -205,7 +205,7 @@ async fn intel_import(store: &Store, args: IntelImportArgs) -> anyhow::Result<Ex
 fn print_imported(
     out: &mut impl Write,
     reports: &[IntelReport],
-    skipped: &[rapport_ingest::Skipped],
+    skipped: &[rapport_workflows::Skipped],
     json: bool,
 ) -> anyhow::Result<bool> {
     for report in reports {
@@ -222,7 +222,7 @@ fn print_imported(
 /// Brings decisions and plans up to date after new intel, when asked to.
 async fn reassess(store: &Store, out: &mut impl Write, wanted: bool, json: bool) -> anyhow::Result<()> {
     if wanted {
-        let refreshed = rapport_ingest::refresh(store, now()).await?;
+        let refreshed = rapport_workflows::refresh(store, now()).await?;
         crate::commands::print_refreshed(out, &refreshed, json)?;
     }
     Ok(())

@@ -8,11 +8,11 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use rapport_core::Software;
 use rapport_formats::InventoryFormat;
-use rapport_ingest::{
+use rapport_storage::{AssetFilter, AssetOwnership, AssetRecord};
+use rapport_workflows::{
     Explanation, OwnershipChange, OwnershipPlan, apply_ownership, check_ownership, explain_ownership,
     import_directory, import_inventory,
 };
-use rapport_storage::{AssetFilter, AssetOwnership, AssetRecord};
 use serde_json::json;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -594,10 +594,10 @@ pub async fn demo_ownership(store: &rapport_storage::Store, samples: &Path) -> a
 /// The demo's third part: real KEV and EPSS excerpts, and what to fix first, and why.
 pub async fn demo_intel(store: &rapport_storage::Store, samples: &Path) -> anyhow::Result<()> {
     println!();
-    let (reports, _) = rapport_ingest::import_intel(
+    let (reports, _) = rapport_workflows::import_intel(
         store,
         &samples.join("intel"),
-        rapport_ingest::IntelOptions::default(),
+        rapport_workflows::IntelOptions::default(),
         now(),
     )
     .await?;
@@ -606,7 +606,7 @@ pub async fn demo_intel(store: &rapport_storage::Store, samples: &Path) -> anyho
             report.edition.map(|e| format!(", edition {} of {}", e.version, e.date)).unwrap_or_default();
         println!("{}: {}{edition}: {} items", report.path.display(), report.format, report.items);
     }
-    let report = rapport_ingest::assess_findings(store, now()).await?;
+    let report = rapport_workflows::assess_findings(store, now()).await?;
     crate::assess::print_assess(&mut std::io::stdout().lock(), &report, false)?;
     println!("\nWhat to fix first, and why:");
     let lines = store.decided_findings(None, 5).await?;

@@ -9,8 +9,8 @@ use anyhow::Context;
 use clap::Args;
 use rapport_core::Severity;
 use rapport_formats::Format;
-use rapport_ingest::{ImportReport, ImportRequest, Progress, Refreshed, import_file};
 use rapport_storage::{FindingFilter, ImportRecord, Store, StoredFinding, redact};
+use rapport_workflows::{ImportReport, ImportRequest, Progress, Refreshed, import_file};
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -145,7 +145,7 @@ pub async fn import(database: &str, args: ImportArgs) -> anyhow::Result<ExitCode
         }
     }
     if imported && !args.no_plan {
-        let refreshed = rapport_ingest::refresh(&store, now()).await?;
+        let refreshed = rapport_workflows::refresh(&store, now()).await?;
         print_refreshed(&mut std::io::stdout().lock(), &refreshed, args.json)?;
     }
     store.close().await;
@@ -173,7 +173,7 @@ pub fn print_refreshed(out: &mut impl Write, refreshed: &Refreshed, json: bool) 
 async fn import_with_progress(
     store: &Store,
     mut request: ImportRequest,
-) -> Result<ImportReport, rapport_ingest::IngestError> {
+) -> Result<ImportReport, rapport_workflows::IngestError> {
     let size = std::fs::metadata(&request.path).map(|m| m.len()).unwrap_or(0);
     let watching = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let bar = (watching && size > 8 * 1024 * 1024).then(|| {

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 use rapport_core::EventKind;
-use rapport_ingest::tick;
 use rapport_storage::{EventFilter, StoredEvent};
+use rapport_workflows::tick;
 use serde_json::json;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;

@@ -9,12 +9,12 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use rapport_core::{ActionState, Outcome, ScheduledAction, TeamPlan};
 use rapport_formats::{DEFAULT_POLICY, defaulted_sections};
-use rapport_ingest::{
+use rapport_storage::{ExceptionRequest, ExceptionState, Store};
+use rapport_workflows::{
     Answered, BuildReport, acknowledge_policy, action_detail, apply_policy, build_actions, compile_policy,
     current_policy, decide_exception, declare_emergency, directory_principal, list_actions, mark_done,
     request_exception, team_plans,
 };
-use rapport_storage::{ExceptionRequest, ExceptionState, Store};
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};

@@ -47,7 +47,7 @@ use crate::state::AppState;
 use crate::views::{MeView, PlanView};
 use crate::work::{self, TeamSummary};
 use crate::{accounts, security, upload};
-use rapport_ingest::Answered;
+use rapport_workflows::Answered;
 
 #[utoipa::path(
     get,
@@ -159,7 +159,7 @@ pub async fn action(
     Path(id): Path<i64>,
 ) -> Result<Json<ActionAnswer>, ServerError> {
     work::readable_action(&state, &signed.principal, id).await?;
-    let detail = rapport_ingest::action_detail(&state.store, id, state.now()).await?;
+    let detail = rapport_workflows::action_detail(&state.store, id, state.now()).await?;
     Ok(Json(ActionAnswer {
         id,
         state: detail.state.as_str(),

@@ -7,8 +7,8 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use rapport_core::Refusal;
-use rapport_ingest::{AssessError, PlanError};
 use rapport_storage::StoreError;
+use rapport_workflows::{AssessError, PlanError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {

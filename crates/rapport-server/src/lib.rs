@@ -247,7 +247,7 @@ async fn tick_every(state: AppState, period: std::time::Duration) {
     let mut ticks = tokio::time::interval(period);
     loop {
         ticks.tick().await;
-        match rapport_ingest::tick(&state.store, state.now()).await {
+        match rapport_workflows::tick(&state.store, state.now()).await {
             Ok(report) => tracing::debug!(
                 recorded = report.recorded.len(),
                 exceptions_ended = report.exceptions_ended,

@@ -98,7 +98,7 @@ fn provider_error(what: &str, error: impl std::fmt::Display) -> ServerError {
 
 impl Oidc {
     pub fn new(config: OidcConfig) -> Result<Oidc, ServerError> {
-        rapport_ingest::use_ring_for_tls();
+        rapport_workflows::use_ring_for_tls();
         // Following redirects from the provider's endpoints would open the server to SSRF.
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

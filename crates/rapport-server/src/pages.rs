@@ -458,9 +458,9 @@ async fn account_from_directory(
     email: &str,
     peer: Option<String>,
 ) -> Result<Option<rapport_storage::Account>, ServerError> {
-    let principal = match rapport_ingest::directory_principal(&state.store, email, state.now()).await {
+    let principal = match rapport_workflows::directory_principal(&state.store, email, state.now()).await {
         Ok(principal) => principal,
-        Err(rapport_ingest::PlanError::Refused(_)) => return Ok(None),
+        Err(rapport_workflows::PlanError::Refused(_)) => return Ok(None),
         Err(other) => return Err(other.into()),
     };
     let people = state.store.people().await?;
@@ -672,8 +672,8 @@ pub async fn action_page(
 ) -> Result<Response, ServerError> {
     work::readable_action(&state, &signed.principal, id).await?;
     let now = state.now();
-    let detail = rapport_ingest::action_detail(&state.store, id, now).await?;
-    let (policy, _) = rapport_ingest::current_policy(&state.store, now).await?;
+    let detail = rapport_workflows::action_detail(&state.store, id, now).await?;
+    let (policy, _) = rapport_workflows::current_policy(&state.store, now).await?;
     let max_exception_days = policy.spec.exceptions.max_days;
     let answers = state
         .store

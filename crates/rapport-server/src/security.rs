@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use rapport_core::{ActionState, Principal, Severity};
-use rapport_ingest::{ImportRequest, IngestError, RefreshError, Refreshed, current_policy, import_file};
 use rapport_storage::{AssetFilter, ExceptionState, FindingFilter, ImportRecord, StoredFinding};
+use rapport_workflows::{ImportRequest, IngestError, RefreshError, Refreshed, current_policy, import_file};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -436,13 +436,13 @@ pub struct Imported {
 }
 
 /// Re-decides the open findings and rebuilds the actions, on a blocking thread of its own
-/// (the contract in `rapport_ingest::refresh`: its future is not `Send`, and on SQLite it
+/// (the contract in `rapport_workflows::refresh`: its future is not `Send`, and on SQLite it
 /// steps the database on the calling thread).
 async fn refresh(state: &AppState) -> Result<Refreshed, ServerError> {
     let store = state.store.clone();
     let now = state.now();
     let runtime = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || runtime.block_on(rapport_ingest::refresh(&store, now)))
+    tokio::task::spawn_blocking(move || runtime.block_on(rapport_workflows::refresh(&store, now)))
         .await
         .map_err(|error| ServerError::Internal(format!("planning stopped: {error}")))?
         .map_err(|error| match error {
@@ -563,7 +563,7 @@ pub async fn actions(
     let limit = list_limit(query.limit)?;
     let team = given(&query.team);
     let listed =
-        rapport_ingest::list_actions(&state.store, team, wanted, limit as usize, state.now()).await?;
+        rapport_workflows::list_actions(&state.store, team, wanted, limit as usize, state.now()).await?;
     Ok(listed
         .into_iter()
         .map(|listed| ActionRow {

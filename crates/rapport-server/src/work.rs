@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use rapport_core::{ActionState, Outcome, Principal};
-use rapport_ingest::{Answered, acknowledge_policy, current_policy, team_plans};
 use rapport_storage::StoredAction;
+use rapport_workflows::{Answered, acknowledge_policy, current_policy, team_plans};
 
 use crate::accounts;
 use crate::error::ServerError;
@@ -125,7 +125,7 @@ pub async fn mark_done(
     id: i64,
     note: &str,
 ) -> Result<String, ServerError> {
-    Ok(rapport_ingest::mark_done(&state.store, id, principal, note, state.now()).await?)
+    Ok(rapport_workflows::mark_done(&state.store, id, principal, note, state.now()).await?)
 }
 
 /// A team manager acknowledges the policy in force; returns the team's stored name.
@@ -179,7 +179,7 @@ pub async fn request_exception(
             .map(str::to_owned),
         until: parse_day(&ask.until, "until")?,
     };
-    Ok(rapport_ingest::request_exception(&state.store, &request, principal, state.now()).await?)
+    Ok(rapport_workflows::request_exception(&state.store, &request, principal, state.now()).await?)
 }
 
 /// Feedback on an action; returns the answer's number and the team.
@@ -189,7 +189,7 @@ pub async fn give_feedback(
     action: i64,
     text: &str,
 ) -> Result<Answered, ServerError> {
-    Ok(rapport_ingest::give_feedback(&state.store, action, principal, text, state.now()).await?)
+    Ok(rapport_workflows::give_feedback(&state.store, action, principal, text, state.now()).await?)
 }
 
 /// "Not ours" on an action; returns the answer's number and the team.
@@ -201,7 +201,7 @@ pub async fn dispute_ownership(
     suggested_team: Option<&str>,
 ) -> Result<Answered, ServerError> {
     let now = state.now();
-    Ok(rapport_ingest::dispute_ownership(&state.store, action, principal, reason, suggested_team, now)
+    Ok(rapport_workflows::dispute_ownership(&state.store, action, principal, reason, suggested_team, now)
         .await?)
 }
 
@@ -298,12 +298,12 @@ pub async fn decide_exception(
     approve: bool,
     reason: &str,
 ) -> Result<(), ServerError> {
-    Ok(rapport_ingest::decide_exception(&state.store, id, approve, principal, reason, state.now()).await?)
+    Ok(rapport_workflows::decide_exception(&state.store, id, approve, principal, reason, state.now()).await?)
 }
 
 /// The security team replies to feedback or a dispute.
 pub async fn reply(state: &AppState, principal: &Principal, id: i64, text: &str) -> Result<(), ServerError> {
-    Ok(rapport_ingest::reply_to_answer(&state.store, id, principal, text, state.now()).await?)
+    Ok(rapport_workflows::reply_to_answer(&state.store, id, principal, text, state.now()).await?)
 }
 
 /// One of a person's devices, with what to do on it.
@@ -423,7 +423,7 @@ pub async fn apply_policy(
     }
     let now = state.now();
     let applied =
-        rapport_ingest::apply_policy(&state.store, "(submitted text)", text, Some(&principal.email), now)
+        rapport_workflows::apply_policy(&state.store, "(submitted text)", text, Some(&principal.email), now)
             .await?;
     Ok(PolicyApplied { version: applied.version, new: applied.new, difference: applied.difference })
 }
@@ -435,5 +435,5 @@ pub async fn declare_emergency(
     action: i64,
     reason: &str,
 ) -> Result<i64, ServerError> {
-    Ok(rapport_ingest::declare_emergency(&state.store, action, principal, reason, state.now()).await?)
+    Ok(rapport_workflows::declare_emergency(&state.store, action, principal, reason, state.now()).await?)
 }

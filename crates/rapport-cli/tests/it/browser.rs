@@ -443,7 +443,7 @@ fn people_in_the_directory_sign_in_with_a_real_openid_connect_provider() {
         assert!(path(&stranger).await.starts_with("/login"), "the stranger is not signed in");
 
         // A code sent back without the browser's state cookie is refused.
-        rapport_ingest::use_ring_for_tls();
+        rapport_workflows::use_ring_for_tls();
         let forged =
             reqwest::get(format!("{base}/login/oidc/callback?code=stolen&state=guessed")).await.unwrap();
         assert_eq!(forged.status(), reqwest::StatusCode::FORBIDDEN);

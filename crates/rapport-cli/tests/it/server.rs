@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::support::{Rapport, add_account, corpus, each_backend, sample, serve, today};
 
 fn client() -> reqwest::Client {
-    rapport_ingest::use_ring_for_tls();
+    rapport_workflows::use_ring_for_tls();
     reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 

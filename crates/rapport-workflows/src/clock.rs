@@ -8,7 +8,9 @@ use rapport_core::{By, ClockEvent, RunningException, due_events, ending_exceptio
 use rapport_storage::{ExceptionState, NewEvent, Store};
 use time::OffsetDateTime;
 
-use crate::plan::{PlanError, current_policy, planned_actions};
+use crate::actions::planned_actions;
+use crate::plan::PlanError;
+use crate::policy::current_policy;
 
 /// What one tick did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -1,27 +1,23 @@
-//! Plans from stored findings: every open finding that is work goes into one remediation
-//! action for its owning team; actions keep their identity, history and exceptions across
-//! plans, close when their findings are gone (naming the scans that show it), reopen on
-//! regression, and a team's "done, please verify" is confirmed or refuted by the next scan.
-//! Also the policy's versions and acknowledgements, exceptions and emergency overrides,
-//! with who may do what.
+//! Building the actions from stored findings: every open finding that is work goes into one
+//! remediation action for its owning team; actions keep their identity, history and
+//! exceptions across plans, close when their findings are gone (naming the scans that show
+//! it), reopen on regression, and a team's "done, please verify" is confirmed or refuted by
+//! the next scan. Every move goes through the action's life (`rapport_core::step`).
 
 use std::collections::HashMap;
 
 use rapport_core::{
-    Action, ActionDraft, ActionState, AffectedPackage, Audience, By, Change, Component, Contribution,
-    EventFacts, FindingKind, Outcome, PlannedAction, Policy, Principal, Refusal, Remedy, RemedyInput,
-    RemedyKey, Role, Standing, Step, Target, TargetKind, TeamPlan, advisory_fixes, plan_team, remedy_of,
-    routine, step,
+    Action, ActionDraft, ActionState, AffectedPackage, By, Change, Component, Contribution, EventFacts,
+    FindingKind, Outcome, Refusal, Remedy, RemedyInput, RemedyKey, Step, Target, TargetKind, advisory_fixes,
+    remedy_of, routine, step,
 };
-use rapport_formats::{DEFAULT_POLICY, parse_policy};
 use rapport_storage::{
-    ActionStatus, ActionWrite, AdvisoryText, ExceptionState, PlanFinding, PlanScope, Store, StoreError,
-    StoredAction, StoredEvent, StoredPolicy,
+    ActionStatus, ActionWrite, AdvisoryText, PlanFinding, PlanScope, Store, StoreError, StoredAction,
 };
 use sha2::{Digest, Sha256};
 
 use crate::assess::closure;
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
@@ -51,123 +47,6 @@ pub struct BuildReport {
     pub reopened: usize,
     pub refuted: usize,
     pub expired_exceptions: usize,
-}
-
-pub fn compile_policy(name: &str, text: &str) -> Result<Policy, PlanError> {
-    let spec = parse_policy(text)
-        .map_err(|error| PlanError::Policy { name: name.to_owned(), message: error.to_string() })?;
-    Policy::compile(spec).map_err(|errors| PlanError::Policy {
-        name: name.to_owned(),
-        message: errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
-    })
-}
-
-/// The policy in force: the latest applied, else the default (stored as version 1 the first
-/// time it is used).
-pub async fn current_policy(store: &Store, now: OffsetDateTime) -> Result<(Policy, StoredPolicy), PlanError> {
-    let stored = match store.policies().await?.pop() {
-        Some(stored) => stored,
-        None => {
-            let policy = compile_policy("default", DEFAULT_POLICY)?;
-            let id = store.add_policy(&policy.spec.name, DEFAULT_POLICY, None, now).await?;
-            StoredPolicy {
-                id,
-                name: policy.spec.name,
-                content: DEFAULT_POLICY.to_owned(),
-                applied_at: now,
-                applied_by: None,
-            }
-        }
-    };
-    let policy = compile_policy(&format!("version {}", stored.id), &stored.content)?;
-    Ok((policy, stored))
-}
-
-/// A policy applied: its version, whether it is new, and the difference from the previous
-/// version (unified diff lines) that teams are asked to acknowledge.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AppliedPolicy {
-    pub version: i64,
-    pub new: bool,
-    pub difference: String,
-}
-
-/// Stores `text` as the next policy version unless it is the one in force.
-pub async fn apply_policy(
-    store: &Store,
-    file: &str,
-    text: &str,
-    by: Option<&str>,
-    now: OffsetDateTime,
-) -> Result<AppliedPolicy, PlanError> {
-    let policy = compile_policy(file, text)?;
-    let previous = store.policies().await?.pop();
-    if let Some(current) = previous.as_ref().filter(|current| current.content == text) {
-        return Ok(AppliedPolicy { version: current.id, new: false, difference: String::new() });
-    }
-    let old = previous.as_ref().map_or("", |p| p.content.as_str());
-    let old_name = previous.as_ref().map_or_else(|| "none".to_owned(), |p| format!("version {}", p.id));
-    let version = store.add_policy(&policy.spec.name, text, by, now).await?;
-    let difference = similar::TextDiff::from_lines(old, text)
-        .unified_diff()
-        .context_radius(2)
-        .header(&old_name, &format!("version {version}"))
-        .to_string();
-    Ok(AppliedPolicy { version, new: true, difference })
-}
-
-/// Records that `team` acknowledges the policy in force, by its manager.
-pub async fn acknowledge_policy(
-    store: &Store,
-    team: &str,
-    by: &Principal,
-    now: OffsetDateTime,
-) -> Result<(i64, bool), PlanError> {
-    let (_, stored) = current_policy(store, now).await?;
-    let team = known_team(store, team).await?;
-    if !by.may_acknowledge_for_team(&team) {
-        return Err(Refusal::forbidden(format!(
-            "{} is not the manager of team {team:?}, so cannot acknowledge for it",
-            by.email
-        ))
-        .into());
-    }
-    let added = store.acknowledge_policy(&team, stored.id, &by.email, now).await?;
-    Ok((stored.id, added))
-}
-
-async fn known_team(store: &Store, name: &str) -> Result<String, PlanError> {
-    let teams = store.teams().await?;
-    let team = teams.into_iter().map(|team| team.name).find(|team| team.eq_ignore_ascii_case(name));
-    Ok(team.ok_or_else(|| {
-        Refusal::not_found(format!("no team {name:?} in the directory (import a teams or people file first)"))
-    })?)
-}
-
-/// Who `email` is to Rapport by the directory alone, for the command line: members of the
-/// policy's security team are analysts; a team's managers and other members are its managers
-/// and engineers; executives are executives; anyone else an end user.
-pub async fn directory_principal(
-    store: &Store,
-    email: &str,
-    now: OffsetDateTime,
-) -> Result<Principal, PlanError> {
-    let (policy, _) = current_policy(store, now).await?;
-    let person = store
-        .people()
-        .await?
-        .into_iter()
-        .find(|person| person.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)))
-        .ok_or_else(|| Refusal::not_found(format!("nobody with the email {email:?} is in the directory")))?;
-    let security = person.team.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(&policy.spec.security_team));
-    let role = match (&person.team, person.audience) {
-        _ if security => Role::SecurityAnalyst,
-        (Some(_), Audience::Manager) => Role::TeamManager,
-        (Some(_), _) => Role::TeamEngineer,
-        (None, Audience::Executive) => Role::Executive,
-        (None, _) => Role::EndUser,
-    };
-    Ok(Principal { email: email.to_lowercase(), role, team: person.team.filter(|_| role.needs_team()) })
 }
 
 /// Groups every open finding into actions and stores what changed: new actions, changed
@@ -632,166 +511,4 @@ fn scan_words(scans: &[(&Target, &(i64, String, OffsetDateTime))]) -> String {
         _ if scans.len() > 3 => format!(": rescans of {} and {} more", shown.join(", "), scans.len() - 3),
         _ => format!(": rescans of {}", shown.join(", ")),
     }
-}
-
-/// The plans of one team, or of every team that has actions (in name order), reading the
-/// store once for all of them.
-pub async fn team_plans(
-    store: &Store,
-    team: Option<&str>,
-    policy: &Policy,
-    today: Date,
-    weeks: u32,
-) -> Result<Vec<TeamPlan>, PlanError> {
-    let capacities: HashMap<String, Option<f64>> =
-        store.teams().await?.into_iter().map(|t| (t.name.to_lowercase(), t.weekly_capacity_hours)).collect();
-    let mut teams: std::collections::BTreeMap<String, Vec<PlannedAction>> = match team {
-        Some(team) => [(team.to_owned(), Vec::new())].into(),
-        None => store.action_counts().await?.into_iter().map(|(team, ..)| (team, Vec::new())).collect(),
-    };
-    for planned in planned_actions(store, team).await? {
-        teams.entry(planned.action.team.clone()).or_default().push(planned);
-    }
-    Ok(teams
-        .into_iter()
-        .map(|(team, planned)| {
-            let capacity = capacities.get(&team.to_lowercase()).copied().flatten();
-            plan_team(&team, capacity, &planned, policy, today, weeks)
-        })
-        .collect())
-}
-
-/// The live actions of one team (or of every team) with their exceptions and overrides, as
-/// planning and the clock see them.
-pub(crate) async fn planned_actions(
-    store: &Store,
-    team: Option<&str>,
-) -> Result<Vec<PlannedAction>, PlanError> {
-    let actions = store.team_actions(team, false).await?;
-    let exceptions = store.approved_exceptions(team).await?;
-    let overrides = store.emergency_overrides(None, team).await?;
-    Ok(actions.into_iter().map(|stored| planned(stored, &exceptions, &overrides)).collect())
-}
-
-fn planned(
-    stored: StoredAction,
-    exceptions: &HashMap<i64, Date>,
-    overrides: &[rapport_storage::EmergencyOverride],
-) -> PlannedAction {
-    PlannedAction {
-        id: stored.id,
-        override_by: overrides
-            .iter()
-            .find(|o| o.action == stored.id)
-            .map(|o| (o.declared_by.clone(), o.reason.clone())),
-        excepted_until: exceptions.get(&stored.id).copied(),
-        action: stored.action,
-        state: stored.state,
-        outcome_since: stored.outcome_since,
-    }
-}
-
-/// An action in a list, with where it stands.
-#[derive(Clone, Debug)]
-pub struct ListedAction {
-    pub stored: StoredAction,
-    pub standing: Standing,
-}
-
-/// Actions of one team or of all, most urgent first: emergencies, then open work by decision,
-/// then the rest. Without `state`, the live ones (all but closed).
-pub async fn list_actions(
-    store: &Store,
-    team: Option<&str>,
-    state: Option<ActionState>,
-    limit: usize,
-    now: OffsetDateTime,
-) -> Result<Vec<ListedAction>, PlanError> {
-    let (policy, _) = current_policy(store, now).await?;
-    let actions = store.team_actions(team, state == Some(ActionState::Closed)).await?;
-    let exceptions = store.approved_exceptions(team).await?;
-    let overrides = store.emergency_overrides(None, team).await?;
-    let mut listed: Vec<ListedAction> = actions
-        .into_iter()
-        .filter(|stored| state.is_none_or(|wanted| stored.state == wanted))
-        .map(|stored| {
-            let standing = planned(stored.clone(), &exceptions, &overrides).standing(&policy, now.date());
-            ListedAction { stored, standing }
-        })
-        .collect();
-    listed.sort_by(|a, b| {
-        (a.standing.rank(), std::cmp::Reverse(a.stored.action.outcome), &a.stored.team, a.stored.id).cmp(&(
-            b.standing.rank(),
-            std::cmp::Reverse(b.stored.action.outcome),
-            &b.stored.team,
-            b.stored.id,
-        ))
-    });
-    listed.truncate(limit);
-    Ok(listed)
-}
-
-/// One action as every interface shows it.
-#[derive(Clone, Debug)]
-pub struct ActionDetail {
-    pub id: i64,
-    pub team: String,
-    pub action: Action,
-    pub state: ActionState,
-    /// Where it stands, in the words every page, the API and the command line use.
-    pub standing: Standing,
-    pub due: Option<Date>,
-    /// An exception request waiting for the security team's decision.
-    pub pending_exception: Option<i64>,
-    pub history: Vec<StoredEvent>,
-}
-
-impl ActionDetail {
-    /// Whether its team may still say it is done.
-    pub fn may_mark_done(&self) -> bool {
-        Change::MarkDone.transition(Some(self.state)).is_some()
-    }
-
-    /// Whether its team may ask for an exception now.
-    pub fn may_request_exception(&self) -> bool {
-        Change::RequestException.transition(Some(self.state)).is_some() && self.pending_exception.is_none()
-    }
-
-    /// Whether the security team may declare it an emergency (it is live and not one yet).
-    pub fn may_declare_emergency(&self) -> bool {
-        Change::DeclareEmergency.transition(Some(self.state)).is_some()
-            && !matches!(self.standing, Standing::Emergency { .. })
-    }
-}
-
-/// Action `id` with where it stands today and its history.
-pub async fn action_detail(store: &Store, id: i64, now: OffsetDateTime) -> Result<ActionDetail, PlanError> {
-    let stored = stored_action(store, id).await?;
-    let (policy, _) = current_policy(store, now).await?;
-    let team = stored.team.clone();
-    let exceptions = store.approved_exceptions(Some(&team)).await?;
-    let overrides = store.emergency_overrides(None, Some(&team)).await?;
-    let pending = store.exceptions(Some(ExceptionState::Requested), Some(&team)).await?;
-    let planned = planned(stored, &exceptions, &overrides);
-    Ok(ActionDetail {
-        id,
-        standing: planned.standing(&policy, now.date()),
-        due: match planned.state {
-            ActionState::Open => planned.due(&policy).map(OffsetDateTime::date),
-            _ => None,
-        },
-        pending_exception: pending.iter().find(|e| e.request.action == id).map(|e| e.id),
-        history: store.action_events(id).await?,
-        team,
-        action: planned.action,
-        state: planned.state,
-    })
-}
-
-/// The stored action `id`, or "not found".
-pub(crate) async fn stored_action(store: &Store, id: i64) -> Result<StoredAction, PlanError> {
-    Ok(store
-        .action(id)
-        .await?
-        .ok_or_else(|| Refusal::not_found(format!("there is no action #{id} (see `rapport actions`)")))?)
 }

@@ -39,7 +39,7 @@ pub struct DirectoryReport {
 /// The first bytes of a file, and the length of its byte-order mark.
 fn prefix(path: &Path) -> Result<(Vec<u8>, u64), IngestError> {
     let open_error = |source| IngestError::Open { path: path.to_owned(), source };
-    let prefix = crate::read_prefix(File::open(path).map_err(open_error)?).map_err(open_error)?;
+    let prefix = crate::import::read_prefix(File::open(path).map_err(open_error)?).map_err(open_error)?;
     let skip = bom_len(&prefix) as u64;
     Ok((prefix, skip))
 }

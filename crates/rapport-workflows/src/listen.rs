@@ -9,7 +9,9 @@ use rapport_storage::{
 };
 use time::{Duration, OffsetDateTime};
 
-use crate::plan::{PlanError, current_policy, stored_action};
+use crate::actions::stored_action;
+use crate::plan::PlanError;
+use crate::policy::current_policy;
 
 /// The longest answer kept, in characters: a message, not a document.
 pub const MAX_ANSWER_CHARS: usize = 4000;

@@ -1,12 +1,10 @@
-//! The import pipeline: detect a file's format from its content, parse it on a worker
-//! thread while the database side stores what arrives, and commit the whole file as one
-//! transaction (or nothing, when anything goes wrong).
-//!
-//! API boundary: [`import_file`]. Parsing and storing overlap, so the import runs at the
-//! speed of the slower of the two; batches in flight are bounded, so memory is too. A VEX
-//! document (OpenVEX, CSAF) is imported the same way, as statements: they are stored and
-//! applied to the open findings they cover, and every later finding import applies them to
-//! its findings as they are read.
+//! Importing one scanner file or VEX document: detect its format from its content, parse it
+//! on a worker thread while the database side stores what arrives, and commit the whole file
+//! as one transaction (or nothing, when anything goes wrong). Parsing and storing overlap, so
+//! the import runs at the speed of the slower of the two; batches in flight are bounded, so
+//! memory is too. A VEX document (OpenVEX, CSAF) is imported the same way, as statements:
+//! they are stored and applied to the open findings they cover, and every later finding
+//! import applies them to its findings as they are read.
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
@@ -14,36 +12,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-
-mod assess;
-mod clock;
-mod fetch;
-mod intel;
-mod inventory;
-mod listen;
-mod ownership;
-mod plan;
-mod refresh;
-
-pub use assess::{AssessError, AssessReport, apply_tree, assess_findings, compile_tree, current_tree};
-pub use clock::{TickReport, tick};
-pub use fetch::{EPSS_URL, FetchError, Fetched, KEV_URL, feed_client, fetch_feed, use_ring_for_tls};
-pub use intel::{IntelError, IntelOptions, IntelReport, Skipped, import_intel};
-pub use inventory::{DirectoryReport, InventoryReport, import_directory, import_inventory};
-pub use listen::{
-    Answered, MAX_ANSWER_CHARS, decide_exception, declare_emergency, dispute_ownership, give_feedback,
-    mark_done, reply_to_answer, request_exception,
-};
-pub use ownership::{
-    Explanation, MatchingRule, OwnershipChange, OwnershipError, OwnershipPlan, apply_ownership,
-    check_ownership, explain_ownership,
-};
-pub use plan::{
-    ActionDetail, AppliedPolicy, BuildReport, ListedAction, PlanError, acknowledge_policy, action_detail,
-    apply_policy, build_actions, compile_policy, current_policy, directory_principal, list_actions,
-    team_plans,
-};
-pub use refresh::{RefreshError, Refreshed, refresh};
 
 use rapport_core::{Scope, VexIndex, VexStatement};
 use rapport_formats::{

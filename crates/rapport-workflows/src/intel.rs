@@ -13,7 +13,7 @@ use rapport_formats::{
 };
 use rapport_storage::{IntelCounts, IntelImport, Store, StoreError};
 
-use crate::read_prefix;
+use crate::import::read_prefix;
 use time::OffsetDateTime;
 
 /// A new catalogue may not be shorter than this share of the stored one: KEV only grows and

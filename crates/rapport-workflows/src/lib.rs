@@ -1,0 +1,49 @@
+//! The application layer: one function per use case, called by the command line and by the
+//! server alike, which only read their input and render the result. Each module is a family
+//! of use cases (ARCHITECTURE.md says which file to open for which):
+//!
+//! - `import`: a scanner file or VEX document ([`import_file`]); `inventory`: device
+//!   inventories and directories of people; `intel` and `fetch`: feeds, from files or URLs;
+//!   `ownership`: who owns what; `refresh`: deciding and planning again after an import.
+//! - `assess`: deciding every open finding with its evidence; `plan`: building the actions
+//!   from the open findings; `actions`: each team's plan, the lists and where each action
+//!   stands; `policy`: its versions and acknowledgements.
+//! - `listen`: the partners' answers and the security team's decisions on them.
+//! - `clock`: what the passing of time brings (due soon, overdue, exceptions ending).
+//!
+//! Refusals are [`rapport_core::Refusal`]s (not found, forbidden, conflict, invalid), inside
+//! [`PlanError::Refused`].
+
+mod actions;
+mod assess;
+mod clock;
+mod fetch;
+mod import;
+mod intel;
+mod inventory;
+mod listen;
+mod ownership;
+mod plan;
+mod policy;
+mod refresh;
+
+pub use actions::{ActionDetail, ListedAction, action_detail, list_actions, team_plans};
+pub use assess::{AssessError, AssessReport, apply_tree, assess_findings, compile_tree, current_tree};
+pub use clock::{TickReport, tick};
+pub use fetch::{EPSS_URL, FetchError, Fetched, KEV_URL, feed_client, fetch_feed, use_ring_for_tls};
+pub use import::{ImportReport, ImportRequest, IngestError, Progress, import_file};
+pub use intel::{IntelError, IntelOptions, IntelReport, Skipped, import_intel};
+pub use inventory::{DirectoryReport, InventoryReport, import_directory, import_inventory};
+pub use listen::{
+    Answered, MAX_ANSWER_CHARS, decide_exception, declare_emergency, dispute_ownership, give_feedback,
+    mark_done, reply_to_answer, request_exception,
+};
+pub use ownership::{
+    Explanation, MatchingRule, OwnershipChange, OwnershipError, OwnershipPlan, apply_ownership,
+    check_ownership, explain_ownership,
+};
+pub use plan::{BuildReport, PlanError, build_actions};
+pub use policy::{
+    AppliedPolicy, acknowledge_policy, apply_policy, compile_policy, current_policy, directory_principal,
+};
+pub use refresh::{RefreshError, Refreshed, refresh};

@@ -1,0 +1,126 @@
+//! The policy's versions and their acknowledgements, and who someone is by the directory
+//! alone (for the command line).
+
+use rapport_core::{Audience, Policy, Principal, Refusal, Role};
+use rapport_formats::{DEFAULT_POLICY, parse_policy};
+use rapport_storage::{Store, StoredPolicy};
+use time::OffsetDateTime;
+
+use crate::plan::PlanError;
+
+pub fn compile_policy(name: &str, text: &str) -> Result<Policy, PlanError> {
+    let spec = parse_policy(text)
+        .map_err(|error| PlanError::Policy { name: name.to_owned(), message: error.to_string() })?;
+    Policy::compile(spec).map_err(|errors| PlanError::Policy {
+        name: name.to_owned(),
+        message: errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+    })
+}
+
+/// The policy in force: the latest applied, else the default (stored as version 1 the first
+/// time it is used).
+pub async fn current_policy(store: &Store, now: OffsetDateTime) -> Result<(Policy, StoredPolicy), PlanError> {
+    let stored = match store.policies().await?.pop() {
+        Some(stored) => stored,
+        None => {
+            let policy = compile_policy("default", DEFAULT_POLICY)?;
+            let id = store.add_policy(&policy.spec.name, DEFAULT_POLICY, None, now).await?;
+            StoredPolicy {
+                id,
+                name: policy.spec.name,
+                content: DEFAULT_POLICY.to_owned(),
+                applied_at: now,
+                applied_by: None,
+            }
+        }
+    };
+    let policy = compile_policy(&format!("version {}", stored.id), &stored.content)?;
+    Ok((policy, stored))
+}
+
+/// A policy applied: its version, whether it is new, and the difference from the previous
+/// version (unified diff lines) that teams are asked to acknowledge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppliedPolicy {
+    pub version: i64,
+    pub new: bool,
+    pub difference: String,
+}
+
+/// Stores `text` as the next policy version unless it is the one in force.
+pub async fn apply_policy(
+    store: &Store,
+    file: &str,
+    text: &str,
+    by: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<AppliedPolicy, PlanError> {
+    let policy = compile_policy(file, text)?;
+    let previous = store.policies().await?.pop();
+    if let Some(current) = previous.as_ref().filter(|current| current.content == text) {
+        return Ok(AppliedPolicy { version: current.id, new: false, difference: String::new() });
+    }
+    let old = previous.as_ref().map_or("", |p| p.content.as_str());
+    let old_name = previous.as_ref().map_or_else(|| "none".to_owned(), |p| format!("version {}", p.id));
+    let version = store.add_policy(&policy.spec.name, text, by, now).await?;
+    let difference = similar::TextDiff::from_lines(old, text)
+        .unified_diff()
+        .context_radius(2)
+        .header(&old_name, &format!("version {version}"))
+        .to_string();
+    Ok(AppliedPolicy { version, new: true, difference })
+}
+
+/// Records that `team` acknowledges the policy in force, by its manager.
+pub async fn acknowledge_policy(
+    store: &Store,
+    team: &str,
+    by: &Principal,
+    now: OffsetDateTime,
+) -> Result<(i64, bool), PlanError> {
+    let (_, stored) = current_policy(store, now).await?;
+    let team = known_team(store, team).await?;
+    if !by.may_acknowledge_for_team(&team) {
+        return Err(Refusal::forbidden(format!(
+            "{} is not the manager of team {team:?}, so cannot acknowledge for it",
+            by.email
+        ))
+        .into());
+    }
+    let added = store.acknowledge_policy(&team, stored.id, &by.email, now).await?;
+    Ok((stored.id, added))
+}
+
+async fn known_team(store: &Store, name: &str) -> Result<String, PlanError> {
+    let teams = store.teams().await?;
+    let team = teams.into_iter().map(|team| team.name).find(|team| team.eq_ignore_ascii_case(name));
+    Ok(team.ok_or_else(|| {
+        Refusal::not_found(format!("no team {name:?} in the directory (import a teams or people file first)"))
+    })?)
+}
+
+/// Who `email` is to Rapport by the directory alone, for the command line: members of the
+/// policy's security team are analysts; a team's managers and other members are its managers
+/// and engineers; executives are executives; anyone else an end user.
+pub async fn directory_principal(
+    store: &Store,
+    email: &str,
+    now: OffsetDateTime,
+) -> Result<Principal, PlanError> {
+    let (policy, _) = current_policy(store, now).await?;
+    let person = store
+        .people()
+        .await?
+        .into_iter()
+        .find(|person| person.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)))
+        .ok_or_else(|| Refusal::not_found(format!("nobody with the email {email:?} is in the directory")))?;
+    let security = person.team.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(&policy.spec.security_team));
+    let role = match (&person.team, person.audience) {
+        _ if security => Role::SecurityAnalyst,
+        (Some(_), Audience::Manager) => Role::TeamManager,
+        (Some(_), _) => Role::TeamEngineer,
+        (None, Audience::Executive) => Role::Executive,
+        (None, _) => Role::EndUser,
+    };
+    Ok(Principal { email: email.to_lowercase(), role, team: person.team.filter(|_| role.needs_team()) })
+}
