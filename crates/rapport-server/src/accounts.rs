@@ -1,12 +1,16 @@
 //! Accounts as an administrator keeps them, from the browser or the command line: made with a
 //! one-time password, given a new one, disabled and enabled again.
 
+use crate::state::AppState;
 use rapport_core::{Principal, Role};
 use rapport_storage::{Account, NewAccount, Store};
 use time::OffsetDateTime;
 
 use crate::auth::{hash_password, new_secret};
 use crate::error::ServerError;
+
+pub mod api;
+pub mod pages;
 
 /// What an administrator asks for.
 #[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema)]
@@ -180,5 +184,42 @@ pub async fn act_on(
             None
         }
     };
+    Ok((account, password))
+}
+
+/// An administrator makes an account; returns its one-time password.
+pub async fn add_account(
+    state: &AppState,
+    principal: &Principal,
+    request: &AccountRequest,
+    peer: Option<String>,
+) -> Result<String, ServerError> {
+    administrators_only(principal)?;
+    let password = create_account(&state.store, request, state.now()).await?;
+    let team = request.team.as_deref().map(|team| format!(" of {team}")).unwrap_or_default();
+    state
+        .audit(
+            Some(&principal.email),
+            "account created",
+            Some(request.email.trim().to_lowercase()),
+            format!("{}{team}, with a one-time password", request.role),
+            peer,
+        )
+        .await?;
+    Ok(password)
+}
+
+/// An administrator resets, disables or enables someone else's account.
+pub async fn act_on_account(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+    act: &AccountAct,
+    peer: Option<String>,
+) -> Result<(rapport_storage::Account, Option<String>), ServerError> {
+    let (account, password) = act_on(&state.store, principal, id, act, state.now()).await?;
+    state
+        .audit(Some(&principal.email), act.audit_word(), Some(account.email.clone()), String::new(), peer)
+        .await?;
     Ok((account, password))
 }

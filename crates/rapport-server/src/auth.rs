@@ -148,7 +148,7 @@ async fn identify(state: &AppState, request: &mut Request) -> Result<(), ServerE
         };
         // Audited as often as its last use is written down: once a minute at most.
         if recorded {
-            let peer = crate::pages::client_address(
+            let peer = crate::web::client_address(
                 request.extensions(),
                 request.headers(),
                 &state.config.trusted_proxies,

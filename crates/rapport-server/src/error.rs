@@ -1,5 +1,5 @@
 //! What can go wrong in a request, and the status, stable code and words each answer gets
-//! ([`CODES`] is the one table). Every error is JSON by default; `pages::render_errors` turns
+//! ([`CODES`] is the one table). Every error is JSON by default; `web::render_errors` turns
 //! them into HTML (or a redirect to sign in) for the pages. Internal details are logged,
 //! never sent. A workflow's [`Refusal`] becomes the error of its kind here and nowhere else.
 

@@ -1,23 +1,30 @@
 //! Rapport's server: the pages each person uses, the JSON API, sign-in, sessions, API tokens,
-//! roles and the audit log, over the same store and ingest functions as the command line.
+//! roles and the audit log, over the same workflows as the command line.
+//!
+//! One module per feature, its pages and its API handlers side by side calling the same
+//! functions: `signin` (sign-in and sessions), `accounts` (accounts and tokens), `team` (a
+//! team's plan and its actions), `security` (the security team's pages), `devices` (an end
+//! user's own devices). `web` and `api` hold what every page and every API handler share.
 //!
 //! API boundary: [`ServerConfig`], [`router`] and [`serve`]. Who may do what is decided by
-//! `rapport_core::Principal`; this crate asks it on every request (`work.rs`) and never
-//! decides access itself.
+//! `rapport_core::Principal` and the action's life (`rapport_core::step`); this crate asks
+//! them on every request and never decides access itself.
 
 mod accounts;
 mod api;
 mod auth;
 mod config;
+mod devices;
 mod error;
 mod metrics;
 mod oidc;
-mod pages;
 mod security;
+mod signin;
 mod state;
+mod team;
 mod upload;
 mod views;
-mod work;
+mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -44,39 +51,42 @@ pub use state::AppState;
 /// page and the stylesheet are the only ones answered without signing in.
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()
-        .route("/", get(pages::home))
-        .route("/login", get(pages::login_form).post(pages::login))
-        .route("/login/oidc", get(pages::oidc_start))
-        .route("/login/oidc/callback", get(pages::oidc_callback))
-        .route("/logout", post(pages::logout))
-        .route("/account/password", get(pages::password_form).post(pages::change_password))
-        .route("/account/tokens", get(pages::tokens).post(pages::create_token))
-        .route("/account/tokens/{id}/revoke", post(pages::revoke_token))
-        .route("/teams", get(pages::teams))
-        .route("/teams/{team}", get(pages::team_plan))
-        .route("/teams/{team}/acknowledge", post(pages::acknowledge))
-        .route("/actions", get(pages::actions))
-        .route("/actions/{id}", get(pages::action_page))
-        .route("/actions/{id}/done", post(pages::action_done))
-        .route("/actions/{id}/exception", post(pages::action_exception))
-        .route("/actions/{id}/feedback", post(pages::action_feedback))
-        .route("/actions/{id}/not-ours", post(pages::action_not_ours))
-        .route("/actions/{id}/emergency", post(pages::declare_emergency))
-        .route("/queue", get(pages::queue))
-        .route("/exceptions/{id}/decision", post(pages::decide_exception))
-        .route("/answers/{id}/reply", post(pages::reply))
-        .route("/me/devices", get(pages::my_devices))
-        .route("/audit", get(pages::audit))
-        .route("/overview", get(pages::overview))
-        .route("/accounts", get(pages::accounts).post(pages::create_account))
-        .route("/accounts/{id}/reset", post(pages::reset_account))
-        .route("/accounts/{id}/disable", post(pages::disable_account))
-        .route("/accounts/{id}/enable", post(pages::enable_account))
-        .route("/findings", get(pages::findings))
-        .route("/assets/unowned", get(pages::unowned_assets))
-        .route("/policy", get(pages::policy).post(pages::apply_policy))
-        .route("/people", get(pages::people))
-        .route("/imports", get(pages::imports).post(pages::upload).layer(upload_limit(&state.config)));
+        .route("/", get(signin::home))
+        .route("/login", get(signin::login_form).post(signin::login))
+        .route("/login/oidc", get(signin::oidc_start))
+        .route("/login/oidc/callback", get(signin::oidc_callback))
+        .route("/logout", post(signin::logout))
+        .route("/account/password", get(signin::password_form).post(signin::change_password))
+        .route("/account/tokens", get(accounts::pages::tokens).post(accounts::pages::create_token))
+        .route("/account/tokens/{id}/revoke", post(accounts::pages::revoke_token))
+        .route("/teams", get(team::pages::teams))
+        .route("/teams/{team}", get(team::pages::team_plan))
+        .route("/teams/{team}/acknowledge", post(team::pages::acknowledge))
+        .route("/actions", get(security::pages::actions))
+        .route("/actions/{id}", get(team::pages::action_page))
+        .route("/actions/{id}/done", post(team::pages::action_done))
+        .route("/actions/{id}/exception", post(team::pages::action_exception))
+        .route("/actions/{id}/feedback", post(team::pages::action_feedback))
+        .route("/actions/{id}/not-ours", post(team::pages::action_not_ours))
+        .route("/actions/{id}/emergency", post(security::pages::declare_emergency))
+        .route("/queue", get(security::pages::queue))
+        .route("/exceptions/{id}/decision", post(security::pages::decide_exception))
+        .route("/answers/{id}/reply", post(security::pages::reply))
+        .route("/me/devices", get(devices::devices_page))
+        .route("/audit", get(security::pages::audit))
+        .route("/overview", get(security::pages::overview))
+        .route("/accounts", get(accounts::pages::accounts).post(accounts::pages::create_account))
+        .route("/accounts/{id}/reset", post(accounts::pages::reset_account))
+        .route("/accounts/{id}/disable", post(accounts::pages::disable_account))
+        .route("/accounts/{id}/enable", post(accounts::pages::enable_account))
+        .route("/findings", get(security::pages::findings))
+        .route("/assets/unowned", get(security::pages::unowned_assets))
+        .route("/policy", get(security::pages::policy).post(security::pages::apply_policy))
+        .route("/people", get(security::pages::people))
+        .route(
+            "/imports",
+            get(security::pages::imports).post(security::pages::upload).layer(upload_limit(&state.config)),
+        );
     let (api, document) = api(upload_limit(&state.config));
     let document = Arc::new(document.to_pretty_json().unwrap_or_default());
     let openapi = move |_: auth::Signed| {
@@ -89,11 +99,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.json", get(openapi))
         .route("/healthz", get(health))
         .route("/metrics", get(metrics))
-        .route("/static/rapport.css", get(pages::stylesheet))
+        .route("/static/rapport.css", get(web::stylesheet))
         .route_layer(from_fn_with_state(state.clone(), metrics::track))
         .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), auth::authenticate))
-        .layer(from_fn(pages::render_errors))
+        .layer(from_fn(web::render_errors))
         .with_state(state)
 }
 
@@ -135,31 +145,31 @@ fn upload_limit(config: &ServerConfig) -> DefaultBodyLimit {
 /// The JSON API's routes under `/api/v1` and the OpenAPI document generated from them.
 fn api(upload_limit: DefaultBodyLimit) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let routes = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(api::me))
-        .routes(routes!(api::my_devices))
-        .routes(routes!(api::teams))
-        .routes(routes!(api::team_plan))
-        .routes(routes!(api::acknowledge))
-        .routes(routes!(api::action))
-        .routes(routes!(api::action_done))
-        .routes(routes!(api::request_exception))
-        .routes(routes!(api::feedback))
-        .routes(routes!(api::not_ours))
-        .routes(routes!(api::queue))
-        .routes(routes!(api::decide_exception))
-        .routes(routes!(api::reply))
-        .routes(routes!(api::overview))
-        .routes(routes!(api::findings))
-        .routes(routes!(api::unowned_assets))
-        .routes(routes!(api::policy, api::apply_policy))
-        .routes(routes!(api::people))
-        .routes(with_layer(routes!(api::imports, api::upload), upload_limit))
-        .routes(routes!(api::accounts, api::create_account))
-        .routes(routes!(api::reset_account))
-        .routes(routes!(api::disable_account))
-        .routes(routes!(api::enable_account))
-        .routes(routes!(api::declare_emergency))
-        .routes(routes!(api::actions));
+        .routes(routes!(signin::me))
+        .routes(routes!(devices::my_devices))
+        .routes(routes!(team::api::teams))
+        .routes(routes!(team::api::team_plan))
+        .routes(routes!(team::api::acknowledge))
+        .routes(routes!(team::api::action))
+        .routes(routes!(team::api::action_done))
+        .routes(routes!(team::api::request_exception))
+        .routes(routes!(team::api::feedback))
+        .routes(routes!(team::api::not_ours))
+        .routes(routes!(security::api::queue))
+        .routes(routes!(security::api::decide_exception))
+        .routes(routes!(security::api::reply))
+        .routes(routes!(security::api::overview))
+        .routes(routes!(security::api::findings))
+        .routes(routes!(security::api::unowned_assets))
+        .routes(routes!(security::api::policy, security::api::apply_policy))
+        .routes(routes!(security::api::people))
+        .routes(with_layer(routes!(security::api::imports, security::api::upload), upload_limit))
+        .routes(routes!(accounts::api::accounts, accounts::api::create_account))
+        .routes(routes!(accounts::api::reset_account))
+        .routes(routes!(accounts::api::disable_account))
+        .routes(routes!(accounts::api::enable_account))
+        .routes(routes!(security::api::declare_emergency))
+        .routes(routes!(security::api::actions));
     OpenApiRouter::new().nest("/api/v1", routes).split_for_parts()
 }
 
@@ -191,7 +201,7 @@ async fn metrics(
     State(state): State<AppState>,
     signed: auth::Signed,
 ) -> Result<impl IntoResponse, ServerError> {
-    pages::require(
+    web::require(
         &signed.principal,
         rapport_core::Principal::is_security,
         "metrics are for the security team",

@@ -12,7 +12,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ServerError;
 use crate::state::AppState;
-use crate::work::{self, day_and_time};
+use crate::views::day_and_time;
+
+pub mod api;
+pub mod pages;
 
 fn security_only(principal: &Principal, what: &str) -> Result<(), ServerError> {
     if principal.is_security() {
@@ -49,7 +52,7 @@ pub struct Overview {
 pub async fn overview(state: &AppState, principal: &Principal) -> Result<Overview, ServerError> {
     security_only(principal, "the overview")?;
     let (open_findings, resolved_findings) = state.store.count_findings().await?;
-    let (policy_version, teams) = work::team_summaries(state, principal).await?;
+    let (policy_version, teams) = crate::team::team_summaries(state, principal).await?;
     let exceptions_waiting = state.store.exceptions(Some(ExceptionState::Requested), None).await?.len();
     let answers_waiting = state.store.unreplied_answers().await?.len();
     let mut unowned_assets = 0u64;
@@ -296,7 +299,7 @@ pub async fn policy(state: &AppState, principal: &Principal) -> Result<PolicyVie
             at: day_and_time(ack.acknowledged_at),
         })
         .collect();
-    let (_, teams) = work::team_summaries(state, principal).await?;
+    let (_, teams) = crate::team::team_summaries(state, principal).await?;
     let not_acknowledged = teams.into_iter().filter(|t| !t.acknowledged).map(|t| t.name).collect();
     Ok(PolicyView {
         version: stored.id,
@@ -578,4 +581,139 @@ pub async fn actions(
             opened: listed.stored.opened_at.date().to_string(),
         })
         .collect())
+}
+
+/// What waits for the security team: exception requests and unreplied answers.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Queue {
+    pub exceptions: Vec<QueuedException>,
+    pub answers: Vec<QueuedAnswer>,
+}
+
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct QueuedException {
+    pub id: i64,
+    pub action: i64,
+    pub team: String,
+    pub what: String,
+    pub risk_acceptance: bool,
+    pub requested_by: String,
+    pub requested_at: String,
+    pub until: String,
+    pub reason: String,
+    pub compensating_control: Option<String>,
+}
+
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct QueuedAnswer {
+    pub id: i64,
+    pub action: i64,
+    pub team: String,
+    pub what: String,
+    /// `feedback` or `not_ours`.
+    pub kind: &'static str,
+    pub given_by: String,
+    pub given_at: String,
+    pub body: String,
+    pub suggested_team: Option<String>,
+}
+
+pub async fn queue(state: &AppState, principal: &Principal) -> Result<Queue, ServerError> {
+    if !principal.may_decide() {
+        return Err(ServerError::Forbidden(format!(
+            "the queue is the security team's; you are signed in as {}",
+            principal.role.label()
+        )));
+    }
+    let exceptions = state
+        .store
+        .exceptions(Some(rapport_storage::ExceptionState::Requested), None)
+        .await?
+        .into_iter()
+        .map(|e| QueuedException {
+            id: e.id,
+            action: e.request.action,
+            team: e.team,
+            what: e.what,
+            risk_acceptance: e.request.risk_acceptance,
+            requested_by: e.request.requested_by,
+            requested_at: day_and_time(e.requested_at),
+            until: e.request.until.to_string(),
+            reason: e.request.reason,
+            compensating_control: e.request.compensating_control,
+        })
+        .collect();
+    let answers = state
+        .store
+        .unreplied_answers()
+        .await?
+        .into_iter()
+        .map(|a| QueuedAnswer {
+            id: a.id,
+            action: a.action,
+            team: a.team,
+            what: a.what,
+            kind: a.kind.as_str(),
+            given_by: a.given_by,
+            given_at: day_and_time(a.given_at),
+            body: a.body,
+            suggested_team: a.suggested_team,
+        })
+        .collect();
+    Ok(Queue { exceptions, answers })
+}
+
+/// The security team approves or rejects an exception request.
+pub async fn decide_exception(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+    approve: bool,
+    reason: &str,
+) -> Result<(), ServerError> {
+    Ok(rapport_workflows::decide_exception(&state.store, id, approve, principal, reason, state.now()).await?)
+}
+
+/// The security team replies to feedback or a dispute.
+pub async fn reply(state: &AppState, principal: &Principal, id: i64, text: &str) -> Result<(), ServerError> {
+    Ok(rapport_workflows::reply_to_answer(&state.store, id, principal, text, state.now()).await?)
+}
+
+/// What applying a policy did.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PolicyApplied {
+    pub version: i64,
+    /// False when the text is the policy already in force.
+    pub new: bool,
+    /// A unified diff from the version before.
+    pub difference: String,
+}
+
+/// The security team applies a new policy version, checked whole before it is stored.
+pub async fn apply_policy(
+    state: &AppState,
+    principal: &Principal,
+    text: &str,
+) -> Result<PolicyApplied, ServerError> {
+    if !principal.may_decide() {
+        return Err(ServerError::Forbidden(format!(
+            "the policy is changed by the security team; you are signed in as {}",
+            principal.role.label()
+        )));
+    }
+    let now = state.now();
+    let applied =
+        rapport_workflows::apply_policy(&state.store, "(submitted text)", text, Some(&principal.email), now)
+            .await?;
+    Ok(PolicyApplied { version: applied.version, new: applied.new, difference: applied.difference })
+}
+
+/// The security team declares an emergency on an action the policy's criteria did not.
+pub async fn declare_emergency(
+    state: &AppState,
+    principal: &Principal,
+    action: i64,
+    reason: &str,
+) -> Result<i64, ServerError> {
+    Ok(rapport_workflows::declare_emergency(&state.store, action, principal, reason, state.now()).await?)
 }

@@ -153,3 +153,8 @@ impl MeView {
         }
     }
 }
+
+pub fn day_and_time(at: time::OffsetDateTime) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    at.format(&format).unwrap_or_default()
+}

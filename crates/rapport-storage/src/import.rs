@@ -604,15 +604,11 @@ mod postgres_bulk {
             sqlx::query_scalar(NEXT_IDS).bind(rows.len() as i64).fetch_all(&mut *conn).await?;
         // A savepoint, so that a row another import stored meanwhile costs this batch a
         // slower insert instead of the whole import.
-        if std::env::var("XNOSP").is_err() {
-            sqlx::query("SAVEPOINT copy_batch").execute(&mut *conn).await?;
-        }
+        sqlx::query("SAVEPOINT copy_batch").execute(&mut *conn).await?;
         let copied = copy(conn, import_id, rows, &ids).await;
         match copied {
             Ok(()) => {
-                if std::env::var("XNOSP").is_err() {
-                    sqlx::query("RELEASE SAVEPOINT copy_batch").execute(&mut *conn).await?;
-                }
+                sqlx::query("RELEASE SAVEPOINT copy_batch").execute(&mut *conn).await?;
                 Ok(ids.into_iter().map(Some).collect())
             }
             Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {

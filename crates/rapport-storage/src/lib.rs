@@ -12,10 +12,12 @@ mod decisions;
 mod directory;
 mod error;
 mod events;
+mod exceptions;
 mod import;
 mod intel;
 mod ownership;
 mod plan;
+mod policies;
 mod queries;
 mod row;
 mod stream;
@@ -39,13 +41,14 @@ pub use decisions::{
 };
 pub use error::StoreError;
 pub use events::{EventFilter, NewEvent, StoredEvent};
+pub use exceptions::{EmergencyOverride, ExceptionRequest, ExceptionState, StoredException};
 pub use import::{ImportSession, ImportStart, ImportSummary};
 pub use intel::{FeedValidators, IntelCounts, IntelImport, IntelImportRecord};
 pub use ownership::OwnershipVersion;
 pub use plan::{
-    ActionStatus, ActionWrite, AdvisoryText, DecisionSummary, EmergencyOverride, ExceptionRequest,
-    ExceptionState, PlanFinding, PlanScope, PolicyAck, StoredAction, StoredException, StoredPolicy,
+    ActionStatus, ActionWrite, AdvisoryText, DecisionSummary, PlanFinding, PlanScope, StoredAction,
 };
+pub use policies::{PolicyAck, StoredPolicy};
 pub use queries::{FindingFilter, ImportRecord, StoredFinding};
 pub use row::FindingRow;
 

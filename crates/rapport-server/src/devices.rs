@@ -1,0 +1,100 @@
+//! An end user's own devices, with what to do on each and why: the page and the API.
+
+use askama::Template;
+use axum::Json;
+use axum::extract::State;
+use axum::response::Response;
+use rapport_core::Principal;
+
+use crate::api::Refusals;
+use crate::auth::Signed;
+use crate::error::ServerError;
+use crate::state::AppState;
+use crate::views::day_and_time;
+use crate::web::{Nav, html};
+
+#[derive(Template)]
+#[template(path = "devices.html")]
+pub(crate) struct DevicesPage {
+    nav: Option<Nav>,
+    devices: Vec<crate::devices::DeviceView>,
+}
+
+pub async fn devices_page(State(state): State<AppState>, signed: Signed) -> Result<Response, ServerError> {
+    let devices = crate::devices::devices_of(&state, &signed.principal).await?;
+    html(&DevicesPage { nav: Some(Nav::of(&signed)), devices })
+}
+
+#[utoipa::path(
+    get,
+    path = "/me/devices",
+    tag = "rapport",
+    description = "The devices inventory says the signed-in person uses, each with what to do on it and why.",
+    responses(
+        (status = 200, description = "OK", body = Vec<crate::devices::DeviceView>),
+        Refusals
+    ),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn my_devices(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Json<Vec<crate::devices::DeviceView>>, ServerError> {
+    Ok(Json(crate::devices::devices_of(&state, &signed.principal).await?))
+}
+
+/// One of a person's devices, with what to do on it.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct DeviceView {
+    pub name: String,
+    pub operating_system: Option<String>,
+    /// When inventory last heard from it, `YYYY-MM-DD HH:MM` (UTC).
+    pub last_seen: Option<String>,
+    #[schema(value_type = Vec<Object>)]
+    pub advice: Vec<rapport_core::DeviceAdvice>,
+}
+
+/// The devices inventory says the signed-in person uses: by their email, or by the login
+/// name the directory gives them.
+pub async fn devices_of(state: &AppState, principal: &Principal) -> Result<Vec<DeviceView>, ServerError> {
+    let mut names = vec![principal.email.to_lowercase()];
+    let people = state.store.people().await?;
+    if let Some(person) =
+        people.iter().find(|p| p.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&principal.email)))
+    {
+        names.extend(person.username.iter().map(|u| u.to_lowercase()));
+    }
+    let now = state.now();
+    let mut devices = Vec::new();
+    let filter = rapport_storage::AssetFilter { devices_only: true, ..Default::default() };
+    state
+        .store
+        .each_asset(&filter, |asset| {
+            let Some(facts) = asset.facts.as_ref() else { return Ok::<(), ServerError>(()) };
+            let used = facts.user.as_deref().map(str::to_lowercase).is_some_and(|user| names.contains(&user));
+            if used {
+                let os = [facts.os_name.as_deref(), facts.os_version.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                devices.push(DeviceView {
+                    name: facts
+                        .hostname
+                        .clone()
+                        .or(asset.hostname.clone())
+                        .unwrap_or_else(|| asset.asset.name.clone()),
+                    operating_system: Some(os).filter(|os| !os.is_empty()),
+                    last_seen: asset.last_seen.map(day_and_time),
+                    advice: rapport_core::device_advice(
+                        facts,
+                        asset.last_seen.map(time::OffsetDateTime::unix_timestamp),
+                        now.unix_timestamp(),
+                    ),
+                });
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(devices)
+}

@@ -1,0 +1,292 @@
+//! The security team's JSON API; the pages' twins in `pages.rs`.
+
+use axum::Json;
+use axum::extract::{Path, Query, Request, State};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::{Refusals, WriteRefusals};
+use crate::auth::Signed;
+use crate::error::ServerError;
+use crate::state::AppState;
+use crate::team::api::{Created, FeedbackRequest};
+use crate::web::Peer;
+
+#[utoipa::path(
+    get,
+    path = "/queue",
+    tag = "rapport",
+    description = "Exception requests and answers waiting for the security team.",
+    responses(
+        (status = 200, description = "OK", body = crate::security::Queue),
+        Refusals
+    ),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn queue(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Json<crate::security::Queue>, ServerError> {
+    Ok(Json(crate::security::queue(&state, &signed.principal).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DecisionRequest {
+    pub approve: bool,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Decided {
+    pub id: i64,
+    pub state: &'static str,
+}
+
+#[utoipa::path(
+    post,
+    path = "/exceptions/{id}/decision",
+    tag = "rapport",
+    description = "The security team approves or rejects an exception request.",
+    params(("id" = i64, Path, description = "The exception request's number")),
+    request_body = DecisionRequest,
+    responses(
+        (status = 200, description = "OK", body = Decided),
+        WriteRefusals
+    ),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn decide_exception(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+    Json(request): Json<DecisionRequest>,
+) -> Result<Json<Decided>, ServerError> {
+    crate::security::decide_exception(&state, &signed.principal, id, request.approve, &request.reason)
+        .await?;
+    Ok(Json(Decided { id, state: if request.approve { "approved" } else { "rejected" } }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Replied {
+    pub id: i64,
+}
+
+#[utoipa::path(
+    post,
+    path = "/answers/{id}/reply",
+    tag = "rapport",
+    description = "The security team replies to feedback or a dispute.",
+    params(("id" = i64, Path, description = "The answer's number")),
+    request_body = FeedbackRequest,
+    responses(
+        (status = 200, description = "OK", body = Replied),
+        WriteRefusals
+    ),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn reply(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+    Json(request): Json<FeedbackRequest>,
+) -> Result<Json<Replied>, ServerError> {
+    crate::security::reply(&state, &signed.principal, id, &request.text).await?;
+    Ok(Json(Replied { id }))
+}
+
+#[utoipa::path(
+    get,
+    path = "/overview",
+    tag = "security team",
+    description = "The state of the whole programme: findings, actions, answers waiting, unowned assets, \
+                   acknowledgements and the latest imports.",
+    responses((status = 200, description = "OK", body = crate::security::Overview), Refusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn overview(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Json<crate::security::Overview>, ServerError> {
+    Ok(Json(crate::security::overview(&state, &signed.principal).await?))
+}
+
+#[utoipa::path(
+    get,
+    path = "/findings",
+    tag = "security team",
+    description = "Open findings with their decision, most severe first.",
+    params(crate::security::FindingQuery),
+    responses((status = 200, description = "OK", body = Vec<crate::security::FindingView>), Refusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn findings(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<crate::security::FindingQuery>,
+) -> Result<Json<Vec<crate::security::FindingView>>, ServerError> {
+    Ok(Json(crate::security::findings(&state, &signed.principal, &query).await?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnownedAnswer {
+    /// How many assets no rule owns; at most 1000 are listed.
+    pub total: u64,
+    pub assets: Vec<crate::security::UnownedAsset>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/assets/unowned",
+    tag = "security team",
+    description = "Assets no ownership rule matched, whose findings reach no team's plan.",
+    responses((status = 200, description = "OK", body = UnownedAnswer), Refusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn unowned_assets(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Json<UnownedAnswer>, ServerError> {
+    let (total, assets) = crate::security::unowned_assets(&state, &signed.principal).await?;
+    Ok(Json(UnownedAnswer { total, assets }))
+}
+
+#[utoipa::path(
+    get,
+    path = "/policy",
+    tag = "security team",
+    description = "The policy in force, who acknowledged it and who has not.",
+    responses((status = 200, description = "OK", body = crate::security::PolicyView), Refusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn policy(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Json<crate::security::PolicyView>, ServerError> {
+    Ok(Json(crate::security::policy(&state, &signed.principal).await?))
+}
+
+#[utoipa::path(
+    get,
+    path = "/people",
+    tag = "security team",
+    description = "The directory's teams, each with its people.",
+    responses((status = 200, description = "OK", body = Vec<crate::security::TeamPeople>), Refusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn people(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Json<Vec<crate::security::TeamPeople>>, ServerError> {
+    Ok(Json(crate::security::teams_and_people(&state, &signed.principal).await?))
+}
+
+#[utoipa::path(
+    get,
+    path = "/imports",
+    tag = "security team",
+    description = "The latest 200 imports, newest first.",
+    responses((status = 200, description = "OK", body = Vec<crate::security::ImportView>), Refusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn imports(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Json<Vec<crate::security::ImportView>>, ServerError> {
+    Ok(Json(crate::security::imports(&state, &signed.principal).await?))
+}
+
+/// A scanner file or VEX document sent as `multipart/form-data`.
+#[derive(ToSchema)]
+#[allow(dead_code, reason = "only documents the form; the handler streams it")]
+pub struct UploadForm {
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+    file: Vec<u8>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/imports",
+    tag = "security team",
+    description = "Imports a scanner file or VEX document (all of it or nothing), then re-decides the \
+                   open findings and rebuilds the plans. The format is recognised from the content.",
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 200, description = "OK", body = crate::security::Imported), WriteRefusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn upload(
+    State(state): State<AppState>,
+    Peer(peer): Peer,
+    request: Request,
+) -> Result<Json<crate::security::Imported>, ServerError> {
+    let (signed, upload) = crate::upload::authorised_upload(request, crate::security::may_import).await?;
+    Ok(Json(
+        crate::security::import_upload(&state, &signed.principal, &upload.name, &upload.path, peer).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PolicyText {
+    /// The whole policy file (TOML), as `rapport policy show` prints it.
+    pub content: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/policy",
+    tag = "security team",
+    description = "Applies a policy file as the next version, once it is checked whole; the same text \
+                   as the version in force changes nothing.",
+    request_body = PolicyText,
+    responses((status = 200, description = "OK", body = crate::security::PolicyApplied), WriteRefusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn apply_policy(
+    State(state): State<AppState>,
+    signed: Signed,
+    Json(request): Json<PolicyText>,
+) -> Result<Json<crate::security::PolicyApplied>, ServerError> {
+    Ok(Json(crate::security::apply_policy(&state, &signed.principal, &request.content).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EmergencyRequest {
+    /// Why this cannot wait for the plan; the team reads it.
+    pub reason: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/actions/{id}/emergency",
+    tag = "security team",
+    description = "Declares an emergency on an action the policy's criteria did not make one.",
+    params(("id" = i64, Path, description = "The action's number")),
+    request_body = EmergencyRequest,
+    responses((status = 200, description = "OK", body = Created), WriteRefusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn declare_emergency(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+    Json(request): Json<EmergencyRequest>,
+) -> Result<Json<Created>, ServerError> {
+    let id = crate::security::declare_emergency(&state, &signed.principal, id, &request.reason).await?;
+    Ok(Json(Created { id }))
+}
+
+#[utoipa::path(
+    get,
+    path = "/actions",
+    tag = "security team",
+    description = "Every team's actions, most urgent first.",
+    params(crate::security::ActionQuery),
+    responses((status = 200, description = "OK", body = Vec<crate::security::ActionRow>), Refusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn actions(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<crate::security::ActionQuery>,
+) -> Result<Json<Vec<crate::security::ActionRow>>, ServerError> {
+    Ok(Json(crate::security::actions(&state, &signed.principal, &query).await?))
+}

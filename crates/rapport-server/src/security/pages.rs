@@ -1,0 +1,352 @@
+//! The security team's pages: the queue, the audit log, the overview, findings, unowned
+//! assets, the policy, people, imports and every team's actions.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, Request, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use rapport_core::Principal;
+use serde::Deserialize;
+use time::format_description::well_known::Rfc3339;
+
+use crate::auth::Signed;
+use crate::error::ServerError;
+use crate::state::AppState;
+use crate::team::pages::FeedbackForm;
+use crate::web::{Nav, Peer, html, outcome_tag, require};
+
+#[derive(Template)]
+#[template(path = "queue.html")]
+pub(crate) struct QueuePage {
+    nav: Option<Nav>,
+    csrf: String,
+    queue: crate::security::Queue,
+    notice: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct QueueNotice {
+    done: Option<String>,
+}
+
+pub async fn queue(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<QueueNotice>,
+) -> Result<Response, ServerError> {
+    let queue = crate::security::queue(&state, &signed.principal).await?;
+    let notice = query.done.map(|done| format!("Done: {done}."));
+    html(&QueuePage { nav: Some(Nav::of(&signed)), csrf: signed.csrf().to_owned(), queue, notice })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecisionForm {
+    decision: String,
+    reason: String,
+}
+
+pub async fn decide_exception(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+    Form(form): Form<DecisionForm>,
+) -> Result<Response, ServerError> {
+    let approve = match form.decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        other => {
+            return Err(ServerError::BadRequest(format!("decision {other:?}: expected approve or reject")));
+        }
+    };
+    crate::security::decide_exception(&state, &signed.principal, id, approve, &form.reason).await?;
+    let done = if approve { "approved" } else { "rejected" };
+    Ok(Redirect::to(&format!("/queue?done=exception%20%23{id}%20{done}")).into_response())
+}
+
+pub async fn reply(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+    Form(form): Form<FeedbackForm>,
+) -> Result<Response, ServerError> {
+    crate::security::reply(&state, &signed.principal, id, &form.text).await?;
+    Ok(Redirect::to(&format!("/queue?done=replied%20to%20answer%20%23{id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+pub(crate) struct AuditPage {
+    nav: Option<Nav>,
+    /// When, who, what, on what, detail, from where.
+    events: Vec<(String, String, String, String, String, String)>,
+}
+
+/// How many acts the audit page shows.
+pub(crate) const AUDIT_ROWS: i64 = 500;
+
+/// The audit log: the server's own security acts (signing in, accounts, tokens, uploads) and
+/// the events people caused in the stream, newest first. No act is written to both.
+pub async fn audit(State(state): State<AppState>, signed: Signed) -> Result<Response, ServerError> {
+    require(&signed.principal, Principal::is_security, "the audit log is for the security team")?;
+    let acts = state.store.audit_events(AUDIT_ROWS).await?.into_iter().map(|e| {
+        let row = (
+            e.at.format(&Rfc3339).unwrap_or_default(),
+            e.actor.unwrap_or_else(|| "(not signed in)".into()),
+            e.act,
+            e.target.unwrap_or_default(),
+            e.detail,
+            e.source.unwrap_or_default(),
+        );
+        (e.at, row)
+    });
+    let events = state.store.events_by_people(AUDIT_ROWS).await?.into_iter().map(|e| {
+        let target = match (e.action, &e.subject) {
+            (Some(action), Some(subject)) => format!("action #{action}, {subject}"),
+            (Some(action), None) => format!("action #{action}"),
+            (None, subject) => subject.clone().unwrap_or_default(),
+        };
+        let who = e.actor.email().map_or_else(|| "the security team".to_owned(), str::to_owned);
+        (
+            e.at,
+            (
+                e.at.format(&Rfc3339).unwrap_or_default(),
+                who,
+                e.kind.label().to_owned(),
+                target,
+                e.detail,
+                String::new(),
+            ),
+        )
+    });
+    let mut rows: Vec<_> = acts.chain(events).collect();
+    rows.sort_by_key(|row| std::cmp::Reverse(row.0));
+    rows.truncate(AUDIT_ROWS as usize);
+    html(&AuditPage { nav: Some(Nav::of(&signed)), events: rows.into_iter().map(|(_, row)| row).collect() })
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+pub(crate) struct OverviewPage {
+    nav: Option<Nav>,
+    o: crate::security::Overview,
+}
+
+pub async fn overview(State(state): State<AppState>, signed: Signed) -> Result<Response, ServerError> {
+    let o = crate::security::overview(&state, &signed.principal).await?;
+    html(&OverviewPage { nav: Some(Nav::of(&signed)), o })
+}
+
+impl crate::security::FindingView {
+    fn tag_class(&self) -> &'static str {
+        self.decision.map_or("", outcome_tag)
+    }
+
+    fn is_plainly_affected(&self) -> bool {
+        self.status == "affected"
+    }
+}
+
+#[derive(Template)]
+#[template(path = "findings.html")]
+pub(crate) struct FindingsPage {
+    nav: Option<Nav>,
+    /// Each choice of least severity: its value, its label, and whether it is chosen.
+    severities: Vec<(&'static str, &'static str, bool)>,
+    query_tool: String,
+    query_target: String,
+    query_vulnerability: String,
+    findings: Vec<crate::security::FindingView>,
+    maybe_more: bool,
+}
+
+pub async fn findings(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<crate::security::FindingQuery>,
+) -> Result<Response, ServerError> {
+    let findings = crate::security::findings(&state, &signed.principal, &query).await?;
+    let chosen = query.severity.as_deref().unwrap_or_default();
+    let severities = [
+        ("", "any severity"),
+        ("critical", "critical"),
+        ("high", "high"),
+        ("medium", "medium"),
+        ("low", "low"),
+    ]
+    .into_iter()
+    .map(|(value, label)| (value, label, value == chosen))
+    .collect();
+    html(&FindingsPage {
+        nav: Some(Nav::of(&signed)),
+        severities,
+        maybe_more: u32::try_from(findings.len()).ok() == query.limit().ok(),
+        query_tool: query.tool.unwrap_or_default(),
+        query_target: query.target.unwrap_or_default(),
+        query_vulnerability: query.vulnerability.unwrap_or_default(),
+        findings,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "unowned.html")]
+pub(crate) struct UnownedPage {
+    nav: Option<Nav>,
+    total: u64,
+    all_listed: bool,
+    assets: Vec<crate::security::UnownedAsset>,
+}
+
+pub async fn unowned_assets(State(state): State<AppState>, signed: Signed) -> Result<Response, ServerError> {
+    let (total, assets) = crate::security::unowned_assets(&state, &signed.principal).await?;
+    let all_listed = total == assets.len() as u64;
+    html(&UnownedPage { nav: Some(Nav::of(&signed)), total, all_listed, assets })
+}
+
+#[derive(Template)]
+#[template(path = "policy.html")]
+pub(crate) struct PolicyPage {
+    nav: Option<Nav>,
+    csrf: String,
+    may_change: bool,
+    notice: Option<String>,
+    difference: Option<String>,
+    policy: crate::security::PolicyView,
+}
+
+pub(crate) async fn policy_page(
+    state: &AppState,
+    signed: &Signed,
+    applied: Option<crate::security::PolicyApplied>,
+) -> Result<Response, ServerError> {
+    let policy = crate::security::policy(state, &signed.principal).await?;
+    let notice = applied.as_ref().map(|applied| match applied.new {
+        true => {
+            format!("Applied as version {}. Each team's manager is asked to acknowledge it.", applied.version)
+        }
+        false => format!("Unchanged: that is version {} already.", applied.version),
+    });
+    html(&PolicyPage {
+        nav: Some(Nav::of(signed)),
+        csrf: signed.csrf().to_owned(),
+        may_change: signed.principal.may_decide(),
+        notice,
+        difference: applied.map(|applied| applied.difference).filter(|d| !d.is_empty()),
+        policy,
+    })
+}
+
+pub async fn policy(State(state): State<AppState>, signed: Signed) -> Result<Response, ServerError> {
+    policy_page(&state, &signed, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PolicyForm {
+    content: String,
+}
+
+pub async fn apply_policy(
+    State(state): State<AppState>,
+    signed: Signed,
+    Form(form): Form<PolicyForm>,
+) -> Result<Response, ServerError> {
+    // Browsers send a textarea's lines with CRLF; the stored policy keeps the file's LF.
+    let text = form.content.replace("\r\n", "\n");
+    let applied = crate::security::apply_policy(&state, &signed.principal, &text).await?;
+    policy_page(&state, &signed, Some(applied)).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EmergencyForm {
+    reason: String,
+}
+
+pub async fn declare_emergency(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+    Form(form): Form<EmergencyForm>,
+) -> Result<Response, ServerError> {
+    crate::security::declare_emergency(&state, &signed.principal, id, &form.reason).await?;
+    Ok(Redirect::to(&format!("/actions/{id}?said=emergency")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "people.html")]
+pub(crate) struct PeoplePage {
+    nav: Option<Nav>,
+    teams: Vec<crate::security::TeamPeople>,
+}
+
+pub async fn people(State(state): State<AppState>, signed: Signed) -> Result<Response, ServerError> {
+    let teams = crate::security::teams_and_people(&state, &signed.principal).await?;
+    html(&PeoplePage { nav: Some(Nav::of(&signed)), teams })
+}
+
+#[derive(Template)]
+#[template(path = "imports.html")]
+pub(crate) struct ImportsPage {
+    nav: Option<Nav>,
+    csrf: String,
+    max_upload_mib: u32,
+    imported: Option<crate::security::Imported>,
+    imports: Vec<crate::security::ImportView>,
+}
+
+pub(crate) async fn imports_page(
+    state: &AppState,
+    signed: &Signed,
+    imported: Option<crate::security::Imported>,
+) -> Result<Response, ServerError> {
+    let imports = crate::security::imports(state, &signed.principal).await?;
+    html(&ImportsPage {
+        nav: Some(Nav::of(signed)),
+        csrf: signed.csrf().to_owned(),
+        max_upload_mib: state.config.max_upload_mib,
+        imported,
+        imports,
+    })
+}
+
+pub async fn imports(State(state): State<AppState>, signed: Signed) -> Result<Response, ServerError> {
+    imports_page(&state, &signed, None).await
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    Peer(peer): Peer,
+    request: Request,
+) -> Result<Response, ServerError> {
+    let (signed, upload) = crate::upload::authorised_upload(request, crate::security::may_import).await?;
+    let imported =
+        crate::security::import_upload(&state, &signed.principal, &upload.name, &upload.path, peer).await?;
+    imports_page(&state, &signed, Some(imported)).await
+}
+
+#[derive(Template)]
+#[template(path = "actions.html")]
+pub(crate) struct ActionsPage {
+    nav: Option<Nav>,
+    /// Each team's name and whether it is the one chosen.
+    teams: Vec<(String, bool)>,
+    /// Each state's value, label and whether it is the one chosen.
+    states: Vec<(&'static str, &'static str, bool)>,
+    actions: Vec<crate::security::ActionRow>,
+}
+
+pub async fn actions(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<crate::security::ActionQuery>,
+) -> Result<Response, ServerError> {
+    let actions = crate::security::actions(&state, &signed.principal, &query).await?;
+    let chosen_team = query.team.as_deref().unwrap_or_default();
+    let (_, summaries) = crate::team::team_summaries(&state, &signed.principal).await?;
+    let teams = summaries.into_iter().map(|t| (t.name.clone(), t.name == chosen_team)).collect();
+    let chosen_state = query.state.as_deref().unwrap_or_default();
+    let states = [("", "all but closed")]
+        .into_iter()
+        .chain(rapport_core::ActionState::ALL.map(|state| (state.as_str(), state.label())))
+        .map(|(value, label)| (value, label, value == chosen_state))
+        .collect();
+    html(&ActionsPage { nav: Some(Nav::of(&signed)), teams, states, actions })
+}

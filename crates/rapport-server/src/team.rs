@@ -1,0 +1,208 @@
+//! A team's plan and its actions: what the pages and the API both do, each behind its
+//! permission check, calling the workflows. Pages in `team/pages.rs`, the API in
+//! `team/api.rs`.
+
+use std::collections::BTreeMap;
+
+use rapport_core::{ActionState, Outcome, Principal};
+use rapport_storage::StoredAction;
+use rapport_workflows::{Answered, acknowledge_policy, current_policy, team_plans};
+
+use crate::error::ServerError;
+use crate::state::AppState;
+use crate::views::PlanView;
+
+pub mod api;
+pub mod pages;
+
+/// How many weeks a plan page shows.
+pub(crate) const PLAN_WEEKS: u32 = 2;
+
+/// The stored team name for `name` (any case), if the team exists or has actions.
+pub(crate) async fn team_named(state: &AppState, name: &str) -> Result<Option<String>, ServerError> {
+    let teams = state.store.teams().await?;
+    if let Some(team) = teams.into_iter().find(|team| team.name.eq_ignore_ascii_case(name)) {
+        return Ok(Some(team.name));
+    }
+    let counts = state.store.action_counts().await?;
+    Ok(counts.into_iter().map(|(team, ..)| team).find(|team| team.eq_ignore_ascii_case(name)))
+}
+
+/// A team's plan, for someone who may read it. A team the reader may not see and a team
+/// that does not exist answer the same, so names cannot be probed.
+pub async fn plan_view(state: &AppState, principal: &Principal, team: &str) -> Result<PlanView, ServerError> {
+    let not_yours = || ServerError::NotFound(format!("no team {team:?} that you may see"));
+    if !principal.may_read_team(team) {
+        return Err(not_yours());
+    }
+    let team = team_named(state, team).await?.ok_or_else(not_yours)?;
+    let now = state.now();
+    let (policy, stored) = current_policy(&state.store, now).await?;
+    let plans = team_plans(&state.store, Some(&team), &policy, now.date(), PLAN_WEEKS).await?;
+    let plan = plans.into_iter().next().ok_or_else(not_yours)?;
+    let acknowledged = state
+        .store
+        .policy_acks()
+        .await?
+        .iter()
+        .any(|ack| ack.policy == stored.id && ack.team.eq_ignore_ascii_case(&team));
+    Ok(PlanView::new(&plan, stored.id, acknowledged))
+}
+
+/// One team on the teams page.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct TeamSummary {
+    pub name: String,
+    /// Actions waiting on the team; those it marked done are under `verifying` instead.
+    pub open: i64,
+    pub act: i64,
+    pub attend: i64,
+    pub verifying: i64,
+    pub acknowledged: bool,
+}
+
+/// Every team with its open work, for those who may read everything.
+pub async fn team_summaries(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<(i64, Vec<TeamSummary>), ServerError> {
+    if !principal.may_read_everything() {
+        return Err(ServerError::Forbidden(format!(
+            "the list of every team is for the security team and executives; you are signed in as {}",
+            principal.role.label()
+        )));
+    }
+    let (_, stored) = current_policy(&state.store, state.now()).await?;
+    let acks = state.store.policy_acks().await?;
+    let mut teams: BTreeMap<String, TeamSummary> = BTreeMap::new();
+    // Two sources name teams, the directory and the actions: each team is listed once.
+    for team in state.store.teams().await? {
+        teams.entry(team.name.to_lowercase()).or_insert_with(|| summary(&team.name, &acks, stored.id));
+    }
+    for (team, action_state, outcome, count) in state.store.action_counts().await? {
+        let summary = teams.entry(team.to_lowercase()).or_insert_with(|| summary(&team, &acks, stored.id));
+        if action_state == ActionState::Verifying.as_str() {
+            summary.verifying += count;
+        }
+        if action_state != ActionState::Open.as_str() {
+            continue;
+        }
+        summary.open += count;
+        if outcome == Outcome::Act.as_str() {
+            summary.act += count;
+        } else if outcome == Outcome::Attend.as_str() {
+            summary.attend += count;
+        }
+    }
+    Ok((stored.id, teams.into_values().collect()))
+}
+
+pub(crate) fn summary(name: &str, acks: &[rapport_storage::PolicyAck], policy: i64) -> TeamSummary {
+    TeamSummary {
+        name: name.to_owned(),
+        open: 0,
+        act: 0,
+        attend: 0,
+        verifying: 0,
+        acknowledged: acks.iter().any(|a| a.policy == policy && a.team.eq_ignore_ascii_case(name)),
+    }
+}
+
+/// An action, for someone who may read its team's data; otherwise "not found".
+pub async fn readable_action(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+) -> Result<StoredAction, ServerError> {
+    match state.store.action(id).await? {
+        Some(stored) if principal.may_read_team(&stored.team) => Ok(stored),
+        _ => Err(ServerError::NotFound(format!("no action #{id} that you may see"))),
+    }
+}
+
+/// "Done, please verify" on an action; returns its team.
+pub async fn mark_done(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+    note: &str,
+) -> Result<String, ServerError> {
+    Ok(rapport_workflows::mark_done(&state.store, id, principal, note, state.now()).await?)
+}
+
+/// A team manager acknowledges the policy in force; returns the team's stored name.
+pub async fn acknowledge(state: &AppState, principal: &Principal, team: &str) -> Result<String, ServerError> {
+    if !principal.may_read_team(team) {
+        return Err(ServerError::NotFound(format!("no team {team:?} that you may see")));
+    }
+    acknowledge_policy(&state.store, team, principal, state.now()).await?;
+    Ok(principal.team.clone().unwrap_or_else(|| team.to_owned()))
+}
+
+/// A day written `YYYY-MM-DD`.
+pub fn parse_day(text: &str, field: &str) -> Result<time::Date, ServerError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text.trim(), &format).map_err(|_| {
+        ServerError::BadRequest(format!("{field}: expected a day written YYYY-MM-DD, got {text:?}"))
+    })
+}
+
+/// What a partner asks for on an action.
+#[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct ExceptionAsk {
+    pub reason: String,
+    #[serde(default)]
+    pub compensating_control: Option<String>,
+    /// The last day, `YYYY-MM-DD`.
+    #[schema(format = Date, example = "2026-12-31")]
+    pub until: String,
+    /// A risk acceptance rather than a time-boxed exception.
+    #[serde(default)]
+    pub risk_acceptance: bool,
+}
+
+/// Asks for an exception on an action; returns the request's number and the team.
+pub async fn request_exception(
+    state: &AppState,
+    principal: &Principal,
+    action: i64,
+    ask: &ExceptionAsk,
+) -> Result<Answered, ServerError> {
+    let request = rapport_storage::ExceptionRequest {
+        action,
+        risk_acceptance: ask.risk_acceptance,
+        requested_by: principal.email.clone(),
+        reason: ask.reason.trim().to_owned(),
+        compensating_control: ask
+            .compensating_control
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned),
+        until: parse_day(&ask.until, "until")?,
+    };
+    Ok(rapport_workflows::request_exception(&state.store, &request, principal, state.now()).await?)
+}
+
+/// Feedback on an action; returns the answer's number and the team.
+pub async fn give_feedback(
+    state: &AppState,
+    principal: &Principal,
+    action: i64,
+    text: &str,
+) -> Result<Answered, ServerError> {
+    Ok(rapport_workflows::give_feedback(&state.store, action, principal, text, state.now()).await?)
+}
+
+/// "Not ours" on an action; returns the answer's number and the team.
+pub async fn dispute_ownership(
+    state: &AppState,
+    principal: &Principal,
+    action: i64,
+    reason: &str,
+    suggested_team: Option<&str>,
+) -> Result<Answered, ServerError> {
+    let now = state.now();
+    Ok(rapport_workflows::dispute_ownership(&state.store, action, principal, reason, suggested_team, now)
+        .await?)
+}

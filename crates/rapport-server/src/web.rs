@@ -1,0 +1,237 @@
+//! What every page shares: the navigation, rendering a template, the client's address,
+//! and turning errors into HTML pages (or a redirect to sign in).
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::extract::{ConnectInfo, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use rapport_core::Principal;
+
+use crate::auth::Signed;
+use crate::error::{ErrorMessage, ServerError};
+use crate::state::AppState;
+
+/// The stylesheet, in the binary.
+pub async fn stylesheet() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../static/rapport.css"))
+}
+
+/// The links and the sign-out form every signed-in page shows.
+#[derive(Clone, Debug)]
+pub struct Nav {
+    pub email: String,
+    pub role: &'static str,
+    pub csrf: String,
+    pub links: Vec<(String, &'static str)>,
+}
+
+impl Nav {
+    pub(crate) fn of(signed: &Signed) -> Nav {
+        let principal = &signed.principal;
+        let mut links = Vec::new();
+        // Nothing else opens until a one-time password is changed: no links lead there.
+        if signed.account.must_change_password {
+            return Nav {
+                email: principal.email.clone(),
+                role: principal.role.label(),
+                csrf: signed.csrf().to_owned(),
+                links,
+            };
+        }
+        if let Some(team) = principal.team.as_deref().filter(|_| principal.role.needs_team()) {
+            links.push((format!("/teams/{}", encode(team)), "Our plan"));
+        }
+        if principal.is_security() {
+            links.push(("/overview".to_owned(), "Overview"));
+        }
+        if principal.may_read_everything() {
+            links.push(("/teams".to_owned(), "Teams"));
+            links.push(("/actions".to_owned(), "Actions"));
+        }
+        if principal.is_security() {
+            links.push(("/queue".to_owned(), "Queue"));
+            links.push(("/findings".to_owned(), "Findings"));
+            links.push(("/assets/unowned".to_owned(), "Unowned"));
+            links.push(("/imports".to_owned(), "Imports"));
+            links.push(("/policy".to_owned(), "Policy"));
+            links.push(("/people".to_owned(), "People"));
+            links.push(("/audit".to_owned(), "Audit log"));
+        }
+        if principal.may_administer() {
+            links.push(("/accounts".to_owned(), "Accounts"));
+        }
+        links.push(("/me/devices".to_owned(), "My devices"));
+        links.push(("/account/tokens".to_owned(), "API tokens"));
+        links.push(("/account/password".to_owned(), "Password"));
+        Nav {
+            email: principal.email.clone(),
+            role: principal.role.label(),
+            csrf: signed.csrf().to_owned(),
+            links,
+        }
+    }
+}
+
+pub(crate) fn encode(segment: &str) -> String {
+    form_urlencoded::byte_serialize(segment.as_bytes()).collect::<String>().replace('+', "%20")
+}
+
+pub(crate) fn html(template: &impl Template) -> Result<Response, ServerError> {
+    Ok(Html(template.render()?).into_response())
+}
+
+/// The client's address, when the server knows it.
+#[derive(Clone, Debug)]
+pub struct Peer(pub Option<String>);
+
+impl FromRequestParts<AppState> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Peer(client_address(&parts.extensions, &parts.headers, &state.config.trusted_proxies)))
+    }
+}
+
+/// The client's address: the connection's, or behind a trusted proxy the last address in
+/// `X-Forwarded-For` that is not a trusted proxy (the ones before it could be made up by the
+/// client).
+pub fn client_address(
+    extensions: &axum::http::Extensions,
+    headers: &HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> Option<String> {
+    let connection = extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())?;
+    let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|value| value.to_str().ok());
+    Some(forwarded_client(connection, forwarded, trusted).to_string())
+}
+
+pub(crate) fn forwarded_client<'h>(
+    connection: std::net::IpAddr,
+    forwarded: impl Iterator<Item = &'h str>,
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    if !trusted.contains(&connection) {
+        return connection;
+    }
+    let hops: Vec<std::net::IpAddr> =
+        forwarded.flat_map(|value| value.split(',')).filter_map(|hop| hop.trim().parse().ok()).collect();
+    hops.into_iter().rev().find(|hop| !trusted.contains(hop)).unwrap_or(connection)
+}
+
+/// Gives every error one shape: axum's own refusals of a request (a path, query, form or
+/// body it cannot read, a method a route does not take) become [`ServerError`]s like ours.
+/// Then the pages' errors become an HTML page, and "sign in first" a redirect to the sign-in
+/// page that comes back here afterwards; the API and the metrics keep JSON.
+pub async fn render_errors(request: Request, next: Next) -> Response {
+    let path = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let mut response = next.run(request).await;
+    if is_axum_refusal(&response) {
+        response = as_server_error(response).await;
+    }
+    if path.starts_with("/api/") || path.starts_with("/metrics") {
+        return response;
+    }
+    let Some(ErrorMessage { message, change_password }) =
+        response.extensions().get::<ErrorMessage>().cloned()
+    else {
+        return response;
+    };
+    let status = response.status();
+    if change_password {
+        return Redirect::to("/account/password").into_response();
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        return Redirect::to(&format!("/login?next={}", encode(&path))).into_response();
+    }
+    let title = match status {
+        StatusCode::FORBIDDEN => "Not yours to see",
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::TOO_MANY_REQUESTS => "Too many attempts",
+        StatusCode::CONFLICT | StatusCode::BAD_REQUEST => "That could not be done",
+        _ => "Something went wrong",
+    };
+    let page = ErrorPage { nav: None, title, message };
+    match page.render() {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(_) => response,
+    }
+}
+
+/// An error answer that is neither ours (a [`ServerError`], or a page such as the sign-in
+/// form answered with 401) nor HTML nor JSON: axum's plain-text refusals.
+pub(crate) fn is_axum_refusal(response: &Response) -> bool {
+    let status = response.status();
+    let content_type =
+        response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    (status.is_client_error() || status.is_server_error())
+        && response.extensions().get::<ErrorMessage>().is_none()
+        && !content_type.starts_with("text/html")
+        && !content_type.starts_with("application/json")
+}
+
+/// One of axum's plain-text refusals, as the same status with our JSON error body.
+pub(crate) async fn as_server_error(response: Response) -> Response {
+    let status = response.status();
+    let text = axum::body::to_bytes(response.into_body(), 64 * 1024).await.unwrap_or_default();
+    let message = String::from_utf8_lossy(&text).trim().to_owned();
+    let message = if message.is_empty() {
+        status.canonical_reason().unwrap_or("the request was refused").to_lowercase()
+    } else {
+        message
+    };
+    let mut answer = ServerError::BadRequest(message).into_response();
+    *answer.status_mut() = status;
+    answer
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub(crate) struct ErrorPage {
+    nav: Option<Nav>,
+    title: &'static str,
+    message: String,
+}
+
+pub fn require(principal: &Principal, allowed: fn(&Principal) -> bool, why: &str) -> Result<(), ServerError> {
+    if allowed(principal) {
+        Ok(())
+    } else {
+        Err(ServerError::Forbidden(format!("{why}; you are signed in as {}", principal.role.label())))
+    }
+}
+
+/// The colour of a decision's tag.
+pub(crate) fn outcome_tag(outcome: &str) -> &'static str {
+    match outcome {
+        "Act" => "tag-act",
+        "Attend" => "tag-attend",
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_trusted_proxy_says_who_the_client_is() {
+        let proxy: std::net::IpAddr = "10.0.0.2".parse().unwrap();
+        let client: std::net::IpAddr = "203.0.113.7".parse().unwrap();
+        let forged = ["198.51.100.1, 203.0.113.7"];
+        assert_eq!(
+            forwarded_client(proxy, forged.into_iter(), &[proxy]),
+            client,
+            "the last hop before the proxy"
+        );
+        assert_eq!(forwarded_client(client, forged.into_iter(), &[proxy]), client, "not through the proxy");
+        assert_eq!(forwarded_client(proxy, forged.into_iter(), &[]), proxy, "no proxy is trusted");
+        assert_eq!(forwarded_client(proxy, ["nonsense"].into_iter(), &[proxy]), proxy);
+        let chain = ["203.0.113.7", "10.0.0.3"];
+        let both: Vec<std::net::IpAddr> = vec![proxy, "10.0.0.3".parse().unwrap()];
+        assert_eq!(forwarded_client(proxy, chain.into_iter(), &both), client, "two proxies in a row");
+    }
+}
