@@ -407,6 +407,7 @@ pub async fn action(database: &str, command: ActionCommand) -> anyhow::Result<Ex
                 let history: Vec<_> = detail.history.iter().map(crate::events::event_json).collect();
                 let line = json!({
                     "id": id, "team": detail.team, "state": detail.state, "standing": detail.standing.words(),
+                    "emergency": detail.emergency.as_ref().map(rapport_core::Emergency::words),
                     "due": detail.due.map(|due| due.to_string()), "pending_exception": detail.pending_exception,
                     "action": action, "history": history,
                 });
@@ -414,6 +415,9 @@ pub async fn action(database: &str, command: ActionCommand) -> anyhow::Result<Ex
                 writeln!(out)?;
             } else {
                 writeln!(out, "#{id} {} ({}, {})", action.what, detail.team, detail.standing.words())?;
+                if let Some(emergency) = detail.emergency_aside() {
+                    writeln!(out, "{emergency}")?;
+                }
                 if let Some(due) = detail.due {
                     writeln!(out, "Due: {due}")?;
                 }

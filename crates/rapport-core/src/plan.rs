@@ -252,15 +252,27 @@ pub enum Standing {
     Closed,
 }
 
+impl Emergency {
+    /// In words, for an action's page: "Emergency: it meets the policy's emergency criteria".
+    pub fn words(&self) -> String {
+        match self {
+            Emergency::Criteria => "Emergency: it meets the policy's emergency criteria".to_owned(),
+            Emergency::Override { declared_by, reason } => {
+                format!("Emergency, declared by {declared_by}: {reason}")
+            }
+        }
+    }
+}
+
 impl Standing {
     pub fn words(&self) -> String {
         match self {
             Standing::Open => "open".to_owned(),
-            Standing::Emergency { emergency: Emergency::Criteria } => {
-                "emergency: it meets the policy's emergency criteria".to_owned()
-            }
-            Standing::Emergency { emergency: Emergency::Override { declared_by, reason } } => {
-                format!("emergency, declared by {declared_by}: {reason}")
+            // Lower case: it follows the decision, "Act · emergency, declared by...".
+            Standing::Emergency { emergency } => {
+                let words = emergency.words();
+                let mut chars = words.chars();
+                chars.next().map(|first| first.to_lowercase().chain(chars).collect()).unwrap_or_default()
             }
             Standing::Verifying => ActionState::Verifying.label().to_owned(),
             Standing::Accepted { until } => format!("accepted until {until}"),

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use rapport_core::{ActionState, Outcome, Principal};
+use rapport_core::{Outcome, Principal};
 use rapport_storage::StoredAction;
 use rapport_workflows::{Answered, acknowledge_policy, current_policy, team_plans};
 
@@ -58,6 +58,8 @@ pub struct TeamSummary {
     pub act: i64,
     pub attend: i64,
     pub verifying: i64,
+    /// Set aside under an approved exception.
+    pub accepted: i64,
     pub acknowledged: bool,
 }
 
@@ -72,27 +74,24 @@ pub async fn team_summaries(
             principal.role.label()
         )));
     }
-    let (_, stored) = current_policy(&state.store, state.now()).await?;
+    let now = state.now();
+    let (policy, stored) = current_policy(&state.store, now).await?;
     let acks = state.store.policy_acks().await?;
     let mut teams: BTreeMap<String, TeamSummary> = BTreeMap::new();
     // Two sources name teams, the directory and the actions: each team is listed once.
     for team in state.store.teams().await? {
         teams.entry(team.name.to_lowercase()).or_insert_with(|| summary(&team.name, &acks, stored.id));
     }
-    for (team, action_state, outcome, count) in state.store.action_counts().await? {
-        let summary = teams.entry(team.to_lowercase()).or_insert_with(|| summary(&team, &acks, stored.id));
-        if action_state == ActionState::Verifying.as_str() {
-            summary.verifying += count;
-        }
-        if action_state != ActionState::Open.as_str() {
-            continue;
-        }
-        summary.open += count;
-        if outcome == Outcome::Act.as_str() {
-            summary.act += count;
-        } else if outcome == Outcome::Attend.as_str() {
-            summary.attend += count;
-        }
+    // Counted from each team's plan, as its plan page and `rapport plan` count them.
+    for plan in team_plans(&state.store, None, &policy, now.date(), 1).await? {
+        let summary =
+            teams.entry(plan.team.to_lowercase()).or_insert_with(|| summary(&plan.team, &acks, stored.id));
+        let count = |outcome: Outcome| plan.actions.iter().filter(|a| a.outcome == outcome).count() as i64;
+        summary.open = plan.actions.len() as i64;
+        summary.act = count(Outcome::Act);
+        summary.attend = count(Outcome::Attend);
+        summary.verifying = plan.verifying.len() as i64;
+        summary.accepted = plan.excepted.len() as i64;
     }
     Ok((stored.id, teams.into_values().collect()))
 }
@@ -104,6 +103,7 @@ pub(crate) fn summary(name: &str, acks: &[rapport_storage::PolicyAck], policy: i
         act: 0,
         attend: 0,
         verifying: 0,
+        accepted: 0,
         acknowledged: acks.iter().any(|a| a.policy == policy && a.team.eq_ignore_ascii_case(name)),
     }
 }

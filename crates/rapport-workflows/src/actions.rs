@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use rapport_core::{
-    Action, ActionState, Change, PlannedAction, Policy, Refusal, Standing, TeamPlan, plan_team,
+    Action, ActionState, Change, Emergency, PlannedAction, Policy, Refusal, Standing, TeamPlan, plan_team,
 };
 use rapport_storage::{ExceptionState, Store, StoredAction, StoredEvent};
 use time::{Date, OffsetDateTime};
@@ -118,6 +118,8 @@ pub struct ActionDetail {
     pub state: ActionState,
     /// Where it stands, in the words every page, the API and the command line use.
     pub standing: Standing,
+    /// Why it is an emergency, when it is (also while it waits for a scan to confirm it done).
+    pub emergency: Option<Emergency>,
     pub due: Option<Date>,
     /// An exception request waiting for the security team's decision.
     pub pending_exception: Option<i64>,
@@ -125,6 +127,12 @@ pub struct ActionDetail {
 }
 
 impl ActionDetail {
+    /// The emergency in words when the standing does not say it (the team marked it done).
+    pub fn emergency_aside(&self) -> Option<String> {
+        let said = matches!(self.standing, Standing::Emergency { .. });
+        self.emergency.as_ref().filter(|_| !said).map(Emergency::words)
+    }
+
     /// Whether its team may still say it is done.
     pub fn may_mark_done(&self) -> bool {
         Change::MarkDone.transition(Some(self.state)).is_some()
@@ -137,8 +145,7 @@ impl ActionDetail {
 
     /// Whether the security team may declare it an emergency (it is live and not one yet).
     pub fn may_declare_emergency(&self) -> bool {
-        Change::DeclareEmergency.transition(Some(self.state)).is_some()
-            && !matches!(self.standing, Standing::Emergency { .. })
+        Change::DeclareEmergency.transition(Some(self.state)).is_some() && self.emergency.is_none()
     }
 }
 
@@ -154,6 +161,7 @@ pub async fn action_detail(store: &Store, id: i64, now: OffsetDateTime) -> Resul
     Ok(ActionDetail {
         id,
         standing: planned.standing(&policy, now.date()),
+        emergency: planned.emergency(&policy),
         due: match planned.state {
             ActionState::Open => planned.due(&policy).map(OffsetDateTime::date),
             _ => None,

@@ -276,7 +276,7 @@ async fn change_policy_and_declare_an_emergency(
     base: &str,
     browsers: &[Browser],
     db: &str,
-    action: i64,
+    (action, open_action): (i64, i64),
 ) {
     let (analyst, manager) = (&browsers[1], &browsers[2]);
     let post = |path: String, browser: &Browser, mut fields: Vec<(&'static str, String)>| {
@@ -319,6 +319,36 @@ async fn change_policy_and_declare_an_emergency(
     assert_eq!(by_partner.status(), StatusCode::FORBIDDEN, "{db}: a partner declares no emergency");
     let declared = post(format!("/actions/{action}/emergency"), analyst, reason).await.unwrap();
     assert_eq!(declared.headers()[LOCATION], format!("/actions/{action}?said=emergency"), "{db}");
+    let page =
+        http.get(format!("{base}/actions/{action}")).header(COOKIE, &analyst.cookie).send().await.unwrap();
+    let page = page.text().await.unwrap();
+    let emergency = "Emergency, declared by sam.okafor@example.com: Exploited at a peer bank this morning";
+    assert!(page.contains(emergency), "{db}: even once marked done, the emergency shows: {page}");
+    assert!(!page.contains("Declare an emergency</button>"), "{db}: no second declaration is offered");
+
+    // An emergency on open work says so with its reason, and every team's list puts it first.
+    let reason = vec![("reason", "In the news".to_owned())];
+    let declared = post(format!("/actions/{open_action}/emergency"), analyst, reason).await.unwrap();
+    assert_eq!(declared.status(), StatusCode::SEE_OTHER, "{db}");
+    let page = http
+        .get(format!("{base}/actions/{open_action}"))
+        .header(COOKIE, &analyst.cookie)
+        .send()
+        .await
+        .unwrap();
+    let standing = "emergency, declared by sam.okafor@example.com: In the news";
+    assert!(page.text().await.unwrap().contains(standing), "{db}");
+    let listed: Value = http
+        .get(format!("{base}/api/v1/actions"))
+        .header(COOKIE, &analyst.cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed[0]["id"], open_action, "{db}: the emergency is first: {listed}");
+    assert_eq!(listed[0]["standing"], standing, "{db}");
 }
 
 #[test]
@@ -334,6 +364,7 @@ async fn walk_the_matrix(rapport: &Rapport) {
         let db = rapport.database.split(':').next().unwrap().to_owned();
         rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
         let payments_action = action_of(rapport, "Payments");
+        let platform_action = action_of(rapport, "Platform");
         let passwords: Vec<String> =
             PEOPLE.iter().map(|(_, email, role, team)| add_account(rapport, email, role, *team)).collect();
         let error = rapport.fails(&[
@@ -557,6 +588,25 @@ async fn walk_the_matrix(rapport: &Rapport) {
         assert!(page.contains("exception granted"), "{db}: the history shows the decision");
         assert!(page.contains("accepted until"), "{db}: the action says it is accepted, everywhere");
         assert!(!page.contains("Ask for an exception"), "{db}: and offers no second request");
+        // The teams page and `rapport plan` count the team's work the same way.
+        let teams: Value = http
+            .get(format!("{base}/api/v1/teams"))
+            .header(COOKIE, &analyst.cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let payments =
+            teams["teams"].as_array().unwrap().iter().find(|t| t["name"] == "Payments").unwrap().clone();
+        let plan: Value =
+            serde_json::from_str(&rapport.ok(&["plan", "--json", "--no-refresh", "--team", "Payments"]))
+                .unwrap();
+        let plan = &plan["plans"][0];
+        assert_eq!(payments["open"], plan["actions"].as_array().unwrap().len(), "{db}: {payments} / {plan}");
+        assert_eq!(payments["accepted"], plan["excepted"].as_array().unwrap().len(), "{db}: {payments}");
+        assert_eq!(payments["accepted"], 1, "{db}: the approved exception sets its action aside");
         // Who may not answer for Payments is refused; its manager may, once, even
         // while an exception runs.
         for (index, expected) in [(4, 403), (3, 404), (5, 404), (2, 200), (1, 409)] {
@@ -617,7 +667,14 @@ async fn walk_the_matrix(rapport: &Rapport) {
 
         upload_as_the_roles_allow(&http, &base, &browsers, &db).await;
         administer_accounts(&http, &base, &browsers, &db).await;
-        change_policy_and_declare_an_emergency(&http, &base, &browsers, &db, payments_action).await;
+        change_policy_and_declare_an_emergency(
+            &http,
+            &base,
+            &browsers,
+            &db,
+            (payments_action, platform_action),
+        )
+        .await;
 
         // Guessing a password is slowed down: the sixth try within the minute is refused.
         let mut statuses = Vec::new();

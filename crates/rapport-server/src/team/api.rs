@@ -63,6 +63,8 @@ pub struct ActionAnswer {
     pub state: &'static str,
     /// Where it stands in words, as the pages and the command line say it.
     pub standing: String,
+    /// Why it is an emergency, when it is one.
+    pub emergency: Option<String>,
     /// Its due date (`YYYY-MM-DD`) while it is open and has one.
     pub due: Option<String>,
     /// An exception request waiting for the security team's decision.
@@ -95,6 +97,7 @@ pub async fn action(
         id,
         state: detail.state.as_str(),
         standing: detail.standing.words(),
+        emergency: detail.emergency.as_ref().map(rapport_core::Emergency::words),
         due: detail.due.map(|due| due.to_string()),
         pending_exception: detail.pending_exception,
         team: detail.team,

@@ -84,6 +84,8 @@ pub(crate) struct ActionPage {
     team: String,
     /// Where it stands, in the words the API and the command line use too.
     standing: String,
+    /// Why it is an emergency, when the standing does not already say so.
+    emergency: Option<String>,
     due: Option<String>,
     action: Action,
     fixes: String,
@@ -168,6 +170,7 @@ pub async fn action_page(
         pending_exception: detail.pending_exception,
         may_declare_emergency: signed.principal.may_decide() && detail.may_declare_emergency(),
         standing: detail.standing.words(),
+        emergency: detail.emergency_aside(),
         due: detail.due.map(|due| due.to_string()),
         team: detail.team,
         fixes: detail.action.fixes.iter().take(20).cloned().collect::<Vec<_>>().join(", "),
