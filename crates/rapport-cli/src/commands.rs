@@ -381,7 +381,8 @@ pub async fn demo(database: &str, args: DemoArgs) -> anyhow::Result<ExitCode> {
     crate::plan::demo_plan(&store, &args.samples).await?;
     println!(
         "Next: `rapport plan --team Payments`, `rapport action show 1`, `rapport why CVE-2021-44228`, \
-         `rapport owners explain 1.2.3.4`, or bring your own with `rapport import FILE...`, `rapport intel fetch`."
+         `rapport owners explain 1.2.3.4`, `rapport events` (what happened, in order), or bring your own \
+         with `rapport import FILE...`, `rapport intel fetch`."
     );
     if !args.serves() {
         store.close().await;

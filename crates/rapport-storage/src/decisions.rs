@@ -269,6 +269,10 @@ impl Store {
     /// million rows that hand-over (and freeing each row on the other thread) was most of
     /// the time. PostgreSQL streams the one query (paging by id made the server walk the
     /// decisions from the start for every page).
+    ///
+    /// Contract: on SQLite this blocks the calling thread for the whole stream, and the future
+    /// is not `Send` (rust-lang/rust#100013). Call it from a current-thread runtime (the
+    /// command line) or a blocking thread of its own (the server), never from a request task.
     pub async fn each_open_finding<E: From<StoreError>>(
         &self,
         each: impl FnMut(OpenFinding) -> Result<(), E>,
@@ -335,7 +339,8 @@ impl Store {
     /// Writes decisions in one transaction: the assessments they name (each stored once),
     /// each finding's current decision, and a change record where there was a different one
     /// before. `assessments` are (outcome, body) pairs; decisions name them by
-    /// [`assessment_key`].
+    /// [`assessment_key`]. The contract of [`Store::each_open_finding`] applies: on SQLite it
+    /// steps the database on the calling thread, and the future is not `Send`.
     pub async fn record_decisions(
         &self,
         assessments: &[(&str, &str)],

@@ -249,7 +249,7 @@ impl Store {
 
     /// Streams the open findings that are work (not set aside) to `each`; SQLite through
     /// rusqlite on the calling thread, as [`Store::each_open_finding`] does and for the same
-    /// reason.
+    /// reason, under the same contract (block the calling thread; not `Send`).
     pub async fn each_plan_finding<E: From<StoreError>>(
         &self,
         each: impl FnMut(PlanFinding) -> Result<(), E>,

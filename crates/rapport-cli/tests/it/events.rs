@@ -5,17 +5,10 @@
 use serde_json::Value;
 use time::{Date, Duration};
 
-use crate::support::{Rapport, corpus, each_backend, sample, today};
-
-const PAYMENTS_MANAGER: &str = "priya.nair@example.com";
-const SECURITY: &str = "sam.okafor@example.com";
+use crate::support::{PAYMENTS_MANAGER, Rapport, SECURITY, each_backend, sample_estate, today};
 
 fn setup(rapport: &Rapport) {
-    rapport.ok(&["import", &sample("cyclonedx-log4j.json"), &sample("grype-image.json")]);
-    rapport.ok(&["people", "import", &sample("people/people.csv"), &sample("people/teams.csv")]);
-    rapport.ok(&["owners", "apply", &sample("ownership/ownership.toml")]);
-    let kev = corpus("feeds/kev/known_exploited_vulnerabilities.json").display().to_string();
-    rapport.ok(&["intel", "import", &kev]);
+    sample_estate(rapport);
     rapport.ok(&["plan"]);
 }
 

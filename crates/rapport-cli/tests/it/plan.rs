@@ -4,19 +4,11 @@
 
 use serde_json::Value;
 
-use crate::support::{Rapport, corpus, each_backend, sample, today};
+use crate::support::{
+    PAYMENTS_MANAGER, Rapport, SECURITY, each_backend, sample, sample_estate as setup, today,
+};
 
 const LOG4SHELL: &str = "CVE-2021-44228";
-const PAYMENTS_MANAGER: &str = "priya.nair@example.com";
-const SECURITY: &str = "sam.okafor@example.com";
-
-fn setup(rapport: &Rapport) {
-    rapport.ok(&["import", &sample("cyclonedx-log4j.json"), &sample("grype-image.json")]);
-    rapport.ok(&["people", "import", &sample("people/people.csv"), &sample("people/teams.csv")]);
-    rapport.ok(&["owners", "apply", &sample("ownership/ownership.toml")]);
-    let kev = corpus("feeds/kev/known_exploited_vulnerabilities.json").display().to_string();
-    rapport.ok(&["intel", "import", &kev]);
-}
 
 fn plans(rapport: &Rapport, extra: &[&str]) -> Vec<Value> {
     let args: Vec<&str> = ["plan", "--json"].iter().copied().chain(extra.iter().copied()).collect();

@@ -141,3 +141,16 @@ pub fn add_account(rapport: &Rapport, email: &str, role: &str, team: Option<&str
     let out = rapport.ok(&args);
     out.trim().rsplit(' ').next().unwrap().to_owned()
 }
+
+/// The Payments team's manager and a member of the security team, in the sample directory.
+pub const PAYMENTS_MANAGER: &str = "priya.nair@example.com";
+pub const SECURITY: &str = "sam.okafor@example.com";
+
+/// The samples' scans, people, owners and the KEV catalogue, imported.
+pub fn sample_estate(rapport: &Rapport) {
+    rapport.ok(&["import", &sample("cyclonedx-log4j.json"), &sample("grype-image.json")]);
+    rapport.ok(&["people", "import", &sample("people/people.csv"), &sample("people/teams.csv")]);
+    rapport.ok(&["owners", "apply", &sample("ownership/ownership.toml")]);
+    let kev = corpus("feeds/kev/known_exploited_vulnerabilities.json").display().to_string();
+    rapport.ok(&["intel", "import", &kev]);
+}
