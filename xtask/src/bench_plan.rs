@@ -111,6 +111,10 @@ pub fn run(args: &BenchPlanArgs) -> anyhow::Result<()> {
             "plan: one team's plan read",
             reads.len()
         );
+        // The clock a year on: every dated action is overdue once; the second tick finds the
+        // same names recorded and records nothing.
+        row("tick: first, a year on", backend, &run(&["tick", "--at", "2027-12-01T09:00:00Z"])?);
+        row("tick: again, nothing new", backend, &run(&["tick", "--at", "2027-12-01T09:00:00Z"])?);
         let json = run(&["plan", "--no-refresh", "--json"])?;
         measures(&json.summary)?;
     }

@@ -113,10 +113,6 @@ pub async fn run_tick(database: &str, args: TickArgs) -> anyhow::Result<ExitCode
             writeln!(out, "{line}")?;
         }
     } else {
-        for event in &report.recorded {
-            let action = event.action.map(|id| format!(" #{id}")).unwrap_or_default();
-            writeln!(out, "{}{action}: {}", event.kind.as_str(), event.detail)?;
-        }
         writeln!(
             out,
             "The clock recorded {} new event{}; {} exception{} ended.",
@@ -125,6 +121,10 @@ pub async fn run_tick(database: &str, args: TickArgs) -> anyhow::Result<ExitCode
             report.exceptions_ended,
             if report.exceptions_ended == 1 { "" } else { "s" },
         )?;
+        for event in &report.recorded {
+            let action = event.action.map(|id| format!(" #{id}")).unwrap_or_default();
+            writeln!(out, "{}{action}: {}", event.kind.as_str(), event.detail)?;
+        }
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
