@@ -107,3 +107,37 @@ fn an_exception_is_announced_before_it_ends_and_its_action_returns_when_it_does(
         assert!(listed.iter().any(|a| a["id"] == id), "{db}: back in the plan");
     }
 }
+
+/// Two clocks at once (two servers, or a server and a person at the command line) record each
+/// event once, as one clock would.
+#[test]
+fn two_clocks_at_once_record_each_event_once() {
+    for rapport in each_backend() {
+        let db = rapport.database.clone();
+        setup(&rapport);
+        let (_, due) = due_action(&rapport);
+        let late = at(due + Duration::days(1));
+        let clocks: Vec<_> = (0..2)
+            .map(|_| {
+                std::process::Command::new(env!("CARGO_BIN_EXE_rapport"))
+                    .args(["tick", "--at", &late])
+                    .env("RAPPORT_DATABASE_URL", &rapport.database)
+                    .stdin(std::process::Stdio::null())
+                    .stdout(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for clock in clocks {
+            let output = clock.wait_with_output().unwrap();
+            assert!(output.status.success(), "{db}");
+        }
+        let overdue = events(&rapport, &["--kind", "action_overdue"]);
+        let mut actions: Vec<i64> = overdue.iter().map(|e| e["action"].as_i64().unwrap()).collect();
+        let recorded = actions.len();
+        actions.sort_unstable();
+        actions.dedup();
+        assert_eq!(actions.len(), recorded, "{db}: each action is overdue once: {overdue:?}");
+        assert!(recorded > 0, "{db}");
+    }
+}
