@@ -34,14 +34,18 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Only a path on this site, so the sign-in page cannot send anyone elsewhere.
+/// Only a path on this site, so the sign-in page cannot send anyone elsewhere: it starts with
+/// one `/` (not `//` or `/\`, which browsers read as another host) and holds only the
+/// characters a URL path and query may (RFC 3986), so no control character, space or
+/// backslash can make a browser read it otherwise. Anything else goes to the start page.
 pub(crate) fn local_path(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
+    let safe = |path: &str| {
+        let mut chars = path.chars();
+        chars.next() == Some('/')
+            && !matches!(chars.next(), Some('/' | '\\'))
+            && path.chars().all(|c| c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@/?%#".contains(c))
+    };
+    next.filter(|path| safe(path)).map_or_else(|| "/".to_owned(), str::to_owned)
 }
 
 pub(crate) fn set_cookie(
@@ -376,4 +380,35 @@ pub async fn home(signed: Signed) -> Response {
 )]
 pub async fn me(signed: Signed) -> Json<MeView> {
     Json(MeView::new(&signed.principal, &signed.account.name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_safe_path_on_this_site_is_a_place_to_return_to() {
+        for kept in
+            ["/", "/teams/Payments", "/actions/12?said=feedback", "/findings?vulnerability=CVE-2021-44228"]
+        {
+            assert_eq!(local_path(Some(kept)), kept);
+        }
+        // Browsers drop tabs and newlines and read `\` as `/`: each of these would leave the site.
+        for refused in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\nLocation: x",
+            "/\u{7f}",
+            "/ /evil.example",
+            "https://evil.example",
+            "evil.example",
+            "/é",
+            "",
+        ] {
+            assert_eq!(local_path(Some(refused)), "/", "{refused:?}");
+        }
+        assert_eq!(local_path(None), "/");
+    }
 }

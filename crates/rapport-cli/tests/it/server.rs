@@ -50,6 +50,36 @@ async fn sign_in(http: &reqwest::Client, base: &str, email: &str, password: &str
         .unwrap()
 }
 
+/// Issue 18, item 3: where the sign-in page sends someone afterwards is a safe path on this
+/// site; a tab, a newline or a control character in `next` sends them to the start page, and
+/// none of them is a server error.
+async fn returns_only_to_this_site(http: &reqwest::Client, base: &str, db: &str) {
+    // Two tries: the account's sign-ins are limited to five a minute.
+    let password = "anna@acme.com chose this";
+    for next in ["/%09/evil.example", "/%0d%0aLocation:%20//evil.example%7f"] {
+        let form = http.get(format!("{base}/login?next={next}")).send().await.unwrap();
+        assert_eq!(form.status(), StatusCode::OK, "{db}: the sign-in page with next={next}");
+        let login_cookie = cookie_named(&form, "rapport_login_csrf").unwrap();
+        let page = form.text().await.unwrap();
+        let decoded =
+            next.replace("%09", "\t").replace("%0d%0a", "\r\n").replace("%7f", "\u{7f}").replace("%20", " ");
+        let signed_in = http
+            .post(format!("{base}/login"))
+            .header(COOKIE, login_cookie)
+            .form(&[
+                ("email", "anna@acme.com"),
+                ("password", password),
+                ("csrf", &csrf_in(&page)),
+                ("next", &decoded),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(signed_in.status(), StatusCode::SEE_OTHER, "{db}: next={next}");
+        assert_eq!(signed_in.headers()[LOCATION], "/", "{db}: next={next} stays on this site");
+    }
+}
+
 /// Signs in with the one-time password, is sent to choose a new one, and signs in again.
 async fn first_sign_in(http: &reqwest::Client, base: &str, email: &str, one_time: &str) -> Browser {
     let response = sign_in(http, base, email, one_time).await;
@@ -386,6 +416,7 @@ async fn walk_the_matrix(rapport: &Rapport) {
         for ((_, email, ..), password) in PEOPLE.iter().zip(&passwords) {
             browsers.push(first_sign_in(&http, &base, email, password).await);
         }
+        returns_only_to_this_site(&http, &base, &db).await;
 
         // (method, path, expected status per person in PEOPLE order)
         let team = "/teams/Payments";
