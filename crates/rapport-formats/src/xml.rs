@@ -60,6 +60,11 @@ pub(crate) enum Step {
     Eof,
 }
 
+/// How deep elements may nest, in the whole document and inside one record. The formats Rapport
+/// reads nest a dozen deep at most; a hostile file nests tens of thousands deep, and a tree that
+/// deep would take the process's stack when it is dropped.
+pub(crate) const MAX_DEPTH: usize = 256;
+
 pub(crate) struct XmlReader<R: BufRead> {
     reader: quick_xml::Reader<R>,
     buffer: Vec<u8>,
@@ -85,6 +90,9 @@ impl<R: BufRead> XmlReader<R> {
         loop {
             match self.next_event()? {
                 Piece::Open(element) => {
+                    if self.path.len() >= MAX_DEPTH {
+                        return Err(self.too_deep(&element.name));
+                    }
                     self.path.push(element.name.clone());
                     return Ok(Step::Open { element, empty: false });
                 }
@@ -110,7 +118,12 @@ impl<R: BufRead> XmlReader<R> {
         let mut stack = vec![element];
         loop {
             match self.next_event()? {
-                Piece::Open(child) => stack.push(child),
+                Piece::Open(child) => {
+                    if self.path.len() + stack.len() >= MAX_DEPTH {
+                        return Err(self.too_deep(&child.name));
+                    }
+                    stack.push(child)
+                }
                 Piece::Empty(child) => {
                     if let Some(parent) = stack.last_mut() {
                         parent.children.push(child);
@@ -136,6 +149,13 @@ impl<R: BufRead> XmlReader<R> {
                 Piece::Eof => return Err(self.truncated(stack.last().map(|e| e.name.as_str()))),
             }
         }
+    }
+
+    fn too_deep(&self, name: &str) -> ParseError {
+        let inside = self.path.last().map_or("the document", String::as_str);
+        self.invalid(format!(
+            "elements nest more than {MAX_DEPTH} deep (at <{name}> inside <{inside}>); no scanner writes that, so the file is refused"
+        ))
     }
 
     fn truncated(&self, inside: Option<&str>) -> ParseError {
@@ -202,4 +222,55 @@ fn resolve(reference: &quick_xml::events::BytesRef<'_>) -> Result<String, ParseE
     resolve_predefined_entity(&name)
         .map(str::to_owned)
         .ok_or_else(|| ParseError::invalid(Position::Start, format!("unknown entity &{name};")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nested(depth: usize) -> String {
+        format!("<doc><record>{}x{}</record></doc>", "<a>".repeat(depth), "</a>".repeat(depth))
+    }
+
+    /// Reads the first `<record>` as parsers do: step to it, then take its subtree.
+    fn first_record(xml: &str) -> Result<Element, ParseError> {
+        let mut reader = XmlReader::new(xml.as_bytes());
+        loop {
+            match reader.step()? {
+                Step::Open { element, empty } if element.name == "record" => {
+                    return reader.subtree(element, empty);
+                }
+                Step::Eof => panic!("no record"),
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn records_nest_as_deep_as_real_files_do() {
+        let record = first_record(&nested(100)).unwrap();
+        assert_eq!(record.children.len(), 1);
+    }
+
+    /// Issue 18, item 1: 50,000 nested elements in one record took the process's stack.
+    #[test]
+    fn a_record_nested_fifty_thousand_deep_is_refused_with_its_place() {
+        let error = first_record(&nested(50_000)).unwrap_err().to_string();
+        assert!(error.contains("elements nest more than 256 deep (at <a> inside <record>)"), "{error}");
+        assert!(error.contains("byte"), "the place in the file: {error}");
+    }
+
+    #[test]
+    fn a_document_nested_deep_outside_records_is_refused_too() {
+        let xml = format!("{}{}", "<a>".repeat(50_000), "</a>".repeat(50_000));
+        let mut reader = XmlReader::new(xml.as_bytes());
+        let error = loop {
+            match reader.step() {
+                Ok(Step::Eof) => panic!("read to the end"),
+                Ok(_) => {}
+                Err(error) => break error.to_string(),
+            }
+        };
+        assert!(error.contains("elements nest more than 256 deep"), "{error}");
+    }
 }

@@ -143,3 +143,17 @@ fn demo_imports_the_samples_and_is_idempotent() {
         assert!(second.contains("(0 new, 0 changed, 0 closed, 0 reopened, 0 refuted)"), "{second}");
     }
 }
+
+/// Issue 18, item 1: a deep XML file used to abort `rapport import` with exit 134 and no word.
+#[test]
+fn a_deeply_nested_xml_file_is_refused_with_its_name_and_place() {
+    for rapport in each_backend() {
+        let deep = rapport.write("deep.nessus", &crate::support::deep_nessus());
+        let output = rapport.run(&["import", &deep]);
+        assert_eq!(output.status.code(), Some(1), "{}: a refusal, not a crash", rapport.database);
+        let error = String::from_utf8(output.stderr).unwrap();
+        assert!(error.contains("deep.nessus: not valid nessus"), "{error}");
+        assert!(error.contains("elements nest more than 256 deep (at <a> inside <ReportItem>)"), "{error}");
+        assert_eq!(rapport.state(), (0, 0), "{}: nothing stored", rapport.database);
+    }
+}

@@ -187,6 +187,24 @@ async fn upload_as_the_roles_allow(http: &reqwest::Client, base: &str, browsers:
     assert!(message.starts_with("cut.json: not valid govulncheck"), "{db}: {message}");
     assert!(message.contains("line"), "{db}: the place in the file: {message}");
     assert_eq!(imports(analyst).await, before, "{db}: a refused file leaves no import behind");
+    // Issue 18, item 1: a file nested 50,000 deep is refused, and the server goes on answering.
+    let deep = http
+        .post(format!("{base}/api/v1/imports"))
+        .header(COOKIE, &analyst.cookie)
+        .header("x-csrf-token", &analyst.csrf)
+        .multipart(form(crate::support::deep_nessus(), "deep.nessus"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deep.status(), StatusCode::BAD_REQUEST, "{db}");
+    let message = deep.json::<Value>().await.unwrap()["error"].as_str().unwrap().to_owned();
+    assert!(
+        message.starts_with("deep.nessus: not valid nessus") && message.contains("nest more than"),
+        "{db}: {message}"
+    );
+    let alive = http.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(alive.status(), StatusCode::OK, "{db}: the server survives the file");
+    assert_eq!(imports(analyst).await, before, "{db}: nothing stored");
 
     let page = http
         .post(format!("{base}/imports?csrf={}", analyst.csrf))

@@ -154,3 +154,16 @@ pub fn sample_estate(rapport: &Rapport) {
     let kev = corpus("feeds/kev/known_exploited_vulnerabilities.json").display().to_string();
     rapport.ok(&["intel", "import", &kev]);
 }
+
+/// A `.nessus` file whose one ReportItem nests 50,000 elements deep.
+pub fn deep_nessus() -> Vec<u8> {
+    let depth = 50_000;
+    format!(
+        "<?xml version=\"1.0\"?><NessusClientData_v2><Report name=\"deep\"><ReportHost name=\"10.0.0.1\">\
+         <ReportItem port=\"0\" svc_name=\"general\" protocol=\"tcp\" severity=\"2\" pluginID=\"1\" \
+         pluginName=\"x\">{}{}</ReportItem></ReportHost></Report></NessusClientData_v2>",
+        "<a>".repeat(depth),
+        "</a>".repeat(depth)
+    )
+    .into_bytes()
+}
