@@ -157,12 +157,15 @@ pub fn print_refreshed(out: &mut impl Write, refreshed: &Refreshed, json: bool) 
     let (assessed, built) = (&refreshed.assessed, &refreshed.built);
     if json {
         let line = serde_json::json!({"refreshed": {
-            "decisions_changed": assessed.changed, "first_decided": assessed.first_decided,
+            "assets_owned": refreshed.owned, "decisions_changed": assessed.changed, "first_decided": assessed.first_decided,
             "actions": built.actions, "actions_opened": built.opened, "actions_closed": built.closed,
             "actions_reopened": built.reopened, "unowned_findings": built.unowned_findings,
         }});
         writeln!(out, "{line}")?;
         return Ok(());
+    }
+    if refreshed.owned > 0 {
+        writeln!(out, "{} new assets owned by the ownership rules in force.", refreshed.owned)?;
     }
     crate::assess::print_assess(out, assessed, false)?;
     crate::plan::print_build(out, built)?;

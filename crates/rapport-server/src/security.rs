@@ -428,6 +428,8 @@ pub async fn imports(state: &AppState, principal: &Principal) -> Result<Vec<Impo
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Imported {
     pub import: ImportView,
+    /// Assets first seen in this file, owned by the ownership rules in force.
+    pub assets_owned: usize,
     /// Findings whose decision changed with this import.
     pub decisions_changed: u64,
     /// Actions opened and closed when the plans were rebuilt.
@@ -438,7 +440,7 @@ pub struct Imported {
     pub unowned_findings: u64,
 }
 
-/// Re-decides the open findings and rebuilds the actions, on a blocking thread of its own
+/// Owns new assets, re-decides the open findings and rebuilds the actions, on a blocking thread of its own
 /// (the contract in `rapport_workflows::refresh`: its future is not `Send`, and on SQLite it
 /// steps the database on the calling thread).
 async fn refresh(state: &AppState) -> Result<Refreshed, ServerError> {
@@ -497,7 +499,7 @@ pub async fn import_upload(
             peer,
         )
         .await?;
-    let Refreshed { assessed, built } = refresh(state).await?;
+    let Refreshed { owned, assessed, built } = refresh(state).await?;
     let record =
         state.store.imports().await?.into_iter().find(|record| record.id == summary.import_id).ok_or_else(
             || ServerError::Internal(format!("import #{} is not in the history", summary.import_id)),
@@ -508,6 +510,7 @@ pub async fn import_upload(
         actions_opened: built.opened,
         actions_closed: built.closed,
         unowned_findings: built.unowned_findings,
+        assets_owned: owned,
     })
 }
 

@@ -84,6 +84,27 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Writes what `version` decides for assets no version had decided yet (new ones), in one
+    /// transaction; returns how many.
+    pub async fn own_new_assets(
+        &self,
+        version: i64,
+        decided: &[(i64, AssetOwnership)],
+    ) -> Result<usize, StoreError> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for chunk in decided.chunks(ROWS_PER_STATEMENT) {
+                let mut update = update_owners(version, chunk);
+                update.push(" AND assets.ownership_version IS NULL");
+                update.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(decided.len())
+        })
+    }
+}
+
 /// One statement for many assets: `UPDATE ... FROM (VALUES ...)`, which both back ends read
 /// the same way (the values' columns are `column1`, `column2`...).
 fn update_owners<DB>(version: i64, changes: &[(i64, AssetOwnership)]) -> QueryBuilder<DB>

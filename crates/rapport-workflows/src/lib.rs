@@ -40,7 +40,7 @@ pub use listen::{
 };
 pub use ownership::{
     Explanation, MatchingRule, OwnershipChange, OwnershipError, OwnershipPlan, apply_ownership,
-    check_ownership, explain_ownership,
+    check_ownership, explain_ownership, own_new_assets,
 };
 pub use plan::{BuildReport, PlanError, build_actions};
 pub use policy::{

@@ -201,6 +201,26 @@ async fn decide_all(
     })
 }
 
+/// Owns the assets that arrived since the rules in force were applied (first seen in a scan
+/// or an inventory), by those rules, as `rapport owners apply` would; assets already decided
+/// keep their decision. Returns how many were decided; none when no rules were ever applied.
+pub async fn own_new_assets(store: &Store, now: OffsetDateTime) -> Result<usize, OwnershipError> {
+    let Some(version) = store.ownership_versions().await?.pop() else { return Ok(0) };
+    let name = PathBuf::from(format!("ownership version {}", version.id));
+    let (_, resolver) = prepare(store, &name, &version.content, now).await?;
+    let mut decided = Vec::new();
+    let undecided = AssetFilter { unowned_only: true, ..AssetFilter::default() };
+    store
+        .each_asset(&undecided, |asset| {
+            if asset.ownership.version.is_none() {
+                decided.push((asset.id, resolver.decided(&resolver.resolve(&asset, None))));
+            }
+            Ok::<(), StoreError>(())
+        })
+        .await?;
+    Ok(store.own_new_assets(version.id, &decided).await?)
+}
+
 /// Applies the file at `path` as the new version: every asset's owner, criticality and
 /// exposure are decided again, changes are written with the version (and go to `each`),
 /// and the file is kept in the history. Returns the version number.

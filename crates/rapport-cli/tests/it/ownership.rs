@@ -218,3 +218,24 @@ fn people_from_scim_join_their_groups_and_are_not_duplicated() {
         assert_eq!(output.lines().count(), 4, "{}", rapport.database);
     }
 }
+
+/// Issue 18, item 7: an asset first seen in a scan after the rules were applied is owned by
+/// them as it arrives, so its findings reach the team's plan without a second `owners apply`.
+#[test]
+fn a_new_asset_is_owned_by_the_rules_in_force_as_it_arrives() {
+    for rapport in each_backend() {
+        let db = rapport.database.clone();
+        rapport.ok(&["people", "import", &sample("people/teams.csv"), &sample("people/people.csv")]);
+        rapport.ok(&["owners", "apply", &sample("ownership/ownership.toml")]);
+        let out = rapport.ok(&["import", &sample("grype-image.json")]);
+        assert!(out.contains("1 new assets owned by the ownership rules in force"), "{db}: {out}");
+        assert!(!out.contains("on assets no team owns"), "{db}: {out}");
+        let assets = rapport.json_lines(&["assets", "--json"]);
+        let image = asset(&assets, "busybox:1.32.1");
+        assert_eq!(image["owner"]["team"], "Platform", "{db}: {image}");
+        let plans: Value = serde_json::from_str(&rapport.ok(&["plan", "--json", "--no-refresh"])).unwrap();
+        let teams: Vec<&str> =
+            plans["plans"].as_array().unwrap().iter().map(|p| p["team"].as_str().unwrap()).collect();
+        assert_eq!(teams, ["Platform"], "{db}: its findings are in the team's plan");
+    }
+}
