@@ -104,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), auth::authenticate))
         .layer(from_fn(web::render_errors))
+        .layer(from_fn(web::security_headers))
         .with_state(state)
 }
 

@@ -80,6 +80,25 @@ async fn returns_only_to_this_site(http: &reqwest::Client, base: &str, db: &str)
     }
 }
 
+/// Issue 18, item 9: the headers a web application sends, a page that shows a new token kept
+/// out of every cache, and a challenge on every 401.
+async fn sends_security_headers(http: &reqwest::Client, base: &str, browser: &Browser, db: &str) {
+    let page =
+        http.get(format!("{base}/account/tokens")).header(COOKIE, &browser.cookie).send().await.unwrap();
+    let headers = page.headers();
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{db}: {csp}");
+    assert_eq!(headers["x-frame-options"], "DENY", "{db}");
+    assert_eq!(headers["x-content-type-options"], "nosniff", "{db}");
+    assert_eq!(headers["referrer-policy"], "no-referrer", "{db}");
+    assert_eq!(headers["cache-control"], "no-store", "{db}: tokens are shown here once");
+    let nobody = http.get(format!("{base}/api/v1/me")).send().await.unwrap();
+    assert_eq!(nobody.status(), StatusCode::UNAUTHORIZED, "{db}");
+    assert_eq!(nobody.headers()["www-authenticate"], "Bearer realm=\"rapport\"", "{db}");
+    let style = http.get(format!("{base}/static/rapport.css")).send().await.unwrap();
+    assert!(style.headers().get("cache-control").is_none(), "{db}: the stylesheet may be cached");
+}
+
 /// Signs in with the one-time password, is sent to choose a new one, and signs in again.
 async fn first_sign_in(http: &reqwest::Client, base: &str, email: &str, one_time: &str) -> Browser {
     let response = sign_in(http, base, email, one_time).await;
@@ -435,6 +454,7 @@ async fn walk_the_matrix(rapport: &Rapport) {
             browsers.push(first_sign_in(&http, &base, email, password).await);
         }
         returns_only_to_this_site(&http, &base, &db).await;
+        sends_security_headers(&http, &base, &browsers[2], &db).await;
 
         // (method, path, expected status per person in PEOPLE order)
         let team = "/teams/Payments";
