@@ -121,7 +121,7 @@ pub async fn account(database: &str, command: AccountCommand) -> anyhow::Result<
             println!("Account {} ({role}) created. One-time password: {password}", request.email);
         }
         AccountCommand::Reset { email } => {
-            let password = reset_password(&store, &account_by_email(&store, &email).await?).await?;
+            let password = reset_password(&store, &account_by_email(&store, &email).await?, now()).await?;
             println!("{email} has a new one-time password: {password}");
         }
         AccountCommand::Token { email, name, scope } => {
@@ -158,7 +158,7 @@ pub const DEMO_ADMIN: &str = "admin@rapport.local";
 
 pub async fn demo_admin(store: &Store) -> anyhow::Result<String> {
     Ok(match store.account_by_email(DEMO_ADMIN).await? {
-        Some(account) => reset_password(store, &account).await?,
+        Some(account) => reset_password(store, &account, now()).await?,
         None => {
             let request = AccountRequest {
                 email: DEMO_ADMIN.into(),

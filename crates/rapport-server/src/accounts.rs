@@ -87,10 +87,14 @@ pub async fn account_by_email(store: &Store, email: &str) -> Result<Account, Ser
         .ok_or_else(|| ServerError::NotFound(format!("there is no account for {email}")))
 }
 
-/// A new one-time password for the account; its sessions end.
-pub async fn reset_password(store: &Store, account: &Account) -> Result<String, ServerError> {
+/// A new one-time password for the account; its sessions end and its tokens are revoked.
+pub async fn reset_password(
+    store: &Store,
+    account: &Account,
+    now: OffsetDateTime,
+) -> Result<String, ServerError> {
     let password = one_time_password()?;
-    store.set_password(account.id, &hash_password(password.clone()).await?, true).await?;
+    store.set_password(account.id, &hash_password(password.clone()).await?, true, now).await?;
     Ok(password)
 }
 
@@ -174,7 +178,7 @@ pub async fn act_on(
 ) -> Result<(Account, Option<String>), ServerError> {
     let account = other_account(store, by, id).await?;
     let password = match act {
-        AccountAct::Reset => Some(reset_password(store, &account).await?),
+        AccountAct::Reset => Some(reset_password(store, &account, now).await?),
         AccountAct::Disable => {
             store.set_account_disabled(account.id, Some(now)).await?;
             None

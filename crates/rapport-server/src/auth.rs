@@ -97,6 +97,17 @@ pub struct Signed {
 
 impl Signed {
     /// The CSRF token for the page's forms; empty for token requests, which have no forms.
+    /// Refuses an API token for what only a person signed in with a browser may do: a leaked
+    /// token must not make accounts or hand out one-time passwords.
+    pub fn in_person(&self, what: &str) -> Result<(), ServerError> {
+        match self.credential {
+            Credential::Session { .. } => Ok(()),
+            Credential::Token { .. } => Err(ServerError::Forbidden(format!(
+                "{what} needs an administrator signed in with a browser; an API token may not"
+            ))),
+        }
+    }
+
     pub fn csrf(&self) -> &str {
         match &self.credential {
             Credential::Session { csrf, .. } => csrf,
@@ -157,6 +168,11 @@ async fn identify(state: &AppState, request: &mut Request) -> Result<(), ServerE
             state
                 .audit(Some(&account.email), "token used", Some(format!("token #{}", token.id)), what, peer)
                 .await?;
+        }
+        // A token stops with the controls a session stops with: a one-time password not yet
+        // changed lets neither in (reset, password changes and disabling revoke tokens).
+        if account.must_change_password {
+            return Err(ServerError::ChangePasswordFirst);
         }
         if unsafe_method && token.scope == TokenScope::Read {
             return Err(ServerError::Forbidden(format!("the token {:?} may only read", token.name)));

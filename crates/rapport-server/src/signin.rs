@@ -350,7 +350,7 @@ pub async fn change_password(
     }
     let hash = auth::hash_password(form.new).await?;
     // Changing the password ends every session, this one too: sign in again with it.
-    state.store.set_password(signed.account.id, &hash, false).await?;
+    state.store.set_password(signed.account.id, &hash, false, state.now()).await?;
     state.audit(Some(&email), "password changed", None, String::new(), peer).await?;
     Ok(Redirect::to("/login").into_response())
 }

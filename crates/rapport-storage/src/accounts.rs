@@ -143,6 +143,8 @@ fn scope_of(word: &str) -> Result<TokenScope, StoreError> {
     TokenScope::parse(word).ok_or_else(|| StoreError::Corrupt(format!("unknown token scope {word:?}")))
 }
 
+const REVOKE_TOKENS: &str = "UPDATE api_tokens SET revoked_at = $1 WHERE account = $2 AND revoked_at IS NULL";
+
 impl Store {
     /// Creates an account; `None` when an account with that email exists already.
     pub async fn add_account(
@@ -192,11 +194,19 @@ impl Store {
         })
     }
 
-    /// Sets a new password hash and ends every session of the account, so a changed password
-    /// signs out whoever knew the old one.
-    pub async fn set_password(&self, account: i64, hash: &str, must_change: bool) -> Result<(), StoreError> {
+    /// Sets a new password hash, ends every session of the account and revokes its API
+    /// tokens, so a changed (or reset) password shuts out whoever knew the old one or held a
+    /// token made with it.
+    pub async fn set_password(
+        &self,
+        account: i64,
+        hash: &str,
+        must_change: bool,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            sqlx::query(REVOKE_TOKENS).bind(at).bind(account).execute(&mut *tx).await?;
             sqlx::query("UPDATE accounts SET password_hash = $1, must_change_password = $2 WHERE id = $3")
                 .bind(hash)
                 .bind(must_change)
@@ -266,8 +276,8 @@ impl Store {
         })
     }
 
-    /// Disables the account from `at` (and ends its sessions), or enables it again with `None`.
-    /// A disabled account's sessions and tokens sign nobody in.
+    /// Disables the account from `at` (ending its sessions and revoking its tokens, so that
+    /// enabling it again brings neither back), or enables it again with `None`.
     pub async fn set_account_disabled(
         &self,
         account: i64,
@@ -280,6 +290,9 @@ impl Store {
                 .bind(account)
                 .execute(&mut *tx)
                 .await?;
+            if let Some(at) = at {
+                sqlx::query(REVOKE_TOKENS).bind(at).bind(account).execute(&mut *tx).await?;
+            }
             sqlx::query("DELETE FROM sessions WHERE account = $1").bind(account).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(())

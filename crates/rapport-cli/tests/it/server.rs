@@ -879,3 +879,71 @@ fn an_upload_and_rapport_import_decide_and_plan_the_same() {
         assert_eq!(cli_opened, server_opened, "{db}: the same actions, opened by the same planning");
     }
 }
+
+/// The token `rapport account token` prints.
+fn cli_token(rapport: &Rapport, email: &str, scope: &str) -> String {
+    let out = rapport.ok(&["account", "token", "--email", email, "--name", "script", "--scope", scope]);
+    out.trim().rsplit(' ').next().unwrap().to_owned()
+}
+
+/// Issue 18, item 5: a token stops with the controls a session stops with, and a leaked token
+/// administers nothing.
+#[test]
+fn tokens_stop_with_the_password_controls_and_administer_nothing() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    for rapport in each_backend() {
+        let db = rapport.database.split(':').next().unwrap().to_owned();
+        let admin_password = add_account(&rapport, "admin@example.com", "admin", None);
+        let manager_password =
+            add_account(&rapport, "priya.nair@example.com", "team_manager", Some("Payments"));
+        let early = cli_token(&rapport, "priya.nair@example.com", "write");
+        let served = serve(&rapport);
+        let base = served.base.clone();
+        runtime.block_on(async {
+            let http = client();
+            let me = |token: String| {
+                let request = http.get(format!("{base}/api/v1/me")).bearer_auth(token);
+                async move { request.send().await.unwrap() }
+            };
+            let refused = me(early.clone()).await;
+            assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{db}: one-time password not changed yet");
+            assert_eq!(refused.json::<Value>().await.unwrap()["code"], "change_password_first", "{db}");
+            first_sign_in(&http, &base, "priya.nair@example.com", &manager_password).await;
+            assert_eq!(
+                me(early).await.status(),
+                StatusCode::UNAUTHORIZED,
+                "{db}: the password change revoked it"
+            );
+
+            let later = cli_token(&rapport, "priya.nair@example.com", "write");
+            assert_eq!(me(later.clone()).await.status(), StatusCode::OK, "{db}");
+            rapport.ok(&["account", "reset", "--email", "priya.nair@example.com"]);
+            assert_eq!(me(later).await.status(), StatusCode::UNAUTHORIZED, "{db}: a reset revokes it");
+
+            // An administrator's own write token makes no account and resets nobody.
+            let admin = first_sign_in(&http, &base, "admin@example.com", &admin_password).await;
+            let token = cli_token(&rapport, "admin@example.com", "write");
+            let listed =
+                http.get(format!("{base}/api/v1/accounts")).bearer_auth(&token).send().await.unwrap();
+            assert_eq!(listed.status(), StatusCode::FORBIDDEN, "{db}");
+            let made = http
+                .post(format!("{base}/api/v1/accounts"))
+                .bearer_auth(&token)
+                .json(&serde_json::json!({"email": "mallory@example.com", "name": "M", "role": "admin"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(made.status(), StatusCode::FORBIDDEN, "{db}: a token creates no administrator");
+            let body: Value = made.json().await.unwrap();
+            assert!(body["error"].as_str().unwrap().contains("signed in with a browser"), "{db}: {body}");
+            let accounts = http
+                .get(format!("{base}/api/v1/accounts"))
+                .header(COOKIE, &admin.cookie)
+                .send()
+                .await
+                .unwrap();
+            let accounts: Value = accounts.json().await.unwrap();
+            assert!(!accounts.to_string().contains("mallory"), "{db}: {accounts}");
+        });
+    }
+}

@@ -15,7 +15,7 @@ use crate::web::Peer;
     get,
     path = "/accounts",
     tag = "administration",
-    description = "Every account.",
+    description = "Every account. An administrator signed in with a browser only: API tokens are refused.",
     responses((status = 200, description = "OK", body = Vec<crate::accounts::AccountView>), Refusals),
     security(("token" = []), ("session" = []))
 )]
@@ -23,6 +23,7 @@ pub async fn accounts(
     State(state): State<AppState>,
     signed: Signed,
 ) -> Result<Json<Vec<crate::accounts::AccountView>>, ServerError> {
+    signed.in_person("administering accounts")?;
     Ok(Json(crate::accounts::list(&state.store, &signed.principal).await?))
 }
 
@@ -37,7 +38,7 @@ pub struct AccountAnswer {
     post,
     path = "/accounts",
     tag = "administration",
-    description = "Makes an account with a one-time password, to be changed at the first sign-in.",
+    description = "Makes an account with a one-time password, to be changed at the first sign-in. An administrator signed in with a browser only: API tokens are refused.",
     request_body = crate::accounts::AccountRequest,
     responses((status = 200, description = "OK", body = AccountAnswer), WriteRefusals),
     security(("token" = []), ("session" = []))
@@ -48,6 +49,7 @@ pub async fn create_account(
     Peer(peer): Peer,
     Json(request): Json<crate::accounts::AccountRequest>,
 ) -> Result<Json<AccountAnswer>, ServerError> {
+    signed.in_person("administering accounts")?;
     let password = crate::accounts::add_account(&state, &signed.principal, &request, peer).await?;
     let account = crate::accounts::account_by_email(&state.store, &request.email).await?;
     Ok(Json(AccountAnswer {
@@ -63,6 +65,7 @@ pub(crate) async fn account_act(
     act: crate::accounts::AccountAct,
     peer: Option<String>,
 ) -> Result<Json<AccountAnswer>, ServerError> {
+    signed.in_person("administering accounts")?;
     let (_, password) = crate::accounts::act_on_account(state, &signed.principal, id, &act, peer).await?;
     let account =
         state.store.account(id).await?.ok_or_else(|| ServerError::NotFound(format!("no account #{id}")))?;
@@ -76,7 +79,7 @@ pub(crate) async fn account_act(
     post,
     path = "/accounts/{id}/reset",
     tag = "administration",
-    description = "Gives someone else's account a new one-time password; its sessions end.",
+    description = "Gives someone else's account a new one-time password; its sessions end and its tokens are revoked. An administrator signed in with a browser only: API tokens are refused.",
     params(("id" = i64, Path, description = "The account's number")),
     responses((status = 200, description = "OK", body = AccountAnswer), WriteRefusals),
     security(("token" = []), ("session" = []))
@@ -94,7 +97,7 @@ pub async fn reset_account(
     post,
     path = "/accounts/{id}/disable",
     tag = "administration",
-    description = "Disables someone else's account: its sessions end and its tokens stop working.",
+    description = "Disables someone else's account: its sessions end and its tokens are revoked (enabling it brings none back). An administrator signed in with a browser only: API tokens are refused.",
     params(("id" = i64, Path, description = "The account's number")),
     responses((status = 200, description = "OK", body = AccountAnswer), WriteRefusals),
     security(("token" = []), ("session" = []))
@@ -112,7 +115,7 @@ pub async fn disable_account(
     post,
     path = "/accounts/{id}/enable",
     tag = "administration",
-    description = "Enables a disabled account again.",
+    description = "Enables a disabled account again. An administrator signed in with a browser only: API tokens are refused.",
     params(("id" = i64, Path, description = "The account's number")),
     responses((status = 200, description = "OK", body = AccountAnswer), WriteRefusals),
     security(("token" = []), ("session" = []))

@@ -53,7 +53,7 @@ async fn sessions_end_on_expiry_and_on_a_password_change() {
         assert!(!store.account(id).await.unwrap().unwrap().disabled, "{backend}");
         store.add_session(&[1; 32], id, "csrf-1", start, start + Duration::hours(12)).await.unwrap();
 
-        store.set_password(id, "$argon2id$new", false).await.unwrap();
+        store.set_password(id, "$argon2id$new", false, start).await.unwrap();
         assert!(store.session(&[1; 32], start + Duration::hours(1)).await.unwrap().is_none(), "{backend}");
         let changed = store.account(id).await.unwrap().unwrap();
         assert_eq!(changed.password_hash.as_deref(), Some("$argon2id$new"));
@@ -87,6 +87,22 @@ async fn a_revoked_token_signs_nobody_in_and_the_audit_log_keeps_every_act() {
         assert!(store.revoke_api_token(id, token, start).await.unwrap());
         assert!(!store.revoke_api_token(id, token, start).await.unwrap(), "{backend}: once");
         assert!(store.use_api_token(&[7; 32], start).await.unwrap().is_none(), "{backend}");
+
+        // Issue 18, item 5: a password change or reset, and disabling, revoke every token of the
+        // account; enabling it again brings none back.
+        for (secret, end) in [([8; 32], "a password change"), ([9; 32], "disabling")] {
+            store.add_api_token(id, "script", &secret, TokenScope::Write, start).await.unwrap();
+            assert!(store.use_api_token(&secret, start).await.unwrap().is_some(), "{backend}");
+            if end == "disabling" {
+                store.set_account_disabled(id, Some(start)).await.unwrap();
+                store.set_account_disabled(id, None).await.unwrap();
+            } else {
+                store.set_password(id, "$argon2id$changed", false, start).await.unwrap();
+            }
+            assert!(store.use_api_token(&secret, start).await.unwrap().is_none(), "{backend}: {end} ends it");
+            let listed = store.api_tokens(id).await.unwrap();
+            assert!(listed.iter().all(|token| token.revoked_at.is_some()), "{backend}: {end}: {listed:?}");
+        }
 
         for (offset, act) in [(0, "login"), (1, "token created")] {
             let event = AuditEvent {
