@@ -279,9 +279,7 @@ pub enum Change {
     DueSoon,
     Overdue,
     RequestException,
-    GrantException {
-        until: Date,
-    },
+    GrantException,
     RejectException,
     ExceptionEnding,
     ExpireException,
@@ -317,7 +315,7 @@ impl Change {
             Change::DueSoon => EventKind::ActionDueSoon,
             Change::Overdue => EventKind::ActionOverdue,
             Change::RequestException => EventKind::ExceptionRequested,
-            Change::GrantException { .. } => EventKind::ExceptionGranted,
+            Change::GrantException => EventKind::ExceptionGranted,
             Change::RejectException => EventKind::ExceptionRejected,
             Change::ExceptionEnding => EventKind::ExceptionExpiring,
             Change::ExpireException => EventKind::ExceptionExpired,
@@ -341,7 +339,7 @@ impl Change {
             Change::DueSoon => "say it is due soon",
             Change::Overdue => "say it is overdue",
             Change::RequestException => "ask for an exception",
-            Change::GrantException { .. } => "grant an exception",
+            Change::GrantException => "grant an exception",
             Change::RejectException => "turn down an exception",
             Change::ExceptionEnding => "say an exception is ending",
             Change::ExpireException => "end an exception",
@@ -366,10 +364,9 @@ impl Change {
             Change::MarkDone | Change::RequestException | Change::GiveFeedback | Change::DisputeOwnership => {
                 Cause::Team
             }
-            Change::GrantException { .. }
-            | Change::RejectException
-            | Change::DeclareEmergency
-            | Change::Reply => Cause::Security,
+            Change::GrantException | Change::RejectException | Change::DeclareEmergency | Change::Reply => {
+                Cause::Security
+            }
         }
     }
 
@@ -388,7 +385,7 @@ impl Change {
             (Change::Refute, Verifying) => Some(Open),
             (Change::Close, Open | Accepted) => Some(Closed),
             (Change::Reopen, Closed) => Some(Open),
-            (Change::GrantException { .. }, Open) => Some(Accepted),
+            (Change::GrantException, Open) => Some(Accepted),
             (Change::ExpireException, Accepted) => Some(Open),
             (Change::ExceptionEnding, Accepted) => Some(Accepted),
             (Change::DueSoon | Change::Overdue | Change::RequestException, Open) => Some(Open),
@@ -478,10 +475,10 @@ fn not_now(id: i64, from: Option<ActionState>, change: Change) -> Refusal {
         (Change::MarkDone, ActionState::Verifying) => {
             format!("action #{id} is marked done already and waits for a scan to confirm it")
         }
-        (Change::RequestException | Change::GrantException { .. }, ActionState::Accepted) => {
+        (Change::RequestException | Change::GrantException, ActionState::Accepted) => {
             format!("action #{id} is accepted under an exception already")
         }
-        (Change::RequestException | Change::GrantException { .. }, ActionState::Verifying) => {
+        (Change::RequestException | Change::GrantException, ActionState::Verifying) => {
             format!("action #{id} is marked done and waits for a scan; nothing to except")
         }
         (_, ActionState::Closed) => format!("action #{id} is closed"),

@@ -131,11 +131,7 @@ pub async fn decide_exception(
         .exception(id)
         .await?
         .ok_or_else(|| Refusal::not_found(format!("there is no exception #{id}")))?;
-    let change = if approve {
-        Change::GrantException { until: exception.request.until }
-    } else {
-        Change::RejectException
-    };
+    let change = if approve { Change::GrantException } else { Change::RejectException };
     let (_, decided) = answering(store, exception.request.action, change, by).await?;
     if exception.request.requested_by.eq_ignore_ascii_case(&by.email) {
         return Err(Refusal::forbidden(format!(
