@@ -196,9 +196,6 @@ pub fn print_build(out: &mut impl Write, report: &BuildReport) -> std::io::Resul
     if report.undecided_findings > 0 {
         writeln!(out, "{} findings have no decision yet: run `rapport assess`.", report.undecided_findings)?;
     }
-    if report.expired_exceptions > 0 {
-        writeln!(out, "{} exceptions ended; their actions are back in the plan.", report.expired_exceptions)?;
-    }
     Ok(())
 }
 

@@ -4,9 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use rapport_core::{Outcome, Principal};
-use rapport_storage::StoredAction;
-use rapport_workflows::{Answered, acknowledge_policy, current_policy, team_plans};
+use rapport_core::{Outcome, Principal, Refusal};
+use rapport_workflows::{ActionDetail, Answered, PlanError, acknowledge_policy, current_policy, team_plans};
 
 use crate::error::ServerError;
 use crate::state::AppState;
@@ -108,15 +107,18 @@ pub(crate) fn summary(name: &str, acks: &[rapport_storage::PolicyAck], policy: i
     }
 }
 
-/// An action, for someone who may read its team's data; otherwise "not found".
+/// An action as every interface shows it, for someone who may read its team's data;
+/// otherwise "not found", in the same words whether it is missing or not theirs.
 pub async fn readable_action(
     state: &AppState,
     principal: &Principal,
     id: i64,
-) -> Result<StoredAction, ServerError> {
-    match state.store.action(id).await? {
-        Some(stored) if principal.may_read_team(&stored.team) => Ok(stored),
-        _ => Err(ServerError::NotFound(format!("no action #{id} that you may see"))),
+) -> Result<ActionDetail, ServerError> {
+    let not_yours = || ServerError::NotFound(format!("no action #{id} that you may see"));
+    match rapport_workflows::action_detail(&state.store, id, state.now()).await {
+        Ok(detail) if principal.may_read_team(&detail.team) => Ok(detail),
+        Ok(_) | Err(PlanError::Refused(Refusal::NotFound(_))) => Err(not_yours()),
+        Err(other) => Err(other.into()),
     }
 }
 

@@ -46,17 +46,14 @@ pub struct BuildReport {
     pub closed: usize,
     pub reopened: usize,
     pub refuted: usize,
-    pub expired_exceptions: usize,
 }
 
 /// Groups every open finding into actions and stores what changed: new actions, changed
 /// ones, closures with their evidence, regressions, and the outcome of "done, please
-/// verify". Also ends exceptions whose time is up.
+/// verify". Exceptions whose time is up are the clock's to end (`tick`); until it runs, their
+/// actions already stand as open again in every plan.
 pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildReport, PlanError> {
-    let mut report = BuildReport {
-        expired_exceptions: store.expire_exceptions(now.date(), now).await?.len(),
-        ..BuildReport::default()
-    };
+    let mut report = BuildReport::default();
     let mut gathering = Gathering::default();
     let scopes: foldhash::HashMap<[u8; 16], PlanPlace> = store
         .plan_scopes()

@@ -91,8 +91,7 @@ pub async fn action(
     signed: Signed,
     Path(id): Path<i64>,
 ) -> Result<Json<ActionAnswer>, ServerError> {
-    crate::team::readable_action(&state, &signed.principal, id).await?;
-    let detail = rapport_workflows::action_detail(&state.store, id, state.now()).await?;
+    let detail = crate::team::readable_action(&state, &signed.principal, id).await?;
     Ok(Json(ActionAnswer {
         id,
         state: detail.state.as_str(),

@@ -117,9 +117,8 @@ pub async fn action_page(
     Path(id): Path<i64>,
     Query(query): Query<ActionNotice>,
 ) -> Result<Response, ServerError> {
-    crate::team::readable_action(&state, &signed.principal, id).await?;
+    let detail = crate::team::readable_action(&state, &signed.principal, id).await?;
     let now = state.now();
-    let detail = rapport_workflows::action_detail(&state.store, id, now).await?;
     let (policy, _) = rapport_workflows::current_policy(&state.store, now).await?;
     let max_exception_days = policy.spec.exceptions.max_days;
     let answers = state
