@@ -40,14 +40,16 @@ pub(crate) fn parse<R: BufRead + Seek>(mut input: R, sink: &mut VexSink<'_>) -> 
 
 /// A CSAF advisory as intel: one record per vulnerability, with the publisher's scores,
 /// remediations (and the products they are for), exploit status and affected products.
-pub(crate) fn parse_advisory<R: BufRead + Seek>(
+/// An advisory is one document whose products may come after its vulnerabilities, so it is
+/// read whole first: intel may arrive unpacked from a stream that cannot go back.
+pub(crate) fn parse_advisory<R: BufRead>(
     mut input: R,
     sink: &mut IntelSink<'_>,
 ) -> Result<IntelSummary, ParseError> {
-    let start = input.stream_position()?;
-    let (source, products) = read_header(JsonReader::new(&mut input))?;
-    input.seek(SeekFrom::Start(start))?;
-    let mut json = JsonReader::new(input);
+    let mut document = Vec::new();
+    input.read_to_end(&mut document)?;
+    let (source, products) = read_header(JsonReader::new(document.as_slice()))?;
+    let mut json = JsonReader::new(document.as_slice());
     let mut items = 0;
     json.object("a CSAF document object", |json, key| match key {
         "vulnerabilities" => json.array("an array of vulnerabilities", |json| {

@@ -2,7 +2,7 @@
 //! EPSS (CSV; the caller unpacks the gzip), NVD CVE API 2.0 JSON, CVE JSON 5 records, OSV
 //! records and CSAF 2.0 advisories. Each is read as a stream of [`IntelItem`]s.
 
-use std::io::{BufRead, Seek};
+use std::io::BufRead;
 
 use rapport_core::{Edition, EpssScore, Feed, KevEntry, VulnRecord};
 use time::{Date, OffsetDateTime, PrimitiveDateTime, format_description::well_known::Rfc3339};
@@ -118,8 +118,8 @@ pub fn detect_intel(prefix: &[u8]) -> Result<IntelFormat, String> {
 }
 
 /// Reads a feed file and pushes every item into `sink`. `input` is positioned at the first
-/// byte of the document (after any byte-order mark); CSAF advisories are read twice.
-pub fn parse_intel<R: BufRead + Seek>(
+/// byte of the document (after any byte-order mark); a CSAF advisory is read whole first.
+pub fn parse_intel<R: BufRead>(
     format: IntelFormat,
     input: R,
     sink: &mut IntelSink<'_>,

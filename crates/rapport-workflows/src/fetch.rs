@@ -14,6 +14,7 @@ use reqwest::header::{ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MO
 use time::OffsetDateTime;
 
 use crate::intel::{IntelError, IntelOptions, IntelReport, Skipped, import_intel};
+use crate::unpack::UnpackLimits;
 
 /// CISA's catalogue, as CISA publishes it.
 pub const KEV_URL: &str =
@@ -21,12 +22,17 @@ pub const KEV_URL: &str =
 /// FIRST's current EPSS scores (served by Empirical Security for FIRST since 2025).
 pub const EPSS_URL: &str = "https://epss.empiricalsecurity.com/epss_scores-current.csv.gz";
 
+/// A feed larger than this is not a feed: the download stops before it fills the disk.
+const MAX_DOWNLOAD_BYTES: u64 = UnpackLimits::FEEDS.max_bytes;
+
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
     #[error("{url}: cannot fetch: {source}")]
     Http { url: String, source: reqwest::Error },
     #[error("{url}: the server answered {status}")]
     Status { url: String, status: StatusCode },
+    #[error("{url}: the download passed {limit} GiB, more than any feed Rapport reads; nothing was stored")]
+    TooLarge { url: String, limit: u64 },
     #[error("{url}: cannot keep the download: {source}")]
     Save { url: String, source: std::io::Error },
     #[error("{url}: {source}")]
@@ -96,7 +102,12 @@ pub async fn fetch_feed(
     let path = folder.path().join(&name);
     let save = |source| FetchError::Save { url: url.to_owned(), source };
     let mut file = std::fs::File::create(&path).map_err(save)?;
+    let mut downloaded = 0u64;
     while let Some(chunk) = response.chunk().await.map_err(http)? {
+        downloaded += chunk.len() as u64;
+        if downloaded > MAX_DOWNLOAD_BYTES {
+            return Err(FetchError::TooLarge { url: url.to_owned(), limit: MAX_DOWNLOAD_BYTES >> 30 });
+        }
         file.write_all(&chunk).map_err(save)?;
     }
     file.flush().map_err(save)?;

@@ -14,6 +14,8 @@ use rapport_formats::{
 use rapport_storage::{IntelCounts, IntelImport, Store, StoreError};
 
 use crate::import::read_prefix;
+use crate::unpack::{Budget, UnpackLimits};
+use flate2::read::GzDecoder;
 use time::OffsetDateTime;
 
 /// A new catalogue may not be shorter than this share of the stored one: KEV only grows and
@@ -152,40 +154,35 @@ fn read_file(path: &Path) -> Result<Result<ReadFeed, String>, IntelError> {
         return read_zip(path, file);
     }
     if is_gzip(&prefix) {
-        let mut plain = tempfile::tempfile().map_err(open)?;
-        std::io::copy(&mut flate2::read::GzDecoder::new(BufReader::new(file)), &mut plain).map_err(
-            |source| {
-                let truncated = source.kind() == std::io::ErrorKind::UnexpectedEof;
-                if truncated {
-                    IntelError::Refused {
-                        path: path.to_owned(),
-                        reason: "the gzip stream ends early: the file is truncated".to_owned(),
-                    }
-                } else {
-                    IntelError::Open { path: path.to_owned(), source }
-                }
-            },
-        )?;
-        plain.seek(SeekFrom::Start(0)).map_err(open)?;
-        return read_stream(path, plain);
+        let budget = Budget::new(file.metadata().map_err(open)?.len(), UnpackLimits::FEEDS);
+        let read = read_stream(path, budget.reader(GzDecoder::new(BufReader::new(file))));
+        return within(path, &budget, read);
     }
     read_stream(path, file)
 }
 
-fn read_stream<R: Read + Seek>(path: &Path, mut input: R) -> Result<Result<ReadFeed, String>, IntelError> {
+/// What reading a packed file gave, unless its budget stopped it: then why.
+fn within<T>(path: &Path, budget: &Budget, read: Result<T, IntelError>) -> Result<T, IntelError> {
+    match budget.stopped() {
+        Some(why) => Err(IntelError::Refused { path: path.to_owned(), reason: why.reason() }),
+        None => read,
+    }
+}
+
+fn read_stream(path: &Path, mut input: impl Read) -> Result<Result<ReadFeed, String>, IntelError> {
     let open = |source| IntelError::Open { path: path.to_owned(), source };
     let prefix = read_prefix(&mut input).map_err(open)?;
     let format = match detect_intel(&prefix) {
         Ok(format) => format,
         Err(reason) => return Ok(Err(reason)),
     };
-    input.seek(SeekFrom::Start(bom_len(&prefix) as u64)).map_err(open)?;
+    let body = Cursor::new(prefix.get(bom_len(&prefix)..).unwrap_or_default()).chain(input);
     let mut items = match format.feed() {
         Feed::Kev => Items::Kev(Vec::new()),
         Feed::Epss => Items::Epss(Vec::new()),
         _ => Items::Records(Vec::new()),
     };
-    let summary = parse_intel(format, BufReader::new(input), &mut |item| {
+    let summary = parse_intel(format, BufReader::new(body), &mut |item| {
         match (&mut items, item) {
             (Items::Kev(entries), IntelItem::Kev(entry)) => entries.push(entry),
             (Items::Epss(scores), IntelItem::Epss(score)) => scores.push(score),
@@ -199,22 +196,23 @@ fn read_stream<R: Read + Seek>(path: &Path, mut input: R) -> Result<Result<ReadF
 }
 
 /// A zip of OSV records (an OSV database's `all.zip`): one import of every record in it.
+/// Members are streamed to the parser, all of them within one budget.
 fn read_zip(path: &Path, file: File) -> Result<Result<ReadFeed, String>, IntelError> {
     let invalid = |reason: String| IntelError::NotAFeed { path: path.to_owned(), reason };
+    let packed = file.metadata().map_err(|source| IntelError::Open { path: path.to_owned(), source })?.len();
+    let budget = Budget::new(packed, UnpackLimits::FEEDS);
     let mut archive = zip::ZipArchive::new(BufReader::new(file))
         .map_err(|e| invalid(format!("not a readable zip: {e}")))?;
     let mut records = Vec::new();
     let mut format = None;
     for index in 0..archive.len() {
-        let mut member = archive.by_index(index).map_err(|e| invalid(format!("member {index}: {e}")))?;
+        let member = archive.by_index(index).map_err(|e| invalid(format!("member {index}: {e}")))?;
         if member.is_dir() {
             continue;
         }
         let member_name = member.name().map_err(|e| invalid(format!("member {index}: {e}")))?.into_owned();
         let name = path.join(&member_name);
-        let mut bytes = Vec::new();
-        member.read_to_end(&mut bytes).map_err(|source| IntelError::Open { path: name.clone(), source })?;
-        let feed = match read_stream(&name, Cursor::new(bytes))? {
+        let feed = match within(path, &budget, read_stream(&name, budget.reader(member)))? {
             Ok(feed) => feed,
             Err(_) => continue,
         };

@@ -26,6 +26,7 @@ mod ownership;
 mod plan;
 mod policy;
 mod refresh;
+mod unpack;
 
 pub use actions::{ActionDetail, ListedAction, action_detail, list_actions, team_plans};
 pub use assess::{AssessError, AssessReport, apply_tree, assess_findings, compile_tree, current_tree};

@@ -168,7 +168,7 @@ fn bad_feeds_are_refused_and_nothing_stored_is_replaced() {
         let gz = std::fs::read(feed(EPSS)).unwrap();
         let cut = rapport.write("epss_scores.csv.gz", &gz[..gz.len() / 2]);
         let error = rapport.fails(&["intel", "import", &cut]);
-        assert!(error.contains("the gzip stream ends early: the file is truncated"), "{error}");
+        assert!(error.contains("the packed stream ends early: the file is truncated"), "{error}");
 
         // The wrong day's file.
         let wrong = rapport.write("epss_scores-2026-01-31.csv.gz", &gz);
@@ -194,6 +194,39 @@ fn bad_feeds_are_refused_and_nothing_stored_is_replaced() {
         // The same edition again is not an error and stores nothing.
         let again = rapport.ok(&["intel", "import", &feed("kev/known_exploited_vulnerabilities.csv")]);
         assert!(again.contains("is already stored; nothing changed"), "{again}");
+    }
+}
+
+/// Issue 18, item 4: a few packed megabytes used to unpack whole, into memory (a zip member)
+/// or a temporary file (gzip). These are valid feeds padded with 20 MiB of white space, so
+/// only the unpacking limits can stop them.
+#[test]
+fn packed_bombs_are_refused_and_nothing_is_stored() {
+    use std::io::Write;
+    let padding = vec![b' '; 20 << 20];
+    let kev = std::fs::read(feed(KEV)).unwrap();
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gzip.write_all(&kev).unwrap();
+    gzip.write_all(&padding).unwrap();
+    let gzip = gzip.finish().unwrap();
+
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let deflated =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("GHSA-jfh8-c2jp-5v3q.json", deflated).unwrap();
+    zip.write_all(crate::plan::OSV_LOG4SHELL.as_bytes()).unwrap();
+    zip.write_all(&padding).unwrap();
+    let zip = zip.finish().unwrap().into_inner();
+
+    for rapport in each_backend() {
+        let db = rapport.database.clone();
+        for (name, bytes) in [("kev.json.gz", &gzip), ("osv-all.zip", &zip)] {
+            let bomb = rapport.write(name, bytes);
+            let error = rapport.fails(&["intel", "import", &bomb]);
+            assert!(error.contains(&format!("{name}: refused, nothing was stored")), "{db}: {error}");
+            assert!(error.contains("unpacks to more than 40 times its packed size"), "{db}: {error}");
+        }
+        assert_eq!(intel_imports(&rapport), 0, "{db}");
     }
 }
 

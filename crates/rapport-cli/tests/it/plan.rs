@@ -125,7 +125,7 @@ fn each_team_gets_a_short_plan_with_reasons_under_an_agreed_policy() {
     }
 }
 
-const OSV_LOG4SHELL: &str = r#"{
+pub(crate) const OSV_LOG4SHELL: &str = r#"{
   "schema_version": "1.6.0",
   "id": "GHSA-jfh8-c2jp-5v3q",
   "modified": "2025-01-01T00:00:00Z",
