@@ -270,6 +270,7 @@ fn print_intel(out: &mut impl Write, report: &IntelReport, json: bool) -> anyhow
             "items": report.items, "stored": counts.is_some(),
             "added": counts.map(|c| c.added), "changed": counts.map(|c| c.changed),
             "removed": counts.map(|c| c.removed), "older_kept": counts.map(|c| c.older_kept),
+            "cut": report.cut,
         });
         writeln!(out, "{line}")?;
         return Ok(());
@@ -299,6 +300,9 @@ fn print_intel(out: &mut impl Write, report: &IntelReport, json: bool) -> anyhow
                 counts.removed
             )?
         }
+    }
+    if report.cut > 0 {
+        writeln!(out, "  {}", crate::commands::cut_note(report.cut, "records"))?;
     }
     Ok(())
 }

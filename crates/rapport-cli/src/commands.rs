@@ -115,6 +115,9 @@ struct ImportLine<'a> {
     vex_statements: u64,
     #[serde(skip_serializing_if = "is_zero")]
     vex_changed: u64,
+    /// Findings whose text was cut to Rapport's limits.
+    #[serde(skip_serializing_if = "is_zero")]
+    cut: u64,
 }
 
 fn is_zero(count: &u64) -> bool {
@@ -215,6 +218,7 @@ fn print_import(report: &ImportReport, json: bool) -> anyhow::Result<()> {
             resolved: summary.resolved,
             vex_statements: summary.vex_statements,
             vex_changed: summary.vex_changed,
+            cut: report.cut,
         };
         writeln!(out, "{}", serde_json::to_string(&line)?)?;
     } else if report.format.is_vex() {
@@ -238,7 +242,20 @@ fn print_import(report: &ImportReport, json: bool) -> anyhow::Result<()> {
             summary.resolved
         )?;
     }
+    if report.cut > 0 && !json {
+        writeln!(out, "  {}", cut_note(report.cut, "findings"))?;
+    }
     Ok(())
+}
+
+/// Says that some imported texts were longer than Rapport keeps.
+pub fn cut_note(count: u64, what: &str) -> String {
+    format!(
+        "{count} {what} had text longer than Rapport keeps ({} bytes for a title, {} KiB for a \
+         description): the start of it is kept, marked as cut",
+        rapport_core::text_limits::TITLE_BYTES,
+        rapport_core::text_limits::TEXT_BYTES >> 10
+    )
 }
 
 pub async fn findings(database: &str, args: FindingsArgs) -> anyhow::Result<ExitCode> {

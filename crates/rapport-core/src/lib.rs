@@ -23,6 +23,7 @@ mod refusal;
 mod remedy;
 mod severity;
 mod ssvc;
+pub mod text_limits;
 mod version;
 mod vex;
 mod vuln_id;

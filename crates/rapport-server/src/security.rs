@@ -438,6 +438,9 @@ pub struct Imported {
     pub actions_closed: usize,
     /// Open findings, of all imports, on assets no ownership rule matches: no plan has them.
     pub unowned_findings: u64,
+    /// Findings with a text longer than Rapport keeps: stored with its start and a mark
+    /// that it was cut.
+    pub findings_cut: u64,
 }
 
 /// Owns new assets, re-decides the open findings and rebuilds the actions, on a blocking thread of its own
@@ -511,6 +514,7 @@ pub async fn import_upload(
         actions_closed: built.closed,
         unowned_findings: built.unowned_findings,
         assets_owned: owned,
+        findings_cut: report.cut,
     })
 }
 

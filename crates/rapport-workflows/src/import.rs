@@ -6,6 +6,7 @@
 //! they are stored and applied to the open findings they cover, and every later finding
 //! import applies them to its findings as they are read.
 
+use std::cell::Cell;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -73,6 +74,9 @@ pub struct ImportReport {
     pub path: PathBuf,
     pub format: Format,
     pub summary: ImportSummary,
+    /// Findings with a text over Rapport's limits (`rapport_core::text_limits`): kept with
+    /// the start of it and a mark that it was cut.
+    pub cut: u64,
 }
 
 /// Imports one file. `now` is the clock, read at the start and the end of the import.
@@ -113,7 +117,7 @@ pub async fn import_file(
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<FindingRow>>(BATCHES_IN_FLIGHT);
     let (recycle, recycled) = mpsc::channel();
     let encode_ahead = Arc::new(AtomicBool::new(false));
-    let batches = Batches { sender, recycled, encode_ahead: encode_ahead.clone(), vex };
+    let batches = Batches { sender, recycled, encode_ahead: encode_ahead.clone(), vex, cut: Cell::new(0) };
     let parser_path = path.clone();
     let progress = request.progress.clone();
     let parser = tokio::task::spawn_blocking(move || {
@@ -134,13 +138,13 @@ pub async fn import_file(
     let parsed =
         parser.await.unwrap_or_else(|join| Err(FileError::Io(std::io::Error::other(join.to_string()))));
     stored.map_err(store_error)?;
-    let scanned = parsed.map_err(|e| match e {
+    let (scanned, cut) = parsed.map_err(|e| match e {
         FileError::Io(source) => open_error(source),
         FileError::Parse(source) => IngestError::Parse { path: shown.clone(), format, source },
     })?;
     let summary = session.finish(scanned, now()).await.map_err(store_error)?;
-    tracing::info!(file = %shown.display(), format = %format, new = summary.new, known = summary.known, resolved = summary.resolved, "imported");
-    Ok(ImportReport { path: shown, format, summary })
+    tracing::info!(file = %shown.display(), format = %format, new = summary.new, known = summary.known, resolved = summary.resolved, cut, "imported");
+    Ok(ImportReport { path: shown, format, summary, cut })
 }
 
 /// Imports a VEX document: stores its statements, then shows their verdict on the open
@@ -182,7 +186,7 @@ async fn import_vex(
     session.apply_vex(&index, &vulnerabilities).await.map_err(store_error)?;
     let summary = session.finish(Vec::new(), now()).await.map_err(store_error)?;
     tracing::info!(file = %shown.display(), format = %format, statements = summary.vex_statements, changed = summary.vex_changed, "imported VEX");
-    Ok(ImportReport { path: shown, format, summary })
+    Ok(ImportReport { path: shown, format, summary, cut: 0 })
 }
 
 /// The first bytes of a stream, as much as detection looks at.
@@ -249,6 +253,8 @@ struct Batches {
     encode_ahead: Arc<AtomicBool>,
     /// The stored VEX statements, when there are any.
     vex: Option<Arc<VexIndex>>,
+    /// Findings whose text was cut to Rapport's limits.
+    cut: Cell<u64>,
 }
 
 impl Batches {
@@ -263,6 +269,9 @@ impl Batches {
     }
 
     fn row(&self, mut finding: rapport_core::Finding) -> FindingRow {
+        if finding.keep_within_limits() {
+            self.cut.set(self.cut.get() + 1);
+        }
         if let Some(vex) = &self.vex {
             vex.apply(&mut finding);
         }
@@ -281,7 +290,7 @@ fn parse_file(
     context: &ScanContext,
     progress: Option<Progress>,
     batches: Batches,
-) -> Result<Vec<Scope>, FileError> {
+) -> Result<(Vec<Scope>, u64), FileError> {
     let mut file = File::open(path).map_err(FileError::Io)?;
     file.seek(SeekFrom::Start(skip)).map_err(FileError::Io)?;
     let input = BufReader::with_capacity(256 * 1024, CountingReader { inner: file, read: skip, progress });
@@ -298,7 +307,7 @@ fn parse_file(
     if !batch.is_empty() {
         batches.sender.blocking_send(batch).map_err(|_| FileError::Parse(ParseError::Stopped))?;
     }
-    Ok(scanned)
+    Ok((scanned, batches.cut.get()))
 }
 
 /// Counts bytes read for progress; seeks pass through (Grype reads its file twice).

@@ -51,6 +51,8 @@ pub struct IntelReport {
     pub items: u64,
     /// `None` when the file held what is already stored (the same edition).
     pub counts: Option<IntelCounts>,
+    /// Records with a text over Rapport's limits, kept with its start and a mark.
+    pub cut: u64,
 }
 
 /// A folder entry that is not a feed, and why: listed, not an error.
@@ -67,6 +69,7 @@ struct ReadFeed {
     format: IntelFormat,
     edition: Option<Edition>,
     items: Items,
+    cut: u64,
 }
 
 #[derive(Debug)]
@@ -182,17 +185,21 @@ fn read_stream(path: &Path, mut input: impl Read) -> Result<Result<ReadFeed, Str
         Feed::Epss => Items::Epss(Vec::new()),
         _ => Items::Records(Vec::new()),
     };
+    let mut cut = 0;
     let summary = parse_intel(format, BufReader::new(body), &mut |item| {
         match (&mut items, item) {
             (Items::Kev(entries), IntelItem::Kev(entry)) => entries.push(entry),
             (Items::Epss(scores), IntelItem::Epss(score)) => scores.push(score),
-            (Items::Records(records), IntelItem::Record(record)) => records.push(*record),
+            (Items::Records(records), IntelItem::Record(mut record)) => {
+                cut += u64::from(record.keep_within_limits());
+                records.push(*record);
+            }
             _ => {}
         }
         Ok(())
     })
     .map_err(|source| IntelError::Parse { path: path.to_owned(), format, source })?;
-    Ok(Ok(ReadFeed { path: path.to_owned(), format, edition: summary.edition, items }))
+    Ok(Ok(ReadFeed { path: path.to_owned(), format, edition: summary.edition, items, cut }))
 }
 
 /// A zip of OSV records (an OSV database's `all.zip`): one import of every record in it.
@@ -205,6 +212,7 @@ fn read_zip(path: &Path, file: File) -> Result<Result<ReadFeed, String>, IntelEr
         .map_err(|e| invalid(format!("not a readable zip: {e}")))?;
     let mut records = Vec::new();
     let mut format = None;
+    let mut cut = 0;
     for index in 0..archive.len() {
         let member = archive.by_index(index).map_err(|e| invalid(format!("member {index}: {e}")))?;
         if member.is_dir() {
@@ -219,6 +227,7 @@ fn read_zip(path: &Path, file: File) -> Result<Result<ReadFeed, String>, IntelEr
         match feed.items {
             Items::Records(found) => {
                 format = Some(feed.format);
+                cut += feed.cut;
                 records.extend(found);
             }
             _ => {
@@ -231,7 +240,8 @@ fn read_zip(path: &Path, file: File) -> Result<Result<ReadFeed, String>, IntelEr
     }
     match format {
         Some(format) => {
-            Ok(Ok(ReadFeed { path: path.to_owned(), format, edition: None, items: Items::Records(records) }))
+            let items = Items::Records(records);
+            Ok(Ok(ReadFeed { path: path.to_owned(), format, edition: None, items, cut }))
         }
         None => Ok(Err("a zip without feed records in it".to_owned())),
     }
@@ -277,6 +287,7 @@ async fn store_feed(
         edition: feed.edition.clone(),
         items: feed.items.len() as u64,
         counts,
+        cut: feed.cut,
     };
     if feed.format.feed().is_catalogue() {
         let edition =

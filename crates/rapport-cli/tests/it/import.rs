@@ -154,6 +154,37 @@ fn demo_imports_the_samples_and_is_idempotent() {
     }
 }
 
+/// Issue 18, item 8: a 200 MB title used to be stored whole and returned by every list.
+#[test]
+fn text_longer_than_rapport_keeps_is_cut_marked_and_said() {
+    for rapport in each_backend() {
+        let original = std::fs::read_to_string(corpus("scans/trivy/issue_9092.json")).unwrap();
+        let mut report: serde_json::Value = serde_json::from_str(&original).unwrap();
+        let vulnerability = &mut report["Results"][0]["Vulnerabilities"][0];
+        vulnerability["Title"] = json!("A title that goes on ".repeat(100_000));
+        vulnerability["Description"] = json!("d".repeat(3 << 20));
+        let long = rapport.write("long.json", report.to_string().as_bytes());
+        let said = rapport.ok(&["import", &long]);
+        assert!(
+            said.contains("1 findings had text longer than Rapport keeps (1024 bytes for a title"),
+            "{said}"
+        );
+        let json = rapport.json_lines(&["import", "--json", &long]);
+        assert_eq!(
+            (json[0]["new"].as_u64(), json[0]["cut"].as_u64()),
+            (Some(0), Some(1)),
+            "the same finding"
+        );
+
+        let stored = rapport.json_lines(&["findings", "--json"]);
+        let title = stored[0]["title"].as_str().unwrap();
+        assert!(title.len() <= 1024 && title.starts_with("A title that goes on A title"), "{title}");
+        assert!(title.contains(" … [cut by Rapport: 2100000 bytes in all, sha256 "), "{title}");
+        let description = stored[0]["description"].as_str().unwrap();
+        assert!(description.len() <= 64 << 10, "{}", description.len());
+    }
+}
+
 /// Issue 18, item 1: a deep XML file used to abort `rapport import` with exit 134 and no word.
 #[test]
 fn a_deeply_nested_xml_file_is_refused_with_its_name_and_place() {
