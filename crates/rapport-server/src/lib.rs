@@ -145,7 +145,7 @@ fn upload_limit(config: &ServerConfig) -> DefaultBodyLimit {
 
 /// The JSON API's routes under `/api/v1` and the OpenAPI document generated from them.
 fn api(upload_limit: DefaultBodyLimit) -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let routes = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let routes = OpenApiRouter::new()
         .routes(routes!(signin::me))
         .routes(routes!(devices::my_devices))
         .routes(routes!(team::api::teams))
@@ -171,7 +171,9 @@ fn api(upload_limit: DefaultBodyLimit) -> (Router<AppState>, utoipa::openapi::Op
         .routes(routes!(accounts::api::enable_account))
         .routes(routes!(security::api::declare_emergency))
         .routes(routes!(security::api::actions));
-    OpenApiRouter::new().nest("/api/v1", routes).split_for_parts()
+    // The outer router's document is the one kept: it must be Rapport's, not the default one
+    // that names utoipa-axum and its author.
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", routes).split_for_parts()
 }
 
 /// The routes with `layer` around their handlers; their documentation stays as it is.

@@ -35,7 +35,13 @@ fn schemathesis_finds_nothing_wrong_with_the_api() {
         "write",
     ]);
     let token = out.trim().rsplit(' ').next().unwrap().to_owned();
-    let schema = rapport.write("openapi.json", rapport.ok(&["openapi"]).as_bytes());
+    let document = rapport.ok(&["openapi"]);
+    // Issue 18, item 9: the document used to describe utoipa-axum, with its author's address.
+    let info: serde_json::Value =
+        serde_json::from_str::<serde_json::Value>(&document).unwrap()["info"].clone();
+    assert_eq!((info["title"].as_str(), info.get("contact")), (Some("Rapport"), None), "{info}");
+    assert_eq!(info["license"]["identifier"], "AGPL-3.0-only", "{info}");
+    let schema = rapport.write("openapi.json", document.as_bytes());
     let served = serve(&rapport);
     let settings = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schemathesis.toml");
     let output = Command::new(st)
