@@ -61,6 +61,20 @@ pub async fn create_account(
             if role.needs_team() { "needs" } else { "has no" }
         )));
     }
+    if let Some(team) = team {
+        let teams = store.teams().await?;
+        if !teams.iter().any(|known| known.name == team) {
+            let known: Vec<&str> = teams.iter().map(|known| known.name.as_str()).collect();
+            let known = if known.is_empty() {
+                "none yet: import the directory first".to_owned()
+            } else {
+                known.join(", ")
+            };
+            return Err(ServerError::BadRequest(format!(
+                "team: the directory has no team {team:?} (teams: {known})"
+            )));
+        }
+    }
     let email = request.email.trim();
     let name = request.name.trim();
     if !email.contains('@') || email.chars().count() > 254 {

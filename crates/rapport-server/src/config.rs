@@ -26,7 +26,9 @@ pub struct ServerConfig {
     /// Marks cookies `Secure`. Browsers accept such cookies over plain HTTP only from
     /// localhost, so turn it off only behind a proxy that terminates TLS on another host.
     pub secure_cookies: bool,
-    /// Sign-in attempts allowed a minute per account (and ten times as many per address).
+    /// Sign-in attempts allowed a minute from one address at one account; ten times as many
+    /// at one account from all addresses, and from one address at all accounts (see
+    /// `throttle.rs`).
     pub login_attempts_per_minute: u32,
     /// The largest scanner file the imports page accepts, in MiB.
     pub max_upload_mib: u32,

@@ -22,6 +22,7 @@ mod security;
 mod signin;
 mod state;
 mod team;
+mod throttle;
 mod upload;
 mod views;
 mod web;

@@ -14,6 +14,7 @@ use crate::auth;
 use crate::auth::{Credential, LOGIN_CSRF_COOKIE, MIN_PASSWORD_CHARS, SESSION_COOKIE, Signed, cookie};
 use crate::error::ServerError;
 use crate::state::AppState;
+use crate::throttle::{DEVICE_COOKIE, DEVICE_DAYS};
 use crate::views::MeView;
 use crate::web::{Nav, Peer, encode};
 
@@ -118,9 +119,8 @@ pub async fn login(
         ));
     }
     let address = peer.clone().unwrap_or_default();
-    if state.logins_by_address.check_key(&address).is_err()
-        || state.logins_by_account.check_key(&email).is_err()
-    {
+    let device = cookie(&headers, DEVICE_COOKIE);
+    if !state.sign_in_limits.allow(&email, &address, device, state.now()) {
         state.audit(None, "login throttled", Some(email.clone()), "too many attempts".into(), peer).await?;
         return Err(ServerError::TooManyRequests(
             "too many sign-in attempts: wait a minute and try again".into(),
@@ -145,6 +145,11 @@ pub async fn login(
     let target = if account.must_change_password { "/account/password".to_owned() } else { next };
     let mut response = start_session(&state, &account, &target, "password", peer).await?;
     response.headers_mut().append(header::SET_COOKIE, set_cookie(&state, LOGIN_CSRF_COOKIE, "", 0, "Strict"));
+    let device = state.sign_in_limits.remember_device(&email, state.now())?;
+    let days = DEVICE_DAYS * 24 * 3600;
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, set_cookie(&state, DEVICE_COOKIE, &device, days, "Strict"));
     Ok(response)
 }
 

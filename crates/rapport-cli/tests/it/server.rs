@@ -38,16 +38,33 @@ struct Browser {
 }
 
 async fn sign_in(http: &reqwest::Client, base: &str, email: &str, password: &str) -> reqwest::Response {
+    sign_in_from(http, base, (email, password), None, None).await
+}
+
+/// Signs in as if from `address` (the server trusts 127.0.0.1 as its proxy), with a browser
+/// that may carry a device cookie.
+async fn sign_in_from(
+    http: &reqwest::Client,
+    base: &str,
+    (email, password): (&str, &str),
+    address: Option<&str>,
+    device: Option<&str>,
+) -> reqwest::Response {
     let form = http.get(format!("{base}/login")).send().await.unwrap();
     assert_eq!(form.status(), StatusCode::OK);
     let login_cookie = cookie_named(&form, "rapport_login_csrf").expect("the sign-in form sets its cookie");
     let page = form.text().await.unwrap();
-    http.post(format!("{base}/login"))
-        .header(COOKIE, login_cookie)
-        .form(&[("email", email), ("password", password), ("csrf", &csrf_in(&page)), ("next", "/")])
-        .send()
-        .await
-        .unwrap()
+    let cookies = [Some(login_cookie), device.map(str::to_owned)].into_iter().flatten().collect::<Vec<_>>();
+    let mut request = http.post(format!("{base}/login")).header(COOKIE, cookies.join("; ")).form(&[
+        ("email", email),
+        ("password", password),
+        ("csrf", &csrf_in(&page)),
+        ("next", "/"),
+    ]);
+    if let Some(address) = address {
+        request = request.header("x-forwarded-for", address);
+    }
+    request.send().await.unwrap()
 }
 
 /// Issue 18, item 3: where the sign-in page sends someone afterwards is a safe path on this
@@ -881,6 +898,72 @@ fn an_upload_and_rapport_import_decide_and_plan_the_same() {
 }
 
 /// The token `rapport account token` prints.
+/// Issue 18, item 9: an account of a team the directory does not know used to be made, and
+/// then saw an empty plan forever.
+#[test]
+fn an_account_of_a_team_the_directory_does_not_know_is_refused() {
+    for rapport in each_backend() {
+        let args = ["account", "add", "--email", "x@example.com", "--name", "X", "--role", "team_engineer"];
+        let error = rapport.fails(&[&args[..], &["--team", "Payments"]].concat());
+        assert!(error.contains("the directory has no team \"Payments\" (teams: none yet: import"), "{error}");
+        rapport.ok(&["people", "import", &sample("people/people.csv"), &sample("people/teams.csv")]);
+        let error = rapport.fails(&[&args[..], &["--team", "payments"]].concat());
+        assert!(error.contains("no team \"payments\" (teams: "), "{error}");
+        assert!(error.contains("Payments"), "{error}");
+        rapport.ok(&[&args[..], &["--team", "Payments"]].concat());
+    }
+}
+
+/// Issue 18, item 9: sign-ins used to be limited per account alone, so anyone guessing at an
+/// account kept its owner out for as long as they kept guessing.
+#[test]
+fn guessing_elsewhere_or_spraying_from_the_same_office_keeps_no_one_out() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    for rapport in each_backend() {
+        let db = rapport.database.split(':').next().unwrap().to_owned();
+        let one_time = add_account(&rapport, "admin@example.com", "admin", None);
+        let proxy = rapport.write("server.toml", b"trusted_proxies = [\"127.0.0.1\"]\n");
+        let served =
+            crate::support::serve_with(&rapport, &["--config", &proxy, "--listen", "127.0.0.1:0"], &[]);
+        let (http, base) = (client(), served.base.clone());
+        runtime.block_on(async {
+            let office = Some("10.0.0.9");
+            let admin = ("admin@example.com", one_time.as_str());
+            let first = sign_in_from(&http, &base, admin, office, None).await;
+            assert_eq!(first.status(), StatusCode::SEE_OTHER, "{db}");
+            let device =
+                cookie_named(&first, "rapport_device").expect("a known browser gets a device cookie");
+
+            // Address after address guesses the admin's password until the account's allowance
+            // is spent (each address alone is stopped after five), and someone in the same
+            // office sprays a guess at account after account until the office's is spent too.
+            let mut guessed = 0;
+            while guessed < 100 {
+                let address = format!("198.51.100.{}", guessed / 5);
+                let guess = sign_in_from(&http, &base, ("admin@example.com", "guess"), Some(&address), None);
+                guessed += 1;
+                if guess.await.status() == StatusCode::TOO_MANY_REQUESTS {
+                    break;
+                }
+            }
+            assert!(guessed < 100, "{db}: the account's allowance was never spent");
+            let mut sprayed = 0;
+            while sprayed < 200 {
+                let email = format!("person{sprayed}@example.com");
+                sprayed += 1;
+                let spray = sign_in_from(&http, &base, (&email, "Winter2026!"), office, None).await;
+                if spray.status() == StatusCode::TOO_MANY_REQUESTS {
+                    break;
+                }
+            }
+            assert!(sprayed < 200, "{db}: the office's allowance was never spent");
+            let known = sign_in_from(&http, &base, admin, office, Some(&device)).await;
+            assert_eq!(known.status(), StatusCode::SEE_OTHER, "{db}: the admin's own browser signs in");
+        });
+        drop(served);
+    }
+}
+
 fn cli_token(rapport: &Rapport, email: &str, scope: &str) -> String {
     let out = rapport.ok(&["account", "token", "--email", email, "--name", "script", "--scope", scope]);
     out.trim().rsplit(' ').next().unwrap().to_owned()
@@ -893,6 +976,7 @@ fn tokens_stop_with_the_password_controls_and_administer_nothing() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     for rapport in each_backend() {
         let db = rapport.database.split(':').next().unwrap().to_owned();
+        rapport.ok(&["people", "import", &sample("people/people.csv"), &sample("people/teams.csv")]);
         let admin_password = add_account(&rapport, "admin@example.com", "admin", None);
         let manager_password =
             add_account(&rapport, "priya.nair@example.com", "team_manager", Some("Payments"));
