@@ -15,6 +15,8 @@ use crate::policy::current_policy;
 
 /// The longest answer kept, in characters: a message, not a document.
 pub const MAX_ANSWER_CHARS: usize = 4000;
+/// A team's name, as someone suggests it.
+const MAX_TEAM_CHARS: usize = 200;
 
 fn checked_text<'a>(text: &'a str, field: &str) -> Result<&'a str, Refusal> {
     let text = text.trim();
@@ -185,22 +187,44 @@ pub async fn dispute_ownership(
 ) -> Result<Answered, PlanError> {
     let (stored, disputed) = answering(store, action, Change::DisputeOwnership, by).await?;
     let body = checked_text(reason, "reason")?;
+    // Taken as written, unless it names a team of the directory: then in the directory's
+    // spelling. An unknown name is not refused, so the form is no way to learn which teams exist.
     let suggested = suggested_team.map(str::trim).filter(|t| !t.is_empty());
-    if let Some(suggested) = suggested {
-        if suggested.eq_ignore_ascii_case(&stored.team) {
-            return Err(
-                Refusal::invalid("team", format!("action #{action} is {}'s already", stored.team)).into()
-            );
+    let suggested = match suggested {
+        Some(suggested) => {
+            let suggested = checked_text(suggested, "suggested_team")?;
+            if suggested.chars().count() > MAX_TEAM_CHARS {
+                return Err(Refusal::invalid(
+                    "suggested_team",
+                    format!("longer than {MAX_TEAM_CHARS} characters"),
+                )
+                .into());
+            }
+            if suggested.eq_ignore_ascii_case(&stored.team) {
+                return Err(Refusal::invalid(
+                    "suggested_team",
+                    format!("action #{action} is {}'s already", stored.team),
+                )
+                .into());
+            }
+            let teams = store.teams().await?;
+            Some(
+                teams
+                    .into_iter()
+                    .map(|t| t.name)
+                    .find(|t| t.eq_ignore_ascii_case(suggested))
+                    .unwrap_or_else(|| suggested.to_owned()),
+            )
         }
-        let teams = store.teams().await?;
-        if !teams.iter().any(|t| t.name.eq_ignore_ascii_case(suggested)) {
-            return Err(
-                Refusal::invalid("team", format!("there is no team {suggested:?} in the directory")).into()
-            );
-        }
-    }
-    let answer =
-        NewAnswer { action, kind: AnswerKind::NotOurs, by: &by.email, body, suggested_team: suggested };
+        None => None,
+    };
+    let answer = NewAnswer {
+        action,
+        kind: AnswerKind::NotOurs,
+        by: &by.email,
+        body,
+        suggested_team: suggested.as_deref(),
+    };
     let id = store.add_answer(&answer, &stored.team, &disputed.actor, now).await?;
     Ok(Answered { id, team: stored.team })
 }

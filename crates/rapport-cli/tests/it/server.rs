@@ -624,6 +624,13 @@ async fn walk_the_matrix(rapport: &Rapport) {
         .await
         .unwrap();
         assert_eq!(disputed.headers()[LOCATION], format!("{action}?said=not_ours"), "{db}");
+        // Issue 18, item 9: the "not ours" form used to list every team to a partner.
+        let page = http.get(format!("{base}{action}")).header(COOKIE, &manager.cookie).send().await.unwrap();
+        let page = page.text().await.unwrap();
+        assert!(page.contains("name=\"suggested_team\""), "{db}: {page}");
+        for other in ["Platform", "Workplace IT"] {
+            assert!(!page.contains(other), "{db}: a partner's action page names the {other} team");
+        }
         let asked = post_form(
             format!("{action}/exception"),
             manager,

@@ -100,7 +100,6 @@ pub(crate) struct ActionPage {
     notice: Option<String>,
     /// What was said (kind, by, text) and the reply.
     answers: Vec<(&'static str, String, String, Option<String>)>,
-    other_teams: Vec<String>,
     today: String,
     latest_until: String,
     max_exception_days: u32,
@@ -133,14 +132,6 @@ pub async fn action_page(
             };
             (kind, a.given_by, a.body, a.reply)
         })
-        .collect();
-    let other_teams = state
-        .store
-        .teams()
-        .await?
-        .into_iter()
-        .map(|t| t.name)
-        .filter(|name| !name.eq_ignore_ascii_case(&detail.team))
         .collect();
     let notice = query.said.map(|said| match said.as_str() {
         "exception" => "Asked. The security team decides; you will see the answer here.".to_owned(),
@@ -178,7 +169,6 @@ pub async fn action_page(
         events,
         notice,
         answers,
-        other_teams,
         today: now.date().to_string(),
         latest_until: (now.date() + time::Duration::days(i64::from(max_exception_days))).to_string(),
         max_exception_days,
