@@ -149,7 +149,7 @@ impl FindingQuery {
             include_resolved: false,
             min_severity,
             tool: given(&self.tool).map(str::to_owned),
-            target: given(&self.target).map(|part| format!("%{part}%")),
+            target: given(&self.target).map(str::to_owned),
             vulnerability: given(&self.vulnerability).map(str::to_owned),
             id: None,
             limit: Some(self.limit()?),

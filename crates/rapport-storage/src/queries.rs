@@ -75,7 +75,7 @@ const SELECT_FINDINGS: &str = "SELECT f.id, f.fingerprint, f.detail, a.body AS a
        AND ($4 IS NULL OR sc.target LIKE $4) \
        AND ($5 IS NULL OR f.vulnerability = $5) \
        AND ($7 IS NULL OR f.id = $7) \
-     ORDER BY f.severity DESC, sc.target, f.vulnerability, f.id \
+     ORDER BY f.severity DESC, f.scope, f.vulnerability, f.id \
      LIMIT $6";
 
 const SELECT_IMPORTS: &str = "SELECT id, file, format, source, started_at, finished_at, findings, \
@@ -83,7 +83,8 @@ const SELECT_IMPORTS: &str = "SELECT id, file, format, source, started_at, finis
      FROM imports ORDER BY id";
 
 impl Store {
-    /// Every finding the filter selects, most severe first, read back into memory. For
+    /// Every finding the filter selects, most severe first and grouped by what was scanned
+    /// (the order of `findings_by_severity`, so a short list reads only its rows), in memory. For
     /// large lists use [`Store::each_finding`], which holds one finding at a time.
     pub async fn findings(&self, filter: &FindingFilter) -> Result<Vec<StoredFinding>, StoreError> {
         let mut findings = Vec::new();
