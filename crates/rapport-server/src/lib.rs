@@ -23,6 +23,7 @@ mod signin;
 mod state;
 mod team;
 mod throttle;
+mod unread;
 mod upload;
 mod views;
 mod web;
@@ -106,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), auth::authenticate))
         .layer(from_fn(web::render_errors))
         .layer(from_fn(web::security_headers))
+        .layer(from_fn(unread::close_after_unread_bodies))
         .with_state(state)
 }
 

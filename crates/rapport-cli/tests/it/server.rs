@@ -114,6 +114,38 @@ async fn sends_security_headers(http: &reqwest::Client, base: &str, browser: &Br
     assert_eq!(nobody.headers()["www-authenticate"], "Bearer realm=\"rapport\"", "{db}");
     let style = http.get(format!("{base}/static/rapport.css")).send().await.unwrap();
     assert!(style.headers().get("cache-control").is_none(), "{db}: the stylesheet may be cached");
+    closes_after_an_unread_body(base, db).await;
+}
+
+/// Issue 18, item 9: a request refused before its body was read used to leave the rest of
+/// the body in a connection the server then closed without a word.
+async fn closes_after_an_unread_body(base: &str, db: &str) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = base.trim_start_matches("http://");
+    let head_of = |request: String| async move {
+        let mut connection = tokio::net::TcpStream::connect(address).await.unwrap();
+        connection.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        let mut buffer = [0u8; 4096];
+        while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+            let read = connection.read(&mut buffer).await.unwrap();
+            assert!(read > 0, "{db}: the connection closed before an answer");
+            answer.extend_from_slice(&buffer[..read]);
+        }
+        String::from_utf8_lossy(&answer).to_lowercase()
+    };
+    // (An upload refused so is read and dropped, up to 16 MiB, so that a client still
+    // sending it sees the answer; other requests are not worth reading.)
+    let refused = head_of(format!(
+        "POST /api/v1/actions/1/done HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Content-Length: 100000\r\n\r\n{{\"note\": \"{}",
+        "x".repeat(4096)
+    ))
+    .await;
+    assert!(refused.starts_with("http/1.1 401"), "{db}: {refused}");
+    assert!(refused.contains("\r\nconnection: close\r\n"), "{db}: {refused}");
+    let read = head_of(format!("GET /healthz HTTP/1.1\r\nHost: {address}\r\n\r\n")).await;
+    assert!(read.starts_with("http/1.1 200") && !read.contains("connection: close"), "{db}: {read}");
 }
 
 /// Signs in with the one-time password, is sent to choose a new one, and signs in again.
