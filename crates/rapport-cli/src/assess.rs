@@ -147,7 +147,7 @@ pub async fn intel(database: &str, command: IntelCommand) -> anyhow::Result<Exit
         IntelCommand::Import(args) => intel_import(&store, args).await?,
         IntelCommand::Fetch(args) => intel_fetch(&store, args).await?,
         IntelCommand::List(args) => {
-            let mut out = std::io::stdout().lock();
+            let mut out = crate::printable::stdout();
             for import in store.intel_imports().await? {
                 if args.json {
                     let line = json!({
@@ -187,13 +187,13 @@ async fn intel_import(store: &Store, args: IntelImportArgs) -> anyhow::Result<Ex
     let options = IntelOptions { allow_older: args.allow_older };
     let mut failed = false;
     let mut stored_any = false;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::printable::stdout();
     for path in &args.paths {
         match import_intel(store, path, options, now()).await {
             Ok((reports, skipped)) => stored_any |= print_imported(&mut out, &reports, &skipped, args.json)?,
             Err(error) => {
                 failed = true;
-                eprintln!("error: {error}");
+                eprintln!("error: {}", crate::printable::neutralised(&error.to_string()));
             }
         }
     }
@@ -238,7 +238,7 @@ async fn intel_fetch(store: &Store, args: IntelFetchArgs) -> anyhow::Result<Exit
     };
     let mut failed = false;
     let mut stored_any = false;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::printable::stdout();
     for url in &urls {
         match fetch_feed(store, &client, url, options, now()).await {
             Ok(Fetched::NotModified) => {
@@ -253,7 +253,7 @@ async fn intel_fetch(store: &Store, args: IntelFetchArgs) -> anyhow::Result<Exit
             }
             Err(error) => {
                 failed = true;
-                eprintln!("error: {error}");
+                eprintln!("error: {}", crate::printable::neutralised(&error.to_string()));
             }
         }
     }
@@ -349,7 +349,7 @@ pub fn print_assess(out: &mut impl Write, report: &AssessReport, json: bool) -> 
 }
 
 pub async fn tree(database: &str, command: TreeCommand) -> anyhow::Result<ExitCode> {
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::printable::stdout();
     match command {
         TreeCommand::Show(args) if args.default => write!(out, "{DEFAULT_TREE}")?,
         TreeCommand::Show(_) => {
@@ -392,7 +392,7 @@ pub async fn tree(database: &str, command: TreeCommand) -> anyhow::Result<ExitCo
 
 pub async fn assess(database: &str, args: AssessArgs) -> anyhow::Result<ExitCode> {
     let store = open(database).await?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::printable::stdout();
     if let Some(file) = &args.tree {
         let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
         let (version, new) = apply_tree(&store, &file.display().to_string(), &text, now()).await?;
@@ -436,7 +436,7 @@ pub async fn assess(database: &str, args: AssessArgs) -> anyhow::Result<ExitCode
 pub async fn decisions(database: &str, args: DecisionsArgs) -> anyhow::Result<ExitCode> {
     let store = open(database).await?;
     let lines = store.decided_findings(args.outcome.map(Outcome::as_str), i64::from(args.limit)).await?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::printable::stdout();
     print_decisions(&mut out, &lines, args.json)?;
     if lines.is_empty() && !args.json {
         writeln!(out, "No decisions yet: import intel with `rapport intel import` or run `rapport assess`.")?;
@@ -496,7 +496,7 @@ pub async fn why(database: &str, args: WhyArgs) -> anyhow::Result<ExitCode> {
         store.close().await;
         return Ok(ExitCode::FAILURE);
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::printable::stdout();
     let mut undecided = false;
     for stored in &findings {
         let Some(decision) = store.decision(stored.id).await? else {

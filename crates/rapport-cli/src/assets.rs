@@ -128,7 +128,7 @@ pub async fn inventory(database: &str, command: InventoryCommand) -> anyhow::Res
     let InventoryCommand::Import(args) = command;
     let store = open(database).await?;
     let mut failed = false;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::printable::stdout();
     for path in &args.files {
         match import_inventory(&store, path, args.format, now).await {
             Ok(report) => {
@@ -150,7 +150,7 @@ pub async fn inventory(database: &str, command: InventoryCommand) -> anyhow::Res
             }
             Err(error) => {
                 failed = true;
-                eprintln!("error: {error}");
+                eprintln!("error: {}", crate::printable::neutralised(&error.to_string()));
             }
         }
     }
@@ -170,7 +170,7 @@ pub async fn people(database: &str, command: PeopleCommand) -> anyhow::Result<Ex
 }
 
 async fn list_people(store: &rapport_storage::Store, json: bool) -> anyhow::Result<ExitCode> {
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::printable::stdout();
     let people = store.people().await?;
     if people.is_empty() && !json {
         writeln!(out, "No people yet: rapport people import FILE")?;
@@ -196,7 +196,7 @@ async fn list_people(store: &rapport_storage::Store, json: bool) -> anyhow::Resu
 }
 
 async fn list_teams(store: &rapport_storage::Store, json: bool) -> anyhow::Result<ExitCode> {
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::printable::stdout();
     let people = store.people().await?;
     let teams = store.teams().await?;
     if teams.is_empty() && !json {
@@ -221,7 +221,7 @@ async fn list_teams(store: &rapport_storage::Store, json: bool) -> anyhow::Resul
 
 async fn import_people(store: &rapport_storage::Store, args: PeopleImportArgs) -> anyhow::Result<ExitCode> {
     let mut failed = false;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::printable::stdout();
     for path in &args.files {
         match import_directory(store, path, now).await {
             Ok(report) => {
@@ -243,7 +243,7 @@ async fn import_people(store: &rapport_storage::Store, args: PeopleImportArgs) -
             }
             Err(error) => {
                 failed = true;
-                eprintln!("error: {error}");
+                eprintln!("error: {}", crate::printable::neutralised(&error.to_string()));
             }
         }
     }
@@ -252,7 +252,7 @@ async fn import_people(store: &rapport_storage::Store, args: PeopleImportArgs) -
 
 pub async fn owners(database: &str, command: OwnersCommand) -> anyhow::Result<ExitCode> {
     let store = open(database).await?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::printable::stdout();
     match command {
         OwnersCommand::Check(args) => {
             let mut changes = ChangePrinter::new(&mut out, args.json)?;
@@ -453,7 +453,7 @@ pub async fn assets(database: &str, args: AssetsArgs) -> anyhow::Result<ExitCode
         devices_only: false,
     };
     let stale_before = now - time::Duration::days(i64::from(args.stale_after_days));
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::printable::stdout();
     let mut shown = 0u64;
     let mut listed = Vec::new();
     store
@@ -561,30 +561,43 @@ pub async fn demo_ownership(store: &rapport_storage::Store, samples: &Path) -> a
         files.sort();
         Ok(files)
     };
-    println!();
+    writeln!(crate::printable::stdout())?;
     for path in sorted("inventory")? {
         let report = import_inventory(store, &path, None, now).await?;
-        println!("{}: {} devices from {}", path.display(), report.summary.devices, report.format);
+        writeln!(
+            crate::printable::stdout(),
+            "{}: {} devices from {}",
+            path.display(),
+            report.summary.devices,
+            report.format
+        )?;
     }
     for path in sorted("people")? {
         let report = import_directory(store, &path, now).await?;
         let summary = &report.summary;
-        println!("{}: {} people and {} teams", path.display(), summary.people, summary.teams);
+        writeln!(
+            crate::printable::stdout(),
+            "{}: {} people and {} teams",
+            path.display(),
+            summary.people,
+            summary.teams
+        )?;
     }
     let rules = samples.join("ownership/ownership.toml");
     let (version, plan) = apply_ownership(store, &rules, now(), |_| {}).await?;
-    println!(
+    writeln!(
+        crate::printable::stdout(),
         "{}: ownership version {version}, {} rules over {} assets; {} without an owner.",
         rules.display(),
         plan.rules,
         plan.assets,
         plan.unowned
-    );
-    println!("\nWho owns what, and the rule that decided it:");
+    )?;
+    writeln!(crate::printable::stdout(), "\nWho owns what, and the rule that decided it:")?;
     let now = now();
     store
         .each_asset(&AssetFilter::default(), |asset| -> anyhow::Result<()> {
-            println!("  {}", asset_line(&asset, false, now));
+            writeln!(crate::printable::stdout(), "  {}", asset_line(&asset, false, now))?;
             Ok(())
         })
         .await?;
@@ -593,7 +606,7 @@ pub async fn demo_ownership(store: &rapport_storage::Store, samples: &Path) -> a
 
 /// The demo's third part: real KEV and EPSS excerpts, and what to fix first, and why.
 pub async fn demo_intel(store: &rapport_storage::Store, samples: &Path) -> anyhow::Result<()> {
-    println!();
+    writeln!(crate::printable::stdout())?;
     let (reports, _) = rapport_workflows::import_intel(
         store,
         &samples.join("intel"),
@@ -604,12 +617,18 @@ pub async fn demo_intel(store: &rapport_storage::Store, samples: &Path) -> anyho
     for report in reports {
         let edition =
             report.edition.map(|e| format!(", edition {} of {}", e.version, e.date)).unwrap_or_default();
-        println!("{}: {}{edition}: {} items", report.path.display(), report.format, report.items);
+        writeln!(
+            crate::printable::stdout(),
+            "{}: {}{edition}: {} items",
+            report.path.display(),
+            report.format,
+            report.items
+        )?;
     }
     let report = rapport_workflows::assess_findings(store, now()).await?;
-    crate::assess::print_assess(&mut std::io::stdout().lock(), &report, false)?;
-    println!("\nWhat to fix first, and why:");
+    crate::assess::print_assess(&mut crate::printable::stdout(), &report, false)?;
+    writeln!(crate::printable::stdout(), "\nWhat to fix first, and why:")?;
     let lines = store.decided_findings(None, 5).await?;
-    crate::assess::print_decisions(&mut std::io::stdout().lock(), &lines, false)?;
+    crate::assess::print_decisions(&mut crate::printable::stdout(), &lines, false)?;
     Ok(())
 }

@@ -143,13 +143,13 @@ pub async fn import(database: &str, args: ImportArgs) -> anyhow::Result<ExitCode
             }
             Err(error) => {
                 failed = true;
-                eprintln!("error: {error}");
+                eprintln!("error: {}", crate::printable::neutralised(&error.to_string()));
             }
         }
     }
     if imported && !args.no_plan {
         let refreshed = rapport_workflows::refresh(&store, now()).await?;
-        print_refreshed(&mut std::io::stdout().lock(), &refreshed, args.json)?;
+        print_refreshed(&mut crate::printable::stdout(), &refreshed, args.json)?;
     }
     store.close().await;
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
@@ -207,7 +207,7 @@ async fn import_with_progress(
 
 fn print_import(report: &ImportReport, json: bool) -> anyhow::Result<()> {
     let summary = &report.summary;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::printable::stdout();
     if json {
         let line = ImportLine {
             file: report.path.display().to_string(),
@@ -269,7 +269,7 @@ pub async fn findings(database: &str, args: FindingsArgs) -> anyhow::Result<Exit
         id: None,
         limit: args.limit,
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::printable::stdout();
     let mut shown = 0u64;
     store
         .each_finding(&filter, |stored| -> anyhow::Result<()> {
@@ -335,7 +335,7 @@ fn table_line(stored: &StoredFinding) -> String {
 
 pub async fn imports(database: &str, args: ImportsArgs) -> anyhow::Result<ExitCode> {
     let store = open(database).await?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::printable::stdout();
     for record in store.imports().await? {
         let started = record.started_at.format(&Rfc3339)?;
         if args.json {
@@ -382,7 +382,7 @@ fn import_counts(record: &ImportRecord) -> String {
 
 pub async fn demo(database: &str, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let store = open(database).await?;
-    println!("Database: {} ({})", redact(database), store.backend());
+    writeln!(crate::printable::stdout(), "Database: {} ({})", redact(database), store.backend())?;
     let mut files = sample_files(&args.samples)?;
     files.sort();
     for path in files {
@@ -391,28 +391,33 @@ pub async fn demo(database: &str, args: DemoArgs) -> anyhow::Result<ExitCode> {
         print_import(&report, false)?;
     }
     let (open_count, resolved) = store.count_findings().await?;
-    println!("\n{open_count} open findings stored ({resolved} resolved). The most severe:");
+    writeln!(
+        crate::printable::stdout(),
+        "\n{open_count} open findings stored ({resolved} resolved). The most severe:"
+    )?;
     let top = FindingFilter { limit: Some(10), ..FindingFilter::default() };
     for stored in store.findings(&top).await? {
-        println!("  {}", table_line(&stored));
+        writeln!(crate::printable::stdout(), "  {}", table_line(&stored))?;
     }
     crate::assets::demo_ownership(&store, &args.samples).await?;
     crate::assets::demo_intel(&store, &args.samples).await?;
     crate::plan::demo_plan(&store, &args.samples).await?;
-    println!(
+    writeln!(
+        crate::printable::stdout(),
         "Next: `rapport plan --team Payments`, `rapport action show 1`, `rapport why CVE-2021-44228`, \
          `rapport owners explain 1.2.3.4`, `rapport events` (what happened, in order), or bring your own \
          with `rapport import FILE...`, `rapport intel fetch`."
-    );
+    )?;
     if !args.serves() {
         store.close().await;
         return Ok(ExitCode::SUCCESS);
     }
     let password = crate::server::demo_admin(&store).await?;
-    println!(
+    writeln!(
+        crate::printable::stdout(),
         "\nSign in as {} with the one-time password {password} (you choose your own at once).",
         crate::server::DEMO_ADMIN
-    );
+    )?;
     crate::server::demo_serve(store, args.listen).await
 }
 

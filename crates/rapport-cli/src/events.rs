@@ -75,7 +75,7 @@ pub async fn events(database: &str, args: EventsArgs) -> anyhow::Result<ExitCode
     let filter =
         EventFilter { after: args.since, kind: args.kind, team: args.team, action: None, limit: args.limit };
     let events = store.events(&filter).await?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::printable::stdout();
     for event in &events {
         if args.json {
             writeln!(out, "{}", event_json(event))?;
@@ -103,7 +103,7 @@ pub async fn events(database: &str, args: EventsArgs) -> anyhow::Result<ExitCode
 pub async fn run_tick(database: &str, args: TickArgs) -> anyhow::Result<ExitCode> {
     let store = open(database).await?;
     let report = tick(&store, args.at.unwrap_or_else(now)).await?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::printable::stdout();
     if args.json {
         for event in &report.recorded {
             let line = json!({

@@ -7,6 +7,7 @@ mod assets;
 mod commands;
 mod events;
 mod plan;
+mod printable;
 mod server;
 
 use std::process::ExitCode;
@@ -124,7 +125,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", printable::neutralised(&format!("{error:#}")));
             ExitCode::FAILURE
         }
     }
@@ -155,7 +156,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => commands::demo(&cli.database, args).await,
         Command::Serve(args) => server::serve(&cli.database, args).await,
         Command::Account(command) => server::account(&cli.database, command).await,
-        Command::Openapi => Ok(server::openapi()),
+        Command::Openapi => server::openapi(),
     }
 }
 

@@ -201,7 +201,7 @@ pub fn print_build(out: &mut impl Write, report: &BuildReport) -> std::io::Resul
 
 pub async fn plan(database: &str, args: PlanArgs) -> anyhow::Result<ExitCode> {
     let store = open(database).await?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::printable::stdout();
     let report = if args.no_refresh { None } else { Some(build_actions(&store, now()).await?) };
     let (policy, stored) = current_policy(&store, now()).await?;
     let weeks = args.weeks.unwrap_or(policy.spec.capacity.plan_weeks);
@@ -260,7 +260,7 @@ pub async fn demo_plan(store: &Store, samples: &std::path::Path) -> anyhow::Resu
     let file = samples.join("policy/policy.toml");
     let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
     let applied = apply_policy(store, &file.display().to_string(), &text, None, now()).await?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::printable::stdout();
     writeln!(out, "\n{}: policy version {}.", file.display(), applied.version)?;
     print_build(&mut out, &build_actions(store, now()).await?)?;
     let (policy, _) = current_policy(store, now()).await?;
@@ -362,7 +362,7 @@ fn print_scheduled(out: &mut impl Write, action: &ScheduledAction) -> std::io::R
 
 pub async fn actions(database: &str, args: ActionsArgs) -> anyhow::Result<ExitCode> {
     let store = open(database).await?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::printable::stdout();
     if args.state != Some(ActionState::Closed) {
         build_actions(&store, now()).await?;
     }
@@ -395,7 +395,7 @@ pub async fn actions(database: &str, args: ActionsArgs) -> anyhow::Result<ExitCo
 
 pub async fn action(database: &str, command: ActionCommand) -> anyhow::Result<ExitCode> {
     let store = open(database).await?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::printable::stdout();
     match command {
         ActionCommand::Show { id, json: as_json } => {
             let detail = action_detail(&store, id, now()).await?;
@@ -481,7 +481,7 @@ pub async fn action(database: &str, command: ActionCommand) -> anyhow::Result<Ex
 }
 
 pub async fn policy(database: &str, command: PolicyCommand) -> anyhow::Result<ExitCode> {
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::printable::stdout();
     match command {
         PolicyCommand::Show { default: true } => write!(out, "{DEFAULT_POLICY}")?,
         PolicyCommand::Check { file } => {
@@ -588,7 +588,7 @@ async fn print_acks(store: &Store, out: &mut impl Write, version: i64) -> anyhow
 
 pub async fn exception(database: &str, command: ExceptionCommand) -> anyhow::Result<ExitCode> {
     let store = open(database).await?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::printable::stdout();
     match command {
         ExceptionCommand::Request { action, by, reason, control, until, risk_acceptance } => {
             let by = directory_principal(&store, &by, now()).await?;
@@ -645,7 +645,7 @@ pub async fn exception(database: &str, command: ExceptionCommand) -> anyhow::Res
 
 pub async fn emergency(database: &str, command: EmergencyCommand) -> anyhow::Result<ExitCode> {
     let store = open(database).await?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::printable::stdout();
     match command {
         EmergencyCommand::Declare { action, by, reason } => {
             let by = directory_principal(&store, &by, now()).await?;

@@ -45,12 +45,12 @@ async fn serve_store(store: Store, args: &ServeArgs) -> anyhow::Result<ExitCode>
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     let address = listener.local_addr()?;
-    println!("Rapport is serving on http://{address}/ (stop with Ctrl-C).");
+    writeln!(crate::printable::stdout(), "Rapport is serving on http://{address}/ (stop with Ctrl-C).")?;
     tracing::info!(%address, "serving");
     rapport_server::serve(store.clone(), config, listener, stopped()).await?;
     store.close().await;
     // Whoever started us may have stopped reading; that is no reason to fail at the end.
-    let _ = writeln!(std::io::stdout(), "Rapport stopped.");
+    let _ = writeln!(crate::printable::stdout(), "Rapport stopped.");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -118,11 +118,15 @@ pub async fn account(database: &str, command: AccountCommand) -> anyhow::Result<
             let request = AccountRequest { email, name, role, team };
             let password = create_account(&store, &request, now()).await?;
             let role = Role::parse(&request.role).map_or("", Role::label);
-            println!("Account {} ({role}) created. One-time password: {password}", request.email);
+            writeln!(
+                crate::printable::stdout(),
+                "Account {} ({role}) created. One-time password: {password}",
+                request.email
+            )?;
         }
         AccountCommand::Reset { email } => {
             let password = reset_password(&store, &account_by_email(&store, &email).await?, now()).await?;
-            println!("{email} has a new one-time password: {password}");
+            writeln!(crate::printable::stdout(), "{email} has a new one-time password: {password}")?;
         }
         AccountCommand::Token { email, name, scope } => {
             let scope = TokenScope::parse(&scope)
@@ -133,13 +137,19 @@ pub async fn account(database: &str, command: AccountCommand) -> anyhow::Result<
                 .with_context(|| format!("there is no account for {email}"))?;
             let secret = new_api_token()?;
             let id = store.add_api_token(account.id, &name, &digest(&secret), scope, now()).await?;
-            println!("Token #{id} for {email} ({}): {secret}", scope.as_str());
+            writeln!(crate::printable::stdout(), "Token #{id} for {email} ({}): {secret}", scope.as_str())?;
         }
         AccountCommand::List => {
             for account in store.accounts().await? {
                 let team = account.team.as_deref().map(|t| format!(" of {t}")).unwrap_or_default();
                 let disabled = if account.disabled { " (disabled)" } else { "" };
-                println!("{} <{}>: {}{team}{disabled}", account.name, account.email, account.role.label());
+                writeln!(
+                    crate::printable::stdout(),
+                    "{} <{}>: {}{team}{disabled}",
+                    account.name,
+                    account.email,
+                    account.role.label()
+                )?;
             }
         }
     }
@@ -148,9 +158,9 @@ pub async fn account(database: &str, command: AccountCommand) -> anyhow::Result<
 }
 
 /// The OpenAPI document of the server's JSON API.
-pub fn openapi() -> ExitCode {
-    println!("{}", rapport_server::openapi_document());
-    ExitCode::SUCCESS
+pub fn openapi() -> anyhow::Result<ExitCode> {
+    writeln!(crate::printable::stdout(), "{}", rapport_server::openapi_document())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The demo's administrator: created the first time, given a new one-time password after.

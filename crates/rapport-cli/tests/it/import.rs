@@ -185,6 +185,48 @@ fn text_longer_than_rapport_keeps_is_cut_marked_and_said() {
     }
 }
 
+/// Issue 18, item 9: a title with escape sequences used to retitle and clear the operator's
+/// terminal when `rapport findings` printed it.
+#[test]
+fn control_sequences_in_scanner_text_are_shown_not_obeyed() {
+    for rapport in each_backend() {
+        let original = std::fs::read_to_string(corpus("scans/trivy/issue_9092.json")).unwrap();
+        let mut report: serde_json::Value = serde_json::from_str(&original).unwrap();
+        report["Results"][0]["Vulnerabilities"][0]["Title"] =
+            json!("certifi\u{1b}]0;owned\u{7}\u{1b}[2J\u{1b}[1A\u{9b}31m removal\u{202e}");
+        let hostile = rapport.write("hostile.json", report.to_string().as_bytes());
+        rapport.ok(&["import", &hostile]);
+        let listed = rapport.ok(&["findings"]);
+        assert!(!listed.contains(['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}']), "{listed:?}");
+        assert!(
+            listed.contains("certifi\\u001b]0;owned\\u0007\\u001b[2J\\u001b[1A\\u009b31m removal\\u202e"),
+            "{listed}"
+        );
+        // JSON output has the same escapes, so it still means exactly what the scanner wrote.
+        let json = rapport.json_lines(&["findings", "--json"]);
+        assert_eq!(json[0]["title"], report["Results"][0]["Vulnerabilities"][0]["Title"]);
+    }
+}
+
+/// Output into a pipe that closes early (`| head`) used to end in a panic and a backtrace.
+#[test]
+fn a_reader_that_stops_early_ends_the_output_quietly() {
+    use std::io::Read;
+    let work = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .arg("openapi")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .current_dir(work.path())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success() && error.is_empty(), "{:?}: {error}", output.status);
+}
+
 /// Issue 18, item 1: a deep XML file used to abort `rapport import` with exit 134 and no word.
 #[test]
 fn a_deeply_nested_xml_file_is_refused_with_its_name_and_place() {
