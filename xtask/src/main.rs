@@ -6,12 +6,14 @@
 //! - `bench-estate`: imports a generated inventory of 50k hosts with their software, and
 //!   decides the ownership of 100k assets against 1,000 rules (engine alone and end to end);
 //! - `bench-intel`: imports the real KEV and EPSS feeds, decides a generated million
-//!   findings on 20,000 hosts, and re-decides them after a feed change and a tree change.
+//!   findings on 20,000 hosts, and re-decides them after a feed change and a tree change;
+//! - `bench-findings`: lists 1 to 10,000 of 300,000 findings, and filters matching none.
 //!
 //! The tidy checks that enforce ARCHITECTURE.md live in `tidy.rs` and run with `cargo test`.
 
 mod bench;
 mod bench_estate;
+mod bench_findings;
 mod bench_intel;
 mod bench_plan;
 mod bench_server;
@@ -35,6 +37,8 @@ enum Command {
     Bench(bench::BenchArgs),
     BenchEstate(bench_estate::BenchEstateArgs),
     BenchIntel(bench_intel::BenchIntelArgs),
+    /// List a few of 300,000 findings, unfiltered and filtered.
+    BenchFindings(bench_findings::BenchFindingsArgs),
     /// Plan a million findings for 200 teams; the plan's measures.
     BenchPlan(bench_plan::BenchPlanArgs),
     /// A partner's plan page under load (wrk), over the databases bench-plan leaves.
@@ -47,6 +51,7 @@ fn main() -> anyhow::Result<()> {
         Command::Bench(args) => bench::run(&args),
         Command::BenchEstate(args) => bench_estate::run(&args),
         Command::BenchIntel(args) => bench_intel::run(&args),
+        Command::BenchFindings(args) => bench_findings::run(&args),
         Command::BenchPlan(args) => bench_plan::run(&args),
         Command::BenchServer(args) => bench_server::run(&args),
     }
