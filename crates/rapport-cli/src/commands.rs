@@ -346,13 +346,14 @@ pub async fn imports(database: &str, args: ImportsArgs) -> anyhow::Result<ExitCo
                 "vex_statements": record.vex_statements, "vex_changed": record.vex_changed,
                 "devices": record.devices, "new_devices": record.new_devices,
                 "people": record.people, "teams": record.teams,
-                "complete": record.finished_at.is_some(),
+                "complete": record.finished_at.is_some(), "awaiting_refresh": record.awaiting_refresh,
             });
             writeln!(out, "{line}")?;
         } else {
+            let owed = if record.awaiting_refresh { "  (not yet decided and planned)" } else { "" };
             writeln!(
                 out,
-                "#{:<4} {started}  {:<14} {}  {}",
+                "#{:<4} {started}  {:<14} {}  {}{owed}",
                 record.id,
                 record.format,
                 import_counts(&record),

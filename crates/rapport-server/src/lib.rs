@@ -262,7 +262,9 @@ const TICK_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 async fn tick_every(state: AppState, period: std::time::Duration) {
     let mut ticks = tokio::time::interval(period);
     loop {
+        // The first tick is at once: a server starting after a crash catches up first.
         ticks.tick().await;
+        catch_up(&state).await;
         match rapport_workflows::tick(&state.store, state.now()).await {
             Ok(report) => tracing::debug!(
                 recorded = report.recorded.len(),
@@ -271,5 +273,29 @@ async fn tick_every(state: AppState, period: std::time::Duration) {
             ),
             Err(error) => tracing::warn!(%error, "the clock's work failed; it runs again at the next tick"),
         }
+    }
+}
+
+/// Decides and plans what an import is still owed: one that committed just before a crash,
+/// or one told not to plan. On a blocking thread of its own, as every refresh (see
+/// `rapport_workflows::refresh`).
+async fn catch_up(state: &AppState) {
+    let store = state.store.clone();
+    let now = state.now();
+    let runtime = tokio::runtime::Handle::current();
+    let resumed =
+        tokio::task::spawn_blocking(move || runtime.block_on(rapport_workflows::resume_refresh(&store, now)))
+            .await;
+    match resumed {
+        Ok(Ok(Some(refreshed))) => tracing::info!(
+            decisions_changed = refreshed.assessed.changed,
+            actions_opened = refreshed.built.opened,
+            "caught up on the deciding and planning an import was owed"
+        ),
+        Ok(Ok(None)) => {}
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "could not catch up on deciding and planning; tried again at the next tick")
+        }
+        Err(error) => tracing::warn!(%error, "catching up on deciding and planning stopped"),
     }
 }

@@ -58,6 +58,14 @@ pub struct ImportSummary {
     pub teams: u64,
 }
 
+impl ImportSummary {
+    /// Whether what the import brought can change ownership, decisions or plans: then a
+    /// refresh is owed, and the import records that it is.
+    pub fn changes_evidence(&self) -> bool {
+        self.findings > 0 || self.resolved > 0 || self.vex_statements > 0 || self.new_devices > 0
+    }
+}
+
 pub(crate) enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
@@ -345,6 +353,7 @@ impl ImportSession {
                 .bind(summary.new_devices as i64)
                 .bind(summary.people as i64)
                 .bind(summary.teams as i64)
+                .bind(summary.changes_evidence())
                 .execute(&mut *conn)
                 .await?;
             conn.commit().await?;
@@ -368,7 +377,7 @@ const RECORD_SCAN: &str = "INSERT INTO scans (scope, import_id, tool_version) VA
 
 const RECORD_COUNTS: &str = "UPDATE imports SET finished_at = $2, findings = $3, new_findings = $4, \
      known_findings = $5, resolved_findings = $6, vex_statements = $7, vex_changed_findings = $8, devices = $9, \
-     new_devices = $10, people = $11, teams = $12 WHERE id = $1";
+     new_devices = $10, people = $11, teams = $12, awaiting_refresh = $13 WHERE id = $1";
 
 /// Reopens the given findings where a rescan had resolved them.
 fn reopen<DB>(ids: &[i64]) -> QueryBuilder<DB>

@@ -54,6 +54,8 @@ pub struct ImportRecord {
     pub new_devices: i64,
     pub people: i64,
     pub teams: i64,
+    /// Deciding and planning have not yet followed this import.
+    pub awaiting_refresh: bool,
 }
 
 /// The last sighting is the latest scan of the finding's scope (before it was resolved).
@@ -79,7 +81,7 @@ const SELECT_FINDINGS: &str = "SELECT f.id, f.fingerprint, f.detail, a.body AS a
      LIMIT $6";
 
 const SELECT_IMPORTS: &str = "SELECT id, file, format, source, started_at, finished_at, findings, \
-     new_findings, known_findings, resolved_findings, vex_statements, vex_changed_findings, devices, new_devices, people, teams \
+     new_findings, known_findings, resolved_findings, vex_statements, vex_changed_findings, devices, new_devices, people, teams, awaiting_refresh \
      FROM imports ORDER BY id";
 
 impl Store {
@@ -165,6 +167,7 @@ impl Store {
                 new_devices: row.try_get("new_devices")?,
                 people: row.try_get("people")?,
                 teams: row.try_get("teams")?,
+                awaiting_refresh: row.try_get("awaiting_refresh")?,
             })).collect()
         })
     }
@@ -183,3 +186,25 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// The newest import whose refresh is still owed, if any (a crash came between them, or
+    /// the import was told not to plan).
+    pub async fn awaiting_refresh(&self) -> Result<Option<i64>, StoreError> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_scalar(AWAITING_REFRESH).fetch_one(pool).await?)
+        })
+    }
+
+    /// Records that the refresh owed to every import up to `import_id` is done.
+    pub async fn refreshed_through(&self, import_id: i64) -> Result<(), StoreError> {
+        with_pool!(self, pool => {
+            sqlx::query(REFRESHED_THROUGH).bind(import_id).execute(pool).await?;
+            Ok(())
+        })
+    }
+}
+
+const AWAITING_REFRESH: &str = "SELECT MAX(id) FROM imports WHERE awaiting_refresh";
+const REFRESHED_THROUGH: &str =
+    "UPDATE imports SET awaiting_refresh = FALSE WHERE awaiting_refresh AND id <= $1";

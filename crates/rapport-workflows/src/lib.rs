@@ -47,4 +47,4 @@ pub use plan::{BuildReport, PlanError, build_actions};
 pub use policy::{
     AppliedPolicy, acknowledge_policy, apply_policy, compile_policy, current_policy, directory_principal,
 };
-pub use refresh::{RefreshError, Refreshed, refresh};
+pub use refresh::{RefreshError, Refreshed, refresh, resume_refresh};

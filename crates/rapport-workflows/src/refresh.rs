@@ -1,7 +1,10 @@
 //! What follows new evidence (a scan, a VEX document, a feed): assets first seen in it are
 //! owned by the rules in force, every open finding is decided again and the actions are
-//! rebuilt, so ownership, decisions and plans never lag behind what was imported. The command line and the server both call [`refresh`] after an import, unless
-//! told not to.
+//! rebuilt, so ownership, decisions and plans never lag behind what was imported. The command
+//! line and the server both call [`refresh`] after an import, unless told not to. An import
+//! records in its own transaction that a refresh is owed; [`resume_refresh`] catches up on
+//! one a crash (or `--no-plan`) left owed, and the server calls it as it starts and with
+//! every turn of its clock.
 //!
 //! Contract: on SQLite the million-row reads and writes inside step the database on the
 //! calling thread, and the future is not `Send` (rust-lang/rust#100013, higher-ranked
@@ -11,7 +14,7 @@
 use crate::assess::{AssessError, AssessReport, assess_findings};
 use crate::ownership::{OwnershipError, own_new_assets};
 use crate::plan::{BuildReport, PlanError, build_actions};
-use rapport_storage::Store;
+use rapport_storage::{Store, StoreError};
 use time::OffsetDateTime;
 
 /// What bringing decisions and plans up to date did.
@@ -31,12 +34,28 @@ pub enum RefreshError {
     Assess(#[from] AssessError),
     #[error("planning: {0}")]
     Plan(#[from] PlanError),
+    #[error("recording the refresh: {0}")]
+    Store(#[from] StoreError),
 }
 
-/// Owns new assets, decides every open finding again, then rebuilds the actions.
+/// Owns new assets, decides every open finding again, then rebuilds the actions; then clears
+/// what the imports before it recorded they were owed (not those that came in meanwhile).
 pub async fn refresh(store: &Store, now: OffsetDateTime) -> Result<Refreshed, RefreshError> {
+    let owed = store.awaiting_refresh().await?;
     let owned = own_new_assets(store, now).await?;
     let assessed = assess_findings(store, now).await?;
     let built = build_actions(store, now).await?;
+    if let Some(import) = owed {
+        store.refreshed_through(import).await?;
+    }
     Ok(Refreshed { owned, assessed, built })
+}
+
+/// Catches up on a refresh an import is owed (after a crash between an import's commit and
+/// its refresh, or an import told not to plan); nothing when none is.
+pub async fn resume_refresh(store: &Store, now: OffsetDateTime) -> Result<Option<Refreshed>, RefreshError> {
+    if store.awaiting_refresh().await?.is_none() {
+        return Ok(None);
+    }
+    refresh(store, now).await.map(Some)
 }

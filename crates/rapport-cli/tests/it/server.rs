@@ -1003,6 +1003,40 @@ fn guessing_elsewhere_or_spraying_from_the_same_office_keeps_no_one_out() {
     }
 }
 
+/// Issue 18, item 6: an upload's import commits before deciding and planning run in
+/// transactions of their own; a crash between the two left every finding undecided, and a
+/// restart did not catch up. `--no-plan` leaves the database exactly as such a crash does.
+#[test]
+#[allow(clippy::disallowed_methods, reason = "waiting for the server's catching up, which has no signal")]
+fn a_starting_server_catches_up_on_the_deciding_and_planning_an_import_was_owed() {
+    for rapport in each_backend() {
+        let db = rapport.database.split(':').next().unwrap().to_owned();
+        let owed = |rapport: &Rapport| -> Vec<bool> {
+            let imports = rapport.json_lines(&["imports", "--json"]);
+            imports.iter().map(|import| import["awaiting_refresh"].as_bool().unwrap()).collect()
+        };
+        rapport.ok(&["people", "import", &sample("people/people.csv"), &sample("people/teams.csv")]);
+        rapport.ok(&["owners", "apply", &sample("ownership/ownership.toml")]);
+        rapport.ok(&["import", &sample("cyclonedx-log4j.json")]);
+        assert_eq!(owed(&rapport)[2..], [false], "{db}: an import that planned owes nothing");
+        rapport.ok(&["import", "--no-plan", &sample("grype-image.json")]);
+        assert_eq!(owed(&rapport)[2..], [false, true], "{db}");
+        let undecided = |rapport: &Rapport| rapport.ok(&["decisions", "--json"]).matches("busybox").count();
+        assert_eq!(undecided(&rapport), 0, "{db}: the image's findings are not decided yet");
+
+        let served = serve(&rapport);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while owed(&rapport).contains(&true) {
+            assert!(std::time::Instant::now() < deadline, "{db}: the server never caught up");
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        assert!(undecided(&rapport) > 0, "{db}: the image's findings are decided");
+        let plan = rapport.ok(&["actions"]);
+        assert!(plan.contains("busybox"), "{db}: and planned: {plan}");
+        drop(served);
+    }
+}
+
 fn cli_token(rapport: &Rapport, email: &str, scope: &str) -> String {
     let out = rapport.ok(&["account", "token", "--email", email, "--name", "script", "--scope", scope]);
     out.trim().rsplit(' ').next().unwrap().to_owned()
