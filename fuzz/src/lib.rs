@@ -69,3 +69,47 @@ pub fn parse_policy_file(data: &[u8]) {
         let _ = policy.emergency_words();
     }
 }
+
+/// A document of an XML format with a nest grown from the fuzzer's bytes in place of each
+/// `{nest}`: each pair of bytes opens an element, closes one (now and then wrongly), opens a
+/// run of them (deep), or adds a run of siblings with attributes and text (wide). Runs are up
+/// to 255 long, so a few hundred bytes nest tens of thousands deep or wide, which random bytes
+/// alone never reach.
+pub fn parse_nested_xml(format: Format, document: &str, data: &[u8]) {
+    const NAMES: [&str; 6] = ["a", "b", "ReportItem", "result", "component", "vulnerability"];
+    let mut nest = String::new();
+    let mut open: Vec<&str> = Vec::new();
+    for pair in data.chunks(2) {
+        let action = pair.first().copied().unwrap_or(0);
+        let count = pair.get(1).copied().unwrap_or(1);
+        let name = NAMES[usize::from(action >> 5) % NAMES.len()];
+        match action % 4 {
+            0 => {
+                nest.push_str(&format!("<{name}>"));
+                open.push(name);
+            }
+            1 => match open.pop() {
+                // A mismatched end must be refused as calmly as a matched one is read.
+                Some(last) if count % 16 == 0 => nest.push_str(&format!("</{last}x>")),
+                Some(last) => nest.push_str(&format!("</{last}>")),
+                None => {}
+            },
+            2 => {
+                for _ in 0..count {
+                    nest.push_str(&format!("<{name}>"));
+                    open.push(name);
+                }
+            }
+            _ => {
+                for _ in 0..count {
+                    nest.push_str(&format!("<{name} k=\"{count}\">t&amp;{count}</{name}>"));
+                }
+            }
+        }
+    }
+    while let Some(last) = open.pop() {
+        nest.push_str(&format!("</{last}>"));
+    }
+    let input = document.replace("{nest}", &nest);
+    parse_as(&[format], input.as_bytes());
+}

@@ -117,3 +117,32 @@ fn a_govulncheck_finding_without_its_advisory_is_refused() {
     let message = rejected(br#"{"config": {"scanner_name": "govulncheck"}} {"finding": {"osv": "GO-1", "trace": [{"module": "m"}]}}"#);
     assert!(message.contains("names GO-1, but no `osv` message describes it"), "{message}");
 }
+
+/// Issue 18, items 1 and 10: real files of every XML format with a nest of 50,000 elements,
+/// or 200,000 siblings, put inside their first record. Deep nesting is refused with its
+/// place; wide is read or refused; neither may overflow the stack.
+#[test]
+fn every_xml_format_refuses_deep_nesting_and_survives_wide() {
+    let files = [
+        ("scans/nessus/nessus_v_unknown.xml", "</ReportItem>"),
+        ("scans/openvas/many_vuln.xml", "</result>"),
+        ("scans/qualys/Qualys_Sample_Report.xml", "</VULN_INFO>"),
+        ("scans/cyclonedx/dd_1_15_0.xml", "</component>"),
+        ("scans/dependency_check/multiple_vulnerabilities_has_multiple_findings.xml", "</vulnerability>"),
+    ];
+    for (file, record_end) in files {
+        let text = std::fs::read_to_string(crate::support::corpus(file)).unwrap();
+        let at = text.find(record_end).unwrap_or_else(|| panic!("{file} has no {record_end}"));
+        let inserted = |nest: &str| format!("{}{nest}{}", &text[..at], &text[at..]);
+
+        let deep = inserted(&format!("{}{}", "<a>".repeat(50_000), "</a>".repeat(50_000)));
+        let message = rejected(deep.as_bytes());
+        assert!(message.contains("elements nest more than 256 deep (at <a> inside <"), "{file}: {message}");
+
+        let wide = inserted(&"<w x=\"1\">text</w>".repeat(200_000));
+        match read_bytes(wide.as_bytes()) {
+            Outcome::Parsed(..) | Outcome::Rejected(_) => {}
+            other => panic!("{file}: {other:?}"),
+        }
+    }
+}
