@@ -135,6 +135,12 @@ pub async fn import(database: &str, args: ImportArgs) -> anyhow::Result<ExitCode
             source: args.source.clone(),
             name: None,
             progress: None,
+            waiting: Some(Arc::new(|| {
+                eprintln!(
+                    "Another import is writing to the database; this one waits its turn and starts when that \
+                     one is done."
+                )
+            })),
         };
         match import_with_progress(&store, request).await {
             Ok(report) => {
@@ -387,7 +393,8 @@ pub async fn demo(database: &str, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let mut files = sample_files(&args.samples)?;
     files.sort();
     for path in files {
-        let request = ImportRequest { path, format: None, source: None, name: None, progress: None };
+        let request =
+            ImportRequest { path, format: None, source: None, name: None, progress: None, waiting: None };
         let report = import_file(&store, request, now).await?;
         print_import(&report, false)?;
     }

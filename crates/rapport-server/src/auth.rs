@@ -151,23 +151,22 @@ async fn identify(state: &AppState, request: &mut Request) -> Result<(), ServerE
     let unsafe_method = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if let Some(token) = bearer(request.headers()) {
         let found = match token.strip_prefix(TOKEN_PREFIX) {
-            Some(_) => state.store.use_api_token(&digest(token), now).await?,
+            Some(_) => state.store.api_token(&digest(token)).await?,
             None => None,
         };
-        let Some(TokenUse { account, token, recorded }) = found else {
+        let Some(TokenUse { account, token }) = found else {
             return Err(ServerError::Unauthenticated("the API token is unknown or revoked".into()));
         };
-        // Audited as often as its last use is written down: once a minute at most.
-        if recorded {
+        // Written down and audited once a minute at most, beside the request: a request never
+        // waits for the database's writer (a long import holds SQLite's for minutes).
+        if token.use_due(now) {
             let peer = crate::web::client_address(
                 request.extensions(),
                 request.headers(),
                 &state.config.trusted_proxies,
             );
             let what = format!("{} {}", request.method(), request.uri().path());
-            state
-                .audit(Some(&account.email), "token used", Some(format!("token #{}", token.id)), what, peer)
-                .await?;
+            tokio::spawn(record_token_use(state.clone(), account.email.clone(), token.id, what, peer));
         }
         // A token stops with the controls a session stops with: a one-time password not yet
         // changed lets neither in (reset, password changes and disabling revoke tokens).
@@ -255,6 +254,23 @@ impl FromRequestParts<AppState> for Option<Signed> {
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
         Ok(parts.extensions.get::<Signed>().cloned())
+    }
+}
+
+/// Writes down a token's use and audits it, unless another request of the same minute did.
+async fn record_token_use(state: AppState, email: String, token: i64, what: String, peer: Option<String>) {
+    let recorded = match state.store.record_token_use(token, state.now()).await {
+        Ok(recorded) => recorded,
+        Err(error) => {
+            tracing::warn!(%error, token, "could not write down a token's use");
+            return;
+        }
+    };
+    if recorded
+        && let Err(error) =
+            state.audit(Some(&email), "token used", Some(format!("token #{token}")), what, peer).await
+    {
+        tracing::warn!(%error, token, "could not audit a token's use");
     }
 }
 

@@ -49,8 +49,8 @@ pub use config::{ConfigError, ServerConfig};
 pub use error::ServerError;
 pub use state::AppState;
 
-/// Every route. Pages are at the root, the JSON API under `/api/v1`; `/healthz`, the sign-in
-/// page and the stylesheet are the only ones answered without signing in.
+/// Every route. Pages are at the root, the JSON API under `/api/v1`; `/healthz`, `/readyz`,
+/// the sign-in page and the stylesheet are the only ones answered without signing in.
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(signin::home))
@@ -100,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .route("/api/v1/openapi.json", get(openapi))
         .route("/healthz", get(health))
+        .route("/readyz", get(ready))
         .route("/metrics", get(metrics))
         .route("/static/rapport.css", get(web::stylesheet))
         .route_layer(from_fn_with_state(state.clone(), metrics::track))
@@ -200,6 +201,18 @@ async fn not_found() -> ServerError {
 async fn health(State(state): State<AppState>) -> Result<&'static str, ServerError> {
     state.store.teams().await?;
     Ok("ok\n")
+}
+
+/// Whether the server can do all of its work now. While another import holds SQLite's one
+/// writer (a long `rapport import`), pages and the API still read, but sign-ins, answers and
+/// uploads wait their turn: answered 503, saying so, until it is done. Needs no sign-in.
+async fn ready(State(state): State<AppState>) -> Result<axum::response::Response, ServerError> {
+    if state.store.writer_busy().await? {
+        let waiting =
+            "waiting: another import is writing to the database; reading works, writing waits its turn\n";
+        return Ok((axum::http::StatusCode::SERVICE_UNAVAILABLE, waiting).into_response());
+    }
+    Ok("ready\n".into_response())
 }
 
 /// Prometheus metrics, for the security team's accounts and tokens.

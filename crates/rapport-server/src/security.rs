@@ -481,6 +481,9 @@ pub async fn import_upload(
         source: None,
         name: Some(name.to_owned()),
         progress: None,
+        // An upload while another import writes waits its turn: the request is answered when
+        // both are done.
+        waiting: None,
     };
     let clock = state.clone();
     let report =

@@ -44,8 +44,6 @@ pub struct NewAccount<'a> {
 pub struct TokenUse {
     pub account: Account,
     pub token: ApiToken,
-    /// Whether this use was written down: the first in its minute.
-    pub recorded: bool,
 }
 
 /// A signed-in session: its account and the CSRF token its forms carry.
@@ -86,6 +84,14 @@ pub struct ApiToken {
     pub created_at: OffsetDateTime,
     pub last_used_at: Option<OffsetDateTime>,
     pub revoked_at: Option<OffsetDateTime>,
+}
+
+impl ApiToken {
+    /// Whether a use at `now` is to be written down: a token used many times a second is
+    /// written down once a minute, not each time.
+    pub fn use_due(&self, now: OffsetDateTime) -> bool {
+        self.last_used_at.is_none_or(|last| now - last >= LAST_USE_PRECISION)
+    }
 }
 
 /// One security-relevant act.
@@ -331,13 +337,9 @@ impl Store {
         })
     }
 
-    /// The unrevoked token with this hash and its enabled account; records its use at `now`
-    /// (to the minute).
-    pub async fn use_api_token(
-        &self,
-        token_hash: &[u8],
-        now: OffsetDateTime,
-    ) -> Result<Option<TokenUse>, StoreError> {
+    /// The unrevoked token with this hash and its enabled account. Only reads: signing a
+    /// request in never waits for a writer (a long import holds SQLite's write lock).
+    pub async fn api_token(&self, token_hash: &[u8]) -> Result<Option<TokenUse>, StoreError> {
         with_pool!(self, pool => {
             let row = sqlx::query(account_query!(
                 ", t.id AS token_id, t.name AS token_name, t.scope, \
@@ -360,16 +362,24 @@ impl Store {
                 last_used_at: row.try_get("last_used_at")?,
                 revoked_at: None,
             };
-            // A token used many times a second is written down once a minute, not each time.
-            let recorded = token.last_used_at.is_none_or(|last| now - last >= LAST_USE_PRECISION);
-            if recorded {
-                sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-                    .bind(now)
-                    .bind(token.id)
-                    .execute(pool)
-                    .await?;
-            }
-            Ok(Some(TokenUse { account, token, recorded }))
+            Ok(Some(TokenUse { account, token }))
+        })
+    }
+
+    /// Writes down a token's use at `now`, unless a use within the minute before is written
+    /// down already (by another request at the same time): true when this one was.
+    pub async fn record_token_use(&self, token: i64, now: OffsetDateTime) -> Result<bool, StoreError> {
+        with_pool!(self, pool => {
+            let written = sqlx::query(
+                "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 \
+                 AND (last_used_at IS NULL OR last_used_at <= $3)",
+            )
+            .bind(now)
+            .bind(token)
+            .bind(now - LAST_USE_PRECISION)
+            .execute(pool)
+            .await?;
+            Ok(written.rows_affected() == 1)
         })
     }
 

@@ -160,9 +160,18 @@ const SETUP_POSTGRES: &[&str] =
 impl Store {
     pub async fn begin_import(&self, start: ImportStart<'_>) -> Result<ImportSession, StoreError> {
         let mut tx = match self {
-            // Writing from the start: a second import waits for the first to commit (up to the
-            // busy timeout) instead of failing when its read snapshot turns out stale.
-            Store::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            // Writing from the start, and waiting its turn: a second import waits for the first
+            // to commit however long it takes, instead of failing when the busy timeout ends
+            // or its read snapshot turns out stale.
+            Store::Sqlite(pool) => loop {
+                match pool.begin_with("BEGIN IMMEDIATE").await {
+                    Ok(tx) => break Tx::Sqlite(tx),
+                    Err(error) if crate::is_busy(&error) => {
+                        tracing::info!("another import is still writing; this one waits its turn");
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+            },
             Store::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         };
         if let Tx::Postgres(conn) = &mut tx {

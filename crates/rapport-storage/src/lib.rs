@@ -98,12 +98,34 @@ impl Store {
         Ok(store)
     }
 
+    /// Brings the schema up to date. A schema already up to date is only read, so a command
+    /// starting while a long import holds SQLite's writer does not wait for it; one that
+    /// needs migrating waits its turn.
     async fn migrate(&self) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
-            Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        let migrator = match self {
+            Store::Sqlite(_) => sqlx::migrate!("./migrations/sqlite"),
+            Store::Postgres(_) => sqlx::migrate!("./migrations/postgres"),
+        };
+        let wanted: Vec<i64> = migrator.iter().map(|migration| migration.version).collect();
+        if self.applied_migrations().await == wanted {
+            return Ok(());
         }
-        Ok(())
+        loop {
+            let ran = with_pool!(self, pool => migrator.run(pool).await);
+            match ran {
+                Err(sqlx::migrate::MigrateError::Execute(error)) if is_busy(&error) => {
+                    tracing::info!("another import is writing; the schema's update waits its turn");
+                }
+                ran => return Ok(ran?),
+            }
+        }
+    }
+
+    /// The migrations applied, oldest first; none when there is no schema yet.
+    async fn applied_migrations(&self) -> Vec<i64> {
+        let query = "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version";
+        let applied = with_pool!(self, pool => sqlx::query_scalar(query).fetch_all(pool).await);
+        applied.unwrap_or_default()
     }
 
     pub fn backend(&self) -> &'static str {
@@ -115,6 +137,39 @@ impl Store {
 
     pub async fn close(&self) {
         with_pool!(self, pool => pool.close().await)
+    }
+}
+
+/// How long a SQLite write waits for the writer before it is refused.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Whether SQLite refused because another connection holds the write lock.
+pub(crate) fn is_busy(error: &sqlx::Error) -> bool {
+    // SQLITE_BUSY, and its extended codes (recovery, snapshot, timeout).
+    matches!(error, sqlx::Error::Database(db) if db.code().is_some_and(|code| code.parse::<i32>().is_ok_and(|code| code & 0xff == 5)))
+}
+
+impl Store {
+    /// Whether another import (of this process or another) is writing to the database now:
+    /// on SQLite one writer at a time holds the whole file. PostgreSQL writers lock rows, so
+    /// there it is never so.
+    pub async fn writer_busy(&self) -> Result<bool, StoreError> {
+        let Store::Sqlite(pool) = self else { return Ok(false) };
+        let mut connection = pool.acquire().await?;
+        // A probe that does not wait: the connection's usual patience is restored after.
+        sqlx::query("PRAGMA busy_timeout = 0").execute(&mut *connection).await?;
+        let probed = sqlx::query("BEGIN IMMEDIATE").execute(&mut *connection).await;
+        let busy = match probed {
+            Ok(_) => {
+                sqlx::query("ROLLBACK").execute(&mut *connection).await?;
+                false
+            }
+            Err(error) if is_busy(&error) => true,
+            Err(error) => return Err(error.into()),
+        };
+        let restore = format!("PRAGMA busy_timeout = {}", BUSY_TIMEOUT.as_millis());
+        sqlx::query(sqlx::AssertSqlSafe(restore)).execute(&mut *connection).await?;
+        Ok(busy)
     }
 }
 
@@ -133,7 +188,7 @@ async fn connect_sqlite(url: &str) -> Result<SqlitePool, StoreError> {
         .pragma("cache_size", "-32768")
         // Large imports run long statements by design; they are not worth a warning.
         .log_slow_statements(tracing::log::LevelFilter::Debug, std::time::Duration::from_secs(60))
-        .busy_timeout(std::time::Duration::from_secs(30));
+        .busy_timeout(BUSY_TIMEOUT);
     let folder = options.get_filename().parent().filter(|p| !p.as_os_str().is_empty()).map(ToOwned::to_owned);
     if let Some(folder) = folder {
         std::fs::create_dir_all(&folder)

@@ -46,6 +46,9 @@ pub enum IngestError {
 
 /// Reports how many bytes of the file have been read, for progress bars.
 pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
+/// Called once when the import must wait for another one that is writing (SQLite has one
+/// writer at a time): it starts when that one is done.
+pub type Waiting = Arc<dyn Fn() + Send + Sync>;
 
 #[derive(Clone)]
 pub struct ImportRequest {
@@ -58,6 +61,7 @@ pub struct ImportRequest {
     /// kept in a temporary folder is named as its sender named it.
     pub name: Option<String>,
     pub progress: Option<Progress>,
+    pub waiting: Option<Waiting>,
 }
 
 impl std::fmt::Debug for ImportRequest {
@@ -106,6 +110,11 @@ pub async fn import_file(
         source: request.source.as_deref(),
         started_at: now(),
     };
+    if let Some(waiting) = &request.waiting
+        && store.writer_busy().await.map_err(store_error)?
+    {
+        waiting();
+    }
     let mut session = store.begin_import(start).await.map_err(store_error)?;
     if format.is_vex() {
         return import_vex(session, request, format, skip, now).await;

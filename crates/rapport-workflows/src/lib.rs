@@ -32,7 +32,7 @@ pub use actions::{ActionDetail, ListedAction, action_detail, list_actions, team_
 pub use assess::{AssessError, AssessReport, apply_tree, assess_findings, compile_tree, current_tree};
 pub use clock::{TickReport, tick};
 pub use fetch::{EPSS_URL, FetchError, Fetched, KEV_URL, feed_client, fetch_feed, use_ring_for_tls};
-pub use import::{ImportReport, ImportRequest, IngestError, Progress, import_file};
+pub use import::{ImportReport, ImportRequest, IngestError, Progress, Waiting, import_file};
 pub use intel::{IntelError, IntelOptions, IntelReport, Skipped, import_intel};
 pub use inventory::{DirectoryReport, InventoryReport, import_directory, import_inventory};
 pub use listen::{

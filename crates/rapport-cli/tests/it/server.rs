@@ -1037,6 +1037,76 @@ fn a_starting_server_catches_up_on_the_deciding_and_planning_an_import_was_owed(
     }
 }
 
+/// Issue 18, item 2: while a long import held SQLite's one writer, every request with a token
+/// answered 500 after 30 s (its first use each minute was written down first), and a second
+/// import failed with "database is locked". Here another process holds the writer, as a
+/// 4M-finding import does for 100 s, while the server is read from and a second import starts.
+#[test]
+fn a_long_import_stops_no_reader_and_the_next_import_waits_its_turn() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rapport = each_backend().remove(0);
+    crate::support::sample_estate(&rapport);
+    let one_time = add_account(&rapport, crate::support::PAYMENTS_MANAGER, "team_manager", Some("Payments"));
+    let served = serve(&rapport);
+    let (http, base) = (client(), served.base.clone());
+    let manager = runtime.block_on(first_sign_in(&http, &base, crate::support::PAYMENTS_MANAGER, &one_time));
+    let token = cli_token(&rapport, crate::support::PAYMENTS_MANAGER, "read");
+
+    let file = rapport.database.trim_start_matches("sqlite://").to_owned();
+    let mut writer = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3, sys, time\nc = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+                      c.execute('BEGIN IMMEDIATE')\nprint('writing', flush=True)\ntime.sleep(600)",
+            &file,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 holds the write lock");
+    let mut said = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(writer.stdout.take().unwrap()), &mut said)
+        .unwrap();
+    assert_eq!(said.trim(), "writing");
+
+    let mut second = std::process::Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args(["import", &sample("osv-scanner.json")])
+        .env("RAPPORT_DATABASE_URL", &rapport.database)
+        .current_dir(rapport.work.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // It says it waits (the writer holds on until told to stop, so this comes first).
+    let mut waits = String::new();
+    let mut second_errors = std::io::BufReader::new(second.stderr.take().unwrap());
+    std::io::BufRead::read_line(&mut second_errors, &mut waits).unwrap();
+    assert!(waits.contains("this one waits its turn"), "the second import says it waits: {waits:?}");
+    runtime.block_on(async {
+        // Well inside the 30 s a write would wait before it failed.
+        let patient = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build().unwrap();
+        let plan = patient.get(format!("{base}/api/v1/teams/Payments/plan")).bearer_auth(&token).send().await;
+        assert_eq!(plan.unwrap().status(), StatusCode::OK, "a token's request while the writer is busy");
+        let page = patient.get(format!("{base}/teams/Payments")).header(COOKIE, &manager.cookie).send().await;
+        assert_eq!(page.unwrap().status(), StatusCode::OK, "a signed-in page while the writer is busy");
+        let ready = http.get(format!("{base}/readyz")).send().await.unwrap();
+        assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(ready.text().await.unwrap().contains("another import is writing"));
+        let health = http.get(format!("{base}/healthz")).send().await.unwrap();
+        assert_eq!(health.status(), StatusCode::OK, "the server itself is well");
+    });
+
+    let _ = writer.kill();
+    let _ = writer.wait();
+    let second = second.wait_with_output().unwrap();
+    let mut error = String::new();
+    std::io::Read::read_to_string(&mut second_errors, &mut error).unwrap();
+    assert!(second.status.success(), "the second import waited its turn: {error}");
+    assert!(String::from_utf8_lossy(&second.stdout).contains("osv-scanner.json: 1 findings"));
+    let ready = runtime.block_on(async { http.get(format!("{base}/readyz")).send().await.unwrap().status() });
+    assert_eq!(ready, StatusCode::OK);
+    drop(served);
+}
+
 fn cli_token(rapport: &Rapport, email: &str, scope: &str) -> String {
     let out = rapport.ok(&["account", "token", "--email", email, "--name", "script", "--scope", scope]);
     out.trim().rsplit(' ').next().unwrap().to_owned()

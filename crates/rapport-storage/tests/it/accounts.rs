@@ -72,34 +72,40 @@ async fn a_revoked_token_signs_nobody_in_and_the_audit_log_keeps_every_act() {
             .unwrap()
             .unwrap();
         let token = store.add_api_token(id, "dashboard", &[7; 32], TokenScope::Read, start).await.unwrap();
-        let used = store.use_api_token(&[7; 32], start + Duration::minutes(5)).await.unwrap().unwrap();
+        let at = start + Duration::minutes(5);
+        let used = store.api_token(&[7; 32]).await.unwrap().unwrap();
         assert_eq!(
             (used.account.id, used.token.id, used.token.scope),
             (id, token, TokenScope::Read),
             "{backend}"
         );
-        assert!(used.recorded, "{backend}: the first use is written down");
-        let soon = store.use_api_token(&[7; 32], start + Duration::seconds(330)).await.unwrap().unwrap();
-        assert!(!soon.recorded, "{backend}: a use within the same minute is not written again");
+        assert!(used.token.use_due(at), "{backend}: the first use is to be written down");
+        assert!(store.record_token_use(token, at).await.unwrap(), "{backend}");
+        assert!(!store.record_token_use(token, at).await.unwrap(), "{backend}: by one request only");
+        let soon = store.api_token(&[7; 32]).await.unwrap().unwrap();
+        assert!(
+            !soon.token.use_due(start + Duration::seconds(330)),
+            "{backend}: not again within the minute"
+        );
         let listed = store.api_tokens(id).await.unwrap();
         assert_eq!(listed[0].last_used_at, Some(start + Duration::minutes(5)), "{backend}");
         assert!(!store.revoke_api_token(id + 1, token, start).await.unwrap(), "{backend}: not another's");
         assert!(store.revoke_api_token(id, token, start).await.unwrap());
         assert!(!store.revoke_api_token(id, token, start).await.unwrap(), "{backend}: once");
-        assert!(store.use_api_token(&[7; 32], start).await.unwrap().is_none(), "{backend}");
+        assert!(store.api_token(&[7; 32]).await.unwrap().is_none(), "{backend}");
 
         // Issue 18, item 5: a password change or reset, and disabling, revoke every token of the
         // account; enabling it again brings none back.
         for (secret, end) in [([8; 32], "a password change"), ([9; 32], "disabling")] {
             store.add_api_token(id, "script", &secret, TokenScope::Write, start).await.unwrap();
-            assert!(store.use_api_token(&secret, start).await.unwrap().is_some(), "{backend}");
+            assert!(store.api_token(&secret).await.unwrap().is_some(), "{backend}");
             if end == "disabling" {
                 store.set_account_disabled(id, Some(start)).await.unwrap();
                 store.set_account_disabled(id, None).await.unwrap();
             } else {
                 store.set_password(id, "$argon2id$changed", false, start).await.unwrap();
             }
-            assert!(store.use_api_token(&secret, start).await.unwrap().is_none(), "{backend}: {end} ends it");
+            assert!(store.api_token(&secret).await.unwrap().is_none(), "{backend}: {end} ends it");
             let listed = store.api_tokens(id).await.unwrap();
             assert!(listed.iter().all(|token| token.revoked_at.is_some()), "{backend}: {end}: {listed:?}");
         }
