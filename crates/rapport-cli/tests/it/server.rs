@@ -1107,6 +1107,49 @@ fn a_long_import_stops_no_reader_and_the_next_import_waits_its_turn() {
     drop(served);
 }
 
+/// Issue 18, item 8, through the server: an uploaded scan with a 20 MB title is stored cut,
+/// the answer says so, and the server goes on answering.
+#[test]
+fn an_upload_of_text_longer_than_rapport_keeps_is_cut_and_said() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let original = std::fs::read_to_string(corpus("scans/trivy/issue_9092.json")).unwrap();
+    let mut report: Value = serde_json::from_str(&original).unwrap();
+    report["Results"][0]["Vulnerabilities"][0]["Title"] = Value::String("long ".repeat(4 << 20));
+    let bytes = report.to_string().into_bytes();
+    for rapport in each_backend() {
+        let db = rapport.database.split(':').next().unwrap().to_owned();
+        let one_time = add_account(&rapport, "admin@example.com", "admin", None);
+        let served = serve(&rapport);
+        let (http, base) = (client(), served.base.clone());
+        runtime.block_on(async {
+            let admin = first_sign_in(&http, &base, "admin@example.com", &one_time).await;
+            let part = reqwest::multipart::Part::bytes(bytes.clone()).file_name("long.json");
+            let uploaded = http
+                .post(format!("{base}/api/v1/imports"))
+                .header(COOKIE, &admin.cookie)
+                .header("x-csrf-token", &admin.csrf)
+                .multipart(reqwest::multipart::Form::new().part("file", part))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(uploaded.status(), StatusCode::OK, "{db}");
+            let answer: Value = uploaded.json().await.unwrap();
+            assert_eq!(answer["findings_cut"], 1, "{db}: {answer}");
+            let listed =
+                http.get(format!("{base}/api/v1/findings")).header(COOKIE, &admin.cookie).send().await;
+            let listed: Vec<Value> = listed.unwrap().json().await.unwrap();
+            let title = listed[0]["title"].as_str().unwrap();
+            assert!(
+                title.len() <= 1024 && title.contains("[cut by Rapport: 20971520 bytes"),
+                "{db}: {title}"
+            );
+            let alive = http.get(format!("{base}/healthz")).send().await.unwrap();
+            assert_eq!(alive.status(), StatusCode::OK, "{db}");
+        });
+        drop(served);
+    }
+}
+
 fn cli_token(rapport: &Rapport, email: &str, scope: &str) -> String {
     let out = rapport.ok(&["account", "token", "--email", email, "--name", "script", "--scope", scope]);
     out.trim().rsplit(' ').next().unwrap().to_owned()
