@@ -5,7 +5,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::{Finding, VulnRecord};
+use crate::{Cvss, Finding, VulnId, VulnRecord};
 
 /// A title, shown in every list.
 pub const TITLE_BYTES: usize = 1024;
@@ -46,26 +46,34 @@ fn cut_list<T>(items: &mut Vec<T>) -> bool {
     over
 }
 
-/// Cuts every text and list of `items` to its limit; true when anything was cut.
-fn cut_all<'a>(texts: impl IntoIterator<Item = (&'a mut String, usize)>) -> bool {
-    texts.into_iter().fold(false, |was, (text, limit)| cut(text, limit) | was)
+/// Cuts every text to `limit`; true when any was cut.
+fn cut_all<'a>(texts: impl IntoIterator<Item = &'a mut String>, limit: usize) -> bool {
+    texts.into_iter().fold(false, |was, text| cut(text, limit) | was)
+}
+
+/// The lists a finding and an intel record both carry: ids, references, scores and weaknesses,
+/// each cut to `LIST_ITEMS`, and their texts to `NAME_BYTES`.
+fn cut_evidence_lists(
+    ids: &mut Vec<VulnId>,
+    references: &mut Vec<String>,
+    cvss: &mut Vec<Cvss>,
+    cwes: &mut Vec<u32>,
+) -> bool {
+    let lists = cut_list(ids) | cut_list(references) | cut_list(cvss) | cut_list(cwes);
+    let texts = ids
+        .iter_mut()
+        .map(|id| &mut id.0)
+        .chain(references.iter_mut())
+        .chain(cvss.iter_mut().map(|cvss| &mut cvss.vector));
+    lists | cut_all(texts, NAME_BYTES)
 }
 
 impl Finding {
     /// Cuts every text over its limit; true when any was. Call it before the fingerprint is
     /// taken, so the same long finding is the same finding on every import.
     pub fn keep_within_limits(&mut self) -> bool {
-        let lists = cut_list(&mut self.ids) | cut_list(&mut self.references) | cut_list(&mut self.cvss);
-        let lists = lists | cut_list(&mut self.cwes);
-        let names = cut_all(
-            self.ids
-                .iter_mut()
-                .map(|id| &mut id.0)
-                .chain(self.references.iter_mut())
-                .chain(self.cvss.iter_mut().map(|cvss| &mut cvss.vector))
-                .chain([&mut self.tool.name, &mut self.target.name])
-                .map(|text| (text, NAME_BYTES)),
-        );
+        let lists = cut_evidence_lists(&mut self.ids, &mut self.references, &mut self.cvss, &mut self.cwes);
+        let names = cut_all([&mut self.tool.name, &mut self.target.name], NAME_BYTES);
         let component = self.component.as_mut().is_some_and(|component| {
             cut(&mut component.name, NAME_BYTES)
                 | cut_optional(&mut component.purl, NAME_BYTES)
@@ -89,26 +97,18 @@ impl Finding {
 impl VulnRecord {
     /// Cuts the record's free text and lists over their limits; true when any was.
     pub fn keep_within_limits(&mut self) -> bool {
-        let lists = cut_list(&mut self.aliases) | cut_list(&mut self.references) | cut_list(&mut self.cvss);
-        let lists = lists | cut_list(&mut self.cwes);
-        let names = cut_all(
-            self.aliases
-                .iter_mut()
-                .map(|id| &mut id.0)
-                .chain(self.references.iter_mut())
-                .chain(self.cvss.iter_mut().map(|cvss| &mut cvss.vector))
-                .map(|text| (text, NAME_BYTES)),
-        );
+        let lists =
+            cut_evidence_lists(&mut self.aliases, &mut self.references, &mut self.cvss, &mut self.cwes);
         let texts =
             cut_optional(&mut self.title, TITLE_BYTES) | cut_optional(&mut self.description, TEXT_BYTES);
-        lists | names | texts
+        lists | texts
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{FindingKind, Target, TargetKind, Tool, VulnId};
+    use crate::{FindingKind, Target, TargetKind, Tool};
 
     fn finding() -> Finding {
         let tool = Tool { name: "trivy".to_owned(), version: None };
