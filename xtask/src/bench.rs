@@ -114,9 +114,13 @@ pub fn workspace_root() -> anyhow::Result<PathBuf> {
     manifest.parent().map(Path::to_path_buf).context("xtask has no parent folder")
 }
 
+/// Removes a SQLite database `name` (ending in `.db`) and its access file, with their logs.
 pub fn remove_sqlite(folder: &Path, name: &str) {
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(folder.join(format!("{name}{suffix}")));
+    let access = format!("{}-access.db", name.trim_end_matches(".db"));
+    for file in [name, access.as_str()] {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(folder.join(format!("{file}{suffix}")));
+        }
     }
 }
 

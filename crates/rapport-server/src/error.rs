@@ -4,7 +4,7 @@
 //! never sent. A workflow's [`Refusal`] becomes the error of its kind here and nowhere else.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rapport_core::Refusal;
 use rapport_storage::StoreError;
@@ -31,12 +31,21 @@ pub enum ServerError {
     /// A service the server relies on (the sign-in provider) failed; the detail is logged.
     #[error("{0}")]
     BadGateway(String),
+    /// On SQLite, a long import held the writer past the busy timeout; nothing was changed.
+    #[error(
+        "Rapport is storing a large import and could not save this yet; nothing was changed: \
+         send it again in a minute"
+    )]
+    Busy,
     #[error("internal error: {0}")]
     Internal(String),
 }
 
 impl From<StoreError> for ServerError {
     fn from(error: StoreError) -> Self {
+        if error.is_writer_busy() {
+            return ServerError::Busy;
+        }
         ServerError::Internal(error.to_string())
     }
 }
@@ -57,6 +66,7 @@ impl From<PlanError> for ServerError {
     fn from(error: PlanError) -> Self {
         match error {
             PlanError::Refused(refusal) => refusal.into(),
+            PlanError::Store(error) => error.into(),
             invalid @ PlanError::Policy { .. } => ServerError::BadRequest(invalid.to_string()),
             other => ServerError::Internal(other.to_string()),
         }
@@ -65,6 +75,9 @@ impl From<PlanError> for ServerError {
 
 impl From<AssessError> for ServerError {
     fn from(error: AssessError) -> Self {
+        if let AssessError::Store(error) = error {
+            return error.into();
+        }
         ServerError::Internal(error.to_string())
     }
 }
@@ -77,7 +90,7 @@ impl From<askama::Error> for ServerError {
 
 /// Every error's stable code, its status and what it means. Codes are never renamed; a
 /// client branches on `code`, not on the words.
-pub const CODES: [(&str, StatusCode, &str); 9] = [
+pub const CODES: [(&str, StatusCode, &str); 10] = [
     ("invalid_input", StatusCode::BAD_REQUEST, "a field is missing or wrong; the message names it"),
     ("unauthenticated", StatusCode::UNAUTHORIZED, "sign in, or send a valid API token"),
     ("forbidden", StatusCode::FORBIDDEN, "signed in, but this role or team may not do this"),
@@ -90,6 +103,11 @@ pub const CODES: [(&str, StatusCode, &str); 9] = [
     ),
     ("too_many_requests", StatusCode::TOO_MANY_REQUESTS, "too many attempts; wait a minute"),
     ("bad_gateway", StatusCode::BAD_GATEWAY, "a service Rapport relies on (the sign-in provider) failed"),
+    (
+        "busy",
+        StatusCode::SERVICE_UNAVAILABLE,
+        "a large import is being stored; nothing was changed: try again after Retry-After seconds",
+    ),
     (
         "internal",
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -104,7 +122,7 @@ pub struct ErrorBody {
     pub error: String,
     /// The stable code of the kind of error: invalid_input (400), unauthenticated (401),
     /// forbidden or change_password_first (403), not_found (404), conflict (409),
-    /// too_many_requests (429), bad_gateway (502), internal (500).
+    /// too_many_requests (429), bad_gateway (502), busy (503), internal (500).
     #[schema(example = "not_found")]
     pub code: &'static str,
 }
@@ -128,6 +146,7 @@ impl ServerError {
             ServerError::Conflict(_) => "conflict",
             ServerError::TooManyRequests(_) => "too_many_requests",
             ServerError::BadGateway(_) => "bad_gateway",
+            ServerError::Busy => "busy",
             ServerError::Internal(_) => "internal",
         }
     }
@@ -153,6 +172,9 @@ impl IntoResponse for ServerError {
         };
         let body = ErrorBody { error: message.clone(), code: self.code() };
         let mut response = (status, Json(body)).into_response();
+        if matches!(self, ServerError::Busy) {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        }
         let change_password = matches!(self, ServerError::ChangePasswordFirst);
         response.extensions_mut().insert(ErrorMessage { message, change_password });
         response
@@ -174,6 +196,7 @@ mod tests {
             ServerError::Conflict(String::new()),
             ServerError::TooManyRequests(String::new()),
             ServerError::BadGateway(String::new()),
+            ServerError::Busy,
             ServerError::Internal(String::new()),
         ];
         let codes: Vec<&str> = errors.iter().map(ServerError::code).collect();

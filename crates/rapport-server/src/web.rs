@@ -152,11 +152,19 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         StatusCode::NOT_FOUND => "Not found",
         StatusCode::TOO_MANY_REQUESTS => "Too many attempts",
         StatusCode::CONFLICT | StatusCode::BAD_REQUEST => "That could not be done",
+        StatusCode::SERVICE_UNAVAILABLE => "Not saved yet",
         _ => "Something went wrong",
     };
     let page = ErrorPage { nav: None, title, message };
+    let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
     match page.render() {
-        Ok(body) => (status, Html(body)).into_response(),
+        Ok(body) => {
+            let mut page = (status, Html(body)).into_response();
+            if let Some(retry_after) = retry_after {
+                page.headers_mut().insert(header::RETRY_AFTER, retry_after);
+            }
+            page
+        }
         Err(_) => response,
     }
 }

@@ -151,6 +151,19 @@ fn scope_of(word: &str) -> Result<TokenScope, StoreError> {
 
 const REVOKE_TOKENS: &str = "UPDATE api_tokens SET revoked_at = $1 WHERE account = $2 AND revoked_at IS NULL";
 
+/// Ends every session of an account by giving it a new session key: a session is valid only
+/// while it carries its account's key. The key lives with the account in the main file, so a
+/// password change or a disabling ends the sessions in the same commit, although on SQLite
+/// the sessions themselves are in the access file (whose rows are deleted after, to tidy up).
+const ROTATE_SESSION_KEY: &str = "UPDATE accounts SET session_key = $1 WHERE id = $2";
+
+/// A new random session key for an account.
+fn new_session_key() -> Result<Vec<u8>, StoreError> {
+    let mut key = vec![0u8; 16];
+    getrandom::fill(&mut key).map_err(|error| StoreError::NoRandomness(error.to_string()))?;
+    Ok(key)
+}
+
 impl Store {
     /// Creates an account; `None` when an account with that email exists already.
     pub async fn add_account(
@@ -159,10 +172,11 @@ impl Store {
         at: OffsetDateTime,
     ) -> Result<Option<i64>, StoreError> {
         let email = new.email.trim().to_lowercase();
+        let session_key = new_session_key()?;
         with_pool!(self, pool => {
             let id: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO accounts (email, name, role, team, password_hash, must_change_password, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (email) DO NOTHING RETURNING id",
+                "INSERT INTO accounts (email, name, role, team, password_hash, must_change_password, created_at, session_key) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (email) DO NOTHING RETURNING id",
             )
             .bind(&email)
             .bind(new.name)
@@ -171,6 +185,7 @@ impl Store {
             .bind(new.password_hash)
             .bind(new.must_change_password)
             .bind(at)
+            .bind(&session_key)
             .fetch_optional(pool)
             .await?;
             Ok(id)
@@ -210,9 +225,11 @@ impl Store {
         must_change: bool,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let session_key = new_session_key()?;
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(REVOKE_TOKENS).bind(at).bind(account).execute(&mut *tx).await?;
+            sqlx::query(ROTATE_SESSION_KEY).bind(&session_key).bind(account).execute(&mut *tx).await?;
             sqlx::query("UPDATE accounts SET password_hash = $1, must_change_password = $2 WHERE id = $3")
                 .bind(hash)
                 .bind(must_change)
@@ -234,8 +251,10 @@ impl Store {
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         with_pool!(self, pool => {
+            // The session carries the account's key as it is now (see ROTATE_SESSION_KEY).
             sqlx::query(
-                "INSERT INTO sessions (token_hash, account, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO sessions (token_hash, account, account_key, csrf, created_at, expires_at) \
+                 SELECT $1, a.id, a.session_key, $3, $4, $5 FROM accounts a WHERE a.id = $2",
             )
             .bind(token_hash)
             .bind(account)
@@ -257,7 +276,7 @@ impl Store {
         with_pool!(self, pool => {
             let row = sqlx::query(account_query!(
                 ", s.csrf, s.expires_at",
-                "FROM sessions s JOIN accounts a ON a.id = s.account \
+                "FROM sessions s JOIN accounts a ON a.id = s.account AND a.session_key = s.account_key \
                  WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled_at IS NULL"
             ))
             .bind(token_hash)
@@ -289,8 +308,10 @@ impl Store {
         account: i64,
         at: Option<OffsetDateTime>,
     ) -> Result<(), StoreError> {
+        let session_key = new_session_key()?;
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            sqlx::query(ROTATE_SESSION_KEY).bind(&session_key).bind(account).execute(&mut *tx).await?;
             sqlx::query("UPDATE accounts SET disabled_at = $1 WHERE id = $2")
                 .bind(at)
                 .bind(account)

@@ -12,6 +12,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("a stored finding could not be read back: {0}")]
     Corrupt(String),
+    #[error("the system gave no randomness for a new session key: {0}")]
+    NoRandomness(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("database error: {0}")]
@@ -19,6 +21,18 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether SQLite refused a write because a long import held the writer past the busy
+    /// timeout: nothing was changed, and the same write can be tried again later.
+    pub fn is_writer_busy(&self) -> bool {
+        match self {
+            StoreError::Database(error) => crate::is_busy(error),
+            StoreError::SqliteBulk(rusqlite::Error::SqliteFailure(failure, _)) => {
+                failure.code == rusqlite::ErrorCode::DatabaseBusy
+            }
+            _ => false,
+        }
+    }
+
     pub(crate) fn connect(error: sqlx::Error) -> StoreError {
         StoreError::Connect(error.to_string())
     }

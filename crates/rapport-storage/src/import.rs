@@ -162,11 +162,14 @@ impl Store {
         let mut tx = match self {
             // Writing from the start, and waiting its turn: a second import waits for the first
             // to commit however long it takes, instead of failing when the busy timeout ends
-            // or its read snapshot turns out stale.
+            // or its read snapshot turns out stale. It claims the main file's writer only, so
+            // sessions and the audit log (the access file) stay writable meanwhile.
             Store::Sqlite(pool) => loop {
-                match pool.begin_with("BEGIN IMMEDIATE").await {
-                    Ok(tx) => break Tx::Sqlite(tx),
+                let mut tx = pool.begin().await?;
+                match sqlx::query(crate::CLAIM_MAIN_WRITER).execute(&mut *tx).await {
+                    Ok(_) => break Tx::Sqlite(tx),
                     Err(error) if crate::is_busy(&error) => {
+                        tx.rollback().await?;
                         tracing::info!("another import is still writing; this one waits its turn");
                     }
                     Err(error) => return Err(error.into()),

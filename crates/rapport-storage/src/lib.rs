@@ -143,6 +143,9 @@ impl Store {
 /// How long a SQLite write waits for the writer before it is refused.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// A statement that writes nothing but takes the main SQLite file's write lock.
+pub(crate) const CLAIM_MAIN_WRITER: &str = "DELETE FROM main.imports WHERE id < 0";
+
 /// Whether SQLite refused because another connection holds the write lock.
 pub(crate) fn is_busy(error: &sqlx::Error) -> bool {
     // SQLITE_BUSY, and its extended codes (recovery, snapshot, timeout).
@@ -158,12 +161,13 @@ impl Store {
         let mut connection = pool.acquire().await?;
         // A probe that does not wait: the connection's usual patience is restored after.
         sqlx::query("PRAGMA busy_timeout = 0").execute(&mut *connection).await?;
-        let probed = sqlx::query("BEGIN IMMEDIATE").execute(&mut *connection).await;
+        // A write that changes nothing claims the main file's writer, and only that file's:
+        // `BEGIN IMMEDIATE` would claim the access file's too.
+        sqlx::query("BEGIN").execute(&mut *connection).await?;
+        let probed = sqlx::query(CLAIM_MAIN_WRITER).execute(&mut *connection).await;
+        sqlx::query("ROLLBACK").execute(&mut *connection).await?;
         let busy = match probed {
-            Ok(_) => {
-                sqlx::query("ROLLBACK").execute(&mut *connection).await?;
-                false
-            }
+            Ok(_) => false,
             Err(error) if is_busy(&error) => true,
             Err(error) => return Err(error.into()),
         };
@@ -194,7 +198,39 @@ async fn connect_sqlite(url: &str) -> Result<SqlitePool, StoreError> {
         std::fs::create_dir_all(&folder)
             .map_err(|e| StoreError::CreateFolder(folder.display().to_string(), e))?;
     }
-    SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(StoreError::connect)
+    let access = access_file(url, options.get_filename());
+    SqlitePoolOptions::new()
+        .max_connections(4)
+        .after_connect(move |connection, _| {
+            let access = access.clone();
+            Box::pin(async move {
+                sqlx::query("ATTACH DATABASE $1 AS access").bind(access).execute(&mut *connection).await?;
+                sqlx::query("PRAGMA access.journal_mode = WAL").execute(&mut *connection).await?;
+                sqlx::query("PRAGMA access.synchronous = NORMAL").execute(&mut *connection).await?;
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await
+        .map_err(StoreError::connect)
+}
+
+/// The SQLite file beside the main one that holds the sessions and the audit log, attached
+/// to every connection as `access`. SQLite lets one writer at a time hold a whole file, so
+/// with these in their own file, signing in and auditing never wait for a long import.
+/// `rapport.db` keeps them in `rapport-access.db`; an in-memory database in memory too.
+fn access_file(url: &str, main: &std::path::Path) -> String {
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    if in_memory {
+        let name = main.to_string_lossy();
+        return format!("file:{}-access?mode=memory&cache=shared", name.trim_start_matches("file:"));
+    }
+    let stem = main.file_stem().map_or_else(|| "rapport".into(), |stem| stem.to_string_lossy());
+    let name = match main.extension() {
+        Some(extension) => format!("{stem}-access.{}", extension.to_string_lossy()),
+        None => format!("{stem}-access"),
+    };
+    main.with_file_name(name).to_string_lossy().into_owned()
 }
 
 /// A database URL with its password replaced, safe to print or log.

@@ -4,7 +4,7 @@
 //! (and as a member of another team, and as nobody) and checks the exact status.
 
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::{COOKIE, LOCATION, RETRY_AFTER, SET_COOKIE};
 use serde_json::Value;
 
 use crate::support::{Rapport, add_account, corpus, each_backend, sample, serve, today};
@@ -1038,9 +1038,10 @@ fn a_starting_server_catches_up_on_the_deciding_and_planning_an_import_was_owed(
 }
 
 /// Issue 18, item 2: while a long import held SQLite's one writer, every request with a token
-/// answered 500 after 30 s (its first use each minute was written down first), and a second
-/// import failed with "database is locked". Here another process holds the writer, as a
-/// 4M-finding import does for 100 s, while the server is read from and a second import starts.
+/// answered 500 after 30 s (its first use each minute was written down first), signing in
+/// failed the same way (it wrote a session), and a second import failed with "database is
+/// locked". Here another process holds the main file's writer, as a 4M-finding import does
+/// for 100 s, while the server is read from, people sign in and out, and a second import starts.
 #[test]
 fn a_long_import_stops_no_reader_and_the_next_import_waits_its_turn() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
@@ -1083,7 +1084,11 @@ fn a_long_import_stops_no_reader_and_the_next_import_waits_its_turn() {
     assert!(waits.contains("this one waits its turn"), "the second import says it waits: {waits:?}");
     runtime.block_on(async {
         // Well inside the 30 s a write would wait before it failed.
-        let patient = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build().unwrap();
+        let patient = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
         let plan = patient.get(format!("{base}/api/v1/teams/Payments/plan")).bearer_auth(&token).send().await;
         assert_eq!(plan.unwrap().status(), StatusCode::OK, "a token's request while the writer is busy");
         let page = patient.get(format!("{base}/teams/Payments")).header(COOKIE, &manager.cookie).send().await;
@@ -1093,6 +1098,42 @@ fn a_long_import_stops_no_reader_and_the_next_import_waits_its_turn() {
         assert!(ready.text().await.unwrap().contains("another import is writing"));
         let health = http.get(format!("{base}/healthz")).send().await.unwrap();
         assert_eq!(health.status(), StatusCode::OK, "the server itself is well");
+
+        // Signing in and out writes only the access file (sessions and the audit log).
+        let password = format!("{} chose this", crate::support::PAYMENTS_MANAGER);
+        let wrong = sign_in(&patient, &base, crate::support::PAYMENTS_MANAGER, "not the password").await;
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED, "a wrong password while the writer is busy");
+        let signed = sign_in(&patient, &base, crate::support::PAYMENTS_MANAGER, &password).await;
+        assert_eq!(signed.status(), StatusCode::SEE_OTHER, "signing in while the writer is busy");
+        let session = cookie_named(&signed, "rapport_session").unwrap();
+        let page =
+            patient.get(format!("{base}/account/tokens")).header(COOKIE, &session).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "the new session works");
+        let csrf = csrf_in(&page.text().await.unwrap());
+        let out = patient
+            .post(format!("{base}/logout"))
+            .header(COOKIE, &session)
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.status(), StatusCode::SEE_OTHER, "signing out while the writer is busy");
+        let ended = patient.get(format!("{base}/account/tokens")).header(COOKIE, &session).send().await;
+        assert!(ended.unwrap().headers()[LOCATION].to_str().unwrap().starts_with("/login"));
+
+        // A change to the main file waits the busy timeout, then says to send it again:
+        // nothing was changed, and it is not a server error.
+        let made = http
+            .post(format!("{base}/account/tokens"))
+            .header(COOKIE, &manager.cookie)
+            .form(&[("csrf", manager.csrf.as_str()), ("name", "dashboard"), ("scope", "read")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(made.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(made.headers()[RETRY_AFTER], "60");
+        let said = made.text().await.unwrap();
+        assert!(said.contains("nothing was changed: send it again in a minute"), "{said}");
     });
 
     let _ = writer.kill();

@@ -2,7 +2,7 @@
 //! password changes, a revoked token signs nobody in, and the audit log keeps every act.
 
 use rapport_core::Role;
-use rapport_storage::{AuditEvent, NewAccount, TokenScope};
+use rapport_storage::{AuditEvent, ImportStart, NewAccount, Store, TokenScope};
 use time::{Duration, OffsetDateTime};
 
 use crate::backends::each_backend;
@@ -126,4 +126,75 @@ async fn a_revoked_token_signs_nobody_in_and_the_audit_log_keeps_every_act() {
         assert_eq!(acts, ["token created", "login"], "{backend}: newest first");
         assert_eq!(events[1].at, start, "{backend}");
     }
+}
+
+/// On SQLite one writer holds a whole file at a time, and a long import holds the main one:
+/// signing in (a session and its audit record) must still be written at once, in the access
+/// file. And a session row that outlived its account's password change, as a crash between
+/// the two files' commits could leave one, is not honoured.
+#[tokio::test]
+async fn signing_in_is_written_beside_a_long_import_and_a_stale_session_is_not_honoured() {
+    let start = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
+    let folder = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/rapport.db", folder.path().display());
+    let store = Store::connect(&url).await.unwrap();
+    let id =
+        store.add_account(&account("ana@example.com", Role::SecurityAnalyst, None), start).await.unwrap();
+    let id = id.unwrap();
+    assert!(folder.path().join("rapport-access.db").exists(), "the access file sits beside the main one");
+
+    let importer = Store::connect(&url).await.unwrap();
+    let import = ImportStart { file: "long.json", format: "trivy", source: None, started_at: start };
+    let import = importer.begin_import(import).await.unwrap();
+    assert!(store.writer_busy().await.unwrap(), "the import holds the main file's writer");
+    let signing_in = async {
+        store.add_session(&[4; 32], id, "csrf-4", start, start + Duration::hours(12)).await.unwrap();
+        let login = AuditEvent {
+            at: start,
+            actor: Some("ana@example.com".into()),
+            act: "login".into(),
+            target: None,
+            detail: "password".into(),
+            source: None,
+        };
+        store.record_audit(&login).await.unwrap();
+        store.session(&[4; 32], start + Duration::hours(1)).await.unwrap()
+    };
+    // Without the access file each write waits for the import (30 s) and then fails.
+    let session = tokio::time::timeout(std::time::Duration::from_secs(10), signing_in)
+        .await
+        .expect("signing in waited for the import");
+    assert_eq!(session.map(|s| s.account.id), Some(id));
+    drop(import);
+
+    let Store::Sqlite(pool) = &store else { unreachable!("a SQLite URL") };
+    let in_main: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM main.sqlite_master WHERE name IN ('sessions', 'audit_events')",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(in_main, 0, "sessions and the audit log are not in the main file");
+    let old_key: Vec<u8> = sqlx::query_scalar("SELECT session_key FROM accounts WHERE id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    store.set_password(id, "$argon2id$new", false, start).await.unwrap();
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, account, account_key, csrf, created_at, expires_at) \
+         VALUES ($1, $2, $3, 'csrf-4', $4, $5)",
+    )
+    .bind([4u8; 32].as_slice())
+    .bind(id)
+    .bind(&old_key)
+    .bind(start)
+    .bind(start + Duration::hours(12))
+    .execute(pool)
+    .await
+    .unwrap();
+    assert!(
+        store.session(&[4; 32], start + Duration::hours(1)).await.unwrap().is_none(),
+        "a session made before the password change is not honoured"
+    );
 }
