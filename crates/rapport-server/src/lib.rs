@@ -293,12 +293,9 @@ async fn tick_every(state: AppState, period: std::time::Duration) {
 /// or one told not to plan. On a blocking thread of its own, as every refresh (see
 /// `rapport_workflows::refresh`).
 async fn catch_up(state: &AppState) {
-    let store = state.store.clone();
-    let now = state.now();
-    let runtime = tokio::runtime::Handle::current();
-    let resumed =
-        tokio::task::spawn_blocking(move || runtime.block_on(rapport_workflows::resume_refresh(&store, now)))
-            .await;
+    let resumed = state
+        .on_own_thread(|store, now| async move { rapport_workflows::resume_refresh(&store, now).await })
+        .await;
     match resumed {
         Ok(Ok(Some(refreshed))) => tracing::info!(
             decisions_changed = refreshed.assessed.changed,

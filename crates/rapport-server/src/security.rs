@@ -447,10 +447,8 @@ pub struct Imported {
 /// (the contract in `rapport_workflows::refresh`: its future is not `Send`, and on SQLite it
 /// steps the database on the calling thread).
 async fn refresh(state: &AppState) -> Result<Refreshed, ServerError> {
-    let store = state.store.clone();
-    let now = state.now();
-    let runtime = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || runtime.block_on(rapport_workflows::refresh(&store, now)))
+    state
+        .on_own_thread(|store, now| async move { rapport_workflows::refresh(&store, now).await })
         .await
         .map_err(|error| ServerError::Internal(format!("planning stopped: {error}")))?
         .map_err(|error| match error {

@@ -40,6 +40,19 @@ impl AppState {
         OffsetDateTime::now_utc()
     }
 
+    /// Runs a workflow over the whole estate (deciding and planning stream rows, and their
+    /// futures are not `Send`) on a thread of its own, with the store and the time now.
+    pub async fn on_own_thread<T, Work, Done>(&self, work: Work) -> Result<T, tokio::task::JoinError>
+    where
+        Work: FnOnce(Store, OffsetDateTime) -> Done + Send + 'static,
+        Done: Future<Output = T>,
+        T: Send + 'static,
+    {
+        let (store, now) = (self.store.clone(), self.now());
+        let runtime = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || runtime.block_on(work(store, now))).await
+    }
+
     /// Forgets what no longer matters: expired sessions, known browsers and the sign-in
     /// limiter's memory of allowances that are whole again.
     pub async fn sweep(&self) -> Result<(), StoreError> {
