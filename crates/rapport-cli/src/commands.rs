@@ -85,6 +85,9 @@ pub struct DemoArgs {
     /// Where the server listens (default 127.0.0.1:8080, or RAPPORT_LISTEN).
     #[arg(long)]
     listen: Option<std::net::SocketAddr>,
+    /// Give the demo's administrator a new one-time password, even if they chose their own.
+    #[arg(long)]
+    reset_admin: bool,
 }
 
 impl DemoArgs {
@@ -420,12 +423,8 @@ pub async fn demo(database: &str, args: DemoArgs) -> anyhow::Result<ExitCode> {
         store.close().await;
         return Ok(ExitCode::SUCCESS);
     }
-    let password = crate::server::demo_admin(&store).await?;
-    writeln!(
-        crate::printable::stdout(),
-        "\nSign in as {} with the one-time password {password} (you choose your own at once).",
-        crate::server::DEMO_ADMIN
-    )?;
+    let sign_in = crate::server::demo_admin(&store, args.reset_admin).await?;
+    writeln!(crate::printable::stdout(), "\n{sign_in}")?;
     crate::server::demo_serve(store, args.listen).await
 }
 

@@ -166,8 +166,17 @@ pub fn openapi() -> anyhow::Result<ExitCode> {
 /// The demo's administrator: created the first time, given a new one-time password after.
 pub const DEMO_ADMIN: &str = "admin@rapport.local";
 
-pub async fn demo_admin(store: &Store) -> anyhow::Result<String> {
-    Ok(match store.account_by_email(DEMO_ADMIN).await? {
+/// How to sign in as the demo's administrator: a new one-time password the first time, while
+/// the last one was never changed, or when `reset` asks; after they chose their own, that one
+/// (a demo run again must not lock out whoever has been using it).
+pub async fn demo_admin(store: &Store, reset: bool) -> anyhow::Result<String> {
+    let one_time = match store.account_by_email(DEMO_ADMIN).await? {
+        Some(account) if account.password_hash.is_some() && !account.must_change_password && !reset => {
+            return Ok(format!(
+                "Sign in as {DEMO_ADMIN} with the password you chose (`rapport demo --reset-admin` \
+                 gives a new one-time password)."
+            ));
+        }
         Some(account) => reset_password(store, &account, now()).await?,
         None => {
             let request = AccountRequest {
@@ -178,7 +187,10 @@ pub async fn demo_admin(store: &Store) -> anyhow::Result<String> {
             };
             create_account(store, &request, now()).await?
         }
-    })
+    };
+    Ok(format!(
+        "Sign in as {DEMO_ADMIN} with the one-time password {one_time} (you choose your own at once)."
+    ))
 }
 
 /// The demo ends by serving what it loaded.

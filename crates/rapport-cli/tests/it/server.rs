@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, RETRY_AFTER, SET_COOKIE};
 use serde_json::Value;
 
-use crate::support::{Rapport, add_account, corpus, each_backend, sample, serve, today};
+use crate::support::{Rapport, add_account, corpus, demo_served, each_backend, sample, serve, today};
 
 fn client() -> reqwest::Client {
     rapport_workflows::use_ring_for_tls();
@@ -1257,4 +1257,38 @@ fn tokens_stop_with_the_password_controls_and_administer_nothing() {
             assert!(!accounts.to_string().contains("mallory"), "{db}: {accounts}");
         });
     }
+}
+
+/// Issue 19, item 6: every demo run gave its administrator a new one-time password, locking
+/// out whoever had chosen their own. It is kept now, unless `--reset-admin` asks.
+#[test]
+fn the_demo_keeps_the_password_its_administrator_chose() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rapport = each_backend().remove(0);
+    let one_time = |said: &str| {
+        let line = said.lines().find(|line| line.starts_with("Sign in as admin@rapport.local"));
+        let line = line.unwrap_or_else(|| panic!("no way to sign in: {said}"));
+        line.split("one-time password ").nth(1).and_then(|rest| rest.split(' ').next()).map(str::to_owned)
+    };
+    let (served, said) = demo_served(&rapport, &[]);
+    let first = one_time(&said).expect("the first run gives a one-time password");
+    let http = client();
+    runtime.block_on(first_sign_in(&http, &served.base, "admin@rapport.local", &first));
+    drop(served);
+
+    let (served, said) = demo_served(&rapport, &[]);
+    assert_eq!(one_time(&said), None, "{said}");
+    assert!(said.contains("with the password you chose (`rapport demo --reset-admin`"), "{said}");
+    let chosen = "admin@rapport.local chose this";
+    let again = runtime.block_on(sign_in(&http, &served.base, "admin@rapport.local", chosen));
+    assert_eq!(again.headers()[LOCATION], "/", "the chosen password still signs in");
+    drop(served);
+
+    let (served, said) = demo_served(&rapport, &["--reset-admin"]);
+    let reset = one_time(&said).expect("asked to, the demo gives a new one-time password");
+    let old = runtime.block_on(sign_in(&http, &served.base, "admin@rapport.local", chosen));
+    assert_eq!(old.status(), StatusCode::UNAUTHORIZED, "the chosen password no longer works");
+    let new = runtime.block_on(sign_in(&http, &served.base, "admin@rapport.local", &reset));
+    assert_eq!(new.headers()[LOCATION], "/account/password");
+    drop(served);
 }

@@ -109,9 +109,23 @@ pub fn serve(rapport: &Rapport) -> Served {
 
 /// `rapport serve` with these arguments and environment variables.
 pub fn serve_with(rapport: &Rapport, args: &[&str], envs: &[(&str, &str)]) -> Served {
+    let mut command = vec!["serve"];
+    command.extend(args);
+    served(rapport, &command, envs).0
+}
+
+/// `rapport demo` serving the samples on a free port, and what it said before it served.
+pub fn demo_served(rapport: &Rapport, args: &[&str]) -> (Served, String) {
+    let samples = sample("");
+    let mut command = vec!["demo", "--samples", &samples, "--listen", "127.0.0.1:0"];
+    command.extend(args);
+    served(rapport, &command, &[])
+}
+
+/// Starts a command that ends by serving, and reads what it prints up to the server's address.
+fn served(rapport: &Rapport, command: &[&str], envs: &[(&str, &str)]) -> (Served, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_rapport"))
-        .arg("serve")
-        .args(args)
+        .args(command)
         .envs(envs.iter().copied())
         .env("RAPPORT_DATABASE_URL", &rapport.database)
         .env_remove("RAPPORT_LOG")
@@ -119,17 +133,19 @@ pub fn serve_with(rapport: &Rapport, args: &[&str], envs: &[(&str, &str)]) -> Se
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .spawn()
-        .expect("start rapport serve");
+        .expect("start rapport");
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let base = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"));
-    let base = format!("http://{base}");
-    Served { base, child, _stdout: stdout }
+    let mut said = String::new();
+    let base = loop {
+        let mut line = String::new();
+        let read = stdout.read_line(&mut line).unwrap();
+        assert!(read > 0, "{command:?} ended before serving: {said}");
+        said.push_str(&line);
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split('/').next().unwrap_or_default().trim().to_owned();
+        }
+    };
+    (Served { base: format!("http://{base}"), child, _stdout: stdout }, said)
 }
 
 /// Creates an account and returns its one-time password.
