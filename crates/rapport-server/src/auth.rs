@@ -187,49 +187,73 @@ async fn identify(state: &AppState, request: &mut Request) -> Result<(), ServerE
     let Some(secret) = cookie(request.headers(), SESSION_COOKIE) else { return Ok(()) };
     let token_hash = digest(secret);
     let Some(session) = state.store.session(&token_hash, now).await? else { return Ok(()) };
-    if unsafe_method {
-        let sent = csrf_sent(request).await?;
-        if !sent.is_some_and(|sent| same_secret(&sent, &session.csrf)) {
-            return Err(ServerError::Forbidden(
-                "the form is out of date: reload the page and try again".into(),
-            ));
-        }
-    }
     let allowed_first = ["/account/password", "/logout", "/static/rapport.css"];
     if session.account.must_change_password && !allowed_first.contains(&request.uri().path()) {
         return Err(ServerError::ChangePasswordFirst);
     }
     let principal = session.account.principal();
-    request.extensions_mut().insert(Signed {
+    let signed = Signed {
         account: session.account,
         principal,
-        credential: Credential::Session { token_hash, csrf: session.csrf },
-    });
+        credential: Credential::Session { token_hash, csrf: session.csrf.clone() },
+    };
+    if unsafe_method {
+        match csrf_sent(request).await? {
+            CsrfSent::InMultipartBody => {
+                // Only the upload reads this, and it checks the token before the file.
+                request.extensions_mut().insert(CsrfInBody { signed, csrf: session.csrf });
+                return Ok(());
+            }
+            CsrfSent::Here(Some(sent)) if same_secret(&sent, &session.csrf) => {}
+            CsrfSent::Here(_) => return Err(out_of_date()),
+        }
+    }
+    request.extensions_mut().insert(signed);
     Ok(())
 }
 
-/// The CSRF token a request carries: the `x-csrf-token` header (scripts), the `csrf` field of
-/// a URL-encoded form (which is read here and put back), or the `csrf` query parameter
-/// (multipart uploads, whose bodies are too big to read twice).
-async fn csrf_sent(request: &mut Request) -> Result<Option<String>, ServerError> {
+/// The refusal of a form without the right CSRF token.
+pub fn out_of_date() -> ServerError {
+    ServerError::Forbidden("the form is out of date: reload the page and try again".into())
+}
+
+/// A multipart form sent with a session but without the CSRF header: its token is its first
+/// field. No handler but the upload sees who sent it, and the upload reads that field first.
+#[derive(Clone, Debug)]
+pub struct CsrfInBody {
+    pub signed: Signed,
+    pub csrf: String,
+}
+
+enum CsrfSent {
+    /// Sent in the header or a URL-encoded form's `csrf` field, or not at all.
+    Here(Option<String>),
+    /// A multipart body, too big to read twice: its `csrf` field is checked as it is read.
+    InMultipartBody,
+}
+
+/// The CSRF token a request carries: the `x-csrf-token` header (scripts), or the `csrf` field
+/// of a URL-encoded form (which is read here and put back) or of a multipart one (read later).
+/// Never the address: it ends up in logs and the browser's history.
+async fn csrf_sent(request: &mut Request) -> Result<CsrfSent, ServerError> {
     if let Some(sent) = request.headers().get(CSRF_HEADER).and_then(|value| value.to_str().ok()) {
-        return Ok(Some(sent.to_owned()));
+        return Ok(CsrfSent::Here(Some(sent.to_owned())));
     }
-    let form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|kind| kind.starts_with("application/x-www-form-urlencoded"));
-    if form {
+    let kind = request.headers().get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok());
+    let kind = kind.unwrap_or_default().to_ascii_lowercase();
+    if kind.starts_with("multipart/form-data") {
+        return Ok(CsrfSent::InMultipartBody);
+    }
+    if kind.starts_with("application/x-www-form-urlencoded") {
         let body = std::mem::take(request.body_mut());
         let bytes = axum::body::to_bytes(body, FORM_LIMIT)
             .await
             .map_err(|_| ServerError::BadRequest(format!("a form may hold at most {FORM_LIMIT} bytes")))?;
         let sent = field(&bytes, "csrf");
         *request.body_mut() = axum::body::Body::from(bytes);
-        return Ok(sent);
+        return Ok(CsrfSent::Here(sent));
     }
-    Ok(request.uri().query().and_then(|query| field(query.as_bytes(), "csrf")))
+    Ok(CsrfSent::Here(None))
 }
 
 /// The largest URL-encoded form accepted.

@@ -8,7 +8,7 @@ use axum::extract::{FromRequest, Multipart, Request};
 use rapport_core::Principal;
 use tokio::io::AsyncWriteExt;
 
-use crate::auth::Signed;
+use crate::auth::{CsrfInBody, Signed};
 use crate::error::ServerError;
 
 /// How much of a refused request's body is read and dropped before the refusal is sent.
@@ -21,20 +21,33 @@ pub async fn drain(body: Body) {
 }
 
 /// The signed-in sender and their file, when `allowed` lets them upload; otherwise the
-/// refusal, before anything is written to disk.
+/// refusal, before anything is written to disk. A browser's form carries its CSRF token as
+/// its first field, checked before the file is read.
 pub async fn authorised_upload(
     request: Request,
     allowed: fn(&Principal) -> Result<(), ServerError>,
 ) -> Result<(Signed, Upload), ServerError> {
-    let signed = request.extensions().get::<Signed>().cloned().ok_or_else(|| {
-        ServerError::Unauthenticated("sign in first, or send an API token (Authorization: Bearer)".into())
-    });
-    let refusal = match signed {
-        Ok(signed) => match allowed(&signed.principal) {
+    let sender = match request.extensions().get::<Signed>().cloned() {
+        Some(signed) => Ok((signed, None)),
+        None => {
+            request.extensions().get::<CsrfInBody>().cloned().map(|f| (f.signed, Some(f.csrf))).ok_or_else(
+                || {
+                    ServerError::Unauthenticated(
+                        "sign in first, or send an API token (Authorization: Bearer)".into(),
+                    )
+                },
+            )
+        }
+    };
+    let refusal = match sender {
+        Ok((signed, csrf)) => match allowed(&signed.principal) {
             Ok(()) => {
-                let form = Multipart::from_request(request, &())
+                let mut form = Multipart::from_request(request, &())
                     .await
                     .map_err(|rejection| ServerError::BadRequest(rejection.body_text()))?;
+                if let Some(csrf) = csrf {
+                    check_csrf_field(&mut form, &csrf).await?;
+                }
                 return Ok((signed, save_file_field(form).await?));
             }
             Err(refusal) => refusal,
@@ -43,6 +56,30 @@ pub async fn authorised_upload(
     };
     drain(request.into_body()).await;
     Err(refusal)
+}
+
+/// The longest CSRF field read.
+const CSRF_FIELD_LIMIT: usize = 256;
+
+/// Refuses a form whose first field is not the `csrf` token expected.
+async fn check_csrf_field(form: &mut Multipart, expected: &str) -> Result<(), ServerError> {
+    let field = form.next_field().await.ok().flatten().ok_or_else(crate::auth::out_of_date)?;
+    if field.name() != Some("csrf") {
+        return Err(crate::auth::out_of_date());
+    }
+    let mut sent = Vec::new();
+    let mut field = field;
+    while let Some(chunk) = field.chunk().await.map_err(|_| crate::auth::out_of_date())? {
+        sent.extend_from_slice(&chunk);
+        if sent.len() > CSRF_FIELD_LIMIT {
+            return Err(crate::auth::out_of_date());
+        }
+    }
+    let sent = String::from_utf8_lossy(&sent);
+    if !crate::auth::same_secret(sent.trim(), expected) {
+        return Err(crate::auth::out_of_date());
+    }
+    Ok(())
 }
 
 /// An uploaded file on disk; its folder is deleted when this is dropped.

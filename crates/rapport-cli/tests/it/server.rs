@@ -214,6 +214,12 @@ async fn upload_as_the_roles_allow(http: &reqwest::Client, base: &str, browsers:
         reqwest::multipart::Form::new()
             .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()))
     };
+    // The page's form: its CSRF token first, in the body (issue 19, item 5: never the address).
+    let page_form = |csrf: &str, bytes: Vec<u8>, name: &str| {
+        reqwest::multipart::Form::new()
+            .text("csrf", csrf.to_owned())
+            .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()))
+    };
     let imports = |browser: &Browser| {
         let request = http.get(format!("{base}/api/v1/imports")).header(COOKIE, &browser.cookie);
         async move { request.send().await.unwrap().json::<Vec<Value>>().await.unwrap().len() }
@@ -223,9 +229,9 @@ async fn upload_as_the_roles_allow(http: &reqwest::Client, base: &str, browsers:
     for (index, expected) in [(2, 403), (4, 403), (5, 403)] {
         let browser = &browsers[index];
         let response = http
-            .post(format!("{base}/imports?csrf={}", browser.csrf))
+            .post(format!("{base}/imports"))
             .header(COOKIE, &browser.cookie)
-            .multipart(form(bytes.clone(), "many_vulns.json"))
+            .multipart(page_form(&browser.csrf, bytes.clone(), "many_vulns.json"))
             .send()
             .await
             .unwrap();
@@ -239,6 +245,37 @@ async fn upload_as_the_roles_allow(http: &reqwest::Client, base: &str, browsers:
         .await
         .unwrap();
     assert_eq!(forged.status(), StatusCode::FORBIDDEN, "{db}: an upload without the CSRF token");
+    let in_the_address = http
+        .post(format!("{base}/imports?csrf={}", analyst.csrf))
+        .header(COOKIE, &analyst.cookie)
+        .multipart(form(bytes.clone(), "many_vulns.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        in_the_address.status(),
+        StatusCode::FORBIDDEN,
+        "{db}: a token in the address counts for nothing"
+    );
+    let wrong = http
+        .post(format!("{base}/imports"))
+        .header(COOKIE, &analyst.cookie)
+        .multipart(page_form(&browsers[0].csrf, bytes.clone(), "many_vulns.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN, "{db}: another session's token");
+    let elsewhere = http
+        .post(format!("{base}/logout"))
+        .header(COOKIE, &analyst.cookie)
+        .multipart(page_form(&analyst.csrf, Vec::new(), "empty"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        elsewhere.headers()[LOCATION].to_str().unwrap().starts_with("/login?next="),
+        "{db}: a multipart form anywhere but an upload is nobody's"
+    );
 
     let cut = bytes[..bytes.len() / 2].to_vec();
     let broken = http
@@ -275,9 +312,9 @@ async fn upload_as_the_roles_allow(http: &reqwest::Client, base: &str, browsers:
     assert_eq!(imports(analyst).await, before, "{db}: nothing stored");
 
     let page = http
-        .post(format!("{base}/imports?csrf={}", analyst.csrf))
+        .post(format!("{base}/imports"))
         .header(COOKIE, &analyst.cookie)
-        .multipart(form(bytes.clone(), "many_vulns.json"))
+        .multipart(page_form(&analyst.csrf, bytes.clone(), "many_vulns.json"))
         .send()
         .await
         .unwrap();
