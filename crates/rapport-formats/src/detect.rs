@@ -243,27 +243,47 @@ fn detect_json(body: &[u8]) -> Result<Format, DetectError> {
 }
 
 fn detect_csv(body: &[u8]) -> Result<Format, DetectError> {
-    let header = body.split(|b| *b == b'\n').next().unwrap_or_default();
-    let header = String::from_utf8_lossy(header);
-    let has = |name: &str| header.contains(name);
-    let nessus = (has("Plugin ID") || has("\"Plugin\"") || has("definition.id"))
-        && (has("Host") || has("IP Address") || has("asset."));
+    let first = body.split(|b| *b == b'\n').next().unwrap_or_default();
+    let header = csv_fields(first);
+    let has = |name: &str| header.iter().any(|field| field == name);
+    let has_like = |part: &str| header.iter().any(|field| field.contains(part));
+    let nessus = (has("Plugin ID") || has("Plugin") || has("definition.id"))
+        && (has_like("Host") || has("IP Address") || has_like("asset."));
     if nessus {
         return Ok(Format::NessusCsv);
     }
-    if has("NVT OID") && has("IP") {
+    if has("NVT OID") && has_like("IP") {
         return Ok(Format::OpenVasCsv);
     }
     // VMDR exports put a title block of up to three lines above the header.
     let qualys_header = body.split(|b| *b == b'\n').take(8).any(|line| {
-        let line = String::from_utf8_lossy(line);
-        line.contains("\"QID\"") && (line.contains("\"IP\"") || line.contains("\"Asset"))
+        let fields = csv_fields(line);
+        fields.iter().any(|f| f == "QID") && fields.iter().any(|f| f == "IP" || f.starts_with("Asset"))
     });
     if qualys_header {
         return Ok(Format::QualysCsv);
     }
-    let shown: String = header.chars().take(80).collect();
+    let shown: String = String::from_utf8_lossy(first).chars().take(80).collect();
     Err(DetectError::Unknown(format!("text starting {shown:?}")))
+}
+
+/// The fields of one CSV line, quoted or not, split at commas or at semicolons, whichever
+/// splits it more (Tenable's exports use both).
+fn csv_fields(line: &[u8]) -> Vec<String> {
+    let split = |delimiter: u8| {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(line);
+        let mut record = csv::ByteRecord::new();
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => record.iter().map(|field| String::from_utf8_lossy(field).trim().to_owned()).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let (commas, semicolons) = (split(b','), split(b';'));
+    if semicolons.len() > commas.len() { semicolons } else { commas }
 }
 
 #[cfg(test)]
@@ -292,6 +312,11 @@ mod tests {
         check("\u{feff}<?xml version=\"1.0\"?><bom/>", Ok(Format::CycloneDxXml));
         check("<?xml version=\"1.0\" ?>\n<NessusClientData_v2>", Ok(Format::NessusXml));
         check("Plugin ID,CVE,CVSS,Risk,Host,Protocol\n", Ok(Format::NessusCsv));
+        // Tenable.sc's columns, with the header quoted or not (issue 19, item 7).
+        check("\"Plugin\",\"Plugin Name\",\"Family\",\"Severity\",\"IP Address\"\n", Ok(Format::NessusCsv));
+        check("Plugin,Plugin Name,Family,Severity,IP Address,Protocol,Port\n", Ok(Format::NessusCsv));
+        check("age_in_days;asset.display_fqdn;definition.id;definition.name\n", Ok(Format::NessusCsv));
+        check("Plugins,Hosts\n", Err("text starting \"Plugins,Hosts\""));
         check(r#"{"vulnerabilities": [], "ok": true, "packageManager": "npm"}"#, Ok(Format::Snyk));
         check(r#"[{"vulnerabilities": [], "projectName": "a"}]"#, Ok(Format::Snyk));
         check(r#"{"config": {"scanner_name": "govulncheck"}} {"osv": {}}"#, Ok(Format::Govulncheck));

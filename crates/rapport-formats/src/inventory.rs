@@ -319,21 +319,16 @@ fn interpret(row: &Map<String, Value>, source: &str, seen_at: Option<i64>) -> Ro
 fn fleet<R: BufRead>(input: R, sink: &mut DeviceSink<'_>) -> Result<(), ParseError> {
     let mut json = JsonReader::new(input);
     let mut saw_host = false;
-    // `fleetctl get hosts --json` writes one document per host, one after the other.
-    while json.peek()?.is_some() {
-        json.object("a Fleet response object", |json, key| match key {
-            "host" | "spec" => {
-                saw_host = true;
-                let host: FleetHost = json.value()?;
-                Ok(sink(host.into_report().map_err(|m| json.invalid(m))?)?)
-            }
-            "hosts" => json.array("an array of hosts", |json| {
-                saw_host = true;
-                let host: FleetHost = json.value()?;
-                Ok(sink(host.into_report().map_err(|m| json.invalid(m))?)?)
-            }),
-            _ => json.skip(),
-        })?;
+    // `fleetctl get hosts --json` writes one document per host, one after the other; some
+    // versions, and scripts gathering them, write them as one array.
+    while let Some(first) = json.peek()? {
+        if first == b'[' {
+            json.array("an array of Fleet hosts (`fleetctl get hosts --json`)", |json| {
+                fleet_document(json, &mut saw_host, sink)
+            })?;
+        } else {
+            fleet_document(&mut json, &mut saw_host, sink)?;
+        }
     }
     if !saw_host {
         return Err(
@@ -341,6 +336,27 @@ fn fleet<R: BufRead>(input: R, sink: &mut DeviceSink<'_>) -> Result<(), ParseErr
         );
     }
     Ok(())
+}
+
+/// One Fleet response: `{"host": …}`, `{"hosts": […]}` or fleetctl's `{"kind": "host", "spec": …}`.
+fn fleet_document<R: BufRead>(
+    json: &mut JsonReader<R>,
+    saw_host: &mut bool,
+    sink: &mut DeviceSink<'_>,
+) -> Result<(), ParseError> {
+    json.object("a Fleet response object", |json, key| match key {
+        "host" | "spec" => {
+            *saw_host = true;
+            let host: FleetHost = json.value()?;
+            Ok(sink(host.into_report().map_err(|m| json.invalid(m))?)?)
+        }
+        "hosts" => json.array("an array of hosts", |json| {
+            *saw_host = true;
+            let host: FleetHost = json.value()?;
+            Ok(sink(host.into_report().map_err(|m| json.invalid(m))?)?)
+        }),
+        _ => json.skip(),
+    })
 }
 
 #[derive(Deserialize)]

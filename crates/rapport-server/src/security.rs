@@ -2,8 +2,6 @@
 //! policy with who acknowledged it, the teams with their people, and the imports (history and
 //! upload). Each asks `Principal::is_security` first; pages and the API only render them.
 
-use std::path::Path;
-
 use rapport_core::{ActionState, Principal, Severity};
 use rapport_storage::{AssetFilter, ExceptionState, FindingFilter, ImportRecord, StoredFinding};
 use rapport_workflows::{ImportRequest, IngestError, RefreshError, Refreshed, current_policy, import_file};
@@ -462,20 +460,23 @@ pub fn may_import(principal: &Principal) -> Result<(), ServerError> {
     security_only(principal, "importing")
 }
 
-/// Imports a scanner file or VEX document uploaded as `name` and kept at `path`, all of it or
-/// nothing, then re-decides the open findings and rebuilds the actions, as `rapport import`,
+/// Imports an uploaded scanner file or VEX document (in the format its sender named, or
+/// the one its content shows), all of it or nothing, then re-decides the open findings and rebuilds the actions, as `rapport import`,
 /// `rapport assess` and `rapport plan` do one after the other.
 pub async fn import_upload(
     state: &AppState,
     principal: &Principal,
-    name: &str,
-    path: &Path,
+    upload: &crate::upload::Upload,
     peer: Option<String>,
 ) -> Result<Imported, ServerError> {
     may_import(principal)?;
+    let format = upload.format.as_deref().map(str::parse).transpose().map_err(|unknown: String| {
+        ServerError::BadRequest(format!("the form's field \"format\": {unknown}"))
+    })?;
+    let (name, path) = (upload.name.as_str(), upload.path.as_path());
     let request = ImportRequest {
         path: path.to_owned(),
-        format: None,
+        format,
         source: None,
         name: Some(name.to_owned()),
         progress: None,

@@ -58,28 +58,33 @@ pub async fn authorised_upload(
     Err(refusal)
 }
 
-/// The longest CSRF field read.
-const CSRF_FIELD_LIMIT: usize = 256;
-
 /// Refuses a form whose first field is not the `csrf` token expected.
 async fn check_csrf_field(form: &mut Multipart, expected: &str) -> Result<(), ServerError> {
     let field = form.next_field().await.ok().flatten().ok_or_else(crate::auth::out_of_date)?;
     if field.name() != Some("csrf") {
         return Err(crate::auth::out_of_date());
     }
-    let mut sent = Vec::new();
-    let mut field = field;
-    while let Some(chunk) = field.chunk().await.map_err(|_| crate::auth::out_of_date())? {
-        sent.extend_from_slice(&chunk);
-        if sent.len() > CSRF_FIELD_LIMIT {
-            return Err(crate::auth::out_of_date());
-        }
-    }
-    let sent = String::from_utf8_lossy(&sent);
+    let sent = text_field(field).await.map_err(|_| crate::auth::out_of_date())?;
     if !crate::auth::same_secret(sent.trim(), expected) {
         return Err(crate::auth::out_of_date());
     }
     Ok(())
+}
+
+/// A short text field's value; refused past [`TEXT_FIELD_LIMIT`] bytes.
+async fn text_field(mut field: axum::extract::multipart::Field<'_>) -> Result<String, ServerError> {
+    let name = field.name().unwrap_or_default().to_owned();
+    let mut sent = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(|e| ServerError::BadRequest(e.body_text()))? {
+        sent.extend_from_slice(&chunk);
+        if sent.len() > TEXT_FIELD_LIMIT {
+            return Err(ServerError::BadRequest(format!(
+                "the form's field {name:?} is longer than {TEXT_FIELD_LIMIT} bytes"
+            )));
+        }
+    }
+    String::from_utf8(sent)
+        .map_err(|_| ServerError::BadRequest(format!("the form's field {name:?} is not text")))
 }
 
 /// An uploaded file on disk; its folder is deleted when this is dropped.
@@ -88,7 +93,13 @@ pub struct Upload {
     /// The name its sender gave it, without any folders.
     pub name: String,
     pub path: PathBuf,
+    /// The format its sender named (a `format` field before the file), when detection
+    /// cannot tell; empty means "recognise it from the content".
+    pub format: Option<String>,
 }
+
+/// The longest text field read before the file.
+const TEXT_FIELD_LIMIT: usize = 256;
 
 /// The longest file name kept from an upload.
 const MAX_NAME_CHARS: usize = 200;
@@ -103,12 +114,19 @@ fn plain_name(sent: Option<&str>) -> String {
     }
 }
 
-/// Saves the form's `file` field; other fields are ignored.
+/// Saves the form's `file` field, and reads a `format` field sent before it; other fields
+/// are ignored.
 async fn save_file_field(mut form: Multipart) -> Result<Upload, ServerError> {
     let refused = |error: axum::extract::multipart::MultipartError| {
         ServerError::BadRequest(format!("the upload could not be read: {}", error.body_text()))
     };
+    let mut format = None;
     while let Some(mut field) = form.next_field().await.map_err(refused)? {
+        if field.name() == Some("format") {
+            let named = text_field(field).await?;
+            format = Some(named.trim().to_owned()).filter(|named| !named.is_empty());
+            continue;
+        }
         if field.name() != Some("file") {
             continue;
         }
@@ -122,7 +140,7 @@ async fn save_file_field(mut form: Multipart) -> Result<Upload, ServerError> {
             file.write_all(&chunk).await.map_err(disk)?;
         }
         file.flush().await.map_err(disk)?;
-        return Ok(Upload { _folder: folder, name, path });
+        return Ok(Upload { _folder: folder, name, path, format });
     }
     Err(ServerError::BadRequest("the form has no file: send it in a field named \"file\"".into()))
 }

@@ -310,11 +310,37 @@ async fn upload_as_the_roles_allow(http: &reqwest::Client, base: &str, browsers:
     let alive = http.get(format!("{base}/healthz")).send().await.unwrap();
     assert_eq!(alive.status(), StatusCode::OK, "{db}: the server survives the file");
     assert_eq!(imports(analyst).await, before, "{db}: nothing stored");
+    // Issue 19, item 7: a format named in the form, before the file, is the one read.
+    for (named, expected) in [
+        ("tenable", "the form's field \"format\": unknown format \"tenable\": expected one of trivy, grype"),
+        ("sarif", "many_vulns.json: not valid sarif"),
+    ] {
+        let form = reqwest::multipart::Form::new()
+            .text("format", named)
+            .part("file", reqwest::multipart::Part::bytes(bytes.clone()).file_name("many_vulns.json"));
+        let refused = http
+            .post(format!("{base}/api/v1/imports"))
+            .header(COOKIE, &analyst.cookie)
+            .header("x-csrf-token", &analyst.csrf)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{db}: {named}");
+        let message = refused.json::<Value>().await.unwrap()["error"].as_str().unwrap().to_owned();
+        assert!(message.starts_with(expected), "{db}: {message}");
+    }
+    assert_eq!(imports(analyst).await, before, "{db}: nothing stored");
 
     let page = http
         .post(format!("{base}/imports"))
         .header(COOKIE, &analyst.cookie)
-        .multipart(page_form(&analyst.csrf, bytes.clone(), "many_vulns.json"))
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("csrf", analyst.csrf.clone())
+                .text("format", "govulncheck")
+                .part("file", reqwest::multipart::Part::bytes(bytes.clone()).file_name("many_vulns.json")),
+        )
         .send()
         .await
         .unwrap();

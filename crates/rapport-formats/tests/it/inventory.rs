@@ -91,7 +91,21 @@ fn fleet_host_with_software_policies_and_labels() {
     assert_eq!(mac.facts.os_build.as_deref(), Some("24C101"));
     assert_eq!(mac.facts.os_name.as_deref(), Some("macOS"));
     // fleetctl writes one document per host.
-    assert_eq!(devices(&file("inventory/fleet/fleetctl_expectedListHostsJson.json")).unwrap().len(), 2);
+    let listed = devices(&file("inventory/fleet/fleetctl_expectedListHostsJson.json")).unwrap();
+    assert_eq!(listed.len(), 2);
+    // Issue 19, item 7: the same documents as one JSON array, as some versions and scripts
+    // write them, were refused at the `[`.
+    let documents =
+        serde_json::Deserializer::from_slice(&file("inventory/fleet/fleetctl_expectedListHostsJson.json"))
+            .into_iter::<serde_json::Value>()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+    let array = serde_json::to_vec_pretty(&documents).unwrap();
+    let from_array = devices(&array).unwrap();
+    assert_eq!(from_array, listed);
+    assert_eq!(from_array[1].facts.hostname.as_deref(), Some("test_host2"));
+    let empty = devices(b"[]").unwrap_err();
+    assert!(empty.contains("not an osquery results log or Fleet host JSON"), "{empty}");
 }
 
 #[test]

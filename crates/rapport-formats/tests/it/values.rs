@@ -2,7 +2,7 @@
 
 use rapport_core::{CvssVersion, FindingKind, Severity, Status, TargetKind, VexStatus};
 
-use crate::support::{findings, statements};
+use crate::support::{findings, parsed, statements};
 
 #[test]
 fn trivy_filesystem_report() {
@@ -161,6 +161,13 @@ fn nessus_csv_export() {
     assert_eq!(sql_server.location.service.as_deref(), Some("1433/tcp"));
     assert_eq!(sql_server.severity, Severity::Critical);
     assert_eq!(sql_server.title, "Microsoft SQL Server Unsupported Version Detection (remote check)");
+
+    // Issue 19, item 7: the same Tenable.sc export with its header row unquoted was refused as
+    // an unknown format.
+    let original = std::fs::read_to_string(crate::support::corpus("scans/nessus/issue_9612.csv")).unwrap();
+    let (header, rows) = original.split_once('\n').unwrap();
+    let unquoted = format!("{}\n{rows}", header.replace('"', ""));
+    assert_eq!(parsed(unquoted.as_bytes()), found);
 }
 
 #[test]

@@ -199,6 +199,10 @@ pub async fn imports(
 #[derive(ToSchema)]
 #[allow(dead_code, reason = "only documents the form; the handler streams it")]
 pub struct UploadForm {
+    /// The format's name (as `rapport import --format` takes it), sent before the file, for
+    /// a file whose format cannot be recognised from its content; leave it out otherwise.
+    #[schema(example = "nessus-csv")]
+    format: Option<String>,
     #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
     file: Vec<u8>,
 }
@@ -208,7 +212,8 @@ pub struct UploadForm {
     path = "/imports",
     tag = "security team",
     description = "Imports a scanner file or VEX document (all of it or nothing), then re-decides the \
-                   open findings and rebuilds the plans. The format is recognised from the content.",
+                   open findings and rebuilds the plans. The format is recognised from the content, unless \
+                   a `format` field before the file names it.",
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 200, description = "OK", body = crate::security::Imported), WriteRefusals),
     security(("token" = []), ("session" = []))
@@ -219,9 +224,7 @@ pub async fn upload(
     request: Request,
 ) -> Result<Json<crate::security::Imported>, ServerError> {
     let (signed, upload) = crate::upload::authorised_upload(request, crate::security::may_import).await?;
-    Ok(Json(
-        crate::security::import_upload(&state, &signed.principal, &upload.name, &upload.path, peer).await?,
-    ))
+    Ok(Json(crate::security::import_upload(&state, &signed.principal, &upload, peer).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -288,6 +288,8 @@ pub(crate) struct ImportsPage {
     nav: Option<Nav>,
     csrf: String,
     max_upload_mib: u32,
+    /// The formats a sender may name, when the content does not tell.
+    formats: Vec<&'static str>,
     imported: Option<crate::security::Imported>,
     imports: Vec<crate::security::ImportView>,
 }
@@ -302,6 +304,7 @@ pub(crate) async fn imports_page(
         nav: Some(Nav::of(signed)),
         csrf: signed.csrf().to_owned(),
         max_upload_mib: state.config.max_upload_mib,
+        formats: rapport_formats::ALL_FORMATS.map(rapport_formats::Format::name).to_vec(),
         imported,
         imports,
     })
@@ -317,8 +320,7 @@ pub async fn upload(
     request: Request,
 ) -> Result<Response, ServerError> {
     let (signed, upload) = crate::upload::authorised_upload(request, crate::security::may_import).await?;
-    let imported =
-        crate::security::import_upload(&state, &signed.principal, &upload.name, &upload.path, peer).await?;
+    let imported = crate::security::import_upload(&state, &signed.principal, &upload, peer).await?;
     imports_page(&state, &signed, Some(imported)).await
 }
 
