@@ -49,6 +49,7 @@ pub struct IntelFetchArgs {
     /// Store the intel without re-deciding the findings and rebuilding the plans.
     #[arg(long)]
     no_assess: bool,
+    /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
 }
@@ -63,12 +64,14 @@ pub struct IntelImportArgs {
     /// Store the intel without re-deciding the findings and rebuilding the plans.
     #[arg(long)]
     no_assess: bool,
+    /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct JsonFlag {
+    /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
 }
@@ -104,6 +107,7 @@ pub struct AssessArgs {
     /// Also list every decision that changed since this day (YYYY-MM-DD) or moment (RFC 3339).
     #[arg(long, value_parser = parse_since)]
     since: Option<OffsetDateTime>,
+    /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
 }
@@ -115,6 +119,7 @@ pub struct DecisionsArgs {
     outcome: Option<Outcome>,
     #[arg(long, default_value_t = 50)]
     limit: u32,
+    /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
 }
@@ -128,6 +133,7 @@ fn parse_outcome(word: &str) -> Result<Outcome, String> {
 pub struct WhyArgs {
     /// A finding's number (as `rapport findings --json` shows it) or a vulnerability id.
     what: String,
+    /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
 }
@@ -164,12 +170,12 @@ pub async fn intel(database: &str, command: IntelCommand) -> anyhow::Result<Exit
                     };
                     writeln!(
                         out,
-                        "{:>4}  {}  {:<9} {}{edition}: {} items ({} new, {} changed, {} removed)",
+                        "{:>4}  {}  {:<9} {}{edition}: {} ({} new, {} changed, {} removed)",
                         import.id,
                         import.imported_at.format(&Rfc3339)?,
                         import.format,
                         import.file,
-                        import.items,
+                        rapport_core::words::count(import.items, "item", "items"),
                         import.added,
                         import.changed,
                         import.removed
@@ -291,10 +297,10 @@ fn print_intel(out: &mut impl Write, report: &IntelReport, json: bool) -> anyhow
             };
             writeln!(
                 out,
-                "{}: {}{edition}: {} items ({} new, {} changed, {} removed{older})",
+                "{}: {}{edition}: {} ({} new, {} changed, {} removed{older})",
                 report.path.display(),
                 report.format,
-                report.items,
+                rapport_core::words::count(report.items, "item", "items"),
                 counts.added,
                 counts.changed,
                 counts.removed
@@ -302,7 +308,7 @@ fn print_intel(out: &mut impl Write, report: &IntelReport, json: bool) -> anyhow
         }
     }
     if report.cut > 0 {
-        writeln!(out, "  {}", crate::commands::cut_note(report.cut, "records"))?;
+        writeln!(out, "  {}", crate::commands::cut_note(report.cut, ("record", "records")))?;
     }
     Ok(())
 }
@@ -406,7 +412,8 @@ pub async fn assess(database: &str, args: AssessArgs) -> anyhow::Result<ExitCode
     if let Some(since) = args.since {
         let changes = store.decision_changes_since(since).await?;
         if !args.json {
-            writeln!(out, "\n{} decisions changed since {}:", changes.len(), since.format(&Rfc3339)?)?;
+            let changed = rapport_core::words::count(changes.len(), "decision", "decisions");
+            writeln!(out, "\n{changed} changed since {}:", since.format(&Rfc3339)?)?;
         }
         for line in changes {
             if args.json {

@@ -140,9 +140,9 @@ pub async fn inventory(database: &str, command: InventoryCommand) -> anyhow::Res
                 } else {
                     writeln!(
                         out,
-                        "{}: {} devices from {} ({} new)",
+                        "{}: {} from {} ({} new)",
                         path.display(),
-                        summary.devices,
+                        rapport_core::words::count(summary.devices, "device", "devices"),
                         report.format,
                         summary.new_devices
                     )?;
@@ -213,7 +213,8 @@ async fn list_teams(store: &rapport_storage::Store, json: bool) -> anyhow::Resul
                 team.weekly_capacity_hours.map_or("capacity unknown".to_owned(), |h| format!("{h} h/week"));
             let measured =
                 team.measured_on.as_deref().map(|m| format!(", measured on: {m}")).unwrap_or_default();
-            writeln!(out, "{:<20} {members} people, {capacity}{measured}", team.name)?;
+            let members = rapport_core::words::count(members, "person", "people");
+            writeln!(out, "{:<20} {members}, {capacity}{measured}", team.name)?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -233,10 +234,10 @@ async fn import_people(store: &rapport_storage::Store, args: PeopleImportArgs) -
                 } else {
                     writeln!(
                         out,
-                        "{}: {} people and {} teams from {}",
+                        "{}: {} and {} from {}",
                         path.display(),
-                        summary.people,
-                        summary.teams,
+                        rapport_core::words::count(summary.people, "person", "people"),
+                        rapport_core::words::count(summary.teams, "team", "teams"),
                         report.format
                     )?;
                 }
@@ -278,12 +279,12 @@ pub async fn owners(database: &str, command: OwnersCommand) -> anyhow::Result<Ex
             for version in versions {
                 writeln!(
                     out,
-                    "version {:<3} {}  {} rules ({}), {} assets changed",
+                    "version {:<3} {}  {} ({}), {} changed",
                     version.id,
                     version.applied_at.format(&Rfc3339)?,
-                    version.rules,
+                    rapport_core::words::count(version.rules, "rule", "rules"),
                     version.syntax,
-                    version.changed_assets
+                    rapport_core::words::count(version.changed_assets, "asset", "assets")
                 )?;
             }
         }
@@ -361,8 +362,12 @@ impl<'o, W: Write> ChangePrinter<'o, W> {
         }
         writeln!(
             out,
-            "{} rules ({}) over {} assets; {} {verb}; {} without an owner.",
-            plan.rules, plan.syntax, plan.assets, plan.changed, plan.unowned
+            "{} ({}) over {}; {} {verb}; {} without an owner.",
+            rapport_core::words::count(plan.rules, "rule", "rules"),
+            plan.syntax,
+            rapport_core::words::count(plan.assets, "asset", "assets"),
+            plan.changed,
+            plan.unowned
         )?;
         if plan.unowned > 0 {
             writeln!(
@@ -534,12 +539,8 @@ fn asset_line(asset: &AssetRecord, stale: bool, now: OffsetDateTime) -> String {
         }
     }
     if let Some(seen) = asset.last_seen {
-        let days = (now - seen).whole_days();
-        state.push(if stale {
-            format!("STALE: last seen {days} days ago")
-        } else {
-            format!("seen {days} days ago")
-        });
+        let days = rapport_core::words::count((now - seen).whole_days(), "day", "days");
+        state.push(if stale { format!("STALE: last seen {days} ago") } else { format!("seen {days} ago") });
     }
     let mut decided = vec![match asset.ownership.team {
         Some(_) => format!("owner {}", owner_words(&asset.ownership)),
@@ -566,9 +567,9 @@ pub async fn demo_ownership(store: &rapport_storage::Store, samples: &Path) -> a
         let report = import_inventory(store, &path, None, now).await?;
         writeln!(
             crate::printable::stdout(),
-            "{}: {} devices from {}",
+            "{}: {} from {}",
             path.display(),
-            report.summary.devices,
+            rapport_core::words::count(report.summary.devices, "device", "devices"),
             report.format
         )?;
     }
@@ -577,20 +578,20 @@ pub async fn demo_ownership(store: &rapport_storage::Store, samples: &Path) -> a
         let summary = &report.summary;
         writeln!(
             crate::printable::stdout(),
-            "{}: {} people and {} teams",
+            "{}: {} and {}",
             path.display(),
-            summary.people,
-            summary.teams
+            rapport_core::words::count(summary.people, "person", "people"),
+            rapport_core::words::count(summary.teams, "team", "teams")
         )?;
     }
     let rules = samples.join("ownership/ownership.toml");
     let (version, plan) = apply_ownership(store, &rules, now(), |_| {}).await?;
     writeln!(
         crate::printable::stdout(),
-        "{}: ownership version {version}, {} rules over {} assets; {} without an owner.",
+        "{}: ownership version {version}, {} over {}; {} without an owner.",
         rules.display(),
-        plan.rules,
-        plan.assets,
+        rapport_core::words::count(plan.rules, "rule", "rules"),
+        rapport_core::words::count(plan.assets, "asset", "assets"),
         plan.unowned
     )?;
     writeln!(crate::printable::stdout(), "\nWho owns what, and the rule that decided it:")?;
@@ -619,10 +620,10 @@ pub async fn demo_intel(store: &rapport_storage::Store, samples: &Path) -> anyho
             report.edition.map(|e| format!(", edition {} of {}", e.version, e.date)).unwrap_or_default();
         writeln!(
             crate::printable::stdout(),
-            "{}: {}{edition}: {} items",
+            "{}: {}{edition}: {}",
             report.path.display(),
             report.format,
-            report.items
+            rapport_core::words::count(report.items, "item", "items")
         )?;
     }
     let report = rapport_workflows::assess_findings(store, now()).await?;

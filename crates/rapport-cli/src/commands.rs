@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Args;
 use rapport_core::Severity;
+use rapport_core::words::count;
 use rapport_formats::Format;
 use rapport_storage::{FindingFilter, ImportRecord, Store, StoredFinding, redact};
 use rapport_workflows::{ImportReport, ImportRequest, Progress, Refreshed, import_file};
@@ -242,9 +243,9 @@ fn print_import(report: &ImportReport, json: bool) -> anyhow::Result<()> {
     } else {
         writeln!(
             out,
-            "{}: {} findings from {} ({} new, {} already known, {} resolved by this rescan)",
+            "{}: {} from {} ({} new, {} already known, {} resolved by this rescan)",
             report.path.display(),
-            summary.findings,
+            count(summary.findings, "finding", "findings"),
             report.format,
             summary.new,
             summary.known,
@@ -252,16 +253,17 @@ fn print_import(report: &ImportReport, json: bool) -> anyhow::Result<()> {
         )?;
     }
     if report.cut > 0 && !json {
-        writeln!(out, "  {}", cut_note(report.cut, "findings"))?;
+        writeln!(out, "  {}", cut_note(report.cut, ("finding", "findings")))?;
     }
     Ok(())
 }
 
 /// Says that some imported texts were longer than Rapport keeps.
-pub fn cut_note(count: u64, what: &str) -> String {
+pub fn cut_note(cut: u64, (one, many): (&str, &str)) -> String {
     format!(
-        "{count} {what} had text longer than Rapport keeps ({} bytes for a title, {} KiB for a \
+        "{} had text longer than Rapport keeps ({} bytes for a title, {} KiB for a \
          description): the start of it is kept, marked as cut",
+        count(cut, one, many),
         rapport_core::text_limits::TITLE_BYTES,
         rapport_core::text_limits::TEXT_BYTES >> 10
     )
@@ -377,15 +379,22 @@ pub async fn imports(database: &str, args: ImportsArgs) -> anyhow::Result<ExitCo
 /// What an import stored, in the words of its kind of file.
 fn import_counts(record: &ImportRecord) -> String {
     if record.devices > 0 {
-        format!("{} devices ({} new)", record.devices, record.new_devices)
+        format!("{} ({} new)", count(record.devices, "device", "devices"), record.new_devices)
     } else if record.people > 0 || record.teams > 0 {
-        format!("{} people, {} teams", record.people, record.teams)
+        format!("{}, {}", count(record.people, "person", "people"), count(record.teams, "team", "teams"))
     } else if record.vex_statements > 0 || record.vex_changed > 0 {
-        format!("{} VEX statements ({} findings changed)", record.vex_statements, record.vex_changed)
+        format!(
+            "{} ({} changed)",
+            count(record.vex_statements, "VEX statement", "VEX statements"),
+            count(record.vex_changed, "finding", "findings")
+        )
     } else {
         format!(
-            "{} findings ({} new, {} known, {} resolved)",
-            record.findings, record.new, record.known, record.resolved
+            "{} ({} new, {} known, {} resolved)",
+            count(record.findings, "finding", "findings"),
+            record.new,
+            record.known,
+            record.resolved
         )
     }
 }

@@ -68,20 +68,24 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Remediation actions: one per fix, with what it fixes.
     Actions(plan::ActionsArgs),
+    /// One action: show what to do and why, or mark it done.
     #[command(subcommand)]
     Action(plan::ActionCommand),
+    /// The agreed policy: show, check and apply its versions; record a team's acknowledgement.
     #[command(subcommand)]
     Policy(plan::PolicyCommand),
+    /// Exceptions and risk acceptances on actions: ask, approve, reject, list.
     #[command(subcommand)]
     Exception(plan::ExceptionCommand),
+    /// Emergencies declared outside the policy's criteria: declare one, list them for review.
     #[command(subcommand)]
     Emergency(plan::EmergencyCommand),
     /// What happened, in order: the event stream messages, health and sharing read.
     Events(events::EventsArgs),
     /// Run the clock's work once: due soon, overdue, exceptions ending and ended.
     Tick(events::TickArgs),
-    /// Create the database, import samples/ (scans, a device, people, an ownership file) and
-    /// show what was found and who owns what.
+    /// Load the samples (scans, a device, people, ownership, intel, a policy) into the database,
+    /// show what Rapport makes of them, and serve the pages.
     Demo(commands::DemoArgs),
     /// Serve the web pages and the JSON API.
     Serve(server::ServeArgs),

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use rapport_core::words::{count, is_one};
 use rapport_core::{ActionState, Outcome, ScheduledAction, TeamPlan};
 use rapport_formats::{DEFAULT_POLICY, defaulted_sections};
 use rapport_storage::{ExceptionRequest, ExceptionState, Store};
@@ -33,6 +34,7 @@ pub struct PlanArgs {
     /// Show the actions as last built instead of building them from the findings first.
     #[arg(long)]
     no_refresh: bool,
+    /// Print the plan as JSON.
     #[arg(long)]
     json: bool,
 }
@@ -46,6 +48,7 @@ pub struct ActionsArgs {
     state: Option<ActionState>,
     #[arg(long, default_value_t = 50)]
     limit: usize,
+    /// Print one JSON object per action.
     #[arg(long)]
     json: bool,
 }
@@ -59,6 +62,7 @@ pub enum ActionCommand {
     /// What to do, where, what it fixes, why, and its history.
     Show {
         id: i64,
+        /// Print the action as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -176,10 +180,10 @@ pub enum EmergencyCommand {
 pub fn print_build(out: &mut impl Write, report: &BuildReport) -> std::io::Result<()> {
     writeln!(
         out,
-        "{} open findings → {} actions for {} teams ({} new, {} changed, {} closed, {} reopened, {} refuted).",
-        report.findings,
-        report.actions,
-        report.teams,
+        "{} → {} for {} ({} new, {} changed, {} closed, {} reopened, {} refuted).",
+        count(report.findings, "open finding", "open findings"),
+        count(report.actions, "action", "actions"),
+        count(report.teams, "team", "teams"),
         report.opened,
         report.changed,
         report.closed,
@@ -189,12 +193,17 @@ pub fn print_build(out: &mut impl Write, report: &BuildReport) -> std::io::Resul
     if report.unowned_findings > 0 {
         writeln!(
             out,
-            "{} findings are on assets no team owns: see `rapport assets --unowned` and the ownership file.",
-            report.unowned_findings
+            "{} {} on assets no team owns: see `rapport assets --unowned` and the ownership file.",
+            count(report.unowned_findings, "finding", "findings"),
+            if is_one(report.unowned_findings) { "is" } else { "are" }
         )?;
     }
     if report.undecided_findings > 0 {
-        writeln!(out, "{} findings have no decision yet: run `rapport assess`.", report.undecided_findings)?;
+        writeln!(
+            out,
+            "{} no decision yet: run `rapport assess`.",
+            count(report.undecided_findings, "finding has", "findings have")
+        )?;
     }
     Ok(())
 }
@@ -315,8 +324,9 @@ fn print_team_plan(
         let late = later.iter().filter(|a| a.late).count();
         writeln!(
             out,
-            "\nAfter these {weeks} weeks: {} more actions ({late} of them late against policy).",
-            later.len()
+            "\nAfter these {}: {} more ({late} of them late against policy).",
+            count(weeks, "week", "weeks"),
+            count(later.len(), "action", "actions")
         )?;
     }
     if !plan.excepted.is_empty() {
@@ -367,6 +377,14 @@ pub async fn actions(database: &str, args: ActionsArgs) -> anyhow::Result<ExitCo
         build_actions(&store, now()).await?;
     }
     let listed = list_actions(&store, args.team.as_deref(), args.state, args.limit, now()).await?;
+    if listed.is_empty() && !args.json {
+        writeln!(
+            out,
+            "No actions{}: an action comes from open findings on assets a team owns \
+             (`rapport import FILE`, then `rapport owners apply` and `rapport assets --unowned`).",
+            if args.team.is_some() || args.state.is_some() { " match" } else { " yet" }
+        )?;
+    }
     for listed in &listed {
         let (stored, action) = (&listed.stored, &listed.stored.action);
         if args.json {
@@ -378,13 +396,13 @@ pub async fn actions(database: &str, args: ActionsArgs) -> anyhow::Result<ExitCo
         } else {
             writeln!(
                 out,
-                "#{:<6} {:<20} {:<7} {} — {} findings on {} places; {}",
+                "#{:<6} {:<20} {:<7} {} — {} on {}; {}",
                 stored.id,
                 stored.team,
                 action.outcome.label(),
                 action.what,
-                action.findings,
-                action.places.len(),
+                count(action.findings, "finding", "findings"),
+                count(action.places.len(), "place", "places"),
                 listed.standing.words()
             )?;
         }
@@ -431,8 +449,8 @@ pub async fn action(database: &str, command: ActionCommand) -> anyhow::Result<Ex
                 let [act, attend, track_star, track] = action.by_outcome;
                 writeln!(
                     out,
-                    "Fixes {} findings (Act {act}, Attend {attend}, Track* {track_star}, Track {track}): {}",
-                    action.findings,
+                    "Fixes {} (Act {act}, Attend {attend}, Track* {track_star}, Track {track}): {}",
+                    count(action.findings, "finding", "findings"),
                     action.fixes.iter().take(12).cloned().collect::<Vec<_>>().join(", ")
                 )?;
                 let more = action.fixes.len().saturating_sub(12) + action.more_fixes as usize;
@@ -451,10 +469,10 @@ pub async fn action(database: &str, command: ActionCommand) -> anyhow::Result<Ex
                     };
                     writeln!(
                         out,
-                        "  {} ({}){versions}, {} findings",
+                        "  {} ({}){versions}, {}",
                         place.target.name,
                         place.target.kind.as_str(),
-                        place.findings
+                        count(place.findings, "finding", "findings")
                     )?;
                 }
                 writeln!(out, "History:")?;

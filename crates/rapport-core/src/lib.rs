@@ -27,6 +27,7 @@ pub mod text_limits;
 mod version;
 mod vex;
 mod vuln_id;
+pub mod words;
 
 pub use access::{Principal, Role};
 pub use assess::{

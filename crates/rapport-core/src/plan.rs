@@ -395,9 +395,9 @@ fn shortfall(
     }
     let overdue = late.iter().filter(|a| a.due.is_some_and(|due| due < today)).count();
     let mut sentence = format!(
-        "{} of {} actions would finish after their due date with {:.1} h a week",
+        "{} of {} would finish after their due date with {:.1} h a week",
         late.len(),
-        actions.len(),
+        crate::words::count(actions.len(), "action", "actions"),
         weekly
     );
     if overdue > 0 {

@@ -242,7 +242,11 @@ impl Policy {
             {
                 error(
                     "due_days",
-                    format!("{urgent} ({sooner} days) must not take longer than {calmer} ({later} days)"),
+                    format!(
+                        "{urgent} ({}) must not take longer than {calmer} ({})",
+                        crate::words::count(*sooner, "day", "days"),
+                        crate::words::count(*later, "day", "days")
+                    ),
                 );
             }
         }
@@ -252,7 +256,11 @@ impl Policy {
         if let Some(track) = due.track
             && track < due.track_star
         {
-            error("due_days.track", format!("{track} days is sooner than track* ({} days)", due.track_star));
+            let (track, track_star) = (
+                crate::words::count(track, "day", "days"),
+                crate::words::count(due.track_star, "day", "days"),
+            );
+            error("due_days.track", format!("{track} is sooner than track* ({track_star})"));
         }
         let emergency = &spec.emergency;
         for (field, empty) in [
@@ -343,11 +351,11 @@ impl Policy {
         let criteria = &self.spec.emergency;
         let list = |words: Vec<&str>| words.join(" or ");
         format!(
-            "decision {}, exploitation {}, exposure {}; fixed within {} hours",
+            "decision {}, exploitation {}, exposure {}; fixed within {}",
             list(criteria.outcomes.iter().map(|o| o.label()).collect()),
             list(criteria.exploitation.iter().map(|e| e.as_str()).collect()),
             list(criteria.exposure.iter().map(|e| e.as_str()).collect()),
-            criteria.due_hours
+            crate::words::count(criteria.due_hours, "hour", "hours")
         )
     }
 

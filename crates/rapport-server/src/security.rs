@@ -498,8 +498,11 @@ pub async fn import_upload(
             "file imported",
             Some(format!("import #{}", summary.import_id)),
             format!(
-                "{name} ({}): {} findings, {} new, {} resolved",
-                report.format, summary.findings, summary.new, summary.resolved
+                "{name} ({}): {}, {} new, {} resolved",
+                report.format,
+                rapport_core::words::count(summary.findings, "finding", "findings"),
+                summary.new,
+                summary.resolved
             ),
             peer,
         )

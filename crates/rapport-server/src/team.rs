@@ -14,9 +14,6 @@ use crate::views::PlanView;
 pub mod api;
 pub mod pages;
 
-/// How many weeks a plan page shows.
-pub(crate) const PLAN_WEEKS: u32 = 2;
-
 /// The stored team name for `name` (any case), if the team exists or has actions.
 pub(crate) async fn team_named(state: &AppState, name: &str) -> Result<Option<String>, ServerError> {
     let teams = state.store.teams().await?;
@@ -27,9 +24,15 @@ pub(crate) async fn team_named(state: &AppState, name: &str) -> Result<Option<St
     Ok(counts.into_iter().map(|(team, ..)| team).find(|team| team.eq_ignore_ascii_case(name)))
 }
 
-/// A team's plan, for someone who may read it. A team the reader may not see and a team
-/// that does not exist answer the same, so names cannot be probed.
-pub async fn plan_view(state: &AppState, principal: &Principal, team: &str) -> Result<PlanView, ServerError> {
+/// A team's plan, for someone who may read it, laid out for `weeks` weeks (the policy's
+/// `capacity.plan_weeks` when not asked). A team the reader may not see and a team that does
+/// not exist answer the same, so names cannot be probed.
+pub async fn plan_view(
+    state: &AppState,
+    principal: &Principal,
+    team: &str,
+    weeks: Option<u32>,
+) -> Result<PlanView, ServerError> {
     let not_yours = || ServerError::NotFound(format!("no team {team:?} that you may see"));
     if !principal.may_read_team(team) {
         return Err(not_yours());
@@ -37,7 +40,18 @@ pub async fn plan_view(state: &AppState, principal: &Principal, team: &str) -> R
     let team = team_named(state, team).await?.ok_or_else(not_yours)?;
     let now = state.now();
     let (policy, stored) = current_policy(&state.store, now).await?;
-    let plans = team_plans(&state.store, Some(&team), &policy, now.date(), PLAN_WEEKS).await?;
+    let step = policy.spec.capacity.plan_weeks;
+    let most = crate::views::MAX_PLAN_WEEKS;
+    let weeks = match weeks {
+        None => step,
+        Some(weeks) if (1..=most).contains(&weeks) => weeks,
+        Some(other) => {
+            return Err(ServerError::BadRequest(format!(
+                "weeks: expected a number of weeks from 1 to {most}, not {other}"
+            )));
+        }
+    };
+    let plans = team_plans(&state.store, Some(&team), &policy, now.date(), weeks).await?;
     let plan = plans.into_iter().next().ok_or_else(not_yours)?;
     let acknowledged = state
         .store
@@ -45,7 +59,7 @@ pub async fn plan_view(state: &AppState, principal: &Principal, team: &str) -> R
         .await?
         .iter()
         .any(|ack| ack.policy == stored.id && ack.team.eq_ignore_ascii_case(&team));
-    Ok(PlanView::new(&plan, stored.id, acknowledged))
+    Ok(PlanView::new(&plan, stored.id, acknowledged, step))
 }
 
 /// One team on the teams page.

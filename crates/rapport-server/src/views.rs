@@ -19,6 +19,8 @@ pub struct PlanView {
     /// Actions that start after the weeks shown, and how many of them will be late.
     pub later: usize,
     pub later_late: usize,
+    /// How many weeks to ask for (`weeks`) to see further, while actions start later.
+    pub more_weeks: Option<u32>,
     pub excepted: Vec<AsideView>,
     pub verifying: Vec<AsideView>,
 }
@@ -59,7 +61,8 @@ pub struct AsideView {
 }
 
 impl PlanView {
-    pub fn new(plan: &TeamPlan, policy_version: i64, acknowledged: bool) -> PlanView {
+    /// The plan as laid out; `step` is how many weeks more the next view shows.
+    pub fn new(plan: &TeamPlan, policy_version: i64, acknowledged: bool, step: u32) -> PlanView {
         let mut shown = std::collections::HashSet::new();
         let weeks = plan
             .weeks
@@ -104,11 +107,16 @@ impl PlanView {
             weeks,
             later: later.len(),
             later_late: later.iter().filter(|action| action.late).count(),
+            more_weeks: (!later.is_empty() && plan.weeks.len() < MAX_PLAN_WEEKS as usize)
+                .then(|| (plan.weeks.len() as u32 + step).min(MAX_PLAN_WEEKS)),
             excepted: aside(&plan.excepted),
             verifying: aside(&plan.verifying),
         }
     }
 }
+
+/// The most weeks a plan is laid out for, as the policy allows.
+pub const MAX_PLAN_WEEKS: u32 = 104;
 
 fn item(action: &ScheduledAction, continued: bool) -> ItemView {
     ItemView {

@@ -255,6 +255,55 @@ pub(crate) fn outcome_tag(outcome: &str) -> &'static str {
 mod tests {
     use super::*;
 
+    /// Issue 19: "(1 findings)", "1 devices". A number printed in a template is followed by a
+    /// counted noun only through `rapport_core::words`, which picks the number the noun needs.
+    #[test]
+    fn no_template_prints_a_count_before_a_fixed_plural() {
+        const PLURALS: [&str; 20] = [
+            "findings",
+            "actions",
+            "teams",
+            "devices",
+            "places",
+            "items",
+            "people",
+            "days",
+            "weeks",
+            "hosts",
+            "decisions",
+            "records",
+            "statements",
+            "accounts",
+            "tokens",
+            "answers",
+            "assets",
+            "imports",
+            "hours",
+            "requests",
+        ];
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (at, _) in text.match_indices("}}") {
+                let after = text[at + 2..].trim_start_matches([' ', '\n']);
+                let after = after.strip_prefix("</strong>").unwrap_or(after).trim_start();
+                let word: String = after.chars().take_while(|c| c.is_alphabetic()).collect();
+                // "3 open findings", "3 more actions": one adjective between is still a count.
+                let next: String =
+                    after[word.len()..].trim_start().chars().take_while(|c| c.is_alphabetic()).collect();
+                let counted = PLURALS.contains(&word.as_str())
+                    || (matches!(word.as_str(), "open" | "more" | "new") && PLURALS.contains(&next.as_str()));
+                if counted {
+                    let start = text[..at].rfind("{{").unwrap_or(at);
+                    found.push(format!("{}: {} {word}", path.display(), &text[start..at + 2]));
+                }
+            }
+        }
+        assert!(found.is_empty(), "counts before a fixed plural: {found:#?}");
+    }
+
     #[test]
     fn only_a_trusted_proxy_says_who_the_client_is() {
         let proxy: std::net::IpAddr = "10.0.0.2".parse().unwrap();

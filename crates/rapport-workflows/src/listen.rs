@@ -101,8 +101,8 @@ pub async fn request_exception(
         return Err(Refusal::invalid(
             "until",
             format!(
-                "the exception must end between today ({today}) and {longest} (the policy allows {} days)",
-                policy.spec.exceptions.max_days
+                "the exception must end between today ({today}) and {longest} (the policy allows {})",
+                rapport_core::words::count(policy.spec.exceptions.max_days, "day", "days")
             ),
         )
         .into());

@@ -133,7 +133,11 @@ pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildRe
         let Some(previous) = previous else {
             report.opened += 1;
             let opened = scan_step(0, &action.team, None, Change::Open)?;
-            let detail = format!("{} ({})", action.what, count(u64::from(action.findings), "finding"));
+            let detail = format!(
+                "{} ({})",
+                action.what,
+                rapport_core::words::count(action.findings, "finding", "findings")
+            );
             writes.push(ActionWrite {
                 id: None,
                 key: *key,
@@ -265,12 +269,7 @@ fn imports_facts(scans: &[(&Target, &(i64, String, OffsetDateTime))]) -> EventFa
 
 /// "1 finding is", "3 findings are".
 fn findings_are(findings: u32) -> String {
-    if findings == 1 { "1 finding is".to_owned() } else { format!("{findings} findings are") }
-}
-
-/// "1 finding", "3 findings".
-pub(crate) fn count(n: u64, noun: &str) -> String {
-    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+    rapport_core::words::count(findings, "finding is", "findings are")
 }
 
 /// Where a finding is: its target (and that target's number) and owning team's number.

@@ -135,7 +135,10 @@ fn demo_imports_the_samples_and_is_idempotent() {
         // sample advisory covers (CVE-2021-44832) is left without one.
         assert!(first.contains("[Attend] Upgrade log4j-core to 2.15.0 in "), "{first}");
         assert!(!first.contains("[Attend] No fix is known"), "{first}");
-        assert!(first.contains("samples/intel/GHSA-jfh8-c2jp-5v3q.json: osv: 1 items"), "{first}");
+        assert!(
+            first.lines().any(|line| line.ends_with("intel/GHSA-jfh8-c2jp-5v3q.json: osv: 1 item")),
+            "{first}"
+        );
         assert!(first.lines().any(|line| line.trim_start().starts_with("why: ")), "{first}");
         // Work longer than a week's hours goes on, named but not repeated, in the next week.
         // Which action spills over depends on the weekday the plan starts, so look for any.
@@ -150,7 +153,10 @@ fn demo_imports_the_samples_and_is_idempotent() {
             assert_eq!(listed, 1, "{title} is described once, where it starts: {first}");
         }
         let second = rapport.ok(&["demo", "--no-serve", "--samples", &samples]);
-        let sample_lines: Vec<&str> = second.lines().filter(|l| l.contains(" findings from ")).collect();
+        let sample_lines: Vec<&str> = second
+            .lines()
+            .filter(|l| l.contains(" findings from ") || l.contains(" finding from "))
+            .collect();
         assert_eq!(sample_lines.len(), 6, "{second}");
         assert!(sample_lines.iter().all(|l| l.contains("(0 new,")), "{second}");
         assert!(second.contains("policy.toml: policy version 1."), "{second}");
@@ -170,7 +176,7 @@ fn text_longer_than_rapport_keeps_is_cut_marked_and_said() {
         let long = rapport.write("long.json", report.to_string().as_bytes());
         let said = rapport.ok(&["import", &long]);
         assert!(
-            said.contains("1 findings had text longer than Rapport keeps (1024 bytes for a title"),
+            said.contains("1 finding had text longer than Rapport keeps (1024 bytes for a title"),
             "{said}"
         );
         let json = rapport.json_lines(&["import", "--json", &long]);

@@ -284,3 +284,21 @@ fn exceptions_overrides_verification_closure_and_regression() {
         assert_eq!(log4shell_action(&rapport).0, id, "the same work keeps its action");
     }
 }
+
+/// Issue 19: `rapport actions` printed nothing on an empty database, five commands had no
+/// description in `rapport --help`, and `--version` said 0.0.0.
+#[test]
+fn the_command_line_describes_itself_and_says_when_there_is_nothing() {
+    let rapport = each_backend().remove(0);
+    let empty = rapport.ok(&["actions"]);
+    assert!(empty.starts_with("No actions yet: an action comes from open findings"), "{empty}");
+    let help = rapport.ok(&["--help"]);
+    let commands = help.split("Commands:").nth(1).unwrap().split("Options:").next().unwrap();
+    for line in commands.lines().filter(|line| !line.trim().is_empty()) {
+        let (name, about) = line.trim().split_once(' ').unwrap_or((line.trim(), ""));
+        assert!(!about.trim().is_empty(), "`rapport {name}` has no description: {help}");
+    }
+    let version = rapport.ok(&["--version"]);
+    assert_eq!(version.trim(), format!("rapport {}", env!("CARGO_PKG_VERSION")));
+    assert_ne!(env!("CARGO_PKG_VERSION"), "0.0.0");
+}

@@ -1205,7 +1205,7 @@ fn a_long_import_stops_no_reader_and_the_next_import_waits_its_turn() {
     let mut error = String::new();
     std::io::Read::read_to_string(&mut second_errors, &mut error).unwrap();
     assert!(second.status.success(), "the second import waited its turn: {error}");
-    assert!(String::from_utf8_lossy(&second.stdout).contains("osv-scanner.json: 1 findings"));
+    assert!(String::from_utf8_lossy(&second.stdout).contains("osv-scanner.json: 1 finding "));
     let ready = runtime.block_on(async { http.get(format!("{base}/readyz")).send().await.unwrap().status() });
     assert_eq!(ready, StatusCode::OK);
     drop(served);
@@ -1353,5 +1353,72 @@ fn the_demo_keeps_the_password_its_administrator_chose() {
     assert_eq!(old.status(), StatusCode::UNAUTHORIZED, "the chosen password no longer works");
     let new = runtime.block_on(sign_in(&http, &served.base, "admin@rapport.local", &reset));
     assert_eq!(new.headers()[LOCATION], "/account/password");
+    drop(served);
+}
+
+/// Issue 19, item 2: the plan showed two weeks whatever the policy said, and hid the rest
+/// behind "N more actions" with no way to see them.
+#[test]
+fn a_plan_shows_the_weeks_the_policy_lays_out_and_more_on_request() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rapport = each_backend().remove(0);
+    rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
+    let one_time = add_account(&rapport, crate::support::PAYMENTS_MANAGER, "team_manager", Some("Payments"));
+    let served = serve(&rapport);
+    let (http, base) = (client(), served.base.clone());
+    runtime.block_on(async {
+        let manager = first_sign_in(&http, &base, crate::support::PAYMENTS_MANAGER, &one_time).await;
+        let plan = |weeks: &str| {
+            let request =
+                http.get(format!("{base}/api/v1/teams/Payments/plan{weeks}")).header(COOKIE, &manager.cookie);
+            async move { request.send().await.unwrap() }
+        };
+        let laid_out: Value = plan("").await.json().await.unwrap();
+        assert_eq!(laid_out["weeks"].as_array().unwrap().len(), 4, "the sample policy's plan_weeks");
+        let whole: Value = plan("?weeks=104").await.json().await.unwrap();
+        assert_eq!((whole["later"].as_u64(), &whole["more_weeks"]), (Some(0), &Value::Null), "{whole}");
+        let started = |plan: &Value| {
+            let weeks = plan["weeks"].as_array().unwrap();
+            weeks
+                .iter()
+                .flat_map(|w| w["items"].as_array().unwrap())
+                .filter(|i| i["continued"] == false)
+                .count()
+        };
+        let first: Value = plan("?weeks=1").await.json().await.unwrap();
+        assert_eq!(first["weeks"].as_array().unwrap().len(), 1);
+        let later = first["later"].as_u64().unwrap() as usize;
+        assert_eq!(started(&first) + later, started(&whole), "every action is in a week or counted after");
+        assert_eq!(first["more_weeks"].as_u64(), (later > 0).then_some(5), "{first}");
+        let page = http.get(format!("{base}/teams/Payments?weeks=1")).header(COOKIE, &manager.cookie).send();
+        let page = page.await.unwrap().text().await.unwrap();
+        if later > 0 {
+            assert!(
+                page.contains("<a href=\"/teams/Payments?weeks=5\">Show the plan for 5 weeks</a>"),
+                "{page}"
+            );
+        }
+        for wrong in ["?weeks=0", "?weeks=105"] {
+            let refused = plan(wrong).await;
+            assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{wrong}");
+            let error: Value = refused.json().await.unwrap();
+            assert!(
+                error["error"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("weeks: expected a number of weeks from 1 to 104")
+            );
+        }
+        // A frozen week says what the freeze means for the work in it.
+        let page =
+            http.get(format!("{base}/teams/Payments?weeks=104")).header(COOKIE, &manager.cookie).send();
+        let page = page.await.unwrap().text().await.unwrap();
+        assert!(
+            page.contains(
+                "Frozen: End-of-year shutdown. Nothing but an emergency is booked on the frozen days"
+            ),
+            "{page}"
+        );
+    });
     drop(served);
 }

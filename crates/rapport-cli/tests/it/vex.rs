@@ -61,7 +61,7 @@ fn a_statement_marks_stored_findings_and_a_later_one_takes_it_back() {
         assert_eq!(imported[0]["vex_changed"], 1);
         assert_eq!(certifi(&rapport)["status"], json!({"state": "affected"}));
         let imports = rapport.ok(&["imports"]);
-        assert!(imports.contains("1 VEX statements (1 findings changed)"), "{imports}");
+        assert!(imports.contains("1 VEX statement (1 finding changed)"), "{imports}");
     }
 }
 

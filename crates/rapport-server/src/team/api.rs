@@ -1,10 +1,10 @@
 //! A team's plan and its actions in the JSON API; the pages' twins in `pages.rs`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use rapport_workflows::Answered;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::api::{Refusals, WriteRefusals};
 use crate::auth::Signed;
@@ -39,8 +39,9 @@ pub async fn teams(State(state): State<AppState>, signed: Signed) -> Result<Json
     get,
     path = "/teams/{team}/plan",
     tag = "rapport",
-    description = "A team's plan, week by week.",
-    params(("team" = String, Path, description = "The team's name")),
+    description = "A team's plan, week by week, for as many weeks as the policy lays out unless \
+                   `weeks` asks for more or fewer.",
+    params(("team" = String, Path, description = "The team's name"), PlanQuery),
     responses(
         (status = 200, description = "OK", body = PlanView),
         Refusals
@@ -51,8 +52,18 @@ pub async fn team_plan(
     State(state): State<AppState>,
     signed: Signed,
     Path(team): Path<String>,
+    Query(query): Query<PlanQuery>,
 ) -> Result<Json<PlanView>, ServerError> {
-    Ok(Json(crate::team::plan_view(&state, &signed.principal, &team).await?))
+    Ok(Json(crate::team::plan_view(&state, &signed.principal, &team, query.weeks).await?))
+}
+
+/// How far ahead to lay a plan out.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PlanQuery {
+    /// Weeks to lay out, 1 to 104; the policy's `capacity.plan_weeks` when left out.
+    #[param(minimum = 1, maximum = 104)]
+    pub weeks: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

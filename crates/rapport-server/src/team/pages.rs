@@ -43,6 +43,8 @@ pub(crate) struct PlanPage {
 #[derive(Debug, Deserialize)]
 pub struct NoticeQuery {
     done: Option<String>,
+    /// How many weeks to lay the plan out for.
+    weeks: Option<u32>,
 }
 
 pub async fn team_plan(
@@ -51,7 +53,7 @@ pub async fn team_plan(
     Path(team): Path<String>,
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, ServerError> {
-    let plan = crate::team::plan_view(&state, &signed.principal, &team).await?;
+    let plan = crate::team::plan_view(&state, &signed.principal, &team, query.weeks).await?;
     let notice = query.done.map(|what| match what.as_str() {
         "acknowledged" => format!("{} acknowledges policy version {}.", plan.team, plan.policy_version),
         _ => "Marked done. The next scan of its places will confirm it.".to_owned(),
