@@ -151,7 +151,7 @@ pub async fn list(store: &Store, by: &Principal) -> Result<Vec<AccountView>, Ser
 }
 
 /// The account `id`, for an administrator acting on someone else's.
-async fn other_account(store: &Store, by: &Principal, id: i64) -> Result<Account, ServerError> {
+pub(crate) async fn other_account(store: &Store, by: &Principal, id: i64) -> Result<Account, ServerError> {
     administrators_only(by)?;
     let account = store
         .account(id)
@@ -173,6 +173,37 @@ pub enum AccountAct {
 }
 
 impl AccountAct {
+    /// What the act does to `email` that cannot be taken back, for the page that asks once
+    /// before it; `None` for an act that can be undone.
+    pub fn cannot_be_undone(&self, email: &str) -> Option<(String, String, &'static str)> {
+        match self {
+            AccountAct::Reset => Some((
+                format!("Give {email} a new one-time password?"),
+                "Their password and their API tokens stop working at once; they choose a new \
+                 password when they sign in with the one-time password you pass on."
+                    .to_owned(),
+                "New one-time password",
+            )),
+            AccountAct::Disable => Some((
+                format!("Disable {email}?"),
+                "They are signed out at once and their API tokens stop working. Enabling the account \
+                 again lets them sign in, but brings back neither."
+                    .to_owned(),
+                "Disable the account",
+            )),
+            AccountAct::Enable => None,
+        }
+    }
+
+    /// The last part of its page's address: `/accounts/{id}/reset`.
+    pub fn path(&self) -> &'static str {
+        match self {
+            AccountAct::Reset => "reset",
+            AccountAct::Disable => "disable",
+            AccountAct::Enable => "enable",
+        }
+    }
+
     pub fn audit_word(&self) -> &'static str {
         match self {
             AccountAct::Reset => "password reset",

@@ -234,6 +234,39 @@ pub(crate) struct ErrorPage {
     message: String,
 }
 
+/// Asks once before an act that cannot be undone: what it will do, the button that does it
+/// (posting `confirmed=yes` to `action`), and the way back.
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub(crate) struct ConfirmPage<'a> {
+    nav: Option<Nav>,
+    csrf: &'a str,
+    title: &'a str,
+    consequence: &'a str,
+    action: &'a str,
+    button: &'a str,
+    cancel: &'a str,
+}
+
+pub(crate) fn confirm_page(
+    signed: &Signed,
+    title: &str,
+    consequence: &str,
+    action: &str,
+    button: &str,
+    cancel: &str,
+) -> Result<Response, ServerError> {
+    html(&ConfirmPage {
+        nav: Some(Nav::of(signed)),
+        csrf: signed.csrf(),
+        title,
+        consequence,
+        action,
+        button,
+        cancel,
+    })
+}
+
 pub fn require(principal: &Principal, allowed: fn(&Principal) -> bool, why: &str) -> Result<(), ServerError> {
     if allowed(principal) {
         Ok(())

@@ -424,7 +424,17 @@ async fn administer_accounts(http: &reqwest::Client, base: &str, browsers: &[Bro
     let (lee_id, admin_id) = (id_of("lee.chen@example.com"), id_of("admin@example.com"));
     let yourself = post(format!("/accounts/{admin_id}/disable"), admin, vec![]).await.unwrap();
     assert_eq!(yourself.status(), StatusCode::CONFLICT, "{db}: nobody disables themselves");
-    let disabled = post(format!("/accounts/{lee_id}/disable"), admin, vec![]).await.unwrap();
+    // Issue 19, item 5: what cannot be undone asks once, and does nothing until confirmed.
+    let asked = post(format!("/accounts/{lee_id}/disable"), admin, vec![]).await.unwrap();
+    assert_eq!(asked.status(), StatusCode::OK, "{db}");
+    let asked = asked.text().await.unwrap();
+    assert!(asked.contains("<h1>Disable lee.chen@example.com?</h1>"), "{db}: {asked}");
+    assert!(asked.contains("name=\"confirmed\" value=\"yes\""), "{db}: {asked}");
+    assert!(asked.contains("action=\"/logout\""), "{db}: the menu and sign-out stay: {asked}");
+    let still = http.get(format!("{base}/api/v1/teams/Payments/plan")).header(COOKIE, &lee.cookie).send();
+    assert_eq!(still.await.unwrap().status(), StatusCode::OK, "{db}: asking disabled nobody");
+    let disabled =
+        post(format!("/accounts/{lee_id}/disable"), admin, vec![("confirmed", "yes".into())]).await.unwrap();
     assert_eq!(disabled.status(), StatusCode::OK, "{db}");
     let plan = http
         .get(format!("{base}/api/v1/teams/Payments/plan"))
@@ -434,7 +444,10 @@ async fn administer_accounts(http: &reqwest::Client, base: &str, browsers: &[Bro
         .unwrap();
     assert_eq!(plan.status(), StatusCode::UNAUTHORIZED, "{db}: a disabled account's session ends");
     post(format!("/accounts/{lee_id}/enable"), admin, vec![]).await.unwrap();
-    let page = post(format!("/accounts/{lee_id}/reset"), admin, vec![]).await.unwrap().text().await.unwrap();
+    let asked = post(format!("/accounts/{lee_id}/reset"), admin, vec![]).await.unwrap().text().await.unwrap();
+    assert!(asked.contains("<h1>Give lee.chen@example.com a new one-time password?</h1>"), "{db}: {asked}");
+    let page = post(format!("/accounts/{lee_id}/reset"), admin, vec![("confirmed", "yes".into())]);
+    let page = page.await.unwrap().text().await.unwrap();
     assert!(page.contains("lee.chen@example.com: password reset."), "{db}: {page}");
     let fresh = page.split("<code class=\"secret\">").nth(1).unwrap().split('<').next().unwrap();
     assert_ne!(fresh, password, "{db}");

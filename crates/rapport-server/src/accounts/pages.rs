@@ -12,7 +12,7 @@ use crate::auth;
 use crate::auth::{Credential, Signed};
 use crate::error::ServerError;
 use crate::state::AppState;
-use crate::web::{Nav, Peer, html};
+use crate::web::{Nav, Peer, confirm_page, html};
 
 #[derive(Template)]
 #[template(path = "tokens.html")]
@@ -170,13 +170,32 @@ pub async fn create_account(
     accounts_page(&state, &signed, Some(notice), Some(password)).await
 }
 
+/// A form's answer to "are you sure?": `confirmed=yes` once the person said so.
+#[derive(Debug, Default, Deserialize)]
+pub struct Confirmation {
+    confirmed: Option<String>,
+}
+
+impl Confirmation {
+    fn given(&self) -> bool {
+        self.confirmed.as_deref() == Some("yes")
+    }
+}
+
 pub(crate) async fn account_act(
     state: &AppState,
     signed: &Signed,
-    id: i64,
+    (id, confirmation): (i64, Confirmation),
     act: crate::accounts::AccountAct,
     peer: Option<String>,
 ) -> Result<Response, ServerError> {
+    if !confirmation.given() {
+        let account = crate::accounts::other_account(&state.store, &signed.principal, id).await?;
+        if let Some((title, consequence, button)) = act.cannot_be_undone(&account.email) {
+            let action = format!("/accounts/{id}/{}", act.path());
+            return confirm_page(signed, &title, &consequence, &action, button, "/accounts");
+        }
+    }
     let (account, password) =
         crate::accounts::act_on_account(state, &signed.principal, id, &act, peer).await?;
     let notice = format!("{}: {}.", account.email, act.audit_word());
@@ -188,8 +207,9 @@ pub async fn reset_account(
     signed: Signed,
     Peer(peer): Peer,
     Path(id): Path<i64>,
+    Form(confirmation): Form<Confirmation>,
 ) -> Result<Response, ServerError> {
-    account_act(&state, &signed, id, crate::accounts::AccountAct::Reset, peer).await
+    account_act(&state, &signed, (id, confirmation), crate::accounts::AccountAct::Reset, peer).await
 }
 
 pub async fn disable_account(
@@ -197,8 +217,9 @@ pub async fn disable_account(
     signed: Signed,
     Peer(peer): Peer,
     Path(id): Path<i64>,
+    Form(confirmation): Form<Confirmation>,
 ) -> Result<Response, ServerError> {
-    account_act(&state, &signed, id, crate::accounts::AccountAct::Disable, peer).await
+    account_act(&state, &signed, (id, confirmation), crate::accounts::AccountAct::Disable, peer).await
 }
 
 pub async fn enable_account(
@@ -206,6 +227,7 @@ pub async fn enable_account(
     signed: Signed,
     Peer(peer): Peer,
     Path(id): Path<i64>,
+    Form(confirmation): Form<Confirmation>,
 ) -> Result<Response, ServerError> {
-    account_act(&state, &signed, id, crate::accounts::AccountAct::Enable, peer).await
+    account_act(&state, &signed, (id, confirmation), crate::accounts::AccountAct::Enable, peer).await
 }
