@@ -701,18 +701,35 @@ pub struct PolicyApplied {
     pub difference: String,
 }
 
-/// The security team applies a new policy version, checked whole before it is stored.
-pub async fn apply_policy(
-    state: &AppState,
-    principal: &Principal,
-    text: &str,
-) -> Result<PolicyApplied, ServerError> {
+/// Refuses anyone but the security team a change of the policy.
+fn may_change_policy(principal: &Principal) -> Result<(), ServerError> {
     if !principal.may_decide() {
         return Err(ServerError::Forbidden(format!(
             "the policy is changed by the security team; you are signed in as {}",
             principal.role.label()
         )));
     }
+    Ok(())
+}
+
+/// What applying `text` would do, checked whole, before the security team confirms it.
+pub async fn preview_policy(
+    state: &AppState,
+    principal: &Principal,
+    text: &str,
+) -> Result<PolicyApplied, ServerError> {
+    may_change_policy(principal)?;
+    let preview = rapport_workflows::preview_policy(&state.store, "(submitted text)", text).await?;
+    Ok(PolicyApplied { version: preview.version, new: preview.new, difference: preview.difference })
+}
+
+/// The security team applies a new policy version, checked whole before it is stored.
+pub async fn apply_policy(
+    state: &AppState,
+    principal: &Principal,
+    text: &str,
+) -> Result<PolicyApplied, ServerError> {
+    may_change_policy(principal)?;
     let now = state.now();
     let applied =
         rapport_workflows::apply_policy(&state.store, "(submitted text)", text, Some(&principal.email), now)

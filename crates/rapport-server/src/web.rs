@@ -234,18 +234,29 @@ pub(crate) struct ErrorPage {
     message: String,
 }
 
-/// Asks once before an act that cannot be undone: what it will do, the button that does it
-/// (posting `confirmed=yes` to `action`), and the way back.
+/// What to ask once before an act that cannot be undone: what it will do (and in `detail`,
+/// exactly what changes), the button that does it (posting `confirmed=yes` and the `carried`
+/// fields to `action`), and the way back.
+pub(crate) struct Confirm<'a> {
+    pub title: &'a str,
+    pub consequence: &'a str,
+    pub detail: Option<&'a str>,
+    pub carried: &'a [(&'a str, &'a str)],
+    pub action: &'a str,
+    pub button: &'a str,
+    pub cancel: &'a str,
+}
+
 #[derive(Template)]
 #[template(path = "confirm.html")]
-pub(crate) struct ConfirmPage<'a> {
+struct ConfirmPage<'a> {
     nav: Option<Nav>,
     csrf: &'a str,
-    title: &'a str,
-    consequence: &'a str,
-    action: &'a str,
-    button: &'a str,
-    cancel: &'a str,
+    ask: Confirm<'a>,
+}
+
+pub(crate) fn confirm_page_with(signed: &Signed, ask: Confirm<'_>) -> Result<Response, ServerError> {
+    html(&ConfirmPage { nav: Some(Nav::of(signed)), csrf: signed.csrf(), ask })
 }
 
 pub(crate) fn confirm_page(
@@ -256,15 +267,8 @@ pub(crate) fn confirm_page(
     button: &str,
     cancel: &str,
 ) -> Result<Response, ServerError> {
-    html(&ConfirmPage {
-        nav: Some(Nav::of(signed)),
-        csrf: signed.csrf(),
-        title,
-        consequence,
-        action,
-        button,
-        cancel,
-    })
+    let ask = Confirm { title, consequence, detail: None, carried: &[], action, button, cancel };
+    confirm_page_with(signed, ask)
 }
 
 pub fn require(principal: &Principal, allowed: fn(&Principal) -> bool, why: &str) -> Result<(), ServerError> {

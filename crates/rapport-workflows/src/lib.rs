@@ -46,5 +46,6 @@ pub use ownership::{
 pub use plan::{BuildReport, PlanError, build_actions};
 pub use policy::{
     AppliedPolicy, acknowledge_policy, apply_policy, compile_policy, current_policy, directory_principal,
+    preview_policy,
 };
 pub use refresh::{RefreshError, Refreshed, refresh, resume_refresh};

@@ -47,6 +47,29 @@ pub struct AppliedPolicy {
     pub difference: String,
 }
 
+/// What applying `text` would do, checked whole but not stored: the version it would be, or
+/// the version in force when it is that one already (`new` false), and the difference.
+pub async fn preview_policy(store: &Store, file: &str, text: &str) -> Result<AppliedPolicy, PlanError> {
+    compile_policy(file, text)?;
+    let previous = store.policies().await?.pop();
+    if let Some(current) = previous.as_ref().filter(|current| current.content == text) {
+        return Ok(AppliedPolicy { version: current.id, new: false, difference: String::new() });
+    }
+    let version = previous.as_ref().map_or(1, |p| p.id + 1);
+    Ok(AppliedPolicy { version, new: true, difference: difference(previous.as_ref(), text, version) })
+}
+
+/// The unified difference from the version in force to `text` as `version`.
+fn difference(previous: Option<&StoredPolicy>, text: &str, version: i64) -> String {
+    let old = previous.map_or("", |p| p.content.as_str());
+    let old_name = previous.map_or_else(|| "none".to_owned(), |p| format!("version {}", p.id));
+    similar::TextDiff::from_lines(old, text)
+        .unified_diff()
+        .context_radius(2)
+        .header(&old_name, &format!("version {version}"))
+        .to_string()
+}
+
 /// Stores `text` as the next policy version unless it is the one in force.
 pub async fn apply_policy(
     store: &Store,
@@ -60,15 +83,8 @@ pub async fn apply_policy(
     if let Some(current) = previous.as_ref().filter(|current| current.content == text) {
         return Ok(AppliedPolicy { version: current.id, new: false, difference: String::new() });
     }
-    let old = previous.as_ref().map_or("", |p| p.content.as_str());
-    let old_name = previous.as_ref().map_or_else(|| "none".to_owned(), |p| format!("version {}", p.id));
     let version = store.add_policy(&policy.spec.name, text, by, now).await?;
-    let difference = similar::TextDiff::from_lines(old, text)
-        .unified_diff()
-        .context_radius(2)
-        .header(&old_name, &format!("version {version}"))
-        .to_string();
-    Ok(AppliedPolicy { version, new: true, difference })
+    Ok(AppliedPolicy { version, new: true, difference: difference(previous.as_ref(), text, version) })
 }
 
 /// Records that `team` acknowledges the policy in force, by its manager.

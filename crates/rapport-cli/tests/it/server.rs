@@ -496,9 +496,27 @@ async fn change_policy_and_declare_an_emergency(
     assert_eq!(broken.status(), StatusCode::BAD_REQUEST, "{db}");
     let page = broken.text().await.unwrap();
     assert!(page.contains("(submitted text)") && page.contains("line"), "{db}: {page}");
-    // A browser sends the textarea's lines with CRLF.
+    // Issue 19, item 5: what was typed comes back in the form, with why, and the menu stays.
+    assert!(page.contains("this is not toml</textarea>") && page.contains("Not applied: "), "{db}: {page}");
+    assert!(page.contains("action=\"/logout\""), "{db}: {page}");
+    // A browser sends the textarea's lines with CRLF. The difference is shown first, and
+    // nothing is applied until it is confirmed.
+    let typed = renamed.replace('\n', "\r\n");
+    let asked = post("/policy".into(), analyst, vec![("content", typed.clone())]).await.unwrap();
+    let asked = asked.text().await.unwrap();
+    assert!(
+        asked.contains(&format!("<h1>Apply this as policy version {}?</h1>", version + 1)),
+        "{db}: {asked}"
+    );
+    assert!(
+        asked.contains("+name = &#34;Revised ") && asked.contains("textarea name=\"content\" hidden"),
+        "{db}: {asked}"
+    );
+    let still = http.get(format!("{base}/api/v1/policy")).header(COOKIE, &analyst.cookie).send();
+    let still: Value = still.await.unwrap().json().await.unwrap();
+    assert_eq!(still["version"].as_i64(), Some(version), "{db}: asking applied nothing");
     let applied =
-        post("/policy".into(), analyst, vec![("content", renamed.replace('\n', "\r\n"))]).await.unwrap();
+        post("/policy".into(), analyst, vec![("content", typed), ("confirmed", "yes".into())]).await.unwrap();
     let page = applied.text().await.unwrap();
     assert!(page.contains(&format!("Applied as version {}", version + 1)), "{db}: {page}");
     assert!(

@@ -211,12 +211,23 @@ pub(crate) struct PolicyPage {
     notice: Option<String>,
     difference: Option<String>,
     policy: crate::security::PolicyView,
+    /// A submitted text that was refused, shown again with why, so nothing typed is lost.
+    refused: Option<(String, String)>,
 }
 
 pub(crate) async fn policy_page(
     state: &AppState,
     signed: &Signed,
     applied: Option<crate::security::PolicyApplied>,
+) -> Result<Response, ServerError> {
+    policy_page_with(state, signed, applied, None).await
+}
+
+async fn policy_page_with(
+    state: &AppState,
+    signed: &Signed,
+    applied: Option<crate::security::PolicyApplied>,
+    refused: Option<(String, String)>,
 ) -> Result<Response, ServerError> {
     let policy = crate::security::policy(state, &signed.principal).await?;
     let notice = applied.as_ref().map(|applied| match applied.new {
@@ -232,6 +243,7 @@ pub(crate) async fn policy_page(
         notice,
         difference: applied.map(|applied| applied.difference).filter(|d| !d.is_empty()),
         policy,
+        refused,
     })
 }
 
@@ -242,8 +254,12 @@ pub async fn policy(State(state): State<AppState>, signed: Signed) -> Result<Res
 #[derive(Debug, Deserialize)]
 pub struct PolicyForm {
     content: String,
+    /// `yes` once the difference was shown and the person confirmed it.
+    confirmed: Option<String>,
 }
 
+/// Applies the submitted policy once its difference was shown and confirmed; a text that
+/// does not check comes back in the form with why.
 pub async fn apply_policy(
     State(state): State<AppState>,
     signed: Signed,
@@ -251,6 +267,34 @@ pub async fn apply_policy(
 ) -> Result<Response, ServerError> {
     // Browsers send a textarea's lines with CRLF; the stored policy keeps the file's LF.
     let text = form.content.replace("\r\n", "\n");
+    if form.confirmed.as_deref() != Some("yes") {
+        let preview = match crate::security::preview_policy(&state, &signed.principal, &text).await {
+            Ok(preview) => preview,
+            Err(ServerError::BadRequest(why)) => {
+                let mut page = policy_page_with(&state, &signed, None, Some((text, why))).await?;
+                *page.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+                return Ok(page);
+            }
+            Err(other) => return Err(other),
+        };
+        if preview.new {
+            let title = format!("Apply this as policy version {}?", preview.version);
+            let consequence = "Every team's manager is asked to acknowledge it again. The version in force \
+                               until now stays in the history.";
+            return crate::web::confirm_page_with(
+                &signed,
+                crate::web::Confirm {
+                    title: &title,
+                    consequence,
+                    detail: Some(&preview.difference),
+                    carried: &[("content", &text)],
+                    action: "/policy",
+                    button: "Apply it",
+                    cancel: "/policy",
+                },
+            );
+        }
+    }
     let applied = crate::security::apply_policy(&state, &signed.principal, &text).await?;
     policy_page(&state, &signed, Some(applied)).await
 }
