@@ -424,7 +424,7 @@ pub async fn action(database: &str, command: ActionCommand) -> anyhow::Result<Ex
                     "id": id, "team": detail.team, "state": detail.state, "standing": detail.standing.words(),
                     "emergency": detail.emergency.as_ref().map(rapport_core::Emergency::words),
                     "due": detail.due.map(|due| due.to_string()), "pending_exception": detail.pending_exception,
-                    "action": action, "history": history,
+                    "action": action, "command": action.command(), "history": history,
                 });
                 serde_json::to_writer_pretty(&mut out, &line)?;
                 writeln!(out)?;
@@ -459,6 +459,9 @@ pub async fn action(database: &str, command: ActionCommand) -> anyhow::Result<Ex
                 }
                 if let Some(instructions) = &action.instructions {
                     writeln!(out, "Instructions: {instructions}")?;
+                }
+                if let Some(command) = action.command() {
+                    writeln!(out, "Command: {command}")?;
                 }
                 writeln!(out, "Where:")?;
                 for place in &action.places {

@@ -13,6 +13,7 @@ mod cvss;
 mod device_care;
 mod finding;
 mod fingerprint;
+mod fix_command;
 mod intel;
 mod lifecycle;
 mod ownership;
@@ -42,6 +43,7 @@ pub use cvss::{Cvss, CvssVersion};
 pub use device_care::{DeviceAdvice, device_advice};
 pub use finding::{Component, Finding, FindingKind, Location, Scope, Status, Target, TargetKind, Tool};
 pub use fingerprint::{Fingerprint, ScopeKey};
+pub use fix_command::fix_command;
 pub use intel::{
     AffectedPackage, Edition, EpssScore, ExploitSignal, Feed, KevEntry, Remediation, VulnRecord,
 };

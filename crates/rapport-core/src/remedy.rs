@@ -369,6 +369,17 @@ impl Action {
     pub fn place_count(&self) -> usize {
         self.places.len()
     }
+
+    /// The package manager's command for an upgrade or update, to the highest version any
+    /// place needs, where the ecosystem has one ([`crate::fix_command`]).
+    pub fn command(&self) -> Option<String> {
+        if !matches!(self.kind, RemedyKind::Upgrade | RemedyKind::Update) {
+            return None;
+        }
+        let scheme = VersionScheme::of_package(None, Some(&self.ecosystem));
+        let fix = self.places.iter().filter_map(|place| place.fix.as_deref()).reduce(|a, b| scheme.max(a, b));
+        crate::fix_command(&self.ecosystem, &self.subject, fix)
+    }
 }
 
 /// An action being gathered from its findings.

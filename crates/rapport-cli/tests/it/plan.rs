@@ -302,3 +302,31 @@ fn the_command_line_describes_itself_and_says_when_there_is_nothing() {
     assert_eq!(version.trim(), format!("rapport {}", env!("CARGO_PKG_VERSION")));
     assert_ne!(env!("CARGO_PKG_VERSION"), "0.0.0");
 }
+
+/// Issue 19, item 1: an engineer gets the exact command for a package's fix, where its
+/// package manager has one.
+#[test]
+fn an_upgrade_says_the_command_that_does_it() {
+    let rapport = each_backend().remove(0);
+    rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
+    // A real Trivy report of a Python package, as found in one of Platform's base images and
+    // with a flaw the sample KEV lists, so that it is urgent work of its own.
+    let original = std::fs::read_to_string(crate::support::corpus("scans/trivy/issue_9092.json")).unwrap();
+    let mut report: Value = serde_json::from_str(&original).unwrap();
+    report["ArtifactName"] = "debian:12".into();
+    report["ArtifactType"] = "container_image".into();
+    report["Results"][0]["Vulnerabilities"][0]["VulnerabilityID"] = LOG4SHELL.into();
+    rapport.ok(&["import", &rapport.write("image.json", report.to_string().as_bytes())]);
+    let actions: Vec<Value> =
+        rapport.ok(&["actions", "--json"]).lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let certifi = actions.iter().find(|a| a["action"]["subject"] == "certifi").expect("the certifi upgrade");
+    let id = certifi["id"].as_i64().unwrap().to_string();
+    let shown = rapport.ok(&["action", "show", &id]);
+    assert!(shown.contains("Command: pip install 'certifi>=2023.7.22'\n"), "{shown}");
+    let json: Value = serde_json::from_str(&rapport.ok(&["action", "show", &id, "--json"])).unwrap();
+    assert_eq!(json["command"], "pip install 'certifi>=2023.7.22'");
+    // Maven has no one command (the version is set in the build file), and none is made up.
+    let maven = actions.iter().find(|a| a["action"]["subject"] == "log4j-core").unwrap();
+    let shown = rapport.ok(&["action", "show", &maven["id"].as_i64().unwrap().to_string()]);
+    assert!(!shown.contains("Command:"), "{shown}");
+}
