@@ -12,9 +12,9 @@ use rapport_core::{ActionState, Outcome, ScheduledAction, TeamPlan};
 use rapport_formats::{DEFAULT_POLICY, defaulted_sections};
 use rapport_storage::{ExceptionRequest, ExceptionState, Store};
 use rapport_workflows::{
-    Answered, BuildReport, acknowledge_policy, action_detail, apply_policy, build_actions, compile_policy,
-    current_policy, decide_exception, declare_emergency, directory_principal, list_actions, mark_done,
-    request_exception, team_plans,
+    Answered, BuildReport, CodeFix, CodeSpot, acknowledge_policy, action_detail, apply_policy, build_actions,
+    code_fix, compile_policy, current_policy, decide_exception, declare_emergency, directory_principal,
+    list_actions, mark_done, request_exception, team_plans,
 };
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
@@ -411,6 +411,38 @@ pub async fn actions(database: &str, args: ActionsArgs) -> anyhow::Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
+/// Where in the code, and what the rule says.
+fn print_code_fix(out: &mut impl Write, code: &CodeFix) -> std::io::Result<()> {
+    writeln!(out, "The rule: {}", code.rule)?;
+    if let Some(text) = &code.text {
+        writeln!(out, "  {text}")?;
+    }
+    if let Some(help) = &code.help {
+        writeln!(out, "  Help: {help}")?;
+    }
+    writeln!(out, "In the code:")?;
+    for spot in &code.spots {
+        writeln!(out, "  {}", spot_words(spot))?;
+    }
+    if code.more > 0 {
+        writeln!(out, "  and {} more", code.more)?;
+    }
+    Ok(())
+}
+
+/// `repository: src/parse.c:42`.
+fn spot_words(spot: &CodeSpot) -> String {
+    let path = spot.path.as_deref().unwrap_or("(no file named)");
+    let line = spot.line.map(|line| format!(":{line}")).unwrap_or_default();
+    format!("{}: {path}{line}", spot.target)
+}
+
+fn code_json(code: &CodeFix) -> serde_json::Value {
+    let spots: Vec<_> =
+        code.spots.iter().map(|s| json!({"target": s.target, "path": s.path, "line": s.line})).collect();
+    json!({"rule": code.rule, "text": code.text, "help": code.help, "spots": spots, "more": code.more})
+}
+
 pub async fn action(database: &str, command: ActionCommand) -> anyhow::Result<ExitCode> {
     let store = open(database).await?;
     let mut out = crate::printable::stdout();
@@ -418,13 +450,15 @@ pub async fn action(database: &str, command: ActionCommand) -> anyhow::Result<Ex
         ActionCommand::Show { id, json: as_json } => {
             let detail = action_detail(&store, id, now()).await?;
             let action = &detail.action;
+            let code = code_fix(&store, action).await?;
             if as_json {
                 let history: Vec<_> = detail.history.iter().map(crate::events::event_json).collect();
                 let line = json!({
                     "id": id, "team": detail.team, "state": detail.state, "standing": detail.standing.words(),
                     "emergency": detail.emergency.as_ref().map(rapport_core::Emergency::words),
                     "due": detail.due.map(|due| due.to_string()), "pending_exception": detail.pending_exception,
-                    "action": action, "command": action.command(), "history": history,
+                    "action": action, "command": action.command(), "code": code.as_ref().map(code_json),
+                    "history": history,
                 });
                 serde_json::to_writer_pretty(&mut out, &line)?;
                 writeln!(out)?;
@@ -477,6 +511,9 @@ pub async fn action(database: &str, command: ActionCommand) -> anyhow::Result<Ex
                         place.target.kind.as_str(),
                         count(place.findings, "finding", "findings")
                     )?;
+                }
+                if let Some(code) = &code {
+                    print_code_fix(&mut out, code)?;
                 }
                 writeln!(out, "History:")?;
                 for event in &detail.history {

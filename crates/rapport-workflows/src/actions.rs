@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 
 use rapport_core::{
-    Action, ActionState, Change, Emergency, PlannedAction, Policy, Refusal, Standing, TeamPlan, plan_team,
+    Action, ActionState, Change, Emergency, PlannedAction, Policy, Refusal, RemedyKind, Standing, TeamPlan,
+    plan_team,
 };
-use rapport_storage::{ExceptionState, Store, StoredAction, StoredEvent};
+use rapport_storage::{ExceptionState, FindingFilter, Store, StoredAction, StoredEvent};
 use time::{Date, OffsetDateTime};
 
 use crate::plan::PlanError;
@@ -180,4 +181,67 @@ pub(crate) async fn stored_action(store: &Store, id: i64) -> Result<StoredAction
         .action(id)
         .await?
         .ok_or_else(|| Refusal::not_found(format!("there is no action #{id} (see `rapport actions`)")))?)
+}
+
+/// Where in the code a code-fixing action's findings are, and what their rule says: the
+/// engineer's exact fix, which the action's one line (the rule and the repository) cannot hold.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CodeFix {
+    /// The rule's name or short description, as the scanner gave it.
+    pub rule: String,
+    /// What the rule says, in full, when the scanner gave it.
+    pub text: Option<String>,
+    /// The rule's help page.
+    pub help: Option<String>,
+    /// Each place in the code: the repository, the file and the line.
+    pub spots: Vec<CodeSpot>,
+    /// Places beyond those listed.
+    pub more: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodeSpot {
+    pub target: String,
+    pub path: Option<String>,
+    pub line: Option<u32>,
+}
+
+/// The most places in the code an action lists.
+const LISTED_SPOTS: usize = 200;
+
+/// The code places and rule of an action that fixes code; `None` for any other action.
+pub async fn code_fix(store: &Store, action: &Action) -> Result<Option<CodeFix>, PlanError> {
+    if action.kind != RemedyKind::FixCode {
+        return Ok(None);
+    }
+    let mut fix = CodeFix::default();
+    for place in &action.places {
+        let filter = FindingFilter {
+            vulnerability: Some(action.subject.clone()),
+            target: Some(place.target.name.clone()),
+            limit: Some(LISTED_SPOTS as u32),
+            ..FindingFilter::default()
+        };
+        // The target filter matches part of a name: keep this place's own findings.
+        for stored in store.findings(&filter).await?.into_iter().filter(|s| s.finding.target == place.target)
+        {
+            let finding = stored.finding;
+            if fix.rule.is_empty() {
+                fix.rule = finding.title.clone();
+                fix.text = finding.description.clone();
+                fix.help = finding
+                    .references
+                    .iter()
+                    .find(|r| r.starts_with("https://") || r.starts_with("http://"))
+                    .cloned();
+            }
+            if fix.spots.len() < LISTED_SPOTS {
+                let (path, line) = (finding.location.path, finding.location.line);
+                fix.spots.push(CodeSpot { target: place.target.name.clone(), path, line });
+            }
+        }
+    }
+    fix.spots.sort_by(|a, b| (&a.target, &a.path, a.line).cmp(&(&b.target, &b.path, b.line)));
+    fix.more = action.findings.saturating_sub(u32::try_from(fix.spots.len()).unwrap_or(u32::MAX));
+    Ok(Some(fix))
 }

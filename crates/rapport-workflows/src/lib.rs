@@ -28,7 +28,9 @@ mod policy;
 mod refresh;
 mod unpack;
 
-pub use actions::{ActionDetail, ListedAction, action_detail, list_actions, team_plans};
+pub use actions::{
+    ActionDetail, CodeFix, CodeSpot, ListedAction, action_detail, code_fix, list_actions, team_plans,
+};
 pub use assess::{AssessError, AssessReport, apply_tree, assess_findings, compile_tree, current_tree};
 pub use clock::{TickReport, tick};
 pub use fetch::{EPSS_URL, FetchError, Fetched, KEV_URL, feed_client, fetch_feed, use_ring_for_tls};

@@ -330,3 +330,37 @@ fn an_upgrade_says_the_command_that_does_it() {
     let shown = rapport.ok(&["action", "show", &maven["id"].as_i64().unwrap().to_string()]);
     assert!(!shown.contains("Command:"), "{shown}");
 }
+
+/// Issue 19, item 1: a code-scanning action showed the rule's id and nothing else; the
+/// engineer gets the rule's words, its help page, and each file and line.
+#[test]
+fn code_to_fix_names_the_rule_and_each_file_and_line() {
+    let rapport = each_backend().remove(0);
+    rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
+    let actions: Vec<Value> =
+        rapport.ok(&["actions", "--json"]).lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let code = actions.iter().find(|a| a["action"]["kind"] == "fix_code").expect("code to fix");
+    let id = code["id"].as_i64().unwrap().to_string();
+    let json: Value = serde_json::from_str(&rapport.ok(&["action", "show", &id, "--json"])).unwrap();
+    let fix = &json["code"];
+    let spots = fix["spots"].as_array().unwrap();
+    let findings = code["action"]["findings"].as_u64().unwrap();
+    assert_eq!(spots.len() as u64 + fix["more"].as_u64().unwrap(), findings, "{fix}");
+    assert!(
+        spots.iter().all(|s| s["path"].is_string() && s["line"].as_u64().is_some_and(|l| l > 0)),
+        "{fix}"
+    );
+    assert!(!fix["rule"].as_str().unwrap().is_empty(), "{fix}");
+    let shown = rapport.ok(&["action", "show", &id]);
+    let first = &spots[0];
+    let line = format!(
+        "  {}: {}:{}",
+        first["target"].as_str().unwrap(),
+        first["path"].as_str().unwrap(),
+        first["line"]
+    );
+    assert!(
+        shown.contains("The rule: ") && shown.contains("In the code:\n") && shown.contains(&line),
+        "{shown}"
+    );
+}

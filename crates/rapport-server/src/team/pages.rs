@@ -105,6 +105,8 @@ pub(crate) struct ActionPage {
     today: String,
     latest_until: String,
     max_exception_days: u32,
+    /// For code to fix: the rule and each place in the code.
+    code: Option<rapport_workflows::CodeFix>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -152,6 +154,7 @@ pub async fn action_page(
         })
         .collect();
     let may_answer = signed.principal.may_answer_for_team(&detail.team);
+    let code = rapport_workflows::code_fix(&state.store, &detail.action).await?;
     html(&ActionPage {
         nav: Some(Nav::of(&signed)),
         csrf: signed.csrf().to_owned(),
@@ -174,6 +177,7 @@ pub async fn action_page(
         today: now.date().to_string(),
         latest_until: (now.date() + time::Duration::days(i64::from(max_exception_days))).to_string(),
         max_exception_days,
+        code,
     })
 }
 
