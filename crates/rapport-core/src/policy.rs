@@ -100,6 +100,7 @@ pub struct EffortModel {
     pub reconfigure: EffortRate,
     pub rotate_secret: EffortRate,
     pub mitigate_or_accept: EffortRate,
+    pub replace_unsupported: EffortRate,
     pub routine_updates: EffortRate,
 }
 
@@ -114,6 +115,7 @@ impl Default for EffortModel {
             reconfigure: rate(0.5, 0.25),
             rotate_secret: rate(2.0, 0.0),
             mitigate_or_accept: rate(2.0, 0.1),
+            replace_unsupported: rate(4.0, 2.0),
             routine_updates: rate(1.0, 0.05),
         }
     }
@@ -129,6 +131,7 @@ impl EffortModel {
             RemedyKind::Reconfigure => self.reconfigure,
             RemedyKind::RotateSecret => self.rotate_secret,
             RemedyKind::MitigateOrAccept => self.mitigate_or_accept,
+            RemedyKind::ReplaceUnsupported => self.replace_unsupported,
             RemedyKind::RoutineUpdates => self.routine_updates,
         }
     }

@@ -29,13 +29,17 @@ pub enum RemedyKind {
     RotateSecret,
     /// No fix is known: reduce the risk another way, or accept it.
     MitigateOrAccept,
+    /// A product its vendor no longer supports ("... Unsupported Version Detection", "End of
+    /// Life"): no patch will come, so it is upgraded to a supported version or retired. Never
+    /// routine work, whatever its decision: it is a project, not a patch cycle.
+    ReplaceUnsupported,
     /// Routine work (Track and Track* findings): the pending updates of a team's hosts, or
     /// of one project's dependencies, taken in one go as patch cycles do.
     RoutineUpdates,
 }
 
 impl RemedyKind {
-    pub const ALL: [RemedyKind; 8] = [
+    pub const ALL: [RemedyKind; 9] = [
         RemedyKind::Upgrade,
         RemedyKind::Update,
         RemedyKind::Patch,
@@ -43,6 +47,7 @@ impl RemedyKind {
         RemedyKind::Reconfigure,
         RemedyKind::RotateSecret,
         RemedyKind::MitigateOrAccept,
+        RemedyKind::ReplaceUnsupported,
         RemedyKind::RoutineUpdates,
     ];
 
@@ -55,6 +60,7 @@ impl RemedyKind {
             RemedyKind::Reconfigure => "reconfigure",
             RemedyKind::RotateSecret => "rotate_secret",
             RemedyKind::MitigateOrAccept => "mitigate_or_accept",
+            RemedyKind::ReplaceUnsupported => "replace_unsupported",
             RemedyKind::RoutineUpdates => "routine_updates",
         }
     }
@@ -223,6 +229,14 @@ fn vulnerability_remedy(input: &RemedyInput<'_>, primary: &str) -> Remedy {
         };
         return Remedy { key, scheme, installed, fix: Some(fix.to_owned()) };
     }
+    if let Some(product) = unsupported_product(input.title) {
+        return Remedy {
+            key: fleet(RemedyKind::ReplaceUnsupported, product, "product"),
+            scheme: VersionScheme::Generic,
+            installed: None,
+            fix: None,
+        };
+    }
     let words = [Some(input.title), input.solution];
     if let Some(kb) = words.iter().flatten().find_map(|text| microsoft_kb(text)) {
         return Remedy {
@@ -272,6 +286,16 @@ fn microsoft_kb(text: &str) -> Option<String> {
         ((6..=8).contains(&digits) && !before_is_word)
             .then(|| text.get(at..at + 2 + digits).map(str::to_owned))?
     })
+}
+
+/// Host scanners name a product its vendor no longer supports "Microsoft SQL Server
+/// Unsupported Version Detection" (Nessus), "Apache HTTP Server SEoL (2.1.x <= x <= 2.2.x)"
+/// (Tenable) or "PHP End Of Life Detection" (OpenVAS): the product, without its version.
+fn unsupported_product(title: &str) -> Option<&str> {
+    const MARKERS: [&str; 5] = [" Unsupported", " End of Life", " End Of Life", " SEoL", " EOL "];
+    let at = MARKERS.iter().filter_map(|marker| title.find(marker)).min()?;
+    let product = strip_version_suffix(title.get(..at)?.trim());
+    (!product.is_empty()).then_some(product)
 }
 
 /// Host scanners name version checks "Product < 1.2.3 ..." (Nessus, OpenVAS): the product
@@ -578,6 +602,9 @@ fn what_to_do(key: &RemedyKey, scheme: VersionScheme, places: &[Place]) -> Strin
         RemedyKind::FixCode => format!("Fix the code flagged by {subject} in {where_}"),
         RemedyKind::Reconfigure => format!("Change the setting flagged by {subject} on {where_}"),
         RemedyKind::RotateSecret => format!("Revoke and replace the secrets found by {subject} in {where_}"),
+        RemedyKind::ReplaceUnsupported => {
+            format!("Upgrade {subject} to a version its vendor still supports, or retire it, on {where_}")
+        }
         RemedyKind::MitigateOrAccept => {
             format!("No fix is known for {subject}: mitigate or accept the risk on {where_}")
         }
@@ -760,6 +787,40 @@ mod tests {
         let [action] = actions.as_slice() else { panic!("{actions:#?}") };
         assert_eq!(action.kind, RemedyKind::MitigateOrAccept);
         assert_eq!(action.what, "No fix is known for libxml2: mitigate or accept the risk on api:2");
+    }
+
+    /// Issue 19, item 1: an unsupported SQL Server read "Install the pending routine updates".
+    #[test]
+    fn a_product_its_vendor_no_longer_supports_is_replaced_not_patched() {
+        let h = host("1.2.3.4");
+        let ids = [VulnId::new("NESSUS-73756")];
+        let titles = [
+            ("Microsoft SQL Server Unsupported Version Detection (remote check)", "Microsoft SQL Server"),
+            ("Microsoft Windows Server 2008 R2 Unsupported Version Detection", "Microsoft Windows Server"),
+            ("Apache HTTP Server SEoL (2.1.x <= x <= 2.2.x)", "Apache HTTP Server"),
+            ("PHP End Of Life Detection (Windows)", "PHP"),
+        ];
+        for (title, product) in titles {
+            let finding = RemedyInput {
+                title,
+                solution: Some("Upgrade to a supported version."),
+                ..input(&h, &ids, None)
+            };
+            let remedy = remedy_of(&finding);
+            assert_eq!(
+                (remedy.key.kind, remedy.key.subject.as_str()),
+                (RemedyKind::ReplaceUnsupported, product)
+            );
+            assert_eq!(routine(remedy.clone(), Outcome::Track), remedy, "{title}: never routine work");
+        }
+        let sql = RemedyInput { title: titles[0].0, ..input(&h, &ids, None) };
+        let actions = gather(&[(sql, Outcome::TrackStar)]);
+        assert_eq!(
+            actions[0].what,
+            "Upgrade Microsoft SQL Server to a version its vendor still supports, or retire it, on 1.2.3.4"
+        );
+        let ordinary = RemedyInput { title: "Unsupported Web Server Detection", ..input(&h, &ids, None) };
+        assert_ne!(remedy_of(&ordinary).key.kind, RemedyKind::ReplaceUnsupported, "no product named");
     }
 
     #[test]

@@ -58,7 +58,7 @@ mod tests {
         assert!(error.contains("invalid type: string \"two weeks\", expected u32"), "{error}");
         let text = DEFAULT_POLICY.replace("from = \"2026-12-24\"", "from = \"24/12/2026\"");
         let error = parse_policy(&text).unwrap_err().to_string();
-        assert!(error.starts_with("at line 45"), "{error}");
+        assert!(error.starts_with("at line 47"), "{error}");
         let text = DEFAULT_POLICY.replace("exposure = [\"open\"]", "exposure = [\"internet\"]");
         let error = parse_policy(&text).unwrap_err().to_string();
         assert!(error.contains("unknown variant `internet`"), "{error}");
