@@ -147,9 +147,28 @@ fn normal(name: &str) -> String {
 
 fn sniff_delimiter<R: BufRead>(input: &mut R) -> Result<u8, ParseError> {
     let head = input.fill_buf()?;
-    let line = head.split(|b| *b == b'\n').next().unwrap_or_default();
+    Ok(delimiter_of(head.split(|b| *b == b'\n').next().unwrap_or_default()))
+}
+
+/// `;` when a header line has more of them than commas, else `,`.
+fn delimiter_of(line: &[u8]) -> u8 {
     let count = |d: u8| line.iter().filter(|b| **b == d).count();
-    Ok(if count(b';') > count(b',') { b';' } else { b',' })
+    if count(b';') > count(b',') { b';' } else { b',' }
+}
+
+/// The fields of one line, quoted or not, split as [`CsvTable`] splits them: for detection,
+/// which sees only the file's first bytes.
+pub(crate) fn fields_of(line: &[u8]) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter_of(line))
+        .from_reader(line);
+    let mut record = csv::ByteRecord::new();
+    match reader.read_byte_record(&mut record) {
+        Ok(true) => record.iter().map(|field| String::from_utf8_lossy(field).trim().to_owned()).collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn position_of(position: Option<&csv::Position>) -> Position {

@@ -244,7 +244,7 @@ fn detect_json(body: &[u8]) -> Result<Format, DetectError> {
 
 fn detect_csv(body: &[u8]) -> Result<Format, DetectError> {
     let first = body.split(|b| *b == b'\n').next().unwrap_or_default();
-    let header = csv_fields(first);
+    let header = crate::csv_table::fields_of(first);
     let has = |name: &str| header.iter().any(|field| field == name);
     let has_like = |part: &str| header.iter().any(|field| field.contains(part));
     let nessus = (has("Plugin ID") || has("Plugin") || has("definition.id"))
@@ -257,7 +257,7 @@ fn detect_csv(body: &[u8]) -> Result<Format, DetectError> {
     }
     // VMDR exports put a title block of up to three lines above the header.
     let qualys_header = body.split(|b| *b == b'\n').take(8).any(|line| {
-        let fields = csv_fields(line);
+        let fields = crate::csv_table::fields_of(line);
         fields.iter().any(|f| f == "QID") && fields.iter().any(|f| f == "IP" || f.starts_with("Asset"))
     });
     if qualys_header {
@@ -265,25 +265,6 @@ fn detect_csv(body: &[u8]) -> Result<Format, DetectError> {
     }
     let shown: String = String::from_utf8_lossy(first).chars().take(80).collect();
     Err(DetectError::Unknown(format!("text starting {shown:?}")))
-}
-
-/// The fields of one CSV line, quoted or not, split at commas or at semicolons, whichever
-/// splits it more (Tenable's exports use both).
-fn csv_fields(line: &[u8]) -> Vec<String> {
-    let split = |delimiter: u8| {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(delimiter)
-            .from_reader(line);
-        let mut record = csv::ByteRecord::new();
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => record.iter().map(|field| String::from_utf8_lossy(field).trim().to_owned()).collect(),
-            _ => Vec::new(),
-        }
-    };
-    let (commas, semicolons) = (split(b','), split(b';'));
-    if semicolons.len() > commas.len() { semicolons } else { commas }
 }
 
 #[cfg(test)]
