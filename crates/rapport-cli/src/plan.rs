@@ -14,7 +14,7 @@ use rapport_storage::{ExceptionRequest, ExceptionState, Store};
 use rapport_workflows::{
     Answered, BuildReport, CodeFix, CodeSpot, acknowledge_policy, action_detail, apply_policy, build_actions,
     code_fix, compile_policy, current_policy, decide_exception, declare_emergency, directory_principal,
-    list_actions, mark_done, request_exception, team_plans,
+    list_actions, mark_done, request_exception, team_plans, team_policy,
 };
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
@@ -79,10 +79,14 @@ pub enum ActionCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
-    /// Print the policy in force (or the default one) and which teams acknowledged it.
+    /// Print the policy in force (or the default one) and which teams acknowledged it; with
+    /// --team, the policy as that team reads it: its rules in sentences and what changed
+    /// since the version the team acknowledged.
     Show {
-        #[arg(long)]
+        #[arg(long, conflicts_with = "team")]
         default: bool,
+        #[arg(long)]
+        team: Option<String>,
     },
     /// Check a policy file without applying it.
     Check { file: PathBuf },
@@ -541,7 +545,7 @@ pub async fn action(database: &str, command: ActionCommand) -> anyhow::Result<Ex
 pub async fn policy(database: &str, command: PolicyCommand) -> anyhow::Result<ExitCode> {
     let mut out = crate::printable::stdout();
     match command {
-        PolicyCommand::Show { default: true } => write!(out, "{DEFAULT_POLICY}")?,
+        PolicyCommand::Show { default: true, .. } => write!(out, "{DEFAULT_POLICY}")?,
         PolicyCommand::Check { file } => {
             let text =
                 std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
@@ -565,6 +569,7 @@ async fn policy_with_store(
     command: PolicyCommand,
 ) -> anyhow::Result<()> {
     match command {
+        PolicyCommand::Show { team: Some(team), .. } => print_team_policy(store, out, &team).await?,
         PolicyCommand::Show { .. } => {
             let (_, stored) = current_policy(store, now()).await?;
             write!(out, "{}", stored.content)?;
@@ -603,6 +608,37 @@ async fn policy_with_store(
             }
         }
         PolicyCommand::Check { .. } => {}
+    }
+    Ok(())
+}
+
+/// The policy as a team reads it, as its policy page shows it.
+async fn print_team_policy(store: &Store, out: &mut impl Write, team: &str) -> anyhow::Result<()> {
+    let read = team_policy(store, team, now()).await?;
+    writeln!(out, "{}, version {}, as {} reads it:", read.stored.name, read.stored.id, read.team)?;
+    for term in &read.terms {
+        writeln!(out, "- {term}")?;
+    }
+    match &read.acknowledged {
+        Some(ack) if ack.policy == read.stored.id => {
+            writeln!(out, "{} acknowledged this version ({}).", read.team, ack.acknowledged_by)?;
+        }
+        Some(ack) => writeln!(
+            out,
+            "{} acknowledged version {} ({}); this one is not acknowledged yet.",
+            read.team, ack.policy, ack.acknowledged_by
+        )?,
+        None => writeln!(out, "{} has not acknowledged any version yet.", read.team)?,
+    }
+    if let Some(change) = &read.since_acknowledged {
+        writeln!(out, "\nWhat changed since version {}:", change.from_version)?;
+        for term in &change.added {
+            writeln!(out, "  now:    {term}")?;
+        }
+        for term in &change.removed {
+            writeln!(out, "  before: {term}")?;
+        }
+        write!(out, "{}", change.difference)?;
     }
     Ok(())
 }

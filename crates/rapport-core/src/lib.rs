@@ -20,6 +20,7 @@ mod ownership;
 mod people;
 mod plan;
 mod policy;
+mod policy_terms;
 mod refusal;
 mod remedy;
 mod severity;
@@ -60,6 +61,7 @@ pub use policy::{
     CapacityRules, DueDays, EffortModel, EffortRate, EmergencyCriteria, ExceptionRules, Freeze, MessageRules,
     Policy, PolicyError, PolicySpec, ReminderRules,
 };
+pub use policy_terms::changed_terms;
 pub use refusal::Refusal;
 pub use remedy::{
     Action, ActionDraft, Contribution, Place, Remedy, RemedyInput, RemedyKey, RemedyKind, advisory_fixes,

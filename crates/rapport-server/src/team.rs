@@ -155,6 +155,77 @@ pub async fn acknowledge(state: &AppState, principal: &Principal, team: &str) ->
     Ok(principal.team.clone().unwrap_or_else(|| team.to_owned()))
 }
 
+/// The policy in force as a team reads it before acknowledging it.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct TeamPolicyView {
+    pub team: String,
+    pub version: i64,
+    pub name: String,
+    pub applied_at: String,
+    /// The policy's rules for this team, one sentence each.
+    pub terms: Vec<String>,
+    /// The policy file as applied.
+    pub content: String,
+    /// The latest version the team acknowledged, with who did and when.
+    pub acknowledged: Option<TeamAcknowledgement>,
+    /// Whether the version acknowledged is the one in force.
+    pub acknowledged_in_force: bool,
+    /// What changed since the version the team acknowledged, when that is an earlier one.
+    pub since_acknowledged: Option<PolicyChangeView>,
+}
+
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct TeamAcknowledgement {
+    pub version: i64,
+    pub by: String,
+    pub at: String,
+}
+
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PolicyChangeView {
+    pub from_version: i64,
+    /// Rules in force now that the acknowledged version did not have.
+    pub now: Vec<String>,
+    /// Rules of the acknowledged version that no longer hold.
+    pub before: Vec<String>,
+    /// The file's unified difference.
+    pub difference: String,
+}
+
+/// The policy a team is asked to acknowledge, for anyone who may read the team's plan.
+pub async fn team_policy_view(
+    state: &AppState,
+    principal: &Principal,
+    team: &str,
+) -> Result<TeamPolicyView, ServerError> {
+    let not_yours = || ServerError::NotFound(format!("no team {team:?} that you may see"));
+    if !principal.may_read_team(team) {
+        return Err(not_yours());
+    }
+    let team = team_named(state, team).await?.ok_or_else(not_yours)?;
+    let read = rapport_workflows::team_policy(&state.store, &team, state.now()).await?;
+    Ok(TeamPolicyView {
+        team: read.team,
+        version: read.stored.id,
+        name: read.stored.name,
+        applied_at: crate::views::day_and_time(read.stored.applied_at),
+        terms: read.terms,
+        acknowledged_in_force: read.acknowledged.as_ref().is_some_and(|ack| ack.policy == read.stored.id),
+        content: read.stored.content,
+        acknowledged: read.acknowledged.map(|ack| TeamAcknowledgement {
+            version: ack.policy,
+            by: ack.acknowledged_by,
+            at: crate::views::day_and_time(ack.acknowledged_at),
+        }),
+        since_acknowledged: read.since_acknowledged.map(|change| PolicyChangeView {
+            from_version: change.from_version,
+            now: change.added,
+            before: change.removed,
+            difference: change.difference,
+        }),
+    })
+}
+
 /// A day written `YYYY-MM-DD`.
 pub fn parse_day(text: &str, field: &str) -> Result<time::Date, ServerError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");

@@ -44,6 +44,7 @@ impl Nav {
         }
         if let Some(team) = principal.team.as_deref().filter(|_| principal.role.needs_team()) {
             links.push((format!("/teams/{}", encode(team)), "Our plan"));
+            links.push((format!("/teams/{}/policy", encode(team)), "Our policy"));
         }
         if principal.is_security() {
             links.push(("/overview".to_owned(), "Overview"));

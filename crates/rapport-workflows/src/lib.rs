@@ -47,7 +47,7 @@ pub use ownership::{
 };
 pub use plan::{BuildReport, PlanError, build_actions};
 pub use policy::{
-    AppliedPolicy, acknowledge_policy, apply_policy, compile_policy, current_policy, directory_principal,
-    preview_policy,
+    AppliedPolicy, PolicyChange, TeamPolicy, acknowledge_policy, apply_policy, compile_policy,
+    current_policy, directory_principal, preview_policy, team_policy,
 };
 pub use refresh::{RefreshError, Refreshed, refresh, resume_refresh};

@@ -1,9 +1,9 @@
 //! The policy's versions and their acknowledgements, and who someone is by the directory
 //! alone (for the command line).
 
-use rapport_core::{Audience, Policy, Principal, Refusal, Role};
+use rapport_core::{Audience, Policy, Principal, Refusal, Role, changed_terms};
 use rapport_formats::{DEFAULT_POLICY, parse_policy};
-use rapport_storage::{Store, StoredPolicy};
+use rapport_storage::{PolicyAck, Store, StoredPolicy};
 use time::OffsetDateTime;
 
 use crate::plan::PlanError;
@@ -105,6 +105,60 @@ pub async fn acknowledge_policy(
     }
     let added = store.acknowledge_policy(&team, stored.id, &by.email, now).await?;
     Ok((stored.id, added))
+}
+
+/// The policy in force as `team` reads it: its terms in sentences, the version the team last
+/// acknowledged, and what changed since then, in the same sentences and as the file's
+/// difference.
+#[derive(Clone, Debug)]
+pub struct TeamPolicy {
+    pub team: String,
+    pub stored: StoredPolicy,
+    pub terms: Vec<String>,
+    pub acknowledged: Option<PolicyAck>,
+    /// Set when the team acknowledged an earlier version than the one in force.
+    pub since_acknowledged: Option<PolicyChange>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyChange {
+    pub from_version: i64,
+    /// Sentences the version in force has that the acknowledged one did not.
+    pub added: Vec<String>,
+    /// Sentences of the acknowledged version that no longer hold.
+    pub removed: Vec<String>,
+    /// The file's unified difference.
+    pub difference: String,
+}
+
+pub async fn team_policy(store: &Store, team: &str, now: OffsetDateTime) -> Result<TeamPolicy, PlanError> {
+    let (policy, stored) = current_policy(store, now).await?;
+    let team = known_team(store, team).await?;
+    let acknowledged =
+        store.policy_acks().await?.into_iter().filter(|ack| ack.team == team).max_by_key(|ack| ack.policy);
+    let terms = policy.terms_for(&team, now.date());
+    let since_acknowledged = match &acknowledged {
+        Some(ack) if ack.policy < stored.id => {
+            let versions = store.policies().await?;
+            let old = versions.iter().find(|version| version.id == ack.policy).ok_or_else(|| {
+                PlanError::Policy {
+                    name: format!("version {}", ack.policy),
+                    message: "acknowledged by the team but no longer stored".into(),
+                }
+            })?;
+            let old_terms =
+                compile_policy(&format!("version {}", old.id), &old.content)?.terms_for(&team, now.date());
+            let (added, removed) = changed_terms(&old_terms, &terms);
+            Some(PolicyChange {
+                from_version: old.id,
+                added,
+                removed,
+                difference: difference(Some(old), &stored.content, stored.id),
+            })
+        }
+        _ => None,
+    };
+    Ok(TeamPolicy { team, stored, terms, acknowledged, since_acknowledged })
 }
 
 async fn known_team(store: &Store, name: &str) -> Result<String, PlanError> {

@@ -189,6 +189,14 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
         assert!(page.contains("Payments: the plan") && page.contains("has not acknowledged"), "{page}");
         click(manager, "details summary").await;
         shot(manager, "manager-3-plan-why").await;
+        // They read the policy they are asked to acknowledge, in sentences, and acknowledge it there.
+        submit(manager, "a[href='/teams/Payments/policy']").await;
+        let page = shot(manager, "manager-3b-policy").await;
+        assert!(
+            page.contains("What it asks") && page.contains("Act: fix it now, ahead of other work"),
+            "{page}"
+        );
+        assert!(page.contains("has not acknowledged any version"), "{page}");
         submit(manager, "form[action$='/acknowledge'] button").await;
         let page = shot(manager, "manager-4-acknowledged").await;
         assert!(page.contains("Payments acknowledges policy version"), "{page}");

@@ -104,7 +104,16 @@ fn each_team_gets_a_short_plan_with_reasons_under_an_agreed_policy() {
         let refused =
             rapport.fails(&["policy", "ack", "--team", "Payments", "--by", "marta.ruiz@example.com"]);
         assert!(refused.contains("is not the manager of team \"Payments\""), "{refused}");
+        // The team reads the rules it is asked to acknowledge in sentences (issue 19, item 2).
+        let read = rapport.ok(&["policy", "show", "--team", "payments"]);
+        assert!(
+            read.contains("- Act: fix it now, ahead of other work; due 10 days after the decision."),
+            "{read}"
+        );
+        assert!(read.contains("Payments has not acknowledged any version yet."), "{read}");
         rapport.ok(&["policy", "ack", "--team", "Payments", "--by", PAYMENTS_MANAGER]);
+        let read = rapport.ok(&["policy", "show", "--team", "Payments"]);
+        assert!(read.contains("Payments acknowledged this version (priya.nair@example.com)."), "{read}");
         let shown = rapport.ok(&["policy", "show"]);
         assert!(shown.contains("Payments: acknowledged by priya.nair@example.com"), "{shown}");
         let page = rapport.ok(&["plan", "--team", "Payments"]);

@@ -486,7 +486,11 @@ async fn change_policy_and_declare_an_emergency(
         .unwrap();
     let content = policy["content"].as_str().unwrap().to_owned();
     let version = policy["version"].as_i64().unwrap();
-    let renamed = content.replacen("name = \"", "name = \"Revised ", 1);
+    let renamed = content.replacen("name = \"", "name = \"Revised ", 1).replacen(
+        "weekly_budget_per_person = 3",
+        "weekly_budget_per_person = 2",
+        1,
+    );
     assert_ne!(renamed, content, "{db}: the sample policy has a name");
     let refused = post("/policy".into(), manager, vec![("content", renamed.clone())]).await.unwrap();
     assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{db}: a partner changes no policy");
@@ -523,6 +527,29 @@ async fn change_policy_and_declare_an_emergency(
         page.contains("What changed") && page.contains("Revised"),
         "{db}: the difference is shown: {page}"
     );
+
+    // Issue 19, item 2: the manager, who acknowledged the earlier version, reads the new one
+    // and what changed since, in sentences and as the file's difference.
+    let read = http.get(format!("{base}/teams/Payments/policy")).header(COOKIE, &manager.cookie).send();
+    let page = read.await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("Payments acknowledged version {version}")), "{db}: {page}");
+    assert!(page.contains(&format!("What changed since version {version}")), "{db}: {page}");
+    assert!(page.contains("Acknowledge policy version"), "{db}: the manager may acknowledge it: {page}");
+    let read =
+        http.get(format!("{base}/api/v1/teams/Payments/policy")).header(COOKIE, &manager.cookie).send();
+    let read: Value = read.await.unwrap().json().await.unwrap();
+    assert_eq!(read["version"].as_i64(), Some(version + 1), "{db}: {read}");
+    assert_eq!(read["acknowledged"]["version"].as_i64(), Some(version), "{db}: {read}");
+    let change = &read["since_acknowledged"];
+    let messages = |words: &str| {
+        format!(
+            "Each person gets at most {words} a week, emergencies aside, and none from 19:00 to 08:00 their time."
+        )
+    };
+    assert_eq!(change["now"], serde_json::json!([messages("2 messages")]), "{db}: {read}");
+    assert_eq!(change["before"], serde_json::json!([messages("3 messages")]), "{db}: {read}");
+    assert!(change["difference"].as_str().unwrap().contains("+weekly_budget_per_person = 2"), "{db}");
+    assert!(read["terms"][0].as_str().unwrap().starts_with("Act: fix it now"), "{db}: {read}");
 
     let reason = vec![("reason", "Exploited at a peer bank this morning".to_owned())];
     let by_partner = post(format!("/actions/{action}/emergency"), manager, reason.clone()).await.unwrap();
@@ -623,6 +650,9 @@ async fn walk_the_matrix(rapport: &Rapport) {
             ("/api/v1/me".into(), [200; 6]),
             ("/api/v1/teams".into(), [200, 200, 403, 403, 200, 403]),
             (api_plan.into(), [200, 200, 200, 404, 200, 404]),
+            ("/teams/Payments/policy".into(), [200, 200, 200, 404, 200, 404]),
+            ("/api/v1/teams/Payments/policy".into(), [200, 200, 200, 404, 200, 404]),
+            ("/api/v1/teams/No%20such%20team/policy".into(), [404; 6]),
             (api_action.clone(), [200, 200, 200, 404, 200, 404]),
             ("/no/such/page".into(), [404; 6]),
         ];
@@ -719,7 +749,10 @@ async fn walk_the_matrix(rapport: &Rapport) {
             .text()
             .await
             .unwrap();
-        assert!(page.contains("The team has acknowledged policy version"), "{db}");
+        assert!(
+            page.contains("The team has acknowledged <a href=\"/teams/Payments/policy\">policy version"),
+            "{db}"
+        );
 
         // Answers: feedback, "not ours" and exceptions, as the roles allow.
         for (index, expected) in [(4, 403), (3, 404), (5, 404), (2, 200)] {

@@ -57,6 +57,27 @@ pub async fn team_plan(
     Ok(Json(crate::team::plan_view(&state, &signed.principal, &team, query.weeks).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/teams/{team}/policy",
+    tag = "rapport",
+    description = "The policy in force as the team reads it: its rules in sentences, the version the team \
+                   last acknowledged, and what changed since.",
+    params(("team" = String, Path, description = "The team's name")),
+    responses(
+        (status = 200, description = "OK", body = crate::team::TeamPolicyView),
+        Refusals
+    ),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn team_policy(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(team): Path<String>,
+) -> Result<Json<crate::team::TeamPolicyView>, ServerError> {
+    Ok(Json(crate::team::team_policy_view(&state, &signed.principal, &team).await?))
+}
+
 /// How far ahead to lay a plan out.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

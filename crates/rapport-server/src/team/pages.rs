@@ -68,6 +68,29 @@ pub async fn team_plan(
     })
 }
 
+#[derive(Template)]
+#[template(path = "team_policy.html")]
+pub(crate) struct TeamPolicyPage {
+    nav: Option<Nav>,
+    csrf: String,
+    policy: crate::team::TeamPolicyView,
+    may_acknowledge: bool,
+}
+
+pub async fn team_policy(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(team): Path<String>,
+) -> Result<Response, ServerError> {
+    let policy = crate::team::team_policy_view(&state, &signed.principal, &team).await?;
+    html(&TeamPolicyPage {
+        nav: Some(Nav::of(&signed)),
+        csrf: signed.csrf().to_owned(),
+        may_acknowledge: signed.principal.may_acknowledge_for_team(&policy.team),
+        policy,
+    })
+}
+
 pub async fn acknowledge(
     State(state): State<AppState>,
     signed: Signed,
