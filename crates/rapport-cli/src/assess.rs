@@ -7,12 +7,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use rapport_core::{Assessment, Cvss, Outcome, VulnId};
+use rapport_core::{Assessment, Cvss, Outcome};
 use rapport_formats::DEFAULT_TREE;
 use rapport_storage::{FindingFilter, Store, StoredFinding};
 use rapport_workflows::{
     AssessReport, EPSS_URL, Fetched, IntelOptions, IntelReport, KEV_URL, apply_tree, assess_findings,
-    compile_tree, current_tree, feed_client, fetch_feed, import_intel,
+    compile_tree, current_tree, feed_client, fetch_feed, finding_detail, import_intel,
 };
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
@@ -506,64 +506,41 @@ pub async fn why(database: &str, args: WhyArgs) -> anyhow::Result<ExitCode> {
     let mut out = crate::printable::stdout();
     let mut undecided = false;
     for stored in &findings {
-        let Some(decision) = store.decision(stored.id).await? else {
+        let detail = finding_detail(&store, stored.id).await?;
+        let Some((assessment, decided_at)) = &detail.decision else {
             undecided = true;
             writeln!(out, "Finding #{} has no decision yet: run `rapport assess`.", stored.id)?;
             continue;
         };
-        let assessment: Assessment =
-            serde_json::from_str(&decision.body).context("reading a stored decision")?;
-        let history = store.decision_changes(stored.id).await?;
-        let cvss = all_cvss(&store, stored).await?;
         if args.json {
             let line = json!({
                 "finding": stored.id, "vulnerability": stored.finding.display_id(),
-                "target": stored.finding.target.name, "decided_at": decision.decided_at.format(&Rfc3339)?,
-                "decision": assessment, "cvss": cvss,
-                "history": history.iter().map(|c| Ok(json!({
+                "target": stored.finding.target.name, "team": stored.owner,
+                "decided_at": decided_at.format(&Rfc3339)?,
+                "decision": assessment, "cvss": detail.cvss,
+                "history": detail.history.iter().map(|c| Ok(json!({
                     "changed_at": c.changed_at.format(&Rfc3339)?, "from": c.previous_outcome,
                     "to": c.current_outcome, "cause": c.cause,
                 }))).collect::<anyhow::Result<Vec<_>>>()?,
+                "actions": detail.actions.iter().map(|a| a.id).collect::<Vec<_>>(),
             });
             writeln!(out, "{line}")?;
             continue;
         }
-        print_why(&mut out, stored, &assessment, decision.decided_at, &cvss)?;
-        if !history.is_empty() {
+        print_why(&mut out, stored, assessment, *decided_at, &detail.cvss)?;
+        if !detail.history.is_empty() {
             writeln!(out, "  History:")?;
-            for change in history {
+            for change in &detail.history {
                 writeln!(out, "    {}  {}", change.changed_at.format(&Rfc3339)?, change.cause)?;
             }
+        }
+        for action in &detail.actions {
+            writeln!(out, "  Action #{} of {}: {}", action.id, action.team, action.action.what)?;
         }
         writeln!(out)?;
     }
     store.close().await;
     Ok(if undecided { ExitCode::FAILURE } else { ExitCode::SUCCESS })
-}
-
-/// Every CVSS score known for the finding: the scanner's and each feed's, with its source.
-async fn all_cvss(store: &Store, stored: &StoredFinding) -> anyhow::Result<Vec<Cvss>> {
-    let tool = &stored.finding.tool.name;
-    let mut cvss: Vec<Cvss> = stored.finding.cvss.clone();
-    for score in &mut cvss {
-        score.source = Some(match &score.source {
-            Some(source) => format!("{tool}: {source}"),
-            None => tool.clone(),
-        });
-    }
-    let ids: Vec<String> = stored.finding.ids.iter().map(|id: &VulnId| id.0.clone()).collect();
-    let mut wanted = ids.clone();
-    for id in &ids {
-        wanted.extend(store.aliases_of(id).await?);
-    }
-    for record in store.vuln_records(&wanted).await? {
-        for score in record.cvss {
-            if !cvss.iter().any(|known| known.vector == score.vector && known.source == score.source) {
-                cvss.push(score);
-            }
-        }
-    }
-    Ok(cvss)
 }
 
 fn print_why(
@@ -596,37 +573,9 @@ fn print_why(
     writeln!(out, "    exposure      {:<11} {}", points.exposure.as_str(), because.exposure)?;
     writeln!(out, "    automatable   {:<11} {}", points.automatable.as_str(), because.automatable)?;
     writeln!(out, "    human impact  {:<11} {}", points.human_impact.as_str(), because.human_impact)?;
-    let evidence = &assessment.evidence.vulnerability;
     writeln!(out, "  Evidence:")?;
-    match &evidence.kev {
-        Some(kev) => writeln!(
-            out,
-            "    CISA KEV: {} added {}{}, catalogue {}",
-            kev.cve,
-            kev.date_added,
-            kev.due_date.map(|d| format!(", due {d}")).unwrap_or_default(),
-            kev.catalog_version
-        )?,
-        None => writeln!(out, "    CISA KEV: not listed")?,
-    }
-    match &evidence.epss {
-        Some(epss) => writeln!(
-            out,
-            "    EPSS: {} {:.5} (percentile {:.5}) on {}, model {}",
-            epss.cve, epss.probability, epss.percentile, epss.score_date, epss.model_version
-        )?,
-        None => writeln!(out, "    EPSS: no score")?,
-    }
-    for signal in &evidence.signals {
-        writeln!(
-            out,
-            "    {}{}: exploitation {}, automatable {}{}",
-            signal.source,
-            signal.as_of.map(|d| format!(" ({d})")).unwrap_or_default(),
-            signal.exploitation.map_or("not said", |e| e.as_str()),
-            signal.automatable.map_or("not said", |a| a.as_str()),
-            signal.technical_impact.as_deref().map(|t| format!(", technical impact {t}")).unwrap_or_default()
-        )?;
+    for line in assessment.evidence_lines() {
+        writeln!(out, "    {line}")?;
     }
     for score in cvss {
         writeln!(

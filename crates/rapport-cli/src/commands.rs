@@ -10,7 +10,10 @@ use clap::Args;
 use rapport_core::Severity;
 use rapport_core::words::count;
 use rapport_formats::Format;
-use rapport_storage::{FindingFilter, ImportRecord, Store, StoredFinding, redact};
+use rapport_storage::{
+    DecisionFilter, FindingFilter, FindingOrder, FindingState, ImportRecord, OwnerFilter, Store,
+    StoredFinding, redact,
+};
 use rapport_workflows::{ImportReport, ImportRequest, Progress, Refreshed, import_file};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -59,12 +62,46 @@ pub struct FindingsArgs {
     /// Only findings with this id (CVE, GHSA, rule id).
     #[arg(long)]
     id: Option<String>,
-    /// Include findings that a rescan has resolved.
-    #[arg(long)]
+    /// Include findings that a rescan has resolved (as --state any).
+    #[arg(long, conflicts_with = "state")]
     all: bool,
+    /// Open findings, those a rescan resolved, or any.
+    #[arg(long, value_parser = parse_state)]
+    state: Option<FindingState>,
+    /// Only findings on assets this team owns; "nobody" for assets no rule matched.
+    #[arg(long, value_parser = parse_owner)]
+    team: Option<OwnerFilter>,
+    /// Only findings with this decision (act, attend, track*, track), or "undecided".
+    #[arg(long, value_parser = parse_decision)]
+    decision: Option<DecisionFilter>,
+    /// Only findings with this text in the vulnerability id, package, target or advisory.
+    #[arg(long)]
+    search: Option<String>,
+    /// The order: severity (the default), newest, vulnerability or target.
+    #[arg(long, value_parser = parse_order, default_value = "severity")]
+    sort: FindingOrder,
+    /// Skip this many findings first (the next page).
+    #[arg(long, default_value_t = 0)]
+    skip: u64,
     /// At most this many findings.
     #[arg(long)]
     limit: Option<u32>,
+}
+
+fn parse_state(word: &str) -> Result<FindingState, String> {
+    FindingState::parse(word).ok_or_else(|| format!("{word:?}: expected {}", FindingState::WORDS))
+}
+
+fn parse_owner(word: &str) -> Result<OwnerFilter, String> {
+    Ok(OwnerFilter::parse(word))
+}
+
+fn parse_decision(word: &str) -> Result<DecisionFilter, String> {
+    DecisionFilter::parse(word).ok_or_else(|| format!("{word:?}: expected {}", DecisionFilter::WORDS))
+}
+
+fn parse_order(word: &str) -> Result<FindingOrder, String> {
+    FindingOrder::parse(word).ok_or_else(|| format!("{word:?}: expected {}", FindingOrder::WORDS))
 }
 
 #[derive(Debug, Args)]
@@ -271,13 +308,19 @@ pub fn cut_note(cut: u64, (one, many): (&str, &str)) -> String {
 
 pub async fn findings(database: &str, args: FindingsArgs) -> anyhow::Result<ExitCode> {
     let store = open(database).await?;
+    let state = if args.all { FindingState::Any } else { args.state.unwrap_or_default() };
     let filter = FindingFilter {
-        include_resolved: args.all,
+        state,
         min_severity: args.severity,
         tool: args.tool,
         target: args.target,
         vulnerability: args.id,
         id: None,
+        owner: args.team,
+        decision: args.decision,
+        search: args.search.filter(|words| !words.trim().is_empty()),
+        order: args.sort,
+        offset: args.skip,
         limit: args.limit,
     };
     let mut out = crate::printable::stdout();

@@ -195,6 +195,45 @@ impl Decision<'_> {
 }
 
 impl Assessment {
+    /// What the feeds said when it was decided, one line each: CISA KEV, EPSS, then every
+    /// other signal.
+    pub fn evidence_lines(&self) -> Vec<String> {
+        let evidence = &self.evidence.vulnerability;
+        let mut lines = vec![match &evidence.kev {
+            Some(kev) => format!(
+                "CISA KEV: {} added {}{}{}, catalogue {}",
+                kev.cve.0,
+                kev.date_added,
+                kev.due_date.map(|d| format!(", due {d}")).unwrap_or_default(),
+                if kev.ransomware { ", used in ransomware campaigns" } else { "" },
+                kev.catalog_version
+            ),
+            None => "CISA KEV: not listed".to_owned(),
+        }];
+        lines.push(match &evidence.epss {
+            Some(epss) => format!(
+                "EPSS: {} {:.5} (percentile {:.5}) on {}, model {}",
+                epss.cve.0, epss.probability, epss.percentile, epss.score_date, epss.model_version
+            ),
+            None => "EPSS: no score".to_owned(),
+        });
+        for signal in &evidence.signals {
+            lines.push(format!(
+                "{}{}: exploitation {}, automatable {}{}",
+                signal.source,
+                signal.as_of.map(|d| format!(" ({d})")).unwrap_or_default(),
+                signal.exploitation.map_or("not said", |e| e.as_str()),
+                signal.automatable.map_or("not said", |a| a.as_str()),
+                signal
+                    .technical_impact
+                    .as_deref()
+                    .map(|t| format!(", technical impact {t}"))
+                    .unwrap_or_default()
+            ));
+        }
+        lines
+    }
+
     /// What makes two decisions the same for the people who act on them: the outcome, the
     /// points, the evidence for exploitation (which KEV entry, which analyst, or EPSS), the
     /// rules behind the asset's facts, a VEX verdict and the tree. A new EPSS score that

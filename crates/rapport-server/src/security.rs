@@ -1,9 +1,9 @@
-//! The security team's own views: the overview, the findings, the assets nobody owns, the
-//! policy with who acknowledged it, the teams with their people, and the imports (history and
-//! upload). Each asks `Principal::is_security` first; pages and the API only render them.
+//! The security team's own views: the overview, the assets nobody owns, the policy with who
+//! acknowledged it, the teams with their people, and the imports (history and upload); the
+//! findings, listed and one by one, in `security/findings.rs`. Each asks `Principal::is_security` first; pages and the API only render them.
 
-use rapport_core::{ActionState, Principal, Severity};
-use rapport_storage::{AssetFilter, ExceptionState, FindingFilter, ImportRecord, StoredFinding};
+use rapport_core::{ActionState, Principal};
+use rapport_storage::{AssetFilter, ExceptionState, ImportRecord};
 use rapport_workflows::{ImportRequest, IngestError, RefreshError, Refreshed, current_policy, import_file};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -13,9 +13,10 @@ use crate::state::AppState;
 use crate::views::day_and_time;
 
 pub mod api;
+pub mod findings;
 pub mod pages;
 
-fn security_only(principal: &Principal, what: &str) -> Result<(), ServerError> {
+pub(crate) fn security_only(principal: &Principal, what: &str) -> Result<(), ServerError> {
     if principal.is_security() {
         Ok(())
     } else {
@@ -79,143 +80,21 @@ pub async fn overview(state: &AppState, principal: &Principal) -> Result<Overvie
     })
 }
 
-/// Which findings to list; every field may be left out.
-#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct FindingQuery {
-    /// The least severity shown; empty for any.
-    #[param(pattern = "^(critical|high|medium|low|info)?$")]
-    pub severity: Option<String>,
-    /// The scanner, as stored (`trivy`, `grype`, `nessus`...).
-    pub tool: Option<String>,
-    /// Part of the target's name.
-    pub target: Option<String>,
-    /// A vulnerability id as shown (CVE, GHSA, rule).
-    pub vulnerability: Option<String>,
-    /// How many to list; 200 when left out.
-    #[param(minimum = 1, maximum = 1000)]
-    pub limit: Option<u32>,
-}
-
 /// How many findings or actions a page lists unless asked, and at most.
 const DEFAULT_LIMIT: u32 = 200;
 const MAX_LIMIT: u32 = 1000;
 
 /// A query field with something in it.
-fn given(text: &Option<String>) -> Option<&str> {
+pub(crate) fn given(text: &Option<String>) -> Option<&str> {
     text.as_deref().map(str::trim).filter(|t| !t.is_empty())
 }
 
-/// The severity words the findings page offers, exactly.
-fn severity_floor(word: &str) -> Option<Severity> {
-    match word {
-        "critical" => Some(Severity::Critical),
-        "high" => Some(Severity::High),
-        "medium" => Some(Severity::Medium),
-        "low" => Some(Severity::Low),
-        "info" => Some(Severity::Info),
-        _ => None,
-    }
-}
-
 /// A list's length as asked for: 200 when left out, at most 1000.
-fn list_limit(asked: Option<u32>) -> Result<u32, ServerError> {
+pub(crate) fn list_limit(asked: Option<u32>) -> Result<u32, ServerError> {
     match asked {
         None => Ok(DEFAULT_LIMIT),
         Some(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
         Some(limit) => Err(ServerError::BadRequest(format!("limit: expected 1 to {MAX_LIMIT}, got {limit}"))),
-    }
-}
-
-impl FindingQuery {
-    /// How many findings the query lists at most.
-    pub fn limit(&self) -> Result<u32, ServerError> {
-        list_limit(self.limit)
-    }
-
-    fn filter(&self) -> Result<FindingFilter, ServerError> {
-        let min_severity = given(&self.severity)
-            .map(|word| {
-                severity_floor(word).ok_or_else(|| {
-                    ServerError::BadRequest(format!(
-                        "severity: expected critical, high, medium, low or info, got {word:?}"
-                    ))
-                })
-            })
-            .transpose()?;
-        Ok(FindingFilter {
-            include_resolved: false,
-            min_severity,
-            tool: given(&self.tool).map(str::to_owned),
-            target: given(&self.target).map(str::to_owned),
-            vulnerability: given(&self.vulnerability).map(str::to_owned),
-            id: None,
-            limit: Some(self.limit()?),
-        })
-    }
-}
-
-/// One open finding with its decision.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct FindingView {
-    pub id: i64,
-    pub severity: &'static str,
-    pub vulnerability: String,
-    pub title: String,
-    pub tool: String,
-    pub target: String,
-    /// The package and its versions, or the place in the code or on the host.
-    pub what: String,
-    /// Act, Attend, Track* or Track, once assessed.
-    pub decision: Option<&'static str>,
-    /// Why, in one sentence.
-    pub reason: Option<String>,
-    /// What a VEX statement says of it, when one does.
-    pub status: String,
-    pub first_seen: String,
-}
-
-pub async fn findings(
-    state: &AppState,
-    principal: &Principal,
-    query: &FindingQuery,
-) -> Result<Vec<FindingView>, ServerError> {
-    security_only(principal, "the list of findings")?;
-    let stored = state.store.findings(&query.filter()?).await?;
-    let ids: Vec<i64> = stored.iter().map(|f| f.id).collect();
-    let decided_by = state.store.decision_assessments(&ids).await?;
-    let mut assessments: Vec<i64> = decided_by.values().copied().collect();
-    assessments.sort_unstable();
-    assessments.dedup();
-    let decisions = state.store.decision_summaries(&assessments).await?;
-    Ok(stored
-        .iter()
-        .map(|f| {
-            let decision = decided_by.get(&f.id).and_then(|assessment| decisions.get(assessment));
-            FindingView::of(f, decision.map(|d| d.outcome.label()), decision.map(|d| d.reason.clone()))
-        })
-        .collect())
-}
-
-impl FindingView {
-    fn of(stored: &StoredFinding, decision: Option<&'static str>, reason: Option<String>) -> FindingView {
-        let finding = &stored.finding;
-        FindingView {
-            id: stored.id,
-            severity: finding.severity.as_str(),
-            vulnerability: finding.display_id().to_owned(),
-            title: finding.title.clone(),
-            tool: finding.tool.name.clone(),
-            target: finding.target.name.clone(),
-            what: finding.affected(),
-            decision,
-            reason,
-            status: match &finding.vex {
-                Some(vex) => format!("{}, per {}", finding.status.as_str(), vex.source.document),
-                None => finding.status.as_str().to_owned(),
-            },
-            first_seen: stored.first_seen.date().to_string(),
-        }
     }
 }
 

@@ -49,7 +49,9 @@ pub use plan::{
     ActionStatus, ActionWrite, AdvisoryText, DecisionSummary, PlanFinding, PlanScope, StoredAction,
 };
 pub use policies::{PolicyAck, StoredPolicy};
-pub use queries::{FindingFilter, ImportRecord, StoredFinding};
+pub use queries::{
+    DecisionFilter, FindingFilter, FindingOrder, FindingState, ImportRecord, OwnerFilter, StoredFinding,
+};
 pub use row::FindingRow;
 
 /// The URL used when none is given: a SQLite file under `./rapport-data/`.

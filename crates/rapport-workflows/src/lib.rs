@@ -7,7 +7,8 @@
 //!   `ownership`: who owns what; `refresh`: deciding and planning again after an import.
 //! - `assess`: deciding every open finding with its evidence; `plan`: building the actions
 //!   from the open findings; `actions`: each team's plan, the lists and where each action
-//!   stands; `policy`: its versions and acknowledgements.
+//!   stands; `findings`: one finding with its decision and evidence; `policy`: its
+//!   versions and acknowledgements.
 //! - `listen`: the partners' answers and the security team's decisions on them.
 //! - `clock`: what the passing of time brings (due soon, overdue, exceptions ending).
 //!
@@ -18,6 +19,7 @@ mod actions;
 mod assess;
 mod clock;
 mod fetch;
+mod findings;
 mod import;
 mod intel;
 mod inventory;
@@ -34,6 +36,7 @@ pub use actions::{
 pub use assess::{AssessError, AssessReport, apply_tree, assess_findings, compile_tree, current_tree};
 pub use clock::{TickReport, tick};
 pub use fetch::{EPSS_URL, FetchError, Fetched, KEV_URL, feed_client, fetch_feed, use_ring_for_tls};
+pub use findings::{FindingDetail, finding_detail};
 pub use import::{ImportReport, ImportRequest, IngestError, Progress, Waiting, import_file};
 pub use intel::{IntelError, IntelOptions, IntelReport, Skipped, import_intel};
 pub use inventory::{DirectoryReport, InventoryReport, import_directory, import_inventory};

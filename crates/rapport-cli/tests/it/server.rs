@@ -659,7 +659,9 @@ async fn walk_the_matrix(rapport: &Rapport) {
         // The security team's own pages and their API, for the security team only.
         let security_only = [200, 200, 403, 403, 403, 403];
         let mut reads = reads;
-        for path in ["/overview", "/findings", "/assets/unowned", "/policy", "/people", "/imports"] {
+        for path in
+            ["/overview", "/findings", "/findings/1", "/assets/unowned", "/policy", "/people", "/imports"]
+        {
             reads.push((path.into(), security_only));
             reads.push((format!("/api/v1{path}"), security_only));
         }
@@ -1485,4 +1487,159 @@ fn a_plan_shows_the_weeks_the_policy_lays_out_and_more_on_request() {
         );
     });
     drop(served);
+}
+
+/// Issue 19, item 3: the findings list stopped at 200 rows with no paging, team, decision or
+/// state filter, order or search, and no finding had a page of its own.
+#[test]
+fn the_analyst_searches_filters_and_pages_findings_and_reads_one_with_its_decision() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    for rapport in each_backend() {
+        let db = rapport.database.clone();
+        rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
+        // The command line reads the same list and the same finding.
+        let listed = rapport
+            .ok(&["findings", "--search", "LOG4J", "--team", "payments", "--sort", "newest", "--json"]);
+        let skipped = rapport.ok(&[
+            "findings", "--search", "LOG4J", "--team", "payments", "--sort", "newest", "--skip", "1",
+            "--limit", "1", "--json",
+        ]);
+        assert_eq!(listed.lines().nth(1), Some(skipped.trim_end()), "{db}");
+        let why = rapport.ok(&["why", "CVE-2021-44228"]);
+        assert!(
+            why.contains("Action #") && why.contains("of Payments: Upgrade log4j-core to 2.15.0"),
+            "{db}: {why}"
+        );
+        let one_time = add_account(&rapport, crate::support::SECURITY, "security_analyst", None);
+        let served = serve(&rapport);
+        let (http, base) = (client(), served.base.clone());
+        runtime.block_on(async {
+            let analyst = first_sign_in(&http, &base, crate::support::SECURITY, &one_time).await;
+            let get = |path: String| {
+                let request = http.get(format!("{base}{path}")).header(COOKIE, &analyst.cookie);
+                async move { request.send().await.unwrap() }
+            };
+            let list = |query: &'static str| {
+                let response = get(format!("/api/v1/findings?{query}"));
+                async move {
+                    let response = response.await;
+                    assert_eq!(response.status(), StatusCode::OK, "{query}");
+                    response.json::<Vec<Value>>().await.unwrap()
+                }
+            };
+            let all = list("limit=1000").await;
+            assert!(all.len() > 20, "{db}: the demo has findings: {}", all.len());
+
+            // Search in any case, over ids, packages, targets and the advisory.
+            let log4j = list("search=LOG4J&team=payments").await;
+            assert!(!log4j.is_empty(), "{db}");
+            for finding in &log4j {
+                assert_eq!(finding["team"], "Payments", "{db}: {finding}");
+                let text = format!(
+                    "{} {} {} {}",
+                    finding["vulnerability"], finding["what"], finding["target"], finding["title"]
+                );
+                assert!(text.to_lowercase().contains("log4j"), "{db}: {finding}");
+            }
+            let searched = list("search=CVE-2021-44228").await;
+            assert!(searched.iter().any(|f| f["vulnerability"] == "CVE-2021-44228"), "{db}");
+            assert!(!list("search=log4j-core").await.is_empty(), "{db}");
+            assert!(
+                list("search=log4j%25core").await.is_empty(),
+                "{db}: a % is a percent sign, not a wildcard"
+            );
+            assert!(list("search=log4j_core").await.is_empty(), "{db}: an _ is itself, not any character");
+
+            // Team, decision and state filters.
+            let decision = log4j[0]["decision"].as_str().unwrap().to_lowercase();
+            let decided =
+                list(Box::leak(format!("decision={}", decision.replace('*', "%2A")).into_boxed_str())).await;
+            assert!(!decided.is_empty(), "{db}");
+            assert!(
+                decided.iter().all(|f| f["decision"].as_str().unwrap().to_lowercase() == decision),
+                "{db}"
+            );
+            let nobody = list("team=nobody&limit=1000").await;
+            assert!(nobody.iter().all(|f| f["team"].is_null()), "{db}");
+            let owned = all.iter().filter(|f| !f["team"].is_null()).count();
+            assert_eq!(nobody.len() + owned, all.len(), "{db}: every finding is owned or not");
+            let undecided = list("decision=undecided&limit=1000").await;
+            assert!(undecided.iter().all(|f| f["decision"].is_null()), "{db}");
+            assert!(list("state=resolved").await.iter().all(|f| !f["resolved"].is_null()), "{db}");
+            assert!(list("state=any&limit=1000").await.len() >= all.len(), "{db}");
+
+            // Pages follow one another without overlap, in every order.
+            for order in ["", "&sort=newest", "&sort=vulnerability", "&sort=target"] {
+                let leaked: &'static str = Box::leak(format!("limit=4{order}").into_boxed_str());
+                let four = list(leaked).await;
+                let first: &'static str = Box::leak(format!("limit=2&page=1{order}").into_boxed_str());
+                let second: &'static str = Box::leak(format!("limit=2&page=2{order}").into_boxed_str());
+                let paged: Vec<Value> = [list(first).await, list(second).await].concat();
+                assert_eq!(paged, four, "{db}: pages of {order:?}");
+            }
+            let newest = list("sort=newest&limit=1000").await;
+            let ids: Vec<i64> = newest.iter().map(|f| f["id"].as_i64().unwrap()).collect();
+            assert!(ids.windows(2).all(|pair| pair[0] > pair[1]), "{db}: newest first");
+
+            // A word the list does not know is refused with the field and the words it knows.
+            for (query, said) in [
+                (
+                    "decision=maybe",
+                    "decision: expected act, attend, track*, track or undecided, got \"maybe\"",
+                ),
+                ("state=gone", "state: expected open, resolved or any, got \"gone\""),
+                ("sort=random", "sort: expected severity, newest, vulnerability or target, got \"random\""),
+                ("page=0", "page: expected 1 or more, got 0"),
+            ] {
+                let refused = get(format!("/api/v1/findings?{query}")).await;
+                assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{db}: {query}");
+                let error: Value = refused.json().await.unwrap();
+                assert_eq!(error["error"], said, "{db}: {query}");
+            }
+
+            // The page links to the next and previous pages, keeping the filter.
+            let page = get("/findings?search=log4j&limit=1&page=2".into()).await.text().await.unwrap();
+            assert!(
+                page.contains("href=\"/findings?search=log4j&#38;limit=1&#38;page=3\" rel=\"next\""),
+                "{db}: {page}"
+            );
+            assert!(
+                page.contains("href=\"/findings?search=log4j&#38;limit=1&#38;page=1\" rel=\"prev\""),
+                "{db}: {page}"
+            );
+            assert!(page.contains(&format!("<a href=\"/findings/{}\">", log4j[1]["id"])), "{db}: {page}");
+
+            // One finding: its decision with the evidence, its scores and its work.
+            let id = searched.iter().find(|f| f["vulnerability"] == "CVE-2021-44228").unwrap()["id"].clone();
+            let finding: Value = get(format!("/api/v1/findings/{id}")).await.json().await.unwrap();
+            let decision = &finding["decision"];
+            assert_eq!(decision["points"].as_array().unwrap().len(), 4, "{db}: {finding}");
+            assert!(
+                decision["evidence"][0]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("CISA KEV: CVE-2021-44228 added 2021-12-10"),
+                "{db}: {finding}"
+            );
+            assert!(!finding["cvss"].as_array().unwrap().is_empty(), "{db}: {finding}");
+            let actions = finding["actions"].as_array().unwrap();
+            assert!(
+                actions[0]["what"].as_str().unwrap().starts_with("Upgrade log4j-core to 2.15.0"),
+                "{db}: {finding}"
+            );
+            let page = get(format!("/findings/{id}")).await.text().await.unwrap();
+            assert!(
+                page.contains("Finding #") && page.contains("Decision: <span class=\"tag"),
+                "{db}: {page}"
+            );
+            assert!(
+                page.contains("CISA KEV: CVE-2021-44228")
+                    && page.contains(&format!("href=\"/actions/{}\"", actions[0]["id"])),
+                "{db}: {page}"
+            );
+            assert_eq!(get("/findings/999999".into()).await.status(), StatusCode::NOT_FOUND, "{db}");
+            assert_eq!(get("/api/v1/findings/999999".into()).await.status(), StatusCode::NOT_FOUND, "{db}");
+        });
+        drop(served);
+    }
 }

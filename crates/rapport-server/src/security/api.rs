@@ -114,17 +114,36 @@ pub async fn overview(
     get,
     path = "/findings",
     tag = "security team",
-    description = "Open findings with their decision, most severe first.",
-    params(crate::security::FindingQuery),
-    responses((status = 200, description = "OK", body = Vec<crate::security::FindingView>), Refusals),
+    description = "Findings with their decision and owning team, open ones most severe first unless asked \
+                   otherwise; one page of `limit` at a time (`page`), the next page existing when a page is full.",
+    params(crate::security::findings::FindingQuery),
+    responses((status = 200, description = "OK", body = Vec<crate::security::findings::FindingView>), Refusals),
     security(("token" = []), ("session" = []))
 )]
 pub async fn findings(
     State(state): State<AppState>,
     signed: Signed,
-    Query(query): Query<crate::security::FindingQuery>,
-) -> Result<Json<Vec<crate::security::FindingView>>, ServerError> {
-    Ok(Json(crate::security::findings(&state, &signed.principal, &query).await?))
+    Query(query): Query<crate::security::findings::FindingQuery>,
+) -> Result<Json<Vec<crate::security::findings::FindingView>>, ServerError> {
+    Ok(Json(crate::security::findings::findings(&state, &signed.principal, &query).await?.0))
+}
+
+#[utoipa::path(
+    get,
+    path = "/findings/{id}",
+    tag = "security team",
+    description = "One finding, open or resolved: its decision with the evidence, every CVSS score known, how \
+                   the decision changed, and its team's open actions at its place (what `rapport why` prints).",
+    params(("id" = i64, Path, description = "The finding's number")),
+    responses((status = 200, description = "OK", body = crate::security::findings::FindingPageView), Refusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn finding(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+) -> Result<Json<crate::security::findings::FindingPageView>, ServerError> {
+    Ok(Json(crate::security::findings::finding(&state, &signed.principal, id).await?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -136,7 +136,7 @@ pub async fn overview(State(state): State<AppState>, signed: Signed) -> Result<R
     html(&OverviewPage { nav: Some(Nav::of(&signed)), o })
 }
 
-impl crate::security::FindingView {
+impl crate::security::findings::FindingView {
     fn tag_class(&self) -> &'static str {
         self.decision.map_or("", outcome_tag)
     }
@@ -146,45 +146,98 @@ impl crate::security::FindingView {
     }
 }
 
+/// One choice of a select: its value, its label, and whether it is chosen.
+type Choice = (String, String, bool);
+
+fn choices<'a>(
+    options: impl IntoIterator<Item = (&'a str, &'a str)>,
+    chosen: &Option<String>,
+) -> Vec<Choice> {
+    let chosen = chosen.as_deref().map(str::trim).unwrap_or_default();
+    options
+        .into_iter()
+        .map(|(value, label)| (value.to_owned(), label.to_owned(), value.eq_ignore_ascii_case(chosen)))
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "findings.html")]
 pub(crate) struct FindingsPage {
     nav: Option<Nav>,
-    /// Each choice of least severity: its value, its label, and whether it is chosen.
-    severities: Vec<(&'static str, &'static str, bool)>,
-    query_tool: String,
-    query_target: String,
-    query_vulnerability: String,
-    findings: Vec<crate::security::FindingView>,
-    maybe_more: bool,
+    severities: Vec<Choice>,
+    teams: Vec<Choice>,
+    decisions: Vec<Choice>,
+    states: Vec<Choice>,
+    sorts: Vec<Choice>,
+    query: crate::security::findings::FindingQuery,
+    findings: Vec<crate::security::findings::FindingView>,
+    page: u32,
+    previous: Option<String>,
+    next: Option<String>,
 }
 
 pub async fn findings(
     State(state): State<AppState>,
     signed: Signed,
-    Query(query): Query<crate::security::FindingQuery>,
+    Query(query): Query<crate::security::findings::FindingQuery>,
 ) -> Result<Response, ServerError> {
-    let findings = crate::security::findings(&state, &signed.principal, &query).await?;
-    let chosen = query.severity.as_deref().unwrap_or_default();
+    let (findings, more) = crate::security::findings::findings(&state, &signed.principal, &query).await?;
     let severities = [
         ("", "any severity"),
         ("critical", "critical"),
         ("high", "high"),
         ("medium", "medium"),
         ("low", "low"),
-    ]
-    .into_iter()
-    .map(|(value, label)| (value, label, value == chosen))
-    .collect();
+    ];
+    let team_names: Vec<String> = state.store.teams().await?.into_iter().map(|team| team.name).collect();
+    let teams = [("", "any team"), ("nobody", "nobody (unowned)")]
+        .into_iter()
+        .chain(team_names.iter().map(|name| (name.as_str(), name.as_str())));
+    let decisions = [
+        ("", "any decision"),
+        ("act", "Act"),
+        ("attend", "Attend"),
+        ("track*", "Track*"),
+        ("track", "Track"),
+        ("undecided", "not assessed yet"),
+    ];
+    let states = [("", "open"), ("resolved", "resolved by a rescan"), ("any", "open or resolved")];
+    let sorts = [
+        ("", "most severe first"),
+        ("newest", "newest first"),
+        ("vulnerability", "by vulnerability"),
+        ("target", "by target"),
+    ];
+    let page = query.page()?;
     html(&FindingsPage {
         nav: Some(Nav::of(&signed)),
-        severities,
-        maybe_more: u32::try_from(findings.len()).ok() == query.limit().ok(),
-        query_tool: query.tool.unwrap_or_default(),
-        query_target: query.target.unwrap_or_default(),
-        query_vulnerability: query.vulnerability.unwrap_or_default(),
+        severities: choices(severities, &query.severity),
+        teams: choices(teams, &query.team),
+        decisions: choices(decisions, &query.decision),
+        states: choices(states, &query.state),
+        sorts: choices(sorts, &query.sort),
+        previous: (page > 1).then(|| query.page_link(page - 1)),
+        next: more.then(|| query.page_link(page + 1)),
+        page,
+        query,
         findings,
     })
+}
+
+#[derive(Template)]
+#[template(path = "finding.html")]
+pub(crate) struct FindingPage {
+    nav: Option<Nav>,
+    finding: crate::security::findings::FindingPageView,
+}
+
+pub async fn finding(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+) -> Result<Response, ServerError> {
+    let finding = crate::security::findings::finding(&state, &signed.principal, id).await?;
+    html(&FindingPage { nav: Some(Nav::of(&signed)), finding })
 }
 
 #[derive(Template)]

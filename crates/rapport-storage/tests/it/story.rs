@@ -63,7 +63,7 @@ async fn reimport_adds_nothing_and_rescan_resolves_then_reopens() {
         assert_eq!(counts(rescan), (2, 0, 2, 1), "{backend}");
         let resolved = store
             .findings(&FindingFilter {
-                include_resolved: true,
+                state: rapport_storage::FindingState::Any,
                 vulnerability: Some("CVE-2023-0003".into()),
                 ..FindingFilter::default()
             })
