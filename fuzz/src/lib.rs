@@ -39,6 +39,20 @@ pub fn parse_ownership_file(data: &[u8]) {
         && let Ok((_, spec)) = parse_ownership(text)
     {
         let _ = rapport_core::Ownership::compile(spec);
+        // Writing a rule in must keep the file readable, or refuse: never a file that says
+        // something else (the writer reads back what it wrote).
+        let rule = rapport_core::RuleSpec {
+            name: Some("given \"here\"\n".into()),
+            team: Some("Web".into()),
+            conditions: rapport_core::Conditions {
+                name: rapport_core::Patterns::exactly("a*[b]"),
+                ..rapport_core::Conditions::default()
+            },
+            ..rapport_core::RuleSpec::default()
+        };
+        if let Ok(written) = rapport_formats::with_rules_first(text, &[rule]) {
+            assert!(parse_ownership(&written).is_ok(), "a written file no longer reads");
+        }
     }
 }
 

@@ -82,6 +82,15 @@ pub enum OwnersCommand {
     Explain(ExplainArgs),
     /// List the versions of the ownership file applied so far.
     History,
+    /// Print a version of the ownership file as it was applied (the one in force by default),
+    /// to edit it or compare it with another.
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The version number (`rapport owners history` lists them).
+    version: Option<i64>,
 }
 
 #[derive(Debug, Args)]
@@ -286,6 +295,23 @@ pub async fn owners(database: &str, command: OwnersCommand) -> anyhow::Result<Ex
                     version.syntax,
                     rapport_core::words::count(version.changed_assets, "asset", "assets")
                 )?;
+            }
+        }
+        OwnersCommand::Show(args) => {
+            let versions = store.ownership_versions().await?;
+            let shown = match args.version {
+                Some(number) => versions.into_iter().find(|version| version.id == number),
+                None => versions.into_iter().next_back(),
+            };
+            match shown {
+                Some(version) => write!(out, "{}", version.content)?,
+                None => {
+                    let which = args.version.map_or_else(
+                        || "No ownership file has been applied yet".to_owned(),
+                        |n| format!("There is no ownership version {n}"),
+                    );
+                    anyhow::bail!("{which} (rapport owners history lists them)");
+                }
             }
         }
     }

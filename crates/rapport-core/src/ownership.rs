@@ -84,7 +84,13 @@ pub enum Patterns {
 }
 
 impl Patterns {
-    fn list(&self) -> Vec<&str> {
+    /// The one pattern that matches exactly `value` and nothing else: glob characters are
+    /// bracketed (`*` is `[*]`) and a backslash doubled.
+    pub fn exactly(value: &str) -> Patterns {
+        Patterns::One(globset::escape(&value.replace('\\', "\\\\")))
+    }
+
+    pub fn list(&self) -> Vec<&str> {
         match self {
             Patterns::None => Vec::new(),
             Patterns::One(one) => vec![one.as_str()],
@@ -92,7 +98,7 @@ impl Patterns {
         }
     }
 
-    fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.list().is_empty()
     }
 }
@@ -134,9 +140,9 @@ pub struct Conditions {
 }
 
 impl Conditions {
-    /// The conditions in words: `image is registry.example.com/payments/*`, `ip in 10.0.0.0/8`.
-    pub fn describe(&self) -> Vec<String> {
-        let named: [(&str, &Patterns); 9] = [
+    /// Each condition under its name in the file, in the file's order of fields.
+    pub fn fields(&self) -> [(&'static str, &Patterns); 9] {
+        [
             ("kind", &self.kind),
             ("name", &self.name),
             ("image", &self.image),
@@ -145,14 +151,18 @@ impl Conditions {
             ("ip", &self.ip),
             ("tag", &self.tag),
             ("path", &self.path),
-            ("device user", &self.device_user),
-        ];
-        named
+            ("device_user", &self.device_user),
+        ]
+    }
+
+    /// The conditions in words: `image is registry.example.com/payments/*`, `ip in 10.0.0.0/8`.
+    pub fn describe(&self) -> Vec<String> {
+        self.fields()
             .into_iter()
             .filter(|(_, patterns)| !patterns.is_empty())
             .map(|(field, patterns)| {
                 let verb = if field == "ip" { "in" } else { "is" };
-                format!("{field} {verb} {}", patterns.list().join(" or "))
+                format!("{} {verb} {}", field.replace('_', " "), patterns.list().join(" or "))
             })
             .collect()
     }
@@ -568,6 +578,24 @@ mod tests {
         assert_eq!(ownership.rule_label(1), "rule 2 (team platform)");
         let repository = AssetId { kind: TargetKind::Repository, name: "github.com/acme/x".into() };
         assert_eq!(owner(&ownership, &AssetFacts::of(&repository)), None);
+    }
+
+    #[test]
+    fn an_exact_pattern_matches_its_name_whatever_it_holds_and_nothing_else() {
+        let names = ["C:\\Builds\\app[1]*.jar", "/srv/{a,b}/lib?.so", "Web-01.Example.com"];
+        for name in names {
+            let ownership = Ownership::compile(OwnershipSpec {
+                rules: vec![rule(
+                    "web",
+                    Conditions { name: Patterns::exactly(name), ..Conditions::default() },
+                )],
+            })
+            .unwrap();
+            let asset = |name: &str| AssetId { kind: TargetKind::Filesystem, name: name.into() };
+            assert_eq!(owner(&ownership, &AssetFacts::of(&asset(name))), Some(("web".into(), 0)), "{name}");
+            let near = name.replace(['*', '?', '1'], "x");
+            assert_eq!(owner(&ownership, &AssetFacts::of(&asset(&near))), None, "{near}");
+        }
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub use intel::{
     IntelFormat, IntelItem, IntelSink, IntelSummary, detect_intel, is_gzip, is_zip, parse_intel,
 };
 pub use inventory::{DeviceSink, InventoryFormat, detect_inventory, parse_inventory};
-pub use ownership_file::{OwnershipSyntax, parse_ownership};
+pub use ownership_file::{OwnershipSyntax, parse_ownership, with_rules_first};
 pub use policy_file::{DEFAULT_POLICY, defaulted_sections, parse_policy};
 pub use tree_file::{DEFAULT_TREE, parse_tree};
 

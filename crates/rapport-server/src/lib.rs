@@ -84,7 +84,8 @@ pub fn router(state: AppState) -> Router {
         .route("/accounts/{id}/enable", post(accounts::pages::enable_account))
         .route("/findings", get(security::pages::findings))
         .route("/findings/{id}", get(security::pages::finding))
-        .route("/assets/unowned", get(security::pages::unowned_assets))
+        .route("/assets/unowned", get(security::owners::unowned_assets))
+        .route("/assets/assign", post(security::owners::assign))
         .route("/policy", get(security::pages::policy).post(security::pages::apply_policy))
         .route("/people", get(security::pages::people))
         .route(
@@ -170,6 +171,7 @@ fn api(upload_limit: DefaultBodyLimit) -> (Router<AppState>, utoipa::openapi::Op
         .routes(routes!(security::api::findings))
         .routes(routes!(security::api::finding))
         .routes(routes!(security::api::unowned_assets))
+        .routes(routes!(security::api::assign_owner))
         .routes(routes!(security::api::policy, security::api::apply_policy))
         .routes(routes!(security::api::people))
         .routes(with_layer(routes!(security::api::imports, security::api::upload), upload_limit))

@@ -14,6 +14,7 @@ use crate::views::day_and_time;
 
 pub mod api;
 pub mod findings;
+pub mod owners;
 pub mod pages;
 
 pub(crate) fn security_only(principal: &Principal, what: &str) -> Result<(), ServerError> {
@@ -101,7 +102,10 @@ pub(crate) fn list_limit(asked: Option<u32>) -> Result<u32, ServerError> {
 /// An asset nobody owns yet.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct UnownedAsset {
+    /// The name people know it by (a device's hostname).
     pub name: String,
+    /// The name scanners and the ownership rules know it by (a device's inventory id).
+    pub identifier: String,
     /// `host`, `image`, `repository`...
     pub kind: &'static str,
     /// Where Rapport heard of it: `osquery`, `fleet`, or `scan`.
@@ -128,6 +132,7 @@ pub async fn unowned_assets(
             if assets.len() < MAX_UNOWNED {
                 assets.push(UnownedAsset {
                     name: asset.display_name().to_owned(),
+                    identifier: asset.asset.name.clone(),
                     kind: asset.asset.kind.as_str(),
                     source: asset.source.clone(),
                     first_seen: asset.first_seen.date().to_string(),
@@ -323,7 +328,7 @@ pub struct Imported {
 /// Owns new assets, re-decides the open findings and rebuilds the actions, on a blocking thread of its own
 /// (the contract in `rapport_workflows::refresh`: its future is not `Send`, and on SQLite it
 /// steps the database on the calling thread).
-async fn refresh(state: &AppState) -> Result<Refreshed, ServerError> {
+pub(crate) async fn refresh(state: &AppState) -> Result<Refreshed, ServerError> {
     state
         .on_own_thread(|store, now| async move { rapport_workflows::refresh(&store, now).await })
         .await

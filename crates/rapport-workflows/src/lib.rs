@@ -4,7 +4,7 @@
 //!
 //! - `import`: a scanner file or VEX document ([`import_file`]); `inventory`: device
 //!   inventories and directories of people; `intel` and `fetch`: feeds, from files or URLs;
-//!   `ownership`: who owns what; `refresh`: deciding and planning again after an import.
+//!   `ownership`: who owns what, and `assign`: giving assets to a team from the pages; `refresh`: deciding and planning again after an import.
 //! - `assess`: deciding every open finding with its evidence; `plan`: building the actions
 //!   from the open findings; `actions`: each team's plan, the lists and where each action
 //!   stands; `findings`: one finding with its decision and evidence; `policy`: its
@@ -17,6 +17,7 @@
 
 mod actions;
 mod assess;
+mod assign;
 mod clock;
 mod fetch;
 mod findings;
@@ -34,6 +35,7 @@ pub use actions::{
     ActionDetail, CodeFix, CodeSpot, ListedAction, action_detail, code_fix, list_actions, team_plans,
 };
 pub use assess::{AssessError, AssessReport, apply_tree, assess_findings, compile_tree, current_tree};
+pub use assign::{Assignment, Given, assign_owner};
 pub use clock::{TickReport, tick};
 pub use fetch::{EPSS_URL, FetchError, Fetched, KEV_URL, feed_client, fetch_feed, use_ring_for_tls};
 pub use findings::{FindingDetail, finding_detail};

@@ -25,6 +25,8 @@ pub enum OwnershipError {
     Store(StoreError),
     #[error("no asset is named {0:?} (try `rapport assets`)")]
     UnknownAsset(String),
+    #[error("{0}")]
+    Refused(#[from] rapport_core::Refusal),
 }
 
 impl From<StoreError> for OwnershipError {
@@ -143,10 +145,21 @@ pub async fn check_ownership(
     store: &Store,
     path: &Path,
     now: OffsetDateTime,
-    mut each: impl FnMut(OwnershipChange),
+    each: impl FnMut(OwnershipChange),
 ) -> Result<OwnershipPlan, OwnershipError> {
     let text = read_file(path)?;
-    let (syntax, resolver) = prepare(store, path, &text, now).await?;
+    check_text(store, path, &text, now, each).await
+}
+
+/// What `text` (named `name` in errors) would change, as [`check_ownership`] says.
+pub(crate) async fn check_text(
+    store: &Store,
+    name: &Path,
+    text: &str,
+    now: OffsetDateTime,
+    mut each: impl FnMut(OwnershipChange),
+) -> Result<OwnershipPlan, OwnershipError> {
+    let (syntax, resolver) = prepare(store, name, text, now).await?;
     decide_all(store, syntax, &resolver, |change, _| each(change)).await
 }
 
@@ -228,10 +241,21 @@ pub async fn apply_ownership(
     store: &Store,
     path: &Path,
     now: OffsetDateTime,
-    mut each: impl FnMut(OwnershipChange),
+    each: impl FnMut(OwnershipChange),
 ) -> Result<(i64, OwnershipPlan), OwnershipError> {
     let text = read_file(path)?;
-    let (syntax, resolver) = prepare(store, path, &text, now).await?;
+    apply_text(store, path, &text, now, each).await
+}
+
+/// Applies `text` (named `name` in errors) as the new version, as [`apply_ownership`] does.
+pub(crate) async fn apply_text(
+    store: &Store,
+    name: &Path,
+    text: &str,
+    now: OffsetDateTime,
+    mut each: impl FnMut(OwnershipChange),
+) -> Result<(i64, OwnershipPlan), OwnershipError> {
+    let (syntax, resolver) = prepare(store, name, text, now).await?;
     // Decisions are kept as rule numbers; their words are written a chunk at a time.
     let mut decisions: Vec<(i64, Resolution)> = Vec::new();
     let plan = decide_all(store, syntax, &resolver, |change, resolution| {
@@ -240,7 +264,7 @@ pub async fn apply_ownership(
     })
     .await?;
     let changes = decisions.into_iter().map(|(id, resolution)| (id, resolver.decided(&resolution)));
-    let version = store.record_ownership(&text, plan.syntax, plan.rules, changes, now).await?;
+    let version = store.record_ownership(text, plan.syntax, plan.rules, changes, now).await?;
     tracing::info!(version, changed = plan.changed, "applied ownership");
     Ok((version, plan))
 }

@@ -270,7 +270,20 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
         assert!(page.contains("Actions of every team") && page.contains("Payments"), "{page}");
         submit(analyst, "header nav a[href='/assets/unowned']").await;
         let page = shot(analyst, "analyst-10-unowned").await;
-        assert!(page.contains("Assets nobody owns"), "{page}");
+        assert!(page.contains("Assets nobody owns") && page.contains("2.3.4.5"), "{page}");
+        // They give the unowned host to Web, read the difference, and apply it.
+        let row = "form:has(input[name='name'][value='2.3.4.5'])";
+        analyst
+            .execute(&format!("document.querySelector(\"{row} select\").value = 'Web';"), vec![])
+            .await
+            .unwrap();
+        submit(analyst, &format!("{row} button")).await;
+        let page = shot(analyst, "analyst-10b-give-asset").await;
+        assert!(page.contains("Give 2.3.4.5 to Web?") && page.contains("+team = \"Web\""), "{page}");
+        submit(analyst, "form[action='/assets/assign'] button").await;
+        let page = shot(analyst, "analyst-10c-given").await;
+        assert!(page.contains("Ownership version 2 is in force"), "{page}");
+        assert!(!page.contains("<td class=\"wrap\">2.3.4.5</td>"), "{page}");
         submit(analyst, "header nav a[href='/policy']").await;
         let page = shot(analyst, "analyst-11-policy").await;
         assert!(page.contains("Acknowledged by") && page.contains("Not yet acknowledged"), "{page}");

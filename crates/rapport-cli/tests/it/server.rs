@@ -1643,3 +1643,158 @@ fn the_analyst_searches_filters_and_pages_findings_and_reads_one_with_its_decisi
         drop(served);
     }
 }
+
+#[test]
+fn the_analyst_gives_an_unowned_asset_and_a_disputed_action_to_a_team_as_the_next_ownership_version() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    for rapport in each_backend() {
+        let db = rapport.database.clone();
+        rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
+        let disputed_action = action_of(&rapport, "Payments");
+        let analyst_password = add_account(&rapport, crate::support::SECURITY, "security_analyst", None);
+        let manager_password =
+            add_account(&rapport, crate::support::PAYMENTS_MANAGER, "team_manager", Some("Payments"));
+        let served = serve(&rapport);
+        let (http, base) = (client(), served.base.clone());
+        runtime.block_on(async {
+            let analyst = first_sign_in(&http, &base, crate::support::SECURITY, &analyst_password).await;
+            let manager =
+                first_sign_in(&http, &base, crate::support::PAYMENTS_MANAGER, &manager_password).await;
+            let get = |path: &str, browser: &Browser| {
+                let request = http.get(format!("{base}{path}")).header(COOKIE, &browser.cookie);
+                async move { request.send().await.unwrap() }
+            };
+            let post = |path: &str, browser: &Browser, fields: &[(&str, &str)]| {
+                let mut fields: Vec<(&str, &str)> = fields.to_vec();
+                fields.push(("csrf", &browser.csrf));
+                let request =
+                    http.post(format!("{base}{path}")).header(COOKIE, &browser.cookie).form(&fields);
+                async move { request.send().await.unwrap() }
+            };
+            let page = get("/assets/unowned", &analyst).await.text().await.unwrap();
+            assert!(page.contains("<td class=\"wrap\">2.3.4.5</td>"), "{db}: {page}");
+            let give = [("team", "web"), ("kind", "host"), ("name", "2.3.4.5")];
+
+            // Nobody else may, and a team the directory does not know is refused by name.
+            assert_eq!(post("/assets/assign", &manager, &give).await.status(), StatusCode::FORBIDDEN, "{db}");
+            let unknown =
+                post("/assets/assign", &analyst, &[("team", "Webb"), ("kind", "host"), ("name", "2.3.4.5")]);
+            let unknown = unknown.await;
+            assert_eq!(unknown.status(), StatusCode::BAD_REQUEST, "{db}");
+            assert!(
+                unknown.text().await.unwrap().contains("the directory has no team &#34;Webb&#34;"),
+                "{db}"
+            );
+
+            // First the difference, nothing applied yet.
+            let asked = post("/assets/assign", &analyst, &give).await;
+            assert_eq!(asked.status(), StatusCode::OK, "{db}");
+            let asked = asked.text().await.unwrap();
+            assert!(
+                asked.contains("Give 2.3.4.5 to Web?") && asked.contains("ownership version 2"),
+                "{db}: {asked}"
+            );
+            assert!(asked.contains("+match.name = &#34;2.3.4.5&#34;"), "{db}: {asked}");
+            assert!(asked.contains("+team = &#34;Web&#34;"), "{db}: {asked}");
+            assert!(asked.contains("1 asset changes owner"), "{db}: {asked}");
+            assert_eq!(rapport.ok(&["owners", "history"]).lines().count(), 1, "{db}: nothing applied yet");
+
+            // Confirmed: the next version is applied, the plans are rebuilt and the audit says who.
+            let mut confirmed = give.to_vec();
+            confirmed[0] = ("team", "Web");
+            confirmed.push(("confirmed", "yes"));
+            let applied = post("/assets/assign", &analyst, &confirmed).await;
+            assert_eq!(applied.status(), StatusCode::SEE_OTHER, "{db}");
+            assert_eq!(applied.headers()[LOCATION], "/assets/unowned?given=2", "{db}");
+            let page = get("/assets/unowned?given=2", &analyst).await.text().await.unwrap();
+            assert!(page.contains("Ownership version 2 is in force"), "{db}: {page}");
+            assert!(!page.contains("<td class=\"wrap\">2.3.4.5</td>"), "{db}: {page}");
+            let explained = rapport.ok(&["owners", "explain", "2.3.4.5"]);
+            assert!(
+                explained.contains("owner Web") && explained.contains("2.3.4.5 given to Web by"),
+                "{db}: {explained}"
+            );
+            let web = rapport.ok(&["actions", "--team", "Web", "--json"]);
+            assert!(web.contains("2.3.4.5"), "{db}: the host's work is in Web's plan: {web}");
+            let audit = get("/audit", &analyst).await.text().await.unwrap();
+            assert!(audit.contains("ownership changed") && audit.contains("2.3.4.5 given to Web"), "{db}");
+
+            // The file keeps every rule and comment it had, after the new one.
+            let original = std::fs::read_to_string(sample("ownership/ownership.toml")).unwrap();
+            assert_eq!(rapport.ok(&["owners", "show", "1"]), original, "{db}");
+            let second = rapport.ok(&["owners", "show"]);
+            let (header, rules) = original.split_once("\n\n").unwrap();
+            assert!(
+                second.starts_with(&format!("{header}\n\n[[rule]]\nname = \"2.3.4.5 given to Web by")),
+                "{db}: {second}"
+            );
+            assert!(second.ends_with(rules), "{db}: {second}");
+
+            // A disputed action: its assets go to the team the analyst picks, the one the
+            // partner suggested being picked already.
+            let said = post(
+                &format!("/actions/{disputed_action}/not-ours"),
+                &manager,
+                &[("reason", "The Java build cache is Web's"), ("suggested_team", "Web")],
+            )
+            .await;
+            assert_eq!(said.status(), StatusCode::SEE_OTHER, "{db}");
+            let queue = get("/queue", &analyst).await.text().await.unwrap();
+            assert!(queue.contains(&format!("name=\"action\" value=\"{disputed_action}\"")), "{db}: {queue}");
+            assert!(queue.contains("<option selected>Web</option>"), "{db}: {queue}");
+            let action = disputed_action.to_string();
+            let asked = post("/assets/assign", &analyst, &[("team", "Web"), ("action", &action)]).await;
+            let asked = asked.text().await.unwrap();
+            assert!(asked.contains("to Web?") && asked.contains("ownership version 3"), "{db}: {asked}");
+            let applied = post(
+                "/assets/assign",
+                &analyst,
+                &[("team", "Web"), ("action", &action), ("confirmed", "yes")],
+            )
+            .await;
+            assert_eq!(applied.headers()[LOCATION], "/assets/unowned?given=3", "{db}");
+            let web = rapport.ok(&["actions", "--team", "Web", "--json"]);
+            assert!(web.contains("log4j-core"), "{db}: the disputed work moved to Web: {web}");
+            let payments = rapport.ok(&["actions", "--team", "Payments", "--json"]);
+            assert!(!payments.contains("log4j-core"), "{db}: and left Payments: {payments}");
+            let explained = rapport.ok(&[
+                "owners",
+                "explain",
+                "./configuration/.m2/repository/org/apache/logging/log4j/log4j-core/2.13.2",
+            ]);
+            assert!(
+                explained.contains("owner Web") && explained.contains("criticality medium"),
+                "{db}: only the owner changed: {explained}"
+            );
+            // The API says the same, and without `apply` changes nothing.
+            let answer: Value = http
+                .post(format!("{base}/api/v1/ownership/assignments"))
+                .header(COOKIE, &analyst.cookie)
+                .header("x-csrf-token", &analyst.csrf)
+                .json(&serde_json::json!({
+                    "team": "platform",
+                    "asset": {"kind": "filesystem", "name": "trivy-debian-image.json"},
+                }))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(answer["version"], 4, "{db}: {answer}");
+            assert_eq!(answer["applied"], false, "{db}: {answer}");
+            assert_eq!(
+                answer["changes"],
+                serde_json::json!([{"asset": "trivy-debian-image.json", "before": null, "after": "Platform"}]),
+                "{db}"
+            );
+            assert_eq!(rapport.ok(&["owners", "history"]).lines().count(), 3, "{db}");
+            let (_, second_rules) = second.split_once("\n\n").unwrap();
+            assert!(
+                rapport.ok(&["owners", "show", "3"]).ends_with(second_rules),
+                "{db}: each version builds on the last"
+            );
+        });
+        drop(served);
+    }
+}

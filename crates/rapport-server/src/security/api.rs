@@ -184,6 +184,99 @@ pub async fn policy(
     Ok(Json(crate::security::policy(&state, &signed.principal).await?))
 }
 
+/// What to give to a team: one asset, or every asset of an action.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AssignmentRequest {
+    /// The team, as the directory names it (in any case).
+    team: String,
+    asset: Option<AssetName>,
+    action: Option<i64>,
+    /// `false` (the default) only says what the next version would change.
+    #[serde(default)]
+    apply: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AssetName {
+    /// `host`, `container_image`, `repository`, `filesystem`, `kubernetes_resource` or `product`.
+    kind: String,
+    /// The name scanners and the ownership rules know it by.
+    name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssignmentAnswer {
+    /// The ownership version this is, or would be.
+    version: i64,
+    applied: bool,
+    team: String,
+    /// The assets given, by the names people know them by.
+    assets: Vec<String>,
+    /// The assets whose owner changes, with the owner before (`null` for nobody).
+    changes: Vec<OwnerChange>,
+    /// The ownership file's unified difference from the version in force.
+    difference: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OwnerChange {
+    asset: String,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/ownership/assignments",
+    tag = "security team",
+    description = "Gives an asset (or every asset of a disputed action) to a team by writing the next \
+                   version of the ownership file, with a rule for each asset before all the others. \
+                   Without `apply` it only answers what that version would change; with it, the version \
+                   is applied and the plans are rebuilt.",
+    request_body = AssignmentRequest,
+    responses((status = 200, description = "OK", body = AssignmentAnswer), WriteRefusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn assign_owner(
+    State(state): State<AppState>,
+    signed: Signed,
+    Peer(peer): Peer,
+    Json(request): Json<AssignmentRequest>,
+) -> Result<Json<AssignmentAnswer>, ServerError> {
+    let given = match (request.asset, request.action) {
+        (Some(_), Some(_)) | (None, None) => {
+            return Err(ServerError::BadRequest("name an asset or an action, not both".into()));
+        }
+        (None, Some(action)) => rapport_workflows::Given::Action(action),
+        (Some(asset), None) => {
+            let kind = rapport_core::TargetKind::parse(&asset.kind).ok_or_else(|| {
+                ServerError::BadRequest(format!("asset.kind: {:?} is no kind of asset", asset.kind))
+            })?;
+            rapport_workflows::Given::Asset(rapport_core::AssetId { kind, name: asset.name })
+        }
+    };
+    let assignment =
+        crate::security::owners::give(&state, &signed.principal, given, &request.team, request.apply, peer)
+            .await?;
+    let changes = assignment
+        .changes
+        .iter()
+        .map(|change| OwnerChange {
+            asset: change.name.clone(),
+            before: change.before.team.clone(),
+            after: change.after.team.clone(),
+        })
+        .collect();
+    Ok(Json(AssignmentAnswer {
+        version: assignment.version,
+        applied: assignment.applied,
+        assets: assignment.assets.iter().map(|asset| asset.display_name().to_owned()).collect(),
+        team: assignment.team,
+        changes,
+        difference: assignment.difference,
+    }))
+}
+
 #[utoipa::path(
     get,
     path = "/people",

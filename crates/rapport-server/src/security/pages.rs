@@ -1,5 +1,5 @@
-//! The security team's pages: the queue, the audit log, the overview, findings, unowned
-//! assets, the policy, people, imports and every team's actions.
+//! The security team's pages: the queue, the audit log, the overview, findings, the policy,
+//! people, imports and every team's actions (who owns what is in `owners`).
 
 use askama::Template;
 use axum::Form;
@@ -22,6 +22,8 @@ pub(crate) struct QueuePage {
     csrf: String,
     queue: crate::security::Queue,
     notice: Option<String>,
+    /// The directory's teams, to give a disputed action's assets to.
+    teams: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -36,7 +38,8 @@ pub async fn queue(
 ) -> Result<Response, ServerError> {
     let queue = crate::security::queue(&state, &signed.principal).await?;
     let notice = query.done.map(|done| format!("Done: {done}."));
-    html(&QueuePage { nav: Some(Nav::of(&signed)), csrf: signed.csrf().to_owned(), queue, notice })
+    let teams = state.store.teams().await?.into_iter().map(|team| team.name).collect();
+    html(&QueuePage { nav: Some(Nav::of(&signed)), csrf: signed.csrf().to_owned(), queue, notice, teams })
 }
 
 #[derive(Debug, Deserialize)]
@@ -238,21 +241,6 @@ pub async fn finding(
 ) -> Result<Response, ServerError> {
     let finding = crate::security::findings::finding(&state, &signed.principal, id).await?;
     html(&FindingPage { nav: Some(Nav::of(&signed)), finding })
-}
-
-#[derive(Template)]
-#[template(path = "unowned.html")]
-pub(crate) struct UnownedPage {
-    nav: Option<Nav>,
-    total: u64,
-    all_listed: bool,
-    assets: Vec<crate::security::UnownedAsset>,
-}
-
-pub async fn unowned_assets(State(state): State<AppState>, signed: Signed) -> Result<Response, ServerError> {
-    let (total, assets) = crate::security::unowned_assets(&state, &signed.principal).await?;
-    let all_listed = total == assets.len() as u64;
-    html(&UnownedPage { nav: Some(Nav::of(&signed)), total, all_listed, assets })
 }
 
 #[derive(Template)]
