@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use rapport_core::Role;
 use rapport_server::{
-    AccountRequest, ServerConfig, account_by_email, create_account, digest, new_api_token, reset_password,
+    AccountRequest, Acting, ServerConfig, account_by_email, create_account, create_api_token, reset_password,
 };
 use rapport_storage::{Store, TokenScope};
 
@@ -111,12 +111,19 @@ pub enum AccountCommand {
     List,
 }
 
+/// Who runs this command, as the audit log names them: the operating system's account.
+fn at_the_command_line() -> Acting {
+    let user = ["USER", "LOGNAME"].into_iter().find_map(|name| std::env::var(name).ok());
+    Acting::command_line(user.as_deref().unwrap_or("someone"))
+}
+
 pub async fn account(database: &str, command: AccountCommand) -> anyhow::Result<ExitCode> {
     let store = open(database).await?;
+    let by = at_the_command_line();
     match command {
         AccountCommand::Add { email, name, role, team } => {
             let request = AccountRequest { email, name, role, team };
-            let password = create_account(&store, &request, now()).await?;
+            let password = create_account(&store, &request, &by, now()).await?;
             let role = Role::parse(&request.role).map_or("", Role::label);
             writeln!(
                 crate::printable::stdout(),
@@ -125,7 +132,8 @@ pub async fn account(database: &str, command: AccountCommand) -> anyhow::Result<
             )?;
         }
         AccountCommand::Reset { email } => {
-            let password = reset_password(&store, &account_by_email(&store, &email).await?, now()).await?;
+            let password =
+                reset_password(&store, &account_by_email(&store, &email).await?, &by, now()).await?;
             writeln!(crate::printable::stdout(), "{email} has a new one-time password: {password}")?;
         }
         AccountCommand::Token { email, name, scope } => {
@@ -135,8 +143,7 @@ pub async fn account(database: &str, command: AccountCommand) -> anyhow::Result<
                 .account_by_email(&email)
                 .await?
                 .with_context(|| format!("there is no account for {email}"))?;
-            let secret = new_api_token()?;
-            let id = store.add_api_token(account.id, &name, &digest(&secret), scope, now()).await?;
+            let (id, secret) = create_api_token(&store, &account, &name, scope, &by, now()).await?;
             writeln!(crate::printable::stdout(), "Token #{id} for {email} ({}): {secret}", scope.as_str())?;
         }
         AccountCommand::List => {
@@ -177,7 +184,7 @@ pub async fn demo_admin(store: &Store, reset: bool) -> anyhow::Result<String> {
                  gives a new one-time password)."
             ));
         }
-        Some(account) => reset_password(store, &account, now()).await?,
+        Some(account) => reset_password(store, &account, &at_the_command_line(), now()).await?,
         None => {
             let request = AccountRequest {
                 email: DEMO_ADMIN.into(),
@@ -185,7 +192,7 @@ pub async fn demo_admin(store: &Store, reset: bool) -> anyhow::Result<String> {
                 role: Role::Admin.as_str().into(),
                 team: None,
             };
-            create_account(store, &request, now()).await?
+            create_account(store, &request, &at_the_command_line(), now()).await?
         }
     };
     Ok(format!(

@@ -3,7 +3,7 @@
 
 use crate::state::AppState;
 use rapport_core::{Principal, Role};
-use rapport_storage::{Account, NewAccount, Store};
+use rapport_storage::{Account, AuditEvent, NewAccount, Store, TokenScope};
 use time::OffsetDateTime;
 
 use crate::auth::{hash_password, new_secret};
@@ -24,6 +24,45 @@ pub struct AccountRequest {
     /// The team, for team managers and engineers only.
     #[serde(default)]
     pub team: Option<String>,
+}
+
+/// Who does an act on an account or token, for the audit log: a signed-in person from the
+/// address their request came from, or someone at the command line, which the log must
+/// show as well (an account made there is as much an act as one made in the browser).
+#[derive(Clone, Debug)]
+pub struct Acting {
+    pub who: String,
+    pub from: Option<String>,
+}
+
+impl Acting {
+    pub fn signed_in(principal: &Principal, peer: Option<String>) -> Acting {
+        Acting { who: principal.email.clone(), from: peer }
+    }
+
+    /// `user` is the operating system's account that ran the command.
+    pub fn command_line(user: &str) -> Acting {
+        Acting { who: format!("{user} at the command line"), from: Some("command line".into()) }
+    }
+
+    async fn record(
+        &self,
+        store: &Store,
+        act: &str,
+        target: String,
+        detail: String,
+        now: OffsetDateTime,
+    ) -> Result<(), ServerError> {
+        let event = AuditEvent {
+            at: now,
+            actor: Some(self.who.clone()),
+            act: act.to_owned(),
+            target: Some(target),
+            detail,
+            source: self.from.clone(),
+        };
+        Ok(store.record_audit(&event).await?)
+    }
 }
 
 pub fn administrators_only(principal: &Principal) -> Result<(), ServerError> {
@@ -47,6 +86,7 @@ fn one_time_password() -> Result<String, ServerError> {
 pub async fn create_account(
     store: &Store,
     request: &AccountRequest,
+    by: &Acting,
     now: OffsetDateTime,
 ) -> Result<String, ServerError> {
     let role = Role::ALL.into_iter().find(|role| role.as_str() == request.role.trim()).ok_or_else(|| {
@@ -90,6 +130,9 @@ pub async fn create_account(
         .add_account(&new, now)
         .await?
         .ok_or_else(|| ServerError::Conflict(format!("there is already an account for {email}")))?;
+    let of_team = team.map(|team| format!(" of {team}")).unwrap_or_default();
+    let detail = format!("{}{of_team}, with a one-time password", role.as_str());
+    by.record(store, "account created", email.to_lowercase(), detail, now).await?;
     Ok(password)
 }
 
@@ -105,11 +148,34 @@ pub async fn account_by_email(store: &Store, email: &str) -> Result<Account, Ser
 pub async fn reset_password(
     store: &Store,
     account: &Account,
+    by: &Acting,
     now: OffsetDateTime,
 ) -> Result<String, ServerError> {
     let password = one_time_password()?;
     store.set_password(account.id, &hash_password(password.clone()).await?, true, now).await?;
+    by.record(store, AccountAct::Reset.audit_word(), account.email.clone(), String::new(), now).await?;
     Ok(password)
+}
+
+/// Makes an API token for the account; returns its number and the secret, which is shown
+/// once (only its digest is kept).
+pub async fn create_api_token(
+    store: &Store,
+    account: &Account,
+    name: &str,
+    scope: TokenScope,
+    by: &Acting,
+    now: OffsetDateTime,
+) -> Result<(i64, String), ServerError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ServerError::BadRequest("give the token a name of 1 to 100 characters".into()));
+    }
+    let secret = crate::auth::new_api_token()?;
+    let id = store.add_api_token(account.id, name, &crate::auth::digest(&secret), scope, now).await?;
+    let detail = format!("{name} ({}) for {}", scope.as_str(), account.email);
+    by.record(store, "token created", format!("token #{id}"), detail, now).await?;
+    Ok((id, secret))
 }
 
 /// One account as the administrator's list shows it.
@@ -213,23 +279,23 @@ impl AccountAct {
     }
 }
 
-/// Resets, disables or enables someone else's account; a reset returns the one-time password.
+/// Resets, disables or enables someone else's account, and says so in the audit log; a
+/// reset returns the one-time password.
 pub async fn act_on(
     store: &Store,
     by: &Principal,
     id: i64,
     act: &AccountAct,
+    acting: &Acting,
     now: OffsetDateTime,
 ) -> Result<(Account, Option<String>), ServerError> {
     let account = other_account(store, by, id).await?;
     let password = match act {
-        AccountAct::Reset => Some(reset_password(store, &account, now).await?),
-        AccountAct::Disable => {
-            store.set_account_disabled(account.id, Some(now)).await?;
-            None
-        }
-        AccountAct::Enable => {
-            store.set_account_disabled(account.id, None).await?;
+        AccountAct::Reset => Some(reset_password(store, &account, acting, now).await?),
+        AccountAct::Disable | AccountAct::Enable => {
+            let disabled = matches!(act, AccountAct::Disable).then_some(now);
+            store.set_account_disabled(account.id, disabled).await?;
+            acting.record(store, act.audit_word(), account.email.clone(), String::new(), now).await?;
             None
         }
     };
@@ -244,18 +310,7 @@ pub async fn add_account(
     peer: Option<String>,
 ) -> Result<String, ServerError> {
     administrators_only(principal)?;
-    let password = create_account(&state.store, request, state.now()).await?;
-    let team = request.team.as_deref().map(|team| format!(" of {team}")).unwrap_or_default();
-    state
-        .audit(
-            Some(&principal.email),
-            "account created",
-            Some(request.email.trim().to_lowercase()),
-            format!("{}{team}, with a one-time password", request.role),
-            peer,
-        )
-        .await?;
-    Ok(password)
+    create_account(&state.store, request, &Acting::signed_in(principal, peer), state.now()).await
 }
 
 /// An administrator resets, disables or enables someone else's account.
@@ -266,9 +321,6 @@ pub async fn act_on_account(
     act: &AccountAct,
     peer: Option<String>,
 ) -> Result<(rapport_storage::Account, Option<String>), ServerError> {
-    let (account, password) = act_on(&state.store, principal, id, act, state.now()).await?;
-    state
-        .audit(Some(&principal.email), act.audit_word(), Some(account.email.clone()), String::new(), peer)
-        .await?;
-    Ok((account, password))
+    let acting = Acting::signed_in(principal, peer);
+    act_on(&state.store, principal, id, act, &acting, state.now()).await
 }

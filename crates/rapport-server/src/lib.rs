@@ -43,8 +43,9 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use accounts::{AccountRequest, account_by_email, create_account, reset_password};
-pub use auth::{digest, new_api_token};
+pub use accounts::{
+    AccountRequest, Acting, account_by_email, create_account, create_api_token, reset_password,
+};
 pub use config::{ConfigError, ServerConfig};
 pub use error::ServerError;
 pub use state::AppState;
@@ -76,7 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/exceptions/{id}/decision", post(security::pages::decide_exception))
         .route("/answers/{id}/reply", post(security::pages::reply))
         .route("/me/devices", get(devices::devices_page))
-        .route("/audit", get(security::pages::audit))
+        .route("/audit", get(security::audit::audit))
         .route("/overview", get(security::pages::overview))
         .route("/accounts", get(accounts::pages::accounts).post(accounts::pages::create_account))
         .route("/accounts/{id}/reset", post(accounts::pages::reset_account))
@@ -168,6 +169,7 @@ fn api(upload_limit: DefaultBodyLimit) -> (Router<AppState>, utoipa::openapi::Op
         .routes(routes!(security::api::decide_exception))
         .routes(routes!(security::api::reply))
         .routes(routes!(security::api::overview))
+        .routes(routes!(security::audit::audit_api))
         .routes(routes!(security::api::findings))
         .routes(routes!(security::api::finding))
         .routes(routes!(security::api::unowned_assets))

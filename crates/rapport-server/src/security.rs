@@ -13,6 +13,7 @@ use crate::state::AppState;
 use crate::views::day_and_time;
 
 pub mod api;
+pub mod audit;
 pub mod findings;
 pub mod owners;
 pub mod pages;

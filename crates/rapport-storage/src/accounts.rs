@@ -468,28 +468,4 @@ impl Store {
             Ok(())
         })
     }
-
-    /// The latest `limit` audit events, newest first.
-    pub async fn audit_events(&self, limit: i64) -> Result<Vec<AuditEvent>, StoreError> {
-        with_pool!(self, pool => {
-            let rows = sqlx::query(
-                "SELECT at, actor, act, target, detail, source FROM audit_events ORDER BY id DESC LIMIT $1",
-            )
-            .bind(limit)
-            .fetch_all(pool)
-            .await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(AuditEvent {
-                        at: row.try_get("at")?,
-                        actor: row.try_get("actor")?,
-                        act: row.try_get("act")?,
-                        target: row.try_get("target")?,
-                        detail: row.try_get("detail")?,
-                        source: row.try_get("source")?,
-                    })
-                })
-                .collect()
-        })
-    }
 }

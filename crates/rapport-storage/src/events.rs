@@ -91,9 +91,6 @@ const SELECT_EVENTS: &str = "SELECT id, at, kind, actor_kind, actor, team, actio
      WHERE id > $1 AND ($2 IS NULL OR kind = $2) AND ($3 IS NULL OR LOWER(team) = LOWER($3)) \
      AND ($4 IS NULL OR action = $4) ORDER BY id LIMIT $5";
 
-const SELECT_EVENTS_BY_PEOPLE: &str = "SELECT id, at, kind, actor_kind, actor, team, action, subject, detail, facts \
-     FROM events WHERE actor_kind IN ('person', 'security') ORDER BY id DESC LIMIT $1";
-
 macro_rules! event_from {
     ($row:expr) => {{
         let row = $row;
@@ -208,15 +205,6 @@ impl Store {
                 .bind(filter.limit.unwrap_or(i64::MAX))
                 .fetch_all(pool)
                 .await?;
-            rows.iter().map(|row| event_from!(row)).collect()
-        })
-    }
-
-    /// The latest events people caused (not scans or the clock), newest first: the part of
-    /// the stream the audit log shows.
-    pub async fn events_by_people(&self, limit: i64) -> Result<Vec<StoredEvent>, StoreError> {
-        with_pool!(self, pool => {
-            let rows = sqlx::query(SELECT_EVENTS_BY_PEOPLE).bind(limit).fetch_all(pool).await?;
             rows.iter().map(|row| event_from!(row)).collect()
         })
     }

@@ -8,6 +8,7 @@
 mod accounts;
 mod answers;
 mod assets;
+mod audit;
 mod decisions;
 mod directory;
 mod error;
@@ -35,6 +36,7 @@ use sqlx::sqlite::{
 pub use accounts::{Account, ApiToken, AuditEvent, NewAccount, SessionRecord, TokenScope, TokenUse};
 pub use answers::{AnswerKind, NewAnswer, StoredAnswer};
 pub use assets::{AssetFilter, AssetOwnership, AssetRecord};
+pub use audit::{AuditAct, AuditEntry, AuditFilter};
 pub use decisions::{
     AdvisoryIds, ChangeLine, DecisionLine, DecisionWrite, OpenFinding, Replaced, ScopeAsset, StoredChange,
     StoredDecision, StoredTree, assessment_key,

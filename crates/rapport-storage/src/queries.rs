@@ -214,7 +214,7 @@ const POSTGRES_ADVISORY_TEXT: &str =
 
 /// `text` as a LIKE pattern that finds it anywhere, in any case, its `%`, `_` and
 /// backslashes taken as themselves.
-fn contains_pattern(text: &str) -> String {
+pub(crate) fn contains_pattern(text: &str) -> String {
     let mut pattern = String::from("%");
     for c in text.to_lowercase().chars() {
         if matches!(c, '%' | '_' | '\\') {

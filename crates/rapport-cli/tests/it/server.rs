@@ -640,6 +640,7 @@ async fn walk_the_matrix(rapport: &Rapport) {
             (action.clone(), [200, 200, 200, 404, 200, 404]),
             ("/actions/999999".into(), [404; 6]),
             ("/audit".into(), [200, 200, 403, 403, 403, 403]),
+            ("/api/v1/audit?what=login&search=example".into(), [200, 200, 403, 403, 403, 403]),
             ("/queue".into(), [200, 200, 403, 403, 403, 403]),
             ("/api/v1/queue".into(), [200, 200, 403, 403, 403, 403]),
             ("/metrics".into(), [200, 200, 403, 403, 403, 403]),
@@ -937,16 +938,16 @@ async fn walk_the_matrix(rapport: &Rapport) {
         }
         assert_eq!(statuses, [401, 401, 401, 401, 401, 429], "{db}");
 
-        // The audit log has who did what.
-        let audit = http
-            .get(format!("{base}/audit"))
-            .header(COOKIE, &browsers[1].cookie)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        // The audit log has who did what, each kind of act found by its name.
+        let audit = |query: String| {
+            let request =
+                http.get(format!("{base}/api/v1/audit?{query}")).header(COOKIE, &browsers[1].cookie);
+            async move {
+                let response = request.send().await.unwrap();
+                assert_eq!(response.status(), StatusCode::OK, "{query}");
+                response.json::<Vec<Value>>().await.unwrap()
+            }
+        };
         for act in [
             "login",
             "login failed",
@@ -967,8 +968,23 @@ async fn walk_the_matrix(rapport: &Rapport) {
             "exception granted",
             "security team replied",
         ] {
-            assert!(audit.contains(&format!("<td>{act}</td>")), "{db}: the audit log lacks {act:?}");
+            let lines = audit(format!("what={}", act.replace(' ', "+"))).await;
+            assert!(!lines.is_empty(), "{db}: the audit log lacks {act:?}");
+            assert!(lines.iter().all(|line| line["what"] == act), "{db}: {act}: {lines:?}");
         }
+        // Accounts made at the command line are there too, by whoever ran the command.
+        let made = audit("what=account+created&search=olu.adeyemi".into()).await;
+        assert_eq!(made.len(), 1, "{db}: {made:?}");
+        assert!(made[0]["who"].as_str().unwrap().ends_with(" at the command line"), "{db}: {made:?}");
+        assert_eq!(made[0]["from"], "command line", "{db}");
+        assert_eq!(made[0]["detail"], "executive, with a one-time password", "{db}");
+        let sam = audit("who=SAM.OKAFOR@example.com".into()).await;
+        assert!(!sam.is_empty() && sam.iter().all(|line| line["who"] == PEOPLE[1].1), "{db}: {sam:?}");
+        let page = http.get(format!("{base}/audit?what=login&page=2")).header(COOKIE, &browsers[1].cookie);
+        let page = page.send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("Nothing matches on page 2.") && page.contains("rel=\"prev\""), "{db}: {page}");
+        let refused = http.get(format!("{base}/api/v1/audit?page=0")).header(COOKIE, &browsers[1].cookie);
+        assert_eq!(refused.send().await.unwrap().status(), StatusCode::BAD_REQUEST, "{db}");
         let metrics =
             http.get(format!("{base}/metrics")).header(COOKIE, &browsers[0].cookie).send().await.unwrap();
         let metrics = metrics.text().await.unwrap();

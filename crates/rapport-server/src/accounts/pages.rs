@@ -8,7 +8,6 @@ use rapport_core::Role;
 use rapport_storage::TokenScope;
 use serde::Deserialize;
 
-use crate::auth;
 use crate::auth::{Credential, Signed};
 use crate::error::ServerError;
 use crate::state::AppState;
@@ -75,27 +74,13 @@ pub async fn create_token(
     if !matches!(signed.credential, Credential::Session { .. }) {
         return Err(ServerError::Forbidden("API tokens are made from a signed-in browser".into()));
     }
-    let name = form.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ServerError::BadRequest("give the token a name of 1 to 100 characters".into()));
-    }
     let scope = TokenScope::parse(&form.scope).ok_or_else(|| {
         ServerError::BadRequest(format!("unknown scope {:?}: expected read or write", form.scope))
     })?;
-    let secret = auth::new_api_token()?;
-    let id = state
-        .store
-        .add_api_token(signed.account.id, name, &auth::digest(&secret), scope, state.now())
-        .await?;
-    state
-        .audit(
-            Some(&signed.principal.email),
-            "token created",
-            Some(format!("token #{id}")),
-            format!("{name} ({})", scope.as_str()),
-            peer,
-        )
-        .await?;
+    let by = crate::accounts::Acting::signed_in(&signed.principal, peer);
+    let (_, secret) =
+        crate::accounts::create_api_token(&state.store, &signed.account, &form.name, scope, &by, state.now())
+            .await?;
     tokens_page(&state, &signed, Some(secret)).await
 }
 

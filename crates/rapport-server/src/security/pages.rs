@@ -1,19 +1,17 @@
-//! The security team's pages: the queue, the audit log, the overview, findings, the policy,
-//! people, imports and every team's actions (who owns what is in `owners`).
+//! The security team's pages: the queue, the overview, findings, the policy, people, imports
+//! and every team's actions (who owns what is in `owners`, the audit log in `audit`).
 
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, Request, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use rapport_core::Principal;
 use serde::Deserialize;
-use time::format_description::well_known::Rfc3339;
 
 use crate::auth::Signed;
 use crate::error::ServerError;
 use crate::state::AppState;
 use crate::team::pages::FeedbackForm;
-use crate::web::{Nav, Peer, html, outcome_tag, require};
+use crate::web::{Nav, Peer, html, outcome_tag};
 
 #[derive(Template)]
 #[template(path = "queue.html")]
@@ -77,57 +75,6 @@ pub async fn reply(
 }
 
 #[derive(Template)]
-#[template(path = "audit.html")]
-pub(crate) struct AuditPage {
-    nav: Option<Nav>,
-    /// When, who, what, on what, detail, from where.
-    events: Vec<(String, String, String, String, String, String)>,
-}
-
-/// How many acts the audit page shows.
-pub(crate) const AUDIT_ROWS: i64 = 500;
-
-/// The audit log: the server's own security acts (signing in, accounts, tokens, uploads) and
-/// the events people caused in the stream, newest first. No act is written to both.
-pub async fn audit(State(state): State<AppState>, signed: Signed) -> Result<Response, ServerError> {
-    require(&signed.principal, Principal::is_security, "the audit log is for the security team")?;
-    let acts = state.store.audit_events(AUDIT_ROWS).await?.into_iter().map(|e| {
-        let row = (
-            e.at.format(&Rfc3339).unwrap_or_default(),
-            e.actor.unwrap_or_else(|| "(not signed in)".into()),
-            e.act,
-            e.target.unwrap_or_default(),
-            e.detail,
-            e.source.unwrap_or_default(),
-        );
-        (e.at, row)
-    });
-    let events = state.store.events_by_people(AUDIT_ROWS).await?.into_iter().map(|e| {
-        let target = match (e.action, &e.subject) {
-            (Some(action), Some(subject)) => format!("action #{action}, {subject}"),
-            (Some(action), None) => format!("action #{action}"),
-            (None, subject) => subject.clone().unwrap_or_default(),
-        };
-        let who = e.actor.email().map_or_else(|| "the security team".to_owned(), str::to_owned);
-        (
-            e.at,
-            (
-                e.at.format(&Rfc3339).unwrap_or_default(),
-                who,
-                e.kind.label().to_owned(),
-                target,
-                e.detail,
-                String::new(),
-            ),
-        )
-    });
-    let mut rows: Vec<_> = acts.chain(events).collect();
-    rows.sort_by_key(|row| std::cmp::Reverse(row.0));
-    rows.truncate(AUDIT_ROWS as usize);
-    html(&AuditPage { nav: Some(Nav::of(&signed)), events: rows.into_iter().map(|(_, row)| row).collect() })
-}
-
-#[derive(Template)]
 #[template(path = "overview.html")]
 pub(crate) struct OverviewPage {
     nav: Option<Nav>,
@@ -150,9 +97,9 @@ impl crate::security::findings::FindingView {
 }
 
 /// One choice of a select: its value, its label, and whether it is chosen.
-type Choice = (String, String, bool);
+pub(crate) type Choice = (String, String, bool);
 
-fn choices<'a>(
+pub(crate) fn choices<'a>(
     options: impl IntoIterator<Item = (&'a str, &'a str)>,
     chosen: &Option<String>,
 ) -> Vec<Choice> {

@@ -2,7 +2,7 @@
 //! password changes, a revoked token signs nobody in, and the audit log keeps every act.
 
 use rapport_core::Role;
-use rapport_storage::{AuditEvent, ImportStart, NewAccount, Store, TokenScope};
+use rapport_storage::{AuditAct, AuditEvent, AuditFilter, ImportStart, NewAccount, Store, TokenScope};
 use time::{Duration, OffsetDateTime};
 
 use crate::backends::each_backend;
@@ -110,21 +110,48 @@ async fn a_revoked_token_signs_nobody_in_and_the_audit_log_keeps_every_act() {
             assert!(listed.iter().all(|token| token.revoked_at.is_some()), "{backend}: {end}: {listed:?}");
         }
 
-        for (offset, act) in [(0, "login"), (1, "token created")] {
+        for (offset, who, act, detail) in [
+            (0, "sam@example.com", "login", "password"),
+            (1, "sam@example.com", "token created", "scope write, 100% of it"),
+            (2, "Ana@example.com", "login", "organisation"),
+        ] {
             let event = AuditEvent {
                 at: start + Duration::seconds(offset),
-                actor: Some("sam@example.com".into()),
+                actor: Some(who.into()),
                 act: act.into(),
                 target: None,
-                detail: String::new(),
+                detail: detail.into(),
                 source: Some("127.0.0.1".into()),
             };
             store.record_audit(&event).await.unwrap();
         }
-        let events = store.audit_events(10).await.unwrap();
-        let acts: Vec<&str> = events.iter().map(|e| e.act.as_str()).collect();
-        assert_eq!(acts, ["token created", "login"], "{backend}: newest first");
-        assert_eq!(events[1].at, start, "{backend}");
+        let log = |filter: AuditFilter| {
+            let store = store.clone();
+            async move {
+                let entries = store.audit_log(&AuditFilter { limit: 10, ..filter }).await.unwrap();
+                entries.into_iter().map(|e| (e.who.unwrap_or_default(), e.act)).collect::<Vec<_>>()
+            }
+        };
+        let act = |name: &str| AuditAct::Act(name.into());
+        let all = log(AuditFilter::default()).await;
+        let newest_first = vec![
+            ("Ana@example.com".to_owned(), act("login")),
+            ("sam@example.com".to_owned(), act("token created")),
+            ("sam@example.com".to_owned(), act("login")),
+        ];
+        assert_eq!(all, newest_first, "{backend}");
+        let sam = log(AuditFilter { who: Some("SAM@example.com".into()), ..AuditFilter::default() }).await;
+        assert_eq!(sam, newest_first[1..], "{backend}: by who, in any case");
+        let logins = log(AuditFilter { act: Some(act("login")), ..AuditFilter::default() }).await;
+        assert_eq!(logins, [newest_first[0].clone(), newest_first[2].clone()], "{backend}: by what");
+        let searched = log(AuditFilter { search: Some("100%".into()), ..AuditFilter::default() }).await;
+        assert_eq!(searched, newest_first[1..2], "{backend}: words in the detail, % as itself");
+        assert!(log(AuditFilter { search: Some("1_0".into()), ..AuditFilter::default() }).await.is_empty());
+        let second =
+            store.audit_log(&AuditFilter { offset: 1, limit: 1, ..AuditFilter::default() }).await.unwrap();
+        assert_eq!(second.len(), 1, "{backend}");
+        assert_eq!(second[0].at, start + Duration::seconds(1), "{backend}: the second page");
+        assert_eq!(store.audit_acts().await.unwrap(), ["login", "token created"], "{backend}");
     }
 }
 
