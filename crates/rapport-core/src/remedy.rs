@@ -528,7 +528,6 @@ impl ActionDraft {
         let assessment = self.top.map(|(_, id)| id);
         let mut places: Vec<Place> = self.places.into_values().collect();
         places.sort_by(|a, b| a.target.cmp(&b.target));
-        let what = what_to_do(&self.key, self.scheme, &places);
         // The urgent findings' points decide emergencies; without any, the most urgent's.
         let mut points: Vec<Points> = Vec::new();
         for id in self.urgent.iter().copied().chain(assessment.filter(|_| self.urgent.is_empty())) {
@@ -546,6 +545,8 @@ impl ActionDraft {
             fixes.truncate(LISTED_FIXES);
         }
         fixes.sort_unstable();
+        let fixes: Vec<String> = fixes.into_iter().map(|(_, id)| id).collect();
+        let what = what_to_do(&self.key, self.scheme, &places, (&fixes, fixes.len() + more_fixes as usize));
         Action {
             team: team.to_owned(),
             kind: self.key.kind,
@@ -555,7 +556,7 @@ impl ActionDraft {
             instructions: self.instructions,
             places,
             findings: self.findings,
-            fixes: fixes.into_iter().map(|(_, id)| id).collect(),
+            fixes,
             more_fixes,
             outcome,
             reason: assessment.and_then(&decision).map(|(_, reason)| reason).unwrap_or_default(),
@@ -576,8 +577,9 @@ impl ActionDraft {
     }
 }
 
-/// The one line that says what to do.
-fn what_to_do(key: &RemedyKey, scheme: VersionScheme, places: &[Place]) -> String {
+/// The one line that says what to do. `fixes` are the vulnerabilities (or rules) it fixes as
+/// listed, CVEs first, and how many there are in all.
+fn what_to_do(key: &RemedyKey, scheme: VersionScheme, places: &[Place], fixed: (&[String], usize)) -> String {
     let subject = &key.subject;
     let where_ = match places {
         [only] => only.target.name.clone(),
@@ -606,7 +608,15 @@ fn what_to_do(key: &RemedyKey, scheme: VersionScheme, places: &[Place]) -> Strin
             format!("Upgrade {subject} to a version its vendor still supports, or retire it, on {where_}")
         }
         RemedyKind::MitigateOrAccept => {
-            format!("No fix is known for {subject}: mitigate or accept the risk on {where_}")
+            let (listed, all) = fixed;
+            let which = match listed {
+                [] => String::new(),
+                [one] if all == 1 => format!("{one} in "),
+                [a, b] if all == 2 => format!("{a} and {b} in "),
+                [a, b, c] if all == 3 => format!("{a}, {b} and {c} in "),
+                _ => format!("{} in ", crate::words::count(all, "flaw", "flaws")),
+            };
+            format!("No fix is known for {which}{subject}: mitigate or accept the risk on {where_}")
         }
         RemedyKind::RoutineUpdates if key.place.is_some() => {
             format!("Update the dependencies of {where_} in the next routine cycle")
@@ -786,7 +796,26 @@ mod tests {
         let actions = gather(&[(input(&h, &ids, Some(&unfixed)), Outcome::Attend)]);
         let [action] = actions.as_slice() else { panic!("{actions:#?}") };
         assert_eq!(action.kind, RemedyKind::MitigateOrAccept);
-        assert_eq!(action.what, "No fix is known for libxml2: mitigate or accept the risk on api:2");
+        assert_eq!(
+            action.what,
+            "No fix is known for CVE-2024-25062 in libxml2: mitigate or accept the risk on api:2"
+        );
+
+        // Issue 19, item 6: it names what has no fix, or counts it when there is much.
+        let each = |names: &[&str]| {
+            let ids: Vec<[VulnId; 1]> = names.iter().map(|name| [VulnId::new(*name)]).collect();
+            let inputs: Vec<_> =
+                ids.iter().map(|ids| (input(&h, ids, Some(&unfixed)), Outcome::Track)).collect();
+            gather(&inputs).pop().unwrap().what
+        };
+        assert_eq!(
+            each(&["GHSA-xxxx-yyyy-zzzz", "CVE-2024-25062"]),
+            "No fix is known for CVE-2024-25062 and GHSA-xxxx-yyyy-zzzz in libxml2: mitigate or accept the risk on api:2"
+        );
+        assert_eq!(
+            each(&["CVE-2024-1", "CVE-2024-2", "CVE-2024-3", "CVE-2024-4"]),
+            "No fix is known for 4 flaws in libxml2: mitigate or accept the risk on api:2"
+        );
     }
 
     /// Issue 19, item 1: an unsupported SQL Server read "Install the pending routine updates".

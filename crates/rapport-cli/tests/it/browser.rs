@@ -251,7 +251,10 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
         submit(analyst, "form.filters button").await;
         let page = shot(analyst, "analyst-6b-audit-filtered").await;
         assert!(path(analyst).await.contains("who=priya.nair%40example.com"), "the filter is in the address");
-        assert!(page.contains("<td>feedback given</td>") && !page.contains("<td>exception granted</td>"), "{page}");
+        assert!(
+            page.contains("<td>feedback given</td>") && !page.contains("<td>exception granted</td>"),
+            "{page}"
+        );
         assert!(page.contains("value=\"priya.nair@example.com\""), "{page}");
 
         // The security team's own pages: the overview, findings, an upload, unowned assets,
