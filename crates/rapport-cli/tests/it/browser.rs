@@ -87,11 +87,59 @@ fn screenshots() -> PathBuf {
     folder
 }
 
-/// Saves what the browser shows, under `name`, and returns the page's HTML.
-async fn shot(client: &Client, name: &str) -> String {
+/// Saves what the browser shows, under `name`, and returns the page's HTML, for pages that
+/// are not Rapport's (the provider's sign-in).
+async fn shot_elsewhere(client: &Client, name: &str) -> String {
     let png = client.screenshot().await.unwrap();
     std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
     client.source().await.unwrap()
+}
+
+/// Saves what the browser shows, under `name`, checks the page with axe-core, and returns
+/// its HTML. Any serious or critical violation fails the test, named with the page.
+async fn shot(client: &Client, name: &str) -> String {
+    let page = shot_elsewhere(client, name).await;
+    let violations = accessibility_violations(client).await;
+    assert!(
+        violations.as_array().is_some_and(Vec::is_empty),
+        "{name}: axe-core finds serious or critical violations: {violations:#}"
+    );
+    page
+}
+
+/// axe-core's source (npm's axe-core, which `scripts/test` installs), read once.
+fn axe_source() -> Option<&'static str> {
+    static SOURCE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    SOURCE
+        .get_or_init(|| {
+            let Some(path) = std::env::var_os("RAPPORT_AXE_CORE") else {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "RAPPORT_AXE_CORE is not set: run the tests with scripts/test"
+                );
+                eprintln!(
+                    "accessibility not checked: RAPPORT_AXE_CORE is not set (scripts/test installs axe-core)"
+                );
+                return None;
+            };
+            Some(std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.to_string_lossy())))
+        })
+        .as_deref()
+}
+
+/// The serious and critical violations axe-core finds on the page shown, each with the
+/// rule, what it asks and where (the first few elements).
+async fn accessibility_violations(client: &Client) -> serde_json::Value {
+    let Some(source) = axe_source() else { return json!([]) };
+    client.execute(&format!("{source}\nreturn true;"), vec![]).await.expect("load axe-core into the page");
+    let run = "const done = arguments[arguments.length - 1];
+        axe.run(document, { resultTypes: ['violations'] })
+          .then(result => done(result.violations
+            .filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => ({ rule: v.id, impact: v.impact, help: v.help,
+                         where: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ': ' + n.html) }))))
+          .catch(error => done([{ rule: 'axe-core failed', help: String(error) }]));";
+    client.execute_async(run, vec![]).await.expect("run axe-core")
 }
 
 async fn fill(client: &Client, css: &str, text: &str) {
@@ -162,6 +210,7 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
     let rapport = Rapport { database: format!("sqlite://{}/data/rapport.db", work.path().display()), work };
     rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
     let people = [
+        ("admin", "admin@example.com", "admin", None),
         ("analyst", "sam.okafor@example.com", "security_analyst", None),
         ("manager", "priya.nair@example.com", "team_manager", Some("Payments")),
         ("executive", "olu.adeyemi@example.com", "executive", None),
@@ -181,7 +230,21 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
             first_sign_in(&client, base, who, email, one_time).await;
             clients.push(client);
         }
-        let [analyst, manager, executive, end_user] = &clients[..] else { unreachable!() };
+        let [admin, analyst, manager, executive, end_user] = &clients[..] else { unreachable!() };
+
+        // The administrator keeps accounts: a new one-time password is asked once, and a
+        // token is made from the browser.
+        admin.goto(&format!("{base}/accounts")).await.unwrap();
+        let page = shot(admin, "admin-2-accounts").await;
+        assert!(page.contains("anna@acme.com"), "{page}");
+        submit(admin, "form[action$='/reset'] button").await;
+        let page = shot(admin, "admin-3-reset-asked").await;
+        assert!(page.contains("a new one-time password?"), "{page}");
+        submit(admin, "header nav a[href='/account/tokens']").await;
+        fill(admin, "#name", "nightly export").await;
+        submit(admin, "form[action='/account/tokens'] button").await;
+        let page = shot(admin, "admin-4-token").await;
+        assert!(page.contains("rpt_"), "the token is shown once: {page}");
 
         // The manager lands on the team's plan, reads why, acknowledges, and answers.
         assert_eq!(path(manager).await, "/teams/Payments");
@@ -268,6 +331,9 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
         let page = shot(analyst, "analyst-8-findings").await;
         assert!(path(analyst).await.contains("vulnerability=CVE-2021-44228"), "the filter is in the address");
         assert!(page.contains("log4j-core") && !page.contains("CVE-2022-"), "{page}");
+        submit(analyst, "td a[href^='/findings/']").await;
+        let page = shot(analyst, "analyst-8b-finding").await;
+        assert!(page.contains("Finding #") && page.contains("CISA KEV"), "{page}");
         submit(analyst, "header nav a[href='/imports']").await;
         let scan = corpus("scans/govulncheck/many_vulns.json").canonicalize().unwrap();
         let input = analyst.find(Locator::Css("#file")).await.unwrap();
@@ -404,7 +470,7 @@ async fn sign_in_at_provider(client: &Client, login: &str) {
     fill(client, "input[name='login']", login).await;
     fill(client, "input[name='password']", "any password: the test provider takes every one").await;
     submit(client, "button[type='submit']").await;
-    let page = shot(client, &format!("oidc-consent-{login}")).await;
+    let page = shot_elsewhere(client, &format!("oidc-consent-{login}")).await;
     assert!(page.contains("Authorize"), "{page}");
     submit(client, "form input[value='consent'] ~ button").await;
 }
@@ -454,7 +520,7 @@ fn people_in_the_directory_sign_in_with_a_real_openid_connect_provider() {
         assert!(page.contains("Sign in with Acme SSO"), "{page}");
         submit(&priya, "a.button[href^='/login/oidc']").await;
         assert!(priya.current_url().await.unwrap().as_str().starts_with(&provider.issuer), "at the provider");
-        shot(&priya, "oidc-2-provider").await;
+        shot_elsewhere(&priya, "oidc-2-provider").await;
         sign_in_at_provider(&priya, "priya.nair@example.com").await;
         let page = shot(&priya, "oidc-3-back").await;
         assert_eq!(path(&priya).await, "/teams/Payments", "back where she was going: {page}");
