@@ -290,7 +290,7 @@ pub async fn owners(database: &str, command: OwnersCommand) -> anyhow::Result<Ex
                     out,
                     "version {:<3} {}  {} ({}), {} changed",
                     version.id,
-                    version.applied_at.format(&Rfc3339)?,
+                    crate::printable::moment(version.applied_at),
                     rapport_core::words::count(version.rules, "rule", "rules"),
                     version.syntax,
                     rapport_core::words::count(version.changed_assets, "asset", "assets")
@@ -460,7 +460,7 @@ fn print_explanation(out: &mut impl Write, explanation: &Explanation) -> anyhow:
         out,
         "  under ownership version {} (applied {})",
         version.id,
-        version.applied_at.format(&Rfc3339)?
+        crate::printable::moment(version.applied_at)
     )?;
     if explanation.matching.is_empty() {
         writeln!(out, "  no rule matches it")?;

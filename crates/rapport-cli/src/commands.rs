@@ -371,7 +371,7 @@ impl<'a> FindingLine<'a> {
 fn table_line(stored: &StoredFinding) -> String {
     let finding = &stored.finding;
     let what = finding.affected();
-    let status = match (finding.status.as_str(), &finding.vex) {
+    let status = match (finding.status.label(), &finding.vex) {
         ("affected", None) => String::new(),
         (status, Some(vex)) => format!(" [{status}, per {}]", vex.source.document),
         (status, None) => format!(" [{status}]"),
@@ -405,6 +405,7 @@ pub async fn imports(database: &str, args: ImportsArgs) -> anyhow::Result<ExitCo
             writeln!(out, "{line}")?;
         } else {
             let owed = if record.awaiting_refresh { "  (not yet decided and planned)" } else { "" };
+            let started = crate::printable::moment(record.started_at);
             writeln!(
                 out,
                 "#{:<4} {started}  {:<14} {}  {}{owed}",

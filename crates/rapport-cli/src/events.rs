@@ -90,7 +90,7 @@ pub async fn events(database: &str, args: EventsArgs) -> anyhow::Result<ExitCode
                 out,
                 "{:>6} {} {}{on} by {by}: {}",
                 event.id,
-                event.at.format(&Rfc3339)?,
+                crate::printable::moment(event.at),
                 event.kind.as_str(),
                 event.detail
             )?;

@@ -525,7 +525,7 @@ pub async fn action(database: &str, command: ActionCommand) -> anyhow::Result<Ex
                     writeln!(
                         out,
                         "  {} {}{actor}: {}",
-                        event.at.format(&Rfc3339)?,
+                        crate::printable::moment(event.at),
                         event.kind.label(),
                         event.detail
                     )?;
@@ -602,7 +602,7 @@ async fn policy_with_store(
                     out,
                     "v{}  {}{by}  {}",
                     stored.id,
-                    stored.applied_at.format(&Rfc3339)?,
+                    crate::printable::moment(stored.applied_at),
                     stored.name
                 )?;
             }
@@ -759,7 +759,7 @@ pub async fn emergency(database: &str, command: EmergencyCommand) -> anyhow::Res
                     out,
                     "#{} {} by {}{policy}: action #{} ({}: {}) — {}",
                     o.id,
-                    o.declared_at.format(&Rfc3339)?,
+                    crate::printable::moment(o.declared_at),
                     o.declared_by,
                     o.action,
                     o.team,

@@ -8,6 +8,13 @@
 use std::borrow::Cow;
 use std::io::{StdoutLock, Write};
 
+/// A moment as the terminal's lines print it: UTC, to the second (`2026-12-02 13:15:02 UTC`);
+/// `--json` keeps RFC 3339.
+pub fn moment(at: time::OffsetDateTime) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    at.to_offset(time::UtcOffset::UTC).format(&format).unwrap_or_default()
+}
+
 /// Standard output, with control characters shown rather than obeyed.
 pub fn stdout() -> Printable<StdoutLock<'static>> {
     Printable(std::io::stdout().lock())

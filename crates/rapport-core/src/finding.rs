@@ -187,6 +187,15 @@ impl Status {
             Status::Suppressed { .. } => "suppressed",
         }
     }
+
+    /// As people read it: `under investigation`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Status::NotAffected { .. } => "not affected",
+            Status::UnderInvestigation => "under investigation",
+            other => other.as_str(),
+        }
+    }
 }
 
 /// One thing a scanner found, in one place, normalised from any format.

@@ -31,6 +31,14 @@ impl Audience {
             Audience::EndUser => "end_user",
         }
     }
+
+    /// As people read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Audience::EndUser => "end user",
+            other => other.as_str(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -131,7 +131,7 @@ pub async fn create_account(
         .await?
         .ok_or_else(|| ServerError::Conflict(format!("there is already an account for {email}")))?;
     let of_team = team.map(|team| format!(" of {team}")).unwrap_or_default();
-    let detail = format!("{}{of_team}, with a one-time password", role.as_str());
+    let detail = format!("{}{of_team}, with a one-time password", role.label());
     by.record(store, "account created", email.to_lowercase(), detail, now).await?;
     Ok(password)
 }
@@ -185,6 +185,9 @@ pub struct AccountView {
     pub email: String,
     pub name: String,
     pub role: &'static str,
+    /// The role as people read it (`team engineer`).
+    #[serde(skip)]
+    pub role_label: &'static str,
     pub team: Option<String>,
     /// The day it was made.
     pub created: String,
@@ -201,6 +204,7 @@ impl AccountView {
             email: account.email.clone(),
             name: account.name.clone(),
             role: account.role.as_str(),
+            role_label: account.role.label(),
             team: account.team.clone(),
             created: account.created_at.date().to_string(),
             disabled: account.disabled,

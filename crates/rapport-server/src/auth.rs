@@ -93,6 +93,8 @@ pub struct Signed {
     pub account: Account,
     pub principal: Principal,
     pub credential: Credential,
+    /// Who reads the answer, for the times in it.
+    pub reader: crate::views::Reader,
 }
 
 impl Signed {
@@ -177,10 +179,12 @@ async fn identify(state: &AppState, request: &mut Request) -> Result<(), ServerE
             return Err(ServerError::Forbidden(format!("the token {:?} may only read", token.name)));
         }
         let principal = account.principal();
+        let reader = reader_of(state, &account).await?;
         request.extensions_mut().insert(Signed {
             account,
             principal,
             credential: Credential::Token { id: token.id, scope: token.scope },
+            reader,
         });
         return Ok(());
     }
@@ -192,10 +196,12 @@ async fn identify(state: &AppState, request: &mut Request) -> Result<(), ServerE
         return Err(ServerError::ChangePasswordFirst);
     }
     let principal = session.account.principal();
+    let reader = reader_of(state, &session.account).await?;
     let signed = Signed {
         account: session.account,
         principal,
         credential: Credential::Session { token_hash, csrf: session.csrf.clone() },
+        reader,
     };
     if unsafe_method {
         match csrf_sent(request).await? {
@@ -210,6 +216,11 @@ async fn identify(state: &AppState, request: &mut Request) -> Result<(), ServerE
     }
     request.extensions_mut().insert(signed);
     Ok(())
+}
+
+/// The account's reader, in the time zone the directory gives its person.
+async fn reader_of(state: &AppState, account: &Account) -> Result<crate::views::Reader, ServerError> {
+    Ok(crate::views::Reader::in_zone(state.store.time_zone_of(&account.email).await?.as_deref()))
 }
 
 /// The refusal of a form without the right CSRF token.

@@ -10,7 +10,7 @@ use crate::api::Refusals;
 use crate::auth::Signed;
 use crate::error::ServerError;
 use crate::state::AppState;
-use crate::views::day_and_time;
+use crate::views::Reader;
 use crate::web::{Nav, html};
 
 #[derive(Template)]
@@ -21,7 +21,7 @@ pub(crate) struct DevicesPage {
 }
 
 pub async fn devices_page(State(state): State<AppState>, signed: Signed) -> Result<Response, ServerError> {
-    let devices = crate::devices::devices_of(&state, &signed.principal).await?;
+    let devices = crate::devices::devices_of(&state, &signed.principal, &signed.reader).await?;
     html(&DevicesPage { nav: Some(Nav::of(&signed)), devices })
 }
 
@@ -40,7 +40,7 @@ pub async fn my_devices(
     State(state): State<AppState>,
     signed: Signed,
 ) -> Result<Json<Vec<crate::devices::DeviceView>>, ServerError> {
-    Ok(Json(crate::devices::devices_of(&state, &signed.principal).await?))
+    Ok(Json(crate::devices::devices_of(&state, &signed.principal, &signed.reader).await?))
 }
 
 /// One of a person's devices, with what to do on it.
@@ -48,7 +48,7 @@ pub async fn my_devices(
 pub struct DeviceView {
     pub name: String,
     pub operating_system: Option<String>,
-    /// When inventory last heard from it, `YYYY-MM-DD HH:MM` (UTC).
+    /// When inventory last heard from it, `YYYY-MM-DD HH:MM ZONE` in the reader's time zone.
     pub last_seen: Option<String>,
     #[schema(value_type = Vec<Object>)]
     pub advice: Vec<rapport_core::DeviceAdvice>,
@@ -56,7 +56,11 @@ pub struct DeviceView {
 
 /// The devices inventory says the signed-in person uses: by their email, or by the login
 /// name the directory gives them.
-pub async fn devices_of(state: &AppState, principal: &Principal) -> Result<Vec<DeviceView>, ServerError> {
+pub async fn devices_of(
+    state: &AppState,
+    principal: &Principal,
+    reader: &Reader,
+) -> Result<Vec<DeviceView>, ServerError> {
     let mut names = vec![principal.email.to_lowercase()];
     let people = state.store.people().await?;
     if let Some(person) =
@@ -85,7 +89,7 @@ pub async fn devices_of(state: &AppState, principal: &Principal) -> Result<Vec<D
                         .or(asset.hostname.clone())
                         .unwrap_or_else(|| asset.asset.name.clone()),
                     operating_system: Some(os).filter(|os| !os.is_empty()),
-                    last_seen: asset.last_seen.map(day_and_time),
+                    last_seen: asset.last_seen.map(|at| reader.moment(at)),
                     advice: rapport_core::device_advice(
                         facts,
                         asset.last_seen.map(time::OffsetDateTime::unix_timestamp),

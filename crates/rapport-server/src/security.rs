@@ -8,9 +8,10 @@ use rapport_workflows::{ImportRequest, IngestError, RefreshError, Refreshed, cur
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::auth::Signed;
 use crate::error::ServerError;
 use crate::state::AppState;
-use crate::views::day_and_time;
+use crate::views::Reader;
 
 pub mod api;
 pub mod audit;
@@ -50,7 +51,8 @@ pub struct Overview {
     pub latest_imports: Vec<ImportView>,
 }
 
-pub async fn overview(state: &AppState, principal: &Principal) -> Result<Overview, ServerError> {
+pub async fn overview(state: &AppState, signed: &Signed) -> Result<Overview, ServerError> {
+    let (principal, reader) = (&signed.principal, &signed.reader);
     security_only(principal, "the overview")?;
     let (open_findings, resolved_findings) = state.store.count_findings().await?;
     let (policy_version, teams) = crate::team::team_summaries(state, principal).await?;
@@ -78,7 +80,7 @@ pub async fn overview(state: &AppState, principal: &Principal) -> Result<Overvie
         policy_version,
         teams: teams.len(),
         teams_acknowledged: teams.iter().filter(|t| t.acknowledged).count(),
-        latest_imports: imports.iter().rev().take(5).map(ImportView::of).collect(),
+        latest_imports: imports.iter().rev().take(5).map(|record| ImportView::of(record, reader)).collect(),
     })
 }
 
@@ -121,8 +123,9 @@ const MAX_UNOWNED: usize = 1000;
 /// Assets no ownership rule matched, oldest first, and how many there are in all.
 pub async fn unowned_assets(
     state: &AppState,
-    principal: &Principal,
+    signed: &Signed,
 ) -> Result<(u64, Vec<UnownedAsset>), ServerError> {
+    let (principal, reader) = (&signed.principal, &signed.reader);
     security_only(principal, "the list of unowned assets")?;
     let mut total = 0u64;
     let mut assets = Vec::new();
@@ -137,7 +140,7 @@ pub async fn unowned_assets(
                     kind: asset.asset.kind.as_str(),
                     source: asset.source.clone(),
                     first_seen: asset.first_seen.date().to_string(),
-                    last_seen: asset.last_seen.map(day_and_time),
+                    last_seen: asset.last_seen.map(|at| reader.moment(at)),
                 });
             }
             Ok::<(), ServerError>(())
@@ -167,7 +170,8 @@ pub struct Acknowledgement {
     pub at: String,
 }
 
-pub async fn policy(state: &AppState, principal: &Principal) -> Result<PolicyView, ServerError> {
+pub async fn policy(state: &AppState, signed: &Signed) -> Result<PolicyView, ServerError> {
+    let (principal, reader) = (&signed.principal, &signed.reader);
     security_only(principal, "the policy page")?;
     let (_, stored) = current_policy(&state.store, state.now()).await?;
     let acknowledgements: Vec<Acknowledgement> = state
@@ -179,7 +183,7 @@ pub async fn policy(state: &AppState, principal: &Principal) -> Result<PolicyVie
         .map(|ack| Acknowledgement {
             team: ack.team,
             by: ack.acknowledged_by,
-            at: day_and_time(ack.acknowledged_at),
+            at: reader.moment(ack.acknowledged_at),
         })
         .collect();
     let (_, teams) = crate::team::team_summaries(state, principal).await?;
@@ -187,7 +191,7 @@ pub async fn policy(state: &AppState, principal: &Principal) -> Result<PolicyVie
     Ok(PolicyView {
         version: stored.id,
         name: stored.name,
-        applied_at: day_and_time(stored.applied_at),
+        applied_at: reader.moment(stored.applied_at),
         applied_by: stored.applied_by,
         content: stored.content,
         acknowledgements,
@@ -211,6 +215,9 @@ pub struct PersonView {
     pub email: Option<String>,
     /// executive, manager, engineer or end user: how messages speak to them.
     pub audience: &'static str,
+    /// The audience as people read it (`end user`).
+    #[serde(skip)]
+    pub audience_label: &'static str,
     pub manager: Option<String>,
 }
 
@@ -243,6 +250,7 @@ pub async fn teams_and_people(
             name: person.name,
             email: person.email,
             audience: person.audience.as_str(),
+            audience_label: person.audience.label(),
             manager: person.manager,
         };
         let home = person
@@ -279,12 +287,12 @@ pub struct ImportView {
 }
 
 impl ImportView {
-    fn of(record: &ImportRecord) -> ImportView {
+    fn of(record: &ImportRecord, reader: &Reader) -> ImportView {
         ImportView {
             id: record.id,
             file: record.file.clone(),
             format: record.format.clone(),
-            started_at: day_and_time(record.started_at),
+            started_at: reader.moment(record.started_at),
             finished: record.finished_at.is_some(),
             findings: record.findings,
             new: record.new,
@@ -301,10 +309,11 @@ impl ImportView {
 const MAX_IMPORTS: usize = 200;
 
 /// The latest imports, newest first.
-pub async fn imports(state: &AppState, principal: &Principal) -> Result<Vec<ImportView>, ServerError> {
+pub async fn imports(state: &AppState, signed: &Signed) -> Result<Vec<ImportView>, ServerError> {
+    let (principal, reader) = (&signed.principal, &signed.reader);
     security_only(principal, "the import history")?;
     let records = state.store.imports().await?;
-    Ok(records.iter().rev().take(MAX_IMPORTS).map(ImportView::of).collect())
+    Ok(records.iter().rev().take(MAX_IMPORTS).map(|record| ImportView::of(record, reader)).collect())
 }
 
 /// What an upload did: the import, then the decisions and plans brought up to date.
@@ -350,10 +359,11 @@ pub fn may_import(principal: &Principal) -> Result<(), ServerError> {
 /// `rapport assess` and `rapport plan` do one after the other.
 pub async fn import_upload(
     state: &AppState,
-    principal: &Principal,
+    signed: &Signed,
     upload: &crate::upload::Upload,
     peer: Option<String>,
 ) -> Result<Imported, ServerError> {
+    let principal = &signed.principal;
     may_import(principal)?;
     let format = upload.format.as_deref().map(str::parse).transpose().map_err(|unknown: String| {
         ServerError::BadRequest(format!("the form's field \"format\": {unknown}"))
@@ -398,7 +408,7 @@ pub async fn import_upload(
             || ServerError::Internal(format!("import #{} is not in the history", summary.import_id)),
         )?;
     Ok(Imported {
-        import: ImportView::of(&record),
+        import: ImportView::of(&record, &signed.reader),
         decisions_changed: assessed.changed,
         actions_opened: built.opened,
         actions_closed: built.closed,
@@ -515,7 +525,8 @@ pub struct QueuedAnswer {
     pub suggested_team: Option<String>,
 }
 
-pub async fn queue(state: &AppState, principal: &Principal) -> Result<Queue, ServerError> {
+pub async fn queue(state: &AppState, signed: &Signed) -> Result<Queue, ServerError> {
+    let (principal, reader) = (&signed.principal, &signed.reader);
     if !principal.may_decide() {
         return Err(ServerError::Forbidden(format!(
             "the queue is the security team's; you are signed in as {}",
@@ -534,7 +545,7 @@ pub async fn queue(state: &AppState, principal: &Principal) -> Result<Queue, Ser
             what: e.what,
             risk_acceptance: e.request.risk_acceptance,
             requested_by: e.request.requested_by,
-            requested_at: day_and_time(e.requested_at),
+            requested_at: reader.moment(e.requested_at),
             until: e.request.until.to_string(),
             reason: e.request.reason,
             compensating_control: e.request.compensating_control,
@@ -552,7 +563,7 @@ pub async fn queue(state: &AppState, principal: &Principal) -> Result<Queue, Ser
             what: a.what,
             kind: a.kind.as_str(),
             given_by: a.given_by,
-            given_at: day_and_time(a.given_at),
+            given_at: reader.moment(a.given_at),
             body: a.body,
             suggested_team: a.suggested_team,
         })

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use rapport_core::{Outcome, Principal, Refusal};
 use rapport_workflows::{ActionDetail, Answered, PlanError, acknowledge_policy, current_policy, team_plans};
 
+use crate::auth::Signed;
 use crate::error::ServerError;
 use crate::state::AppState;
 use crate::views::PlanView;
@@ -195,9 +196,10 @@ pub struct PolicyChangeView {
 /// The policy a team is asked to acknowledge, for anyone who may read the team's plan.
 pub async fn team_policy_view(
     state: &AppState,
-    principal: &Principal,
+    signed: &Signed,
     team: &str,
 ) -> Result<TeamPolicyView, ServerError> {
+    let (principal, reader) = (&signed.principal, &signed.reader);
     let not_yours = || ServerError::NotFound(format!("no team {team:?} that you may see"));
     if !principal.may_read_team(team) {
         return Err(not_yours());
@@ -208,14 +210,14 @@ pub async fn team_policy_view(
         team: read.team,
         version: read.stored.id,
         name: read.stored.name,
-        applied_at: crate::views::day_and_time(read.stored.applied_at),
+        applied_at: reader.moment(read.stored.applied_at),
         terms: read.terms,
         acknowledged_in_force: read.acknowledged.as_ref().is_some_and(|ack| ack.policy == read.stored.id),
         content: read.stored.content,
         acknowledged: read.acknowledged.map(|ack| TeamAcknowledgement {
             version: ack.policy,
             by: ack.acknowledged_by,
-            at: crate::views::day_and_time(ack.acknowledged_at),
+            at: reader.moment(ack.acknowledged_at),
         }),
         since_acknowledged: read.since_acknowledged.map(|change| PolicyChangeView {
             from_version: change.from_version,

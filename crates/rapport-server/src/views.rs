@@ -162,7 +162,47 @@ impl MeView {
     }
 }
 
-pub fn day_and_time(at: time::OffsetDateTime) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
-    at.format(&format).unwrap_or_default()
+/// Whoever reads a page, for its times: each is shown in their time zone (the directory's,
+/// UTC for someone it gives none), to the minute, with the zone's name.
+#[derive(Clone, Debug)]
+pub struct Reader {
+    zone: jiff::tz::TimeZone,
+}
+
+impl Default for Reader {
+    fn default() -> Reader {
+        Reader { zone: jiff::tz::TimeZone::UTC }
+    }
+}
+
+impl Reader {
+    /// The reader in the zone named (IANA, `Europe/Madrid`); UTC for none, or a name the zone
+    /// database does not know.
+    pub fn in_zone(name: Option<&str>) -> Reader {
+        let zone = name.and_then(|name| jiff::tz::TimeZone::get(name.trim()).ok());
+        Reader { zone: zone.unwrap_or(jiff::tz::TimeZone::UTC) }
+    }
+
+    /// `2026-12-02 14:15 CET`.
+    pub fn moment(&self, at: time::OffsetDateTime) -> String {
+        let Ok(instant) = jiff::Timestamp::from_second(at.unix_timestamp()) else { return String::new() };
+        instant.to_zoned(self.zone.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_reader_reads_a_moment_in_their_own_time_zone_to_the_minute() {
+        let at = time::macros::datetime!(2026-12-01 19:59:41.106685712 UTC);
+        assert_eq!(Reader::in_zone(Some("Europe/Madrid")).moment(at), "2026-12-01 20:59 CET");
+        assert_eq!(Reader::in_zone(Some("Asia/Kolkata")).moment(at), "2026-12-02 01:29 IST");
+        let summer = time::macros::datetime!(2026-07-01 12:00 UTC);
+        assert_eq!(Reader::in_zone(Some("Europe/Lisbon")).moment(summer), "2026-07-01 13:00 WEST");
+        for nowhere in [None, Some("Mars/Olympus_Mons"), Some("")] {
+            assert_eq!(Reader::in_zone(nowhere).moment(at), "2026-12-01 19:59 UTC", "{nowhere:?}");
+        }
+    }
 }

@@ -77,6 +77,18 @@ impl ImportSession {
 }
 
 impl Store {
+    /// The time zone the directory gives the person with this email (in any case), if any.
+    pub async fn time_zone_of(&self, email: &str) -> Result<Option<String>, StoreError> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_scalar(
+                "SELECT time_zone FROM people WHERE LOWER(email) = LOWER($1) AND time_zone IS NOT NULL LIMIT 1",
+            )
+            .bind(email)
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
     /// Everyone, by name.
     pub async fn people(&self) -> Result<Vec<Person>, StoreError> {
         with_pool!(self, pool => {

@@ -268,6 +268,9 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
         assert!(action.starts_with("/actions/"), "{action}");
         let page = shot(manager, "manager-5-action").await;
         assert!(page.contains("Where") && page.contains("History"), "{page}");
+        // Times are hers: Priya is in Asia/Kolkata, to the minute.
+        assert!(page.contains(" IST: "), "the history in her time zone: {page}");
+        assert!(!page.contains("Z</") && !page.contains(":00Z"), "no raw UTC stamps: {page}");
         fill(manager, "#feedback", "Can we patch the staging hosts first?").await;
         submit(manager, "form[action$='/feedback'] button").await;
         assert_eq!(path(manager).await, format!("{action}?said=feedback"));

@@ -48,7 +48,7 @@ fn a_statement_marks_stored_findings_and_a_later_one_takes_it_back() {
         assert_eq!(finding["vex"]["source"]["author"], "Certifi Packagers");
         assert_eq!(finding["vex"]["statement"], "The e-Tugra roots are removed by our build.");
         let table = rapport.ok(&["findings"]);
-        assert!(table.contains("[not_affected, per OpenVEX vex-1 version 1]"), "{table}");
+        assert!(table.contains("[not affected, per OpenVEX vex-1 version 1]"), "{table}");
 
         // The same document again adds nothing and changes nothing.
         let again = rapport.json_lines(&["import", "--json", &vex]);

@@ -27,7 +27,7 @@ pub async fn queue(
     State(state): State<AppState>,
     signed: Signed,
 ) -> Result<Json<crate::security::Queue>, ServerError> {
-    Ok(Json(crate::security::queue(&state, &signed.principal).await?))
+    Ok(Json(crate::security::queue(&state, &signed).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -107,7 +107,7 @@ pub async fn overview(
     State(state): State<AppState>,
     signed: Signed,
 ) -> Result<Json<crate::security::Overview>, ServerError> {
-    Ok(Json(crate::security::overview(&state, &signed.principal).await?))
+    Ok(Json(crate::security::overview(&state, &signed).await?))
 }
 
 #[utoipa::path(
@@ -125,7 +125,7 @@ pub async fn findings(
     signed: Signed,
     Query(query): Query<crate::security::findings::FindingQuery>,
 ) -> Result<Json<Vec<crate::security::findings::FindingView>>, ServerError> {
-    Ok(Json(crate::security::findings::findings(&state, &signed.principal, &query).await?.0))
+    Ok(Json(crate::security::findings::findings(&state, &signed, &query).await?.0))
 }
 
 #[utoipa::path(
@@ -143,7 +143,7 @@ pub async fn finding(
     signed: Signed,
     Path(id): Path<i64>,
 ) -> Result<Json<crate::security::findings::FindingPageView>, ServerError> {
-    Ok(Json(crate::security::findings::finding(&state, &signed.principal, id).await?))
+    Ok(Json(crate::security::findings::finding(&state, &signed, id).await?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -165,7 +165,7 @@ pub async fn unowned_assets(
     State(state): State<AppState>,
     signed: Signed,
 ) -> Result<Json<UnownedAnswer>, ServerError> {
-    let (total, assets) = crate::security::unowned_assets(&state, &signed.principal).await?;
+    let (total, assets) = crate::security::unowned_assets(&state, &signed).await?;
     Ok(Json(UnownedAnswer { total, assets }))
 }
 
@@ -181,7 +181,7 @@ pub async fn policy(
     State(state): State<AppState>,
     signed: Signed,
 ) -> Result<Json<crate::security::PolicyView>, ServerError> {
-    Ok(Json(crate::security::policy(&state, &signed.principal).await?))
+    Ok(Json(crate::security::policy(&state, &signed).await?))
 }
 
 /// What to give to a team: one asset, or every asset of an action.
@@ -304,7 +304,7 @@ pub async fn imports(
     State(state): State<AppState>,
     signed: Signed,
 ) -> Result<Json<Vec<crate::security::ImportView>>, ServerError> {
-    Ok(Json(crate::security::imports(&state, &signed.principal).await?))
+    Ok(Json(crate::security::imports(&state, &signed).await?))
 }
 
 /// A scanner file or VEX document sent as `multipart/form-data`.
@@ -336,7 +336,7 @@ pub async fn upload(
     request: Request,
 ) -> Result<Json<crate::security::Imported>, ServerError> {
     let (signed, upload) = crate::upload::authorised_upload(request, crate::security::may_import).await?;
-    Ok(Json(crate::security::import_upload(&state, &signed.principal, &upload, peer).await?))
+    Ok(Json(crate::security::import_upload(&state, &signed, &upload, peer).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -17,6 +17,7 @@ use crate::error::ServerError;
 use crate::security::given;
 use crate::security::pages::{Choice, choices};
 use crate::state::AppState;
+use crate::views::Reader;
 use crate::web::{Nav, html, require};
 
 /// How many entries one page of the log shows.
@@ -80,7 +81,7 @@ impl AuditQuery {
 pub struct AuditLine {
     /// RFC 3339, UTC.
     pub at: String,
-    /// The time as a person reads it, to the second.
+    /// The time as the reader reads it, in their time zone.
     #[serde(skip)]
     pub when: String,
     /// The person, `(not signed in)`, or `the security team`.
@@ -93,7 +94,7 @@ pub struct AuditLine {
 }
 
 impl AuditLine {
-    fn of(entry: AuditEntry) -> AuditLine {
+    fn of(entry: AuditEntry, reader: &Reader) -> AuditLine {
         let (what, nobody) = match &entry.act {
             AuditAct::Act(act) => (act.clone(), "(not signed in)"),
             AuditAct::Event(kind) => (kind.label().to_owned(), "the security team"),
@@ -103,10 +104,9 @@ impl AuditLine {
             (Some(action), None) => format!("action #{action}"),
             (None, on) => on.unwrap_or_default(),
         };
-        let seconds = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
         AuditLine {
             at: entry.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-            when: entry.at.format(&seconds).unwrap_or_default(),
+            when: reader.moment(entry.at),
             who: entry.who.unwrap_or_else(|| nobody.to_owned()),
             what,
             on,
@@ -119,14 +119,15 @@ impl AuditLine {
 /// One page of the log, and whether there is a next.
 pub async fn audit_log(
     state: &AppState,
-    principal: &Principal,
+    signed: &Signed,
     query: &AuditQuery,
 ) -> Result<(Vec<AuditLine>, bool), ServerError> {
+    let principal = &signed.principal;
     require(principal, Principal::is_security, "the audit log is for the security team")?;
     let mut entries = state.store.audit_log(&query.filter()?).await?;
     let more = entries.len() > AUDIT_PAGE_ROWS as usize;
     entries.truncate(AUDIT_PAGE_ROWS as usize);
-    Ok((entries.into_iter().map(AuditLine::of).collect(), more))
+    Ok((entries.into_iter().map(|entry| AuditLine::of(entry, &signed.reader)).collect(), more))
 }
 
 #[derive(Template)]
@@ -146,7 +147,7 @@ pub async fn audit(
     signed: Signed,
     Query(query): Query<AuditQuery>,
 ) -> Result<Response, ServerError> {
-    let (lines, more) = audit_log(&state, &signed.principal, &query).await?;
+    let (lines, more) = audit_log(&state, &signed, &query).await?;
     let stored = state.store.audit_acts().await?;
     let labels = EventKind::ALL.map(EventKind::label);
     let mut names: Vec<&str> = stored.iter().map(String::as_str).chain(labels).collect();
@@ -183,5 +184,5 @@ pub async fn audit_api(
     signed: Signed,
     Query(query): Query<AuditQuery>,
 ) -> Result<Json<Vec<AuditLine>>, ServerError> {
-    Ok(Json(audit_log(&state, &signed.principal, &query).await?.0))
+    Ok(Json(audit_log(&state, &signed, &query).await?.0))
 }

@@ -2,11 +2,12 @@
 //! time, and one finding on its page with its decision (the web form of `rapport why`).
 
 use super::{given, list_limit, security_only};
+use crate::auth::Signed;
 use crate::error::ServerError;
 use crate::state::AppState;
-use crate::views::day_and_time;
+use crate::views::Reader;
 use rapport_core::Severity;
-use rapport_core::{Assessment, Principal, Refusal};
+use rapport_core::{Assessment, Refusal};
 use rapport_storage::{
     DecisionFilter, FindingFilter, FindingOrder, FindingState, OwnerFilter, StoredFinding,
 };
@@ -166,9 +167,10 @@ pub struct FindingView {
 /// One page of findings, and whether another follows.
 pub async fn findings(
     state: &AppState,
-    principal: &Principal,
+    signed: &Signed,
     query: &FindingQuery,
 ) -> Result<(Vec<FindingView>, bool), ServerError> {
+    let principal = &signed.principal;
     security_only(principal, "the list of findings")?;
     let mut stored = state.store.findings(&query.filter()?).await?;
     let more = stored.len() > query.limit()? as usize;
@@ -202,10 +204,7 @@ impl FindingView {
             what: finding.affected(),
             decision,
             reason,
-            status: match &finding.vex {
-                Some(vex) => format!("{}, per {}", finding.status.as_str(), vex.source.document),
-                None => finding.status.as_str().to_owned(),
-            },
+            status: status_words(finding),
             team: stored.owner.clone(),
             first_seen: stored.first_seen.date().to_string(),
             resolved: stored.resolved_by.map(|(_, at)| at.date().to_string()),
@@ -283,14 +282,11 @@ pub struct ActionLink {
 }
 
 /// The finding numbered `id`, for the security team.
-pub async fn finding(
-    state: &AppState,
-    principal: &Principal,
-    id: i64,
-) -> Result<FindingPageView, ServerError> {
+pub async fn finding(state: &AppState, signed: &Signed, id: i64) -> Result<FindingPageView, ServerError> {
+    let (principal, reader) = (&signed.principal, &signed.reader);
     super::security_only(principal, "a finding's page")?;
     match finding_detail(&state.store, id).await {
-        Ok(detail) => Ok(view(detail)),
+        Ok(detail) => Ok(view(detail, reader)),
         Err(PlanError::Refused(Refusal::NotFound(_))) => {
             Err(ServerError::NotFound(format!("no finding #{id}")))
         }
@@ -298,7 +294,15 @@ pub async fn finding(
     }
 }
 
-fn view(detail: FindingDetail) -> FindingPageView {
+/// What the finding's status is, in words, and the VEX document that says so.
+fn status_words(finding: &rapport_core::Finding) -> String {
+    match &finding.vex {
+        Some(vex) => format!("{}, per {}", finding.status.label(), vex.source.document),
+        None => finding.status.label().to_owned(),
+    }
+}
+
+fn view(detail: FindingDetail, reader: &Reader) -> FindingPageView {
     let FindingDetail { stored, decision, history, cvss, actions } = detail;
     let finding = &stored.finding;
     let vulnerability = finding.display_id().to_owned();
@@ -312,15 +316,12 @@ fn view(detail: FindingDetail) -> FindingPageView {
         target_kind: finding.target.kind.as_str(),
         target: finding.target.name.clone(),
         what: finding.affected(),
-        status: match &finding.vex {
-            Some(vex) => format!("{}, per {}", finding.status.as_str(), vex.source.document),
-            None => finding.status.as_str().to_owned(),
-        },
+        status: status_words(finding),
         team: stored.owner.clone(),
-        first_seen: day_and_time(stored.first_seen),
-        last_seen: day_and_time(stored.last_seen),
-        resolved: stored.resolved_by.map(|(_, at)| day_and_time(at)),
-        decision: decision.map(|(assessment, at)| decision_view(&assessment, at)),
+        first_seen: reader.moment(stored.first_seen),
+        last_seen: reader.moment(stored.last_seen),
+        resolved: stored.resolved_by.map(|(_, at)| reader.moment(at)),
+        decision: decision.map(|(assessment, at)| decision_view(&assessment, at, reader)),
         cvss: cvss
             .iter()
             .map(|score| {
@@ -331,7 +332,7 @@ fn view(detail: FindingDetail) -> FindingPageView {
         history: history
             .into_iter()
             .map(|change| ChangeView {
-                at: day_and_time(change.changed_at),
+                at: reader.moment(change.changed_at),
                 from: change.previous_outcome,
                 to: change.current_outcome,
                 cause: change.cause,
@@ -344,7 +345,7 @@ fn view(detail: FindingDetail) -> FindingPageView {
     }
 }
 
-fn decision_view(assessment: &Assessment, decided_at: time::OffsetDateTime) -> DecisionView {
+fn decision_view(assessment: &Assessment, decided_at: time::OffsetDateTime, reader: &Reader) -> DecisionView {
     let points = &assessment.points;
     let because = &assessment.because;
     let point = |name, value, because: &String| PointView { name, value, because: because.clone() };
@@ -359,7 +360,7 @@ fn decision_view(assessment: &Assessment, decided_at: time::OffsetDateTime) -> D
         ],
         evidence: assessment.evidence_lines(),
         not_affected: assessment.evidence.not_affected.clone(),
-        decided_at: day_and_time(decided_at),
+        decided_at: reader.moment(decided_at),
         tree: format!("{} version {}", assessment.tree.name, assessment.tree.version),
     }
 }

@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use rapport_core::{AssetId, Principal, TargetKind};
 use rapport_workflows::{Assignment, Given, OwnershipError, assign_owner};
 use serde::Deserialize;
-use time::format_description::well_known::Rfc3339;
 
 use crate::auth::Signed;
 use crate::error::ServerError;
@@ -48,7 +47,7 @@ pub async fn unowned_assets(
     signed: Signed,
     Query(query): Query<UnownedNotice>,
 ) -> Result<Response, ServerError> {
-    let (total, assets) = crate::security::unowned_assets(&state, &signed.principal).await?;
+    let (total, assets) = crate::security::unowned_assets(&state, &signed).await?;
     let all_listed = total == assets.len() as u64;
     let teams = state.store.teams().await?.into_iter().map(|team| team.name).collect();
     let versions = state.store.ownership_versions().await?;
@@ -57,7 +56,7 @@ pub async fn unowned_assets(
         .rev()
         .map(|version| VersionLine {
             id: version.id,
-            applied_at: version.applied_at.format(&Rfc3339).unwrap_or_default(),
+            applied_at: signed.reader.moment(version.applied_at),
             rules: rapport_core::words::count(version.rules, "rule", "rules"),
             changed: rapport_core::words::count(version.changed_assets, "asset", "assets"),
         })

@@ -34,7 +34,7 @@ pub async fn queue(
     signed: Signed,
     Query(query): Query<QueueNotice>,
 ) -> Result<Response, ServerError> {
-    let queue = crate::security::queue(&state, &signed.principal).await?;
+    let queue = crate::security::queue(&state, &signed).await?;
     let notice = query.done.map(|done| format!("Done: {done}."));
     let teams = state.store.teams().await?.into_iter().map(|team| team.name).collect();
     html(&QueuePage { nav: Some(Nav::of(&signed)), csrf: signed.csrf().to_owned(), queue, notice, teams })
@@ -82,7 +82,7 @@ pub(crate) struct OverviewPage {
 }
 
 pub async fn overview(State(state): State<AppState>, signed: Signed) -> Result<Response, ServerError> {
-    let o = crate::security::overview(&state, &signed.principal).await?;
+    let o = crate::security::overview(&state, &signed).await?;
     html(&OverviewPage { nav: Some(Nav::of(&signed)), o })
 }
 
@@ -131,7 +131,7 @@ pub async fn findings(
     signed: Signed,
     Query(query): Query<crate::security::findings::FindingQuery>,
 ) -> Result<Response, ServerError> {
-    let (findings, more) = crate::security::findings::findings(&state, &signed.principal, &query).await?;
+    let (findings, more) = crate::security::findings::findings(&state, &signed, &query).await?;
     let severities = [
         ("", "any severity"),
         ("critical", "critical"),
@@ -186,7 +186,7 @@ pub async fn finding(
     signed: Signed,
     Path(id): Path<i64>,
 ) -> Result<Response, ServerError> {
-    let finding = crate::security::findings::finding(&state, &signed.principal, id).await?;
+    let finding = crate::security::findings::finding(&state, &signed, id).await?;
     html(&FindingPage { nav: Some(Nav::of(&signed)), finding })
 }
 
@@ -217,7 +217,7 @@ async fn policy_page_with(
     applied: Option<crate::security::PolicyApplied>,
     refused: Option<(String, String)>,
 ) -> Result<Response, ServerError> {
-    let policy = crate::security::policy(state, &signed.principal).await?;
+    let policy = crate::security::policy(state, signed).await?;
     let notice = applied.as_ref().map(|applied| match applied.new {
         true => {
             format!("Applied as version {}. Each team's manager is asked to acknowledge it.", applied.version)
@@ -331,7 +331,7 @@ pub(crate) async fn imports_page(
     signed: &Signed,
     imported: Option<crate::security::Imported>,
 ) -> Result<Response, ServerError> {
-    let imports = crate::security::imports(state, &signed.principal).await?;
+    let imports = crate::security::imports(state, signed).await?;
     html(&ImportsPage {
         nav: Some(Nav::of(signed)),
         csrf: signed.csrf().to_owned(),
@@ -352,7 +352,7 @@ pub async fn upload(
     request: Request,
 ) -> Result<Response, ServerError> {
     let (signed, upload) = crate::upload::authorised_upload(request, crate::security::may_import).await?;
-    let imported = crate::security::import_upload(&state, &signed.principal, &upload, peer).await?;
+    let imported = crate::security::import_upload(&state, &signed, &upload, peer).await?;
     imports_page(&state, &signed, Some(imported)).await
 }
 

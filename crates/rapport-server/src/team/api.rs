@@ -75,7 +75,7 @@ pub async fn team_policy(
     signed: Signed,
     Path(team): Path<String>,
 ) -> Result<Json<crate::team::TeamPolicyView>, ServerError> {
-    Ok(Json(crate::team::team_policy_view(&state, &signed.principal, &team).await?))
+    Ok(Json(crate::team::team_policy_view(&state, &signed, &team).await?))
 }
 
 /// How far ahead to lay a plan out.

@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use rapport_core::Action;
 use rapport_storage::AnswerKind;
 use serde::Deserialize;
-use time::format_description::well_known::Rfc3339;
 
 use crate::auth::Signed;
 use crate::error::ServerError;
@@ -82,7 +81,7 @@ pub async fn team_policy(
     signed: Signed,
     Path(team): Path<String>,
 ) -> Result<Response, ServerError> {
-    let policy = crate::team::team_policy_view(&state, &signed.principal, &team).await?;
+    let policy = crate::team::team_policy_view(&state, &signed, &team).await?;
     html(&TeamPolicyPage {
         nav: Some(Nav::of(&signed)),
         csrf: signed.csrf().to_owned(),
@@ -173,7 +172,7 @@ pub async fn action_page(
         .iter()
         .map(|e| {
             let by = e.actor.email().map(str::to_owned);
-            (e.at.format(&Rfc3339).unwrap_or_default(), e.kind.label(), by, e.detail.clone())
+            (signed.reader.moment(e.at), e.kind.label(), by, e.detail.clone())
         })
         .collect();
     let may_answer = signed.principal.may_answer_for_team(&detail.team);
