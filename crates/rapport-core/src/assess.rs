@@ -28,8 +28,28 @@ pub struct AssetEvidence {
     pub kind: TargetKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exposure: Option<Ruled<Exposure>>,
+    /// What the owning team answered when asked whether the asset is reachable from the
+    /// internet; used where no rule decides its exposure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure_said: Option<Said<Exposure>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub criticality: Option<Ruled<Criticality>>,
+}
+
+/// A person's answer about an asset, with who gave it and when.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Said<T> {
+    pub value: T,
+    /// The person, as people know them (`Priya Nair`).
+    pub by: String,
+    pub on: Date,
+}
+
+impl AssetEvidence {
+    /// The exposure that counts: a rule's, else the team's answer.
+    fn known_exposure(&self) -> Option<Exposure> {
+        self.exposure.as_ref().map(|ruled| ruled.value).or(self.exposure_said.as_ref().map(|said| said.value))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -272,7 +292,12 @@ fn basis(
         ExploitationSource::Nothing => part(""),
     }
     let asset = inputs.asset;
-    part(asset.exposure.as_ref().map_or("", |ruled| ruled.rule.as_str()));
+    // A team's answer counts only where no rule decides; its words join the basis only then,
+    // so that bases recorded before answers existed stay as they were.
+    match (&asset.exposure, &asset.exposure_said) {
+        (None, Some(said)) => part(&format!("said {} {} {}", said.value.as_str(), said.by, said.on)),
+        (ruled, _) => part(ruled.as_ref().map_or("", |ruled| ruled.rule.as_str())),
+    }
     part(asset.criticality.as_ref().map_or("", |ruled| ruled.rule.as_str()));
     part(inputs.not_affected.unwrap_or(""));
     part(&version.name);
@@ -428,11 +453,15 @@ fn exploitation_because(source: ExploitationSource<'_>, tree: &DecisionTree) -> 
 }
 
 fn exposure(tree: &DecisionTree, asset: &AssetEvidence) -> (SystemExposure, String) {
-    match &asset.exposure {
-        Some(ruled) => {
+    match (&asset.exposure, &asset.exposure_said) {
+        (Some(ruled), _) => {
             (SystemExposure::of(ruled.value), format!("{} by ownership {}", ruled.value.as_str(), ruled.rule))
         }
-        None => (
+        (None, Some(said)) => (
+            SystemExposure::of(said.value),
+            format!("{} as {} answered on {}", said.value.as_str(), said.by, said.on),
+        ),
+        (None, None) => (
             tree.evidence.unknown_exposure,
             format!("no ownership rule says; the tree assumes {}", tree.evidence.unknown_exposure),
         ),
@@ -506,6 +535,27 @@ fn kind_noun(kind: TargetKind) -> &'static str {
     }
 }
 
+/// The clause a reason has while nobody has said whether the asset is reachable from the
+/// internet: the security team's to-do.
+fn open_question(kind: TargetKind) -> String {
+    format!("nobody has said whether this {} is reachable from the internet", kind_noun(kind))
+}
+
+/// A reason as the owning team reads it: without the security team's open question about
+/// reachability, which the team is asked instead, as a question it can answer.
+pub fn without_open_question(reason: &str) -> String {
+    let kinds = [
+        TargetKind::ContainerImage,
+        TargetKind::Repository,
+        TargetKind::Host,
+        TargetKind::KubernetesResource,
+        TargetKind::Filesystem,
+    ];
+    kinds
+        .into_iter()
+        .fold(reason.to_owned(), |reason, kind| reason.replace(&format!(" and {}", open_question(kind)), ""))
+}
+
 fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
@@ -547,11 +597,15 @@ fn reason(outcome: Outcome, points: Points, source: ExploitationSource<'_>, inpu
         },
     };
     let where_ = format!("this {}", kind_noun(asset.kind));
-    let reach = match asset.exposure.as_ref().map(|ruled| ruled.value) {
+    let reach = match asset.known_exposure() {
         Some(Exposure::Internet) => format!("{where_} is reachable from the internet"),
         Some(Exposure::Internal) => format!("{where_} is reachable only from inside the network"),
         Some(Exposure::Isolated) => format!("{where_} is isolated"),
-        None => format!("nobody has said whether {where_} is reachable from the internet"),
+        None => open_question(asset.kind),
+    };
+    let reach = match (&asset.exposure, &asset.exposure_said) {
+        (None, Some(said)) => format!("{} says {reach}", said.by),
+        _ => reach,
     };
     let mut extras = Vec::new();
     match (points.exploitation, points.automatable) {
@@ -623,6 +677,7 @@ mod tests {
         AssetEvidence {
             kind: TargetKind::Host,
             exposure: Some(Ruled { value: Exposure::Internet, rule: "rule 2 (dmz)".into() }),
+            exposure_said: None,
             criticality: None,
         }
     }
@@ -693,6 +748,51 @@ mod tests {
              patching."
         );
         assert!(assessment.because.automatable.contains("an attack needs network access, a user's help"));
+    }
+
+    /// Issue 19, item 4: the owning team is asked, and its answer is evidence with who gave it.
+    #[test]
+    fn where_no_rule_says_the_team_answer_decides_reachability_and_is_named() {
+        let unknown = Evidence {
+            asset: AssetEvidence { exposure: None, ..web_server() },
+            ..with(|v| v.kev = Some(kev()))
+        };
+        let asked = assess(&tree(), &version(), &unknown);
+        assert!(
+            asked.reason.contains(" and nobody has said whether this host is reachable"),
+            "{}",
+            asked.reason
+        );
+        assert_eq!(
+            without_open_question(&asked.reason),
+            "Attackers are using this flaw now (listed by CISA since 2025-03-02), and the attack can be \
+             automated, so fix it ahead of routine patching."
+        );
+        let said = Said { value: Exposure::Internal, by: "Priya Nair".into(), on: date!(2026 - 12 - 02) };
+        let answered = Evidence {
+            asset: AssetEvidence { exposure: None, exposure_said: Some(said.clone()), ..web_server() },
+            ..unknown.clone()
+        };
+        let assessment = assess(&tree(), &version(), &answered);
+        assert!(
+            assessment
+                .reason
+                .contains(" and Priya Nair says this host is reachable only from inside the network,"),
+            "{}",
+            assessment.reason
+        );
+        assert_eq!(without_open_question(&assessment.reason), assessment.reason);
+        assert_eq!(assessment.because.exposure, "internal as Priya Nair answered on 2026-12-02");
+        assert_ne!(assessment.basis(), asked.basis(), "an answer is new evidence");
+        // A rule still decides where there is one; the answer does not join its basis.
+        let ruled =
+            Evidence { asset: AssetEvidence { exposure_said: Some(said), ..web_server() }, ..unknown };
+        let with_rule = assess(&tree(), &version(), &ruled);
+        assert_eq!(
+            with_rule.basis(),
+            assess(&tree(), &version(), &Evidence { asset: web_server(), ..ruled.clone() }).basis()
+        );
+        assert!(with_rule.because.exposure.contains("by ownership rule 2 (dmz)"));
     }
 
     #[test]

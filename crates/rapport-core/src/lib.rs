@@ -33,8 +33,8 @@ pub mod words;
 
 pub use access::{Principal, Role};
 pub use assess::{
-    Assessment, AssetEvidence, Because, Decision, EpssEvidence, Evidence, Inputs, KevEvidence, Ruled,
-    TreeVersion, VulnEvidence, assess, decide, explain_change,
+    Assessment, AssetEvidence, Because, Decision, EpssEvidence, Evidence, Inputs, KevEvidence, Ruled, Said,
+    TreeVersion, VulnEvidence, assess, decide, explain_change, without_open_question,
 };
 pub use asset::{
     AssetId, DeviceFacts, DeviceReport, Setting, Software, SoftwareChange, apply_software_changes,

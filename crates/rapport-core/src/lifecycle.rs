@@ -97,10 +97,12 @@ pub enum EventKind {
     SecurityReplied,
     PolicyApplied,
     PolicyAcknowledged,
+    /// The owning team said whether an asset of the action is reachable from the internet.
+    ReachabilityAnswered,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 20] = [
+    pub const ALL: [EventKind; 21] = [
         EventKind::ActionOpened,
         EventKind::DecisionChanged,
         EventKind::ActionMarkedDone,
@@ -121,6 +123,7 @@ impl EventKind {
         EventKind::SecurityReplied,
         EventKind::PolicyApplied,
         EventKind::PolicyAcknowledged,
+        EventKind::ReachabilityAnswered,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -145,6 +148,7 @@ impl EventKind {
             EventKind::SecurityReplied => "security_replied",
             EventKind::PolicyApplied => "policy_applied",
             EventKind::PolicyAcknowledged => "policy_acknowledged",
+            EventKind::ReachabilityAnswered => "reachability_answered",
         }
     }
 
@@ -175,6 +179,7 @@ impl EventKind {
             EventKind::SecurityReplied => "security team replied",
             EventKind::PolicyApplied => "policy applied",
             EventKind::PolicyAcknowledged => "policy acknowledged",
+            EventKind::ReachabilityAnswered => "said whether it is reachable from the internet",
         }
     }
 }
@@ -286,6 +291,8 @@ pub enum Change {
     DeclareEmergency,
     GiveFeedback,
     DisputeOwnership,
+    /// The team says whether an asset of the action is reachable from the internet.
+    AnswerReachability,
     Reply,
 }
 
@@ -322,6 +329,7 @@ impl Change {
             Change::DeclareEmergency => EventKind::EmergencyDeclared,
             Change::GiveFeedback => EventKind::FeedbackGiven,
             Change::DisputeOwnership => EventKind::OwnershipDisputed,
+            Change::AnswerReachability => EventKind::ReachabilityAnswered,
             Change::Reply => EventKind::SecurityReplied,
         }
     }
@@ -346,6 +354,7 @@ impl Change {
             Change::DeclareEmergency => "declare an emergency",
             Change::GiveFeedback => "give feedback on it",
             Change::DisputeOwnership => "dispute its ownership",
+            Change::AnswerReachability => "say whether it is reachable from the internet",
             Change::Reply => "reply to an answer",
         }
     }
@@ -361,9 +370,11 @@ impl Change {
             Change::DueSoon | Change::Overdue | Change::ExceptionEnding | Change::ExpireException => {
                 Cause::Clock
             }
-            Change::MarkDone | Change::RequestException | Change::GiveFeedback | Change::DisputeOwnership => {
-                Cause::Team
-            }
+            Change::MarkDone
+            | Change::RequestException
+            | Change::GiveFeedback
+            | Change::DisputeOwnership
+            | Change::AnswerReachability => Cause::Team,
             Change::GrantException | Change::RejectException | Change::DeclareEmergency | Change::Reply => {
                 Cause::Security
             }
@@ -390,7 +401,10 @@ impl Change {
             (Change::ExceptionEnding, Accepted) => Some(Accepted),
             (Change::DueSoon | Change::Overdue | Change::RequestException, Open) => Some(Open),
             (
-                Change::ChangeDecision | Change::DeclareEmergency | Change::DisputeOwnership,
+                Change::ChangeDecision
+                | Change::DeclareEmergency
+                | Change::DisputeOwnership
+                | Change::AnswerReachability,
                 Open | Verifying | Accepted,
             ) => Some(from),
             // A request may still wait when its action moves on; it is answered whatever the state.

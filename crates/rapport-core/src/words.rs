@@ -1,4 +1,5 @@
-//! Counted words: "1 finding", "2 findings", never "1 findings".
+//! Counted words: "1 finding", "2 findings", never "1 findings"; and names made possessive:
+//! "Web's", "Payments'", never "Payments's".
 
 use std::fmt::Display;
 
@@ -20,9 +21,23 @@ pub fn is_one(n: impl Display) -> bool {
     n.to_string() == "1"
 }
 
+/// The name made possessive: `Web's`, but `Payments'` for a name that ends in s.
+pub fn possessive(name: impl Display) -> String {
+    let name = name.to_string();
+    if name.ends_with(['s', 'S']) { format!("{name}'") } else { format!("{name}'s") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_ending_in_s_takes_only_the_apostrophe() {
+        assert_eq!(possessive("Web"), "Web's");
+        assert_eq!(possessive("Payments"), "Payments'");
+        assert_eq!(possessive("Workplace IT"), "Workplace IT's");
+        assert_eq!(possessive("OPS"), "OPS'");
+    }
 
     #[test]
     fn one_is_singular_and_every_other_count_plural() {

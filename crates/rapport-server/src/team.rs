@@ -53,7 +53,10 @@ pub async fn plan_view(
         }
     };
     let plans = team_plans(&state.store, Some(&team), &policy, now.date(), weeks).await?;
-    let plan = plans.into_iter().next().ok_or_else(not_yours)?;
+    let mut plan = plans.into_iter().next().ok_or_else(not_yours)?;
+    for action in &mut plan.actions {
+        action.reason = reason_for(principal, &action.reason);
+    }
     let acknowledged = state
         .store
         .policy_acks()
@@ -124,6 +127,13 @@ pub(crate) fn summary(name: &str, acks: &[rapport_storage::PolicyAck], policy: i
 
 /// An action as every interface shows it, for someone who may read its team's data;
 /// otherwise "not found", in the same words whether it is missing or not theirs.
+/// A decision's reason as this reader reads it: the security team sees its own open
+/// questions ("nobody has said whether this host is reachable from the internet": a to-do);
+/// everyone else is asked them on the action's page instead.
+fn reason_for(principal: &Principal, reason: &str) -> String {
+    if principal.is_security() { reason.to_owned() } else { rapport_core::without_open_question(reason) }
+}
+
 pub async fn readable_action(
     state: &AppState,
     principal: &Principal,
@@ -131,7 +141,10 @@ pub async fn readable_action(
 ) -> Result<ActionDetail, ServerError> {
     let not_yours = || ServerError::NotFound(format!("no action #{id} that you may see"));
     match rapport_workflows::action_detail(&state.store, id, state.now()).await {
-        Ok(detail) if principal.may_read_team(&detail.team) => Ok(detail),
+        Ok(mut detail) if principal.may_read_team(&detail.team) => {
+            detail.action.reason = reason_for(principal, &detail.action.reason);
+            Ok(detail)
+        }
         Ok(_) | Err(PlanError::Refused(Refusal::NotFound(_))) => Err(not_yours()),
         Err(other) => Err(other.into()),
     }
@@ -294,4 +307,67 @@ pub async fn dispute_ownership(
     let now = state.now();
     Ok(rapport_workflows::dispute_ownership(&state.store, action, principal, reason, suggested_team, now)
         .await?)
+}
+
+/// The security team's open question about one place of an action, as its team is asked it.
+#[derive(Clone, Debug)]
+pub struct ReachabilityQuestion {
+    pub kind: &'static str,
+    pub name: String,
+    /// What was said before, when someone answered "I don't know".
+    pub before: Option<String>,
+}
+
+/// The most places of one action the team is asked about at once.
+const MAX_QUESTIONS: usize = 10;
+
+/// The places of an action nobody has said are, or are not, reachable from the internet:
+/// no ownership rule decides it and no one of the team has answered yes or no.
+pub async fn reachability_questions(
+    state: &AppState,
+    signed: &Signed,
+    action: &rapport_core::Action,
+) -> Result<Vec<ReachabilityQuestion>, ServerError> {
+    let mut questions = Vec::new();
+    for place in &action.places {
+        if questions.len() == MAX_QUESTIONS {
+            break;
+        }
+        let filter =
+            rapport_storage::AssetFilter { name: Some(place.target.name.clone()), ..Default::default() };
+        let assets = state.store.assets(&filter).await?;
+        let Some(asset) = assets.into_iter().find(|asset| asset.asset.kind == place.target.kind) else {
+            continue;
+        };
+        let said = asset.exposure_said.as_ref();
+        if asset.ownership.exposure.is_some() || said.is_some_and(|said| said.said != "unknown") {
+            continue;
+        }
+        questions.push(ReachabilityQuestion {
+            kind: asset.asset.kind.as_str(),
+            name: asset.asset.name.clone(),
+            before: said
+                .map(|said| format!("{} did not know, on {}.", said.by, signed.reader.moment(said.at))),
+        });
+    }
+    Ok(questions)
+}
+
+/// The team's answer about one place; a yes or a no brings the decisions up to date at once.
+pub async fn answer_reachability(
+    state: &AppState,
+    principal: &Principal,
+    action: i64,
+    asset: rapport_core::AssetId,
+    answer: &str,
+) -> Result<rapport_workflows::Reachability, ServerError> {
+    let answer = rapport_workflows::Reachability::parse(answer).ok_or_else(|| {
+        ServerError::BadRequest(format!("answer: expected yes, no or unknown, got {answer:?}"))
+    })?;
+    let now = state.now();
+    rapport_workflows::answer_reachability(&state.store, action, principal, &asset, answer, now).await?;
+    if answer != rapport_workflows::Reachability::DontKnow {
+        crate::security::refresh(state).await?;
+    }
+    Ok(answer)
 }

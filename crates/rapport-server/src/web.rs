@@ -293,6 +293,24 @@ pub(crate) fn outcome_tag(outcome: &str) -> &'static str {
 mod tests {
     use super::*;
 
+    /// Issue 19: "Payments's". A name a template prints is made possessive only through
+    /// `rapport_core::words::possessive`.
+    #[test]
+    fn no_template_adds_an_apostrophe_s_to_a_name() {
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for bad in ["}}'s", "}}’s", "}}&#39;s"] {
+                assert!(
+                    !text.contains(bad),
+                    "{}: {bad}: use rapport_core::words::possessive",
+                    path.display()
+                );
+            }
+        }
+    }
+
     /// Issue 19: "(1 findings)", "1 devices". A number printed in a template is followed by a
     /// counted noun only through `rapport_core::words`, which picks the number the noun needs.
     #[test]

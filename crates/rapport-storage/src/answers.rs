@@ -1,5 +1,6 @@
 //! Partners' answers on actions: feedback and "not ours", each recorded in the action's
-//! history too, and the security team's reply.
+//! history too, and the security team's reply; and whether an asset of the action is
+//! reachable from the internet.
 
 use sqlx::Row;
 use time::OffsetDateTime;
@@ -140,6 +141,46 @@ impl Store {
             append_event!(tx, &event, at);
             tx.commit().await?;
             Ok(id)
+        })
+    }
+
+    /// Records what the team says of an asset of `action`: `said` is `internet`, `internal`
+    /// or `unknown`, `by_name` the person as people know them. Returns false when there is no
+    /// such asset.
+    #[allow(clippy::too_many_arguments, reason = "one answer's parts, each a column or the event's")]
+    pub async fn answer_reachability(
+        &self,
+        action: i64,
+        team: &str,
+        asset: &rapport_core::AssetId,
+        said: &str,
+        by_name: &str,
+        actor: &Actor,
+        detail: String,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        with_pool!(self, pool => {
+            let mut tx = begin_with_events!(pool);
+            let done = sqlx::query(
+                "UPDATE assets SET exposure_said = $1, exposure_said_by = $2, exposure_said_at = $3 \
+                 WHERE kind = $4 AND name = $5",
+            )
+            .bind(said)
+            .bind(by_name)
+            .bind(at)
+            .bind(asset.kind.as_str())
+            .bind(&asset.name)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if done == 0 {
+                return Ok(false);
+            }
+            let event = NewEvent::on_action(EventKind::ReachabilityAnswered, actor.clone(), team, action, detail)
+                .about(asset.name.clone());
+            append_event!(tx, &event, at);
+            tx.commit().await?;
+            Ok(true)
         })
     }
 

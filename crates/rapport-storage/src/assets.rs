@@ -41,6 +41,18 @@ pub struct AssetRecord {
     /// When the inventory last heard from it.
     pub last_seen: Option<OffsetDateTime>,
     pub ownership: AssetOwnership,
+    /// What its owning team answered when asked whether it is reachable from the internet.
+    pub exposure_said: Option<ExposureSaid>,
+}
+
+/// The owning team's answer to "is this reachable from the internet?".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExposureSaid {
+    /// `internet`, `internal`, or `unknown` for "I don't know".
+    pub said: String,
+    /// The person, as people know them.
+    pub by: String,
+    pub at: OffsetDateTime,
 }
 
 impl AssetRecord {
@@ -64,7 +76,8 @@ pub struct AssetFilter {
 /// per page), after the asset with id $3.
 const SELECT_ASSETS: &str = "SELECT id, kind, name, hostname, source, facts, \
      CAST(LENGTH(software) AS BIGINT) AS software_bytes, first_seen, last_seen, \
-     owner_team, owner_rule, criticality, criticality_rule, exposure, exposure_rule, ownership_version \
+     owner_team, owner_rule, criticality, criticality_rule, exposure, exposure_rule, ownership_version, \
+     exposure_said, exposure_said_by, exposure_said_at \
      FROM assets WHERE ($1 = FALSE OR owner_team IS NULL) AND ($2 IS NULL OR name = $2 OR hostname = $2) \
      AND ($5 = FALSE OR facts IS NOT NULL) AND id > $3 ORDER BY id LIMIT $4";
 
@@ -136,9 +149,26 @@ macro_rules! asset_from_row {
                 exposure_rule: row.try_get("exposure_rule")?,
                 version: row.try_get("ownership_version")?,
             },
+            exposure_said: exposure_said!(row),
         }
     }};
 }
+
+/// The owning team's answer on a row that has its three columns.
+macro_rules! exposure_said {
+    ($row:expr) => {{
+        let row = $row;
+        match (
+            row.try_get::<Option<String>, _>("exposure_said")?,
+            row.try_get::<Option<String>, _>("exposure_said_by")?,
+            row.try_get::<Option<OffsetDateTime>, _>("exposure_said_at")?,
+        ) {
+            (Some(said), Some(by), Some(at)) => Some($crate::assets::ExposureSaid { said, by, at }),
+            _ => None,
+        }
+    }};
+}
+pub(crate) use exposure_said;
 
 impl Store {
     /// The assets the filter selects, in the order they were first seen.

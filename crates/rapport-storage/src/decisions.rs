@@ -42,6 +42,8 @@ pub struct ScopeAsset {
     /// Value and the label of the rule that decided it.
     pub exposure: Option<(String, String)>,
     pub criticality: Option<(String, String)>,
+    /// What the owning team answered when asked whether it is reachable from the internet.
+    pub exposure_said: Option<crate::assets::ExposureSaid>,
 }
 
 /// An open finding as an assessment sees it.
@@ -134,7 +136,7 @@ const SELECT_OPEN_ADVISORIES: &str = "SELECT content_key, body FROM advisories W
      (SELECT advisory FROM findings WHERE resolved_import IS NULL)";
 
 const SELECT_SCOPE_ASSETS: &str = "SELECT s.scope_key, s.target_kind, s.target, a.exposure, a.exposure_rule, \
-     a.criticality, a.criticality_rule FROM scopes s \
+     a.criticality, a.criticality_rule, a.exposure_said, a.exposure_said_by, a.exposure_said_at FROM scopes s \
      LEFT JOIN assets a ON a.kind = s.target_kind AND a.name = s.target";
 
 macro_rules! select_open {
@@ -258,6 +260,7 @@ impl Store {
                         name: row.try_get("target")?,
                         exposure: ruled("exposure", "exposure_rule")?,
                         criticality: ruled("criticality", "criticality_rule")?,
+                        exposure_said: crate::assets::exposure_said!(row),
                     })
                 })
                 .collect()

@@ -35,7 +35,7 @@ use sqlx::sqlite::{
 
 pub use accounts::{Account, ApiToken, AuditEvent, NewAccount, SessionRecord, TokenScope, TokenUse};
 pub use answers::{AnswerKind, NewAnswer, StoredAnswer};
-pub use assets::{AssetFilter, AssetOwnership, AssetRecord};
+pub use assets::{AssetFilter, AssetOwnership, AssetRecord, ExposureSaid};
 pub use audit::{AuditAct, AuditEntry, AuditFilter};
 pub use decisions::{
     AdvisoryIds, ChangeLine, DecisionLine, DecisionWrite, OpenFinding, Replaced, ScopeAsset, StoredChange,

@@ -13,8 +13,8 @@ use foldhash::{HashMap as FastMap, HashMapExt};
 
 use rapport_core::{
     Assessment, AssetEvidence, Criticality, DecisionTree, EpssEvidence, ExploitSignal, Exposure, Feed,
-    Inputs, KevEvidence, Outcome, Ruled, Status, TreeVersion, VexNote, VulnEvidence, VulnIdKind, decide,
-    explain_change,
+    Inputs, KevEvidence, Outcome, Ruled, Said, Status, TreeVersion, VexNote, VulnEvidence, VulnIdKind,
+    decide, explain_change,
 };
 use rapport_formats::{DEFAULT_TREE, parse_tree};
 use rapport_storage::{
@@ -237,6 +237,10 @@ fn asset_evidence(scope: &ScopeAsset) -> AssetEvidence {
             .criticality
             .as_ref()
             .and_then(|(value, rule)| Some(Ruled { value: Criticality::parse(value)?, rule: rule.clone() })),
+        // "I don't know" is no evidence: the question stays open.
+        exposure_said: scope.exposure_said.as_ref().and_then(|said| {
+            Some(Said { value: Exposure::parse(&said.said)?, by: said.by.clone(), on: said.at.date() })
+        }),
     }
 }
 

@@ -43,8 +43,8 @@ pub use import::{ImportReport, ImportRequest, IngestError, Progress, Waiting, im
 pub use intel::{IntelError, IntelOptions, IntelReport, Skipped, import_intel};
 pub use inventory::{DirectoryReport, InventoryReport, import_directory, import_inventory};
 pub use listen::{
-    Answered, MAX_ANSWER_CHARS, decide_exception, declare_emergency, dispute_ownership, give_feedback,
-    mark_done, reply_to_answer, request_exception,
+    Answered, MAX_ANSWER_CHARS, Reachability, answer_reachability, decide_exception, declare_emergency,
+    dispute_ownership, give_feedback, mark_done, reply_to_answer, request_exception,
 };
 pub use ownership::{
     Explanation, MatchingRule, OwnershipChange, OwnershipError, OwnershipPlan, apply_ownership,

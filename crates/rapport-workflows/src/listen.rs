@@ -1,9 +1,9 @@
 //! Listening: what partners say back on their actions ("done, please verify", an exception
-//! request, feedback, "not ours") and what the security team answers (deciding exceptions,
+//! request, feedback, "not ours", whether an asset is reachable from the internet) and what the security team answers (deciding exceptions,
 //! replying). Each one is a change in the action's life ([`rapport_core::step`]), which says
 //! who may make it and in which state.
 
-use rapport_core::{By, Change, Principal, Refusal, Step, step};
+use rapport_core::{AssetId, By, Change, Principal, Refusal, Step, step};
 use rapport_storage::{
     AnswerKind, ExceptionRequest, ExceptionState, NewAnswer, NewEvent, Store, StoredAction,
 };
@@ -203,7 +203,7 @@ pub async fn dispute_ownership(
             if suggested.eq_ignore_ascii_case(&stored.team) {
                 return Err(Refusal::invalid(
                     "suggested_team",
-                    format!("action #{action} is {}'s already", stored.team),
+                    format!("action #{action} is {} already", rapport_core::words::possessive(&stored.team)),
                 )
                 .into());
             }
@@ -227,6 +227,77 @@ pub async fn dispute_ownership(
     };
     let id = store.add_answer(&answer, &stored.team, &disputed.actor, now).await?;
     Ok(Answered { id, team: stored.team })
+}
+
+/// What a team can say when asked whether an asset is reachable from the internet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reachability {
+    Yes,
+    No,
+    DontKnow,
+}
+
+impl Reachability {
+    /// `yes`, `no` or `unknown`, as the form and the API send it.
+    pub fn parse(word: &str) -> Option<Reachability> {
+        match word.trim().to_ascii_lowercase().as_str() {
+            "yes" => Some(Reachability::Yes),
+            "no" => Some(Reachability::No),
+            "unknown" | "dont_know" => Some(Reachability::DontKnow),
+            _ => None,
+        }
+    }
+
+    /// As the asset's row keeps it.
+    fn stored(self) -> &'static str {
+        match self {
+            Reachability::Yes => "internet",
+            Reachability::No => "internal",
+            Reachability::DontKnow => "unknown",
+        }
+    }
+}
+
+/// The team answers the security team's question about an asset of its action: is it
+/// reachable from the internet? A yes or a no is evidence from then on, with who said it,
+/// wherever no ownership rule decides the asset's exposure; "I don't know" is recorded too,
+/// and leaves the question open. Deciding again is the caller's (`refresh`).
+pub async fn answer_reachability(
+    store: &Store,
+    action: i64,
+    by: &Principal,
+    asset: &AssetId,
+    answer: Reachability,
+    now: OffsetDateTime,
+) -> Result<String, PlanError> {
+    let (stored, answered) = answering(store, action, Change::AnswerReachability, by).await?;
+    if !stored.action.places.iter().any(|place| AssetId::of(&place.target) == *asset) {
+        return Err(Refusal::invalid(
+            "asset",
+            format!("{} is not where action #{action}'s work is", asset.name),
+        )
+        .into());
+    }
+    let people = store.people().await?;
+    let person =
+        people.iter().find(|p| p.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&by.email)));
+    let name = person.map_or(by.email.as_str(), |person| person.name.as_str());
+    let place = &asset.name;
+    let detail = match answer {
+        Reachability::Yes => format!("{name} says {place} is reachable from the internet"),
+        Reachability::No => format!("{name} says {place} is reachable only from inside the network"),
+        Reachability::DontKnow => {
+            format!("{name} does not know whether {place} is reachable from the internet")
+        }
+    };
+    let team = stored.team.clone();
+    if !store
+        .answer_reachability(action, &team, asset, answer.stored(), name, &answered.actor, detail, now)
+        .await?
+    {
+        return Err(Refusal::not_found(format!("no asset is named {place:?}")).into());
+    }
+    Ok(team)
 }
 
 /// The security team replies to an answer; each answer is replied to once.

@@ -284,6 +284,12 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
         submit(manager, "form[action$='/exception'] button").await;
         let page = shot(manager, "manager-6-answered").await;
         assert!(page.contains("Asked. The security team decides"), "{page}");
+        // They are asked whether the place is reachable from the internet, and say they don't know.
+        manager.goto(&format!("{base}{action}")).await.unwrap();
+        click(manager, "form[action$='/reachability'] input[value='unknown']").await;
+        submit(manager, "form[action$='/reachability'] button").await;
+        let page = shot(manager, "manager-7-reachability").await;
+        assert!(page.contains("The security team will find out") && page.contains("did not know"), "{page}");
         // Another team's plan is not there for them.
         manager.goto(&format!("{base}/teams/Web")).await.unwrap();
         let page = shot(manager, "manager-8-other-team").await;

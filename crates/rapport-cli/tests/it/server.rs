@@ -1814,3 +1814,108 @@ fn the_analyst_gives_an_unowned_asset_and_a_disputed_action_to_a_team_as_the_nex
         drop(served);
     }
 }
+
+/// Issue 19, item 4: "nobody has said whether this system is reachable" is the security
+/// team's to-do; the owning team is asked instead, and its answer is evidence with its name.
+#[test]
+fn the_team_is_asked_whether_a_place_is_reachable_and_its_answer_decides_with_its_name() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    for rapport in each_backend() {
+        let db = rapport.database.clone();
+        rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
+        let action = action_of(&rapport, "Payments");
+        let place = "./configuration/.m2/repository/org/apache/logging/log4j/log4j-core/2.13.2";
+        let passwords = [
+            add_account(&rapport, crate::support::SECURITY, "security_analyst", None),
+            add_account(&rapport, crate::support::PAYMENTS_MANAGER, "team_manager", Some("Payments")),
+            add_account(&rapport, "marta.ruiz@example.com", "team_engineer", Some("Web")),
+        ];
+        let served = serve(&rapport);
+        let (http, base) = (client(), served.base.clone());
+        runtime.block_on(async {
+            let emails =
+                [crate::support::SECURITY, crate::support::PAYMENTS_MANAGER, "marta.ruiz@example.com"];
+            let mut browsers = Vec::new();
+            for (email, password) in emails.into_iter().zip(&passwords) {
+                browsers.push(first_sign_in(&http, &base, email, password).await);
+            }
+            let [analyst, manager, other] = &browsers[..] else { unreachable!() };
+            let page = |browser: &Browser| {
+                let request = http.get(format!("{base}/actions/{action}")).header(COOKIE, &browser.cookie);
+                async move { request.send().await.unwrap().text().await.unwrap() }
+            };
+            let answer = |browser: &Browser, name: &str, said: &str| {
+                let fields = [
+                    ("csrf", browser.csrf.as_str()),
+                    ("kind", "filesystem"),
+                    ("name", name),
+                    ("answer", said),
+                ];
+                let request = http
+                    .post(format!("{base}/actions/{action}/reachability"))
+                    .header(COOKIE, &browser.cookie)
+                    .form(&fields);
+                async move { request.send().await.unwrap() }
+            };
+
+            // The team is asked; the reason it reads has no to-do of the security team's in it.
+            let theirs = page(manager).await;
+            assert!(theirs.contains("Can it be reached from the internet?"), "{db}: {theirs}");
+            assert!(!theirs.contains("nobody has said"), "{db}: {theirs}");
+            let security = page(analyst).await;
+            assert!(
+                security.contains("nobody has said whether this system is reachable"),
+                "{db}: {security}"
+            );
+
+            // Another team may not answer; a place that is not the action's is refused by name.
+            assert_eq!(answer(other, place, "no").await.status(), StatusCode::NOT_FOUND, "{db}");
+            let elsewhere = answer(manager, "busybox:1.32.1", "no").await;
+            assert_eq!(elsewhere.status(), StatusCode::BAD_REQUEST, "{db}");
+            assert!(elsewhere.text().await.unwrap().contains("busybox:1.32.1 is not where action"), "{db}");
+            assert_eq!(answer(manager, place, "maybe").await.status(), StatusCode::BAD_REQUEST, "{db}");
+
+            // "I don't know" is recorded and leaves the question open.
+            let unsure = answer(manager, place, "unknown").await;
+            assert_eq!(unsure.headers()[LOCATION], format!("/actions/{action}?said=unknown"), "{db}");
+            let theirs = page(manager).await;
+            assert!(theirs.contains("Priya Nair did not know, on "), "{db}: {theirs}");
+            assert!(rapport.ok(&["why", "CVE-2021-44228"]).contains("nobody has said"), "{db}");
+
+            // A no is evidence from then on, with her name, and the decision is made again.
+            let said = answer(manager, place, "no").await;
+            assert_eq!(said.headers()[LOCATION], format!("/actions/{action}?said=reachable"), "{db}");
+            let why = rapport.ok(&["why", "CVE-2021-44228"]);
+            assert!(
+                why.contains("Priya Nair says this system is reachable only from inside the network"),
+                "{db}: {why}"
+            );
+            assert!(why.contains("internal as Priya Nair answered on"), "{db}: {why}");
+            let theirs = page(manager).await;
+            assert!(!theirs.contains("Can it be reached from the internet?"), "{db}: asked once: {theirs}");
+            assert!(
+                theirs.contains("said whether it is reachable from the internet"),
+                "{db}: in the history"
+            );
+
+            // The API takes the same answer.
+            let api = http
+                .post(format!("{base}/api/v1/actions/{action}/reachability"))
+                .header(COOKIE, &manager.cookie)
+                .header("x-csrf-token", &manager.csrf)
+                .json(&serde_json::json!({"kind": "filesystem", "name": place, "answer": "yes"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(api.status(), StatusCode::OK, "{db}");
+            let api: Value = api.json().await.unwrap();
+            assert_eq!(api, serde_json::json!({"action": action, "answer": "yes"}), "{db}");
+            let why = rapport.ok(&["why", "CVE-2021-44228"]);
+            assert!(
+                why.contains("Priya Nair says this system is reachable from the internet"),
+                "{db}: {why}"
+            );
+        });
+        drop(served);
+    }
+}

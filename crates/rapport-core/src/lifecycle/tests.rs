@@ -4,7 +4,7 @@ use super::*;
 use crate::Role;
 use ActionState::{Accepted, Closed, Open, Verifying};
 
-const ALL_CHANGES: [Change; 18] = [
+const ALL_CHANGES: [Change; 19] = [
     Change::Open,
     Change::ChangeDecision,
     Change::MarkDone,
@@ -22,6 +22,7 @@ const ALL_CHANGES: [Change; 18] = [
     Change::DeclareEmergency,
     Change::GiveFeedback,
     Change::DisputeOwnership,
+    Change::AnswerReachability,
     Change::Reply,
 ];
 
@@ -30,9 +31,10 @@ const ALL_CHANGES: [Change; 18] = [
 fn expected(change: Change) -> [Option<ActionState>; 5] {
     match change {
         Change::Open => [Some(Open), None, None, None, None],
-        Change::ChangeDecision | Change::DeclareEmergency | Change::DisputeOwnership => {
-            [None, Some(Open), Some(Verifying), Some(Accepted), None]
-        }
+        Change::ChangeDecision
+        | Change::DeclareEmergency
+        | Change::DisputeOwnership
+        | Change::AnswerReachability => [None, Some(Open), Some(Verifying), Some(Accepted), None],
         Change::MarkDone => [None, Some(Verifying), None, Some(Verifying), None],
         Change::Verify => [None, None, Some(Closed), None, None],
         Change::Refute => [None, None, Some(Open), None, None],

@@ -171,8 +171,9 @@ fn confirm(signed: &Signed, form: &AssignForm, assignment: &Assignment) -> Resul
     let moved = rapport_core::words::count(assignment.changes.len(), "asset changes", "assets change");
     let consequence = format!(
         "This applies ownership version {}, with a rule for each asset before all the others; \
-         {moved} owner, and their findings move to {}'s plan. The version in force until now stays in the history.",
-        assignment.version, assignment.team
+         {moved} owner, and their findings move to {} plan. The version in force until now stays in the history.",
+        assignment.version,
+        rapport_core::words::possessive(&assignment.team)
     );
     let kind = form.kind.clone().unwrap_or_default();
     let name = form.name.clone().unwrap_or_default();

@@ -291,3 +291,53 @@ pub async fn not_ours(
     .await?;
     Ok(Json(Created { id }))
 }
+
+/// The team's answer to "can this place be reached from the internet?".
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReachabilityRequest {
+    /// The place, as the action lists it: `host`, `container_image`, `repository`,
+    /// `filesystem`, `kubernetes_resource` or `product`, and its name.
+    pub kind: String,
+    pub name: String,
+    #[schema(pattern = "^(yes|no|unknown)$")]
+    pub answer: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReachabilityAnswered {
+    pub action: i64,
+    /// `yes`, `no` or `unknown`.
+    pub answer: &'static str,
+}
+
+#[utoipa::path(
+    post,
+    path = "/actions/{id}/reachability",
+    tag = "rapport",
+    description = "Says whether a place of the action can be reached from the internet, for the places \
+                   no ownership rule decides. A yes or a no is evidence from then on, recorded with who \
+                   gave it, and the decisions are brought up to date; \"unknown\" is recorded and leaves \
+                   the question open.",
+    params(("id" = i64, Path, description = "The action")),
+    request_body = ReachabilityRequest,
+    responses((status = 200, description = "OK", body = ReachabilityAnswered), WriteRefusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn reachability(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(action): Path<i64>,
+    Json(request): Json<ReachabilityRequest>,
+) -> Result<Json<ReachabilityAnswered>, ServerError> {
+    let kind = rapport_core::TargetKind::parse(&request.kind)
+        .ok_or_else(|| ServerError::BadRequest(format!("kind: {:?} is no kind of asset", request.kind)))?;
+    let asset = rapport_core::AssetId { kind, name: request.name };
+    let answer =
+        crate::team::answer_reachability(&state, &signed.principal, action, asset, &request.answer).await?;
+    let answer = match answer {
+        rapport_workflows::Reachability::Yes => "yes",
+        rapport_workflows::Reachability::No => "no",
+        rapport_workflows::Reachability::DontKnow => "unknown",
+    };
+    Ok(Json(ReachabilityAnswered { action, answer }))
+}

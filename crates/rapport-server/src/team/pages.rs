@@ -129,6 +129,8 @@ pub(crate) struct ActionPage {
     max_exception_days: u32,
     /// For code to fix: the rule and each place in the code.
     code: Option<rapport_workflows::CodeFix>,
+    /// Places nobody has said are reachable from the internet or not, which the team is asked.
+    questions: Vec<crate::team::ReachabilityQuestion>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -165,6 +167,10 @@ pub async fn action_page(
         "not_ours" => {
             "Told the security team. The action stays in your plan until ownership changes.".to_owned()
         }
+        "reachable" => {
+            "Thank you. Your answer is recorded with your name, and the decision now uses it.".to_owned()
+        }
+        "unknown" => "Thank you. The security team will find out and decide with what they learn.".to_owned(),
         _ => "Thank you. The security team will reply here.".to_owned(),
     });
     let events = detail
@@ -177,6 +183,11 @@ pub async fn action_page(
         .collect();
     let may_answer = signed.principal.may_answer_for_team(&detail.team);
     let code = rapport_workflows::code_fix(&state.store, &detail.action).await?;
+    let questions = if may_answer {
+        crate::team::reachability_questions(&state, &signed, &detail.action).await?
+    } else {
+        Vec::new()
+    };
     html(&ActionPage {
         nav: Some(Nav::of(&signed)),
         csrf: signed.csrf().to_owned(),
@@ -200,6 +211,7 @@ pub async fn action_page(
         latest_until: (now.date() + time::Duration::days(i64::from(max_exception_days))).to_string(),
         max_exception_days,
         code,
+        questions,
     })
 }
 
@@ -250,6 +262,27 @@ pub async fn action_not_ours(
     )
     .await?;
     Ok(Redirect::to(&format!("/actions/{id}?said=not_ours")).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReachabilityForm {
+    kind: String,
+    name: String,
+    answer: String,
+}
+
+pub async fn action_reachability(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+    Form(form): Form<ReachabilityForm>,
+) -> Result<Response, ServerError> {
+    let kind = rapport_core::TargetKind::parse(&form.kind)
+        .ok_or_else(|| ServerError::BadRequest(format!("kind: {:?} is no kind of asset", form.kind)))?;
+    let asset = rapport_core::AssetId { kind, name: form.name };
+    let answer = crate::team::answer_reachability(&state, &signed.principal, id, asset, &form.answer).await?;
+    let said = if answer == rapport_workflows::Reachability::DontKnow { "unknown" } else { "reachable" };
+    Ok(Redirect::to(&format!("/actions/{id}?said={said}")).into_response())
 }
 
 #[derive(Debug, Deserialize)]
