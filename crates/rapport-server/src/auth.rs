@@ -140,7 +140,21 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// handlers that need someone say so through the [`Signed`] extractor.
 pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     match identify(&state, &mut request).await {
-        Ok(()) => next.run(request).await,
+        Ok(()) => {
+            // A refusal's page keeps the menu and what was typed (`web::render_errors`).
+            let signed = request.extensions().get::<Signed>().cloned();
+            let typed = request.extensions().get::<crate::web::Typed>().cloned();
+            let mut response = next.run(request).await;
+            if response.extensions().get::<crate::error::ErrorMessage>().is_some() {
+                if let Some(signed) = signed {
+                    response.extensions_mut().insert(crate::web::Nav::of(&signed));
+                }
+                if let Some(typed) = typed {
+                    response.extensions_mut().insert(typed);
+                }
+            }
+            response
+        }
         Err(error) => {
             crate::upload::drain(request.into_body()).await;
             axum::response::IntoResponse::into_response(error)
@@ -261,6 +275,8 @@ async fn csrf_sent(request: &mut Request) -> Result<CsrfSent, ServerError> {
             .await
             .map_err(|_| ServerError::BadRequest(format!("a form may hold at most {FORM_LIMIT} bytes")))?;
         let sent = field(&bytes, "csrf");
+        let typed = crate::web::Typed::of(request.uri().path(), &bytes);
+        request.extensions_mut().insert(typed);
         *request.body_mut() = axum::body::Body::from(bytes);
         return Ok(CsrfSent::Here(sent));
     }

@@ -129,6 +129,7 @@ pub(crate) fn forwarded_client<'h>(
 /// page that comes back here afterwards; the API and the metrics keep JSON.
 pub async fn render_errors(request: Request, next: Next) -> Response {
     let path = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let back = same_site_referer(request.headers());
     let mut response = next.run(request).await;
     if is_axum_refusal(&response) {
         response = as_server_error(response).await;
@@ -156,7 +157,10 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         StatusCode::SERVICE_UNAVAILABLE => "Not saved yet",
         _ => "Something went wrong",
     };
-    let page = ErrorPage { nav: None, title, message };
+    let nav = response.extensions().get::<Nav>().cloned();
+    let typed = response.extensions().get::<Typed>().map(|typed| typed.0.clone()).unwrap_or_default();
+    let back = back.filter(|back| *back != path);
+    let page = ErrorPage { nav, title, message, typed, back };
     let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
     match page.render() {
         Ok(body) => {
@@ -233,6 +237,42 @@ pub(crate) struct ErrorPage {
     nav: Option<Nav>,
     title: &'static str,
     message: String,
+    /// What the refused form held, to copy back: nothing typed is lost.
+    typed: Vec<(String, String)>,
+    /// The page the form was on, on this site.
+    back: Option<String>,
+}
+
+/// What a submitted form held that a person typed, by its field's name as people read it:
+/// not the CSRF token, the confirmation, the fields that only name what the form is about,
+/// and nothing at all from the forms that carry passwords.
+#[derive(Clone, Debug, Default)]
+pub struct Typed(pub Vec<(String, String)>);
+
+impl Typed {
+    const NOT_TYPED: [&'static str; 8] =
+        ["csrf", "confirmed", "kind", "action", "answer", "decision", "scope", "format"];
+    const WITH_PASSWORDS: [&'static str; 2] = ["/login", "/account/password"];
+
+    pub fn of(path: &str, form: &[u8]) -> Typed {
+        if Typed::WITH_PASSWORDS.contains(&path) {
+            return Typed::default();
+        }
+        let fields = form_urlencoded::parse(form)
+            .filter(|(key, value)| !Typed::NOT_TYPED.contains(&key.as_ref()) && !value.trim().is_empty())
+            .map(|(key, value)| (key.replace('_', " "), value.into_owned()))
+            .collect();
+        Typed(fields)
+    }
+}
+
+/// The path of the page a request came from, when it is one of ours.
+fn same_site_referer(headers: &axum::http::HeaderMap) -> Option<String> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let rest = referer.strip_prefix("http://").or_else(|| referer.strip_prefix("https://"))?;
+    let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
+    (authority == host).then(|| format!("/{path}"))
 }
 
 /// What to ask once before an act that cannot be undone: what it will do (and in `detail`,

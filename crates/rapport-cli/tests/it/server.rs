@@ -1919,3 +1919,57 @@ fn the_team_is_asked_whether_a_place_is_reachable_and_its_answer_decides_with_it
         drop(served);
     }
 }
+
+/// Issue 19, item 5: a refused form is no dead end: the page keeps the menu and the way to
+/// sign out, and shows what was typed, to copy back; never a password.
+#[test]
+fn a_refused_form_keeps_the_menu_and_what_was_typed() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let rapport = Rapport { database: format!("sqlite://{}/data/rapport.db", work.path().display()), work };
+    rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
+    let passwords =
+        [add_account(&rapport, crate::support::PAYMENTS_MANAGER, "team_manager", Some("Payments"))];
+    let served = serve(&rapport);
+    let action = action_of(&rapport, "Payments");
+    let (http, base) = (client(), served.base.clone());
+    runtime.block_on(async {
+        let manager = first_sign_in(&http, &base, crate::support::PAYMENTS_MANAGER, &passwords[0]).await;
+        let far = (today() + time::Duration::days(4000)).to_string();
+        let reason = "The vendor ships the fixed build in the spring, and we test it first.";
+        let refused = http
+            .post(format!("{base}/actions/{action}/exception"))
+            .header(COOKIE, &manager.cookie)
+            .header("referer", format!("{base}/actions/{action}"))
+            .form(&[("csrf", manager.csrf.as_str()), ("reason", reason), ("until", &far)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+        let page = refused.text().await.unwrap();
+        assert!(page.contains("That could not be done"), "{page}");
+        assert!(
+            page.contains("action=\"/logout\"") && page.contains("href=\"/teams/Payments\""),
+            "the menu: {page}"
+        );
+        assert!(page.contains("What you typed") && page.contains(reason), "{page}");
+        assert!(page.contains(&format!("<a href=\"/actions/{action}\">Back to the form</a>")), "{page}");
+        assert!(!page.contains("<dt>csrf</dt>"), "the CSRF token is not among what was typed");
+
+        // A wrong current password is refused without echoing either password.
+        let wrong = http
+            .post(format!("{base}/account/password"))
+            .header(COOKIE, &manager.cookie)
+            .form(&[
+                ("csrf", manager.csrf.as_str()),
+                ("current", "not my password"),
+                ("new", "a brand new secret 123"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let page = wrong.text().await.unwrap();
+        assert!(!page.contains("not my password") && !page.contains("a brand new secret"), "{page}");
+    });
+    drop(served);
+}
