@@ -107,6 +107,12 @@ impl Principal {
         self.is_security() || self.role == Role::Executive
     }
 
+    /// Engineers and the security team read vulnerability ids (CVE-2021-44228); everyone else
+    /// reads how many flaws there are and whether attackers use them.
+    pub fn reads_vulnerability_ids(&self) -> bool {
+        self.is_security() || self.role == Role::TeamEngineer
+    }
+
     /// Approvals, overrides, imports and policy changes.
     pub fn may_decide(&self) -> bool {
         self.is_security()

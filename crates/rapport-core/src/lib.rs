@@ -18,6 +18,7 @@ mod intel;
 mod lifecycle;
 mod ownership;
 mod people;
+mod plain_words;
 mod plan;
 mod policy;
 mod policy_terms;

@@ -37,6 +37,9 @@ pub struct PlannedAction {
 pub struct ScheduledAction {
     pub id: i64,
     pub what: String,
+    /// The same without vulnerability ids, for readers who do not read them.
+    #[serde(skip)]
+    pub what_in_words: String,
     pub outcome: Outcome,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emergency: Option<Emergency>,
@@ -76,6 +79,9 @@ pub struct PlanWeek {
 pub struct SetAside {
     pub id: i64,
     pub what: String,
+    /// The same without vulnerability ids, for readers who do not read them.
+    #[serde(skip)]
+    pub what_in_words: String,
     pub outcome: Outcome,
     pub until: Option<Date>,
 }
@@ -134,6 +140,7 @@ pub fn plan_team(
         let set_aside = |until| SetAside {
             id: planned.id,
             what: planned.action.what.clone(),
+            what_in_words: planned.action.what_in_words(),
             outcome: planned.action.outcome,
             until,
         };
@@ -321,6 +328,7 @@ fn scheduled_action(planned: &PlannedAction, policy: &Policy) -> ScheduledAction
     ScheduledAction {
         id: planned.id,
         what: action.what.clone(),
+        what_in_words: action.what_in_words(),
         outcome: action.outcome,
         emergency,
         reason: action.reason.clone(),

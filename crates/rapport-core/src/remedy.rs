@@ -577,12 +577,38 @@ impl ActionDraft {
     }
 }
 
+/// A place as a title names it: a path inside a file system by its last two parts, which
+/// say what it is (`…/log4j-core/2.13.2`, `…/components/yarn.lock`); the page lists it whole.
+fn short_place(target: &Target) -> String {
+    let name = &target.name;
+    if target.kind != TargetKind::Filesystem {
+        return name.clone();
+    }
+    let parts: Vec<&str> = name.split(['/', '\\']).filter(|part| !part.is_empty() && *part != ".").collect();
+    match parts.as_slice() {
+        [.., a, b] if parts.len() > 2 => format!("…/{a}/{b}"),
+        _ => name.clone(),
+    }
+}
+
+/// Which vulnerabilities have no fix, as the line that says what to do names them: up to
+/// three by id, more by their number (`listed` are the ids, `all` how many in all).
+pub(crate) fn unfixed_words(listed: &[String], all: usize) -> String {
+    match listed {
+        [] => String::new(),
+        [one] if all == 1 => format!("{one} in "),
+        [a, b] if all == 2 => format!("{a} and {b} in "),
+        [a, b, c] if all == 3 => format!("{a}, {b} and {c} in "),
+        _ => format!("{} in ", crate::words::count(all, "flaw", "flaws")),
+    }
+}
+
 /// The one line that says what to do. `fixes` are the vulnerabilities (or rules) it fixes as
 /// listed, CVEs first, and how many there are in all.
 fn what_to_do(key: &RemedyKey, scheme: VersionScheme, places: &[Place], fixed: (&[String], usize)) -> String {
     let subject = &key.subject;
     let where_ = match places {
-        [only] => only.target.name.clone(),
+        [only] => short_place(&only.target),
         many => {
             let hosts = many.iter().filter(|p| p.target.kind == TargetKind::Host).count();
             if hosts == many.len() { format!("{hosts} hosts") } else { format!("{} places", many.len()) }
@@ -608,14 +634,7 @@ fn what_to_do(key: &RemedyKey, scheme: VersionScheme, places: &[Place], fixed: (
             format!("Upgrade {subject} to a version its vendor still supports, or retire it, on {where_}")
         }
         RemedyKind::MitigateOrAccept => {
-            let (listed, all) = fixed;
-            let which = match listed {
-                [] => String::new(),
-                [one] if all == 1 => format!("{one} in "),
-                [a, b] if all == 2 => format!("{a} and {b} in "),
-                [a, b, c] if all == 3 => format!("{a}, {b} and {c} in "),
-                _ => format!("{} in ", crate::words::count(all, "flaw", "flaws")),
-            };
+            let which = unfixed_words(fixed.0, fixed.1);
             format!("No fix is known for {which}{subject}: mitigate or accept the risk on {where_}")
         }
         RemedyKind::RoutineUpdates if key.place.is_some() => {
@@ -816,6 +835,19 @@ mod tests {
             each(&["CVE-2024-1", "CVE-2024-2", "CVE-2024-3", "CVE-2024-4"]),
             "No fix is known for 4 flaws in libxml2: mitigate or accept the risk on api:2"
         );
+    }
+
+    /// Issue 19, item 4: a title says the fix, not a long path.
+    #[test]
+    fn a_title_names_a_file_system_place_by_its_last_two_parts() {
+        let place = |name: &str| Target { kind: TargetKind::Filesystem, name: name.into() };
+        let deep = "./configuration/.m2/repository/org/apache/logging/log4j/log4j-core/2.13.2";
+        assert_eq!(short_place(&place(deep)), "…/log4j-core/2.13.2");
+        assert_eq!(short_place(&place("/tmp/components/yarn.lock")), "…/components/yarn.lock");
+        assert_eq!(short_place(&place("C:\\app\\lib\\log4j.jar")), "…/lib/log4j.jar");
+        assert_eq!(short_place(&place("app/yarn.lock")), "app/yarn.lock");
+        assert_eq!(short_place(&place("trivy-debian-image.json")), "trivy-debian-image.json");
+        assert_eq!(short_place(&image("registry.example.com/team/app:1.2")), "registry.example.com/team/app:1.2");
     }
 
     /// Issue 19, item 1: an unsupported SQL Server read "Install the pending routine updates".

@@ -56,6 +56,14 @@ pub async fn plan_view(
     let mut plan = plans.into_iter().next().ok_or_else(not_yours)?;
     for action in &mut plan.actions {
         action.reason = reason_for(principal, &action.reason);
+        if !principal.reads_vulnerability_ids() {
+            action.what = std::mem::take(&mut action.what_in_words);
+        }
+    }
+    if !principal.reads_vulnerability_ids() {
+        for aside in plan.excepted.iter_mut().chain(plan.verifying.iter_mut()) {
+            aside.what = std::mem::take(&mut aside.what_in_words);
+        }
     }
     let acknowledged = state
         .store
@@ -143,6 +151,9 @@ pub async fn readable_action(
     match rapport_workflows::action_detail(&state.store, id, state.now()).await {
         Ok(mut detail) if principal.may_read_team(&detail.team) => {
             detail.action.reason = reason_for(principal, &detail.action.reason);
+            if !principal.reads_vulnerability_ids() {
+                detail.action.what = detail.action.what_in_words();
+            }
             Ok(detail)
         }
         Ok(_) | Err(PlanError::Refused(Refusal::NotFound(_))) => Err(not_yours()),

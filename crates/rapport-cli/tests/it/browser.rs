@@ -268,6 +268,12 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
         assert!(action.starts_with("/actions/"), "{action}");
         let page = shot(manager, "manager-5-action").await;
         assert!(page.contains("Where") && page.contains("History"), "{page}");
+        // A manager reads how many flaws and whether attackers use them, not their ids.
+        assert!(
+            page.contains("2 flaws in log4j-core, and attackers are using at least one of them now"),
+            "{page}"
+        );
+        assert!(!page.contains("CVE-2021-44228"), "no bare ids for a manager: {page}");
         // Times are hers: Priya is in Asia/Kolkata, to the minute.
         assert!(page.contains(" IST: "), "the history in her time zone: {page}");
         assert!(!page.contains("Z</") && !page.contains(":00Z"), "no raw UTC stamps: {page}");

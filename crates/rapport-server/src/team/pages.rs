@@ -201,8 +201,16 @@ pub async fn action_page(
         emergency: detail.emergency_aside(),
         due: detail.due.map(|due| due.to_string()),
         team: detail.team,
-        fixes: detail.action.fixes.iter().take(20).cloned().collect::<Vec<_>>().join(", "),
-        more: detail.action.fixes.len().saturating_sub(20) + detail.action.more_fixes as usize,
+        fixes: if signed.principal.reads_vulnerability_ids() {
+            detail.action.fixes.iter().take(20).cloned().collect::<Vec<_>>().join(", ")
+        } else {
+            detail.action.fixes_in_words()
+        },
+        more: if signed.principal.reads_vulnerability_ids() {
+            detail.action.fixes.len().saturating_sub(20) + detail.action.more_fixes as usize
+        } else {
+            0
+        },
         action: detail.action,
         events,
         notice,
