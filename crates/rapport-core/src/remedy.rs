@@ -847,7 +847,10 @@ mod tests {
         assert_eq!(short_place(&place("C:\\app\\lib\\log4j.jar")), "…/lib/log4j.jar");
         assert_eq!(short_place(&place("app/yarn.lock")), "app/yarn.lock");
         assert_eq!(short_place(&place("trivy-debian-image.json")), "trivy-debian-image.json");
-        assert_eq!(short_place(&image("registry.example.com/team/app:1.2")), "registry.example.com/team/app:1.2");
+        assert_eq!(
+            short_place(&image("registry.example.com/team/app:1.2")),
+            "registry.example.com/team/app:1.2"
+        );
     }
 
     /// Issue 19, item 1: an unsupported SQL Server read "Install the pending routine updates".
