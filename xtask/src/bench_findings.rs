@@ -1,7 +1,8 @@
 //! The findings list's benchmark: a generated Trivy scan of 300,000 findings imported with the
-//! release binary, then `rapport findings --limit N --json` timed per back end, unfiltered and
-//! with filters that match nothing (the worst case for walking the list in order). A short
-//! list should cost about as little as its length, whatever the estate's size.
+//! release binary, then `rapport findings --limit N --json` timed per back end, unfiltered,
+//! with filters and a search that match nothing (the worst case for walking the list in
+//! order), and in the other orders. A short list should cost about as little as its length,
+//! whatever the estate's size.
 
 use clap::Args;
 
@@ -47,11 +48,24 @@ pub fn run(args: &BenchFindingsArgs) -> anyhow::Result<()> {
             let listed = run(&["findings", "--json", "--limit", limit])?;
             row(&format!("findings --limit {limit}"), backend, &listed);
         }
-        for (what, filter) in
-            [("--target", "no-such-target"), ("--tool", "no-such-tool"), ("--id", "CVE-0-0")]
-        {
+        for (what, filter) in [
+            ("--target", "no-such-target"),
+            ("--tool", "no-such-tool"),
+            ("--id", "CVE-0-0"),
+            ("--search", "no such words"),
+            ("--team", "no-such-team"),
+        ] {
             let listed = run(&["findings", "--json", "--limit", "50", what, filter])?;
             row(&format!("findings --limit 50 {what} (matching none)"), backend, &listed);
+        }
+        // A word some of the findings hold, and the orders other than the default.
+        for (what, args) in [
+            ("--search openssl", ["--search", "openssl"]),
+            ("--sort newest", ["--sort", "newest"]),
+            ("--sort vulnerability", ["--sort", "vulnerability"]),
+        ] {
+            let listed = run(&[&["findings", "--json", "--limit", "50"][..], &args[..]].concat())?;
+            row(&format!("findings --limit 50 {what}"), backend, &listed);
         }
     }
     Ok(())
