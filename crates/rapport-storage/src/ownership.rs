@@ -4,6 +4,7 @@ use sqlx::{QueryBuilder, Row};
 use time::OffsetDateTime;
 
 use crate::assets::AssetOwnership;
+use crate::events::begin_with_events;
 use crate::{Store, StoreError, with_pool};
 
 /// Assets per update statement: eight values each.
@@ -20,8 +21,9 @@ pub struct OwnershipVersion {
     pub changed_assets: i64,
 }
 
+/// A new version, only while the version in force is still `$6` (0 for none).
 const INSERT_VERSION: &str = "INSERT INTO ownership_versions (content, syntax, applied_at, rules, changed_assets) \
-     VALUES ($1, $2, $3, $4, $5) RETURNING id";
+     SELECT $1, $2, $3, $4, $5 WHERE (SELECT COALESCE(MAX(id), 0) FROM ownership_versions) = $6 RETURNING id";
 
 const RECORD_CHANGED: &str = "UPDATE ownership_versions SET changed_assets = $1 WHERE id = $2";
 
@@ -51,7 +53,9 @@ impl Store {
     /// Records a new version of the ownership file and what it changed, in one transaction:
     /// `changes` are the assets whose owner, criticality or exposure (or the rule deciding
     /// them) differ from what the previous version decided, written a chunk at a time.
-    /// Returns the version number.
+    /// Returns the version number; `None`, with nothing written, when the version in force
+    /// is no longer `in_force` (the one the changes were decided against): two people
+    /// applying versions at once never build on the same one unknowingly.
     pub async fn record_ownership(
         &self,
         content: &str,
@@ -59,18 +63,22 @@ impl Store {
         rules: usize,
         changes: impl IntoIterator<Item = (i64, AssetOwnership)>,
         applied_at: OffsetDateTime,
-    ) -> Result<i64, StoreError> {
+        in_force: Option<i64>,
+    ) -> Result<Option<i64>, StoreError> {
         let mut changes = changes.into_iter().peekable();
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let version: i64 = sqlx::query_scalar(INSERT_VERSION)
+            // The stream's lock (on PostgreSQL) also makes the check and the insert one step.
+            let mut tx = begin_with_events!(pool);
+            let version: Option<i64> = sqlx::query_scalar(INSERT_VERSION)
                 .bind(content)
                 .bind(syntax)
                 .bind(applied_at)
                 .bind(rules as i64)
                 .bind(0_i64)
-                .fetch_one(&mut *tx)
+                .bind(in_force.unwrap_or(0))
+                .fetch_optional(&mut *tx)
                 .await?;
+            let Some(version) = version else { return Ok(None) };
             let mut changed = 0_i64;
             while changes.peek().is_some() {
                 let chunk: Vec<(i64, AssetOwnership)> = changes.by_ref().take(ROWS_PER_STATEMENT).collect();
@@ -79,7 +87,7 @@ impl Store {
             }
             sqlx::query(RECORD_CHANGED).bind(changed).bind(version).execute(&mut *tx).await?;
             tx.commit().await?;
-            Ok(version)
+            Ok(Some(version))
         })
     }
 }

@@ -66,7 +66,9 @@ pub async fn assign_owner(
     let name = Path::new("the next ownership version");
     let mut changes = Vec::new();
     let version = if apply {
-        let (version, _) = apply_text(store, name, &content, now, |change| changes.push(change)).await?;
+        let in_force = in_force.map(|version| version.id);
+        let (version, _) =
+            apply_text(store, name, &content, in_force, now, |change| changes.push(change)).await?;
         tracing::info!(version, team, assets = assets.len(), "gave assets to a team");
         version
     } else {

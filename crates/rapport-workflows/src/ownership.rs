@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use rapport_core::{AssetFacts, AssetId, Ownership, Person, Resolution, RuleError};
+use rapport_core::{AssetFacts, AssetId, Ownership, Person, Refusal, Resolution, RuleError};
 use rapport_formats::parse_ownership;
 use rapport_storage::{AssetFilter, AssetOwnership, AssetRecord, OwnershipVersion, Store, StoreError};
 use time::OffsetDateTime;
@@ -244,14 +244,17 @@ pub async fn apply_ownership(
     each: impl FnMut(OwnershipChange),
 ) -> Result<(i64, OwnershipPlan), OwnershipError> {
     let text = read_file(path)?;
-    apply_text(store, path, &text, now, each).await
+    let in_force = store.ownership_versions().await?.last().map(|version| version.id);
+    apply_text(store, path, &text, in_force, now, each).await
 }
 
-/// Applies `text` (named `name` in errors) as the new version, as [`apply_ownership`] does.
+/// Applies `text` (named `name` in errors) as the new version, as [`apply_ownership`] does,
+/// unless another version than `in_force` was applied meanwhile.
 pub(crate) async fn apply_text(
     store: &Store,
     name: &Path,
     text: &str,
+    in_force: Option<i64>,
     now: OffsetDateTime,
     mut each: impl FnMut(OwnershipChange),
 ) -> Result<(i64, OwnershipPlan), OwnershipError> {
@@ -264,7 +267,10 @@ pub(crate) async fn apply_text(
     })
     .await?;
     let changes = decisions.into_iter().map(|(id, resolution)| (id, resolver.decided(&resolution)));
-    let version = store.record_ownership(text, plan.syntax, plan.rules, changes, now).await?;
+    let version =
+        store.record_ownership(text, plan.syntax, plan.rules, changes, now, in_force).await?.ok_or_else(
+            || Refusal::conflict("another ownership version was applied meanwhile: read it, then try again"),
+        )?;
     tracing::info!(version, changed = plan.changed, "applied ownership");
     Ok((version, plan))
 }

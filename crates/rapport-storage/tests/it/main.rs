@@ -6,5 +6,6 @@
 mod accounts;
 mod backends;
 mod events;
+mod ownership;
 mod plan;
 mod story;
