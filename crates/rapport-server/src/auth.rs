@@ -275,7 +275,7 @@ async fn csrf_sent(request: &mut Request) -> Result<CsrfSent, ServerError> {
             .await
             .map_err(|_| ServerError::BadRequest(format!("a form may hold at most {FORM_LIMIT} bytes")))?;
         let sent = field(&bytes, "csrf");
-        let typed = crate::web::Typed::of(request.uri().path(), &bytes);
+        let typed = crate::web::Typed::of(request.uri().path(), bytes.clone());
         request.extensions_mut().insert(typed);
         *request.body_mut() = axum::body::Body::from(bytes);
         return Ok(CsrfSent::Here(sent));

@@ -94,6 +94,15 @@ pub(crate) fn given(text: &Option<String>) -> Option<&str> {
 }
 
 /// A list's length as asked for: 200 when left out, at most 1000.
+/// The page of a list asked for, from 1 (the first when none is).
+pub(crate) fn page_number(page: Option<u32>) -> Result<u32, ServerError> {
+    match page {
+        None => Ok(1),
+        Some(0) => Err(ServerError::BadRequest("page: expected 1 or more, got 0".into())),
+        Some(page) => Ok(page),
+    }
+}
+
 pub(crate) fn list_limit(asked: Option<u32>) -> Result<u32, ServerError> {
     match asked {
         None => Ok(DEFAULT_LIMIT),

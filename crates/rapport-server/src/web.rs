@@ -158,7 +158,7 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         _ => "Something went wrong",
     };
     let nav = response.extensions().get::<Nav>().cloned();
-    let typed = response.extensions().get::<Typed>().map(|typed| typed.0.clone()).unwrap_or_default();
+    let typed = response.extensions().get::<Typed>().map(Typed::fields).unwrap_or_default();
     let back = back.filter(|back| *back != path);
     let page = ErrorPage { nav, title, message, typed, back };
     let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
@@ -246,23 +246,30 @@ pub(crate) struct ErrorPage {
 /// What a submitted form held that a person typed, by its field's name as people read it:
 /// not the CSRF token, the confirmation, the fields that only name what the form is about,
 /// and nothing at all from the forms that carry passwords.
-#[derive(Clone, Debug, Default)]
-pub struct Typed(pub Vec<(String, String)>);
+/// Kept as the bytes the form came in (shared, not copied), read only for a refusal's page.
+#[derive(Clone, Debug)]
+pub struct Typed {
+    path: String,
+    form: axum::body::Bytes,
+}
 
 impl Typed {
     const NOT_TYPED: [&'static str; 8] =
         ["csrf", "confirmed", "kind", "action", "answer", "decision", "scope", "format"];
     const WITH_PASSWORDS: [&'static str; 2] = ["/login", "/account/password"];
 
-    pub fn of(path: &str, form: &[u8]) -> Typed {
-        if Typed::WITH_PASSWORDS.contains(&path) {
-            return Typed::default();
+    pub fn of(path: &str, form: axum::body::Bytes) -> Typed {
+        Typed { path: path.to_owned(), form }
+    }
+
+    fn fields(&self) -> Vec<(String, String)> {
+        if Typed::WITH_PASSWORDS.contains(&self.path.as_str()) {
+            return Vec::new();
         }
-        let fields = form_urlencoded::parse(form)
+        form_urlencoded::parse(&self.form)
             .filter(|(key, value)| !Typed::NOT_TYPED.contains(&key.as_ref()) && !value.trim().is_empty())
             .map(|(key, value)| (key.replace('_', " "), value.into_owned()))
-            .collect();
-        Typed(fields)
+            .collect()
     }
 }
 
@@ -310,6 +317,17 @@ pub(crate) fn confirm_page(
 ) -> Result<Response, ServerError> {
     let ask = Confirm { title, consequence, detail: None, carried: &[], action, button, cancel };
     confirm_page_with(signed, ask)
+}
+
+/// The asset a request names by its kind (`field` says where, for the refusal) and name.
+pub(crate) fn asset_named(
+    field: &str,
+    kind: &str,
+    name: String,
+) -> Result<rapport_core::AssetId, ServerError> {
+    let kind = rapport_core::TargetKind::parse(kind)
+        .ok_or_else(|| ServerError::BadRequest(format!("{field}: {kind:?} is no kind of asset")))?;
+    Ok(rapport_core::AssetId { kind, name })
 }
 
 pub fn require(principal: &Principal, allowed: fn(&Principal) -> bool, why: &str) -> Result<(), ServerError> {

@@ -88,8 +88,7 @@ pub async fn assign_owner(
 }
 
 async fn directory_team(store: &Store, team: &str) -> Result<String, OwnershipError> {
-    let known =
-        store.teams().await?.into_iter().map(|t| t.name).find(|t| t.eq_ignore_ascii_case(team.trim()));
+    let known = crate::policy::directory_spelling(store, team).await?;
     known.ok_or_else(|| {
         Refusal::invalid("team", format!("the directory has no team {:?}", team.trim())).into()
     })

@@ -207,14 +207,8 @@ pub async fn dispute_ownership(
                 )
                 .into());
             }
-            let teams = store.teams().await?;
-            Some(
-                teams
-                    .into_iter()
-                    .map(|t| t.name)
-                    .find(|t| t.eq_ignore_ascii_case(suggested))
-                    .unwrap_or_else(|| suggested.to_owned()),
-            )
+            let known = crate::policy::directory_spelling(store, suggested).await?;
+            Some(known.unwrap_or_else(|| suggested.to_owned()))
         }
         None => None,
     };
@@ -245,6 +239,15 @@ impl Reachability {
             "no" => Some(Reachability::No),
             "unknown" | "dont_know" => Some(Reachability::DontKnow),
             _ => None,
+        }
+    }
+
+    /// As the form and the API send it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reachability::Yes => "yes",
+            Reachability::No => "no",
+            Reachability::DontKnow => "unknown",
         }
     }
 

@@ -3,7 +3,7 @@
 
 use rapport_core::{Audience, Policy, Principal, Refusal, Role, changed_terms};
 use rapport_formats::{DEFAULT_POLICY, parse_policy};
-use rapport_storage::{PolicyAck, Store, StoredPolicy};
+use rapport_storage::{PolicyAck, Store, StoreError, StoredPolicy};
 use time::OffsetDateTime;
 
 use crate::plan::PlanError;
@@ -161,9 +161,14 @@ pub async fn team_policy(store: &Store, team: &str, now: OffsetDateTime) -> Resu
     Ok(TeamPolicy { team, stored, terms, acknowledged, since_acknowledged })
 }
 
-async fn known_team(store: &Store, name: &str) -> Result<String, PlanError> {
+/// The team named, as the directory spells it; `None` when the directory has no such team.
+pub(crate) async fn directory_spelling(store: &Store, name: &str) -> Result<Option<String>, StoreError> {
     let teams = store.teams().await?;
-    let team = teams.into_iter().map(|team| team.name).find(|team| team.eq_ignore_ascii_case(name));
+    Ok(teams.into_iter().map(|team| team.name).find(|team| team.eq_ignore_ascii_case(name.trim())))
+}
+
+async fn known_team(store: &Store, name: &str) -> Result<String, PlanError> {
+    let team = directory_spelling(store, name).await?;
     Ok(team.ok_or_else(|| {
         Refusal::not_found(format!("no team {name:?} in the directory (import a teams or people file first)"))
     })?)

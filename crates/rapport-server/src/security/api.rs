@@ -249,10 +249,7 @@ pub async fn assign_owner(
         }
         (None, Some(action)) => rapport_workflows::Given::Action(action),
         (Some(asset), None) => {
-            let kind = rapport_core::TargetKind::parse(&asset.kind).ok_or_else(|| {
-                ServerError::BadRequest(format!("asset.kind: {:?} is no kind of asset", asset.kind))
-            })?;
-            rapport_workflows::Given::Asset(rapport_core::AssetId { kind, name: asset.name })
+            rapport_workflows::Given::Asset(crate::web::asset_named("asset.kind", &asset.kind, asset.name)?)
         }
     };
     let assignment =

@@ -37,11 +37,7 @@ pub struct AuditQuery {
 
 impl AuditQuery {
     fn page(&self) -> Result<u32, ServerError> {
-        match self.page {
-            None => Ok(1),
-            Some(0) => Err(ServerError::BadRequest("page: expected 1 or more, got 0".into())),
-            Some(page) => Ok(page),
-        }
+        crate::security::page_number(self.page)
     }
 
     /// The address of the same log's page `page`.

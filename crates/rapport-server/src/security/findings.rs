@@ -83,11 +83,7 @@ impl FindingQuery {
 
     /// The page asked for, from 1.
     pub fn page(&self) -> Result<u32, ServerError> {
-        match self.page {
-            None => Ok(1),
-            Some(0) => Err(ServerError::BadRequest("page: expected 1 or more, got 0".into())),
-            Some(page) => Ok(page),
-        }
+        super::page_number(self.page)
     }
 
     /// The address of the same list's page `page`, for the links between pages.

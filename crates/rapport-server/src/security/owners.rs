@@ -6,7 +6,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use rapport_core::{AssetId, Principal, TargetKind};
+use rapport_core::Principal;
 use rapport_workflows::{Assignment, Given, OwnershipError, assign_owner};
 use serde::Deserialize;
 
@@ -94,9 +94,7 @@ impl AssignForm {
         match (&self.kind, &self.name, self.action) {
             (_, _, Some(action)) => Ok(Given::Action(action)),
             (Some(kind), Some(name), None) => {
-                let kind = TargetKind::parse(kind)
-                    .ok_or_else(|| ServerError::BadRequest(format!("kind: {kind:?} is no kind of asset")))?;
-                Ok(Given::Asset(AssetId { kind, name: name.clone() }))
+                Ok(Given::Asset(crate::web::asset_named("kind", kind, name.clone())?))
             }
             _ => Err(ServerError::BadRequest("name an asset (kind and name) or an action".into())),
         }

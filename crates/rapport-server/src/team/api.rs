@@ -329,15 +329,8 @@ pub async fn reachability(
     Path(action): Path<i64>,
     Json(request): Json<ReachabilityRequest>,
 ) -> Result<Json<ReachabilityAnswered>, ServerError> {
-    let kind = rapport_core::TargetKind::parse(&request.kind)
-        .ok_or_else(|| ServerError::BadRequest(format!("kind: {:?} is no kind of asset", request.kind)))?;
-    let asset = rapport_core::AssetId { kind, name: request.name };
+    let asset = crate::web::asset_named("kind", &request.kind, request.name)?;
     let answer =
         crate::team::answer_reachability(&state, &signed.principal, action, asset, &request.answer).await?;
-    let answer = match answer {
-        rapport_workflows::Reachability::Yes => "yes",
-        rapport_workflows::Reachability::No => "no",
-        rapport_workflows::Reachability::DontKnow => "unknown",
-    };
-    Ok(Json(ReachabilityAnswered { action, answer }))
+    Ok(Json(ReachabilityAnswered { action, answer: answer.as_str() }))
 }

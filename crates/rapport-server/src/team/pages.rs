@@ -285,9 +285,7 @@ pub async fn action_reachability(
     Path(id): Path<i64>,
     Form(form): Form<ReachabilityForm>,
 ) -> Result<Response, ServerError> {
-    let kind = rapport_core::TargetKind::parse(&form.kind)
-        .ok_or_else(|| ServerError::BadRequest(format!("kind: {:?} is no kind of asset", form.kind)))?;
-    let asset = rapport_core::AssetId { kind, name: form.name };
+    let asset = crate::web::asset_named("kind", &form.kind, form.name)?;
     let answer = crate::team::answer_reachability(&state, &signed.principal, id, asset, &form.answer).await?;
     let said = if answer == rapport_workflows::Reachability::DontKnow { "unknown" } else { "reachable" };
     Ok(Redirect::to(&format!("/actions/{id}?said={said}")).into_response())
