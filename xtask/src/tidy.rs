@@ -12,7 +12,7 @@ fn root() -> PathBuf {
 fn layer(crate_name: &str) -> Option<u8> {
     match crate_name {
         "rapport-core" => Some(0),
-        "rapport-formats" | "rapport-storage" => Some(1),
+        "rapport-formats" | "rapport-storage" | "rapport-messages" => Some(1),
         "rapport-workflows" => Some(2),
         "rapport-server" => Some(3),
         "rapport-cli" => Some(4),

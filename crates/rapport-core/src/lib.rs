@@ -22,11 +22,13 @@ mod plain_words;
 mod plan;
 mod policy;
 mod policy_terms;
+mod readability;
 mod refusal;
 mod remedy;
 mod severity;
 mod ssvc;
 pub mod text_limits;
+mod topic;
 mod version;
 mod vex;
 mod vuln_id;
@@ -63,6 +65,7 @@ pub use policy::{
     Policy, PolicyError, PolicySpec, ReminderRules,
 };
 pub use policy_terms::changed_terms;
+pub use readability::{Readability, ReadingTarget, readability};
 pub use refusal::Refusal;
 pub use remedy::{
     Action, ActionDraft, Contribution, Place, Remedy, RemedyInput, RemedyKey, RemedyKind, advisory_fixes,
@@ -73,6 +76,7 @@ pub use ssvc::{
     Automatable, DecisionTree, EvidenceRules, Exploitation, HumanImpact, Outcome, Points, SystemExposure,
     TreeError, TreeSpec,
 };
+pub use topic::Topic;
 pub use version::{VersionScheme, fixed_versions};
 pub use vex::{VexIndex, VexNote, VexProduct, VexSource, VexStatement, VexStatus};
 pub use vuln_id::{VulnId, VulnIdKind, parse_cwe};

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Who a message is written for: each gets the same facts in different words.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Audience {
     Executive,

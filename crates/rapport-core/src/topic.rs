@@ -1,0 +1,138 @@
+//! What a message is about, and who it is written for: the events of the stream that people
+//! are told of. Several events share a topic ("done and confirmed" and "closed by a scan" are
+//! both the work being finished); some are told to no one (a decision that changed, a policy
+//! acknowledged), since the pages show them and a message would only be noise.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Audience, EventKind};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topic {
+    /// New work for a team.
+    ActionOpened,
+    ActionDueSoon,
+    ActionOverdue,
+    /// The work is finished: confirmed by a scan, or its findings gone.
+    ActionFinished,
+    /// The work is back: a scan still shows it after "done", or its findings came back.
+    ActionReopened,
+    /// The security team granted or refused an exception.
+    ExceptionDecided,
+    ExceptionEnding,
+    EmergencyDeclared,
+    /// A new version of the policy waits for the team's acknowledgement.
+    PolicyChanged,
+    /// A team said an action is not theirs: told to the security team.
+    OwnershipDisputed,
+    /// The security team answered someone's feedback or "not ours".
+    SecurityReplied,
+}
+
+impl Topic {
+    pub const ALL: [Topic; 11] = [
+        Topic::ActionOpened,
+        Topic::ActionDueSoon,
+        Topic::ActionOverdue,
+        Topic::ActionFinished,
+        Topic::ActionReopened,
+        Topic::ExceptionDecided,
+        Topic::ExceptionEnding,
+        Topic::EmergencyDeclared,
+        Topic::PolicyChanged,
+        Topic::OwnershipDisputed,
+        Topic::SecurityReplied,
+    ];
+
+    /// The topic an event is told under, if it is told at all.
+    pub fn of(kind: EventKind) -> Option<Topic> {
+        Some(match kind {
+            EventKind::ActionOpened => Topic::ActionOpened,
+            EventKind::ActionDueSoon => Topic::ActionDueSoon,
+            EventKind::ActionOverdue => Topic::ActionOverdue,
+            EventKind::ActionVerified | EventKind::ActionClosed => Topic::ActionFinished,
+            EventKind::ActionReopened | EventKind::DoneRefuted => Topic::ActionReopened,
+            EventKind::ExceptionGranted | EventKind::ExceptionRejected => Topic::ExceptionDecided,
+            EventKind::ExceptionExpiring => Topic::ExceptionEnding,
+            EventKind::EmergencyDeclared => Topic::EmergencyDeclared,
+            EventKind::PolicyApplied => Topic::PolicyChanged,
+            EventKind::OwnershipDisputed => Topic::OwnershipDisputed,
+            EventKind::SecurityReplied => Topic::SecurityReplied,
+            EventKind::DecisionChanged
+            | EventKind::ActionMarkedDone
+            | EventKind::ExceptionRequested
+            | EventKind::ExceptionExpired
+            | EventKind::FeedbackGiven
+            | EventKind::PolicyAcknowledged
+            | EventKind::ReachabilityAnswered => return None,
+        })
+    }
+
+    /// The event kind a sample of this topic is shown for (previews, template checks).
+    pub fn example_kind(self) -> EventKind {
+        EventKind::ALL
+            .into_iter()
+            .find(|kind| Topic::of(*kind) == Some(self))
+            .unwrap_or(EventKind::ActionOpened)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Topic::ActionOpened => "action_opened",
+            Topic::ActionDueSoon => "action_due_soon",
+            Topic::ActionOverdue => "action_overdue",
+            Topic::ActionFinished => "action_finished",
+            Topic::ActionReopened => "action_reopened",
+            Topic::ExceptionDecided => "exception_decided",
+            Topic::ExceptionEnding => "exception_ending",
+            Topic::EmergencyDeclared => "emergency_declared",
+            Topic::PolicyChanged => "policy_changed",
+            Topic::OwnershipDisputed => "ownership_disputed",
+            Topic::SecurityReplied => "security_replied",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Topic> {
+        Topic::ALL.into_iter().find(|topic| topic.as_str() == word)
+    }
+
+    /// Who is written to about it. Executives hear of emergencies, of the policy they stand
+    /// behind, and of answers to what they asked; routine work reaches them in briefings.
+    /// End users hear of work on their own devices. Disputes go to the security team, who
+    /// read as engineers or managers.
+    pub fn audiences(self) -> &'static [Audience] {
+        use Audience::{EndUser, Engineer, Executive, Manager};
+        match self {
+            Topic::ActionOpened | Topic::ActionDueSoon | Topic::ActionOverdue | Topic::ActionFinished => {
+                &[Engineer, Manager, EndUser]
+            }
+            Topic::ActionReopened
+            | Topic::ExceptionDecided
+            | Topic::ExceptionEnding
+            | Topic::OwnershipDisputed => &[Engineer, Manager],
+            Topic::PolicyChanged => &[Manager, Executive],
+            Topic::EmergencyDeclared | Topic::SecurityReplied => &[Engineer, Manager, Executive, EndUser],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_topic_is_told_of_at_least_one_event_and_its_name_reads_back() {
+        for topic in Topic::ALL {
+            assert_eq!(Topic::of(topic.example_kind()), Some(topic));
+            assert_eq!(Topic::parse(topic.as_str()), Some(topic));
+            assert!(!topic.audiences().is_empty());
+        }
+    }
+
+    #[test]
+    fn what_the_pages_already_show_is_not_a_message() {
+        assert_eq!(Topic::of(EventKind::DecisionChanged), None);
+        assert_eq!(Topic::of(EventKind::PolicyAcknowledged), None);
+    }
+}

@@ -1,0 +1,278 @@
+//! What a template may say: the facts of one event for one reader, already in that reader's
+//! words (dates in their time zone, no vulnerability ids for those who do not read them).
+//! Every variable is listed in [`VARIABLES`] with what it holds; `docs/messages.md` lists the
+//! same, and a test keeps the two equal.
+
+use rapport_core::{Audience, Topic};
+use serde::Serialize;
+
+/// The variables of one message.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Facts {
+    pub person: PersonFacts,
+    pub team: TeamFacts,
+    /// The security team's name, as the directory spells it.
+    pub security_team: String,
+    pub action: Option<ActionFacts>,
+    pub exception: Option<ExceptionFacts>,
+    pub emergency: Option<EmergencyFacts>,
+    pub policy: Option<PolicyFacts>,
+    pub answer: Option<AnswerFacts>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct PersonFacts {
+    pub name: String,
+    pub first_name: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TeamFacts {
+    pub name: String,
+    /// What the team is measured on, in its own words.
+    pub measured_on: Option<String>,
+    /// "4 hours a week": the time the team set aside for this work.
+    pub capacity: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ActionFacts {
+    pub id: i64,
+    /// What to do, as engineers read it, vulnerability ids included.
+    pub what: String,
+    /// What to do, without vulnerability ids.
+    pub what_in_words: String,
+    /// "2 flaws in openssl, which attackers are using now".
+    pub fixes_in_words: String,
+    /// The vulnerability ids it fixes, CVEs first.
+    pub vulnerabilities: Vec<String>,
+    /// The package, product or rule to change.
+    pub package: String,
+    /// The package manager's command, where one is known.
+    pub command: Option<String>,
+    /// Where, with the version there and the one that fixes it (the first ten).
+    pub places: Vec<PlaceFacts>,
+    /// How many places are not listed.
+    pub more_places: usize,
+    /// The reader's own device it concerns (end users).
+    pub device: Option<String>,
+    /// The decision, as a word: "act", "attend", "track*", "track".
+    pub outcome: String,
+    /// Why, in one sentence, from the evidence.
+    pub reason: String,
+    /// Whether attackers are known to use one of its flaws now.
+    pub exploited: bool,
+    /// "Friday 4 December", in the reader's time zone; none when it has no due date.
+    pub due: Option<String>,
+    /// Days from today to the due date; below zero once it is late.
+    pub days_left: Option<i64>,
+    /// "about 2 hours".
+    pub effort: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct PlaceFacts {
+    pub name: String,
+    pub installed: Option<String>,
+    pub fix: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ExceptionFacts {
+    pub granted: bool,
+    /// Its last day, when granted.
+    pub until: Option<String>,
+    /// Why the team asked, in its words.
+    pub asked: String,
+    /// What the security team said.
+    pub reply: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct EmergencyFacts {
+    pub reason: String,
+    pub declared_by: String,
+    /// Whether it meets the policy's emergency criteria, or was declared by override.
+    pub within_policy: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct PolicyFacts {
+    pub name: String,
+    pub version: i64,
+    /// What changed since the version the team acknowledged, one sentence each.
+    pub changes: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct AnswerFacts {
+    /// "feedback" or "not ours".
+    pub kind: String,
+    /// What they said.
+    pub words: String,
+    pub by: String,
+    /// The security team's reply.
+    pub reply: Option<String>,
+}
+
+/// Every variable a template may use, with what it holds.
+pub const VARIABLES: &[(&str, &str)] = &[
+    ("person.name", "the reader's name"),
+    ("person.first_name", "the reader's first name"),
+    ("team.name", "the team the message is about"),
+    ("team.measured_on", "what the team is measured on, in its own words (may be none)"),
+    ("team.capacity", "the time the team set aside, \"4 hours a week\" (may be none)"),
+    ("security_team", "the security team's name"),
+    ("action.id", "the action's number"),
+    ("action.what", "what to do, with vulnerability ids (for engineers)"),
+    ("action.what_in_words", "what to do, without vulnerability ids"),
+    ("action.fixes_in_words", "what it fixes, \"2 flaws in openssl, which attackers are using now\""),
+    ("action.vulnerabilities", "the vulnerability ids it fixes, a list"),
+    ("action.package", "the package, product or rule to change"),
+    ("action.command", "the package manager's command (may be none)"),
+    ("action.places", "where: a list of places, each with name, installed and fix"),
+    ("action.more_places", "how many places are not listed"),
+    ("action.device", "the reader's own device it is on (end users; may be none)"),
+    ("action.outcome", "the decision: act, attend, track* or track"),
+    ("action.reason", "why, in one sentence, from the evidence"),
+    ("action.exploited", "true when attackers are known to use one of its flaws now"),
+    ("action.due", "the due date in the reader's time zone, \"Friday 4 December\" (may be none)"),
+    ("action.days_left", "days until the due date, below zero once late (may be none)"),
+    ("action.effort", "the time it takes, \"about 2 hours\""),
+    ("exception.granted", "true when the exception was granted"),
+    ("exception.until", "the exception's last day, when granted"),
+    ("exception.asked", "why the team asked for it"),
+    ("exception.reply", "what the security team said (may be none)"),
+    ("emergency.reason", "why it is an emergency"),
+    ("emergency.declared_by", "who declared it"),
+    ("emergency.within_policy", "true when it meets the policy's emergency criteria"),
+    ("policy.name", "the policy's name"),
+    ("policy.version", "the new version's number"),
+    ("policy.changes", "what changed, a list of sentences"),
+    ("answer.kind", "\"feedback\" or \"not ours\""),
+    ("answer.words", "what the person said"),
+    ("answer.by", "who said it"),
+    ("answer.reply", "the security team's reply"),
+];
+
+impl Facts {
+    /// Believable facts for a topic, for previews and for checking a template before it is
+    /// used: every variable the topic has is set, so a template that names one it does not
+    /// have is refused.
+    pub fn sample(topic: Topic, audience: Audience) -> Facts {
+        let (name, first_name) = match audience {
+            Audience::Executive => ("Dana Whitfield", "Dana"),
+            Audience::Manager => ("Priya Raman", "Priya"),
+            Audience::Engineer => ("Sam Okafor", "Sam"),
+            Audience::EndUser => ("Lea Martin", "Lea"),
+        };
+        let mut facts = Facts {
+            person: PersonFacts { name: name.into(), first_name: first_name.into() },
+            team: TeamFacts {
+                name: "Payments".into(),
+                measured_on: Some("checkout uptime".into()),
+                capacity: Some("6 hours a week".into()),
+            },
+            security_team: "Security".into(),
+            ..Facts::default()
+        };
+        let action = || ActionFacts {
+            id: 42,
+            what: "Upgrade openssl from 3.0.7 to 3.0.15 (CVE-2024-5535, CVE-2023-5678)".into(),
+            what_in_words: "Upgrade openssl from 3.0.7 to 3.0.15".into(),
+            fixes_in_words: "2 flaws in openssl, and attackers are using at least one of them now".into(),
+            vulnerabilities: vec!["CVE-2024-5535".into(), "CVE-2023-5678".into()],
+            package: "openssl".into(),
+            command: Some("apt-get install --only-upgrade openssl".into()),
+            places: vec![
+                PlaceFacts {
+                    name: "web-01".into(),
+                    installed: Some("3.0.7".into()),
+                    fix: Some("3.0.15".into()),
+                },
+                PlaceFacts {
+                    name: "web-02".into(),
+                    installed: Some("3.0.7".into()),
+                    fix: Some("3.0.15".into()),
+                },
+            ],
+            more_places: 0,
+            device: (audience == Audience::EndUser).then(|| "laptop LT-0231".into()),
+            outcome: "act".into(),
+            reason: "Attackers are using this flaw now, and web-01 is reachable from the internet.".into(),
+            exploited: true,
+            due: Some("Friday 4 December".into()),
+            days_left: Some(if topic == Topic::ActionOverdue { -2 } else { 3 }),
+            effort: "about 2 hours".into(),
+        };
+        match topic {
+            Topic::PolicyChanged => {
+                facts.policy = Some(PolicyFacts {
+                    name: "Remediation policy".into(),
+                    version: 3,
+                    changes: vec![
+                        "Act work is now due in 10 days instead of 14.".into(),
+                        "No planned changes from 24 December to 1 January.".into(),
+                    ],
+                });
+            }
+            Topic::ExceptionDecided | Topic::ExceptionEnding => {
+                facts.action = Some(action());
+                facts.exception = Some(ExceptionFacts {
+                    granted: true,
+                    until: Some("Sunday 31 January".into()),
+                    asked: "The vendor's fixed build ships in January.".into(),
+                    reply: Some(
+                        "Granted until the vendor's build ships; keep the firewall rule in place.".into(),
+                    ),
+                });
+            }
+            Topic::EmergencyDeclared => {
+                facts.action = Some(action());
+                facts.emergency = Some(EmergencyFacts {
+                    reason: "Attackers are breaking into servers like ours through this flaw this week."
+                        .into(),
+                    declared_by: "Alex Chen".into(),
+                    within_policy: true,
+                });
+            }
+            Topic::OwnershipDisputed | Topic::SecurityReplied => {
+                facts.action = Some(action());
+                let not_ours = topic == Topic::OwnershipDisputed;
+                facts.answer = Some(AnswerFacts {
+                    kind: if not_ours { "not ours" } else { "feedback" }.into(),
+                    words: if not_ours {
+                        "These servers belong to the Platform team now."
+                    } else {
+                        "The due date clashes with our release freeze."
+                    }
+                    .into(),
+                    by: "Sam Okafor".into(),
+                    reply: (!not_ours).then(|| "Thanks. We moved the due date to after your release.".into()),
+                });
+            }
+            Topic::ActionOpened
+            | Topic::ActionDueSoon
+            | Topic::ActionOverdue
+            | Topic::ActionFinished
+            | Topic::ActionReopened => facts.action = Some(action()),
+        }
+        facts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documentation_lists_every_variable() {
+        let doc = include_str!("../../../docs/messages.md");
+        for (name, meaning) in VARIABLES {
+            let row = format!("| `{name}` | {meaning} |");
+            assert!(doc.contains(&row), "docs/messages.md lacks the row {row}");
+        }
+        let rows = doc.lines().filter(|line| line.starts_with("| `")).count();
+        assert_eq!(rows, VARIABLES.len(), "docs/messages.md lists variables that do not exist");
+    }
+}

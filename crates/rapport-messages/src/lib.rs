@@ -1,0 +1,18 @@
+//! Messages for people. One event becomes a different message for each reader: the exact fix
+//! for an engineer, the cost against the team's time for a manager, one line of impact for an
+//! executive, and a friendly word about their own device for an end user. The words are
+//! templates the security team may edit (`templates.rs`), filled with facts already in the
+//! reader's words (`facts.rs`), and every message is scored for how easy it is to read
+//! (`compose.rs`).
+
+mod compose;
+mod defaults;
+mod facts;
+mod templates;
+
+pub use compose::{Message, compose};
+pub use facts::{
+    ActionFacts, AnswerFacts, EmergencyFacts, ExceptionFacts, Facts, PersonFacts, PlaceFacts, PolicyFacts,
+    TeamFacts, VARIABLES,
+};
+pub use templates::{BLOCKS, Rendered, TemplateError, TemplateName, Templates};
