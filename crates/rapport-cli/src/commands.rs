@@ -466,6 +466,13 @@ pub async fn demo(database: &str, args: DemoArgs) -> anyhow::Result<ExitCode> {
     crate::assets::demo_ownership(&store, &args.samples).await?;
     crate::assets::demo_intel(&store, &args.samples).await?;
     crate::plan::demo_plan(&store, &args.samples).await?;
+    let composed =
+        rapport_workflows::compose_messages(&store, &rapport_messages::Templates::defaults()?, now()).await?;
+    writeln!(
+        crate::printable::stdout(),
+        "\n{} Each person's inbox: `rapport messages list --person priya.nair@example.com`.",
+        crate::messages::composed(&composed)
+    )?;
     writeln!(
         crate::printable::stdout(),
         "Next: `rapport plan --team Payments`, `rapport action show 1`, `rapport why CVE-2021-44228`, \

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 use rapport_core::EventKind;
+use rapport_messages::Templates;
 use rapport_storage::{EventFilter, StoredEvent};
-use rapport_workflows::tick;
+use rapport_workflows::{compose_messages, tick};
 use serde_json::json;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -102,7 +103,9 @@ pub async fn events(database: &str, args: EventsArgs) -> anyhow::Result<ExitCode
 
 pub async fn run_tick(database: &str, args: TickArgs) -> anyhow::Result<ExitCode> {
     let store = open(database).await?;
-    let report = tick(&store, args.at.unwrap_or_else(now)).await?;
+    let at = args.at.unwrap_or_else(now);
+    let report = tick(&store, at).await?;
+    let composed = compose_messages(&store, &Templates::defaults()?, at).await?;
     let mut out = crate::printable::stdout();
     if args.json {
         for event in &report.recorded {
@@ -125,6 +128,7 @@ pub async fn run_tick(database: &str, args: TickArgs) -> anyhow::Result<ExitCode
             let action = event.action.map(|id| format!(" #{id}")).unwrap_or_default();
             writeln!(out, "{}{action}: {}", event.kind.as_str(), event.detail)?;
         }
+        writeln!(out, "{}", crate::messages::composed(&composed))?;
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)

@@ -6,6 +6,7 @@ mod assess;
 mod assets;
 mod commands;
 mod events;
+mod messages;
 mod plan;
 mod printable;
 mod server;
@@ -82,8 +83,12 @@ enum Command {
     Emergency(plan::EmergencyCommand),
     /// What happened, in order: the event stream messages, health and sharing read.
     Events(events::EventsArgs),
-    /// Run the clock's work once: due soon, overdue, exceptions ending and ended.
+    /// Run the clock's work once: due soon, overdue, exceptions ending and ended; then compose
+    /// the messages of everything that happened since the last time.
     Tick(events::TickArgs),
+    /// The messages Rapport writes to people: preview one, list and read them, compose them.
+    #[command(subcommand)]
+    Messages(messages::MessagesCommand),
     /// Load the samples (scans, a device, people, ownership, intel, a policy) into the database,
     /// show what Rapport makes of them, and serve the pages.
     Demo(commands::DemoArgs),
@@ -157,6 +162,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Emergency(command) => plan::emergency(&cli.database, command).await,
         Command::Events(args) => events::events(&cli.database, args).await,
         Command::Tick(args) => events::run_tick(&cli.database, args).await,
+        Command::Messages(command) => messages::messages(&cli.database, command).await,
         Command::Demo(args) => commands::demo(&cli.database, args).await,
         Command::Serve(args) => server::serve(&cli.database, args).await,
         Command::Account(command) => server::account(&cli.database, command).await,

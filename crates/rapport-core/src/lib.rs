@@ -23,6 +23,7 @@ mod plan;
 mod policy;
 mod policy_terms;
 mod readability;
+mod recipients;
 mod refusal;
 mod remedy;
 mod severity;
@@ -66,6 +67,7 @@ pub use policy::{
 };
 pub use policy_terms::changed_terms;
 pub use readability::{Readability, ReadingTarget, readability};
+pub use recipients::{Occasion, Recipient, recipients};
 pub use refusal::Refusal;
 pub use remedy::{
     Action, ActionDraft, Contribution, Place, Remedy, RemedyInput, RemedyKey, RemedyKind, advisory_fixes,

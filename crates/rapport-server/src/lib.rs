@@ -16,6 +16,7 @@ mod auth;
 mod config;
 mod devices;
 mod error;
+mod messages;
 mod metrics;
 mod oidc;
 mod security;
@@ -78,6 +79,9 @@ pub fn router(state: AppState) -> Router {
         .route("/exceptions/{id}/decision", post(security::pages::decide_exception))
         .route("/answers/{id}/reply", post(security::pages::reply))
         .route("/me/devices", get(devices::devices_page))
+        .route("/me/messages", get(messages::inbox_page))
+        .route("/messages", get(messages::messages_page))
+        .route("/messages/{id}", get(messages::message_page_of))
         .route("/audit", get(security::audit::audit))
         .route("/overview", get(security::pages::overview))
         .route("/accounts", get(accounts::pages::accounts).post(accounts::pages::create_account))
@@ -157,6 +161,9 @@ fn api(upload_limit: DefaultBodyLimit) -> (Router<AppState>, utoipa::openapi::Op
     let routes = OpenApiRouter::new()
         .routes(routes!(signin::me))
         .routes(routes!(devices::my_devices))
+        .routes(routes!(messages::my_messages))
+        .routes(routes!(messages::messages_api))
+        .routes(routes!(messages::message_api))
         .routes(routes!(team::api::teams))
         .routes(routes!(team::api::team_plan))
         .routes(routes!(team::api::team_policy))
@@ -296,6 +303,21 @@ async fn tick_every(state: AppState, period: std::time::Duration) {
             ),
             Err(error) => tracing::warn!(%error, "the clock's work failed; it runs again at the next tick"),
         }
+        compose(&state).await;
+    }
+}
+
+/// Composes the messages of every event not yet told: the clock's and everyone else's.
+async fn compose(state: &AppState) {
+    let composed = match rapport_messages::Templates::defaults() {
+        Ok(templates) => rapport_workflows::compose_messages(&state.store, &templates, state.now()).await,
+        Err(error) => Err(error.into()),
+    };
+    match composed {
+        Ok(report) => {
+            tracing::debug!(events = report.events, messages = report.messages, "messages composed")
+        }
+        Err(error) => tracing::warn!(%error, "composing messages failed; it runs again at the next tick"),
     }
 }
 

@@ -60,11 +60,13 @@ impl Nav {
             links.push(("/imports".to_owned(), "Imports"));
             links.push(("/policy".to_owned(), "Policy"));
             links.push(("/people".to_owned(), "People"));
+            links.push(("/messages".to_owned(), "Messages"));
             links.push(("/audit".to_owned(), "Audit log"));
         }
         if principal.may_administer() {
             links.push(("/accounts".to_owned(), "Accounts"));
         }
+        links.push(("/me/messages".to_owned(), "My messages"));
         links.push(("/me/devices".to_owned(), "My devices"));
         links.push(("/account/tokens".to_owned(), "API tokens"));
         links.push(("/account/password".to_owned(), "Password"));

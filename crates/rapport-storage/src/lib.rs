@@ -16,6 +16,7 @@ mod events;
 mod exceptions;
 mod import;
 mod intel;
+mod messages;
 mod ownership;
 mod plan;
 mod policies;
@@ -46,6 +47,7 @@ pub use events::{EventFilter, NewEvent, StoredEvent};
 pub use exceptions::{EmergencyOverride, ExceptionRequest, ExceptionState, StoredException};
 pub use import::{ImportSession, ImportStart, ImportSummary};
 pub use intel::{FeedValidators, IntelCounts, IntelImport, IntelImportRecord};
+pub use messages::{MessageFilter, NewMessage, StoredMessage};
 pub use ownership::OwnershipVersion;
 pub use plan::{
     ActionStatus, ActionWrite, AdvisoryText, DecisionSummary, PlanFinding, PlanScope, StoredAction,

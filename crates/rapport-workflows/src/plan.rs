@@ -21,12 +21,15 @@ use time::OffsetDateTime;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
-    #[error("{0}")]
+    #[error(transparent)]
     Store(#[from] StoreError),
     #[error("policy {name}: {message}")]
     Policy { name: String, message: String },
-    #[error("{0}")]
+    #[error(transparent)]
     Refused(#[from] Refusal),
+    /// A message template could not be rendered for an event's facts.
+    #[error(transparent)]
+    Template(#[from] rapport_messages::TemplateError),
     /// Planning's reading or gathering thread stopped before it finished.
     #[error("planning stopped: {0}")]
     Interrupted(String),

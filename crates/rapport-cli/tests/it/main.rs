@@ -7,6 +7,7 @@ mod assess;
 mod browser;
 mod events;
 mod import;
+mod messages;
 mod ownership;
 mod plan;
 mod schemathesis;

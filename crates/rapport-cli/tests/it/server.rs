@@ -602,6 +602,10 @@ async fn walk_the_matrix(rapport: &Rapport) {
         rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
         let payments_action = action_of(rapport, "Payments");
         let platform_action = action_of(rapport, "Platform");
+        let priyas =
+            rapport.ok(&["messages", "list", "--person", "priya.nair@example.com", "--limit", "1", "--json"]);
+        let priyas: Value = serde_json::from_str(priyas.trim()).unwrap();
+        let priyas = format!("/messages/{}", priyas["id"]);
         let passwords: Vec<String> =
             PEOPLE.iter().map(|(_, email, role, team)| add_account(rapport, email, role, *team)).collect();
         let error = rapport.fails(&[
@@ -647,6 +651,11 @@ async fn walk_the_matrix(rapport: &Rapport) {
             ("/account/tokens".into(), [200; 6]),
             ("/me/devices".into(), [200; 6]),
             ("/api/v1/me/devices".into(), [200; 6]),
+            ("/me/messages".into(), [200; 6]),
+            ("/api/v1/me/messages".into(), [200; 6]),
+            (priyas.clone(), [200, 200, 200, 404, 404, 404]),
+            (format!("/api/v1{priyas}"), [200, 200, 200, 404, 404, 404]),
+            ("/messages/999999".into(), [404; 6]),
             ("/account/password".into(), [200; 6]),
             ("/api/v1/me".into(), [200; 6]),
             ("/api/v1/teams".into(), [200, 200, 403, 403, 200, 403]),
@@ -660,9 +669,16 @@ async fn walk_the_matrix(rapport: &Rapport) {
         // The security team's own pages and their API, for the security team only.
         let security_only = [200, 200, 403, 403, 403, 403];
         let mut reads = reads;
-        for path in
-            ["/overview", "/findings", "/findings/1", "/assets/unowned", "/policy", "/people", "/imports"]
-        {
+        for path in [
+            "/overview",
+            "/findings",
+            "/findings/1",
+            "/assets/unowned",
+            "/policy",
+            "/people",
+            "/imports",
+            "/messages",
+        ] {
             reads.push((path.into(), security_only));
             reads.push((format!("/api/v1{path}"), security_only));
         }

@@ -6,6 +6,7 @@
 mod accounts;
 mod backends;
 mod events;
+mod messages;
 mod ownership;
 mod plan;
 mod story;

@@ -1,0 +1,203 @@
+//! Messages: `messages preview` composes the latest event of a kind for one audience, with
+//! its scores; `messages list` and `messages show` read what was composed (each person's
+//! inbox); `messages compose` composes every event not yet told.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use rapport_core::{Audience, EventKind, Readability, ReadingTarget};
+use rapport_messages::Templates;
+use rapport_storage::{MessageFilter, StoredMessage};
+use rapport_workflows::{compose_messages, preview_message};
+use serde_json::json;
+
+use crate::commands::{now, open};
+
+#[derive(Debug, Subcommand)]
+pub enum MessagesCommand {
+    /// Compose the latest event of a kind for one audience and print it with its readability.
+    Preview(PreviewArgs),
+    /// The messages composed, newest first: everyone's, one team's or one person's inbox.
+    List(ListArgs),
+    /// One message in full, with its readability.
+    Show { id: i64 },
+    /// Compose the messages of every event not yet told (the clock does this on each tick).
+    Compose,
+}
+
+#[derive(Debug, Args)]
+pub struct PreviewArgs {
+    /// The kind of event: action_opened, action_due_soon, action_overdue, action_verified,
+    /// action_closed, action_reopened, done_refuted, exception_granted, exception_rejected,
+    /// exception_expiring, emergency_declared, policy_applied, ownership_disputed or
+    /// security_replied.
+    #[arg(value_parser = parse_kind)]
+    event: EventKind,
+    /// Whose words: end-user, engineer, manager or executive.
+    #[arg(long, value_parser = parse_audience)]
+    audience: Audience,
+    /// The latest such event of this team.
+    #[arg(long)]
+    team: Option<String>,
+    /// Write it to this person of the directory, by email (their name, their time zone).
+    #[arg(long)]
+    person: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// One person's inbox, by email.
+    #[arg(long)]
+    person: Option<String>,
+    #[arg(long)]
+    team: Option<String>,
+    #[arg(long, default_value_t = 50)]
+    limit: i64,
+    /// One JSON object per line.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_kind(word: &str) -> Result<EventKind, String> {
+    EventKind::parse(word).ok_or_else(|| {
+        let kinds: Vec<&str> = EventKind::ALL.iter().map(|kind| kind.as_str()).collect();
+        format!("{word:?} is not a kind of event; the kinds are {}", kinds.join(", "))
+    })
+}
+
+fn parse_audience(word: &str) -> Result<Audience, String> {
+    Audience::parse(word)
+        .ok_or_else(|| format!("{word:?} is not an audience; say end-user, engineer, manager or executive"))
+}
+
+pub async fn messages(database: &str, command: MessagesCommand) -> anyhow::Result<ExitCode> {
+    let store = open(database).await?;
+    let templates = Templates::defaults()?;
+    let mut out = crate::printable::stdout();
+    match command {
+        MessagesCommand::Preview(args) => {
+            let preview = preview_message(
+                &store,
+                &templates,
+                args.event,
+                args.audience,
+                args.team.as_deref(),
+                args.person.as_deref(),
+                now(),
+            )
+            .await?;
+            let message = &preview.message;
+            writeln!(out, "Subject: {}\n\n{}", message.subject, message.text())?;
+            let from = match preview.event {
+                Some(id) => format!("from event #{id}"),
+                None => format!("from sample facts: no {} event is recorded yet", args.event.as_str()),
+            };
+            writeln!(out, "-- for {} as {}, {from}", args.audience.label(), preview.reader)?;
+            writeln!(out, "-- {}", scores(&message.readability, args.audience))?;
+        }
+        MessagesCommand::List(args) => {
+            let filter = MessageFilter {
+                recipient: args.person,
+                team: args.team,
+                limit: Some(args.limit),
+                ..MessageFilter::default()
+            };
+            for stored in store.messages(&filter).await? {
+                if args.json {
+                    writeln!(out, "{}", message_json(&stored))?;
+                } else {
+                    writeln!(
+                        out,
+                        "{:>6} {} {} ({}) {}",
+                        stored.id,
+                        crate::printable::moment(stored.composed_at),
+                        stored.message.recipient,
+                        stored.message.audience.label(),
+                        stored.message.subject
+                    )?;
+                }
+            }
+        }
+        MessagesCommand::Show { id } => {
+            let Some(stored) = store.message(id).await? else {
+                anyhow::bail!("there is no message #{id} (see `rapport messages list`)");
+            };
+            let message = &stored.message;
+            writeln!(
+                out,
+                "To: {} <{}>, as {}",
+                message.recipient_name,
+                message.recipient,
+                message.audience.label()
+            )?;
+            writeln!(
+                out,
+                "Subject: {}\n\n{}\n\n{}\n{}\n",
+                message.subject, message.body, message.ask, message.link
+            )?;
+            writeln!(
+                out,
+                "-- from event #{}, composed {}",
+                message.event,
+                crate::printable::moment(stored.composed_at)
+            )?;
+            writeln!(out, "-- {}", scores(&message.readability, message.audience))?;
+        }
+        MessagesCommand::Compose => {
+            let report = compose_messages(&store, &templates, now()).await?;
+            writeln!(out, "{}", composed(&report))?;
+        }
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// "Composed 12 messages from 30 new events."
+pub fn composed(report: &rapport_workflows::ComposeReport) -> String {
+    format!(
+        "Composed {} from {}.",
+        rapport_core::words::count(report.messages, "message", "messages"),
+        rapport_core::words::count(report.events, "new event", "new events"),
+    )
+}
+
+/// "reading ease 78, grade 4.7, 65 words, longest sentence 15 words: meets the manager's target"
+fn scores(scores: &Readability, audience: Audience) -> String {
+    let target = ReadingTarget::for_audience(audience);
+    let missed = target.misses(scores);
+    let verdict = if missed.is_empty() {
+        format!(
+            "meets the {} target (grade {:.0}, sentences of {} words at most)",
+            audience.label(),
+            target.max_grade,
+            target.max_sentence_words
+        )
+    } else {
+        format!("misses the {} target: it {}", audience.label(), missed.join(" and "))
+    };
+    format!(
+        "reading ease {:.0}, grade {:.1}, {} words, longest sentence {} words, {} characters: {verdict}",
+        scores.reading_ease, scores.grade, scores.words, scores.longest_sentence, scores.characters
+    )
+}
+
+fn message_json(stored: &StoredMessage) -> serde_json::Value {
+    let message = &stored.message;
+    json!({
+        "id": stored.id,
+        "event": message.event,
+        "composed_at": crate::printable::moment(stored.composed_at),
+        "recipient": message.recipient,
+        "recipient_name": message.recipient_name,
+        "audience": message.audience.as_str(),
+        "topic": message.topic.as_str(),
+        "team": message.team,
+        "action": message.action,
+        "subject": message.subject,
+        "body": message.body,
+        "ask": message.ask,
+        "link": message.link,
+        "readability": message.readability,
+    })
+}

@@ -1,0 +1,259 @@
+//! The messages Rapport composed, pages and API: each person's inbox (what they were sent,
+//! or would have been with no mail server set up), one message with its readability, and,
+//! for the security team, every message, by person or team.
+
+use askama::Template;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use rapport_core::{Principal, ReadingTarget};
+use rapport_storage::{MessageFilter, StoredMessage};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::Refusals;
+use crate::auth::Signed;
+use crate::error::ServerError;
+use crate::security::given;
+use crate::state::AppState;
+use crate::views::Reader;
+use crate::web::{Nav, html, require};
+
+/// How many messages one page lists.
+const MESSAGES_PAGE_ROWS: i64 = 50;
+
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+pub struct MessagesQuery {
+    /// Only the messages written to this person (their email).
+    pub person: Option<String>,
+    /// Only the messages about this team.
+    pub team: Option<String>,
+    /// Only messages older than this one (its id): the next page.
+    pub before: Option<i64>,
+}
+
+/// One message, as its reader reads it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MessageView {
+    pub id: i64,
+    /// When it was composed, `YYYY-MM-DD HH:MM ZONE` in the reader's time zone.
+    pub composed: String,
+    /// The reader's email and name.
+    pub recipient: String,
+    pub recipient_name: String,
+    /// Whose words: executive, manager, engineer or end_user.
+    pub audience: String,
+    /// What it is about: action_due_soon, emergency_declared...
+    pub topic: String,
+    pub team: Option<String>,
+    pub action: Option<i64>,
+    pub subject: String,
+    pub body: String,
+    /// The one thing to do.
+    pub ask: String,
+    /// The page where it is done, a path on this server.
+    pub link: String,
+    pub readability: ReadabilityView,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ReadabilityView {
+    pub reading_ease: f64,
+    pub grade: f64,
+    pub words: u32,
+    pub longest_sentence: u32,
+    pub characters: u32,
+    /// What it misses of its audience's reading target; empty when it meets it.
+    pub misses: Vec<String>,
+}
+
+impl MessageView {
+    fn of(stored: StoredMessage, reader: &Reader) -> MessageView {
+        let message = stored.message;
+        let scores = message.readability;
+        MessageView {
+            id: stored.id,
+            composed: reader.moment(stored.composed_at),
+            recipient: message.recipient,
+            recipient_name: message.recipient_name,
+            audience: message.audience.as_str().to_owned(),
+            topic: message.topic.as_str().to_owned(),
+            team: message.team,
+            action: message.action,
+            subject: message.subject,
+            body: message.body,
+            ask: message.ask,
+            link: message.link,
+            readability: ReadabilityView {
+                reading_ease: (scores.reading_ease * 10.0).round() / 10.0,
+                grade: (scores.grade * 10.0).round() / 10.0,
+                words: scores.words,
+                longest_sentence: scores.longest_sentence,
+                characters: scores.characters,
+                misses: ReadingTarget::for_audience(message.audience).misses(&scores),
+            },
+        }
+    }
+
+    /// The body's paragraphs, each its lines, for the page.
+    pub fn paragraphs(&self) -> Vec<Vec<&str>> {
+        self.body.split("\n\n").map(|paragraph| paragraph.lines().collect()).collect()
+    }
+}
+
+/// One page of messages, newest first, and the id to continue before when there are more.
+async fn message_page(
+    state: &AppState,
+    signed: &Signed,
+    filter: MessageFilter,
+) -> Result<(Vec<MessageView>, Option<i64>), ServerError> {
+    let filter = MessageFilter { limit: Some(MESSAGES_PAGE_ROWS + 1), ..filter };
+    let mut stored = state.store.messages(&filter).await?;
+    let more = stored.len() > MESSAGES_PAGE_ROWS as usize;
+    stored.truncate(MESSAGES_PAGE_ROWS as usize);
+    let next = if more { stored.last().map(|last| last.id) } else { None };
+    Ok((stored.into_iter().map(|message| MessageView::of(message, &signed.reader)).collect(), next))
+}
+
+/// The signed-in person's own messages.
+async fn inbox(
+    state: &AppState,
+    signed: &Signed,
+    before: Option<i64>,
+) -> Result<(Vec<MessageView>, Option<i64>), ServerError> {
+    let filter =
+        MessageFilter { recipient: Some(signed.principal.email.clone()), before, ..MessageFilter::default() };
+    message_page(state, signed, filter).await
+}
+
+/// Every message, for the security team.
+async fn all_messages(
+    state: &AppState,
+    signed: &Signed,
+    query: &MessagesQuery,
+) -> Result<(Vec<MessageView>, Option<i64>), ServerError> {
+    require(&signed.principal, Principal::is_security, "every message is for the security team to read")?;
+    let filter = MessageFilter {
+        recipient: given(&query.person).map(str::to_owned),
+        team: given(&query.team).map(str::to_owned),
+        before: query.before,
+        ..MessageFilter::default()
+    };
+    message_page(state, signed, filter).await
+}
+
+/// One message, for its reader and the security team; "not found" for anyone else, as for a
+/// message that does not exist.
+async fn one_message(state: &AppState, signed: &Signed, id: i64) -> Result<MessageView, ServerError> {
+    let stored = state.store.message(id).await?;
+    let readable = stored.filter(|stored| signed.principal.may_read_messages_of(&stored.message.recipient));
+    let stored = readable.ok_or_else(|| ServerError::NotFound(format!("there is no message #{id}")))?;
+    Ok(MessageView::of(stored, &signed.reader))
+}
+
+#[derive(Template)]
+#[template(path = "messages.html")]
+pub(crate) struct MessagesPage {
+    nav: Option<Nav>,
+    /// True for the security team's list of everyone's messages; false for one's own inbox.
+    everyone: bool,
+    query: MessagesQuery,
+    messages: Vec<MessageView>,
+    next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub(crate) struct MessagePage {
+    nav: Option<Nav>,
+    message: MessageView,
+}
+
+pub async fn inbox_page(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<MessagesQuery>,
+) -> Result<Response, ServerError> {
+    let (messages, next) = inbox(&state, &signed, query.before).await?;
+    let next = next.map(|before| format!("/me/messages?before={before}"));
+    html(&MessagesPage { nav: Some(Nav::of(&signed)), everyone: false, query, messages, next })
+}
+
+pub async fn messages_page(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<MessagesQuery>,
+) -> Result<Response, ServerError> {
+    let (messages, next) = all_messages(&state, &signed, &query).await?;
+    let next = next.map(|before| {
+        let mut link = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in [("person", &query.person), ("team", &query.team)] {
+            if let Some(value) = given(value) {
+                link.append_pair(name, value);
+            }
+        }
+        link.append_pair("before", &before.to_string());
+        format!("/messages?{}", link.finish())
+    });
+    html(&MessagesPage { nav: Some(Nav::of(&signed)), everyone: true, query, messages, next })
+}
+
+pub async fn message_page_of(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+) -> Result<Response, ServerError> {
+    let message = one_message(&state, &signed, id).await?;
+    html(&MessagePage { nav: Some(Nav::of(&signed)), message })
+}
+
+#[utoipa::path(
+    get,
+    path = "/me/messages",
+    tag = "rapport",
+    description = "The messages written to the signed-in person, newest first, 50 a page.",
+    params(("before" = Option<i64>, Query, description = "Only messages older than this one (its id).")),
+    responses((status = 200, description = "OK", body = Vec<MessageView>), Refusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn my_messages(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<MessagesQuery>,
+) -> Result<Json<Vec<MessageView>>, ServerError> {
+    Ok(Json(inbox(&state, &signed, query.before).await?.0))
+}
+
+#[utoipa::path(
+    get,
+    path = "/messages",
+    tag = "security team",
+    description = "Every message Rapport composed, newest first, 50 a page, by person or team.",
+    params(MessagesQuery),
+    responses((status = 200, description = "OK", body = Vec<MessageView>), Refusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn messages_api(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<MessagesQuery>,
+) -> Result<Json<Vec<MessageView>>, ServerError> {
+    Ok(Json(all_messages(&state, &signed, &query).await?.0))
+}
+
+#[utoipa::path(
+    get,
+    path = "/messages/{id}",
+    tag = "rapport",
+    description = "One message, for the person it was written to and the security team.",
+    params(("id" = i64, Path, description = "The message's number.")),
+    responses((status = 200, description = "OK", body = MessageView), Refusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn message_api(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+) -> Result<Json<MessageView>, ServerError> {
+    Ok(Json(one_message(&state, &signed, id).await?))
+}

@@ -1,0 +1,41 @@
+-- The messages Rapport composed from the event stream: one per event and reader, in that
+-- reader's words, with its readability. Each person's inbox reads them, and delivery (by
+-- email, chat or webhook) sends them. PostgreSQL flavour; keep in step with
+-- ../sqlite/0017_messages.sql.
+CREATE TABLE messages (
+    id BIGSERIAL PRIMARY KEY,
+    -- The event it tells of; with the reader, what makes a message once only, however often
+    -- and on however many servers the stream is composed.
+    event BIGINT NOT NULL REFERENCES events (id),
+    -- The reader's email in lower case, and their name as the directory gives it.
+    recipient TEXT NOT NULL,
+    recipient_name TEXT NOT NULL,
+    -- executive, manager, engineer or end_user: whose words it is in.
+    audience TEXT NOT NULL,
+    -- A `Topic` name (rapport-core's topic.rs): action_due_soon, emergency_declared...
+    topic TEXT NOT NULL,
+    team TEXT,
+    action BIGINT REFERENCES actions (id),
+    composed_at TIMESTAMPTZ NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    -- The one thing to do, and the page (a path on this server) where it is done.
+    ask TEXT NOT NULL,
+    link TEXT NOT NULL,
+    reading_ease DOUBLE PRECISION NOT NULL,
+    grade DOUBLE PRECISION NOT NULL,
+    words BIGINT NOT NULL,
+    sentences BIGINT NOT NULL,
+    longest_sentence BIGINT NOT NULL,
+    characters BIGINT NOT NULL,
+    UNIQUE (event, recipient)
+);
+
+CREATE INDEX messages_by_recipient ON messages (recipient, id);
+
+-- How far the composer has read the stream: every event up to `after_event` is composed.
+CREATE TABLE message_cursor (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    after_event BIGINT NOT NULL
+);
+INSERT INTO message_cursor (id, after_event) VALUES (1, 0);

@@ -1,0 +1,299 @@
+//! An event's facts in one reader's words: dates in their own time zone, the team's time in
+//! hours a week, people by name rather than email, file and line for code, and the page each
+//! reader answers on.
+
+use jiff::tz::TimeZone;
+use rapport_core::{
+    Audience, Emergency, EventKind, Exploitation, Outcome, Person, Policy, Recipient, Team, Topic,
+};
+use rapport_messages::{
+    ActionFacts, AnswerFacts, EmergencyFacts, ExceptionFacts, Facts, PersonFacts, PlaceFacts, PolicyFacts,
+    TeamFacts,
+};
+use rapport_storage::{AnswerKind, StoredAnswer, StoredEvent, StoredException};
+use time::{Date, OffsetDateTime};
+
+use crate::CodeFix;
+use crate::actions::ActionDetail;
+
+/// Places listed in a message; the rest are counted.
+const LISTED_PLACES: usize = 10;
+
+/// Vulnerability ids listed in a message for engineers.
+const LISTED_IDS: usize = 10;
+
+/// What one event's messages say, read once for all its readers.
+#[derive(Clone, Debug)]
+pub(crate) struct Gathered {
+    pub topic: Topic,
+    pub event: StoredEvent,
+    pub policy: Policy,
+    pub detail: Option<ActionDetail>,
+    pub code: Option<CodeFix>,
+    /// Each device the action is on, with whoever uses it (a login name or email).
+    pub devices: Vec<(String, String)>,
+    pub exception: Option<StoredException>,
+    pub answer: Option<StoredAnswer>,
+    /// The policy applied, the version before it, and the new version's number.
+    pub policy_change: Option<(Policy, Option<Policy>, i64)>,
+    pub team: Option<Team>,
+}
+
+/// The facts `recipient`'s template reads.
+pub(crate) fn facts_for(
+    gathered: &Gathered,
+    recipient: &Recipient<'_>,
+    people: &[Person],
+    now: OffsetDateTime,
+) -> Facts {
+    let today = today_for(recipient.person, now);
+    let team_name = recipient.team.clone().or_else(|| gathered.event.team.clone()).unwrap_or_default();
+    let capacity = gathered
+        .team
+        .as_ref()
+        .and_then(|team| team.weekly_capacity_hours)
+        .unwrap_or(gathered.policy.spec.capacity.default_weekly_hours);
+    Facts {
+        person: PersonFacts {
+            name: recipient.person.name.clone(),
+            first_name: first_name(&recipient.person.name),
+        },
+        team: TeamFacts {
+            name: team_name.clone(),
+            measured_on: gathered.team.as_ref().and_then(|team| team.measured_on.clone()),
+            capacity: Some(format!("{} a week", hours_words(capacity))),
+        },
+        security_team: gathered.policy.spec.security_team.clone(),
+        action: gathered.detail.as_ref().map(|detail| action_facts(gathered, detail, recipient, today)),
+        exception: gathered.exception.as_ref().map(|exception| exception_facts(gathered, exception, today)),
+        emergency: emergency_facts(gathered, people),
+        policy: gathered.policy_change.as_ref().map(|(applied, before, version)| PolicyFacts {
+            name: applied.spec.name.clone(),
+            version: *version,
+            changes: match before {
+                Some(before) => {
+                    let (added, _) = rapport_core::changed_terms(
+                        &before.terms_for(&team_name, today),
+                        &applied.terms_for(&team_name, today),
+                    );
+                    added
+                }
+                None => Vec::new(),
+            },
+        }),
+        answer: gathered.answer.as_ref().map(|answer| AnswerFacts {
+            kind: match answer.kind {
+                AnswerKind::Feedback => "feedback".into(),
+                AnswerKind::NotOurs => "not ours".into(),
+            },
+            words: answer.body.clone(),
+            by: name_of(&answer.given_by, people),
+            reply: answer.reply.clone(),
+        }),
+    }
+}
+
+fn action_facts(
+    gathered: &Gathered,
+    detail: &ActionDetail,
+    recipient: &Recipient<'_>,
+    today: Date,
+) -> ActionFacts {
+    let action = &detail.action;
+    let due = gathered.event.facts.due.or(detail.due);
+    let places: Vec<PlaceFacts> = match &gathered.code {
+        // Code is fixed at a file and line, not on a host.
+        Some(code) => code
+            .spots
+            .iter()
+            .map(|spot| PlaceFacts {
+                name: match (&spot.path, spot.line) {
+                    (Some(path), Some(line)) => format!("{} {path}:{line}", spot.target),
+                    (Some(path), None) => format!("{} {path}", spot.target),
+                    _ => spot.target.clone(),
+                },
+                installed: None,
+                fix: None,
+            })
+            .collect(),
+        None => action
+            .places
+            .iter()
+            .map(|place| PlaceFacts {
+                name: place.target.name.clone(),
+                installed: place.installed.clone(),
+                fix: place.fix.clone(),
+            })
+            .collect(),
+    };
+    let device = (recipient.audience == Audience::EndUser)
+        .then(|| {
+            gathered
+                .devices
+                .iter()
+                .find(|(_, user)| uses(recipient.person, user))
+                .map(|(device, _)| device.clone())
+        })
+        .flatten();
+    ActionFacts {
+        id: detail.id,
+        what: action.what.clone(),
+        what_in_words: action.what_in_words(),
+        fixes_in_words: action.fixes_in_words(),
+        vulnerabilities: action.fixes.iter().take(LISTED_IDS).cloned().collect(),
+        package: action.subject.clone(),
+        command: action.command(),
+        more_places: places.len().saturating_sub(LISTED_PLACES),
+        places: places.into_iter().take(LISTED_PLACES).collect(),
+        device,
+        outcome: outcome_word(action.outcome).into(),
+        reason: action.reason.clone(),
+        exploited: action.points.iter().any(|points| points.exploitation == Exploitation::Active),
+        due: due.map(|date| date_words(date, today)),
+        days_left: due.map(|date| (date - today).whole_days()),
+        effort: format!(
+            "about {}",
+            hours_words(gathered.policy.spec.effort.hours(action.kind, action.place_count()))
+        ),
+    }
+}
+
+fn exception_facts(gathered: &Gathered, exception: &StoredException, today: Date) -> ExceptionFacts {
+    let granted = gathered.event.kind != EventKind::ExceptionRejected;
+    ExceptionFacts {
+        granted,
+        until: granted.then(|| date_words(exception.request.until, today)),
+        asked: exception.request.reason.clone(),
+        reply: exception.decision_reason.clone(),
+    }
+}
+
+fn emergency_facts(gathered: &Gathered, people: &[Person]) -> Option<EmergencyFacts> {
+    if gathered.topic != Topic::EmergencyDeclared {
+        return None;
+    }
+    let detail = gathered.detail.as_ref()?;
+    let declared_by = gathered.event.actor.email().map(|email| name_of(email, people)).unwrap_or_default();
+    Some(EmergencyFacts {
+        reason: match &detail.emergency {
+            Some(Emergency::Override { reason, .. }) => reason.clone(),
+            _ => gathered.event.detail.clone(),
+        },
+        declared_by: if declared_by.is_empty() {
+            gathered.policy.spec.security_team.clone()
+        } else {
+            declared_by
+        },
+        within_policy: matches!(detail.emergency, Some(Emergency::Criteria)),
+    })
+}
+
+/// The page a reader answers on: their own devices for end users, the team's policy for a
+/// manager asked to acknowledge it, the queue for the security team, the action otherwise.
+pub(crate) fn link_for(gathered: &Gathered, audience: Audience, team: Option<&str>) -> String {
+    match (gathered.topic, audience, gathered.event.action) {
+        (Topic::PolicyChanged, Audience::Manager, _) => match team {
+            Some(team) => format!("/teams/{}/policy", path_segment(team)),
+            None => "/policy".into(),
+        },
+        (Topic::PolicyChanged, _, _) => "/policy".into(),
+        (Topic::OwnershipDisputed, _, _) => "/queue".into(),
+        (_, Audience::EndUser, _) if gathered.topic != Topic::SecurityReplied => "/me/devices".into(),
+        (_, _, Some(action)) => format!("/actions/{action}"),
+        (_, _, None) => "/".into(),
+    }
+}
+
+/// A team's name as one path segment.
+fn path_segment(name: &str) -> String {
+    name.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (byte as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// Today's date where the reader is (UTC for someone the directory gives no time zone).
+fn today_for(person: &Person, now: OffsetDateTime) -> Date {
+    let zone =
+        person.time_zone.as_deref().and_then(|name| TimeZone::get(name.trim()).ok()).unwrap_or(TimeZone::UTC);
+    let local =
+        jiff::Timestamp::from_second(now.unix_timestamp()).map(|instant| instant.to_zoned(zone).date());
+    local
+        .ok()
+        .and_then(|date| {
+            let month = time::Month::try_from(u8::try_from(date.month()).ok()?).ok()?;
+            Date::from_calendar_date(i32::from(date.year()), month, u8::try_from(date.day()).ok()?).ok()
+        })
+        .unwrap_or(now.date())
+}
+
+/// "Friday 4 December", with the year when it is not this year's.
+fn date_words(date: Date, today: Date) -> String {
+    let words = format!("{} {} {}", date.weekday(), date.day(), date.month());
+    if date.year() == today.year() { words } else { format!("{words} {}", date.year()) }
+}
+
+/// "2 hours", "1.5 hours", "1 hour".
+fn hours_words(hours: f64) -> String {
+    let rounded = (hours * 2.0).round() / 2.0;
+    let rounded = if rounded <= 0.0 { 0.5 } else { rounded };
+    if rounded == 1.0 { "1 hour".into() } else { format!("{rounded} hours") }
+}
+
+fn outcome_word(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Act => "act",
+        Outcome::Attend => "attend",
+        Outcome::TrackStar => "track*",
+        Outcome::Track => "track",
+    }
+}
+
+fn first_name(name: &str) -> String {
+    name.split_whitespace().next().unwrap_or(name).to_owned()
+}
+
+/// A person by name, found by email; the email itself for someone the directory does not know.
+fn name_of(email: &str, people: &[Person]) -> String {
+    people
+        .iter()
+        .find(|person| person.email.as_deref().is_some_and(|own| own.eq_ignore_ascii_case(email)))
+        .map_or_else(|| email.to_owned(), |person| person.name.clone())
+}
+
+fn uses(person: &Person, user: &str) -> bool {
+    person.email.as_deref().is_some_and(|email| email.eq_ignore_ascii_case(user))
+        || person.username.as_deref().is_some_and(|name| name.eq_ignore_ascii_case(user))
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::{date, datetime};
+
+    use super::*;
+
+    #[test]
+    fn dates_read_as_words_in_the_readers_own_day() {
+        assert_eq!(date_words(date!(2026 - 12 - 04), date!(2026 - 12 - 01)), "Friday 4 December");
+        assert_eq!(date_words(date!(2027 - 01 - 31), date!(2026 - 12 - 01)), "Sunday 31 January 2027");
+        let late_evening = datetime!(2026-12-01 23:30 UTC);
+        let tokyo = Person { time_zone: Some("Asia/Tokyo".into()), ..Person::default() };
+        assert_eq!(today_for(&tokyo, late_evening), date!(2026 - 12 - 02));
+        assert_eq!(today_for(&Person::default(), late_evening), date!(2026 - 12 - 01));
+    }
+
+    #[test]
+    fn hours_read_to_the_half_hour() {
+        assert_eq!(hours_words(2.0), "2 hours");
+        assert_eq!(hours_words(1.04), "1 hour");
+        assert_eq!(hours_words(1.6), "1.5 hours");
+        assert_eq!(hours_words(0.1), "0.5 hours");
+    }
+
+    #[test]
+    fn a_team_name_is_one_path_segment() {
+        assert_eq!(path_segment("Web & Mobile"), "Web%20%26%20Mobile");
+    }
+}

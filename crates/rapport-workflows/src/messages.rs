@@ -1,0 +1,264 @@
+//! Rapport speaks first: every event of the stream that people are told of becomes a message
+//! for each of its readers, in that reader's words, stored with the cursor past it in one
+//! transaction. Which events are told to whom is `rapport_core::recipients`; the words are
+//! the templates (`rapport_messages`); the facts each reader's template reads are gathered
+//! here once per event and put in the reader's words in `message_facts.rs`.
+
+use rapport_core::{Audience, EventKind, Person, Policy, Recipient, Refusal, Topic, recipients};
+use rapport_messages::{Message, TemplateName, Templates, compose};
+use rapport_storage::{AssetFilter, EventFilter, NewMessage, Store, StoredEvent, StoredPolicy};
+use time::OffsetDateTime;
+
+use crate::actions::{ActionDetail, action_detail};
+use crate::message_facts::{Gathered, facts_for, link_for};
+use crate::policy::{compile_policy, current_policy};
+use crate::{PlanError, code_fix};
+
+/// Events read per transaction.
+const BATCH: i64 = 500;
+
+/// Places of an action whose devices are looked up for the people who use them.
+const DEVICES_LOOKED_UP: usize = 50;
+
+/// What composing did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ComposeReport {
+    /// Events read from the stream.
+    pub events: usize,
+    /// Messages stored.
+    pub messages: u64,
+    /// The last event composed.
+    pub through: i64,
+}
+
+/// Composes the messages of every event not yet composed, in batches, each stored with the
+/// cursor past its events as one transaction: a crash loses no event and doubles no message.
+pub async fn compose_messages(
+    store: &Store,
+    templates: &Templates,
+    now: OffsetDateTime,
+) -> Result<ComposeReport, PlanError> {
+    let people = store.people().await?;
+    let (policy, _) = current_policy(store, now).await?;
+    let mut report = ComposeReport { through: store.message_cursor().await?, ..ComposeReport::default() };
+    loop {
+        let filter = EventFilter { after: report.through, limit: Some(BATCH), ..EventFilter::default() };
+        let events = store.events(&filter).await?;
+        let Some(last) = events.last().map(|event| event.id) else { break };
+        let mut batch = Vec::new();
+        for event in &events {
+            batch.extend(messages_of(store, templates, &people, &policy, event, now).await?);
+        }
+        report.messages += store.add_messages(&batch, last, now).await?;
+        report.events += events.len();
+        report.through = last;
+    }
+    Ok(report)
+}
+
+/// The messages one event becomes, one per reader.
+pub async fn messages_of(
+    store: &Store,
+    templates: &Templates,
+    people: &[Person],
+    policy: &Policy,
+    event: &StoredEvent,
+    now: OffsetDateTime,
+) -> Result<Vec<NewMessage>, PlanError> {
+    let Some(topic) = Topic::of(event.kind) else { return Ok(Vec::new()) };
+    let gathered = gather(store, policy, topic, event, now).await?;
+    let occasion = rapport_core::Occasion {
+        team: event.team.as_deref(),
+        device_users: &gathered.devices.iter().map(|(_, user)| user.clone()).collect::<Vec<_>>(),
+        answered_by: gathered.answer.as_ref().map(|answer| answer.given_by.as_str()),
+        security_team: &policy.spec.security_team,
+    };
+    let mut messages = Vec::new();
+    for recipient in recipients(topic, &occasion, people) {
+        messages.push(message_for(templates, &gathered, &recipient, people, now)?);
+    }
+    Ok(messages)
+}
+
+fn message_for(
+    templates: &Templates,
+    gathered: &Gathered,
+    recipient: &Recipient<'_>,
+    people: &[Person],
+    now: OffsetDateTime,
+) -> Result<NewMessage, PlanError> {
+    let template = TemplateName { topic: gathered.topic, audience: recipient.audience };
+    let facts = facts_for(gathered, recipient, people, now);
+    let link = link_for(gathered, recipient.audience, recipient.team.as_deref());
+    let message = compose(templates, template, &facts, &link)?;
+    Ok(NewMessage {
+        event: gathered.event.id,
+        recipient: recipient.person.email.clone().unwrap_or_default(),
+        recipient_name: recipient.person.name.clone(),
+        audience: recipient.audience,
+        topic: gathered.topic,
+        team: recipient.team.clone(),
+        action: gathered.event.action,
+        subject: message.subject,
+        body: message.body,
+        ask: message.ask,
+        link: message.link,
+        readability: message.readability,
+    })
+}
+
+/// What an event's messages say, read once for all its readers.
+async fn gather(
+    store: &Store,
+    policy: &Policy,
+    topic: Topic,
+    event: &StoredEvent,
+    now: OffsetDateTime,
+) -> Result<Gathered, PlanError> {
+    let detail = match event.action {
+        Some(id) => Some(action_detail(store, id, now).await?),
+        None => None,
+    };
+    let code = match &detail {
+        Some(detail) => code_fix(store, &detail.action).await?,
+        None => None,
+    };
+    let devices = match &detail {
+        Some(detail) if topic.audiences().contains(&Audience::EndUser) => device_users(store, detail).await?,
+        _ => Vec::new(),
+    };
+    let exception = match event.facts.exception {
+        Some(id) => store.exception(id).await?,
+        None => None,
+    };
+    let answer = match event.facts.answer {
+        Some(id) => store.answer(id).await?,
+        None => None,
+    };
+    let policy_change = match (topic, event.facts.policy) {
+        (Topic::PolicyChanged, Some(version)) => Some(policy_versions(store, version).await?),
+        _ => None,
+    };
+    let team = match &event.team {
+        Some(name) => store.teams().await?.into_iter().find(|team| team.name.eq_ignore_ascii_case(name)),
+        None => None,
+    };
+    Ok(Gathered {
+        topic,
+        event: event.clone(),
+        policy: policy.clone(),
+        detail,
+        code,
+        devices,
+        exception,
+        answer,
+        policy_change,
+        team,
+    })
+}
+
+/// Each device the action is on, with the login name or email of whoever uses it.
+async fn device_users(store: &Store, detail: &ActionDetail) -> Result<Vec<(String, String)>, PlanError> {
+    let mut users = Vec::new();
+    for place in detail.action.places.iter().take(DEVICES_LOOKED_UP) {
+        let filter = AssetFilter {
+            devices_only: true,
+            name: Some(place.target.name.clone()),
+            limit: Some(1),
+            ..AssetFilter::default()
+        };
+        for asset in store.assets(&filter).await? {
+            let user = asset.facts.as_ref().and_then(|facts| facts.user.clone());
+            if let Some(user) = user {
+                let device = asset.hostname.clone().unwrap_or_else(|| asset.asset.name.clone());
+                users.push((device, user));
+            }
+        }
+    }
+    Ok(users)
+}
+
+/// The policy version an event applied and the one before it, compiled.
+async fn policy_versions(store: &Store, version: i64) -> Result<(Policy, Option<Policy>, i64), PlanError> {
+    let versions: Vec<StoredPolicy> = store.policies().await?;
+    let compiled = |id: i64| -> Result<Option<Policy>, PlanError> {
+        versions
+            .iter()
+            .find(|stored| stored.id == id)
+            .map(|stored| compile_policy(&format!("version {}", stored.id), &stored.content))
+            .transpose()
+    };
+    let applied = compiled(version)?.ok_or_else(|| PlanError::Policy {
+        name: format!("version {version}"),
+        message: "an event names it, but it is not stored".into(),
+    })?;
+    Ok((applied, compiled(version - 1)?, version))
+}
+
+/// A message as one reader would get it, for the security team to read before it is sent.
+#[derive(Clone, Debug)]
+pub struct Preview {
+    pub message: Message,
+    /// The event it is composed from; none when none of that kind is recorded yet and the
+    /// template's sample facts stand in.
+    pub event: Option<i64>,
+    /// Whose words and name it is written in.
+    pub reader: String,
+}
+
+/// The latest event of `kind` (of `team`, when given) composed for `audience`, as the
+/// directory's `person` would read it (or a sample reader of that audience).
+pub async fn preview_message(
+    store: &Store,
+    templates: &Templates,
+    kind: EventKind,
+    audience: Audience,
+    team: Option<&str>,
+    person: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<Preview, PlanError> {
+    let topic = Topic::of(kind).ok_or_else(|| {
+        Refusal::invalid("EVENT", format!("{} is not told to anyone: the pages show it", kind.as_str()))
+    })?;
+    if !topic.audiences().contains(&audience) {
+        let mut written: Vec<&str> = topic.audiences().iter().map(|audience| audience.label()).collect();
+        let last = written.pop().unwrap_or_default();
+        let written =
+            if written.is_empty() { last.to_owned() } else { format!("{} and {last}", written.join(", ")) };
+        return Err(Refusal::invalid(
+            "audience",
+            format!("{} is written for {written}, not for the {}", kind.as_str(), audience.label()),
+        )
+        .into());
+    }
+    let people = store.people().await?;
+    let reader = match person {
+        Some(email) => people
+            .iter()
+            .find(|known| known.email.as_deref().is_some_and(|own| own.eq_ignore_ascii_case(email)))
+            .cloned()
+            .ok_or_else(|| Refusal::not_found(format!("no one with the email {email:?} in the directory")))?,
+        None => Person {
+            name: "Sample Reader".into(),
+            email: Some("reader@example.org".into()),
+            audience,
+            ..Person::default()
+        },
+    };
+    let filter = EventFilter { kind: Some(kind), team: team.map(str::to_owned), ..EventFilter::default() };
+    let latest = store.events(&filter).await?.pop();
+    let template = TemplateName { topic, audience };
+    let Some(event) = latest else {
+        let facts = rapport_messages::Facts::sample(topic, audience);
+        let message = compose(templates, template, &facts, "/")?;
+        return Ok(Preview { message, event: None, reader: facts.person.name });
+    };
+    let (policy, _) = current_policy(store, now).await?;
+    let gathered = gather(store, &policy, topic, &event, now).await?;
+    let team = team.map(str::to_owned).or_else(|| event.team.clone()).or_else(|| reader.team.clone());
+    let recipient = Recipient { person: &reader, audience, team };
+    let facts = facts_for(&gathered, &recipient, &people, now);
+    let link = link_for(&gathered, audience, recipient.team.as_deref());
+    let message = compose(templates, template, &facts, &link)?;
+    Ok(Preview { message, event: Some(event.id), reader: reader.name.clone() })
+}
