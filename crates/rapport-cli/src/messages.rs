@@ -6,7 +6,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use rapport_core::{Audience, EventKind, Readability, ReadingTarget};
+use rapport_core::words::count;
+use rapport_core::{Audience, EventKind, Readability, ReadingTarget, Route};
 use rapport_messages::Templates;
 use rapport_storage::{MessageFilter, StoredMessage};
 use rapport_workflows::{compose_messages, preview_message};
@@ -107,11 +108,19 @@ pub async fn messages(database: &str, command: MessagesCommand) -> anyhow::Resul
                 if args.json {
                     writeln!(out, "{}", message_json(&stored))?;
                 } else {
+                    let route = match &stored.message.route {
+                        Route::Send { .. } if stored.message.topic == rapport_core::Topic::Digest => "digest",
+                        Route::Send { at, .. } if *at > stored.composed_at => "held",
+                        Route::Send { .. } => "sent",
+                        Route::Digest { .. } => "waits",
+                        Route::Dropped { .. } => "dropped",
+                    };
                     writeln!(
                         out,
-                        "{:>6} {} {} ({}) {}",
+                        "{:>6} {} {:<7} {} ({}) {}",
                         stored.id,
                         crate::printable::moment(stored.composed_at),
+                        route,
                         stored.message.recipient,
                         stored.message.audience.label(),
                         stored.message.subject
@@ -136,12 +145,12 @@ pub async fn messages(database: &str, command: MessagesCommand) -> anyhow::Resul
                 "Subject: {}\n\n{}\n\n{}\n{}\n",
                 message.subject, message.body, message.ask, message.link
             )?;
-            writeln!(
-                out,
-                "-- from event #{}, composed {}",
-                message.event,
-                crate::printable::moment(stored.composed_at)
-            )?;
+            let from = match message.event {
+                Some(event) => format!("from event #{event}"),
+                None => "a digest".to_owned(),
+            };
+            let composed = crate::printable::moment(stored.composed_at);
+            writeln!(out, "-- {from}, composed {composed}; {}", route_words(&message.route))?;
             writeln!(out, "-- {}", scores(&message.readability, message.audience))?;
         }
         MessagesCommand::Compose => {
@@ -153,13 +162,36 @@ pub async fn messages(database: &str, command: MessagesCommand) -> anyhow::Resul
     Ok(ExitCode::SUCCESS)
 }
 
-/// "Composed 12 messages from 30 new events."
+/// "Composed 12 messages from 30 new events: 2 sent now, ..."
 pub fn composed(report: &rapport_workflows::ComposeReport) -> String {
     format!(
-        "Composed {} from {}.",
-        rapport_core::words::count(report.messages, "message", "messages"),
-        rapport_core::words::count(report.events, "new event", "new events"),
+        "Composed {} from {}: {} now, {} for quiet hours, {} for digests, {} as repeats; {}.",
+        count(report.messages, "message", "messages"),
+        count(report.events, "new event", "new events"),
+        count(report.sent_now, "sent", "sent"),
+        count(report.held, "held", "held"),
+        count(report.in_digests, "kept", "kept"),
+        count(report.dropped, "dropped", "dropped"),
+        count(report.digests, "digest sent", "digests sent"),
     )
+}
+
+/// Where noise control sent a message, in words.
+fn route_words(route: &Route) -> String {
+    let because =
+        |reason: &Option<String>| reason.as_ref().map(|reason| format!(" ({reason})")).unwrap_or_default();
+    match route {
+        Route::Send { at, counted, reason } => format!(
+            "sent {}{}{}",
+            crate::printable::moment(*at),
+            if *counted { "" } else { ", counted against no budget" },
+            because(reason)
+        ),
+        Route::Digest { at, reason } => {
+            format!("kept for the digest due {} ({reason})", crate::printable::moment(*at))
+        }
+        Route::Dropped { reason } => format!("dropped ({reason})"),
+    }
 }
 
 /// "reading ease 78, grade 4.7, 65 words, longest sentence 15 words: meets the manager's target"
@@ -199,5 +231,7 @@ fn message_json(stored: &StoredMessage) -> serde_json::Value {
         "ask": message.ask,
         "link": message.link,
         "readability": message.readability,
+        "route": route_words(&message.route),
+        "digest": stored.digest,
     })
 }

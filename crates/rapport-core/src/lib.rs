@@ -16,6 +16,7 @@ mod fingerprint;
 mod fix_command;
 mod intel;
 mod lifecycle;
+mod noise;
 mod ownership;
 mod people;
 mod plain_words;
@@ -53,6 +54,7 @@ pub use intel::{
     AffectedPackage, Edition, EpssScore, ExploitSignal, Feed, KevEntry, Remediation, VulnRecord,
 };
 pub use lifecycle::{ActionState, Actor, By, Cause, Change, EventFacts, EventKind, Step, step};
+pub use noise::{Hours, Recent, Rhythm, Route, Urgency, route};
 pub use ownership::{
     AssetFacts, Conditions, Criticality, Decided, Exposure, Ownership, OwnershipSpec, Patterns, Resolution,
     RuleError, RuleSpec,

@@ -60,6 +60,8 @@ pub fn recipients<'p>(topic: Topic, occasion: &Occasion<'_>, people: &'p [Person
                 tell(person, audience, occasion.team);
             }
         }
+        // A digest gathers messages already addressed.
+        Topic::Digest => {}
         Topic::SecurityReplied => {
             let answerer = occasion
                 .answered_by

@@ -18,6 +18,23 @@ pub struct Facts {
     pub emergency: Option<EmergencyFacts>,
     pub policy: Option<PolicyFacts>,
     pub answer: Option<AnswerFacts>,
+    pub digest: Option<DigestFacts>,
+}
+
+/// Messages that could wait, gathered into one.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct DigestFacts {
+    /// What it covers: "today", "since yesterday", "since Monday".
+    pub period: String,
+    pub items: Vec<DigestItem>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct DigestItem {
+    pub subject: String,
+    pub ask: String,
+    /// The page, a path on this server.
+    pub link: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -153,6 +170,8 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("answer.words", "what the person said"),
     ("answer.by", "who said it"),
     ("answer.reply", "the security team's reply"),
+    ("digest.period", "what it covers: \"today\", \"since yesterday\", \"since Monday\""),
+    ("digest.items", "the messages gathered: a list, each with subject, ask and link"),
 ];
 
 impl Facts {
@@ -249,6 +268,23 @@ impl Facts {
                     .into(),
                     by: "Sam Okafor".into(),
                     reply: (!not_ours).then(|| "Thanks. We moved the due date to after your release.".into()),
+                });
+            }
+            Topic::Digest => {
+                facts.digest = Some(DigestFacts {
+                    period: "today".into(),
+                    items: vec![
+                        DigestItem {
+                            subject: "New security work for Payments, due Friday 4 December".into(),
+                            ask: "Check that it fits your team's plan.".into(),
+                            link: "/actions/42".into(),
+                        },
+                        DigestItem {
+                            subject: "Payments finished a security task".into(),
+                            ask: "Tell us how this task went for your team.".into(),
+                            link: "/actions/40".into(),
+                        },
+                    ],
                 });
             }
             Topic::ActionOpened

@@ -12,7 +12,7 @@ mod templates;
 
 pub use compose::{Message, compose};
 pub use facts::{
-    ActionFacts, AnswerFacts, EmergencyFacts, ExceptionFacts, Facts, PersonFacts, PlaceFacts, PolicyFacts,
-    TeamFacts, VARIABLES,
+    ActionFacts, AnswerFacts, DigestFacts, DigestItem, EmergencyFacts, ExceptionFacts, Facts, PersonFacts,
+    PlaceFacts, PolicyFacts, TeamFacts, VARIABLES,
 };
 pub use templates::{BLOCKS, Rendered, TemplateError, TemplateName, Templates};

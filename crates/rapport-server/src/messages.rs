@@ -6,7 +6,7 @@ use askama::Template;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use rapport_core::{Principal, ReadingTarget};
+use rapport_core::{Principal, ReadingTarget, Route, Topic};
 use rapport_storage::{MessageFilter, StoredMessage};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -54,6 +54,17 @@ pub struct MessageView {
     /// The page where it is done, a path on this server.
     pub link: String,
     pub readability: ReadabilityView,
+    /// Where noise control sent it, in words: "sent 2026-12-02 09:00 CET", "held for quiet
+    /// hours until …", "kept for the digest due …", "dropped: a repeat …".
+    pub delivery: String,
+    /// For a digest, the messages it gathers: their number and subject.
+    pub parts: Vec<MessagePart>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MessagePart {
+    pub id: i64,
+    pub subject: String,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -71,7 +82,22 @@ impl MessageView {
     fn of(stored: StoredMessage, reader: &Reader) -> MessageView {
         let message = stored.message;
         let scores = message.readability;
+        let because =
+            |reason: &Option<String>| reason.as_ref().map(|reason| format!(": {reason}")).unwrap_or_default();
+        let delivery = match &message.route {
+            Route::Send { at, reason, .. } if *at > stored.composed_at => {
+                format!("held until {}{}", reader.moment(*at), because(reason))
+            }
+            Route::Send { at, reason, .. } => format!("sent {}{}", reader.moment(*at), because(reason)),
+            Route::Digest { at, reason } => match stored.digest {
+                Some(digest) => format!("sent in digest #{digest}: {reason}"),
+                None => format!("kept for the digest due {}: {reason}", reader.moment(*at)),
+            },
+            Route::Dropped { reason } => format!("not sent: {reason}"),
+        };
         MessageView {
+            delivery,
+            parts: Vec::new(),
             id: stored.id,
             composed: reader.moment(stored.composed_at),
             recipient: message.recipient,
@@ -148,7 +174,20 @@ async fn one_message(state: &AppState, signed: &Signed, id: i64) -> Result<Messa
     let stored = state.store.message(id).await?;
     let readable = stored.filter(|stored| signed.principal.may_read_messages_of(&stored.message.recipient));
     let stored = readable.ok_or_else(|| ServerError::NotFound(format!("there is no message #{id}")))?;
-    Ok(MessageView::of(stored, &signed.reader))
+    let mut view = MessageView::of(stored, &signed.reader);
+    if view.topic == Topic::Digest.as_str() {
+        let inside = MessageFilter { digest: Some(id), limit: Some(1000), ..MessageFilter::default() };
+        let mut parts: Vec<MessagePart> = state
+            .store
+            .messages(&inside)
+            .await?
+            .into_iter()
+            .map(|part| MessagePart { id: part.id, subject: part.message.subject })
+            .collect();
+        parts.reverse();
+        view.parts = parts;
+    }
+    Ok(view)
 }
 
 #[derive(Template)]

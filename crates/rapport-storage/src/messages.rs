@@ -3,7 +3,7 @@
 //! message is unique per event and reader: composing the same events twice, or on two
 //! servers at once, stores each message once.
 
-use rapport_core::{Audience, Readability, Topic};
+use rapport_core::{Audience, Readability, Rhythm, Route, Topic};
 use sqlx::Row;
 use time::OffsetDateTime;
 
@@ -12,7 +12,8 @@ use crate::{Store, StoreError, with_pool};
 /// A message to store.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewMessage {
-    pub event: i64,
+    /// The event it tells of; none for a digest.
+    pub event: Option<i64>,
     /// The reader's email.
     pub recipient: String,
     pub recipient_name: String,
@@ -26,6 +27,8 @@ pub struct NewMessage {
     /// A path on this server.
     pub link: String,
     pub readability: Readability,
+    /// Where noise control sent it.
+    pub route: Route,
 }
 
 /// A stored message.
@@ -34,6 +37,18 @@ pub struct StoredMessage {
     pub id: i64,
     pub composed_at: OffsetDateTime,
     pub message: NewMessage,
+    /// The digest it went out in.
+    pub digest: Option<i64>,
+}
+
+/// A message sent to someone lately, for the budget and for repeats.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SentLately {
+    pub action: Option<i64>,
+    pub topic: Topic,
+    pub subject: String,
+    pub composed_at: OffsetDateTime,
+    pub counted: bool,
 }
 
 /// Which messages to read: newest first, before the message `before` when given.
@@ -42,22 +57,82 @@ pub struct MessageFilter {
     /// Only this reader's (an email, any case).
     pub recipient: Option<String>,
     pub team: Option<String>,
+    /// What the reader gets or will get: messages sent (or held) on their own, digests, and
+    /// those waiting for a digest; not those dropped, nor those already inside a digest.
+    pub received_only: bool,
+    /// Only those in the digest with this id.
+    pub digest: Option<i64>,
     pub before: Option<i64>,
     pub limit: Option<i64>,
 }
 
 const INSERT_MESSAGE: &str = "INSERT INTO messages (event, recipient, recipient_name, audience, topic, team, \
-     action, composed_at, subject, body, ask, link, reading_ease, grade, words, sentences, longest_sentence, characters) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-     ON CONFLICT (event, recipient) DO NOTHING";
+     action, composed_at, subject, body, ask, link, reading_ease, grade, words, sentences, longest_sentence, characters, \
+     route, route_reason, send_at, counted, once_key) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) \
+     ON CONFLICT DO NOTHING RETURNING id";
 
 // Two composers may finish out of order: the cursor only moves forward.
 const ADVANCE_CURSOR: &str = "UPDATE message_cursor SET after_event = CASE WHEN after_event < $1 THEN $1 ELSE after_event END WHERE id = 1";
 
 const SELECT_MESSAGES: &str = "SELECT id, event, recipient, recipient_name, audience, topic, team, action, \
-     composed_at, subject, body, ask, link, reading_ease, grade, words, sentences, longest_sentence, characters FROM messages \
+     composed_at, subject, body, ask, link, reading_ease, grade, words, sentences, longest_sentence, characters, \
+     route, route_reason, send_at, counted, digest FROM messages \
      WHERE ($1 IS NULL OR recipient = LOWER($1)) AND ($2 IS NULL OR LOWER(team) = LOWER($2)) \
-     AND ($3 IS NULL OR id < $3) AND ($4 IS NULL OR id = $4) ORDER BY id DESC LIMIT $5";
+     AND ($3 IS NULL OR id < $3) AND ($4 IS NULL OR id = $4) AND ($6 = FALSE OR route = 'send' OR (route = 'digest' AND digest IS NULL)) \
+     AND ($7 IS NULL OR digest = $7) ORDER BY id DESC LIMIT $5";
+
+const SELECT_SENT_LATELY: &str = "SELECT action, topic, subject, composed_at, counted FROM messages \
+     WHERE recipient = LOWER($1) AND route = 'send' AND send_at > $2 ORDER BY id";
+
+const SELECT_DUE_DIGEST_PARTS: &str = "SELECT id, event, recipient, recipient_name, audience, topic, team, action, \
+     composed_at, subject, body, ask, link, reading_ease, grade, words, sentences, longest_sentence, characters, \
+     route, route_reason, send_at, counted, digest FROM messages \
+     WHERE route = 'digest' AND digest IS NULL AND send_at <= $1 ORDER BY recipient, id";
+
+/// Inserts `$message` in `$tx`; evaluates to the new id, or none when it was stored before.
+macro_rules! insert_message {
+    ($tx:expr, $message:expr, $now:expr, $once:expr) => {{
+        let message: &NewMessage = $message;
+        let once: Option<String> = $once;
+        let (route, reason, at, counted) = route_parts(&message.route, $now);
+        sqlx::query_scalar::<_, i64>(INSERT_MESSAGE)
+            .bind(message.event)
+            .bind(message.recipient.to_lowercase())
+            .bind(&message.recipient_name)
+            .bind(message.audience.as_str())
+            .bind(message.topic.as_str())
+            .bind(&message.team)
+            .bind(message.action)
+            .bind($now)
+            .bind(&message.subject)
+            .bind(&message.body)
+            .bind(&message.ask)
+            .bind(&message.link)
+            .bind(message.readability.reading_ease)
+            .bind(message.readability.grade)
+            .bind(i64::from(message.readability.words))
+            .bind(i64::from(message.readability.sentences))
+            .bind(i64::from(message.readability.longest_sentence))
+            .bind(i64::from(message.readability.characters))
+            .bind(route)
+            .bind(reason)
+            .bind(at)
+            .bind(counted)
+            .bind(once)
+            .fetch_optional($tx)
+            .await?
+    }};
+}
+
+/// A route as stored: its word, its reason, when it goes, and whether it is counted.
+fn route_parts(route: &Route, now: OffsetDateTime) -> (&'static str, Option<&str>, OffsetDateTime, bool) {
+    match route {
+        Route::Send { at, counted, reason } => ("send", reason.as_deref(), *at, *counted),
+        Route::Digest { at, reason } => ("digest", Some(reason), *at, false),
+        Route::Dropped { reason } => ("dropped", Some(reason), now, false),
+    }
+}
 
 macro_rules! message_from {
     ($row:expr) => {{
@@ -68,6 +143,15 @@ macro_rules! message_from {
         let sentences: i64 = row.try_get("sentences")?;
         let longest: i64 = row.try_get("longest_sentence")?;
         let characters: i64 = row.try_get("characters")?;
+        let route_word: String = row.try_get("route")?;
+        let reason: Option<String> = row.try_get("route_reason")?;
+        let at: OffsetDateTime = row.try_get("send_at")?;
+        let route = match route_word.as_str() {
+            "send" => Route::Send { at, counted: row.try_get("counted")?, reason },
+            "digest" => Route::Digest { at, reason: reason.unwrap_or_default() },
+            "dropped" => Route::Dropped { reason: reason.unwrap_or_default() },
+            other => return Err(StoreError::Corrupt(format!("a message's route {other:?}"))),
+        };
         Ok::<StoredMessage, StoreError>(StoredMessage {
             id: row.try_get("id")?,
             composed_at: row.try_get("composed_at")?,
@@ -93,7 +177,9 @@ macro_rules! message_from {
                 body: row.try_get("body")?,
                 ask: row.try_get("ask")?,
                 link: row.try_get("link")?,
+                route,
             },
+            digest: row.try_get("digest")?,
         })
     }};
 }
@@ -118,28 +204,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             let mut added = 0;
             for message in messages {
-                added += sqlx::query(INSERT_MESSAGE)
-                    .bind(message.event)
-                    .bind(message.recipient.to_lowercase())
-                    .bind(&message.recipient_name)
-                    .bind(message.audience.as_str())
-                    .bind(message.topic.as_str())
-                    .bind(&message.team)
-                    .bind(message.action)
-                    .bind(now)
-                    .bind(&message.subject)
-                    .bind(&message.body)
-                    .bind(&message.ask)
-                    .bind(&message.link)
-                    .bind(message.readability.reading_ease)
-                    .bind(message.readability.grade)
-                    .bind(i64::from(message.readability.words))
-                    .bind(i64::from(message.readability.sentences))
-                    .bind(i64::from(message.readability.longest_sentence))
-                    .bind(i64::from(message.readability.characters))
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
+                added += u64::from(insert_message!(&mut *tx, message, now, None).is_some());
             }
             sqlx::query(ADVANCE_CURSOR).bind(through_event).execute(&mut *tx).await?;
             tx.commit().await?;
@@ -168,9 +233,97 @@ impl Store {
                 .bind(filter.before)
                 .bind(id)
                 .bind(filter.limit.unwrap_or(100))
+                .bind(filter.received_only)
+                .bind(filter.digest)
                 .fetch_all(pool)
                 .await?;
             rows.iter().map(|row| message_from!(row)).collect()
+        })
+    }
+
+    /// What was sent to `recipient` since `since`, oldest first.
+    pub async fn sent_lately(
+        &self,
+        recipient: &str,
+        since: OffsetDateTime,
+    ) -> Result<Vec<SentLately>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SELECT_SENT_LATELY).bind(recipient).bind(since).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    let topic: String = row.try_get("topic")?;
+                    Ok(SentLately {
+                        action: row.try_get("action")?,
+                        topic: Topic::parse(&topic)
+                            .ok_or_else(|| StoreError::Corrupt(format!("a message's topic {topic:?}")))?,
+                        subject: row.try_get("subject")?,
+                        composed_at: row.try_get("composed_at")?,
+                        counted: row.try_get("counted")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// The messages merged into digests that are due by `now` and not yet sent, by reader.
+    pub async fn due_digest_parts(&self, now: OffsetDateTime) -> Result<Vec<StoredMessage>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SELECT_DUE_DIGEST_PARTS).bind(now).fetch_all(pool).await?;
+            rows.iter().map(|row| message_from!(row)).collect()
+        })
+    }
+
+    /// Stores a digest of `parts` and marks them as sent in it, as one transaction; none when
+    /// the same digest (its reader and first part) was stored before, by another server or an
+    /// earlier run.
+    pub async fn add_digest(
+        &self,
+        digest: &NewMessage,
+        parts: &[i64],
+        now: OffsetDateTime,
+    ) -> Result<Option<i64>, StoreError> {
+        let first = parts.iter().min().copied().unwrap_or_default();
+        let once = format!("digest:{}:{first}", digest.recipient.to_lowercase());
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let Some(id) = insert_message!(&mut *tx, digest, now, Some(once)) else { return Ok(None) };
+            for part in parts {
+                sqlx::query("UPDATE messages SET digest = $1 WHERE id = $2 AND digest IS NULL")
+                    .bind(id)
+                    .bind(part)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(Some(id))
+        })
+    }
+
+    /// How `email` takes what can wait; daily when they never said.
+    pub async fn message_rhythm(&self, email: &str) -> Result<Rhythm, StoreError> {
+        let query = "SELECT rhythm FROM message_preferences WHERE email = LOWER($1)";
+        let word: Option<String> =
+            with_pool!(self, pool => sqlx::query_scalar(query).bind(email).fetch_optional(pool).await?);
+        match word {
+            None => Ok(Rhythm::default()),
+            Some(word) => {
+                Rhythm::parse(&word).ok_or_else(|| StoreError::Corrupt(format!("a message rhythm {word:?}")))
+            }
+        }
+    }
+
+    /// Records how `email` takes what can wait.
+    pub async fn set_message_rhythm(
+        &self,
+        email: &str,
+        rhythm: Rhythm,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let query = "INSERT INTO message_preferences (email, rhythm, channel, updated_at) VALUES (LOWER($1), $2, 'email', $3) \
+             ON CONFLICT (email) DO UPDATE SET rhythm = $2, updated_at = $3";
+        with_pool!(self, pool => {
+            sqlx::query(query).bind(email).bind(rhythm.as_str()).bind(now).execute(pool).await?;
+            Ok(())
         })
     }
 }

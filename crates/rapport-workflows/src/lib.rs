@@ -48,7 +48,7 @@ pub use listen::{
     Answered, MAX_ANSWER_CHARS, Reachability, answer_reachability, decide_exception, declare_emergency,
     dispute_ownership, give_feedback, mark_done, reply_to_answer, request_exception,
 };
-pub use messages::{ComposeReport, Preview, compose_messages, messages_of, preview_message};
+pub use messages::{ComposeReport, Preview, compose_messages, preview_message};
 pub use ownership::{
     Explanation, MatchingRule, OwnershipChange, OwnershipError, OwnershipPlan, apply_ownership,
     check_ownership, explain_ownership, own_new_assets,

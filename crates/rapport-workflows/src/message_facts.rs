@@ -4,7 +4,7 @@
 
 use jiff::tz::TimeZone;
 use rapport_core::{
-    Audience, Emergency, EventKind, Exploitation, Outcome, Person, Policy, Recipient, Team, Topic,
+    Audience, Emergency, EventKind, Exploitation, Hours, Outcome, Person, Policy, Recipient, Team, Topic,
 };
 use rapport_messages::{
     ActionFacts, AnswerFacts, EmergencyFacts, ExceptionFacts, Facts, PersonFacts, PlaceFacts, PolicyFacts,
@@ -90,6 +90,7 @@ pub(crate) fn facts_for(
             by: name_of(&answer.given_by, people),
             reply: answer.reply.clone(),
         }),
+        digest: None,
     }
 }
 
@@ -214,19 +215,81 @@ fn path_segment(name: &str) -> String {
         .collect()
 }
 
-/// Today's date where the reader is (UTC for someone the directory gives no time zone).
-fn today_for(person: &Person, now: OffsetDateTime) -> Date {
-    let zone =
-        person.time_zone.as_deref().and_then(|name| TimeZone::get(name.trim()).ok()).unwrap_or(TimeZone::UTC);
-    let local =
-        jiff::Timestamp::from_second(now.unix_timestamp()).map(|instant| instant.to_zoned(zone).date());
-    local
-        .ok()
-        .and_then(|date| {
+/// The reader's time zone (UTC for someone the directory gives none, or one it does not know).
+fn zone_of(person: &Person) -> (TimeZone, String) {
+    let named = person
+        .time_zone
+        .as_deref()
+        .map(str::trim)
+        .and_then(|name| Some((TimeZone::get(name).ok()?, name.to_owned())));
+    named.unwrap_or_else(|| (TimeZone::UTC, "UTC".to_owned()))
+}
+
+/// Now where the reader is.
+fn local_now(zone: &TimeZone, now: OffsetDateTime) -> Option<jiff::Zoned> {
+    jiff::Timestamp::from_second(now.unix_timestamp()).ok().map(|instant| instant.to_zoned(zone.clone()))
+}
+
+/// The reader's hours under the policy: whether now is outside their quiet hours, when the
+/// window next opens, and when their daily and weekly digests are due (the first moment of
+/// the next morning's window, and of Monday's).
+pub(crate) fn hours_for(person: &Person, policy: &Policy, now: OffsetDateTime) -> Hours {
+    let (zone, name) = zone_of(person);
+    let (from, until) = (policy.quiet_from, policy.quiet_until);
+    let Some(local) = local_now(&zone, now) else {
+        return Hours { open: true, opens_at: now, daily_digest_at: now, weekly_digest_at: now, zone: name };
+    };
+    let minutes = |hour: u32, minute: u32| hour * 60 + minute;
+    let at = minutes(u32::try_from(local.hour()).unwrap_or(0), u32::try_from(local.minute()).unwrap_or(0));
+    let quiet_from = minutes(u32::from(from.hour()), u32::from(from.minute()));
+    let quiet_until = minutes(u32::from(until.hour()), u32::from(until.minute()));
+    let quiet = if quiet_from > quiet_until {
+        at >= quiet_from || at < quiet_until
+    } else {
+        quiet_from <= at && at < quiet_until
+    };
+    // The first moment after now that the reader's clock shows the end of quiet hours, at
+    // least `days` days on.
+    let next_opening = |days: i64| -> OffsetDateTime {
+        let opening = (0..8).find_map(|extra| {
+            let date = local.date().checked_add(jiff::Span::new().days(days + extra)).ok()?;
+            let civil = date.at(i8::try_from(until.hour()).ok()?, i8::try_from(until.minute()).ok()?, 0, 0);
+            let zoned = civil.to_zoned(zone.clone()).ok()?;
+            (zoned.timestamp() > local.timestamp()).then(|| zoned.timestamp().as_second())
+        });
+        opening.and_then(|second| OffsetDateTime::from_unix_timestamp(second).ok()).unwrap_or(now)
+    };
+    let to_monday = (7 - i64::from(local.weekday().to_monday_zero_offset())) % 7;
+    Hours {
+        open: !quiet,
+        opens_at: if quiet { next_opening(0) } else { now },
+        daily_digest_at: next_opening(0),
+        weekly_digest_at: next_opening(to_monday),
+        zone: name,
+    }
+}
+
+/// Today's date where the reader is.
+pub(crate) fn today_for(person: &Person, now: OffsetDateTime) -> Date {
+    let (zone, _) = zone_of(person);
+    local_now(&zone, now)
+        .and_then(|local| {
+            let date = local.date();
             let month = time::Month::try_from(u8::try_from(date.month()).ok()?).ok()?;
             Date::from_calendar_date(i32::from(date.year()), month, u8::try_from(date.day()).ok()?).ok()
         })
         .unwrap_or(now.date())
+}
+
+/// What a digest gathering messages since `oldest` covers, as the reader's calendar says it:
+/// "today", "since yesterday", "since Monday".
+pub(crate) fn period_words(person: &Person, oldest: OffsetDateTime, now: OffsetDateTime) -> String {
+    let (first, today) = (today_for(person, oldest), today_for(person, now));
+    match (today - first).whole_days() {
+        days if days <= 0 => "today".into(),
+        1 => "since yesterday".into(),
+        _ => format!("since {}", first.weekday()),
+    }
 }
 
 /// "Friday 4 December", with the year when it is not this year's.
@@ -282,6 +345,37 @@ mod tests {
         let tokyo = Person { time_zone: Some("Asia/Tokyo".into()), ..Person::default() };
         assert_eq!(today_for(&tokyo, late_evening), date!(2026 - 12 - 02));
         assert_eq!(today_for(&Person::default(), late_evening), date!(2026 - 12 - 01));
+    }
+
+    #[test]
+    fn quiet_hours_and_digests_keep_to_the_readers_own_clock() {
+        let policy = crate::policy::compile_policy("default", rapport_formats::DEFAULT_POLICY).unwrap();
+        let madrid = Person { time_zone: Some("Europe/Madrid".into()), ..Person::default() };
+        // 21:30 in Madrid (UTC+1) on Wednesday: quiet until 08:00 there, 07:00 UTC.
+        let evening = datetime!(2026-12-02 20:30 UTC);
+        let hours = hours_for(&madrid, &policy, evening);
+        assert!(!hours.open);
+        assert_eq!(hours.opens_at, datetime!(2026-12-03 07:00 UTC));
+        assert_eq!(hours.daily_digest_at, datetime!(2026-12-03 07:00 UTC));
+        assert_eq!(hours.weekly_digest_at, datetime!(2026-12-07 07:00 UTC));
+        assert_eq!(hours.zone, "Europe/Madrid");
+        // 10:00 in Madrid: open; the daily digest goes the next morning.
+        let morning = datetime!(2026-12-02 09:00 UTC);
+        let hours = hours_for(&madrid, &policy, morning);
+        assert!(hours.open);
+        assert_eq!(hours.opens_at, morning);
+        assert_eq!(hours.daily_digest_at, datetime!(2026-12-03 07:00 UTC));
+        // Someone with no zone keeps UTC's hours.
+        assert!(!hours_for(&Person::default(), &policy, datetime!(2026-12-02 19:30 UTC)).open);
+    }
+
+    #[test]
+    fn a_digest_says_what_it_covers_in_the_readers_days() {
+        let now = datetime!(2026-12-03 07:00 UTC);
+        let reader = Person::default();
+        assert_eq!(period_words(&reader, datetime!(2026-12-03 01:00 UTC), now), "today");
+        assert_eq!(period_words(&reader, datetime!(2026-12-02 16:00 UTC), now), "since yesterday");
+        assert_eq!(period_words(&reader, datetime!(2026-11-30 16:00 UTC), now), "since Monday");
     }
 
     #[test]

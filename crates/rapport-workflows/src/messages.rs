@@ -4,13 +4,21 @@
 //! the templates (`rapport_messages`); the facts each reader's template reads are gathered
 //! here once per event and put in the reader's words in `message_facts.rs`.
 
-use rapport_core::{Audience, EventKind, Person, Policy, Recipient, Refusal, Topic, recipients};
-use rapport_messages::{Message, TemplateName, Templates, compose};
-use rapport_storage::{AssetFilter, EventFilter, NewMessage, Store, StoredEvent, StoredPolicy};
-use time::OffsetDateTime;
+use std::collections::HashMap;
+
+use rapport_core::words::count;
+use rapport_core::{
+    Audience, Emergency, EventKind, Person, Policy, Recent, Recipient, Refusal, Rhythm, Route, Topic,
+    Urgency, recipients,
+};
+use rapport_messages::{
+    DigestFacts, DigestItem, Facts, Message, PersonFacts, TemplateName, Templates, compose,
+};
+use rapport_storage::{AssetFilter, EventFilter, NewMessage, SentLately, Store, StoredEvent, StoredPolicy};
+use time::{Duration, OffsetDateTime};
 
 use crate::actions::{ActionDetail, action_detail};
-use crate::message_facts::{Gathered, facts_for, link_for};
+use crate::message_facts::{Gathered, facts_for, hours_for, link_for, period_words};
 use crate::policy::{compile_policy, current_policy};
 use crate::{PlanError, code_fix};
 
@@ -25,14 +33,22 @@ const DEVICES_LOOKED_UP: usize = 50;
 pub struct ComposeReport {
     /// Events read from the stream.
     pub events: usize,
-    /// Messages stored.
+    /// Messages stored, and where noise control sent them.
     pub messages: u64,
+    pub sent_now: u64,
+    pub held: u64,
+    pub in_digests: u64,
+    pub dropped: u64,
+    /// Digests sent, each gathering the messages that waited for it.
+    pub digests: u64,
     /// The last event composed.
     pub through: i64,
 }
 
-/// Composes the messages of every event not yet composed, in batches, each stored with the
+/// Composes the messages of every event not yet told, in batches, each stored with the
 /// cursor past its events as one transaction: a crash loses no event and doubles no message.
+/// Each message is routed (sent now, held for the reader's hours, kept for their digest, or
+/// dropped as a repeat); then the digests that are due are sent.
 pub async fn compose_messages(
     store: &Store,
     templates: &Templates,
@@ -41,31 +57,42 @@ pub async fn compose_messages(
     let people = store.people().await?;
     let (policy, _) = current_policy(store, now).await?;
     let mut report = ComposeReport { through: store.message_cursor().await?, ..ComposeReport::default() };
+    let mut noise = Noise { store, policy: &policy, now, lately: HashMap::new() };
     loop {
         let filter = EventFilter { after: report.through, limit: Some(BATCH), ..EventFilter::default() };
         let events = store.events(&filter).await?;
         let Some(last) = events.last().map(|event| event.id) else { break };
         let mut batch = Vec::new();
         for event in &events {
-            batch.extend(messages_of(store, templates, &people, &policy, event, now).await?);
+            batch.extend(messages_of(store, templates, &people, &mut noise, event).await?);
         }
-        report.messages += store.add_messages(&batch, last, now).await?;
+        let added = store.add_messages(&batch, last, now).await?;
+        report.messages += added;
+        for message in &batch {
+            match &message.route {
+                Route::Send { at, .. } if *at <= now => report.sent_now += 1,
+                Route::Send { .. } => report.held += 1,
+                Route::Digest { .. } => report.in_digests += 1,
+                Route::Dropped { .. } => report.dropped += 1,
+            }
+        }
         report.events += events.len();
         report.through = last;
     }
+    report.digests = send_digests(store, templates, &people, &policy, now).await?;
     Ok(report)
 }
 
-/// The messages one event becomes, one per reader.
-pub async fn messages_of(
+/// The messages one event becomes, one per reader, each routed.
+async fn messages_of(
     store: &Store,
     templates: &Templates,
     people: &[Person],
-    policy: &Policy,
+    noise: &mut Noise<'_>,
     event: &StoredEvent,
-    now: OffsetDateTime,
 ) -> Result<Vec<NewMessage>, PlanError> {
     let Some(topic) = Topic::of(event.kind) else { return Ok(Vec::new()) };
+    let (policy, now) = (noise.policy, noise.now);
     let gathered = gather(store, policy, topic, event, now).await?;
     let occasion = rapport_core::Occasion {
         team: event.team.as_deref(),
@@ -73,11 +100,143 @@ pub async fn messages_of(
         answered_by: gathered.answer.as_ref().map(|answer| answer.given_by.as_str()),
         security_team: &policy.spec.security_team,
     };
+    let outcome = gathered.detail.as_ref().map(|detail| detail.action.outcome);
+    let within_policy =
+        gathered.detail.as_ref().is_some_and(|detail| matches!(detail.emergency, Some(Emergency::Criteria)));
     let mut messages = Vec::new();
     for recipient in recipients(topic, &occasion, people) {
-        messages.push(message_for(templates, &gathered, &recipient, people, now)?);
+        let mut message = message_for(templates, &gathered, &recipient, people, now)?;
+        let urgency = Urgency::of(topic, outcome);
+        message.route = noise.route(recipient.person, urgency, within_policy, &message).await?;
+        messages.push(message);
     }
     Ok(messages)
+}
+
+/// Routes messages as they are composed, remembering what each reader was sent lately,
+/// this batch included.
+struct Noise<'a> {
+    store: &'a Store,
+    policy: &'a Policy,
+    now: OffsetDateTime,
+    /// Per reader: their rhythm, and what was sent to them in the last week.
+    lately: HashMap<String, (Rhythm, Vec<SentLately>)>,
+}
+
+impl Noise<'_> {
+    async fn route(
+        &mut self,
+        person: &Person,
+        urgency: Urgency,
+        within_policy: bool,
+        message: &NewMessage,
+    ) -> Result<Route, PlanError> {
+        let now = self.now;
+        let email = message.recipient.to_lowercase();
+        if !self.lately.contains_key(&email) {
+            let rhythm = self.store.message_rhythm(&email).await?;
+            let sent = self.store.sent_lately(&email, now - Duration::WEEK).await?;
+            self.lately.insert(email.clone(), (rhythm, sent));
+        }
+        let Some((rhythm, sent)) = self.lately.get_mut(&email) else {
+            return Ok(Route::Dropped { reason: String::new() });
+        };
+        let same_action = sent
+            .iter()
+            .filter(|earlier| earlier.action.is_some() && earlier.action == message.action)
+            .map(|earlier| (Urgency::of(earlier.topic, None), earlier.composed_at, earlier.subject.clone()))
+            .max_by_key(|(urgency, at, _)| (*urgency, *at));
+        let recent = Recent {
+            counted_this_week: sent.iter().filter(|earlier| earlier.counted).count() as u32,
+            same_action,
+        };
+        let hours = hours_for(person, self.policy, now);
+        let budget = self.policy.spec.messages.weekly_budget_per_person;
+        let route = rapport_core::route(urgency, within_policy, budget, *rhythm, &hours, &recent, now);
+        if let Route::Send { counted, .. } = &route {
+            sent.push(SentLately {
+                action: message.action,
+                topic: message.topic,
+                subject: message.subject.clone(),
+                composed_at: now,
+                counted: *counted,
+            });
+        }
+        Ok(route)
+    }
+}
+
+/// Sends each reader's due digest: the messages that waited for it, gathered into one.
+async fn send_digests(
+    store: &Store,
+    templates: &Templates,
+    people: &[Person],
+    policy: &Policy,
+    now: OffsetDateTime,
+) -> Result<u64, PlanError> {
+    let parts = store.due_digest_parts(now).await?;
+    let mut sent = 0;
+    for chunk in parts.chunk_by(|a, b| a.message.recipient == b.message.recipient) {
+        let Some(first) = chunk.first() else { continue };
+        let reader = &first.message;
+        let person = people
+            .iter()
+            .find(|person| {
+                person.email.as_deref().is_some_and(|email| email.eq_ignore_ascii_case(&reader.recipient))
+            })
+            .cloned()
+            .unwrap_or_else(|| Person { name: reader.recipient_name.clone(), ..Person::default() });
+        let name = person.name.clone();
+        let oldest = chunk.iter().map(|part| part.composed_at).min().unwrap_or(now);
+        let facts = Facts {
+            person: PersonFacts {
+                first_name: name.split_whitespace().next().unwrap_or_default().to_owned(),
+                name,
+            },
+            security_team: policy.spec.security_team.clone(),
+            digest: Some(DigestFacts {
+                period: period_words(&person, oldest, now),
+                items: chunk
+                    .iter()
+                    .map(|part| DigestItem {
+                        subject: part.message.subject.clone(),
+                        ask: part.message.ask.clone(),
+                        link: part.message.link.clone(),
+                    })
+                    .collect(),
+            }),
+            ..Facts::default()
+        };
+        let template = TemplateName { topic: Topic::Digest, audience: reader.audience };
+        let composed = compose(templates, template, &facts, "/me/messages")?;
+        let digest = NewMessage {
+            event: None,
+            recipient: reader.recipient.clone(),
+            recipient_name: facts.person.name.clone(),
+            audience: reader.audience,
+            topic: Topic::Digest,
+            team: None,
+            action: None,
+            subject: composed.subject,
+            body: composed.body,
+            ask: composed.ask,
+            link: composed.link,
+            readability: composed.readability,
+            route: Route::Send {
+                at: now,
+                counted: true,
+                reason: Some(format!(
+                    "{} that could wait, in one",
+                    count(chunk.len(), "message", "messages")
+                )),
+            },
+        };
+        let ids: Vec<i64> = chunk.iter().map(|part| part.id).collect();
+        if store.add_digest(&digest, &ids, now).await?.is_some() {
+            sent += 1;
+        }
+    }
+    Ok(sent)
 }
 
 fn message_for(
@@ -92,7 +251,7 @@ fn message_for(
     let link = link_for(gathered, recipient.audience, recipient.team.as_deref());
     let message = compose(templates, template, &facts, &link)?;
     Ok(NewMessage {
-        event: gathered.event.id,
+        event: Some(gathered.event.id),
         recipient: recipient.person.email.clone().unwrap_or_default(),
         recipient_name: recipient.person.name.clone(),
         audience: recipient.audience,
@@ -104,6 +263,8 @@ fn message_for(
         ask: message.ask,
         link: message.link,
         readability: message.readability,
+        // Routed by the caller.
+        route: Route::Send { at: now, counted: true, reason: None },
     })
 }
 
@@ -249,7 +410,7 @@ pub async fn preview_message(
     let latest = store.events(&filter).await?.pop();
     let template = TemplateName { topic, audience };
     let Some(event) = latest else {
-        let facts = rapport_messages::Facts::sample(topic, audience);
+        let facts = Facts::sample(topic, audience);
         let message = compose(templates, template, &facts, "/")?;
         return Ok(Preview { message, event: None, reader: facts.person.name });
     };

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::support::{Rapport, each_backend, sample};
+use crate::support::{Rapport, each_backend, sample, today};
 
 fn inbox(rapport: &Rapport, email: &str) -> Vec<Value> {
     rapport.json_lines(&["messages", "list", "--person", email, "--json", "--limit", "500"])
@@ -38,6 +38,15 @@ fn each_reader_gets_the_event_in_their_own_words_once() {
             assert!(message["readability"]["grade"].as_f64().unwrap() <= 8.0, "{db}: {message}");
             assert_eq!(message["link"], format!("/actions/{}", message["action"]), "{db}");
         }
+        // New routine work waits for the reader's daily digest, and says so.
+        for message in &new_work {
+            let route = message["route"].as_str().unwrap();
+            assert!(
+                route.starts_with("kept for the digest due ")
+                    && route.ends_with("(routine: in the daily digest)"),
+                "{db}: {route}"
+            );
+        }
         let marta = inbox(&rapport, "marta.ruiz@example.com");
         assert!(
             marta.iter().any(|m| m["audience"] == "engineer"
@@ -68,6 +77,21 @@ fn each_reader_gets_the_event_in_their_own_words_once() {
         };
         let to_priya = emergency("priya.nair@example.com");
         assert_eq!(to_priya.len(), 1, "{db}");
+        let route = to_priya[0]["route"].as_str().unwrap();
+        assert!(
+            route.starts_with("sent ")
+                && route.contains("an emergency declared outside the policy's criteria"),
+            "{db}: {route}"
+        );
+        // The clock's "due soon" on the same work, hours later, would only repeat it.
+        let repeats: Vec<Value> = inbox(&rapport, "priya.nair@example.com")
+            .into_iter()
+            .filter(|m| m["topic"] == "action_due_soon" && m["action"].as_i64() == action.parse().ok())
+            .collect();
+        assert!(
+            repeats.iter().all(|m| m["route"].as_str().unwrap().starts_with("dropped (a repeat: ")),
+            "{db}: {repeats:?}"
+        );
         assert!(
             to_priya[0]["body"].as_str().unwrap().contains("Attackers are using this flaw against banks"),
             "{db}"
@@ -80,6 +104,25 @@ fn each_reader_gets_the_event_in_their_own_words_once() {
         rapport.ok(&["tick"]);
         rapport.ok(&["messages", "compose"]);
         assert_eq!(all(&rapport).len(), after, "{db}: composing again doubles nothing");
+
+        // The next day, what waited goes out as one digest per reader, once.
+        let tomorrow = format!("{}T12:00:00Z", today() + time::Duration::DAY);
+        let ticked = rapport.ok(&["tick", "--at", &tomorrow]);
+        assert!(!ticked.contains("; 0 digests sent."), "{db}: {ticked}");
+        let digests = |email: &str| {
+            inbox(&rapport, email).into_iter().filter(|m| m["topic"] == "digest").collect::<Vec<_>>()
+        };
+        let priyas = digests("priya.nair@example.com");
+        assert_eq!(priyas.len(), 1, "{db}");
+        let subject = priyas[0]["subject"].as_str().unwrap();
+        // "today" or "since yesterday", by the hour in Kolkata when the test runs.
+        let covers = [" things from Security today", " things from Security since yesterday"];
+        assert!(covers.iter().any(|end| subject.ends_with(end)), "{db}: {subject}");
+        assert_eq!(priyas[0]["link"], "/me/messages");
+        let inside = all(&rapport).into_iter().filter(|m| m["digest"] == priyas[0]["id"]).count();
+        assert!(inside >= 3, "{db}: {inside} messages in Priya's digest");
+        rapport.ok(&["tick", "--at", &tomorrow]);
+        assert_eq!(digests("priya.nair@example.com").len(), 1, "{db}: a digest goes once");
 
         // A preview is the latest such event for one audience, with its scores.
         let preview = rapport.ok(&[

@@ -5,8 +5,10 @@
 CREATE TABLE messages (
     id BIGSERIAL PRIMARY KEY,
     -- The event it tells of; with the reader, what makes a message once only, however often
-    -- and on however many servers the stream is composed.
-    event BIGINT NOT NULL REFERENCES events (id),
+    -- and on however many servers the stream is composed. None for a digest, which is once
+    -- only by its `once_key`.
+    event BIGINT REFERENCES events (id),
+    once_key TEXT UNIQUE,
     -- The reader's email in lower case, and their name as the directory gives it.
     recipient TEXT NOT NULL,
     recipient_name TEXT NOT NULL,
@@ -28,10 +30,29 @@ CREATE TABLE messages (
     sentences BIGINT NOT NULL,
     longest_sentence BIGINT NOT NULL,
     characters BIGINT NOT NULL,
+    -- Where noise control sent it: `send` (at `send_at`: now, or when quiet hours end),
+    -- `digest` (merged into the reader's digest due at `send_at`, then into `digest`), or
+    -- `dropped`; and why, in words.
+    route TEXT NOT NULL,
+    route_reason TEXT,
+    send_at TIMESTAMPTZ NOT NULL,
+    -- Whether it counts against the reader's weekly budget.
+    counted BOOLEAN NOT NULL,
+    digest BIGINT REFERENCES messages (id),
     UNIQUE (event, recipient)
 );
 
 CREATE INDEX messages_by_recipient ON messages (recipient, id);
+CREATE INDEX messages_by_route ON messages (route, digest, send_at);
+
+-- How each person takes what can wait: `each`, `daily` or `weekly`; and the channel
+-- messages reach them by.
+CREATE TABLE message_preferences (
+    email TEXT PRIMARY KEY,
+    rhythm TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
 
 -- How far the composer has read the stream: every event up to `after_event` is composed.
 CREATE TABLE message_cursor (

@@ -1,7 +1,7 @@
 //! Messages composed from the stream: stored once per event and reader, with the cursor past
 //! their events in the same transaction, and read back per reader.
 
-use rapport_core::{Actor, Audience, EventFacts, EventKind, Readability, Topic};
+use rapport_core::{Actor, Audience, EventFacts, EventKind, Readability, Rhythm, Route, Topic};
 use rapport_storage::{EventFilter, MessageFilter, NewEvent, NewMessage};
 use time::OffsetDateTime;
 
@@ -9,7 +9,7 @@ use crate::backends::each_backend;
 
 fn message(event: i64, recipient: &str) -> NewMessage {
     NewMessage {
-        event,
+        event: Some(event),
         recipient: recipient.to_owned(),
         recipient_name: "Sam Okafor".into(),
         audience: Audience::Engineer,
@@ -28,6 +28,7 @@ fn message(event: i64, recipient: &str) -> NewMessage {
             longest_sentence: 6,
             characters: 39,
         },
+        route: Route::Send { at: OffsetDateTime::UNIX_EPOCH, counted: true, reason: None },
     }
 }
 
@@ -72,5 +73,69 @@ async fn a_message_is_stored_once_per_event_and_reader_and_the_cursor_only_moves
         assert!(all[0].id > all[1].id, "newest first");
         let older = MessageFilter { before: Some(all[0].id), ..MessageFilter::default() };
         assert_eq!(store.messages(&older).await.unwrap().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_digest_gathers_its_due_parts_once_and_preferences_are_kept() {
+    for (store, _guard) in each_backend().await {
+        let at = OffsetDateTime::UNIX_EPOCH;
+        let event = NewEvent {
+            kind: EventKind::ActionOpened,
+            actor: Actor::Scan,
+            team: Some("Payments".into()),
+            action: None,
+            subject: None,
+            detail: "opened".into(),
+            facts: EventFacts::default(),
+            once: None,
+        };
+        store.append_events(&[event.clone(), event.clone(), event], at).await.unwrap();
+        let ids: Vec<i64> =
+            store.events(&EventFilter::default()).await.unwrap().iter().map(|e| e.id).collect();
+        let due = at + time::Duration::hours(10);
+        let part = |event: i64, due: OffsetDateTime| NewMessage {
+            route: Route::Digest { at: due, reason: "routine: in the daily digest".into() },
+            ..message(event, "sam@example.org")
+        };
+        let later = due + time::Duration::days(1);
+        let batch = [part(ids[0], due), part(ids[1], due), part(ids[2], later)];
+        store.add_messages(&batch, ids[2], at).await.unwrap();
+        assert!(store.due_digest_parts(at).await.unwrap().is_empty(), "{}", store.backend());
+        let parts = store.due_digest_parts(due).await.unwrap();
+        assert_eq!(parts.len(), 2, "{}: only those due", store.backend());
+        let part_ids: Vec<i64> = parts.iter().map(|p| p.id).collect();
+        let digest = NewMessage {
+            event: None,
+            topic: Topic::Digest,
+            subject: "2 things from Security today".into(),
+            route: Route::Send { at: due, counted: true, reason: None },
+            ..message(0, "sam@example.org")
+        };
+        let id = store.add_digest(&digest, &part_ids, due).await.unwrap().expect("a new digest");
+        assert_eq!(
+            store.add_digest(&digest, &part_ids, due).await.unwrap(),
+            None,
+            "{}: once",
+            store.backend()
+        );
+        assert!(store.due_digest_parts(due).await.unwrap().is_empty());
+        let inside = MessageFilter { digest: Some(id), ..MessageFilter::default() };
+        assert_eq!(store.messages(&inside).await.unwrap().len(), 2);
+        let received = MessageFilter { received_only: true, ..MessageFilter::default() };
+        let received = store.messages(&received).await.unwrap();
+        let waiting = received[1].id;
+        assert_eq!(
+            received.iter().map(|m| m.id).collect::<Vec<_>>(),
+            [id, waiting],
+            "{}: the reader gets the digest, and the part that waits for the next",
+            store.backend()
+        );
+        assert_eq!(store.sent_lately("SAM@example.org", at).await.unwrap().len(), 1);
+
+        assert_eq!(store.message_rhythm("sam@example.org").await.unwrap(), Rhythm::Daily);
+        store.set_message_rhythm("Sam@Example.org", Rhythm::Weekly, at).await.unwrap();
+        store.set_message_rhythm("sam@example.org", Rhythm::Each, at).await.unwrap();
+        assert_eq!(store.message_rhythm("SAM@example.org").await.unwrap(), Rhythm::Each);
     }
 }
