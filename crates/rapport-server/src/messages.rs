@@ -1,17 +1,18 @@
 //! The messages Rapport composed, pages and API: each person's inbox (what they were sent,
-//! or would have been with no mail server set up), one message with its readability, and,
-//! for the security team, every message, by person or team.
+//! or would have been with no mail server set up), one message with its readability, how
+//! each person takes what can wait, and, for the security team, every message, by person or
+//! team with where noise control sent it.
 
 use askama::Template;
-use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
-use rapport_core::{Principal, ReadingTarget, Route, Topic};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use rapport_core::{Principal, ReadingTarget, Rhythm, Route, Topic};
 use rapport_storage::{MessageFilter, StoredMessage};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::Refusals;
+use crate::api::{Refusals, WriteRefusals};
 use crate::auth::Signed;
 use crate::error::ServerError;
 use crate::security::given;
@@ -295,4 +296,111 @@ pub async fn message_api(
     Path(id): Path<i64>,
 ) -> Result<Json<MessageView>, ServerError> {
     Ok(Json(one_message(&state, &signed, id).await?))
+}
+
+/// How a person takes the messages that can wait, with the limits of the policy they are
+/// read under.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PreferencesView {
+    /// `each`, `daily` or `weekly`.
+    pub rhythm: String,
+    /// Messages a week they may get, emergencies under the policy aside.
+    pub weekly_budget: u32,
+    /// Quiet hours, in their own time zone.
+    pub quiet_from: String,
+    pub quiet_until: String,
+    pub time_zone: String,
+}
+
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+pub struct PreferencesRequest {
+    /// `each` (every message on its own), `daily` or `weekly` (what can wait, gathered).
+    pub rhythm: String,
+}
+
+async fn preferences(state: &AppState, signed: &Signed) -> Result<PreferencesView, ServerError> {
+    let chosen =
+        rapport_workflows::message_preferences(&state.store, &signed.principal.email, state.now()).await?;
+    Ok(PreferencesView {
+        rhythm: chosen.rhythm.as_str().to_owned(),
+        weekly_budget: chosen.weekly_budget,
+        quiet_from: chosen.quiet_from,
+        quiet_until: chosen.quiet_until,
+        time_zone: chosen.time_zone,
+    })
+}
+
+async fn choose(state: &AppState, signed: &Signed, rhythm: &str) -> Result<(), ServerError> {
+    let rhythm = Rhythm::parse(rhythm.trim()).ok_or_else(|| {
+        ServerError::BadRequest(format!("rhythm: expected each, daily or weekly, got {:?}", rhythm))
+    })?;
+    rapport_workflows::choose_rhythm(&state.store, &signed.principal.email, rhythm, state.now()).await?;
+    Ok(())
+}
+
+#[derive(Template)]
+#[template(path = "preferences.html")]
+pub(crate) struct PreferencesPage {
+    nav: Option<Nav>,
+    csrf: String,
+    preferences: PreferencesView,
+    saved: bool,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct SavedQuery {
+    pub saved: Option<String>,
+}
+
+pub async fn preferences_page(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<SavedQuery>,
+) -> Result<Response, ServerError> {
+    let preferences = preferences(&state, &signed).await?;
+    let csrf = signed.csrf().to_owned();
+    html(&PreferencesPage { nav: Some(Nav::of(&signed)), csrf, preferences, saved: query.saved.is_some() })
+}
+
+pub async fn save_preferences(
+    State(state): State<AppState>,
+    signed: Signed,
+    Form(form): Form<PreferencesRequest>,
+) -> Result<Response, ServerError> {
+    choose(&state, &signed, &form.rhythm).await?;
+    Ok(Redirect::to("/me/preferences?saved=1").into_response())
+}
+
+#[utoipa::path(
+    get,
+    path = "/me/preferences",
+    tag = "rapport",
+    description = "How the signed-in person takes the messages that can wait, and the policy's limits.",
+    responses((status = 200, description = "OK", body = PreferencesView), Refusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn my_preferences(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Json<PreferencesView>, ServerError> {
+    Ok(Json(preferences(&state, &signed).await?))
+}
+
+#[utoipa::path(
+    put,
+    path = "/me/preferences",
+    tag = "rapport",
+    description = "Choose how the messages that can wait reach the signed-in person: each on its own, \
+                   or gathered daily or weekly.",
+    request_body = PreferencesRequest,
+    responses((status = 200, description = "OK", body = PreferencesView), WriteRefusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn set_my_preferences(
+    State(state): State<AppState>,
+    signed: Signed,
+    Json(request): Json<PreferencesRequest>,
+) -> Result<Json<PreferencesView>, ServerError> {
+    choose(&state, &signed, &request.rhythm).await?;
+    Ok(Json(preferences(&state, &signed).await?))
 }

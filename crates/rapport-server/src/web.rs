@@ -67,6 +67,7 @@ impl Nav {
             links.push(("/accounts".to_owned(), "Accounts"));
         }
         links.push(("/me/messages".to_owned(), "My messages"));
+        links.push(("/me/preferences".to_owned(), "Message settings"));
         links.push(("/me/devices".to_owned(), "My devices"));
         links.push(("/account/tokens".to_owned(), "API tokens"));
         links.push(("/account/password".to_owned(), "Password"));

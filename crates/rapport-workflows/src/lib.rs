@@ -48,7 +48,10 @@ pub use listen::{
     Answered, MAX_ANSWER_CHARS, Reachability, answer_reachability, decide_exception, declare_emergency,
     dispute_ownership, give_feedback, mark_done, reply_to_answer, request_exception,
 };
-pub use messages::{ComposeReport, Preview, compose_messages, preview_message};
+pub use messages::{
+    ComposeReport, Preferences, Preview, choose_rhythm, compose_messages, message_preferences,
+    preview_message,
+};
 pub use ownership::{
     Explanation, MatchingRule, OwnershipChange, OwnershipError, OwnershipPlan, apply_ownership,
     check_ownership, explain_ownership, own_new_assets,

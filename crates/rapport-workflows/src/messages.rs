@@ -423,3 +423,40 @@ pub async fn preview_message(
     let message = compose(templates, template, &facts, &link)?;
     Ok(Preview { message, event: Some(event.id), reader: reader.name.clone() })
 }
+
+/// How `email` takes the messages that can wait, and the policy's limits they are read under.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Preferences {
+    pub rhythm: Rhythm,
+    pub weekly_budget: u32,
+    /// "19:00" and "08:00", in the reader's own time zone.
+    pub quiet_from: String,
+    pub quiet_until: String,
+    pub time_zone: String,
+}
+
+pub async fn message_preferences(
+    store: &Store,
+    email: &str,
+    now: OffsetDateTime,
+) -> Result<Preferences, PlanError> {
+    let (policy, _) = current_policy(store, now).await?;
+    let time_zone = store.time_zone_of(email).await?.unwrap_or_else(|| "UTC".to_owned());
+    Ok(Preferences {
+        rhythm: store.message_rhythm(email).await?,
+        weekly_budget: policy.spec.messages.weekly_budget_per_person,
+        quiet_from: policy.spec.messages.quiet_from.clone(),
+        quiet_until: policy.spec.messages.quiet_until.clone(),
+        time_zone,
+    })
+}
+
+/// Records how `email` takes the messages that can wait.
+pub async fn choose_rhythm(
+    store: &Store,
+    email: &str,
+    rhythm: Rhythm,
+    now: OffsetDateTime,
+) -> Result<(), PlanError> {
+    Ok(store.set_message_rhythm(email, rhythm, now).await?)
+}

@@ -300,6 +300,22 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
         manager.goto(&format!("{base}/teams/Web")).await.unwrap();
         let page = shot(manager, "manager-8-other-team").await;
         assert!(page.contains("Not found") && !page.contains("Web: the plan"), "{page}");
+        // What Rapport wrote to her, each message in her words, and how she takes them.
+        submit(manager, "header nav a[href='/me/messages']").await;
+        let page = shot(manager, "manager-9-messages").await;
+        assert!(
+            page.contains("New security work for Payments") && page.contains("kept for the digest due"),
+            "{page}"
+        );
+        submit(manager, "table a[href^='/messages/']").await;
+        let page = shot(manager, "manager-9b-message").await;
+        assert!(page.contains("class=\"button\"") && page.contains("Reading ease"), "{page}");
+        submit(manager, "header nav a[href='/me/preferences']").await;
+        shot(manager, "manager-9c-message-settings").await;
+        click(manager, "#rhythm-weekly").await;
+        submit(manager, "form[action='/me/preferences'] button").await;
+        let page = shot(manager, "manager-9d-message-settings-saved").await;
+        assert!(page.contains("Saved. Messages that can wait now reach you weekly"), "{page}");
 
         // The analyst decides the exception and replies to the feedback from the queue.
         assert_eq!(path(analyst).await, "/overview");
@@ -381,6 +397,12 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
         submit(analyst, "header nav a[href='/people']").await;
         let page = shot(analyst, "analyst-12-people").await;
         assert!(page.contains("Payments") && page.contains("Priya"), "{page}");
+        submit(analyst, "header nav a[href='/messages']").await;
+        let page = shot(analyst, "analyst-13-messages").await;
+        assert!(
+            page.contains("Every message Rapport wrote") && page.contains("priya.nair@example.com"),
+            "{page}"
+        );
 
         // The partner sees the reply on the action.
         manager.goto(&format!("{base}{action}")).await.unwrap();

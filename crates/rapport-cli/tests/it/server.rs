@@ -589,6 +589,78 @@ async fn change_policy_and_declare_an_emergency(
 }
 
 #[test]
+fn each_person_reads_their_own_messages_and_chooses_how_they_come() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    for rapport in each_backend() {
+        runtime.block_on(async {
+            let db = rapport.database.split(':').next().unwrap().to_owned();
+            rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
+            let priya = add_account(&rapport, "priya.nair@example.com", "team_manager", Some("Payments"));
+            let marta = add_account(&rapport, "marta.ruiz@example.com", "team_engineer", Some("Web"));
+            let served = serve(&rapport);
+            let (base, http) = (served.base.clone(), client());
+            let priya = first_sign_in(&http, &base, "priya.nair@example.com", &priya).await;
+            let marta = first_sign_in(&http, &base, "marta.ruiz@example.com", &marta).await;
+            let get = |path: String, browser: &Browser| {
+                http.get(format!("{base}{path}")).header(COOKIE, &browser.cookie).send()
+            };
+
+            // Priya's inbox: her messages, each with where it stands, and none of Marta's.
+            let inbox: Value = get("/api/v1/me/messages".into(), &priya).await.unwrap().json().await.unwrap();
+            let inbox = inbox.as_array().unwrap();
+            assert!(!inbox.is_empty(), "{db}");
+            assert!(inbox.iter().all(|m| m["recipient"] == "priya.nair@example.com"), "{db}: {inbox:?}");
+            assert!(
+                inbox.iter().any(|m| m["delivery"].as_str().unwrap().starts_with("kept for the digest due ")),
+                "{db}"
+            );
+            let first = inbox[0]["id"].as_i64().unwrap();
+            let page = get("/me/messages".into(), &priya).await.unwrap().text().await.unwrap();
+            assert!(page.contains(&format!("href=\"/messages/{first}\"")), "{db}: {page}");
+            let message = get(format!("/messages/{first}"), &priya).await.unwrap();
+            assert_eq!(message.status(), StatusCode::OK, "{db}");
+            let message = message.text().await.unwrap();
+            assert!(message.contains("class=\"button\""), "{db}: the ask is the one button: {message}");
+            let theirs = get(format!("/messages/{first}"), &marta).await.unwrap();
+            assert_eq!(theirs.status(), StatusCode::NOT_FOUND, "{db}: another person's message is not found");
+
+            // She chooses a weekly digest, from the page and from the API; nonsense is refused.
+            let saved = http
+                .post(format!("{base}/me/preferences"))
+                .header(COOKIE, &priya.cookie)
+                .form(&[("csrf", priya.csrf.as_str()), ("rhythm", "weekly")])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(saved.status(), StatusCode::SEE_OTHER, "{db}");
+            let page = get("/me/preferences?saved=1".into(), &priya).await.unwrap().text().await.unwrap();
+            assert!(page.contains("value=\"weekly\" checked"), "{db}: {page}");
+            assert!(page.contains("not between 19:00 and 08:00 (Asia/Kolkata)"), "{db}: {page}");
+            let chosen: Value =
+                get("/api/v1/me/preferences".into(), &priya).await.unwrap().json().await.unwrap();
+            assert_eq!(chosen["rhythm"], "weekly", "{db}");
+            let nonsense = http
+                .put(format!("{base}/api/v1/me/preferences"))
+                .header(COOKIE, &priya.cookie)
+                .header("x-csrf-token", &priya.csrf)
+                .json(&serde_json::json!({"rhythm": "hourly"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(nonsense.status(), StatusCode::BAD_REQUEST, "{db}");
+            let body: Value = nonsense.json().await.unwrap();
+            assert_eq!(
+                body["error"], "rhythm: expected each, daily or weekly, got \"hourly\"",
+                "{db}: {body}"
+            );
+            let marta_chose: Value =
+                get("/api/v1/me/preferences".into(), &marta).await.unwrap().json().await.unwrap();
+            assert_eq!(marta_chose["rhythm"], "daily", "{db}: one person's choice is theirs only");
+        });
+    }
+}
+
+#[test]
 fn every_endpoint_answers_every_role_exactly_as_the_roles_allow() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     for rapport in each_backend() {
@@ -653,6 +725,8 @@ async fn walk_the_matrix(rapport: &Rapport) {
             ("/api/v1/me/devices".into(), [200; 6]),
             ("/me/messages".into(), [200; 6]),
             ("/api/v1/me/messages".into(), [200; 6]),
+            ("/me/preferences".into(), [200; 6]),
+            ("/api/v1/me/preferences".into(), [200; 6]),
             (priyas.clone(), [200, 200, 200, 404, 404, 404]),
             (format!("/api/v1{priyas}"), [200, 200, 200, 404, 404, 404]),
             ("/messages/999999".into(), [404; 6]),
