@@ -99,10 +99,12 @@ pub enum EventKind {
     PolicyAcknowledged,
     /// The owning team said whether an asset of the action is reachable from the internet.
     ReachabilityAnswered,
+    /// Someone told of the action said they have seen it and will see to it.
+    ActionAcknowledged,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 21] = [
+    pub const ALL: [EventKind; 22] = [
         EventKind::ActionOpened,
         EventKind::DecisionChanged,
         EventKind::ActionMarkedDone,
@@ -124,6 +126,7 @@ impl EventKind {
         EventKind::PolicyApplied,
         EventKind::PolicyAcknowledged,
         EventKind::ReachabilityAnswered,
+        EventKind::ActionAcknowledged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -149,6 +152,7 @@ impl EventKind {
             EventKind::PolicyApplied => "policy_applied",
             EventKind::PolicyAcknowledged => "policy_acknowledged",
             EventKind::ReachabilityAnswered => "reachability_answered",
+            EventKind::ActionAcknowledged => "action_acknowledged",
         }
     }
 
@@ -180,6 +184,7 @@ impl EventKind {
             EventKind::PolicyApplied => "policy applied",
             EventKind::PolicyAcknowledged => "policy acknowledged",
             EventKind::ReachabilityAnswered => "said whether it is reachable from the internet",
+            EventKind::ActionAcknowledged => "acknowledged",
         }
     }
 }
@@ -294,6 +299,8 @@ pub enum Change {
     /// The team says whether an asset of the action is reachable from the internet.
     AnswerReachability,
     Reply,
+    /// Someone told of it says they have seen it and will see to it.
+    Acknowledge,
 }
 
 /// Who may cause a change.
@@ -301,6 +308,8 @@ pub enum Change {
 pub enum Cause {
     /// A member of the action's team, or the security team acting for it.
     Team,
+    /// Anyone the action was told to, answering from their message, besides the team.
+    Reader,
     /// A member of the security team.
     Security,
     /// Rapport reading scans and decisions.
@@ -331,6 +340,7 @@ impl Change {
             Change::DisputeOwnership => EventKind::OwnershipDisputed,
             Change::AnswerReachability => EventKind::ReachabilityAnswered,
             Change::Reply => EventKind::SecurityReplied,
+            Change::Acknowledge => EventKind::ActionAcknowledged,
         }
     }
 
@@ -356,6 +366,7 @@ impl Change {
             Change::DisputeOwnership => "dispute its ownership",
             Change::AnswerReachability => "say whether it is reachable from the internet",
             Change::Reply => "reply to an answer",
+            Change::Acknowledge => "acknowledge it",
         }
     }
 
@@ -372,9 +383,9 @@ impl Change {
             }
             Change::MarkDone
             | Change::RequestException
-            | Change::GiveFeedback
             | Change::DisputeOwnership
             | Change::AnswerReachability => Cause::Team,
+            Change::GiveFeedback | Change::Acknowledge => Cause::Reader,
             Change::GrantException | Change::RejectException | Change::DeclareEmergency | Change::Reply => {
                 Cause::Security
             }
@@ -404,7 +415,8 @@ impl Change {
                 Change::ChangeDecision
                 | Change::DeclareEmergency
                 | Change::DisputeOwnership
-                | Change::AnswerReachability,
+                | Change::AnswerReachability
+                | Change::Acknowledge,
                 Open | Verifying | Accepted,
             ) => Some(from),
             // A request may still wait when its action moves on; it is answered whatever the state.
@@ -418,6 +430,9 @@ impl Change {
 #[derive(Clone, Copy, Debug)]
 pub enum By<'a> {
     Person(&'a Principal),
+    /// Someone answering from a message written to them about this action: its link is the
+    /// proof that they were told, whatever their team.
+    Reader(&'a Principal),
     Scan,
     Clock,
 }
@@ -425,7 +440,7 @@ pub enum By<'a> {
 impl By<'_> {
     pub fn actor(&self) -> Actor {
         match self {
-            By::Person(principal) => Actor::of(principal),
+            By::Person(principal) | By::Reader(principal) => Actor::of(principal),
             By::Scan => Actor::Scan,
             By::Clock => Actor::Clock,
         }
@@ -456,8 +471,11 @@ pub fn step(
 
 fn may_cause(id: i64, team: &str, change: Change, by: By<'_>) -> Result<(), Refusal> {
     let allowed = match (change.cause(), by) {
-        (Cause::Team, By::Person(principal)) => principal.may_answer_for_team(team),
-        (Cause::Security, By::Person(principal)) => principal.may_decide(),
+        (Cause::Team | Cause::Reader, By::Person(principal) | By::Reader(principal)) => {
+            principal.may_answer_for_team(team)
+                || (change.cause() == Cause::Reader && matches!(by, By::Reader(_)))
+        }
+        (Cause::Security, By::Person(principal) | By::Reader(principal)) => principal.may_decide(),
         (Cause::Scan, By::Scan) | (Cause::Clock, By::Clock) => true,
         _ => false,
     };
@@ -465,7 +483,7 @@ fn may_cause(id: i64, team: &str, change: Change, by: By<'_>) -> Result<(), Refu
         return Ok(());
     }
     let who = match by {
-        By::Person(principal) => principal.email.as_str(),
+        By::Person(principal) | By::Reader(principal) => principal.email.as_str(),
         By::Scan => "a scan",
         By::Clock => "the clock",
     };
@@ -474,6 +492,9 @@ fn may_cause(id: i64, team: &str, change: Change, by: By<'_>) -> Result<(), Refu
         Cause::Team => {
             format!("{who} may not {verb}: {who} is not in team {team:?}, which owns action #{id}")
         }
+        Cause::Reader => format!(
+            "{who} may not {verb}: {who} is not in team {team:?}, which owns action #{id}, and was not written to about it"
+        ),
         Cause::Security => format!("only the security team may {verb}; {who} is not in it"),
         Cause::Scan => format!("only a scan may {verb} (action #{id})"),
         Cause::Clock => format!("only the clock may {verb} (action #{id})"),

@@ -68,7 +68,8 @@ impl Topic {
             | EventKind::ExceptionExpired
             | EventKind::FeedbackGiven
             | EventKind::PolicyAcknowledged
-            | EventKind::ReachabilityAnswered => return None,
+            | EventKind::ReachabilityAnswered
+            | EventKind::ActionAcknowledged => return None,
         })
     }
 

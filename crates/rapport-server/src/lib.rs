@@ -11,6 +11,7 @@
 //! them on every request and never decides access itself.
 
 mod accounts;
+mod answers;
 mod api;
 mod auth;
 mod config;
@@ -83,6 +84,10 @@ pub fn router(state: AppState) -> Router {
         .route("/me/preferences", get(messages::preferences_page).post(messages::save_preferences))
         .route("/messages", get(messages::messages_page))
         .route("/messages/{id}", get(messages::message_page_of))
+        .route("/messages/{id}/answer", get(answers::own_page).post(answers::answer_own))
+        // A message's signed link: no sign-in, the link is the proof (see answers.rs).
+        .route("/r/{link}", get(answers::link_page).post(answers::answer_by_link))
+        .route("/r/{link}/thanks", get(answers::link_thanks))
         .route("/audit", get(security::audit::audit))
         .route("/overview", get(security::pages::overview))
         .route("/accounts", get(accounts::pages::accounts).post(accounts::pages::create_account))

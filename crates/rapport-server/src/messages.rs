@@ -207,6 +207,8 @@ pub(crate) struct MessagesPage {
 pub(crate) struct MessagePage {
     nav: Option<Nav>,
     message: MessageView,
+    /// Whether the reader is the person it was written to (only they answer it).
+    mine: bool,
 }
 
 pub async fn inbox_page(
@@ -244,7 +246,8 @@ pub async fn message_page_of(
     Path(id): Path<i64>,
 ) -> Result<Response, ServerError> {
     let message = one_message(&state, &signed, id).await?;
-    html(&MessagePage { nav: Some(Nav::of(&signed)), message })
+    let mine = message.recipient.eq_ignore_ascii_case(&signed.principal.email);
+    html(&MessagePage { nav: Some(Nav::of(&signed)), message, mine })
 }
 
 #[utoipa::path(

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use rapport_core::{Actor, EventFacts, EventKind};
 
-use crate::events::{NewEvent, append_event, begin_with_events};
+use crate::events::{NewEvent, append_event, append_event_or_refuse, begin_with_events};
 use crate::{Store, StoreError, with_pool};
 
 /// What kind of answer.
@@ -48,6 +48,10 @@ pub struct NewAnswer<'a> {
     pub by: &'a str,
     pub body: &'a str,
     pub suggested_team: Option<&'a str>,
+    /// For feedback: how it went, 1 (badly) to 5 (well).
+    pub rating: Option<u8>,
+    /// The name its event is recorded once under (an answer from a message).
+    pub once: Option<String>,
 }
 
 /// A stored answer, with its action's team and what the action is.
@@ -62,6 +66,8 @@ pub struct StoredAnswer {
     pub given_at: OffsetDateTime,
     pub body: String,
     pub suggested_team: Option<String>,
+    /// For feedback: 1 (it went badly) to 5 (it went well), when given.
+    pub rating: Option<u8>,
     pub replied_by: Option<String>,
     pub replied_at: Option<OffsetDateTime>,
     pub reply: Option<String>,
@@ -71,7 +77,7 @@ macro_rules! select_answers {
     ($tail:literal) => {
         concat!(
             "SELECT n.id, n.action, a.team, a.body AS action_body, n.kind, n.given_by, n.given_at, n.body, ",
-            "n.suggested_team, n.replied_by, n.replied_at, n.reply FROM answers n JOIN actions a ON a.id = n.action ",
+            "n.suggested_team, n.rating, n.replied_by, n.replied_at, n.reply FROM answers n JOIN actions a ON a.id = n.action ",
             $tail
         )
     };
@@ -97,6 +103,7 @@ macro_rules! answer_from {
             body: row.try_get("body")?,
             suggested_team: row.try_get("suggested_team")?,
             replied_by: row.try_get("replied_by")?,
+            rating: row.try_get::<Option<i64>, _>("rating")?.and_then(|rating| u8::try_from(rating).ok()),
             replied_at: row.try_get("replied_at")?,
             reply: row.try_get("reply")?,
         })
@@ -119,8 +126,8 @@ impl Store {
         with_pool!(self, pool => {
             let mut tx = begin_with_events!(pool);
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO answers (action, kind, given_by, given_at, body, suggested_team) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                "INSERT INTO answers (action, kind, given_by, given_at, body, suggested_team, rating) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             )
             .bind(answer.action)
             .bind(answer.kind.as_str())
@@ -128,6 +135,7 @@ impl Store {
             .bind(at)
             .bind(answer.body)
             .bind(answer.suggested_team)
+            .bind(answer.rating.map(i64::from))
             .fetch_one(&mut *tx)
             .await?;
             let facts = EventFacts {
@@ -137,8 +145,9 @@ impl Store {
             };
             let event = NewEvent::on_action(answer.kind.event(), actor.clone(), team, answer.action, detail)
                 .about(format!("answer #{id}"))
-                .with(facts);
-            append_event!(tx, &event, at);
+                .with(facts)
+                .once_as(answer.once.clone());
+            append_event_or_refuse!(tx, &event, at);
             tx.commit().await?;
             Ok(id)
         })

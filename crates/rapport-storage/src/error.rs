@@ -14,6 +14,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the system gave no randomness for a new session key: {0}")]
     NoRandomness(String),
+    /// An event recorded once only (an answer from one message) was recorded before.
+    #[error("{0} was recorded already")]
+    Repeated(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("database error: {0}")]

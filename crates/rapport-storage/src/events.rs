@@ -57,6 +57,12 @@ impl NewEvent {
         self.facts = facts;
         self
     }
+
+    /// Recorded once only under `once`, when given.
+    pub fn once_as(mut self, once: Option<String>) -> NewEvent {
+        self.once = once;
+        self
+    }
 }
 
 /// A recorded event.
@@ -173,7 +179,30 @@ macro_rules! append_event {
 }
 pub(crate) use append_event;
 
+/// Appends `$event` as `append_event!` does, and refuses with `StoreError::Repeated` when an
+/// event of its `once` name was recorded before, so that its writer's whole transaction is
+/// rolled back: an answer given from a message is recorded once however often it is sent.
+macro_rules! append_event_or_refuse {
+    ($tx:expr, $event:expr, $at:expr) => {{
+        let event: &$crate::events::NewEvent = $event;
+        if !$crate::events::append_event!($tx, event, $at) {
+            return Err($crate::StoreError::Repeated(event.once.clone().unwrap_or_default()));
+        }
+    }};
+}
+pub(crate) use append_event_or_refuse;
+
 impl Store {
+    /// The event recorded under the `once` name `key`, if one was.
+    pub async fn event_once(&self, key: &str) -> Result<Option<StoredEvent>, StoreError> {
+        let query = "SELECT id, at, kind, actor_kind, actor, team, action, subject, detail, facts FROM events \
+             WHERE once_key = $1";
+        with_pool!(self, pool => {
+            let row = sqlx::query(query).bind(key).fetch_optional(pool).await?;
+            row.map(|row| event_from!(&row)).transpose()
+        })
+    }
+
     /// Records events that need no other change in the same transaction (the clock's);
     /// returns those recorded now, leaving out any whose `once` name was recorded before.
     pub async fn append_events(

@@ -8,7 +8,7 @@ use rapport_core::{Action, Actor, EventFacts, EventKind};
 use sqlx::Row;
 use time::{Date, OffsetDateTime};
 
-use crate::events::{NewEvent, append_event, begin_with_events};
+use crate::events::{NewEvent, append_event, append_event_or_refuse, begin_with_events};
 use crate::plan::{corrupt, parse_word};
 use crate::{Store, StoreError, with_pool};
 
@@ -121,12 +121,14 @@ macro_rules! exception_from {
 }
 
 impl Store {
-    /// Stores a request for an exception on an action of `team`, with its event.
+    /// Stores a request for an exception on an action of `team`, with its event (recorded once
+    /// only under `once`, when given: nothing is stored when it was recorded before).
     pub async fn request_exception(
         &self,
         request: &ExceptionRequest,
         team: &str,
         actor: &Actor,
+        once: Option<String>,
         at: OffsetDateTime,
     ) -> Result<i64, StoreError> {
         with_pool!(self, pool => {
@@ -149,8 +151,9 @@ impl Store {
             let detail = format!("{kind} #{id} requested until {}: {}", request.until, request.reason);
             let event = NewEvent::on_action(EventKind::ExceptionRequested, actor.clone(), team, request.action, detail)
                 .about(format!("exception #{id}"))
-                .with(EventFacts { exception: Some(id), until: Some(request.until), ..EventFacts::default() });
-            append_event!(tx, &event, at);
+                .with(EventFacts { exception: Some(id), until: Some(request.until), ..EventFacts::default() })
+                .once_as(once);
+            append_event_or_refuse!(tx, &event, at);
             tx.commit().await?;
             Ok(id)
         })

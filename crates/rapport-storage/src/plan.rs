@@ -13,7 +13,7 @@ use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::decisions::key16;
-use crate::events::{NewEvent, append_event, begin_with_events};
+use crate::events::{NewEvent, append_event, append_event_or_refuse, begin_with_events};
 use crate::{Store, StoreError, with_pool};
 
 /// A scope's target and the team that owns it, if any.
@@ -426,7 +426,7 @@ impl Store {
                 .await?
                 .rows_affected();
             if moved == 1 {
-                append_event!(tx, event, at);
+                append_event_or_refuse!(tx, event, at);
             }
             tx.commit().await?;
             Ok(moved == 1)

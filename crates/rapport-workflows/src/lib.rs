@@ -16,6 +16,7 @@
 //! [`PlanError::Refused`].
 
 mod actions;
+mod answer;
 mod assess;
 mod assign;
 mod clock;
@@ -35,6 +36,10 @@ mod unpack;
 
 pub use actions::{
     ActionDetail, CodeFix, CodeSpot, ListedAction, action_detail, code_fix, list_actions, team_plans,
+};
+pub use answer::{
+    AnswerChoices, LINK_LIFETIME, MessageAnswer, Offer, answer_choices, answer_link, answer_message,
+    message_by_link,
 };
 pub use assess::{AssessError, AssessReport, apply_tree, assess_findings, compile_tree, current_tree};
 pub use assign::{Assignment, Given, assign_owner};

@@ -36,19 +36,49 @@ pub struct Answered {
     pub team: String,
 }
 
+/// Where an answer comes from: the pages, the API or the command line, where who answers is
+/// signed in; or a message written to them, whose link proves they were told of the action
+/// and which answers once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    SignedIn,
+    Message(i64),
+}
+
+impl Via {
+    /// The name an answer from a message is recorded once under.
+    pub fn once(self) -> Option<String> {
+        match self {
+            Via::SignedIn => None,
+            Via::Message(id) => Some(answered_key(id)),
+        }
+    }
+}
+
+/// The name of the one answer a message may give.
+pub fn answered_key(message: i64) -> String {
+    format!("answered:message:{message}")
+}
+
 /// The action `id` and the step `by` would take on it with `change`, if they may. An action
-/// of a team `by` may not read is "not found", as a missing one is, so ids cannot be probed.
+/// of a team `by` may not read is "not found", as a missing one is, so ids cannot be probed;
+/// from a message, its reader was told of it, and may answer what a reader may.
 async fn answering(
     store: &Store,
     id: i64,
     change: Change,
     by: &Principal,
+    via: Via,
 ) -> Result<(StoredAction, Step), PlanError> {
     let stored = stored_action(store, id).await?;
-    if !by.may_read_team(&stored.team) {
-        return Err(Refusal::not_found(format!("no action #{id} that you may see")).into());
-    }
-    let step = step(id, &stored.team, Some(stored.state), change, By::Person(by))?;
+    let as_who = match via {
+        Via::SignedIn if !by.may_read_team(&stored.team) => {
+            return Err(Refusal::not_found(format!("no action #{id} that you may see")).into());
+        }
+        Via::SignedIn => By::Person(by),
+        Via::Message(_) => By::Reader(by),
+    };
+    let step = step(id, &stored.team, Some(stored.state), change, as_who)?;
     Ok((stored, step))
 }
 
@@ -61,14 +91,25 @@ pub async fn mark_done(
     note: &str,
     now: OffsetDateTime,
 ) -> Result<String, PlanError> {
-    let (stored, done) = answering(store, action, Change::MarkDone, by).await?;
+    mark_done_via(store, action, by, note, Via::SignedIn, now).await
+}
+
+pub(crate) async fn mark_done_via(
+    store: &Store,
+    action: i64,
+    by: &Principal,
+    note: &str,
+    via: Via,
+    now: OffsetDateTime,
+) -> Result<String, PlanError> {
+    let (stored, done) = answering(store, action, Change::MarkDone, by, via).await?;
     let note = note.trim();
     let detail = if note.is_empty() {
         "done, please verify".to_owned()
     } else {
         format!("done, please verify: {note}")
     };
-    let event = NewEvent::on_action(done.event, done.actor, &stored.team, action, detail);
+    let event = NewEvent::on_action(done.event, done.actor, &stored.team, action, detail).once_as(via.once());
     if store.move_action(action, stored.state, done.state, &event, now).await? {
         Ok(stored.team)
     } else {
@@ -83,7 +124,17 @@ pub async fn request_exception(
     by: &Principal,
     now: OffsetDateTime,
 ) -> Result<Answered, PlanError> {
-    let (stored, asked) = answering(store, request.action, Change::RequestException, by).await?;
+    request_exception_via(store, request, by, Via::SignedIn, now).await
+}
+
+pub(crate) async fn request_exception_via(
+    store: &Store,
+    request: &ExceptionRequest,
+    by: &Principal,
+    via: Via,
+    now: OffsetDateTime,
+) -> Result<Answered, PlanError> {
+    let (stored, asked) = answering(store, request.action, Change::RequestException, by, via).await?;
     if !by.email.eq_ignore_ascii_case(&request.requested_by) {
         return Err(Refusal::forbidden(format!(
             "{} may ask for an exception only in their own name, not {}'s",
@@ -115,7 +166,7 @@ pub async fn request_exception(
         ))
         .into());
     }
-    let id = store.request_exception(request, &stored.team, &asked.actor, now).await?;
+    let id = store.request_exception(request, &stored.team, &asked.actor, via.once(), now).await?;
     Ok(Answered { id, team: stored.team })
 }
 
@@ -134,7 +185,7 @@ pub async fn decide_exception(
         .await?
         .ok_or_else(|| Refusal::not_found(format!("there is no exception #{id}")))?;
     let change = if approve { Change::GrantException } else { Change::RejectException };
-    let (_, decided) = answering(store, exception.request.action, change, by).await?;
+    let (_, decided) = answering(store, exception.request.action, change, by, Via::SignedIn).await?;
     if exception.request.requested_by.eq_ignore_ascii_case(&by.email) {
         return Err(Refusal::forbidden(format!(
             "{} asked for exception #{id}, so someone else must decide it",
@@ -168,9 +219,33 @@ pub async fn give_feedback(
     text: &str,
     now: OffsetDateTime,
 ) -> Result<Answered, PlanError> {
-    let (stored, given) = answering(store, action, Change::GiveFeedback, by).await?;
+    give_feedback_via(store, action, by, text, None, Via::SignedIn, now).await
+}
+
+/// Feedback with a rating, 1 (it went badly) to 5 (it went well), when given.
+pub(crate) async fn give_feedback_via(
+    store: &Store,
+    action: i64,
+    by: &Principal,
+    text: &str,
+    rating: Option<u8>,
+    via: Via,
+    now: OffsetDateTime,
+) -> Result<Answered, PlanError> {
+    let (stored, given) = answering(store, action, Change::GiveFeedback, by, via).await?;
     let body = checked_text(text, "feedback")?;
-    let answer = NewAnswer { action, kind: AnswerKind::Feedback, by: &by.email, body, suggested_team: None };
+    if rating.is_some_and(|rating| !(1..=5).contains(&rating)) {
+        return Err(Refusal::invalid("rating", "rate it from 1 (badly) to 5 (well)").into());
+    }
+    let answer = NewAnswer {
+        action,
+        kind: AnswerKind::Feedback,
+        by: &by.email,
+        body,
+        suggested_team: None,
+        rating,
+        once: via.once(),
+    };
     let id = store.add_answer(&answer, &stored.team, &given.actor, now).await?;
     Ok(Answered { id, team: stored.team })
 }
@@ -185,7 +260,19 @@ pub async fn dispute_ownership(
     suggested_team: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<Answered, PlanError> {
-    let (stored, disputed) = answering(store, action, Change::DisputeOwnership, by).await?;
+    dispute_ownership_via(store, action, by, reason, suggested_team, Via::SignedIn, now).await
+}
+
+pub(crate) async fn dispute_ownership_via(
+    store: &Store,
+    action: i64,
+    by: &Principal,
+    reason: &str,
+    suggested_team: Option<&str>,
+    via: Via,
+    now: OffsetDateTime,
+) -> Result<Answered, PlanError> {
+    let (stored, disputed) = answering(store, action, Change::DisputeOwnership, by, via).await?;
     let body = checked_text(reason, "reason")?;
     // Taken as written, unless it names a team of the directory: then in the directory's
     // spelling. An unknown name is not refused, so the form is no way to learn which teams exist.
@@ -218,9 +305,29 @@ pub async fn dispute_ownership(
         by: &by.email,
         body,
         suggested_team: suggested.as_deref(),
+        rating: None,
+        once: via.once(),
     };
     let id = store.add_answer(&answer, &stored.team, &disputed.actor, now).await?;
     Ok(Answered { id, team: stored.team })
+}
+
+/// "Seen, we will see to it": someone told of the action says so. Recorded in its history and
+/// in the stream, where the time it took is measured.
+pub(crate) async fn acknowledge_via(
+    store: &Store,
+    action: i64,
+    by: &Principal,
+    via: Via,
+    now: OffsetDateTime,
+) -> Result<String, PlanError> {
+    let (stored, seen) = answering(store, action, Change::Acknowledge, by, via).await?;
+    let event = NewEvent::on_action(seen.event, seen.actor, &stored.team, action, "seen; will see to it")
+        .once_as(via.once());
+    if store.append_events(&[event], now).await?.is_empty() {
+        return Err(Refusal::conflict("this was answered already").into());
+    }
+    Ok(stored.team)
 }
 
 /// What a team can say when asked whether an asset is reachable from the internet.
@@ -273,7 +380,7 @@ pub async fn answer_reachability(
     answer: Reachability,
     now: OffsetDateTime,
 ) -> Result<String, PlanError> {
-    let (stored, answered) = answering(store, action, Change::AnswerReachability, by).await?;
+    let (stored, answered) = answering(store, action, Change::AnswerReachability, by, Via::SignedIn).await?;
     if !stored.action.places.iter().any(|place| AssetId::of(&place.target) == *asset) {
         return Err(Refusal::invalid(
             "asset",
@@ -313,7 +420,7 @@ pub async fn reply_to_answer(
 ) -> Result<(), PlanError> {
     let answer =
         store.answer(id).await?.ok_or_else(|| Refusal::not_found(format!("there is no answer #{id}")))?;
-    answering(store, answer.action, Change::Reply, by).await?;
+    answering(store, answer.action, Change::Reply, by, Via::SignedIn).await?;
     let reply = checked_text(reply, "reply")?;
     if answer.replied_at.is_some() {
         return Err(Refusal::conflict(format!("answer #{id} has been replied to already")).into());
@@ -334,7 +441,7 @@ pub async fn declare_emergency(
     reason: &str,
     now: OffsetDateTime,
 ) -> Result<i64, PlanError> {
-    let (stored, declared) = answering(store, action, Change::DeclareEmergency, by).await?;
+    let (stored, declared) = answering(store, action, Change::DeclareEmergency, by, Via::SignedIn).await?;
     let (policy, version) = current_policy(store, now).await?;
     if stored.action.points.iter().any(|points| policy.is_emergency(stored.action.outcome, points)) {
         return Err(Refusal::conflict(format!(

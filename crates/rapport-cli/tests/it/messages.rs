@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::support::{Rapport, each_backend, sample, today};
+use crate::support::{Rapport, each_backend, sample, serve, today};
 
 fn inbox(rapport: &Rapport, email: &str) -> Vec<Value> {
     rapport.json_lines(&["messages", "list", "--person", email, "--json", "--limit", "500"])
@@ -144,5 +144,110 @@ fn each_reader_gets_the_event_in_their_own_words_once() {
         );
         let unknown = rapport.fails(&["messages", "preview", "nonsense", "--audience", "manager"]);
         assert!(unknown.contains("\"nonsense\" is not a kind of event"), "{unknown}");
+    }
+}
+
+/// The link a message carries, as `messages show` prints it.
+fn link_of(rapport: &Rapport, message: i64) -> String {
+    let shown = rapport.ok(&["messages", "show", &message.to_string()]);
+    let line = shown.lines().find(|line| line.starts_with("-- answered without signing in at ")).unwrap();
+    line.trim_start_matches("-- answered without signing in at ").split(' ').next().unwrap().to_owned()
+}
+
+fn kinds(rapport: &Rapport) -> Vec<String> {
+    rapport
+        .json_lines(&["events", "--json"])
+        .iter()
+        .map(|event| format!("{} by {}", event["kind"].as_str().unwrap(), event["actor"]["email"]))
+        .collect()
+}
+
+#[test]
+fn a_message_is_answered_from_its_link_once_and_only_by_submitting() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    for rapport in each_backend() {
+        let db = rapport.database.clone();
+        rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
+        let opened = inbox(&rapport, "priya.nair@example.com");
+        let action =
+            opened.iter().find(|m| m["topic"] == "action_opened").unwrap()["action"].as_i64().unwrap();
+        let reason = "Attackers are using this flaw against banks this week.";
+        rapport.ok(&[
+            "emergency",
+            "declare",
+            &action.to_string(),
+            "--by",
+            "sam.okafor@example.com",
+            "--reason",
+            reason,
+        ]);
+        rapport.ok(&["tick"]);
+        let emergency_to = |email: &str| {
+            let found =
+                inbox(&rapport, email).into_iter().find(|m| m["topic"] == "emergency_declared").unwrap();
+            found["id"].as_i64().unwrap()
+        };
+        let (to_olu, to_priya) =
+            (emergency_to("olu.adeyemi@example.com"), emergency_to("priya.nair@example.com"));
+        let served = serve(&rapport);
+        rapport_workflows::use_ring_for_tls();
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            // Opening the executive's link (as a mail scanner would) shows the page and records
+            // nothing; he may say he has seen it, or give feedback, but not act for the team.
+            let olu = format!("{}{}", served.base, link_of(&rapport, to_olu));
+            let before = kinds(&rapport);
+            let page = http.get(&olu).send().await.unwrap();
+            assert_eq!(page.status(), 200, "{db}");
+            let page = page.text().await.unwrap();
+            assert!(page.contains("Nothing is recorded until you press a button."), "{db}: {page}");
+            assert!(page.contains("value=\"acknowledge\"") && page.contains("value=\"feedback\""), "{db}");
+            assert!(!page.contains("value=\"done\"") && !page.contains("value=\"not_ours\""), "{db}: {page}");
+            assert_eq!(kinds(&rapport), before, "{db}: a GET records nothing");
+            let done = http.post(&olu).form(&[("answer", "done")]).send().await.unwrap();
+            assert_eq!(done.status(), 403, "{db}: the executive may not say the team's work is done");
+            let feedback =
+                [("answer", "feedback"), ("rating", "5"), ("words", "Thanks for the early warning.")];
+            let sent = http.post(&olu).form(&feedback).send().await.unwrap();
+            assert_eq!(sent.status(), 303, "{db}");
+            let thanks = http.get(format!("{olu}/thanks")).send().await.unwrap().text().await.unwrap();
+            assert!(thanks.contains("Thank you. Your answer is on the task now"), "{db}: {thanks}");
+            let after = kinds(&rapport);
+            assert_eq!(after.len(), before.len() + 1, "{db}");
+            assert_eq!(after.last().unwrap(), "feedback_given by \"olu.adeyemi@example.com\"", "{db}");
+            // The same link answers once; a changed one answers nothing.
+            let again = http.post(&olu).form(&feedback).send().await.unwrap();
+            assert_eq!(again.status(), 409, "{db}");
+            assert_eq!(kinds(&rapport).len(), after.len(), "{db}");
+            let page = http.get(&olu).send().await.unwrap().text().await.unwrap();
+            assert!(
+                page.contains("This message was answered: feedback given: Thanks for the early warning."),
+                "{db}: {page}"
+            );
+            let forged = olu.replace(&format!("/r/{to_olu}."), &format!("/r/{to_priya}."));
+            assert_eq!(http.get(&forged).send().await.unwrap().status(), 404, "{db}");
+
+            // The manager says it is done from hers: the action waits for a scan to confirm it.
+            let priya = format!("{}{}", served.base, link_of(&rapport, to_priya));
+            let done = http
+                .post(&priya)
+                .form(&[("answer", "done"), ("note", "Patched tonight")])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(done.status(), 303, "{db}");
+        });
+        let shown: Value =
+            serde_json::from_str(&rapport.ok(&["action", "show", &action.to_string(), "--json"])).unwrap();
+        assert_eq!(shown["state"], "verifying", "{db}: {shown}");
+        assert_eq!(
+            kinds(&rapport).last().unwrap(),
+            "action_marked_done by \"priya.nair@example.com\"",
+            "{db}"
+        );
     }
 }

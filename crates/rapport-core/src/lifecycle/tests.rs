@@ -4,7 +4,7 @@ use super::*;
 use crate::Role;
 use ActionState::{Accepted, Closed, Open, Verifying};
 
-const ALL_CHANGES: [Change; 19] = [
+const ALL_CHANGES: [Change; 20] = [
     Change::Open,
     Change::ChangeDecision,
     Change::MarkDone,
@@ -24,6 +24,7 @@ const ALL_CHANGES: [Change; 19] = [
     Change::DisputeOwnership,
     Change::AnswerReachability,
     Change::Reply,
+    Change::Acknowledge,
 ];
 
 /// The whole table: for each change, where it leads from not stored, open, verifying,
@@ -34,7 +35,8 @@ fn expected(change: Change) -> [Option<ActionState>; 5] {
         Change::ChangeDecision
         | Change::DeclareEmergency
         | Change::DisputeOwnership
-        | Change::AnswerReachability => [None, Some(Open), Some(Verifying), Some(Accepted), None],
+        | Change::AnswerReachability
+        | Change::Acknowledge => [None, Some(Open), Some(Verifying), Some(Accepted), None],
         Change::MarkDone => [None, Some(Verifying), None, Some(Verifying), None],
         Change::Verify => [None, None, Some(Closed), None, None],
         Change::Refute => [None, None, Some(Open), None, None],
@@ -57,7 +59,7 @@ fn principal(role: Role, team: Option<&str>) -> Principal {
 /// Someone who may cause `change` on an action of team Payments.
 fn rightful<'a>(change: Change, engineer: &'a Principal, analyst: &'a Principal) -> By<'a> {
     match change.cause() {
-        Cause::Team => By::Person(engineer),
+        Cause::Team | Cause::Reader => By::Person(engineer),
         Cause::Security => By::Person(analyst),
         Cause::Scan => By::Scan,
         Cause::Clock => By::Clock,
@@ -105,7 +107,8 @@ fn only_the_rightful_cause_may_make_each_change() {
         let Some((from, _)) = froms.into_iter().zip(expected(change)).find(|(_, to)| to.is_some()) else {
             continue;
         };
-        for by in people.iter().map(|p| By::Person(p)).chain([By::Scan, By::Clock]) {
+        let readers = people.iter().map(|p| By::Reader(p));
+        for by in people.iter().map(|p| By::Person(p)).chain(readers).chain([By::Scan, By::Clock]) {
             if let Err(refusal) = step(7, "Payments", from, change, by) {
                 assert_eq!(refusal.code(), "forbidden", "{change:?} by {by:?}: {refusal}");
             }
@@ -119,12 +122,25 @@ fn only_the_rightful_cause_may_make_each_change() {
                     "{change:?}: security acts for a team"
                 );
                 assert!(!may(By::Person(&outsider)) && !may(By::Person(&executive)), "{change:?}");
+                // A message proves someone was told, not that they may act for the team.
+                assert!(!may(By::Reader(&outsider)) && !may(By::Reader(&executive)), "{change:?}");
+                assert!(may(By::Reader(&engineer)), "{change:?}: the team may act from its messages");
+                assert!(!may(By::Scan) && !may(By::Clock), "{change:?}");
+            }
+            Cause::Reader => {
+                assert!(may(By::Person(&engineer)) && may(By::Person(&analyst)), "{change:?}");
+                assert!(!may(By::Person(&outsider)) && !may(By::Person(&executive)), "{change:?}");
+                assert!(
+                    may(By::Reader(&outsider)) && may(By::Reader(&executive)),
+                    "{change:?}: whoever was written to may answer it"
+                );
                 assert!(!may(By::Scan) && !may(By::Clock), "{change:?}");
             }
             Cause::Security => {
                 assert!(may(By::Person(&analyst)) && may(By::Person(&admin)), "{change:?}");
                 assert!(!may(By::Person(&engineer)) && !may(By::Person(&manager)), "{change:?}");
                 assert!(!may(By::Person(&executive)) && !may(By::Scan) && !may(By::Clock), "{change:?}");
+                assert!(!may(By::Reader(&engineer)) && !may(By::Reader(&executive)), "{change:?}");
             }
             Cause::Scan => {
                 assert!(may(By::Scan) && !may(By::Clock), "{change:?}");

@@ -60,3 +60,13 @@ CREATE TABLE message_cursor (
     after_event BIGINT NOT NULL
 );
 INSERT INTO message_cursor (id, after_event) VALUES (1, 0);
+
+-- Feedback carries a rating, 1 (it went badly) to 5 (it went well), when one was given.
+ALTER TABLE answers ADD COLUMN rating BIGINT;
+
+-- Keys this server signs with, made once on first use: `answer links` signs the links in
+-- messages, which answer without signing in.
+CREATE TABLE signing_keys (
+    name TEXT PRIMARY KEY,
+    secret TEXT NOT NULL
+);
