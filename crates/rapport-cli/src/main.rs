@@ -89,6 +89,8 @@ enum Command {
     /// The messages Rapport writes to people: preview one, list and read them, compose them.
     #[command(subcommand)]
     Messages(messages::MessagesCommand),
+    /// The outbox: deliveries queued, sent, being retried or given up; retry one.
+    Outbox(messages::OutboxArgs),
     /// Load the samples (scans, a device, people, ownership, intel, a policy) into the database,
     /// show what Rapport makes of them, and serve the pages.
     Demo(commands::DemoArgs),
@@ -163,6 +165,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Events(args) => events::events(&cli.database, args).await,
         Command::Tick(args) => events::run_tick(&cli.database, args).await,
         Command::Messages(command) => messages::messages(&cli.database, command).await,
+        Command::Outbox(args) => messages::outbox(&cli.database, args).await,
         Command::Demo(args) => commands::demo(&cli.database, args).await,
         Command::Serve(args) => server::serve(&cli.database, args).await,
         Command::Account(command) => server::account(&cli.database, command).await,

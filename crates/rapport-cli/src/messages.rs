@@ -27,6 +27,27 @@ pub enum MessagesCommand {
     Compose,
 }
 
+/// The outbox: what is queued, sent, retried or given up.
+#[derive(Debug, Args)]
+pub struct OutboxArgs {
+    #[command(subcommand)]
+    command: Option<OutboxCommand>,
+    /// Only deliveries in this state: queued, sending, retry, sent or dead.
+    #[arg(long, value_parser = ["queued", "sending", "retry", "sent", "dead"])]
+    state: Option<String>,
+    #[arg(long, default_value_t = 50)]
+    limit: i64,
+    /// One JSON object per line.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Queue a given-up delivery again, now.
+    Retry { id: i64 },
+}
+
 #[derive(Debug, Args)]
 pub struct PreviewArgs {
     /// The kind of event: action_opened, action_due_soon, action_overdue, action_verified,
@@ -238,4 +259,49 @@ fn message_json(stored: &StoredMessage) -> serde_json::Value {
         "route": route_words(&message.route),
         "digest": stored.digest,
     })
+}
+
+pub async fn outbox(database: &str, args: OutboxArgs) -> anyhow::Result<ExitCode> {
+    let store = open(database).await?;
+    let mut out = crate::printable::stdout();
+    if let Some(OutboxCommand::Retry { id }) = args.command {
+        if !store.retry_delivery(id, now()).await? {
+            anyhow::bail!("there is no given-up delivery #{id} (see `rapport outbox --state dead`)");
+        }
+        writeln!(out, "Delivery #{id} is queued again.")?;
+        store.close().await;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for delivery in store.deliveries(args.state.as_deref(), args.limit).await? {
+        if args.json {
+            let line = json!({
+                "id": delivery.id,
+                "message": delivery.message,
+                "channel": delivery.channel,
+                "state": delivery.state,
+                "attempts": delivery.attempts,
+                "next_attempt_at": crate::printable::moment(delivery.next_attempt_at),
+                "last_error": delivery.last_error,
+                "sent_at": delivery.sent_at.map(crate::printable::moment),
+                "recipient": delivery.recipient,
+                "subject": delivery.subject,
+            });
+            writeln!(out, "{line}")?;
+        } else {
+            let why = delivery.last_error.map(|error| format!(" ({error})")).unwrap_or_default();
+            writeln!(
+                out,
+                "{:>6} {:<7} {} #{} to {}, {}: {}{why}",
+                delivery.id,
+                delivery.state,
+                delivery.channel,
+                delivery.message,
+                delivery.recipient,
+                count(delivery.attempts, "attempt", "attempts"),
+                delivery.subject
+            )?;
+        }
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
 }

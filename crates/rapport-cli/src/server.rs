@@ -17,7 +17,7 @@ use crate::commands::{now, open};
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// A TOML file of settings (listen, session_hours, secure_cookies,
-    /// login_attempts_per_minute, max_upload_mib, [oidc]); `RAPPORT_*` environment variables
+    /// login_attempts_per_minute, max_upload_mib, [oidc], public_url, [smtp]); `RAPPORT_*` environment variables
     /// override it.
     #[arg(long)]
     config: Option<PathBuf>,

@@ -10,6 +10,7 @@ mod assess;
 mod asset;
 mod clock;
 mod cvss;
+mod delivery;
 mod device_care;
 mod finding;
 mod fingerprint;
@@ -46,6 +47,7 @@ pub use asset::{
 };
 pub use clock::{ClockEvent, RunningException, due_events, ending_exceptions};
 pub use cvss::{Cvss, CvssVersion};
+pub use delivery::{MAX_ATTEMPTS, retry_after};
 pub use device_care::{DeviceAdvice, device_advice};
 pub use finding::{Component, Finding, FindingKind, Location, Scope, Status, Target, TargetKind, Tool};
 pub use fingerprint::{Fingerprint, ScopeKey};

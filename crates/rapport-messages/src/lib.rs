@@ -3,14 +3,19 @@
 //! executive, and a friendly word about their own device for an end user. The words are
 //! templates the security team may edit (`templates.rs`), filled with facts already in the
 //! reader's words (`facts.rs`), and every message is scored for how easy it is to read
-//! (`compose.rs`).
+//! (`compose.rs`). The channels that carry messages live here too (`email.rs`: SMTP); they are
+//! the crate's only I/O.
 
 mod compose;
 mod defaults;
+mod email;
 mod facts;
 mod templates;
 
 pub use compose::{Message, compose};
+pub use email::{
+    Email, EmailChannel, SendError, SmtpSecurity, SmtpSettings, SmtpSettingsError, html_of, text_of,
+};
 pub use facts::{
     ActionFacts, AnswerFacts, DigestFacts, DigestItem, EmergencyFacts, ExceptionFacts, Facts, PersonFacts,
     PlaceFacts, PolicyFacts, TeamFacts, VARIABLES,

@@ -38,6 +38,13 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Sign-in with the organisation's OpenID Connect provider, besides passwords.
     pub oidc: Option<OidcConfig>,
+    /// This server as its readers reach it (`https://rapport.example.com`): the links in the
+    /// messages it sends start with it. `http://` and the listening address when not given.
+    pub public_url: Option<String>,
+    /// The mail server messages are sent through (`[smtp]`); without one, messages are still
+    /// composed, and each person's inbox page shows them. The password may come from
+    /// `RAPPORT_SMTP_PASSWORD` instead, to keep it out of the file.
+    pub smtp: Option<rapport_messages::SmtpSettings>,
 }
 
 /// An OpenID Connect provider (`[oidc]` in the file). The client secret may come from
@@ -83,6 +90,8 @@ impl Default for ServerConfig {
             max_upload_mib: 512,
             trusted_proxies: Vec::new(),
             oidc: None,
+            public_url: None,
+            smtp: None,
         }
     }
 }
@@ -90,7 +99,8 @@ impl Default for ServerConfig {
 impl ServerConfig {
     /// The defaults, overridden by `file` when given, then by the environment `variable`
     /// returns (`RAPPORT_LISTEN`, `RAPPORT_SESSION_HOURS`, `RAPPORT_SECURE_COOKIES`,
-    /// `RAPPORT_LOGIN_ATTEMPTS_PER_MINUTE`, `RAPPORT_MAX_UPLOAD_MIB`, `RAPPORT_OIDC_CLIENT_SECRET`).
+    /// `RAPPORT_LOGIN_ATTEMPTS_PER_MINUTE`, `RAPPORT_MAX_UPLOAD_MIB`, `RAPPORT_OIDC_CLIENT_SECRET`,
+    /// `RAPPORT_PUBLIC_URL`, `RAPPORT_SMTP_PASSWORD`).
     pub fn load(
         file: Option<&Path>,
         variable: impl Fn(&str) -> Option<String>,
@@ -144,7 +154,27 @@ impl ServerConfig {
                 }
             }
         }
+        if let Some(url) = variable("RAPPORT_PUBLIC_URL") {
+            config.public_url = Some(url);
+        }
+        if let Some(password) = variable("RAPPORT_SMTP_PASSWORD") {
+            match config.smtp.as_mut() {
+                Some(smtp) => smtp.password = Some(password),
+                None => {
+                    return Err(ConfigError::Environment {
+                        name: "RAPPORT_SMTP_PASSWORD",
+                        value: "(hidden)".into(),
+                        expected: "an [smtp] section in the configuration file for it to belong to",
+                    });
+                }
+            }
+        }
         Ok(config)
+    }
+
+    /// The address links in messages start with.
+    pub fn public_url(&self) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.listen))
     }
 
     /// Reads the TOML text; the message names the line and column of a mistake.
@@ -154,6 +184,9 @@ impl ServerConfig {
             return Err(
                 "session_hours, login_attempts_per_minute and max_upload_mib must be at least 1".to_owned()
             );
+        }
+        if let Some(smtp) = &config.smtp {
+            rapport_messages::EmailChannel::new(smtp).map_err(|error| error.to_string())?;
         }
         Ok(config)
     }

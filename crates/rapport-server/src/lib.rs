@@ -270,13 +270,38 @@ pub async fn serve(
     let state = AppState::new(store, config).map_err(|error| std::io::Error::other(error.to_string()))?;
     let sweeper = tokio::spawn(sweep_every(state.clone(), SWEEP_EVERY));
     let clock = tokio::spawn(tick_every(state.clone(), TICK_EVERY));
+    let outbox = state.channels.any().then(|| tokio::spawn(deliver_every(state.clone(), DELIVER_EVERY)));
     let app = router(state);
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
     sweeper.abort();
     clock.abort();
+    if let Some(outbox) = outbox {
+        outbox.abort();
+    }
     served
+}
+
+/// How often the outbox is looked at: what is due goes within seconds.
+const DELIVER_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+async fn deliver_every(state: AppState, period: std::time::Duration) {
+    let mut ticks = tokio::time::interval(period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match rapport_workflows::deliver_due(&state.store, &state.channels, state.now()).await {
+            Ok(report) if report.sent + report.retried + report.given_up > 0 => tracing::info!(
+                sent = report.sent,
+                retried = report.retried,
+                given_up = report.given_up,
+                "the outbox delivered"
+            ),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "delivering failed; the outbox is tried again shortly"),
+        }
+    }
 }
 
 /// How often expired sessions and the limiter's memory are swept.

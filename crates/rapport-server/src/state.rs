@@ -20,14 +20,24 @@ pub struct AppState {
     pub sign_in_limits: Arc<SignInLimits>,
     /// Sign-in with the organisation's OpenID Connect provider, when configured.
     pub oidc: Option<Arc<Oidc>>,
+    /// The channels messages are delivered by.
+    pub channels: Arc<rapport_workflows::Channels>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> Result<AppState, ServerError> {
         let oidc = config.oidc.clone().map(Oidc::new).transpose()?.map(Arc::new);
+        let email = config
+            .smtp
+            .as_ref()
+            .map(rapport_messages::EmailChannel::new)
+            .transpose()
+            .map_err(|error| ServerError::Internal(error.to_string()))?;
+        let channels = rapport_workflows::Channels { email, public_url: config.public_url() };
         Ok(AppState {
             store,
             oidc,
+            channels: Arc::new(channels),
             metrics: Arc::new(Metrics::default()),
             sign_in_limits: Arc::new(SignInLimits::new(config.login_attempts_per_minute)),
             config: Arc::new(config),

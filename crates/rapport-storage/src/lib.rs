@@ -10,6 +10,7 @@ mod answers;
 mod assets;
 mod audit;
 mod decisions;
+mod deliveries;
 mod directory;
 mod error;
 mod events;
@@ -42,6 +43,7 @@ pub use decisions::{
     AdvisoryIds, ChangeLine, DecisionLine, DecisionWrite, OpenFinding, Replaced, ScopeAsset, StoredChange,
     StoredDecision, StoredTree, assessment_key,
 };
+pub use deliveries::{ClaimedDelivery, DeliveryRecord};
 pub use error::StoreError;
 pub use events::{EventFilter, NewEvent, StoredEvent};
 pub use exceptions::{EmergencyOverride, ExceptionRequest, ExceptionState, StoredException};

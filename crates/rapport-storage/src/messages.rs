@@ -7,6 +7,7 @@ use rapport_core::{Audience, Readability, Rhythm, Route, Topic};
 use sqlx::Row;
 use time::OffsetDateTime;
 
+use crate::deliveries::queue_delivery;
 use crate::{Store, StoreError, with_pool};
 
 /// A message to store.
@@ -204,7 +205,11 @@ impl Store {
             let mut tx = pool.begin().await?;
             let mut added = 0;
             for message in messages {
-                added += u64::from(insert_message!(&mut *tx, message, now, None).is_some());
+                let Some(id) = insert_message!(&mut *tx, message, now, None) else { continue };
+                added += 1;
+                if let Route::Send { at, .. } = message.route {
+                    queue_delivery!(&mut *tx, id, at, now);
+                }
             }
             sqlx::query(ADVANCE_CURSOR).bind(through_event).execute(&mut *tx).await?;
             tx.commit().await?;
@@ -287,6 +292,9 @@ impl Store {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let Some(id) = insert_message!(&mut *tx, digest, now, Some(once)) else { return Ok(None) };
+            if let Route::Send { at, .. } = digest.route {
+                queue_delivery!(&mut *tx, id, at, now);
+            }
             for part in parts {
                 sqlx::query("UPDATE messages SET digest = $1 WHERE id = $2 AND digest IS NULL")
                     .bind(id)

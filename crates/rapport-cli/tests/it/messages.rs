@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::support::{Rapport, each_backend, sample, serve, today};
+use crate::support::{Rapport, each_backend, sample, serve, serve_with, today};
 
 fn inbox(rapport: &Rapport, email: &str) -> Vec<Value> {
     rapport.json_lines(&["messages", "list", "--person", email, "--json", "--limit", "500"])
@@ -248,6 +248,155 @@ fn a_message_is_answered_from_its_link_once_and_only_by_submitting() {
             kinds(&rapport).last().unwrap(),
             "action_marked_done by \"priya.nair@example.com\"",
             "{db}"
+        );
+    }
+}
+
+/// A real SMTP server, aiosmtpd from PyPI, keeping what it receives in a Maildir; stopped when
+/// dropped.
+struct MailServer {
+    child: std::process::Child,
+    port: u16,
+    maildir: std::path::PathBuf,
+}
+
+impl Drop for MailServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Where scripts/test installed aiosmtpd's Python; none (and, in CI, a failure) without it.
+fn mail_python() -> Option<std::ffi::OsString> {
+    let python = std::env::var_os("RAPPORT_AIOSMTPD_PYTHON");
+    if python.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "RAPPORT_AIOSMTPD_PYTHON is not set: run the tests with scripts/test"
+        );
+        eprintln!("skipped: RAPPORT_AIOSMTPD_PYTHON is not set (scripts/test installs aiosmtpd and sets it)");
+    }
+    python
+}
+
+fn start_mail_server(python: &std::ffi::OsStr, folder: &std::path::Path) -> MailServer {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let maildir = folder.join("maildir");
+    let child = std::process::Command::new(python)
+        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+        .arg(&maildir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start aiosmtpd");
+    let server = MailServer { child, port, maildir };
+    // It takes a moment to listen; a message sent before would only wait for its retry.
+    let listening = (0..100).any(|_| {
+        let up = std::net::TcpStream::connect(("127.0.0.1", port)).is_ok();
+        if !up {
+            #[allow(clippy::disallowed_methods, reason = "waiting for a child process to listen")]
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        up
+    });
+    assert!(listening, "aiosmtpd did not listen on 127.0.0.1:{port}");
+    server
+}
+
+/// What the mail server holds, parsed by Python's email package.
+fn received(python: &std::ffi::OsStr, server: &MailServer) -> Vec<Value> {
+    if !server.maildir.join("new").exists() {
+        return Vec::new();
+    }
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/maildir_json.py");
+    let output = std::process::Command::new(python).arg(script).arg(&server.maildir).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+#[test]
+fn emails_reach_a_real_mail_server_once_with_both_parts_and_the_answer_link() {
+    let Some(python) = mail_python() else { return };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    for rapport in each_backend() {
+        let db = rapport.database.clone();
+        rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
+        let action = inbox(&rapport, "priya.nair@example.com")
+            .into_iter()
+            .find(|m| m["topic"] == "action_opened")
+            .unwrap()["action"]
+            .as_i64()
+            .unwrap();
+        rapport.ok(&[
+            "emergency",
+            "declare",
+            &action.to_string(),
+            "--by",
+            "sam.okafor@example.com",
+            "--reason",
+            "Attackers are using this flaw against banks this week.",
+        ]);
+        rapport.ok(&["tick"]);
+        let queued = rapport.json_lines(&["outbox", "--json"]);
+        assert!(queued.len() >= 2 && queued.iter().all(|d| d["state"] == "queued"), "{db}: {queued:?}");
+
+        let mail = start_mail_server(&python, rapport.work.path());
+        let settings = rapport.work.path().join("rapport.toml");
+        std::fs::write(
+            &settings,
+            format!(
+                "public_url = \"https://rapport.example.com\"\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\nfrom = \"Security <security@example.com>\"\n",
+                mail.port
+            ),
+        )
+        .unwrap();
+        let _served =
+            serve_with(&rapport, &["--listen", "127.0.0.1:0", "--config", settings.to_str().unwrap()], &[]);
+        let emails = runtime.block_on(async {
+            for _ in 0..100 {
+                let emails = received(&python, &mail);
+                if emails.len() >= queued.len() {
+                    // A little longer: nothing more may arrive.
+                    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+                    return received(&python, &mail);
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            received(&python, &mail)
+        });
+        assert_eq!(emails.len(), queued.len(), "{db}: each queued message arrives once: {emails:?}");
+        let sent = rapport.json_lines(&["outbox", "--json", "--state", "sent"]);
+        assert_eq!(sent.len(), queued.len(), "{db}");
+        for email in &emails {
+            let id = email["message_id"].as_str().unwrap();
+            assert!(
+                id.starts_with("<rapport-message-") && id.ends_with("@rapport.example.com>"),
+                "{db}: {id}"
+            );
+            assert_eq!(email["from"], "Security <security@example.com>");
+            assert_eq!(email["content_type"], "multipart/alternative", "{db}");
+            let types: Vec<&str> =
+                email["parts"].as_array().unwrap().iter().map(|p| p["type"].as_str().unwrap()).collect();
+            assert_eq!(types, ["text/plain", "text/html"], "{db}");
+            let text = email["parts"][0]["body"].as_str().unwrap();
+            let html = email["parts"][1]["body"].as_str().unwrap();
+            let link = text.lines().find(|line| line.starts_with("https://rapport.example.com/r/")).unwrap();
+            assert!(
+                html.contains(&format!("href=\"{link}\"")),
+                "{db}: one link, the same in both parts: {html}"
+            );
+            assert_eq!(text.matches("https://").count(), 1, "{db}: {text}");
+        }
+        let to: Vec<&str> = emails.iter().map(|e| e["to"].as_str().unwrap()).collect();
+        assert!(
+            to.iter().any(|to| to.contains("priya.nair@example.com"))
+                && to.iter().any(|to| to.contains("olu.adeyemi@example.com")),
+            "{db}: {to:?}"
         );
     }
 }

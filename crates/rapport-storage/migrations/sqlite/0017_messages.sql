@@ -70,3 +70,24 @@ CREATE TABLE signing_keys (
     name TEXT PRIMARY KEY,
     secret TEXT NOT NULL
 );
+
+-- The outbox: each message sent on its own (and each digest) is queued for its reader's
+-- channel in the transaction that stores it, and the delivery worker sends it. A delivery is
+-- unique per message and channel, so nothing is queued twice; its state is `queued`,
+-- `sending` (claimed until `lease_until`: a worker that dies mid-send is taken over after),
+-- `retry` (at `next_attempt_at`, with backoff), `sent` or `dead` (given up, with why).
+CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    message BIGINT NOT NULL REFERENCES messages (id),
+    channel TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts BIGINT NOT NULL,
+    next_attempt_at TEXT NOT NULL,
+    lease_until TEXT,
+    last_error TEXT,
+    sent_at TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (message, channel)
+);
+
+CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);

@@ -139,3 +139,66 @@ async fn a_digest_gathers_its_due_parts_once_and_preferences_are_kept() {
         assert_eq!(store.message_rhythm("SAM@example.org").await.unwrap(), Rhythm::Each);
     }
 }
+
+#[tokio::test]
+async fn the_outbox_gives_each_delivery_to_one_worker_and_takes_it_back_when_its_lease_runs_out() {
+    for (store, _guard) in each_backend().await {
+        let at = OffsetDateTime::UNIX_EPOCH;
+        let event = NewEvent {
+            kind: EventKind::ActionOverdue,
+            actor: Actor::Clock,
+            team: Some("Payments".into()),
+            action: None,
+            subject: None,
+            detail: "overdue".into(),
+            facts: EventFacts::default(),
+            once: None,
+        };
+        store.append_events(&[event], at).await.unwrap();
+        let event = store.events(&EventFilter::default()).await.unwrap()[0].id;
+        let later = at + time::Duration::hours(1);
+        let held = NewMessage {
+            route: Route::Send { at: later, counted: true, reason: None },
+            ..message(event, "mona@example.org")
+        };
+        let dropped = NewMessage {
+            route: Route::Dropped { reason: "a repeat".into() },
+            ..message(event, "omar@example.org")
+        };
+        store.add_messages(&[message(event, "sam@example.org"), held, dropped], event, at).await.unwrap();
+        // Only what is sent on its own is queued, and only once it is due.
+        assert_eq!(store.deliveries(None, 10).await.unwrap().len(), 2, "{}", store.backend());
+        let lease = time::Duration::minutes(1);
+        // Workers claiming at once get each delivery once.
+        let (a, b) =
+            tokio::join!(store.claim_deliveries(at, lease, 10), store.claim_deliveries(at, lease, 10));
+        let claimed: Vec<i64> = a.unwrap().into_iter().chain(b.unwrap()).map(|d| d.id).collect();
+        assert_eq!(claimed.len(), 1, "{}: {claimed:?}", store.backend());
+        let first = claimed[0];
+        // A worker that died: its lease runs out, and another takes the delivery over.
+        assert!(
+            store.claim_deliveries(at + time::Duration::seconds(30), lease, 10).await.unwrap().is_empty()
+        );
+        let retaken = store.claim_deliveries(at + time::Duration::minutes(2), lease, 10).await.unwrap();
+        assert_eq!(retaken.iter().map(|d| (d.id, d.attempts)).collect::<Vec<_>>(), [(first, 2)]);
+        assert_eq!(retaken[0].message.message.recipient, "sam@example.org");
+        store
+            .delivery_failed(first, "connection refused", Some(at + time::Duration::minutes(5)))
+            .await
+            .unwrap();
+        assert!(store.claim_deliveries(at + time::Duration::minutes(3), lease, 10).await.unwrap().is_empty());
+        let due = at + time::Duration::hours(2);
+        let both = store.claim_deliveries(due, lease, 10).await.unwrap();
+        assert_eq!(both.len(), 2, "{}: the retry and the held message", store.backend());
+        store.delivery_sent(both[0].id, due).await.unwrap();
+        store.delivery_failed(both[1].id, "550 no such mailbox", None).await.unwrap();
+        let dead = store.deliveries(Some("dead"), 10).await.unwrap();
+        assert_eq!(dead.len(), 1);
+        assert_eq!(dead[0].last_error.as_deref(), Some("550 no such mailbox"));
+        assert!(store.claim_deliveries(due + time::Duration::DAY, lease, 10).await.unwrap().is_empty());
+        assert!(store.retry_delivery(dead[0].id, due).await.unwrap());
+        assert!(!store.retry_delivery(dead[0].id, due).await.unwrap(), "only a dead one is retried");
+        assert_eq!(store.claim_deliveries(due, lease, 10).await.unwrap().len(), 1);
+        assert_eq!(store.deliveries(Some("sent"), 10).await.unwrap().len(), 1);
+    }
+}
