@@ -282,7 +282,11 @@ fn mail_python() -> Option<std::ffi::OsString> {
 
 fn start_mail_server(python: &std::ffi::OsStr, folder: &std::path::Path) -> MailServer {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let maildir = folder.join("maildir");
+    start_mail_server_at(python, port, folder.join("maildir"))
+}
+
+/// A mail server on `port`, adding to what `maildir` holds.
+fn start_mail_server_at(python: &std::ffi::OsStr, port: u16, maildir: std::path::PathBuf) -> MailServer {
     let child = std::process::Command::new(python)
         .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
         .arg(&maildir)
@@ -317,6 +321,94 @@ fn received(python: &std::ffi::OsStr, server: &MailServer) -> Vec<Value> {
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect()
+}
+
+/// `rapport serve` delivering to `mail`, with links on https://rapport.example.com.
+fn serve_sending_to(rapport: &Rapport, mail: &MailServer) -> crate::support::Served {
+    let settings = rapport.work.path().join("rapport.toml");
+    let text = format!(
+        "public_url = \"https://rapport.example.com\"\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\n\
+         security = \"none\"\nfrom = \"Security <security@example.com>\"\n",
+        mail.port
+    );
+    std::fs::write(&settings, text).unwrap();
+    serve_with(rapport, &["--listen", "127.0.0.1:0", "--config", settings.to_str().unwrap()], &[])
+}
+
+/// What the mail server holds once it holds `count` emails (and a little longer, for anything
+/// that should not come), or after `seconds`.
+async fn until_received(
+    python: &std::ffi::OsStr,
+    mail: &MailServer,
+    count: usize,
+    seconds: u64,
+) -> Vec<Value> {
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while std::time::Instant::now() < give_up {
+        if received(python, mail).len() >= count {
+            tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    received(python, mail)
+}
+
+/// Declares an emergency on the `nth` new action of Payments, and ticks.
+fn emergency_on(rapport: &Rapport, nth: usize) {
+    let opened: Vec<i64> = inbox(rapport, "priya.nair@example.com")
+        .into_iter()
+        .filter(|m| m["topic"] == "action_opened")
+        .map(|m| m["action"].as_i64().unwrap())
+        .collect();
+    let action = opened[nth].to_string();
+    let reason = "Attackers are using this flaw against banks this week.";
+    rapport.ok(&["emergency", "declare", &action, "--by", "sam.okafor@example.com", "--reason", reason]);
+    rapport.ok(&["tick"]);
+}
+
+#[test]
+fn a_mail_server_that_stops_and_comes_back_gets_every_message_once() {
+    let Some(python) = mail_python() else { return };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    for rapport in each_backend() {
+        let db = rapport.database.clone();
+        rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
+        let mail = start_mail_server(&python, rapport.work.path());
+        let (port, maildir) = (mail.port, mail.maildir.clone());
+        let _served = serve_sending_to(&rapport, &mail);
+        emergency_on(&rapport, 0);
+        let first = runtime.block_on(until_received(&python, &mail, 2, 20));
+        assert_eq!(first.len(), 2, "{db}: {first:?}");
+
+        // The mail server stops; what is queued meanwhile fails and waits for its retry.
+        drop(mail);
+        emergency_on(&rapport, 1);
+        let waiting = runtime.block_on(async {
+            for _ in 0..100 {
+                let retrying = rapport.json_lines(&["outbox", "--json", "--state", "retry"]);
+                if retrying.len() == 2 {
+                    return retrying;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            rapport.json_lines(&["outbox", "--json", "--state", "retry"])
+        });
+        assert_eq!(waiting.len(), 2, "{db}: {waiting:?}");
+        assert!(
+            waiting.iter().all(|d| d["last_error"].as_str().unwrap().contains("Connection refused")),
+            "{db}"
+        );
+
+        // It comes back: every message arrives, each once.
+        let mail = start_mail_server_at(&python, port, maildir);
+        let all = runtime.block_on(until_received(&python, &mail, 4, 90));
+        let mut ids: Vec<&str> = all.iter().map(|e| e["message_id"].as_str().unwrap()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!((all.len(), ids.len()), (4, 4), "{db}: {ids:?}");
+        assert_eq!(rapport.json_lines(&["outbox", "--json", "--state", "sent"]).len(), 4, "{db}");
+    }
 }
 
 #[test]
