@@ -466,8 +466,12 @@ pub async fn demo(database: &str, args: DemoArgs) -> anyhow::Result<ExitCode> {
     crate::assets::demo_ownership(&store, &args.samples).await?;
     crate::assets::demo_intel(&store, &args.samples).await?;
     crate::plan::demo_plan(&store, &args.samples).await?;
-    let composed =
-        rapport_workflows::compose_messages(&store, &rapport_messages::Templates::defaults()?, now()).await?;
+    let composed = rapport_workflows::compose_messages(
+        &store,
+        &rapport_workflows::templates_in_force(&store).await?,
+        now(),
+    )
+    .await?;
     writeln!(
         crate::printable::stdout(),
         "\n{} Each person's inbox: `rapport messages list --person priya.nair@example.com`.",

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use clap::Args;
 use rapport_core::EventKind;
-use rapport_messages::Templates;
 use rapport_storage::{EventFilter, StoredEvent};
 use rapport_workflows::{compose_messages, tick};
 use serde_json::json;
@@ -105,7 +104,8 @@ pub async fn run_tick(database: &str, args: TickArgs) -> anyhow::Result<ExitCode
     let store = open(database).await?;
     let at = args.at.unwrap_or_else(now);
     let report = tick(&store, at).await?;
-    let composed = compose_messages(&store, &Templates::defaults()?, at).await?;
+    let composed =
+        compose_messages(&store, &rapport_workflows::templates_in_force(&store).await?, at).await?;
     let mut out = crate::printable::stdout();
     if args.json {
         for event in &report.recorded {

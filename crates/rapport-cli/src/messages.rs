@@ -5,12 +5,14 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Args, Subcommand};
 use rapport_core::words::count;
 use rapport_core::{Audience, EventKind, Readability, ReadingTarget, Route};
-use rapport_messages::Templates;
 use rapport_storage::{MessageFilter, StoredMessage};
-use rapport_workflows::{compose_messages, preview_message};
+use rapport_workflows::{
+    apply_template, compose_messages, preview_message, reset_template, template_states, templates_in_force,
+};
 use serde_json::json;
 
 use crate::commands::{now, open};
@@ -25,6 +27,31 @@ pub enum MessagesCommand {
     Show { id: i64 },
     /// Compose the messages of every event not yet told (the clock does this on each tick).
     Compose,
+    /// The templates: each topic and audience, shipped or replaced; `--export DIR` writes them
+    /// all as files to edit.
+    Templates {
+        #[arg(long)]
+        export: Option<std::path::PathBuf>,
+    },
+    /// One template: show it, replace it with a file (checked first; refused with its line), or
+    /// go back to the one Rapport ships.
+    #[command(subcommand)]
+    Template(TemplateCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplateCommand {
+    /// Print a template in force.
+    Show { name: String },
+    /// Replace a template with FILE, named by the file (`action_due_soon.manager.jinja`) unless
+    /// --name says otherwise.
+    Apply {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Go back to the template Rapport ships.
+    Reset { name: String },
 }
 
 /// The outbox: what is queued, sent, retried or given up.
@@ -95,7 +122,7 @@ fn parse_audience(word: &str) -> Result<Audience, String> {
 
 pub async fn messages(database: &str, command: MessagesCommand) -> anyhow::Result<ExitCode> {
     let store = open(database).await?;
-    let templates = Templates::defaults()?;
+    let templates = templates_in_force(&store).await?;
     let mut out = crate::printable::stdout();
     match command {
         MessagesCommand::Preview(args) => {
@@ -181,6 +208,60 @@ pub async fn messages(database: &str, command: MessagesCommand) -> anyhow::Resul
         MessagesCommand::Compose => {
             let report = compose_messages(&store, &templates, now()).await?;
             writeln!(out, "{}", composed(&report))?;
+        }
+        MessagesCommand::Templates { export } => {
+            for state in template_states(&store).await? {
+                let name = state.name;
+                let source = templates.source(name).unwrap_or_default();
+                if let Some(folder) = &export {
+                    std::fs::create_dir_all(folder)?;
+                    std::fs::write(folder.join(name.file_name()), source)?;
+                }
+                let stands = match (&state.replaced, &state.refused) {
+                    (Some(_), Some(refused)) => format!("replaced, but not in force: {refused}"),
+                    (Some(replaced), None) => format!(
+                        "replaced by {} on {}",
+                        replaced.applied_by,
+                        crate::printable::moment(replaced.applied_at)
+                    ),
+                    (None, _) => "as shipped".to_owned(),
+                };
+                writeln!(out, "{:<36} {stands}", name.to_string())?;
+            }
+            if let Some(folder) = export {
+                writeln!(
+                    out,
+                    "Written to {}; edit one and `rapport messages template apply FILE`.",
+                    folder.display()
+                )?;
+            }
+        }
+        MessagesCommand::Template(TemplateCommand::Show { name }) => {
+            let template = rapport_messages::TemplateName::parse(&name).ok_or_else(|| {
+                anyhow::anyhow!("there is no template {name:?} (see `rapport messages templates`)")
+            })?;
+            write!(out, "{}", templates.source(template).unwrap_or_default())?;
+        }
+        MessagesCommand::Template(TemplateCommand::Apply { file, name }) => {
+            let source =
+                std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let name = name.unwrap_or_else(|| {
+                file.file_name()
+                    .map(|name| name.to_string_lossy().trim_end_matches(".jinja").to_owned())
+                    .unwrap_or_default()
+            });
+            let by = crate::server::operating_system_user();
+            let applied = apply_template(&store, &name, &source, &by, now()).await.with_context(|| {
+                format!("{} was not applied; the template in force stays", file.display())
+            })?;
+            writeln!(out, "{applied} is replaced; messages from now on are written with it.")?;
+        }
+        MessagesCommand::Template(TemplateCommand::Reset { name }) => {
+            if reset_template(&store, &name).await? {
+                writeln!(out, "{name} is back to the template Rapport ships.")?;
+            } else {
+                writeln!(out, "{name} was not replaced; it is the template Rapport ships.")?;
+            }
         }
     }
     store.close().await;

@@ -113,8 +113,13 @@ pub enum AccountCommand {
 
 /// Who runs this command, as the audit log names them: the operating system's account.
 fn at_the_command_line() -> Acting {
+    Acting::command_line(&operating_system_user())
+}
+
+/// The operating system's account running this command.
+pub fn operating_system_user() -> String {
     let user = ["USER", "LOGNAME"].into_iter().find_map(|name| std::env::var(name).ok());
-    Acting::command_line(user.as_deref().unwrap_or("someone"))
+    user.unwrap_or_else(|| "someone".to_owned())
 }
 
 pub async fn account(database: &str, command: AccountCommand) -> anyhow::Result<ExitCode> {

@@ -341,9 +341,9 @@ async fn tick_every(state: AppState, period: std::time::Duration) {
 
 /// Composes the messages of every event not yet told: the clock's and everyone else's.
 async fn compose(state: &AppState) {
-    let composed = match rapport_messages::Templates::defaults() {
+    let composed = match rapport_workflows::templates_in_force(&state.store).await {
         Ok(templates) => rapport_workflows::compose_messages(&state.store, &templates, state.now()).await,
-        Err(error) => Err(error.into()),
+        Err(error) => Err(error),
     };
     match composed {
         Ok(report) => {

@@ -42,6 +42,15 @@ pub struct StoredMessage {
     pub digest: Option<i64>,
 }
 
+/// A template the security team replaced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredTemplate {
+    pub name: String,
+    pub source: String,
+    pub applied_at: OffsetDateTime,
+    pub applied_by: String,
+}
+
 /// A message sent to someone lately, for the budget and for repeats.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SentLately {
@@ -347,5 +356,45 @@ impl Store {
             sqlx::query(insert).bind(name).bind(&fresh).execute(pool).await?;
             Ok(sqlx::query_scalar(select).bind(name).fetch_one(pool).await?)
         })
+    }
+
+    /// The templates the security team replaced: name, source, when and by whom.
+    pub async fn message_templates(&self) -> Result<Vec<StoredTemplate>, StoreError> {
+        let query = "SELECT name, source, applied_at, applied_by FROM message_templates ORDER BY name";
+        with_pool!(self, pool => {
+            let rows = sqlx::query(query).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(StoredTemplate {
+                        name: row.try_get("name")?,
+                        source: row.try_get("source")?,
+                        applied_at: row.try_get("applied_at")?,
+                        applied_by: row.try_get("applied_by")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Stores a checked replacement of template `name`.
+    pub async fn set_message_template(
+        &self,
+        name: &str,
+        source: &str,
+        by: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let query = "INSERT INTO message_templates (name, source, applied_at, applied_by) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (name) DO UPDATE SET source = $2, applied_at = $3, applied_by = $4";
+        with_pool!(self, pool => {
+            sqlx::query(query).bind(name).bind(source).bind(now).bind(by).execute(pool).await?;
+            Ok(())
+        })
+    }
+
+    /// Goes back to the template Rapport ships for `name`; false when it was not replaced.
+    pub async fn reset_message_template(&self, name: &str) -> Result<bool, StoreError> {
+        let query = "DELETE FROM message_templates WHERE name = $1";
+        with_pool!(self, pool => Ok(sqlx::query(query).bind(name).execute(pool).await?.rows_affected() == 1))
     }
 }

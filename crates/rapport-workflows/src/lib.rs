@@ -33,6 +33,7 @@ mod ownership;
 mod plan;
 mod policy;
 mod refresh;
+mod templates;
 mod unpack;
 
 pub use actions::{
@@ -69,3 +70,4 @@ pub use policy::{
     current_policy, directory_principal, preview_policy, team_policy,
 };
 pub use refresh::{RefreshError, Refreshed, refresh, resume_refresh};
+pub use templates::{TemplateState, apply_template, reset_template, template_states, templates_in_force};

@@ -492,3 +492,42 @@ fn emails_reach_a_real_mail_server_once_with_both_parts_and_the_answer_link() {
         );
     }
 }
+
+#[test]
+fn the_security_team_rewrites_a_template_and_a_broken_one_is_refused_with_its_line() {
+    for rapport in each_backend() {
+        let db = rapport.database.clone();
+        rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
+        let folder = rapport.work.path().join("templates");
+        let listed = rapport.ok(&["messages", "templates", "--export", folder.to_str().unwrap()]);
+        assert!(
+            listed.contains("action_due_soon.manager") && listed.contains("as shipped"),
+            "{db}: {listed}"
+        );
+        let file = folder.join("action_due_soon.manager.jinja");
+        let shipped = std::fs::read_to_string(&file).unwrap();
+
+        let broken = shipped.replace("{{ action.due }}: {{ action.what_in_words }}", "{{ action.due_date }}");
+        std::fs::write(&file, &broken).unwrap();
+        let refused = rapport.fails(&["messages", "template", "apply", file.to_str().unwrap()]);
+        assert!(refused.contains("was not applied; the template in force stays"), "{db}: {refused}");
+        assert!(refused.contains("action_due_soon.manager, line 5: undefined value"), "{db}: {refused}");
+
+        let edited = shipped.replace("One task for your team is due", "Your team has one task due");
+        std::fs::write(&file, &edited).unwrap();
+        rapport.ok(&["messages", "template", "apply", file.to_str().unwrap()]);
+        assert_eq!(rapport.ok(&["messages", "template", "show", "action_due_soon.manager"]), edited, "{db}");
+        let preview = rapport.ok(&["messages", "preview", "action_due_soon", "--audience", "manager"]);
+        assert!(preview.contains("Your team has one task due"), "{db}: {preview}");
+        assert!(
+            rapport
+                .ok(&["messages", "templates"])
+                .contains("action_due_soon.manager              replaced by "),
+            "{db}"
+        );
+        rapport.ok(&["messages", "template", "reset", "action_due_soon.manager"]);
+        assert_eq!(rapport.ok(&["messages", "template", "show", "action_due_soon.manager"]), shipped, "{db}");
+        let unknown = rapport.fails(&["messages", "template", "reset", "action_due_soon.boss"]);
+        assert!(unknown.contains("there is no such template"), "{db}: {unknown}");
+    }
+}

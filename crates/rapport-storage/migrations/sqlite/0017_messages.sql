@@ -91,3 +91,12 @@ CREATE TABLE deliveries (
 );
 
 CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
+
+-- The message templates the security team replaced (`action_due_soon.manager`): each checked
+-- before it is stored; a name not here is written with the template Rapport ships.
+CREATE TABLE message_templates (
+    name TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    applied_at TEXT NOT NULL,
+    applied_by TEXT NOT NULL
+);
