@@ -7,6 +7,8 @@
 //!   decides the ownership of 100k assets against 1,000 rules (engine alone and end to end);
 //! - `bench-intel`: imports the real KEV and EPSS feeds, decides a generated million
 //!   findings on 20,000 hosts, and re-decides them after a feed change and a tree change;
+//! - `bench-messages`: composes and queues an emergency's messages to 10,000 people, and
+//!   delivers them to a local SMTP server.
 //! - `bench-findings`: lists 1 to 10,000 of 300,000 findings, and filters matching none.
 //!
 //! The tidy checks that enforce ARCHITECTURE.md live in `tidy.rs` and run with `cargo test`.
@@ -15,6 +17,7 @@ mod bench;
 mod bench_estate;
 mod bench_findings;
 mod bench_intel;
+mod bench_messages;
 mod bench_plan;
 mod bench_server;
 mod estate;
@@ -41,6 +44,9 @@ enum Command {
     BenchFindings(bench_findings::BenchFindingsArgs),
     /// Plan a million findings for 200 teams; the plan's measures.
     BenchPlan(bench_plan::BenchPlanArgs),
+    /// Composing and queuing a message for each of 10,000 people, and delivering them to a
+    /// local SMTP server.
+    BenchMessages(bench_messages::BenchMessagesArgs),
     /// A partner's plan page under load (wrk), over the databases bench-plan leaves.
     BenchServer(bench_server::BenchServerArgs),
 }
@@ -53,6 +59,7 @@ fn main() -> anyhow::Result<()> {
         Command::BenchIntel(args) => bench_intel::run(&args),
         Command::BenchFindings(args) => bench_findings::run(&args),
         Command::BenchPlan(args) => bench_plan::run(&args),
+        Command::BenchMessages(args) => bench_messages::run(&args),
         Command::BenchServer(args) => bench_server::run(&args),
     }
 }

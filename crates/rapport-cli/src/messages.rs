@@ -73,6 +73,13 @@ pub struct OutboxArgs {
 pub enum OutboxCommand {
     /// Queue a given-up delivery again, now.
     Retry { id: i64 },
+    /// Deliver what is due now, by the channels the server's settings set up, until nothing
+    /// is due (the server does this every two seconds).
+    Deliver {
+        /// The server's settings file ([smtp], public_url).
+        #[arg(long)]
+        config: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -345,6 +352,27 @@ fn message_json(stored: &StoredMessage) -> serde_json::Value {
 pub async fn outbox(database: &str, args: OutboxArgs) -> anyhow::Result<ExitCode> {
     let store = open(database).await?;
     let mut out = crate::printable::stdout();
+    if let Some(OutboxCommand::Deliver { config }) = &args.command {
+        let settings =
+            rapport_server::ServerConfig::load(config.as_deref(), |name| std::env::var(name).ok())?;
+        let email = settings.smtp.as_ref().map(rapport_messages::EmailChannel::new).transpose()?;
+        let channels = rapport_workflows::Channels { email, public_url: settings.public_url() };
+        if !channels.any() {
+            anyhow::bail!(
+                "no channel is set up: give the server's settings file with an [smtp] section (--config)"
+            );
+        }
+        let report = rapport_workflows::deliver_due(&store, &channels, now()).await?;
+        writeln!(
+            out,
+            "Delivered {}; {} to try again later; {}.",
+            count(report.sent, "message", "messages"),
+            report.retried,
+            count(report.given_up, "given up", "given up")
+        )?;
+        store.close().await;
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Some(OutboxCommand::Retry { id }) = args.command {
         if !store.retry_delivery(id, now()).await? {
             anyhow::bail!("there is no given-up delivery #{id} (see `rapport outbox --state dead`)");
