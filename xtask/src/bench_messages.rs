@@ -53,6 +53,7 @@ fn directory(teams: u64, per_team: u64) -> String {
             );
         }
     }
+    people.push_str("Sec,sec@example.com,Security,engineer,UTC\n");
     people
 }
 
@@ -82,26 +83,21 @@ pub fn run(args: &BenchMessagesArgs) -> anyhow::Result<()> {
         run(&["import", &path(&scan)])?;
         row("compose: the plan's new work (setup)", backend, &run(&["messages", "compose"])?);
         // One emergency on the first action of each team.
-        let actions = run(&["actions", "--json", "--state", "open"])?;
+        let actions = run(&["actions", "--json", "--state", "open", "--limit", "1000000"])?;
         let mut first_of_team = std::collections::BTreeMap::new();
         for line in actions.summary.lines() {
             let action: serde_json::Value = serde_json::from_str(line)?;
-            let team = action.get("team").and_then(serde_json::Value::as_str);
+            let team = action
+                .get("action")
+                .and_then(|action| action.get("team"))
+                .and_then(serde_json::Value::as_str);
             let id = action.get("id").and_then(serde_json::Value::as_i64);
             let (Some(team), Some(id)) = (team, id) else { continue };
             first_of_team.entry(team.to_owned()).or_insert(id);
         }
         for id in first_of_team.values() {
             let reason = "Attackers are using this flaw this week.";
-            run(&[
-                "emergency",
-                "declare",
-                &id.to_string(),
-                "--by",
-                "security@example.com",
-                "--reason",
-                reason,
-            ])?;
+            run(&["emergency", "declare", &id.to_string(), "--by", "sec@example.com", "--reason", reason])?;
         }
         let composed = run(&["messages", "compose"])?;
         row(&format!("compose: {} emergencies to their teams", first_of_team.len()), backend, &composed);

@@ -83,6 +83,8 @@ pub fn router(state: AppState) -> Router {
         .route("/me/messages", get(messages::inbox_page))
         .route("/me/preferences", get(messages::preferences_page).post(messages::save_preferences))
         .route("/messages", get(messages::messages_page))
+        .route("/outbox", get(security::outbox::outbox_page))
+        .route("/outbox/{id}/retry", post(security::outbox::retry_page))
         .route("/messages/{id}", get(messages::message_page_of))
         .route("/messages/{id}/answer", get(answers::own_page).post(answers::answer_own))
         // A message's signed link: no sign-in, the link is the proof (see answers.rs).
@@ -170,6 +172,8 @@ fn api(upload_limit: DefaultBodyLimit) -> (Router<AppState>, utoipa::openapi::Op
         .routes(routes!(messages::my_messages))
         .routes(routes!(messages::my_preferences, messages::set_my_preferences))
         .routes(routes!(messages::messages_api))
+        .routes(routes!(security::outbox::outbox_api))
+        .routes(routes!(security::outbox::retry_api))
         .routes(routes!(messages::message_api))
         .routes(routes!(team::api::teams))
         .routes(routes!(team::api::team_plan))

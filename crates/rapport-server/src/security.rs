@@ -16,6 +16,7 @@ use crate::views::Reader;
 pub mod api;
 pub mod audit;
 pub mod findings;
+pub mod outbox;
 pub mod owners;
 pub mod pages;
 

@@ -61,6 +61,7 @@ impl Nav {
             links.push(("/policy".to_owned(), "Policy"));
             links.push(("/people".to_owned(), "People"));
             links.push(("/messages".to_owned(), "Messages"));
+            links.push(("/outbox".to_owned(), "Outbox"));
             links.push(("/audit".to_owned(), "Audit log"));
         }
         if principal.may_administer() {

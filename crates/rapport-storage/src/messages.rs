@@ -3,6 +3,8 @@
 //! message is unique per event and reader: composing the same events twice, or on two
 //! servers at once, stores each message once.
 
+use std::collections::HashMap;
+
 use rapport_core::{Audience, Readability, Rhythm, Route, Topic};
 use sqlx::Row;
 use time::OffsetDateTime;
@@ -54,6 +56,8 @@ pub struct StoredTemplate {
 /// A message sent to someone lately, for the budget and for repeats.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SentLately {
+    /// The reader's email, in lower case.
+    pub recipient: String,
     pub action: Option<i64>,
     pub topic: Topic,
     pub subject: String,
@@ -92,8 +96,8 @@ const SELECT_MESSAGES: &str = "SELECT id, event, recipient, recipient_name, audi
      AND ($3 IS NULL OR id < $3) AND ($4 IS NULL OR id = $4) AND ($6 = FALSE OR route = 'send' OR (route = 'digest' AND digest IS NULL)) \
      AND ($7 IS NULL OR digest = $7) ORDER BY id DESC LIMIT $5";
 
-const SELECT_SENT_LATELY: &str = "SELECT action, topic, subject, composed_at, counted FROM messages \
-     WHERE recipient = LOWER($1) AND route = 'send' AND send_at > $2 ORDER BY id";
+const SELECT_SENT_LATELY: &str = "SELECT recipient, action, topic, subject, composed_at, counted FROM messages \
+     WHERE ($1 IS NULL OR recipient = LOWER($1)) AND route = 'send' AND send_at > $2 ORDER BY id";
 
 const SELECT_DUE_DIGEST_PARTS: &str = "SELECT id, event, recipient, recipient_name, audience, topic, team, action, \
      composed_at, subject, body, ask, link, reading_ease, grade, words, sentences, longest_sentence, characters, \
@@ -255,10 +259,10 @@ impl Store {
         })
     }
 
-    /// What was sent to `recipient` since `since`, oldest first.
+    /// What was sent since `since`, to `recipient` or to everyone, oldest first.
     pub async fn sent_lately(
         &self,
-        recipient: &str,
+        recipient: Option<&str>,
         since: OffsetDateTime,
     ) -> Result<Vec<SentLately>, StoreError> {
         with_pool!(self, pool => {
@@ -267,6 +271,7 @@ impl Store {
                 .map(|row| {
                     let topic: String = row.try_get("topic")?;
                     Ok(SentLately {
+                        recipient: row.try_get("recipient")?,
                         action: row.try_get("action")?,
                         topic: Topic::parse(&topic)
                             .ok_or_else(|| StoreError::Corrupt(format!("a message's topic {topic:?}")))?,
@@ -327,6 +332,20 @@ impl Store {
                 Rhythm::parse(&word).ok_or_else(|| StoreError::Corrupt(format!("a message rhythm {word:?}")))
             }
         }
+    }
+
+    /// How everyone who chose takes what can wait, by email in lower case.
+    pub async fn message_rhythms(&self) -> Result<HashMap<String, Rhythm>, StoreError> {
+        let query = "SELECT email, rhythm FROM message_preferences";
+        let rows: Vec<(String, String)> =
+            with_pool!(self, pool => sqlx::query_as(query).fetch_all(pool).await?);
+        rows.into_iter()
+            .map(|(email, word)| {
+                let rhythm = Rhythm::parse(&word)
+                    .ok_or_else(|| StoreError::Corrupt(format!("a message rhythm {word:?}")))?;
+                Ok((email, rhythm))
+            })
+            .collect()
     }
 
     /// Records how `email` takes what can wait.

@@ -57,7 +57,7 @@ pub async fn compose_messages(
     let people = store.people().await?;
     let (policy, _) = current_policy(store, now).await?;
     let mut report = ComposeReport { through: store.message_cursor().await?, ..ComposeReport::default() };
-    let mut noise = Noise { store, policy: &policy, now, lately: HashMap::new() };
+    let mut noise = Noise::new(store, &policy, now).await?;
     loop {
         let filter = EventFilter { after: report.through, limit: Some(BATCH), ..EventFilter::default() };
         let events = store.events(&filter).await?;
@@ -107,7 +107,7 @@ async fn messages_of(
     for recipient in recipients(topic, &occasion, people) {
         let mut message = message_for(templates, &gathered, &recipient, people, now)?;
         let urgency = Urgency::of(topic, outcome);
-        message.route = noise.route(recipient.person, urgency, within_policy, &message).await?;
+        message.route = noise.route(recipient.person, urgency, within_policy, &message);
         messages.push(message);
     }
     Ok(messages)
@@ -116,31 +116,35 @@ async fn messages_of(
 /// Routes messages as they are composed, remembering what each reader was sent lately,
 /// this batch included.
 struct Noise<'a> {
-    store: &'a Store,
     policy: &'a Policy,
     now: OffsetDateTime,
-    /// Per reader: their rhythm, and what was sent to them in the last week.
-    lately: HashMap<String, (Rhythm, Vec<SentLately>)>,
+    /// Each reader's rhythm, for those who chose one.
+    rhythms: HashMap<String, Rhythm>,
+    /// Per reader: what was sent to them in the last week.
+    lately: HashMap<String, Vec<SentLately>>,
 }
 
-impl Noise<'_> {
-    async fn route(
+impl<'a> Noise<'a> {
+    /// Reads everyone's rhythm and last week's messages once, for the whole run.
+    async fn new(store: &Store, policy: &'a Policy, now: OffsetDateTime) -> Result<Noise<'a>, PlanError> {
+        let mut lately: HashMap<String, Vec<SentLately>> = HashMap::new();
+        for sent in store.sent_lately(None, now - Duration::WEEK).await? {
+            lately.entry(sent.recipient.clone()).or_default().push(sent);
+        }
+        Ok(Noise { policy, now, rhythms: store.message_rhythms().await?, lately })
+    }
+
+    fn route(
         &mut self,
         person: &Person,
         urgency: Urgency,
         within_policy: bool,
         message: &NewMessage,
-    ) -> Result<Route, PlanError> {
+    ) -> Route {
         let now = self.now;
         let email = message.recipient.to_lowercase();
-        if !self.lately.contains_key(&email) {
-            let rhythm = self.store.message_rhythm(&email).await?;
-            let sent = self.store.sent_lately(&email, now - Duration::WEEK).await?;
-            self.lately.insert(email.clone(), (rhythm, sent));
-        }
-        let Some((rhythm, sent)) = self.lately.get_mut(&email) else {
-            return Ok(Route::Dropped { reason: String::new() });
-        };
+        let rhythm = self.rhythms.get(&email).copied().unwrap_or_default();
+        let sent = self.lately.entry(email.clone()).or_default();
         let same_action = sent
             .iter()
             .filter(|earlier| earlier.action.is_some() && earlier.action == message.action)
@@ -152,9 +156,10 @@ impl Noise<'_> {
         };
         let hours = hours_for(person, self.policy, now);
         let budget = self.policy.spec.messages.weekly_budget_per_person;
-        let route = rapport_core::route(urgency, within_policy, budget, *rhythm, &hours, &recent, now);
+        let route = rapport_core::route(urgency, within_policy, budget, rhythm, &hours, &recent, now);
         if let Route::Send { counted, .. } = &route {
             sent.push(SentLately {
+                recipient: email,
                 action: message.action,
                 topic: message.topic,
                 subject: message.subject.clone(),
@@ -162,7 +167,7 @@ impl Noise<'_> {
                 counted: *counted,
             });
         }
-        Ok(route)
+        route
     }
 }
 

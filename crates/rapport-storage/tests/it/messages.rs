@@ -131,12 +131,14 @@ async fn a_digest_gathers_its_due_parts_once_and_preferences_are_kept() {
             "{}: the reader gets the digest, and the part that waits for the next",
             store.backend()
         );
-        assert_eq!(store.sent_lately("SAM@example.org", at).await.unwrap().len(), 1);
+        assert_eq!(store.sent_lately(Some("SAM@example.org"), at).await.unwrap().len(), 1);
+        assert_eq!(store.sent_lately(None, at).await.unwrap()[0].recipient, "sam@example.org");
 
         assert_eq!(store.message_rhythm("sam@example.org").await.unwrap(), Rhythm::Daily);
         store.set_message_rhythm("Sam@Example.org", Rhythm::Weekly, at).await.unwrap();
         store.set_message_rhythm("sam@example.org", Rhythm::Each, at).await.unwrap();
         assert_eq!(store.message_rhythm("SAM@example.org").await.unwrap(), Rhythm::Each);
+        assert_eq!(store.message_rhythms().await.unwrap().get("sam@example.org"), Some(&Rhythm::Each));
     }
 }
 
