@@ -33,7 +33,7 @@ pub struct EventsArgs {
     json: bool,
 }
 
-fn parse_kind(word: &str) -> Result<EventKind, String> {
+pub(crate) fn parse_kind(word: &str) -> Result<EventKind, String> {
     EventKind::parse(word).ok_or_else(|| {
         let kinds: Vec<&str> = EventKind::ALL.iter().map(|kind| kind.as_str()).collect();
         format!("{word:?} is not a kind of event; the kinds are {}", kinds.join(", "))

@@ -88,7 +88,7 @@ pub struct PreviewArgs {
     /// action_closed, action_reopened, done_refuted, exception_granted, exception_rejected,
     /// exception_expiring, emergency_declared, policy_applied, ownership_disputed or
     /// security_replied.
-    #[arg(value_parser = parse_kind)]
+    #[arg(value_parser = crate::events::parse_kind)]
     event: EventKind,
     /// Whose words: end-user, engineer, manager or executive.
     #[arg(long, value_parser = parse_audience)]
@@ -113,13 +113,6 @@ pub struct ListArgs {
     /// One JSON object per line.
     #[arg(long)]
     json: bool,
-}
-
-fn parse_kind(word: &str) -> Result<EventKind, String> {
-    EventKind::parse(word).ok_or_else(|| {
-        let kinds: Vec<&str> = EventKind::ALL.iter().map(|kind| kind.as_str()).collect();
-        format!("{word:?} is not a kind of event; the kinds are {}", kinds.join(", "))
-    })
 }
 
 fn parse_audience(word: &str) -> Result<Audience, String> {

@@ -168,20 +168,7 @@ fn a_message_is_answered_from_its_link_once_and_only_by_submitting() {
     for rapport in each_backend() {
         let db = rapport.database.clone();
         rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
-        let opened = inbox(&rapport, "priya.nair@example.com");
-        let action =
-            opened.iter().find(|m| m["topic"] == "action_opened").unwrap()["action"].as_i64().unwrap();
-        let reason = "Attackers are using this flaw against banks this week.";
-        rapport.ok(&[
-            "emergency",
-            "declare",
-            &action.to_string(),
-            "--by",
-            "sam.okafor@example.com",
-            "--reason",
-            reason,
-        ]);
-        rapport.ok(&["tick"]);
+        let action = emergency_on(&rapport, 0);
         let emergency_to = |email: &str| {
             let found =
                 inbox(&rapport, email).into_iter().find(|m| m["topic"] == "emergency_declared").unwrap();
@@ -354,8 +341,8 @@ async fn until_received(
     received(python, mail)
 }
 
-/// Declares an emergency on the `nth` new action of Payments, and ticks.
-fn emergency_on(rapport: &Rapport, nth: usize) {
+/// Declares an emergency on the `nth` new action of Payments, and ticks; returns the action.
+fn emergency_on(rapport: &Rapport, nth: usize) -> i64 {
     let opened: Vec<i64> = inbox(rapport, "priya.nair@example.com")
         .into_iter()
         .filter(|m| m["topic"] == "action_opened")
@@ -365,6 +352,7 @@ fn emergency_on(rapport: &Rapport, nth: usize) {
     let reason = "Attackers are using this flaw against banks this week.";
     rapport.ok(&["emergency", "declare", &action, "--by", "sam.okafor@example.com", "--reason", reason]);
     rapport.ok(&["tick"]);
+    opened[nth]
 }
 
 #[test]
@@ -418,22 +406,7 @@ fn emails_reach_a_real_mail_server_once_with_both_parts_and_the_answer_link() {
     for rapport in each_backend() {
         let db = rapport.database.clone();
         rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
-        let action = inbox(&rapport, "priya.nair@example.com")
-            .into_iter()
-            .find(|m| m["topic"] == "action_opened")
-            .unwrap()["action"]
-            .as_i64()
-            .unwrap();
-        rapport.ok(&[
-            "emergency",
-            "declare",
-            &action.to_string(),
-            "--by",
-            "sam.okafor@example.com",
-            "--reason",
-            "Attackers are using this flaw against banks this week.",
-        ]);
-        rapport.ok(&["tick"]);
+        emergency_on(&rapport, 0);
         let queued = rapport.json_lines(&["outbox", "--json"]);
         assert!(queued.len() >= 2 && queued.iter().all(|d| d["state"] == "queued"), "{db}: {queued:?}");
 

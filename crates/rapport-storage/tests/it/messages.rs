@@ -32,20 +32,25 @@ fn message(event: i64, recipient: &str) -> NewMessage {
     }
 }
 
+/// An event on team Payments.
+fn event_of(kind: EventKind, actor: Actor) -> NewEvent {
+    NewEvent {
+        kind,
+        actor,
+        team: Some("Payments".into()),
+        action: None,
+        subject: None,
+        detail: kind.as_str().into(),
+        facts: EventFacts::default(),
+        once: None,
+    }
+}
+
 #[tokio::test]
 async fn a_message_is_stored_once_per_event_and_reader_and_the_cursor_only_moves_forward() {
     for (store, _guard) in each_backend().await {
         let at = OffsetDateTime::UNIX_EPOCH;
-        let event = NewEvent {
-            kind: EventKind::ActionOverdue,
-            actor: Actor::Clock,
-            team: Some("Payments".into()),
-            action: None,
-            subject: None,
-            detail: "overdue".into(),
-            facts: EventFacts::default(),
-            once: None,
-        };
+        let event = event_of(EventKind::ActionOverdue, Actor::Clock);
         store.append_events(&[event.clone(), event], at).await.unwrap();
         let recorded = store.events(&EventFilter::default()).await.unwrap();
         let (first, second) = (recorded[0].id, recorded[1].id);
@@ -80,16 +85,7 @@ async fn a_message_is_stored_once_per_event_and_reader_and_the_cursor_only_moves
 async fn a_digest_gathers_its_due_parts_once_and_preferences_are_kept() {
     for (store, _guard) in each_backend().await {
         let at = OffsetDateTime::UNIX_EPOCH;
-        let event = NewEvent {
-            kind: EventKind::ActionOpened,
-            actor: Actor::Scan,
-            team: Some("Payments".into()),
-            action: None,
-            subject: None,
-            detail: "opened".into(),
-            facts: EventFacts::default(),
-            once: None,
-        };
+        let event = event_of(EventKind::ActionOpened, Actor::Scan);
         store.append_events(&[event.clone(), event.clone(), event], at).await.unwrap();
         let ids: Vec<i64> =
             store.events(&EventFilter::default()).await.unwrap().iter().map(|e| e.id).collect();
@@ -146,16 +142,7 @@ async fn a_digest_gathers_its_due_parts_once_and_preferences_are_kept() {
 async fn the_outbox_gives_each_delivery_to_one_worker_and_takes_it_back_when_its_lease_runs_out() {
     for (store, _guard) in each_backend().await {
         let at = OffsetDateTime::UNIX_EPOCH;
-        let event = NewEvent {
-            kind: EventKind::ActionOverdue,
-            actor: Actor::Clock,
-            team: Some("Payments".into()),
-            action: None,
-            subject: None,
-            detail: "overdue".into(),
-            facts: EventFacts::default(),
-            once: None,
-        };
+        let event = event_of(EventKind::ActionOverdue, Actor::Clock);
         store.append_events(&[event], at).await.unwrap();
         let event = store.events(&EventFilter::default()).await.unwrap()[0].id;
         let later = at + time::Duration::hours(1);
