@@ -366,11 +366,17 @@ impl Store {
     /// The secret of the signing key `name`, made at random on first use (by whichever
     /// server or command asks first; every later reader gets the same).
     pub async fn signing_key(&self, name: &str) -> Result<String, StoreError> {
+        let select = "SELECT secret FROM signing_keys WHERE name = $1";
+        let found: Option<String> =
+            with_pool!(self, pool => sqlx::query_scalar(select).bind(name).fetch_optional(pool).await?);
+        if let Some(secret) = found {
+            return Ok(secret);
+        }
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes).map_err(|error| StoreError::NoRandomness(error.to_string()))?;
         let fresh: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+        // Two first users at once: one insert wins, and both read the winner's.
         let insert = "INSERT INTO signing_keys (name, secret) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
-        let select = "SELECT secret FROM signing_keys WHERE name = $1";
         with_pool!(self, pool => {
             sqlx::query(insert).bind(name).bind(&fresh).execute(pool).await?;
             Ok(sqlx::query_scalar(select).bind(name).fetch_one(pool).await?)

@@ -96,7 +96,17 @@ pub struct AnswerChoices {
 
 /// The signed link of message `id`, composed at `composed_at`: a path on this server.
 pub async fn answer_link(store: &Store, id: i64, composed_at: OffsetDateTime) -> Result<String, PlanError> {
-    Ok(format!("/r/{}", signed(&store.signing_key(LINK_KEY).await?, id, composed_at)?))
+    link_with(&link_key(store).await?, id, composed_at)
+}
+
+/// The key links are signed with, read once for many links.
+pub(crate) async fn link_key(store: &Store) -> Result<String, PlanError> {
+    Ok(store.signing_key(LINK_KEY).await?)
+}
+
+/// The signed link of message `id` with `key`: a path on this server.
+pub(crate) fn link_with(key: &str, id: i64, composed_at: OffsetDateTime) -> Result<String, PlanError> {
+    Ok(format!("/r/{}", signed(key, id, composed_at)?))
 }
 
 /// `{id}.{expires}.{signature}`.
@@ -112,7 +122,7 @@ pub async fn message_by_link(
     link: &str,
     now: OffsetDateTime,
 ) -> Result<StoredMessage, PlanError> {
-    let id = verified(&store.signing_key(LINK_KEY).await?, link, now)?;
+    let id = verified(&link_key(store).await?, link, now)?;
     Ok(store.message(id).await?.ok_or_else(not_made_here)?)
 }
 

@@ -13,7 +13,7 @@ use time::{Duration, OffsetDateTime};
 use tokio::task::JoinSet;
 
 use crate::PlanError;
-use crate::answer::answer_link;
+use crate::answer::{link_key, link_with};
 
 /// How long a claimed delivery is a worker's before another may take it over.
 const LEASE: Duration = Duration::minutes(2);
@@ -59,6 +59,7 @@ pub async fn deliver_due(
     now: OffsetDateTime,
 ) -> Result<DeliveryReport, PlanError> {
     let mut report = DeliveryReport::default();
+    let key = link_key(store).await?;
     loop {
         let claimed = store.claim_deliveries(now, LEASE, BATCH).await?;
         if claimed.is_empty() {
@@ -66,7 +67,7 @@ pub async fn deliver_due(
         }
         let mut sending = JoinSet::new();
         for delivery in claimed {
-            match outgoing(store, channels, &delivery, now).await? {
+            match outgoing(&key, channels, &delivery, now)? {
                 Ok((channel, email)) => {
                     sending.spawn(async move { (delivery, channel.send(&email).await) });
                 }
@@ -112,8 +113,8 @@ fn retry_at(delivery: &ClaimedDelivery, error: &SendError, now: OffsetDateTime) 
 }
 
 /// What to send for `delivery`, and by which channel; or why it is not sent at all.
-async fn outgoing(
-    store: &Store,
+fn outgoing(
+    key: &str,
     channels: &Channels,
     delivery: &ClaimedDelivery,
     now: OffsetDateTime,
@@ -133,7 +134,7 @@ async fn outgoing(
     let message = &stored.message;
     // A message on an action answers from its signed link; any other opens its page.
     let path = match message.action {
-        Some(_) => answer_link(store, stored.id, stored.composed_at).await?,
+        Some(_) => link_with(key, stored.id, stored.composed_at)?,
         None => message.link.clone(),
     };
     let link = format!("{}{path}", channels.public_url.trim_end_matches('/'));
