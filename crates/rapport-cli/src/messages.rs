@@ -348,11 +348,10 @@ pub async fn outbox(database: &str, args: OutboxArgs) -> anyhow::Result<ExitCode
     if let Some(OutboxCommand::Deliver { config }) = &args.command {
         let settings =
             rapport_server::ServerConfig::load(config.as_deref(), |name| std::env::var(name).ok())?;
-        let email = settings.smtp.as_ref().map(rapport_messages::EmailChannel::new).transpose()?;
-        let channels = rapport_workflows::Channels { email, public_url: settings.public_url() };
-        if !channels.any() {
+        let channels = settings.channels().map_err(anyhow::Error::msg)?;
+        if !channels.delivering() {
             anyhow::bail!(
-                "no channel is set up: give the server's settings file with an [smtp] section (--config)"
+                "no channel is set up: give the server's settings file with an [smtp], [slack], [teams] or [webhook] section (--config)"
             );
         }
         let report = rapport_workflows::deliver_due(&store, &channels, now()).await?;

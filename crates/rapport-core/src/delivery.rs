@@ -4,6 +4,42 @@
 
 use time::Duration;
 
+/// How a person's messages reach them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    /// Email to the address the directory holds.
+    #[default]
+    Email,
+    /// A Slack incoming webhook of the person's own.
+    Slack,
+    /// A Microsoft Teams Workflows webhook of the person's own.
+    Teams,
+    /// The organisation's own receiver, a signed JSON webhook the server's settings name.
+    Webhook,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 4] = [Channel::Email, Channel::Slack, Channel::Teams, Channel::Webhook];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Slack => "slack",
+            Channel::Teams => "teams",
+            Channel::Webhook => "webhook",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|channel| channel.as_str() == word)
+    }
+
+    /// Whether the person gives the address themselves (their own chat webhook).
+    pub fn needs_address(self) -> bool {
+        matches!(self, Channel::Slack | Channel::Teams)
+    }
+}
+
 /// Tries before a delivery is given up.
 pub const MAX_ATTEMPTS: u32 = 8;
 
@@ -25,6 +61,14 @@ pub fn retry_after(attempts: u32, jitter: f64) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_channel_reads_back_from_its_word() {
+        for channel in Channel::ALL {
+            assert_eq!(Channel::parse(channel.as_str()), Some(channel));
+        }
+        assert_eq!(Channel::parse("pager"), None);
+    }
 
     #[test]
     fn waits_double_up_to_an_hour_with_up_to_a_fifth_more_and_then_stop() {

@@ -47,7 +47,7 @@ pub use asset::{
 };
 pub use clock::{ClockEvent, RunningException, due_events, ending_exceptions};
 pub use cvss::{Cvss, CvssVersion};
-pub use delivery::{MAX_ATTEMPTS, retry_after};
+pub use delivery::{Channel, MAX_ATTEMPTS, retry_after};
 pub use device_care::{DeviceAdvice, device_advice};
 pub use finding::{Component, Finding, FindingKind, Location, Scope, Status, Target, TargetKind, Tool};
 pub use fingerprint::{Fingerprint, ScopeKey};

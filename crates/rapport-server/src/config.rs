@@ -13,6 +13,8 @@ pub enum ConfigError {
     Parse { file: PathBuf, message: String },
     #[error("environment variable {name}={value:?}: expected {expected}")]
     Environment { name: &'static str, value: String, expected: &'static str },
+    #[error("the message channels: {message}")]
+    Channels { message: String },
 }
 
 /// What `rapport serve` runs with.
@@ -45,6 +47,15 @@ pub struct ServerConfig {
     /// composed, and each person's inbox page shows them. The password may come from
     /// `RAPPORT_SMTP_PASSWORD` instead, to keep it out of the file.
     pub smtp: Option<rapport_messages::SmtpSettings>,
+    /// Offers Slack to readers (`[slack]`): each pastes their own incoming webhook, which must
+    /// be on one of `hosts` (hooks.slack.com when not given).
+    pub slack: Option<rapport_messages::ChatSettings>,
+    /// Offers Microsoft Teams to readers (`[teams]`): each pastes their own Workflows webhook.
+    pub teams: Option<rapport_messages::ChatSettings>,
+    /// The organisation's own receiver (`[webhook]`): messages to readers who choose it are
+    /// posted there, signed by the Standard Webhooks scheme with `secret`, which may come from
+    /// `RAPPORT_WEBHOOK_SECRET` instead.
+    pub webhook: Option<rapport_messages::WebhookSettings>,
 }
 
 /// An OpenID Connect provider (`[oidc]` in the file). The client secret may come from
@@ -92,6 +103,9 @@ impl Default for ServerConfig {
             oidc: None,
             public_url: None,
             smtp: None,
+            slack: None,
+            teams: None,
+            webhook: None,
         }
     }
 }
@@ -100,7 +114,7 @@ impl ServerConfig {
     /// The defaults, overridden by `file` when given, then by the environment `variable`
     /// returns (`RAPPORT_LISTEN`, `RAPPORT_SESSION_HOURS`, `RAPPORT_SECURE_COOKIES`,
     /// `RAPPORT_LOGIN_ATTEMPTS_PER_MINUTE`, `RAPPORT_MAX_UPLOAD_MIB`, `RAPPORT_OIDC_CLIENT_SECRET`,
-    /// `RAPPORT_PUBLIC_URL`, `RAPPORT_SMTP_PASSWORD`).
+    /// `RAPPORT_PUBLIC_URL`, `RAPPORT_SMTP_PASSWORD`, `RAPPORT_WEBHOOK_SECRET`).
     pub fn load(
         file: Option<&Path>,
         variable: impl Fn(&str) -> Option<String>,
@@ -169,7 +183,44 @@ impl ServerConfig {
                 }
             }
         }
+        if let Some(secret) = variable("RAPPORT_WEBHOOK_SECRET") {
+            match config.webhook.as_mut() {
+                Some(webhook) => webhook.secret = Some(secret),
+                None => {
+                    return Err(ConfigError::Environment {
+                        name: "RAPPORT_WEBHOOK_SECRET",
+                        value: "(hidden)".into(),
+                        expected: "a [webhook] section in the configuration file for it to belong to",
+                    });
+                }
+            }
+        }
+        config.channels().map_err(|message| ConfigError::Channels { message })?;
         Ok(config)
+    }
+
+    /// The channels these settings set up.
+    pub fn channels(&self) -> Result<rapport_workflows::Channels, String> {
+        let email = self.smtp.as_ref().map(rapport_messages::EmailChannel::new).transpose();
+        let email = email.map_err(|error| error.to_string())?;
+        let client =
+            rapport_workflows::webhook_client().map_err(|error| format!("an HTTP client: {error}"))?;
+        let chat = |service, settings: &Option<rapport_messages::ChatSettings>| {
+            settings
+                .as_ref()
+                .map(|settings| rapport_messages::ChatChannel::new(service, settings, client.clone()))
+        };
+        let webhook = self
+            .webhook
+            .as_ref()
+            .map(|settings| rapport_messages::WebhookChannel::new(settings, client.clone()));
+        Ok(rapport_workflows::Channels {
+            email,
+            slack: chat(rapport_messages::ChatService::Slack, &self.slack),
+            teams: chat(rapport_messages::ChatService::Teams, &self.teams),
+            webhook: webhook.transpose().map_err(|error| error.to_string())?,
+            public_url: self.public_url(),
+        })
     }
 
     /// The address links in messages start with.
@@ -184,9 +235,6 @@ impl ServerConfig {
             return Err(
                 "session_hours, login_attempts_per_minute and max_upload_mib must be at least 1".to_owned()
             );
-        }
-        if let Some(smtp) = &config.smtp {
-            rapport_messages::EmailChannel::new(smtp).map_err(|error| error.to_string())?;
         }
         Ok(config)
     }
@@ -254,5 +302,25 @@ mod tests {
         assert!(!format!("{config:?}").contains("s3cret-value"));
         let error = ServerConfig::load(None, env).unwrap_err().to_string();
         assert!(error.contains("an [oidc] section") && !error.contains("s3cret-value"), "{error}");
+    }
+
+    #[test]
+    fn the_webhook_secret_comes_from_the_environment_is_checked_and_is_never_printed() {
+        let folder = tempfile::tempdir().unwrap();
+        let file = folder.path().join("server.toml");
+        std::fs::write(&file, "[webhook]\nurl = \"https://hooks.example.com/rapport/T0KEN\"\n[slack]\n")
+            .unwrap();
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let env = |name: &str| (name == "RAPPORT_WEBHOOK_SECRET").then(|| secret.to_owned());
+        let config = ServerConfig::load(Some(&file), env).unwrap();
+        let shown = format!("{config:?} {:?}", config.channels().unwrap());
+        assert!(!shown.contains("MfKQ9r8") && !shown.contains("T0KEN"), "{shown}");
+        let error = ServerConfig::load(Some(&file), none).unwrap_err().to_string();
+        assert!(error.contains("webhook.secret: missing"), "{error}");
+        let short = |name: &str| (name == "RAPPORT_WEBHOOK_SECRET").then(|| "whsec_c2hvcnQ=".to_owned());
+        let error = ServerConfig::load(Some(&file), short).unwrap_err().to_string();
+        assert!(error.contains("expected 24 to 64 bytes of key, not 5"), "{error}");
+        let error = ServerConfig::load(None, env).unwrap_err().to_string();
+        assert!(error.contains("a [webhook] section") && !error.contains("MfKQ9r8"), "{error}");
     }
 }

@@ -274,7 +274,8 @@ pub async fn serve(
     let state = AppState::new(store, config).map_err(|error| std::io::Error::other(error.to_string()))?;
     let sweeper = tokio::spawn(sweep_every(state.clone(), SWEEP_EVERY));
     let clock = tokio::spawn(tick_every(state.clone(), TICK_EVERY));
-    let outbox = state.channels.any().then(|| tokio::spawn(deliver_every(state.clone(), DELIVER_EVERY)));
+    let outbox =
+        state.channels.delivering().then(|| tokio::spawn(deliver_every(state.clone(), DELIVER_EVERY)));
     let app = router(state);
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)

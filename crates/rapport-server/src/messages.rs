@@ -5,9 +5,10 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
-use rapport_core::{Principal, ReadingTarget, Rhythm, Route, Topic};
+use rapport_core::{Channel, Principal, ReadingTarget, Rhythm, Route, Topic};
 use rapport_storage::{MessageFilter, StoredMessage};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -307,6 +308,12 @@ pub async fn message_api(
 pub struct PreferencesView {
     /// `each`, `daily` or `weekly`.
     pub rhythm: String,
+    /// How messages reach them: `email`, `slack`, `teams` or `webhook`.
+    pub channel: String,
+    /// The host of the Slack or Teams webhook they gave; the rest of it is a secret.
+    pub address: Option<String>,
+    /// The channels this server delivers by.
+    pub channels: Vec<String>,
     /// Messages a week they may get, emergencies under the policy aside.
     pub weekly_budget: u32,
     /// Quiet hours, in their own time zone.
@@ -319,13 +326,24 @@ pub struct PreferencesView {
 pub struct PreferencesRequest {
     /// `each` (every message on its own), `daily` or `weekly` (what can wait, gathered).
     pub rhythm: String,
+    /// `email`, `slack`, `teams` or `webhook`, one of the server's `channels`; unchanged when
+    /// not given.
+    #[serde(default)]
+    pub channel: Option<String>,
+    /// For Slack and Teams, the person's own webhook; the one given before when empty.
+    #[serde(default)]
+    pub address: Option<String>,
 }
 
 async fn preferences(state: &AppState, signed: &Signed) -> Result<PreferencesView, ServerError> {
+    let email = &signed.principal.email;
     let chosen =
-        rapport_workflows::message_preferences(&state.store, &signed.principal.email, state.now()).await?;
+        rapport_workflows::message_preferences(&state.store, &state.channels, email, state.now()).await?;
     Ok(PreferencesView {
         rhythm: chosen.rhythm.as_str().to_owned(),
+        channel: chosen.channel.as_str().to_owned(),
+        address: chosen.address_shown,
+        channels: chosen.offered.iter().map(|channel| channel.as_str().to_owned()).collect(),
         weekly_budget: chosen.weekly_budget,
         quiet_from: chosen.quiet_from,
         quiet_until: chosen.quiet_until,
@@ -333,11 +351,27 @@ async fn preferences(state: &AppState, signed: &Signed) -> Result<PreferencesVie
     })
 }
 
-async fn choose(state: &AppState, signed: &Signed, rhythm: &str) -> Result<(), ServerError> {
-    let rhythm = Rhythm::parse(rhythm.trim()).ok_or_else(|| {
-        ServerError::BadRequest(format!("rhythm: expected each, daily or weekly, got {:?}", rhythm))
+async fn choose(state: &AppState, signed: &Signed, request: &PreferencesRequest) -> Result<(), ServerError> {
+    let rhythm = Rhythm::parse(request.rhythm.trim()).ok_or_else(|| {
+        ServerError::BadRequest(format!("rhythm: expected each, daily or weekly, got {:?}", request.rhythm))
     })?;
-    rapport_workflows::choose_rhythm(&state.store, &signed.principal.email, rhythm, state.now()).await?;
+    let email = &signed.principal.email;
+    if let Some(word) = &request.channel {
+        let channel = Channel::parse(word.trim()).ok_or_else(|| {
+            ServerError::BadRequest(format!("channel: expected email, slack, teams or webhook, got {word:?}"))
+        })?;
+        let address = request.address.as_deref();
+        rapport_workflows::choose_channel(
+            &state.store,
+            &state.channels,
+            email,
+            channel,
+            address,
+            state.now(),
+        )
+        .await?;
+    }
+    rapport_workflows::choose_rhythm(&state.store, email, rhythm, state.now()).await?;
     Ok(())
 }
 
@@ -348,6 +382,15 @@ pub(crate) struct PreferencesPage {
     csrf: String,
     preferences: PreferencesView,
     saved: bool,
+    /// Why what they sent was not saved.
+    refused: Option<String>,
+}
+
+impl PreferencesPage {
+    /// Whether a reader may give a chat webhook of their own.
+    fn asks_address(&self) -> bool {
+        self.preferences.channels.iter().any(|channel| channel == "slack" || channel == "teams")
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -362,7 +405,8 @@ pub async fn preferences_page(
 ) -> Result<Response, ServerError> {
     let preferences = preferences(&state, &signed).await?;
     let csrf = signed.csrf().to_owned();
-    html(&PreferencesPage { nav: Some(Nav::of(&signed)), csrf, preferences, saved: query.saved.is_some() })
+    let saved = query.saved.is_some();
+    html(&PreferencesPage { nav: Some(Nav::of(&signed)), csrf, preferences, saved, refused: None })
 }
 
 pub async fn save_preferences(
@@ -370,8 +414,22 @@ pub async fn save_preferences(
     signed: Signed,
     Form(form): Form<PreferencesRequest>,
 ) -> Result<Response, ServerError> {
-    choose(&state, &signed, &form.rhythm).await?;
-    Ok(Redirect::to("/me/preferences?saved=1").into_response())
+    match choose(&state, &signed, &form).await {
+        Ok(()) => Ok(Redirect::to("/me/preferences?saved=1").into_response()),
+        Err(ServerError::BadRequest(why)) => {
+            let preferences = preferences(&state, &signed).await?;
+            let csrf = signed.csrf().to_owned();
+            let page = PreferencesPage {
+                nav: Some(Nav::of(&signed)),
+                csrf,
+                preferences,
+                saved: false,
+                refused: Some(why),
+            };
+            Ok((StatusCode::BAD_REQUEST, html(&page)?).into_response())
+        }
+        Err(error) => Err(error),
+    }
 }
 
 #[utoipa::path(
@@ -393,8 +451,9 @@ pub async fn my_preferences(
     put,
     path = "/me/preferences",
     tag = "rapport",
-    description = "Choose how the messages that can wait reach the signed-in person: each on its own, \
-                   or gathered daily or weekly.",
+    description = "Choose how messages reach the signed-in person: by email, their own Slack or Teams \
+                   webhook, or the organisation's webhook; and whether the ones that can wait come each \
+                   on its own or gathered daily or weekly.",
     request_body = PreferencesRequest,
     responses((status = 200, description = "OK", body = PreferencesView), WriteRefusals),
     security(("token" = []), ("session" = []))
@@ -404,6 +463,6 @@ pub async fn set_my_preferences(
     signed: Signed,
     Json(request): Json<PreferencesRequest>,
 ) -> Result<Json<PreferencesView>, ServerError> {
-    choose(&state, &signed, &request.rhythm).await?;
+    choose(&state, &signed, &request).await?;
     Ok(Json(preferences(&state, &signed).await?))
 }

@@ -27,13 +27,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> Result<AppState, ServerError> {
         let oidc = config.oidc.clone().map(Oidc::new).transpose()?.map(Arc::new);
-        let email = config
-            .smtp
-            .as_ref()
-            .map(rapport_messages::EmailChannel::new)
-            .transpose()
-            .map_err(|error| ServerError::Internal(error.to_string()))?;
-        let channels = rapport_workflows::Channels { email, public_url: config.public_url() };
+        let channels = config.channels().map_err(ServerError::Internal)?;
         Ok(AppState {
             store,
             oidc,

@@ -33,14 +33,20 @@ pub struct ClaimedDelivery {
     /// Attempts so far, this one included.
     pub attempts: u32,
     pub message: StoredMessage,
+    /// Where the reader's own chat channel is (a secret): their webhook, when the delivery's
+    /// channel is one they gave the address of.
+    pub address: Option<String>,
 }
 
-/// Queues message `$id` for `channel` at `$at`, in `$tx`.
+/// Queues message `$id` at `$at`, in `$tx`, for the channel its reader chose (email when they
+/// never chose).
 macro_rules! queue_delivery {
     ($tx:expr, $id:expr, $at:expr, $now:expr) => {
         sqlx::query(
             "INSERT INTO deliveries (message, channel, state, attempts, next_attempt_at, created_at) \
-             VALUES ($1, 'email', 'queued', 0, $2, $3) ON CONFLICT (message, channel) DO NOTHING",
+             SELECT m.id, COALESCE(p.channel, 'email'), 'queued', 0, $2, $3 FROM messages m \
+             LEFT JOIN message_preferences p ON p.email = m.recipient WHERE m.id = $1 \
+             ON CONFLICT (message, channel) DO NOTHING",
         )
         .bind($id)
         .bind($at)
@@ -95,14 +101,26 @@ impl Store {
             let Some(message) = self.message(message).await? else {
                 return Err(StoreError::Corrupt(format!("delivery #{id} is of no stored message")));
             };
+            let address = self.channel_address(&message.message.recipient, &channel).await?;
             deliveries.push(ClaimedDelivery {
                 id,
                 channel,
                 attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
                 message,
+                address,
             });
         }
         Ok(deliveries)
+    }
+
+    /// The address `recipient` gave for `channel`, if that is still their channel.
+    async fn channel_address(&self, recipient: &str, channel: &str) -> Result<Option<String>, StoreError> {
+        let query =
+            "SELECT channel_address FROM message_preferences WHERE email = LOWER($1) AND channel = $2";
+        let found: Option<Option<String>> = with_pool!(self, pool => {
+            sqlx::query_scalar(query).bind(recipient).bind(channel).fetch_optional(pool).await?
+        });
+        Ok(found.flatten())
     }
 
     /// Marks a claimed delivery sent.

@@ -49,7 +49,7 @@ pub use events::{EventFilter, NewEvent, StoredEvent};
 pub use exceptions::{EmergencyOverride, ExceptionRequest, ExceptionState, StoredException};
 pub use import::{ImportSession, ImportStart, ImportSummary};
 pub use intel::{FeedValidators, IntelCounts, IntelImport, IntelImportRecord};
-pub use messages::{MessageFilter, NewMessage, SentLately, StoredMessage, StoredTemplate};
+pub use messages::{MessageFilter, MessagePreference, NewMessage, SentLately, StoredMessage, StoredTemplate};
 pub use ownership::OwnershipVersion;
 pub use plan::{
     ActionStatus, ActionWrite, AdvisoryText, DecisionSummary, PlanFinding, PlanScope, StoredAction,

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use rapport_core::{Audience, Readability, Rhythm, Route, Topic};
+use rapport_core::{Audience, Channel, Readability, Rhythm, Route, Topic};
 use sqlx::Row;
 use time::OffsetDateTime;
 
@@ -42,6 +42,15 @@ pub struct StoredMessage {
     pub message: NewMessage,
     /// The digest it went out in.
     pub digest: Option<i64>,
+}
+
+/// How a person takes their messages.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MessagePreference {
+    pub rhythm: Rhythm,
+    pub channel: Channel,
+    /// Their own chat webhook, for a channel that needs one: a secret, never shown whole.
+    pub address: Option<String>,
 }
 
 /// A template the security team replaced.
@@ -321,17 +330,20 @@ impl Store {
         })
     }
 
-    /// How `email` takes what can wait; daily when they never said.
-    pub async fn message_rhythm(&self, email: &str) -> Result<Rhythm, StoreError> {
-        let query = "SELECT rhythm FROM message_preferences WHERE email = LOWER($1)";
-        let word: Option<String> =
-            with_pool!(self, pool => sqlx::query_scalar(query).bind(email).fetch_optional(pool).await?);
-        match word {
-            None => Ok(Rhythm::default()),
-            Some(word) => {
-                Rhythm::parse(&word).ok_or_else(|| StoreError::Corrupt(format!("a message rhythm {word:?}")))
-            }
-        }
+    /// How `email` takes their messages: daily digests by email when they never said.
+    pub async fn message_preference(&self, email: &str) -> Result<MessagePreference, StoreError> {
+        let query =
+            "SELECT rhythm, channel, channel_address FROM message_preferences WHERE email = LOWER($1)";
+        let row: Option<(String, String, Option<String>)> =
+            with_pool!(self, pool => sqlx::query_as(query).bind(email).fetch_optional(pool).await?);
+        let Some((rhythm, channel, address)) = row else { return Ok(MessagePreference::default()) };
+        Ok(MessagePreference {
+            rhythm: Rhythm::parse(&rhythm)
+                .ok_or_else(|| StoreError::Corrupt(format!("a message rhythm {rhythm:?}")))?,
+            channel: Channel::parse(&channel)
+                .ok_or_else(|| StoreError::Corrupt(format!("a message channel {channel:?}")))?,
+            address,
+        })
     }
 
     /// How everyone who chose takes what can wait, by email in lower case.
@@ -359,6 +371,36 @@ impl Store {
              ON CONFLICT (email) DO UPDATE SET rhythm = $2, updated_at = $3";
         with_pool!(self, pool => {
             sqlx::query(query).bind(email).bind(rhythm.as_str()).bind(now).execute(pool).await?;
+            Ok(())
+        })
+    }
+
+    /// Records the channel `email` takes their messages by, and its address when they gave
+    /// one; what is queued for them and not yet sent goes by it too.
+    pub async fn set_message_channel(
+        &self,
+        email: &str,
+        channel: Channel,
+        address: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let upsert = "INSERT INTO message_preferences (email, rhythm, channel, channel_address, updated_at) \
+             VALUES (LOWER($1), $2, $3, $4, $5) \
+             ON CONFLICT (email) DO UPDATE SET channel = $3, channel_address = $4, updated_at = $5";
+        let repoint = "UPDATE deliveries SET channel = $2 WHERE state IN ('queued', 'retry') \
+             AND message IN (SELECT id FROM messages WHERE recipient = LOWER($1))";
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(upsert)
+                .bind(email)
+                .bind(Rhythm::default().as_str())
+                .bind(channel.as_str())
+                .bind(address)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(repoint).bind(email).bind(channel.as_str()).execute(&mut *tx).await?;
+            tx.commit().await?;
             Ok(())
         })
     }

@@ -46,7 +46,7 @@ pub use answer::{
 pub use assess::{AssessError, AssessReport, apply_tree, assess_findings, compile_tree, current_tree};
 pub use assign::{Assignment, Given, assign_owner};
 pub use clock::{TickReport, tick};
-pub use deliver::{Channels, DeliveryReport, deliver_due};
+pub use deliver::{Channels, DeliveryReport, deliver_due, webhook_client};
 pub use fetch::{EPSS_URL, FetchError, Fetched, KEV_URL, feed_client, fetch_feed, use_ring_for_tls};
 pub use findings::{FindingDetail, finding_detail};
 pub use import::{ImportReport, ImportRequest, IngestError, Progress, Waiting, import_file};
@@ -57,8 +57,8 @@ pub use listen::{
     dispute_ownership, give_feedback, mark_done, reply_to_answer, request_exception,
 };
 pub use messages::{
-    ComposeReport, Preferences, Preview, choose_rhythm, compose_messages, message_preferences,
-    preview_message,
+    ComposeReport, Preferences, Preview, choose_channel, choose_rhythm, compose_messages,
+    message_preferences, preview_message,
 };
 pub use ownership::{
     Explanation, MatchingRule, OwnershipChange, OwnershipError, OwnershipPlan, apply_ownership,

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use rapport_core::words::count;
 use rapport_core::{
-    Audience, Emergency, EventKind, Person, Policy, Recent, Recipient, Refusal, Rhythm, Route, Topic,
-    Urgency, recipients,
+    Audience, Channel, Emergency, EventKind, Person, Policy, Recent, Recipient, Refusal, Rhythm, Route,
+    Topic, Urgency, recipients,
 };
 use rapport_messages::{
     DigestFacts, DigestItem, Facts, Message, PersonFacts, TemplateName, Templates, compose,
@@ -20,7 +20,7 @@ use time::{Duration, OffsetDateTime};
 use crate::actions::{ActionDetail, action_detail};
 use crate::message_facts::{Gathered, facts_for, hours_for, link_for, period_words};
 use crate::policy::{compile_policy, current_policy};
-use crate::{PlanError, code_fix};
+use crate::{Channels, PlanError, code_fix};
 
 /// Events read per transaction.
 const BATCH: i64 = 500;
@@ -433,6 +433,11 @@ pub async fn preview_message(
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Preferences {
     pub rhythm: Rhythm,
+    pub channel: Channel,
+    /// The host of the webhook they gave for their channel (the rest is a secret).
+    pub address_shown: Option<String>,
+    /// The channels this server can deliver by, email first.
+    pub offered: Vec<Channel>,
     pub weekly_budget: u32,
     /// "19:00" and "08:00", in the reader's own time zone.
     pub quiet_from: String,
@@ -442,13 +447,18 @@ pub struct Preferences {
 
 pub async fn message_preferences(
     store: &Store,
+    channels: &Channels,
     email: &str,
     now: OffsetDateTime,
 ) -> Result<Preferences, PlanError> {
     let (policy, _) = current_policy(store, now).await?;
     let time_zone = store.time_zone_of(email).await?.unwrap_or_else(|| "UTC".to_owned());
+    let chosen = store.message_preference(email).await?;
     Ok(Preferences {
-        rhythm: store.message_rhythm(email).await?,
+        rhythm: chosen.rhythm,
+        channel: chosen.channel,
+        address_shown: chosen.address.as_deref().map(rapport_messages::address_shown),
+        offered: Channel::ALL.into_iter().filter(|channel| channels.offers(*channel)).collect(),
         weekly_budget: policy.spec.messages.weekly_budget_per_person,
         quiet_from: policy.spec.messages.quiet_from.clone(),
         quiet_until: policy.spec.messages.quiet_until.clone(),
@@ -464,4 +474,39 @@ pub async fn choose_rhythm(
     now: OffsetDateTime,
 ) -> Result<(), PlanError> {
     Ok(store.set_message_rhythm(email, rhythm, now).await?)
+}
+
+/// Records the channel `email` takes their messages by. Slack and Teams need the reader's own
+/// webhook, on the service's hosts; a channel this server does not deliver by is refused.
+/// Choosing Slack or Teams again without an address keeps the webhook given before.
+pub async fn choose_channel(
+    store: &Store,
+    channels: &Channels,
+    email: &str,
+    channel: Channel,
+    address: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<(), PlanError> {
+    if !channels.offers(channel) {
+        let message = format!("this server does not deliver by {}", channel.as_str());
+        return Err(Refusal::invalid("channel", message).into());
+    }
+    let address = address.map(str::trim).filter(|address| !address.is_empty());
+    let address = match (channels.chat(channel), address) {
+        (None, _) => None,
+        (Some(chat), Some(address)) => {
+            chat.check_address(address).map_err(|error| Refusal::invalid("address", error.to_string()))?;
+            Some(address.to_owned())
+        }
+        (Some(chat), None) => {
+            let before = store.message_preference(email).await?;
+            let kept = before.address.filter(|_| before.channel == channel);
+            let Some(kept) = kept else {
+                let message = format!("paste the address of your {} webhook", chat.service().name());
+                return Err(Refusal::invalid("address", message).into());
+            };
+            Some(kept)
+        }
+    };
+    Ok(store.set_message_channel(email, channel, address.as_deref(), now).await?)
 }

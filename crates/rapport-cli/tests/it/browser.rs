@@ -315,7 +315,10 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
         click(manager, "#rhythm-weekly").await;
         submit(manager, "form[action='/me/preferences'] button").await;
         let page = shot(manager, "manager-9d-message-settings-saved").await;
-        assert!(page.contains("Saved. Messages that can wait now reach you weekly"), "{page}");
+        assert!(
+            page.contains("Saved. Messages reach you by email, and the ones that can wait come weekly"),
+            "{page}"
+        );
 
         // The analyst decides the exception and replies to the feedback from the queue.
         assert_eq!(path(analyst).await, "/overview");

@@ -5,6 +5,7 @@
 
 mod assess;
 mod browser;
+mod channels;
 mod events;
 mod import;
 mod messages;

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::support::{Rapport, each_backend, sample, serve, serve_with, today};
 
-fn inbox(rapport: &Rapport, email: &str) -> Vec<Value> {
+pub(crate) fn inbox(rapport: &Rapport, email: &str) -> Vec<Value> {
     rapport.json_lines(&["messages", "list", "--person", email, "--json", "--limit", "500"])
 }
 
@@ -342,7 +342,7 @@ async fn until_received(
 }
 
 /// Declares an emergency on the `nth` new action of Payments, and ticks; returns the action.
-fn emergency_on(rapport: &Rapport, nth: usize) -> i64 {
+pub(crate) fn emergency_on(rapport: &Rapport, nth: usize) -> i64 {
     let opened: Vec<i64> = inbox(rapport, "priya.nair@example.com")
         .into_iter()
         .filter(|m| m["topic"] == "action_opened")

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::support::{Rapport, add_account, corpus, demo_served, each_backend, sample, serve, today};
 
-fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     rapport_workflows::use_ring_for_tls();
     reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
@@ -32,9 +32,9 @@ fn cookie_named(response: &reqwest::Response, name: &str) -> Option<String> {
 
 /// A signed-in browser: its session cookie and the CSRF token of its forms.
 #[derive(Clone, Debug)]
-struct Browser {
-    cookie: String,
-    csrf: String,
+pub(crate) struct Browser {
+    pub(crate) cookie: String,
+    pub(crate) csrf: String,
 }
 
 async fn sign_in(http: &reqwest::Client, base: &str, email: &str, password: &str) -> reqwest::Response {
@@ -149,7 +149,12 @@ async fn closes_after_an_unread_body(base: &str, db: &str) {
 }
 
 /// Signs in with the one-time password, is sent to choose a new one, and signs in again.
-async fn first_sign_in(http: &reqwest::Client, base: &str, email: &str, one_time: &str) -> Browser {
+pub(crate) async fn first_sign_in(
+    http: &reqwest::Client,
+    base: &str,
+    email: &str,
+    one_time: &str,
+) -> Browser {
     let response = sign_in(http, base, email, one_time).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "{email}");
     assert_eq!(response.headers()[LOCATION], "/account/password", "{email}");

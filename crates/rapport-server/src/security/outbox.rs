@@ -98,7 +98,7 @@ pub async fn outbox_page(
 ) -> Result<Response, ServerError> {
     let deliveries = outbox(&state, &signed, &query).await?;
     let csrf = signed.csrf().to_owned();
-    let delivering = state.channels.any();
+    let delivering = state.channels.delivering();
     html(&OutboxPage { nav: Some(Nav::of(&signed)), csrf, query, deliveries, delivering })
 }
 

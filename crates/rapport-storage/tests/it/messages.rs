@@ -1,7 +1,7 @@
 //! Messages composed from the stream: stored once per event and reader, with the cursor past
 //! their events in the same transaction, and read back per reader.
 
-use rapport_core::{Actor, Audience, EventFacts, EventKind, Readability, Rhythm, Route, Topic};
+use rapport_core::{Actor, Audience, Channel, EventFacts, EventKind, Readability, Rhythm, Route, Topic};
 use rapport_storage::{EventFilter, MessageFilter, NewEvent, NewMessage};
 use time::OffsetDateTime;
 
@@ -130,10 +130,10 @@ async fn a_digest_gathers_its_due_parts_once_and_preferences_are_kept() {
         assert_eq!(store.sent_lately(Some("SAM@example.org"), at).await.unwrap().len(), 1);
         assert_eq!(store.sent_lately(None, at).await.unwrap()[0].recipient, "sam@example.org");
 
-        assert_eq!(store.message_rhythm("sam@example.org").await.unwrap(), Rhythm::Daily);
+        assert_eq!(store.message_preference("sam@example.org").await.unwrap().rhythm, Rhythm::Daily);
         store.set_message_rhythm("Sam@Example.org", Rhythm::Weekly, at).await.unwrap();
         store.set_message_rhythm("sam@example.org", Rhythm::Each, at).await.unwrap();
-        assert_eq!(store.message_rhythm("SAM@example.org").await.unwrap(), Rhythm::Each);
+        assert_eq!(store.message_preference("SAM@example.org").await.unwrap().rhythm, Rhythm::Each);
         assert_eq!(store.message_rhythms().await.unwrap().get("sam@example.org"), Some(&Rhythm::Each));
     }
 }
@@ -189,5 +189,54 @@ async fn the_outbox_gives_each_delivery_to_one_worker_and_takes_it_back_when_its
         assert!(!store.retry_delivery(dead[0].id, due).await.unwrap(), "only a dead one is retried");
         assert_eq!(store.claim_deliveries(due, lease, 10).await.unwrap().len(), 1);
         assert_eq!(store.deliveries(Some("sent"), 10).await.unwrap().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_delivery_goes_by_the_channel_its_reader_chose_and_follows_a_change_until_it_is_sent() {
+    for (store, _guard) in each_backend().await {
+        let at = OffsetDateTime::UNIX_EPOCH;
+        let hook = "https://hooks.slack.com/services/T0/B0/secret";
+        store.set_message_channel("Sam@example.org", Channel::Slack, Some(hook), at).await.unwrap();
+        let chosen = store.message_preference("sam@example.org").await.unwrap();
+        assert_eq!(
+            (chosen.channel, chosen.address.as_deref(), chosen.rhythm),
+            (Channel::Slack, Some(hook), Rhythm::Daily)
+        );
+        for _ in 0..2 {
+            store.append_events(&[event_of(EventKind::ActionOverdue, Actor::Clock)], at).await.unwrap();
+        }
+        let events: Vec<i64> =
+            store.events(&EventFilter::default()).await.unwrap().iter().map(|event| event.id).collect();
+        let first = message(events[0], "sam@example.org");
+        let other = message(events[0], "mona@example.org");
+        store.add_messages(&[first, other], events[0], at).await.unwrap();
+        let claimed = store.claim_deliveries(at, time::Duration::minutes(1), 10).await.unwrap();
+        let mut by_reader: Vec<_> = claimed
+            .iter()
+            .map(|d| (d.message.message.recipient.as_str(), d.channel.as_str(), d.address.as_deref()))
+            .collect();
+        by_reader.sort();
+        assert_eq!(
+            by_reader,
+            [("mona@example.org", "email", None), ("sam@example.org", "slack", Some(hook))],
+            "{}",
+            store.backend()
+        );
+        for delivery in &claimed {
+            store.delivery_sent(delivery.id, at).await.unwrap();
+        }
+        // Queued for Slack, then Sam moves to email before it goes: it goes by email.
+        store.add_messages(&[message(events[1], "sam@example.org")], events[1], at).await.unwrap();
+        store.set_message_channel("sam@example.org", Channel::Email, None, at).await.unwrap();
+        let claimed = store.claim_deliveries(at, time::Duration::minutes(1), 10).await.unwrap();
+        assert_eq!(
+            claimed.iter().map(|d| (d.channel.as_str(), d.address.as_deref())).collect::<Vec<_>>(),
+            [("email", None)],
+            "{}",
+            store.backend()
+        );
+        let sent = store.deliveries(Some("sent"), 10).await.unwrap();
+        assert_eq!(sent.iter().map(|d| d.channel.as_str()).collect::<Vec<_>>(), ["email", "slack"]);
     }
 }
