@@ -3,6 +3,7 @@
 //! LOCKED`, so several servers never claim the same one; SQLite has one writer), then marked
 //! sent, put back for a retry, or given up with why.
 
+use rapport_core::Channel;
 use sqlx::Row;
 use time::{Duration, OffsetDateTime};
 
@@ -101,7 +102,11 @@ impl Store {
             let Some(message) = self.message(message).await? else {
                 return Err(StoreError::Corrupt(format!("delivery #{id} is of no stored message")));
             };
-            let address = self.channel_address(&message.message.recipient, &channel).await?;
+            // Only a chat channel has an address of the reader's; email needs no second read.
+            let address = match Channel::parse(&channel).is_some_and(Channel::needs_address) {
+                true => self.channel_address(&message.message.recipient, &channel).await?,
+                false => None,
+            };
             deliveries.push(ClaimedDelivery {
                 id,
                 channel,
