@@ -257,7 +257,8 @@ pub async fn messages(database: &str, command: MessagesCommand) -> anyhow::Resul
             writeln!(out, "{applied} is replaced; messages from now on are written with it.")?;
         }
         MessagesCommand::Template(TemplateCommand::Reset { name }) => {
-            if reset_template(&store, &name).await? {
+            let by = crate::server::operating_system_user();
+            if reset_template(&store, &name, &by, now()).await? {
                 writeln!(out, "{name} is back to the template Rapport ships.")?;
             } else {
                 writeln!(out, "{name} was not replaced; it is the template Rapport ships.")?;

@@ -101,10 +101,12 @@ pub enum EventKind {
     ReachabilityAnswered,
     /// Someone told of the action said they have seen it and will see to it.
     ActionAcknowledged,
+    /// The security team replaced a message template, or went back to Rapport's.
+    TemplateChanged,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 22] = [
+    pub const ALL: [EventKind; 23] = [
         EventKind::ActionOpened,
         EventKind::DecisionChanged,
         EventKind::ActionMarkedDone,
@@ -127,6 +129,7 @@ impl EventKind {
         EventKind::PolicyAcknowledged,
         EventKind::ReachabilityAnswered,
         EventKind::ActionAcknowledged,
+        EventKind::TemplateChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -153,6 +156,7 @@ impl EventKind {
             EventKind::PolicyAcknowledged => "policy_acknowledged",
             EventKind::ReachabilityAnswered => "reachability_answered",
             EventKind::ActionAcknowledged => "action_acknowledged",
+            EventKind::TemplateChanged => "template_changed",
         }
     }
 
@@ -185,6 +189,7 @@ impl EventKind {
             EventKind::PolicyAcknowledged => "policy acknowledged",
             EventKind::ReachabilityAnswered => "said whether it is reachable from the internet",
             EventKind::ActionAcknowledged => "acknowledged",
+            EventKind::TemplateChanged => "message template changed",
         }
     }
 }

@@ -69,7 +69,8 @@ impl Topic {
             | EventKind::FeedbackGiven
             | EventKind::PolicyAcknowledged
             | EventKind::ReachabilityAnswered
-            | EventKind::ActionAcknowledged => return None,
+            | EventKind::ActionAcknowledged
+            | EventKind::TemplateChanged => return None,
         })
     }
 

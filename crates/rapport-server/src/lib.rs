@@ -85,6 +85,12 @@ pub fn router(state: AppState) -> Router {
         .route("/messages", get(messages::messages_page))
         .route("/outbox", get(security::outbox::outbox_page))
         .route("/outbox/{id}/retry", post(security::outbox::retry_page))
+        .route("/templates", get(security::templates::templates_page))
+        .route(
+            "/templates/{name}",
+            get(security::templates::template_page).post(security::templates::edit_template),
+        )
+        .route("/templates/{name}/reset", post(security::templates::reset_page))
         .route("/messages/{id}", get(messages::message_page_of))
         .route("/messages/{id}/answer", get(answers::own_page).post(answers::answer_own))
         // A message's signed link: no sign-in, the link is the proof (see answers.rs).
@@ -174,6 +180,13 @@ fn api(upload_limit: DefaultBodyLimit) -> (Router<AppState>, utoipa::openapi::Op
         .routes(routes!(messages::messages_api))
         .routes(routes!(security::outbox::outbox_api))
         .routes(routes!(security::outbox::retry_api))
+        .routes(routes!(security::templates::templates_api))
+        .routes(routes!(
+            security::templates::template_api,
+            security::templates::set_template_api,
+            security::templates::reset_template_api
+        ))
+        .routes(routes!(security::templates::preview_template_api))
         .routes(routes!(messages::message_api))
         .routes(routes!(team::api::teams))
         .routes(routes!(team::api::team_plan))

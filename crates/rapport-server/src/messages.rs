@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
-use rapport_core::{Channel, Principal, ReadingTarget, Rhythm, Route, Topic};
+use rapport_core::{Audience, Channel, Principal, Readability, ReadingTarget, Rhythm, Route, Topic};
 use rapport_storage::{MessageFilter, StoredMessage};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -80,6 +80,20 @@ pub struct ReadabilityView {
     pub misses: Vec<String>,
 }
 
+impl ReadabilityView {
+    /// The scores to a tenth, with what they miss of `audience`'s target.
+    pub(crate) fn of(scores: &Readability, audience: Audience) -> ReadabilityView {
+        ReadabilityView {
+            reading_ease: (scores.reading_ease * 10.0).round() / 10.0,
+            grade: (scores.grade * 10.0).round() / 10.0,
+            words: scores.words,
+            longest_sentence: scores.longest_sentence,
+            characters: scores.characters,
+            misses: ReadingTarget::for_audience(audience).misses(scores),
+        }
+    }
+}
+
 impl MessageView {
     fn of(stored: StoredMessage, reader: &Reader) -> MessageView {
         let message = stored.message;
@@ -112,14 +126,7 @@ impl MessageView {
             body: message.body,
             ask: message.ask,
             link: message.link,
-            readability: ReadabilityView {
-                reading_ease: (scores.reading_ease * 10.0).round() / 10.0,
-                grade: (scores.grade * 10.0).round() / 10.0,
-                words: scores.words,
-                longest_sentence: scores.longest_sentence,
-                characters: scores.characters,
-                misses: ReadingTarget::for_audience(message.audience).misses(&scores),
-            },
+            readability: ReadabilityView::of(&scores, message.audience),
         }
     }
 

@@ -19,6 +19,7 @@ pub mod findings;
 pub mod outbox;
 pub mod owners;
 pub mod pages;
+pub mod templates;
 
 pub(crate) fn security_only(principal: &Principal, what: &str) -> Result<(), ServerError> {
     if principal.is_security() {

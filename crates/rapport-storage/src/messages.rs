@@ -5,11 +5,12 @@
 
 use std::collections::HashMap;
 
-use rapport_core::{Audience, Channel, Readability, Rhythm, Route, Topic};
+use rapport_core::{Actor, Audience, Channel, EventFacts, EventKind, Readability, Rhythm, Route, Topic};
 use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::deliveries::queue_delivery;
+use crate::events::{NewEvent, append_event, begin_with_events};
 use crate::{Store, StoreError, with_pool};
 
 /// A message to store.
@@ -443,7 +444,7 @@ impl Store {
         })
     }
 
-    /// Stores a checked replacement of template `name`.
+    /// Replaces template `name` with `source`, recorded in the event stream as applied by `by`.
     pub async fn set_message_template(
         &self,
         name: &str,
@@ -453,15 +454,51 @@ impl Store {
     ) -> Result<(), StoreError> {
         let query = "INSERT INTO message_templates (name, source, applied_at, applied_by) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (name) DO UPDATE SET source = $2, applied_at = $3, applied_by = $4";
+        let event = template_changed(
+            name,
+            by,
+            format!("{name} is replaced; messages are written with it from now on"),
+        );
         with_pool!(self, pool => {
-            sqlx::query(query).bind(name).bind(source).bind(now).bind(by).execute(pool).await?;
+            let mut tx = begin_with_events!(pool);
+            sqlx::query(query).bind(name).bind(source).bind(now).bind(by).execute(&mut *tx).await?;
+            append_event!(tx, &event, now);
+            tx.commit().await?;
             Ok(())
         })
     }
 
-    /// Goes back to the template Rapport ships for `name`; false when it was not replaced.
-    pub async fn reset_message_template(&self, name: &str) -> Result<bool, StoreError> {
+    /// Goes back to the template Rapport ships for `name`, recorded as done by `by`; false
+    /// (and nothing recorded) when it was not replaced.
+    pub async fn reset_message_template(
+        &self,
+        name: &str,
+        by: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
         let query = "DELETE FROM message_templates WHERE name = $1";
-        with_pool!(self, pool => Ok(sqlx::query(query).bind(name).execute(pool).await?.rows_affected() == 1))
+        let event = template_changed(name, by, format!("{name} is back to the template Rapport ships"));
+        with_pool!(self, pool => {
+            let mut tx = begin_with_events!(pool);
+            if sqlx::query(query).bind(name).execute(&mut *tx).await?.rows_affected() == 0 {
+                return Ok(false);
+            }
+            append_event!(tx, &event, now);
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+}
+
+fn template_changed(name: &str, by: &str, detail: String) -> NewEvent {
+    NewEvent {
+        kind: EventKind::TemplateChanged,
+        actor: Actor::Security(Some(by.to_owned())),
+        team: None,
+        action: None,
+        subject: Some(name.to_owned()),
+        detail,
+        facts: EventFacts::default(),
+        once: None,
     }
 }

@@ -70,4 +70,6 @@ pub use policy::{
     current_policy, directory_principal, preview_policy, team_policy,
 };
 pub use refresh::{RefreshError, Refreshed, refresh, resume_refresh};
-pub use templates::{TemplateState, apply_template, reset_template, template_states, templates_in_force};
+pub use templates::{
+    TemplateState, apply_template, preview_template, reset_template, template_states, templates_in_force,
+};

@@ -398,21 +398,33 @@ pub async fn preview_message(
         .into());
     }
     let people = store.people().await?;
+    let filter = EventFilter { kind: Some(kind), team: team.map(str::to_owned), ..EventFilter::default() };
+    let latest = store.events(&filter).await?.pop();
     let reader = match person {
         Some(email) => people
             .iter()
             .find(|known| known.email.as_deref().is_some_and(|own| own.eq_ignore_ascii_case(email)))
             .cloned()
             .ok_or_else(|| Refusal::not_found(format!("no one with the email {email:?} in the directory")))?,
-        None => Person {
-            name: "Sample Reader".into(),
-            email: Some("reader@example.org".into()),
-            audience,
-            ..Person::default()
-        },
+        // Someone of that audience reads it, of the event's team when the directory has one.
+        None => {
+            let team = team.or(latest.as_ref().and_then(|event| event.team.as_deref()));
+            let in_team = |known: &&Person| {
+                team.is_some_and(|team| {
+                    known.team.as_deref().is_some_and(|own| own.eq_ignore_ascii_case(team))
+                })
+            };
+            let of_audience = people.iter().filter(|known| known.audience == audience);
+            of_audience.clone().find(in_team).or_else(|| of_audience.clone().next()).cloned().unwrap_or_else(
+                || Person {
+                    name: "Sample Reader".into(),
+                    email: Some("reader@example.org".into()),
+                    audience,
+                    ..Person::default()
+                },
+            )
+        }
     };
-    let filter = EventFilter { kind: Some(kind), team: team.map(str::to_owned), ..EventFilter::default() };
-    let latest = store.events(&filter).await?.pop();
     let template = TemplateName { topic, audience };
     let Some(event) = latest else {
         let facts = Facts::sample(topic, audience);

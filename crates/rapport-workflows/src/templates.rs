@@ -3,11 +3,12 @@
 //! variables its topic has, and keep its three blocks), so a broken one is refused with its
 //! line and the template in force stays.
 
-use rapport_messages::{TemplateError, TemplateName, Templates};
+use rapport_core::Topic;
+use rapport_messages::{Facts, TemplateError, TemplateName, Templates, compose};
 use rapport_storage::{Store, StoredTemplate};
 use time::OffsetDateTime;
 
-use crate::PlanError;
+use crate::{PlanError, Preview, preview_message};
 
 /// The templates messages are written with now.
 pub async fn templates_in_force(store: &Store) -> Result<Templates, PlanError> {
@@ -66,10 +67,39 @@ pub async fn apply_template(
     Ok(template)
 }
 
-/// Goes back to the template Rapport ships; false when it was not replaced.
-pub async fn reset_template(store: &Store, name: &str) -> Result<bool, PlanError> {
+/// Template `name` as a reader of its audience would get it from the latest event of its
+/// topic (sample facts when none is recorded), written with `draft` in place of the template in
+/// force when one is given. A draft is checked as `apply_template` checks it; nothing is stored.
+pub async fn preview_template(
+    store: &Store,
+    name: &str,
+    draft: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<Preview, PlanError> {
     let template = known(name)?;
-    Ok(store.reset_message_template(&template.to_string()).await?)
+    let mut templates = templates_in_force(store).await?;
+    if let Some(draft) = draft {
+        templates = templates.replaced(template, draft)?;
+    }
+    if template.topic == Topic::Digest {
+        // A digest gathers messages rather than telling one event: its sample stands in.
+        let facts = Facts::sample(template.topic, template.audience);
+        let message = compose(&templates, template, &facts, "/me/messages")?;
+        return Ok(Preview { message, event: None, reader: facts.person.name });
+    }
+    let kind = template.topic.example_kind();
+    preview_message(store, &templates, kind, template.audience, None, None, now).await
+}
+
+/// Goes back to the template Rapport ships; false when it was not replaced.
+pub async fn reset_template(
+    store: &Store,
+    name: &str,
+    by: &str,
+    now: OffsetDateTime,
+) -> Result<bool, PlanError> {
+    let template = known(name)?;
+    Ok(store.reset_message_template(&template.to_string(), by, now).await?)
 }
 
 fn known(name: &str) -> Result<TemplateName, TemplateError> {

@@ -406,6 +406,59 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
             page.contains("Every message Rapport wrote") && page.contains("priya.nair@example.com"),
             "{page}"
         );
+        // The template editor: a draft is previewed with its scores and nothing stored, a broken
+        // one is refused with its line while the one in force stays, and an applied one writes
+        // from then on until the team goes back to Rapport's.
+        submit(analyst, "header nav a[href='/templates']").await;
+        let page = shot(analyst, "analyst-14-templates").await;
+        assert!(page.contains("href=\"/templates/action_due_soon.manager\""), "{page}");
+        submit(analyst, "a[href='/templates/action_due_soon.manager']").await;
+        let page = shot(analyst, "analyst-14b-template").await;
+        assert!(page.contains("What it writes") && page.contains("One task for your team is due"), "{page}");
+        assert!(
+            page.contains("Reading ease") && page.contains("It meets the target for the manager"),
+            "{page}"
+        );
+        let source =
+            analyst.find(Locator::Css("#source")).await.unwrap().prop("value").await.unwrap().unwrap();
+        let write_source = |text: String| async move {
+            analyst
+                .execute("document.getElementById('source').value = arguments[0];", vec![json!(text)])
+                .await
+                .unwrap();
+        };
+        let edited = source.replace("One task for your team is due", "Your team has one task due");
+        write_source(edited.clone()).await;
+        submit(analyst, "button[value='preview']").await;
+        let page = shot(analyst, "analyst-14c-template-draft").await;
+        assert!(
+            page.contains("What your draft writes") && page.contains("Your team has one task due"),
+            "{page}"
+        );
+        assert!(page.contains("In force: Rapport"), "a preview stores nothing: {page}");
+        write_source(source.replace("{{ action.due }}:", "{{ action.due_date }}:")).await;
+        submit(analyst, "button[value='apply']").await;
+        let page = shot(analyst, "analyst-14d-template-refused").await;
+        assert!(page.contains("Not applied, and the template in force stays"), "{page}");
+        assert!(page.contains("action_due_soon.manager, line 5: undefined value"), "{page}");
+        assert!(page.contains("action.due_date"), "the draft stays in the editor: {page}");
+        write_source(edited).await;
+        submit(analyst, "button[value='apply']").await;
+        assert_eq!(path(analyst).await, "/templates/action_due_soon.manager?done=applied");
+        let page = shot(analyst, "analyst-14e-template-applied").await;
+        assert!(page.contains("Applied: messages from now on are written with it"), "{page}");
+        assert!(page.contains("replaced by sam.okafor@example.com"), "{page}");
+        assert!(page.contains("What it writes") && page.contains("Your team has one task due"), "{page}");
+        submit(analyst, "form[action$='/reset'] button").await;
+        let page = shot(analyst, "analyst-14f-template-reset").await;
+        assert!(
+            page.contains("Back to the template Rapport ships")
+                && page.contains("One task for your team is due"),
+            "{page}"
+        );
+        analyst.goto(&format!("{base}/audit")).await.unwrap();
+        let page = shot(analyst, "analyst-14g-audit").await;
+        assert!(page.contains("message template changed"), "{page}");
 
         // The partner sees the reply on the action.
         manager.goto(&format!("{base}{action}")).await.unwrap();

@@ -4,7 +4,8 @@
 
 use serde_json::Value;
 
-use crate::support::{Rapport, each_backend, sample, serve, serve_with, today};
+use crate::server::{client, first_sign_in};
+use crate::support::{Rapport, add_account, each_backend, sample, serve, serve_with, today};
 
 pub(crate) fn inbox(rapport: &Rapport, email: &str) -> Vec<Value> {
     rapport.json_lines(&["messages", "list", "--person", email, "--json", "--limit", "500"])
@@ -502,5 +503,92 @@ fn the_security_team_rewrites_a_template_and_a_broken_one_is_refused_with_its_li
         assert_eq!(rapport.ok(&["messages", "template", "show", "action_due_soon.manager"]), shipped, "{db}");
         let unknown = rapport.fails(&["messages", "template", "reset", "action_due_soon.boss"]);
         assert!(unknown.contains("there is no such template"), "{db}: {unknown}");
+    }
+}
+
+/// Item 7: the template editor's API, as the security team's scripts use it. A draft is
+/// previewed with its scores and nothing stored; a broken one is refused with its line and the
+/// one in force stays; an applied one is in the audit; a partner may do none of it.
+#[test]
+fn the_template_api_previews_applies_refuses_and_resets() {
+    use reqwest::StatusCode;
+    use reqwest::header::COOKIE;
+
+    for rapport in each_backend() {
+        let db = rapport.database.clone();
+        rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
+        let analyst_password = add_account(&rapport, "sam.okafor@example.com", "security_analyst", None);
+        let manager_password =
+            add_account(&rapport, "priya.nair@example.com", "team_manager", Some("Payments"));
+        let served = serve(&rapport);
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            let http = client();
+            let base = served.base.as_str();
+            let analyst = first_sign_in(&http, base, "sam.okafor@example.com", &analyst_password).await;
+            let manager = first_sign_in(&http, base, "priya.nair@example.com", &manager_password).await;
+            let url = format!("{base}/api/v1/templates/action_due_soon.manager");
+            let send = |request: reqwest::RequestBuilder, browser: &crate::server::Browser| {
+                request.header(COOKIE, &browser.cookie).header("x-csrf-token", &browser.csrf).send()
+            };
+
+            let listed: Value =
+                send(http.get(format!("{base}/api/v1/templates")), &analyst).await.unwrap().json().await.unwrap();
+            let listed = listed.as_array().unwrap();
+            assert!(listed.iter().all(|template| template["state"] == "default"), "{db}: {listed:?}");
+            assert!(listed.iter().any(|template| template["name"] == "digest.end_user"), "{db}: {listed:?}");
+            let shipped: Value = send(http.get(&url), &analyst).await.unwrap().json().await.unwrap();
+            let source = shipped["source"].as_str().unwrap().to_owned();
+            assert!(shipped["preview"]["event"].is_null(), "{db}: no task is due soon yet, so sample facts: {shipped}");
+            let opened: Value = send(http.get(format!("{base}/api/v1/templates/action_opened.manager")), &analyst)
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert!(opened["preview"]["event"].is_i64(), "{db}: written from the demo's latest event: {opened}");
+            assert!(opened["preview"]["reader"] != "Sample Reader", "{db}: {opened}");
+            assert!(shipped["preview"]["readability"]["grade"].as_f64().unwrap() <= 8.0, "{db}: {shipped}");
+
+            let edited = source.replace("One task for your team is due", "Your team has one task due");
+            let draft = serde_json::json!({ "source": edited });
+            let previewed = send(http.post(format!("{url}/preview")).json(&draft), &analyst).await.unwrap();
+            assert_eq!(previewed.status(), StatusCode::OK, "{db}");
+            let previewed: Value = previewed.json().await.unwrap();
+            assert!(previewed["body"].as_str().unwrap().contains("Your team has one task due"), "{db}: {previewed}");
+            let still: Value = send(http.get(&url), &analyst).await.unwrap().json().await.unwrap();
+            assert_eq!(still["source"], source.as_str(), "{db}: a preview stores nothing");
+
+            let broken = serde_json::json!({ "source": source.replace("{{ action.due }}:", "{{ action.due_date }}:") });
+            for request in [http.put(&url).json(&broken), http.post(format!("{url}/preview")).json(&broken)] {
+                let refused = send(request, &analyst).await.unwrap();
+                assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{db}");
+                let why = refused.text().await.unwrap();
+                assert!(why.contains("action_due_soon.manager, line 5: undefined value"), "{db}: {why}");
+            }
+            let by_partner = send(http.put(&url).json(&draft), &manager).await.unwrap();
+            assert_eq!(by_partner.status(), StatusCode::FORBIDDEN, "{db}");
+            let still: Value = send(http.get(&url), &analyst).await.unwrap().json().await.unwrap();
+            assert_eq!(still["template"]["state"], "default", "{db}: the one in force stays");
+
+            let applied = send(http.put(&url).json(&draft), &analyst).await.unwrap();
+            assert_eq!(applied.status(), StatusCode::OK, "{db}");
+            let applied: Value = applied.json().await.unwrap();
+            assert_eq!(applied["template"]["state"], "replaced", "{db}: {applied}");
+            assert_eq!(applied["template"]["replaced_by"], "sam.okafor@example.com", "{db}: {applied}");
+            assert!(applied["preview"]["body"].as_str().unwrap().contains("Your team has one task due"), "{db}");
+            let shown = rapport.ok(&["messages", "template", "show", "action_due_soon.manager"]);
+            assert_eq!(shown, edited, "{db}: the CLI and the API read the same template");
+
+            let reset = send(http.delete(&url), &analyst).await.unwrap();
+            assert_eq!(reset.status(), StatusCode::NO_CONTENT, "{db}");
+            let again = send(http.delete(&url), &analyst).await.unwrap();
+            assert_eq!(again.status(), StatusCode::NOT_FOUND, "{db}: it is Rapport's already");
+            let audit = rapport.ok(&["events", "--kind", "template_changed"]);
+            assert!(
+                audit.contains("action_due_soon.manager is replaced") && audit.contains("is back to the template Rapport ships"),
+                "{db}: {audit}"
+            );
+        });
     }
 }

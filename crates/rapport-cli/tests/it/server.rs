@@ -757,6 +757,8 @@ async fn walk_the_matrix(rapport: &Rapport) {
             "/people",
             "/imports",
             "/messages",
+            "/templates",
+            "/templates/action_due_soon.manager",
         ] {
             reads.push((path.into(), security_only));
             reads.push((format!("/api/v1{path}"), security_only));
@@ -764,6 +766,7 @@ async fn walk_the_matrix(rapport: &Rapport) {
         reads.push(("/findings?severity=high&tool=trivy&target=debian&limit=5".into(), security_only));
         reads.push(("/outbox?state=queued".into(), security_only));
         reads.push(("/api/v1/outbox?state=nonsense".into(), [400, 400, 403, 403, 403, 403]));
+        reads.push(("/templates/action_due_soon.boss".into(), [404, 404, 403, 403, 403, 403]));
         let everything = [200, 200, 403, 403, 200, 403];
         reads.push(("/actions".into(), everything));
         reads.push(("/actions?team=Payments&state=closed".into(), everything));
