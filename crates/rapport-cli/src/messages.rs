@@ -355,7 +355,7 @@ pub async fn outbox(database: &str, args: OutboxArgs) -> anyhow::Result<ExitCode
                 "no channel is set up: give the server's settings file with an [smtp], [slack], [teams] or [webhook] section (--config)"
             );
         }
-        let report = rapport_workflows::deliver_due(&store, &channels, now()).await?;
+        let report = rapport_workflows::deliver_due(&store, &channels, now).await?;
         writeln!(
             out,
             "Delivered {}; {} to try again later; {}.",

@@ -34,6 +34,10 @@ pub struct ServerConfig {
     pub login_attempts_per_minute: u32,
     /// The largest scanner file the imports page accepts, in MiB.
     pub max_upload_mib: u32,
+    /// How long a server holds a delivery it claimed, in seconds, before another server on the
+    /// same database takes it over (when the first died mid-send). Longer than the slowest
+    /// channel takes to accept a batch of 64, or a slow send may go twice.
+    pub delivery_lease_seconds: u32,
     /// Reverse proxies (their addresses) whose `X-Forwarded-For` names the client: behind one,
     /// every request comes from the proxy, and the sign-in limit per address would be shared by
     /// everyone. Empty: the connection's address is the client's.
@@ -99,6 +103,7 @@ impl Default for ServerConfig {
             secure_cookies: true,
             login_attempts_per_minute: 5,
             max_upload_mib: 512,
+            delivery_lease_seconds: 120,
             trusted_proxies: Vec::new(),
             oidc: None,
             public_url: None,
@@ -220,6 +225,7 @@ impl ServerConfig {
             teams: chat(rapport_messages::ChatService::Teams, &self.teams),
             webhook: webhook.transpose().map_err(|error| error.to_string())?,
             public_url: self.public_url(),
+            lease: time::Duration::seconds(i64::from(self.delivery_lease_seconds)),
         })
     }
 
@@ -235,6 +241,12 @@ impl ServerConfig {
             return Err(
                 "session_hours, login_attempts_per_minute and max_upload_mib must be at least 1".to_owned()
             );
+        }
+        if !(5..=3600).contains(&config.delivery_lease_seconds) {
+            return Err(format!(
+                "delivery_lease_seconds: expected 5 to 3600 (a delivery's lease, in seconds), got {}",
+                config.delivery_lease_seconds
+            ));
         }
         Ok(config)
     }
@@ -282,6 +294,22 @@ mod tests {
         let env = |name: &str| (name == "RAPPORT_SESSION_HOURS").then(|| "zero".to_owned());
         let error = ServerConfig::load(None, env).unwrap_err().to_string();
         assert!(error.contains("RAPPORT_SESSION_HOURS=\"zero\": expected a whole number"), "{error}");
+    }
+
+    #[test]
+    fn a_delivery_lease_is_between_five_seconds_and_an_hour() {
+        let folder = tempfile::tempdir().unwrap();
+        let file = folder.path().join("server.toml");
+        std::fs::write(&file, "delivery_lease_seconds = 1\n").unwrap();
+        let error = ServerConfig::load(Some(&file), none).unwrap_err().to_string();
+        assert!(
+            error.contains("server.toml") && error.contains("delivery_lease_seconds: expected 5 to 3600"),
+            "{error}"
+        );
+        std::fs::write(&file, "delivery_lease_seconds = 30\n").unwrap();
+        let channels = ServerConfig::load(Some(&file), none).unwrap().channels().unwrap();
+        assert_eq!(channels.lease, time::Duration::seconds(30));
+        assert_eq!(ServerConfig::default().channels().unwrap().lease, rapport_workflows::DEFAULT_LEASE);
     }
 
     #[test]

@@ -309,7 +309,7 @@ async fn deliver_every(state: AppState, period: std::time::Duration) {
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        match rapport_workflows::deliver_due(&state.store, &state.channels, state.now()).await {
+        match rapport_workflows::deliver_due(&state.store, &state.channels, || state.now()).await {
             Ok(report) if report.sent + report.retried + report.given_up > 0 => tracing::info!(
                 sent = report.sent,
                 retried = report.retried,

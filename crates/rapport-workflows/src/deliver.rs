@@ -19,8 +19,9 @@ use tokio::task::JoinSet;
 use crate::PlanError;
 use crate::answer::{link_key, link_with};
 
-/// How long a claimed delivery is a worker's before another may take it over.
-const LEASE: Duration = Duration::minutes(2);
+/// How long a claimed delivery is a worker's before another may take it over, unless the
+/// server's settings say otherwise.
+pub const DEFAULT_LEASE: Duration = Duration::minutes(2);
 
 /// Deliveries claimed at a time, and sent at once.
 const BATCH: i64 = 64;
@@ -29,7 +30,7 @@ const BATCH: i64 = 64;
 const STALE_AFTER: Duration = Duration::days(2);
 
 /// The channels this server delivers by, and how its links are written.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Channels {
     pub email: Option<EmailChannel>,
     pub slack: Option<ChatChannel>,
@@ -37,6 +38,22 @@ pub struct Channels {
     pub webhook: Option<WebhookChannel>,
     /// This server as its readers reach it, `https://rapport.example.com`: links are absolute.
     pub public_url: String,
+    /// How long a delivery claimed is this worker's: longer than a channel takes to accept a
+    /// batch, or another server on the same database may send it again.
+    pub lease: Duration,
+}
+
+impl Default for Channels {
+    fn default() -> Channels {
+        Channels {
+            email: None,
+            slack: None,
+            teams: None,
+            webhook: None,
+            public_url: String::new(),
+            lease: DEFAULT_LEASE,
+        }
+    }
 }
 
 impl Channels {
@@ -79,16 +96,19 @@ pub struct DeliveryReport {
     pub given_up: u64,
 }
 
-/// Sends everything due, batch after batch, until nothing is due.
+/// Sends everything due, batch after batch, until nothing is due. The clock is read for each
+/// batch: a long pass must not claim with an old time, or its leases would have run out before
+/// they were taken, and another server could send the same again.
 pub async fn deliver_due(
     store: &Store,
     channels: &Channels,
-    now: OffsetDateTime,
+    clock: impl Fn() -> OffsetDateTime,
 ) -> Result<DeliveryReport, PlanError> {
     let mut report = DeliveryReport::default();
     let key = link_key(store).await?;
     loop {
-        let claimed = store.claim_deliveries(now, LEASE, BATCH).await?;
+        let now = clock();
+        let claimed = store.claim_deliveries(now, channels.lease, BATCH).await?;
         if claimed.is_empty() {
             return Ok(report);
         }
@@ -109,11 +129,11 @@ pub async fn deliver_due(
                 done.map_err(|error| PlanError::Interrupted(format!("a delivery: {error}")))?;
             match sent {
                 Ok(()) => {
-                    store.delivery_sent(delivery.id, now).await?;
+                    store.delivery_sent(delivery.id, clock()).await?;
                     report.sent += 1;
                 }
                 Err(error) => {
-                    let retry = retry_at(&delivery, &error, now);
+                    let retry = retry_at(&delivery, &error, clock());
                     store.delivery_failed(delivery.id, &error.message, retry).await?;
                     if retry.is_some() {
                         report.retried += 1;

@@ -46,7 +46,7 @@ pub use answer::{
 pub use assess::{AssessError, AssessReport, apply_tree, assess_findings, compile_tree, current_tree};
 pub use assign::{Assignment, Given, assign_owner};
 pub use clock::{TickReport, tick};
-pub use deliver::{Channels, DeliveryReport, deliver_due, webhook_client};
+pub use deliver::{Channels, DEFAULT_LEASE, DeliveryReport, deliver_due, webhook_client};
 pub use fetch::{EPSS_URL, FetchError, Fetched, KEV_URL, feed_client, fetch_feed, use_ring_for_tls};
 pub use findings::{FindingDetail, finding_detail};
 pub use import::{ImportReport, ImportRequest, IngestError, Progress, Waiting, import_file};

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::server::{client, first_sign_in};
-use crate::support::{Rapport, add_account, each_backend, sample, serve, serve_with, today};
+use crate::support::{Rapport, add_account, each_backend, on_postgres, sample, serve, serve_with, today};
 
 pub(crate) fn inbox(rapport: &Rapport, email: &str) -> Vec<Value> {
     rapport.json_lines(&["messages", "list", "--person", email, "--json", "--limit", "500"])
@@ -591,4 +591,106 @@ fn the_template_api_previews_applies_refuses_and_resets() {
             );
         });
     }
+}
+
+/// The emails that have reached `mail` so far, counted without reading them.
+fn arrived(mail: &MailServer) -> usize {
+    std::fs::read_dir(mail.maildir.join("new")).map_or(0, Iterator::count)
+}
+
+/// Item 6: two `rapport serve` on one PostgreSQL database share one outbox. Each delivery is
+/// claimed by one of them, so with both sending every email arrives once; and when one is
+/// killed mid-delivery, the other takes over what it held once its lease runs out: nothing is
+/// lost, and a resend of an email the dead one had sent but not yet recorded carries the same
+/// Message-ID, so it is recognisable as the same message.
+#[test]
+fn two_servers_on_one_postgresql_send_each_message_once_and_one_dying_loses_nothing() {
+    use std::fmt::Write as _;
+
+    let Some(python) = mail_python() else { return };
+    let rapport = on_postgres();
+    rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
+    // 400 engineers join Payments: an emergency there is 400 more emails, all due at once.
+    let mut people = std::fs::read_to_string(sample("people/people.csv")).unwrap();
+    for n in 0..400 {
+        writeln!(
+            people,
+            "Engineer {n},engineer{n}@example.com,,Payments,priya.nair@example.com,engineer,UTC,en-GB,"
+        )
+        .unwrap();
+    }
+    let directory = rapport.work.path().join("people.csv");
+    std::fs::write(&directory, people).unwrap();
+    rapport.ok(&["people", "import", directory.to_str().unwrap(), &sample("people/teams.csv")]);
+
+    let mail = start_mail_server(&python, rapport.work.path());
+    let settings = rapport.work.path().join("rapport.toml");
+    let text = format!(
+        "public_url = \"https://rapport.example.com\"\ndelivery_lease_seconds = 5\n[smtp]\nhost = \"127.0.0.1\"\n\
+         port = {}\nsecurity = \"none\"\nfrom = \"Security <security@example.com>\"\n",
+        mail.port
+    );
+    std::fs::write(&settings, text).unwrap();
+    let serve_args = ["--listen", "127.0.0.1:0", "--config", settings.to_str().unwrap()];
+    let mut first = serve_with(&rapport, &serve_args, &[]);
+    let _second = serve_with(&rapport, &serve_args, &[]);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let wait_for = |count: usize, seconds: u64| {
+        runtime.block_on(async {
+            let give_up = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+            while arrived(&mail) < count && std::time::Instant::now() < give_up {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        })
+    };
+
+    // Both sending: every message once.
+    emergency_on(&rapport, 0);
+    let queued = rapport.json_lines(&["outbox", "--json", "--limit", "5000"]).len();
+    assert!(queued > 400, "{queued} deliveries");
+    wait_for(queued, 120);
+    runtime.block_on(async { tokio::time::sleep(std::time::Duration::from_secs(3)).await });
+    let emails = received(&python, &mail);
+    let mut ids: Vec<&str> = emails.iter().map(|e| e["message_id"].as_str().unwrap()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(
+        (emails.len(), ids.len()),
+        (queued, queued),
+        "each of {queued} once, with both servers sending"
+    );
+
+    // One dies mid-delivery: what it held waits out its lease, then the other sends it.
+    emergency_on(&rapport, 1);
+    let all = rapport.json_lines(&["outbox", "--json", "--limit", "5000"]);
+    let before = arrived(&mail);
+    wait_for(before + 1, 60);
+    first.die();
+    let dying_at = arrived(&mail) - before;
+    assert!(dying_at < all.len() - queued, "the first server died after everything was sent");
+    wait_for(all.len(), 120);
+    runtime.block_on(async { tokio::time::sleep(std::time::Duration::from_secs(3)).await });
+    let emails = received(&python, &mail);
+    let mut ids: Vec<&str> = emails.iter().map(|e| e["message_id"].as_str().unwrap()).collect();
+    ids.sort_unstable();
+    let copies = ids.len();
+    ids.dedup();
+    assert_eq!(ids.len(), all.len(), "every message arrives: {dying_at} had when the first server died");
+    let sent = rapport.json_lines(&["outbox", "--json", "--state", "sent", "--limit", "5000"]);
+    assert_eq!(sent.len(), all.len(), "every delivery is recorded as sent");
+    let taken_over: Vec<&Value> = sent.iter().filter(|d| d["attempts"].as_u64() > Some(1)).collect();
+    assert!(!taken_over.is_empty(), "the second server took over what the first held when it died");
+    assert!(
+        copies - ids.len() <= taken_over.len(),
+        "only what the first server held can have gone twice: {} copies, {} taken over",
+        copies - ids.len(),
+        taken_over.len()
+    );
+    eprintln!(
+        "{} deliveries; the first server died when {dying_at} of the second {} had arrived; {} taken over; {} sent twice",
+        all.len(),
+        all.len() - queued,
+        taken_over.len(),
+        copies - ids.len()
+    );
 }

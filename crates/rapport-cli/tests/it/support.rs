@@ -67,6 +67,11 @@ fn postgres_url() -> String {
     runtime.block_on(rapport_storage::testing::fresh_postgres_database("rapport_cli")).unwrap()
 }
 
+/// A fresh PostgreSQL database, for what only PostgreSQL offers (several servers on one).
+pub fn on_postgres() -> Rapport {
+    Rapport { database: postgres_url(), work: tempfile::tempdir().unwrap() }
+}
+
 /// A fresh SQLite database and a fresh PostgreSQL database.
 pub fn each_backend() -> Vec<Rapport> {
     let sqlite_work = tempfile::tempdir().unwrap();
@@ -93,8 +98,19 @@ pub struct Served {
     _stdout: BufReader<std::process::ChildStdout>,
 }
 
+impl Served {
+    /// Ends the server at once, as a crash or `kill -9` would: nothing is shut down in order.
+    pub fn die(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Served {
     fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(Some(_))) {
+            return;
+        }
         // Ask politely (graceful shutdown), then make sure.
         let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
         if self.child.wait().is_err() {
