@@ -3,6 +3,8 @@
 //! LOCKED`, so several servers never claim the same one; SQLite has one writer), then marked
 //! sent, put back for a retry, or given up with why.
 
+use std::collections::HashMap;
+
 use rapport_core::Channel;
 use sqlx::Row;
 use time::{Duration, OffsetDateTime};
@@ -97,9 +99,12 @@ impl Store {
                 .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?)))
                 .collect::<Result<_, StoreError>>()?
         });
+        let ids: Vec<i64> = claimed.iter().map(|(_, _, _, message)| *message).collect();
+        let messages: HashMap<i64, StoredMessage> =
+            self.messages_with_ids(&ids).await?.into_iter().map(|message| (message.id, message)).collect();
         let mut deliveries = Vec::with_capacity(claimed.len());
         for (id, channel, attempts, message) in claimed {
-            let Some(message) = self.message(message).await? else {
+            let Some(message) = messages.get(&message).cloned() else {
                 return Err(StoreError::Corrupt(format!("delivery #{id} is of no stored message")));
             };
             // Only a chat channel has an address of the reader's; email needs no second read.

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use rapport_core::{Actor, Audience, Channel, EventFacts, EventKind, Readability, Rhythm, Route, Topic};
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row};
 use time::OffsetDateTime;
 
 use crate::deliveries::queue_delivery;
@@ -96,23 +96,49 @@ const INSERT_MESSAGE: &str = "INSERT INTO messages (event, recipient, recipient_
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) \
      ON CONFLICT DO NOTHING RETURNING id";
 
+/// Messages one statement stores: 22 values each, well within SQLite's 32,766 and
+/// PostgreSQL's 65,535.
+const MESSAGE_ROWS: usize = 500;
+
+const INSERT_MESSAGES: &str = "INSERT INTO messages (event, recipient, recipient_name, audience, topic, team, \
+     action, composed_at, subject, body, ask, link, reading_ease, grade, words, sentences, longest_sentence, characters, \
+     route, route_reason, send_at, counted) ";
+
+/// Queues the messages to send now or later, each for the channel its reader chose (email when
+/// they never chose), at the time it goes.
+const QUEUE_SENT_MESSAGES: &str = "INSERT INTO deliveries (message, channel, state, attempts, next_attempt_at, created_at) \
+     SELECT m.id, COALESCE(p.channel, 'email'), 'queued', 0, m.send_at, ";
+const QUEUE_SENT_MESSAGES_FROM: &str =
+    " FROM messages m LEFT JOIN message_preferences p ON p.email = m.recipient WHERE m.id IN (";
+
 // Two composers may finish out of order: the cursor only moves forward.
 const ADVANCE_CURSOR: &str = "UPDATE message_cursor SET after_event = CASE WHEN after_event < $1 THEN $1 ELSE after_event END WHERE id = 1";
 
-const SELECT_MESSAGES: &str = "SELECT id, event, recipient, recipient_name, audience, topic, team, action, \
-     composed_at, subject, body, ask, link, reading_ease, grade, words, sentences, longest_sentence, characters, \
-     route, route_reason, send_at, counted, digest FROM messages \
-     WHERE ($1 IS NULL OR recipient = LOWER($1)) AND ($2 IS NULL OR LOWER(team) = LOWER($2)) \
-     AND ($3 IS NULL OR id < $3) AND ($4 IS NULL OR id = $4) AND ($6 = FALSE OR route = 'send' OR (route = 'digest' AND digest IS NULL)) \
-     AND ($7 IS NULL OR digest = $7) ORDER BY id DESC LIMIT $5";
+/// The columns a stored message is read from (`message_from!`).
+macro_rules! message_columns {
+    () => {
+        "SELECT id, event, recipient, recipient_name, audience, topic, team, action, composed_at, subject, body, ask, \
+         link, reading_ease, grade, words, sentences, longest_sentence, characters, route, route_reason, send_at, \
+         counted, digest FROM messages "
+    };
+}
+
+const SELECT_MESSAGES: &str = concat!(
+    message_columns!(),
+    "WHERE ($1 IS NULL OR recipient = LOWER($1)) AND ($2 IS NULL OR LOWER(team) = LOWER($2)) \
+     AND ($3 IS NULL OR id < $3) AND ($5 = FALSE OR route = 'send' OR (route = 'digest' AND digest IS NULL)) \
+     AND ($6 IS NULL OR digest = $6) ORDER BY id DESC LIMIT $4"
+);
+
+const SELECT_MESSAGES_WITH_IDS: &str = concat!(message_columns!(), "WHERE id IN (");
 
 const SELECT_SENT_LATELY: &str = "SELECT recipient, action, topic, subject, composed_at, counted FROM messages \
      WHERE ($1 IS NULL OR recipient = LOWER($1)) AND route = 'send' AND send_at > $2 ORDER BY id";
 
-const SELECT_DUE_DIGEST_PARTS: &str = "SELECT id, event, recipient, recipient_name, audience, topic, team, action, \
-     composed_at, subject, body, ask, link, reading_ease, grade, words, sentences, longest_sentence, characters, \
-     route, route_reason, send_at, counted, digest FROM messages \
-     WHERE route = 'digest' AND digest IS NULL AND send_at <= $1 ORDER BY recipient, id";
+const SELECT_DUE_DIGEST_PARTS: &str = concat!(
+    message_columns!(),
+    "WHERE route = 'digest' AND digest IS NULL AND send_at <= $1 ORDER BY recipient, id"
+);
 
 /// Inserts `$message` in `$tx`; evaluates to the new id, or none when it was stored before.
 macro_rules! insert_message {
@@ -227,12 +253,56 @@ impl Store {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let mut added = 0;
-            for message in messages {
-                let Some(id) = insert_message!(&mut *tx, message, now, None) else { continue };
-                added += 1;
-                if let Route::Send { at, .. } = message.route {
-                    queue_delivery!(&mut *tx, id, at, now);
+            // Many rows a statement: one statement a message was most of the time composing
+            // for thousands of readers took.
+            for chunk in messages.chunks(MESSAGE_ROWS) {
+                let mut insert = QueryBuilder::new(INSERT_MESSAGES);
+                insert.push_values(chunk, |mut row, message| {
+                    let (route, reason, at, counted) = route_parts(&message.route, now);
+                    row.push_bind(message.event)
+                        .push_bind(message.recipient.to_lowercase())
+                        .push_bind(&message.recipient_name)
+                        .push_bind(message.audience.as_str())
+                        .push_bind(message.topic.as_str())
+                        .push_bind(&message.team)
+                        .push_bind(message.action)
+                        .push_bind(now)
+                        .push_bind(&message.subject)
+                        .push_bind(&message.body)
+                        .push_bind(&message.ask)
+                        .push_bind(&message.link)
+                        .push_bind(message.readability.reading_ease)
+                        .push_bind(message.readability.grade)
+                        .push_bind(i64::from(message.readability.words))
+                        .push_bind(i64::from(message.readability.sentences))
+                        .push_bind(i64::from(message.readability.longest_sentence))
+                        .push_bind(i64::from(message.readability.characters))
+                        .push_bind(route)
+                        .push_bind(reason)
+                        .push_bind(at)
+                        .push_bind(counted);
+                });
+                insert.push(" ON CONFLICT DO NOTHING RETURNING id, route");
+                let rows = insert.build().fetch_all(&mut *tx).await?;
+                added += rows.len() as u64;
+                let mut sending = Vec::new();
+                for row in &rows {
+                    if row.try_get::<String, _>("route")? == "send" {
+                        sending.push(row.try_get::<i64, _>("id")?);
+                    }
                 }
+                if sending.is_empty() {
+                    continue;
+                }
+                let mut queue = QueryBuilder::new(QUEUE_SENT_MESSAGES);
+                queue.push_bind(now);
+                queue.push(QUEUE_SENT_MESSAGES_FROM);
+                let mut ids = queue.separated(", ");
+                for id in sending {
+                    ids.push_bind(id);
+                }
+                queue.push(") ON CONFLICT (message, channel) DO NOTHING");
+                queue.build().execute(&mut *tx).await?;
             }
             sqlx::query(ADVANCE_CURSOR).bind(through_event).execute(&mut *tx).await?;
             tx.commit().await?;
@@ -242,24 +312,37 @@ impl Store {
 
     /// Messages, newest first.
     pub async fn messages(&self, filter: &MessageFilter) -> Result<Vec<StoredMessage>, StoreError> {
-        self.select_messages(filter, None).await
+        self.select_messages(filter).await
     }
 
     pub async fn message(&self, id: i64) -> Result<Option<StoredMessage>, StoreError> {
-        Ok(self.select_messages(&MessageFilter::default(), Some(id)).await?.into_iter().next())
+        Ok(self.messages_with_ids(&[id]).await?.pop())
     }
 
-    async fn select_messages(
-        &self,
-        filter: &MessageFilter,
-        id: Option<i64>,
-    ) -> Result<Vec<StoredMessage>, StoreError> {
+    /// The messages with these ids, in no set order; each read by its key, so that claiming
+    /// a batch of deliveries reads their messages in one statement.
+    pub(crate) async fn messages_with_ids(&self, ids: &[i64]) -> Result<Vec<StoredMessage>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        with_pool!(self, pool => {
+            let mut query = QueryBuilder::new(SELECT_MESSAGES_WITH_IDS);
+            let mut listed = query.separated(", ");
+            for id in ids {
+                listed.push_bind(*id);
+            }
+            query.push(")");
+            let rows = query.build().fetch_all(pool).await?;
+            rows.iter().map(|row| message_from!(row)).collect()
+        })
+    }
+
+    async fn select_messages(&self, filter: &MessageFilter) -> Result<Vec<StoredMessage>, StoreError> {
         with_pool!(self, pool => {
             let rows = sqlx::query(SELECT_MESSAGES)
                 .bind(&filter.recipient)
                 .bind(&filter.team)
                 .bind(filter.before)
-                .bind(id)
                 .bind(filter.limit.unwrap_or(100))
                 .bind(filter.received_only)
                 .bind(filter.digest)

@@ -2,6 +2,8 @@
 //! hours a week, people by name rather than email, file and line for code, and the page each
 //! reader answers on.
 
+use std::collections::HashMap;
+
 use jiff::tz::TimeZone;
 use rapport_core::{
     Audience, Emergency, EventKind, Exploitation, Hours, Outcome, Person, Policy, Recipient, Team, Topic,
@@ -43,7 +45,7 @@ pub(crate) struct Gathered {
 pub(crate) fn facts_for(
     gathered: &Gathered,
     recipient: &Recipient<'_>,
-    people: &[Person],
+    directory: &Directory<'_>,
     now: OffsetDateTime,
 ) -> Facts {
     let today = today_for(recipient.person, now);
@@ -66,7 +68,7 @@ pub(crate) fn facts_for(
         security_team: gathered.policy.spec.security_team.clone(),
         action: gathered.detail.as_ref().map(|detail| action_facts(gathered, detail, recipient, today)),
         exception: gathered.exception.as_ref().map(|exception| exception_facts(gathered, exception, today)),
-        emergency: emergency_facts(gathered, people),
+        emergency: emergency_facts(gathered, directory),
         policy: gathered.policy_change.as_ref().map(|(applied, before, version)| PolicyFacts {
             name: applied.spec.name.clone(),
             version: *version,
@@ -87,7 +89,7 @@ pub(crate) fn facts_for(
                 AnswerKind::NotOurs => "not ours".into(),
             },
             words: answer.body.clone(),
-            by: name_of(&answer.given_by, people),
+            by: directory.name_of(&answer.given_by),
             reply: answer.reply.clone(),
         }),
         digest: None,
@@ -169,12 +171,12 @@ fn exception_facts(gathered: &Gathered, exception: &StoredException, today: Date
     }
 }
 
-fn emergency_facts(gathered: &Gathered, people: &[Person]) -> Option<EmergencyFacts> {
+fn emergency_facts(gathered: &Gathered, directory: &Directory<'_>) -> Option<EmergencyFacts> {
     if gathered.topic != Topic::EmergencyDeclared {
         return None;
     }
     let detail = gathered.detail.as_ref()?;
-    let declared_by = gathered.event.actor.email().map(|email| name_of(email, people)).unwrap_or_default();
+    let declared_by = gathered.event.actor.email().map(|email| directory.name_of(email)).unwrap_or_default();
     Some(EmergencyFacts {
         reason: match &detail.emergency {
             Some(Emergency::Override { reason, .. }) => reason.clone(),
@@ -318,12 +320,33 @@ fn first_name(name: &str) -> String {
     name.split_whitespace().next().unwrap_or(name).to_owned()
 }
 
-/// A person by name, found by email; the email itself for someone the directory does not know.
-fn name_of(email: &str, people: &[Person]) -> String {
-    people
-        .iter()
-        .find(|person| person.email.as_deref().is_some_and(|own| own.eq_ignore_ascii_case(email)))
-        .map_or_else(|| email.to_owned(), |person| person.name.clone())
+/// The directory by email, built once per run: a message names people (who declared an
+/// emergency, who answered) for each of thousands of readers, and a search of the whole
+/// directory per reader made composing grow with the square of the directory.
+pub(crate) struct Directory<'p> {
+    by_email: HashMap<String, &'p Person>,
+}
+
+impl<'p> Directory<'p> {
+    pub(crate) fn of(people: &'p [Person]) -> Directory<'p> {
+        let mut by_email = HashMap::with_capacity(people.len());
+        for person in people {
+            if let Some(email) = &person.email {
+                by_email.entry(email.to_lowercase()).or_insert(person);
+            }
+        }
+        Directory { by_email }
+    }
+
+    /// The person with this email, in any case.
+    pub(crate) fn person(&self, email: &str) -> Option<&'p Person> {
+        self.by_email.get(&email.to_lowercase()).copied()
+    }
+
+    /// A person by name; the email itself for someone the directory does not know.
+    fn name_of(&self, email: &str) -> String {
+        self.person(email).map_or_else(|| email.to_owned(), |person| person.name.clone())
+    }
 }
 
 fn uses(person: &Person, user: &str) -> bool {

@@ -18,7 +18,7 @@ use rapport_storage::{AssetFilter, EventFilter, NewMessage, SentLately, Store, S
 use time::{Duration, OffsetDateTime};
 
 use crate::actions::{ActionDetail, action_detail};
-use crate::message_facts::{Gathered, facts_for, hours_for, link_for, period_words};
+use crate::message_facts::{Directory, Gathered, facts_for, hours_for, link_for, period_words};
 use crate::policy::{compile_policy, current_policy};
 use crate::{Channels, PlanError, code_fix};
 
@@ -55,6 +55,7 @@ pub async fn compose_messages(
     now: OffsetDateTime,
 ) -> Result<ComposeReport, PlanError> {
     let people = store.people().await?;
+    let directory = Directory::of(&people);
     let (policy, _) = current_policy(store, now).await?;
     let mut report = ComposeReport { through: store.message_cursor().await?, ..ComposeReport::default() };
     let mut noise = Noise::new(store, &policy, now).await?;
@@ -64,7 +65,7 @@ pub async fn compose_messages(
         let Some(last) = events.last().map(|event| event.id) else { break };
         let mut batch = Vec::new();
         for event in &events {
-            batch.extend(messages_of(store, templates, &people, &mut noise, event).await?);
+            batch.extend(messages_of(store, templates, (&people, &directory), &mut noise, event).await?);
         }
         let added = store.add_messages(&batch, last, now).await?;
         report.messages += added;
@@ -79,7 +80,7 @@ pub async fn compose_messages(
         report.events += events.len();
         report.through = last;
     }
-    report.digests = send_digests(store, templates, &people, &policy, now).await?;
+    report.digests = send_digests(store, templates, &directory, &policy, now).await?;
     Ok(report)
 }
 
@@ -87,7 +88,7 @@ pub async fn compose_messages(
 async fn messages_of(
     store: &Store,
     templates: &Templates,
-    people: &[Person],
+    (people, directory): (&[Person], &Directory<'_>),
     noise: &mut Noise<'_>,
     event: &StoredEvent,
 ) -> Result<Vec<NewMessage>, PlanError> {
@@ -105,7 +106,7 @@ async fn messages_of(
         gathered.detail.as_ref().is_some_and(|detail| matches!(detail.emergency, Some(Emergency::Criteria)));
     let mut messages = Vec::new();
     for recipient in recipients(topic, &occasion, people) {
-        let mut message = message_for(templates, &gathered, &recipient, people, now)?;
+        let mut message = message_for(templates, &gathered, &recipient, directory, now)?;
         let urgency = Urgency::of(topic, outcome);
         message.route = noise.route(recipient.person, urgency, within_policy, &message);
         messages.push(message);
@@ -175,7 +176,7 @@ impl<'a> Noise<'a> {
 async fn send_digests(
     store: &Store,
     templates: &Templates,
-    people: &[Person],
+    directory: &Directory<'_>,
     policy: &Policy,
     now: OffsetDateTime,
 ) -> Result<u64, PlanError> {
@@ -184,11 +185,8 @@ async fn send_digests(
     for chunk in parts.chunk_by(|a, b| a.message.recipient == b.message.recipient) {
         let Some(first) = chunk.first() else { continue };
         let reader = &first.message;
-        let person = people
-            .iter()
-            .find(|person| {
-                person.email.as_deref().is_some_and(|email| email.eq_ignore_ascii_case(&reader.recipient))
-            })
+        let person = directory
+            .person(&reader.recipient)
             .cloned()
             .unwrap_or_else(|| Person { name: reader.recipient_name.clone(), ..Person::default() });
         let name = person.name.clone();
@@ -248,11 +246,11 @@ fn message_for(
     templates: &Templates,
     gathered: &Gathered,
     recipient: &Recipient<'_>,
-    people: &[Person],
+    directory: &Directory<'_>,
     now: OffsetDateTime,
 ) -> Result<NewMessage, PlanError> {
     let template = TemplateName { topic: gathered.topic, audience: recipient.audience };
-    let facts = facts_for(gathered, recipient, people, now);
+    let facts = facts_for(gathered, recipient, directory, now);
     let link = link_for(gathered, recipient.audience, recipient.team.as_deref());
     let message = compose(templates, template, &facts, &link)?;
     Ok(NewMessage {
@@ -398,12 +396,12 @@ pub async fn preview_message(
         .into());
     }
     let people = store.people().await?;
+    let directory = Directory::of(&people);
     let filter = EventFilter { kind: Some(kind), team: team.map(str::to_owned), ..EventFilter::default() };
     let latest = store.events(&filter).await?.pop();
     let reader = match person {
-        Some(email) => people
-            .iter()
-            .find(|known| known.email.as_deref().is_some_and(|own| own.eq_ignore_ascii_case(email)))
+        Some(email) => directory
+            .person(email)
             .cloned()
             .ok_or_else(|| Refusal::not_found(format!("no one with the email {email:?} in the directory")))?,
         // Someone of that audience reads it, of the event's team when the directory has one.
@@ -435,7 +433,7 @@ pub async fn preview_message(
     let gathered = gather(store, &policy, topic, &event, now).await?;
     let team = team.map(str::to_owned).or_else(|| event.team.clone()).or_else(|| reader.team.clone());
     let recipient = Recipient { person: &reader, audience, team };
-    let facts = facts_for(&gathered, &recipient, &people, now);
+    let facts = facts_for(&gathered, &recipient, &directory, now);
     let link = link_for(&gathered, audience, recipient.team.as_deref());
     let message = compose(templates, template, &facts, &link)?;
     Ok(Preview { message, event: Some(event.id), reader: reader.name.clone() })
