@@ -4,6 +4,7 @@
 
 mod assess;
 mod assets;
+mod campaigns;
 mod commands;
 mod events;
 mod messages;
@@ -91,6 +92,9 @@ enum Command {
     Messages(messages::MessagesCommand),
     /// The outbox: deliveries queued, sent, being retried or given up; retry one.
     Outbox(messages::OutboxArgs),
+    /// Hygiene campaigns: the ones Rapport ships, and checking a campaign file.
+    #[command(subcommand)]
+    Campaign(campaigns::CampaignCommand),
     /// Load the samples (scans, a device, people, ownership, intel, a policy) into the database,
     /// show what Rapport makes of them, and serve the pages.
     Demo(commands::DemoArgs),
@@ -166,6 +170,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tick(args) => events::run_tick(&cli.database, args).await,
         Command::Messages(command) => messages::messages(&cli.database, command).await,
         Command::Outbox(args) => messages::outbox(&cli.database, args).await,
+        Command::Campaign(command) => campaigns::campaign(command),
         Command::Demo(args) => commands::demo(&cli.database, args).await,
         Command::Serve(args) => server::serve(&cli.database, args).await,
         Command::Account(command) => server::account(&cli.database, command).await,

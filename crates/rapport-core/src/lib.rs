@@ -8,6 +8,7 @@
 mod access;
 mod assess;
 mod asset;
+mod campaign;
 mod clock;
 mod cvss;
 mod delivery;
@@ -45,6 +46,7 @@ pub use assess::{
 pub use asset::{
     AssetId, DeviceFacts, DeviceReport, Setting, Software, SoftwareChange, apply_software_changes,
 };
+pub use campaign::{Campaign, DayRange, DeviceTest, Exposures, Nudge, Platform};
 pub use clock::{ClockEvent, RunningException, due_events, ending_exceptions};
 pub use cvss::{Cvss, CvssVersion};
 pub use delivery::{Channel, MAX_ATTEMPTS, retry_after};

@@ -8,6 +8,7 @@
 //! kept is bounded by one record, plus the per-document context a format needs, such as
 //! SARIF rules or CycloneDX components).
 
+mod campaign_file;
 mod csaf;
 mod csv_table;
 mod cve5;
@@ -45,6 +46,7 @@ use std::io::{BufRead, Seek};
 
 use rapport_core::{Finding, Scope, VexStatement};
 
+pub use campaign_file::{DEFAULT_CAMPAIGNS, parse_campaign};
 pub use detect::{ALL_FORMATS, DETECT_PREFIX_LEN, DetectError, Format, bom_len, detect};
 pub use directory::{DirectoryFormat, detect_directory, parse_directory};
 pub use error::{ParseError, Position};

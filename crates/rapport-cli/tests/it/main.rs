@@ -5,6 +5,7 @@
 
 mod assess;
 mod browser;
+mod campaigns;
 mod channels;
 mod events;
 mod import;

@@ -1,0 +1,314 @@
+//! A hygiene campaign file (TOML): its goal, the devices that show the gap (`[[gap]]`), the
+//! evidence that closes it (`[[habit]]`), how often people are nudged (`[exposures]`) and the
+//! nudges themselves (`[[nudge]]`). Everything is checked before a campaign is used, and a
+//! mistake is refused with its line: an unknown fact or platform, a test no device can pass,
+//! a habit a device could show while it still shows the gap, or fewer nudges for an audience
+//! than the campaign's cap would send them.
+
+use rapport_core::{Audience, Campaign, DayRange, DeviceTest, Exposures, Nudge, Platform};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::ownership_file::line_column;
+use crate::{ParseError, Position};
+
+/// The campaigns Rapport ships, each as its file (`rapport campaign list`).
+pub const DEFAULT_CAMPAIGNS: [(&str, &str); 4] = [
+    ("restart-weekly", include_str!("data/campaigns/restart-weekly.toml")),
+    ("disk-encryption", include_str!("data/campaigns/disk-encryption.toml")),
+    ("screen-lock", include_str!("data/campaigns/screen-lock.toml")),
+    ("firewall", include_str!("data/campaigns/firewall.toml")),
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CampaignFile {
+    name: Spanned<String>,
+    goal: String,
+    gap: Spanned<Vec<Spanned<TestFile>>>,
+    habit: Spanned<Vec<Spanned<TestFile>>>,
+    exposures: ExposuresFile,
+    nudge: Vec<Spanned<NudgeFile>>,
+}
+
+/// The facts a test may name: what Fleet and osquery report of every device.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TestFile {
+    #[serde(default)]
+    platform: Vec<Platform>,
+    days_since_restart: Option<Spanned<RangeFile>>,
+    disk_encrypted: Option<bool>,
+    firewall: Option<bool>,
+    screen_lock: Option<bool>,
+}
+
+#[derive(Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RangeFile {
+    at_least: Option<u32>,
+    below: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExposuresFile {
+    grace_days: u32,
+    gaps_days: Spanned<Vec<u32>>,
+    lifetime: Spanned<u32>,
+    per_week: Spanned<u32>,
+    per_day: Spanned<u32>,
+    #[serde(default = "six_months")]
+    rearm_after_days: u32,
+}
+
+fn six_months() -> u32 {
+    182
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NudgeFile {
+    audience: Audience,
+    subject: String,
+    body: String,
+    ask: String,
+}
+
+/// Reads and checks a campaign file.
+pub fn parse_campaign(text: &str) -> Result<Campaign, ParseError> {
+    let file: CampaignFile = toml::from_str(text).map_err(|error| {
+        let position = error.span().map_or(Position::Start, |span| line_column(text, span.start));
+        ParseError::invalid(position, error.message().trim().to_owned())
+    })?;
+    let at = |span: std::ops::Range<usize>, message: String| {
+        ParseError::invalid(line_column(text, span.start), message)
+    };
+    let name = file.name.get_ref();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        return Err(at(
+            file.name.span(),
+            format!("name: expected a word of a-z, 0-9 and -, like restart-weekly, got {name:?}"),
+        ));
+    }
+    let gap = tests(text, &file.gap, "gap")?;
+    let habit = tests(text, &file.habit, "habit")?;
+    for (gap_test, gap_span) in gap.iter().zip(file.gap.get_ref()) {
+        for habit_test in &habit {
+            if !gap_test.excludes(habit_test) {
+                return Err(at(
+                    gap_span.span(),
+                    "a device could show this gap and the habit at once, and be nudged and thanked together: \
+                     the habit must disagree with the gap on a fact they both name"
+                        .to_owned(),
+                ));
+            }
+        }
+    }
+    let exposures = exposures(text, &file.exposures)?;
+    let mut nudges = Vec::new();
+    for nudge in &file.nudge {
+        let written = nudge.get_ref();
+        for (field, value) in [("subject", &written.subject), ("ask", &written.ask)] {
+            if value.trim().is_empty() || value.contains('\n') {
+                return Err(at(nudge.span(), format!("{field}: expected one line of words")));
+            }
+        }
+        if written.body.trim().is_empty() {
+            return Err(at(nudge.span(), "body: expected the nudge's words".to_owned()));
+        }
+        nudges.push(Nudge {
+            audience: written.audience,
+            subject: written.subject.trim().to_owned(),
+            body: written.body.trim().to_owned(),
+            ask: written.ask.trim().to_owned(),
+        });
+    }
+    let Some(first) = nudges.first() else {
+        return Err(ParseError::invalid(Position::Start, "expected at least one [[nudge]]"));
+    };
+    let mut audiences: Vec<Audience> = vec![first.audience];
+    for nudge in &nudges {
+        if !audiences.contains(&nudge.audience) {
+            audiences.push(nudge.audience);
+        }
+    }
+    for audience in audiences {
+        let written = nudges.iter().filter(|nudge| nudge.audience == audience).count();
+        if written < exposures.lifetime as usize {
+            return Err(at(
+                file.exposures.lifetime.span(),
+                format!(
+                    "lifetime = {} sends up to {} nudges, but the {} has {written} written for them: \
+                     write {} more [[nudge]] or lower the cap, so nobody reads the same words twice",
+                    exposures.lifetime,
+                    exposures.lifetime,
+                    audience.label(),
+                    exposures.lifetime as usize - written
+                ),
+            ));
+        }
+    }
+    Ok(Campaign { name: name.clone(), goal: file.goal.trim().to_owned(), gap, habit, exposures, nudges })
+}
+
+fn tests(
+    text: &str,
+    tests: &Spanned<Vec<Spanned<TestFile>>>,
+    table: &str,
+) -> Result<Vec<DeviceTest>, ParseError> {
+    let at = |span: std::ops::Range<usize>, message: String| {
+        ParseError::invalid(line_column(text, span.start), message)
+    };
+    if tests.get_ref().is_empty() {
+        return Err(at(tests.span(), format!("[[{table}]]: expected at least one test")));
+    }
+    let mut checked = Vec::new();
+    for test in tests.get_ref() {
+        let written = test.get_ref();
+        let days = written.days_since_restart.as_ref().map(|range| {
+            let RangeFile { at_least, below } = *range.get_ref();
+            (DayRange { at_least, below }, range.span())
+        });
+        if let Some((range, span)) = &days
+            && (range.is_empty() || (range.at_least.is_none() && range.below.is_none()))
+        {
+            return Err(at(
+                span.clone(),
+                "days_since_restart: no device can have this many days; expected at_least, below, or both with \
+                 at_least smaller"
+                    .to_owned(),
+            ));
+        }
+        let device = DeviceTest {
+            platforms: written.platform.clone(),
+            days_since_restart: days.map(|(range, _)| range),
+            disk_encrypted: written.disk_encrypted,
+            firewall: written.firewall,
+            screen_lock: written.screen_lock,
+        };
+        if device.names_no_fact() {
+            return Err(at(
+                test.span(),
+                format!(
+                    "[[{table}]] names no fact of the device; expected one of days_since_restart, disk_encrypted, \
+                     firewall, screen_lock"
+                ),
+            ));
+        }
+        checked.push(device);
+    }
+    Ok(checked)
+}
+
+fn exposures(text: &str, file: &ExposuresFile) -> Result<Exposures, ParseError> {
+    let at = |span: std::ops::Range<usize>, message: &str| {
+        ParseError::invalid(line_column(text, span.start), message)
+    };
+    if file.gaps_days.get_ref().is_empty() || file.gaps_days.get_ref().contains(&0) {
+        return Err(at(
+            file.gaps_days.span(),
+            "gaps_days: expected the days between nudges, each at least 1",
+        ));
+    }
+    let (lifetime, per_week, per_day) =
+        (*file.lifetime.get_ref(), *file.per_week.get_ref(), *file.per_day.get_ref());
+    if lifetime == 0 {
+        return Err(at(file.lifetime.span(), "lifetime: expected at least 1 nudge"));
+    }
+    if per_day == 0 || per_day > per_week {
+        return Err(at(file.per_day.span(), "per_day: expected at least 1, and no more than per_week"));
+    }
+    if per_week == 0 || per_week > lifetime {
+        return Err(at(file.per_week.span(), "per_week: expected at least 1, and no more than lifetime"));
+    }
+    Ok(Exposures {
+        grace_days: file.grace_days,
+        gaps_days: file.gaps_days.get_ref().clone(),
+        lifetime,
+        per_week,
+        per_day,
+        rearm_after_days: file.rearm_after_days,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use rapport_core::{DeviceFacts, ReadingTarget, readability};
+
+    use super::*;
+
+    #[test]
+    fn every_shipped_campaign_is_sound_and_plain() {
+        for (name, text) in DEFAULT_CAMPAIGNS {
+            let campaign = parse_campaign(text).unwrap_or_else(|error| panic!("{name}: {error}"));
+            assert_eq!(campaign.name, name);
+            let target = ReadingTarget::for_audience(Audience::EndUser);
+            let mut openings = std::collections::HashSet::new();
+            for nudge in &campaign.nudges {
+                let words = format!("{}\n\n{}", nudge.body, nudge.ask);
+                let scores = readability(&words);
+                assert!(
+                    target.misses(&scores).is_empty(),
+                    "{name}: {:?} {:?}",
+                    target.misses(&scores),
+                    nudge.body
+                );
+                assert!(
+                    openings.insert(nudge.subject.clone()),
+                    "{name}: two nudges open alike: {}",
+                    nudge.subject
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_shipped_restart_campaign_finds_a_laptop_up_for_weeks_and_lets_go_after_a_restart() {
+        let campaign = parse_campaign(DEFAULT_CAMPAIGNS[0].1).unwrap();
+        let day = 86_400;
+        let facts =
+            DeviceFacts { last_reboot: Some(0), platform: Some("darwin".into()), ..DeviceFacts::default() };
+        assert!(campaign.shows_gap(&facts, Some(20 * day)) && !campaign.shows_habit(&facts, Some(20 * day)));
+        let restarted = DeviceFacts { last_reboot: Some(19 * day), ..facts };
+        assert!(
+            !campaign.shows_gap(&restarted, Some(20 * day))
+                && campaign.shows_habit(&restarted, Some(20 * day))
+        );
+    }
+
+    fn refused(text: &str) -> String {
+        parse_campaign(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn mistakes_are_refused_with_their_line() {
+        let shipped = DEFAULT_CAMPAIGNS[0].1;
+        let line_of = |needle: &str| shipped.lines().position(|line| line.contains(needle)).unwrap() + 1;
+
+        let unknown =
+            refused(&shipped.replacen("days_since_restart = { at_least", "uptime_days = { at_least", 1));
+        assert!(unknown.contains("unknown field `uptime_days`"), "{unknown}");
+        assert!(
+            unknown.starts_with(&format!("at line {}", line_of("days_since_restart = { at_least"))),
+            "{unknown}"
+        );
+
+        let platform = refused(&shipped.replacen("[[gap]]\n", "[[gap]]\nplatform = [\"beos\"]\n", 1));
+        assert!(platform.contains("unknown variant `beos`"), "{platform}");
+
+        let never = refused(&shipped.replacen("{ at_least = 7 }", "{ at_least = 7, below = 3 }", 1));
+        assert!(never.contains("no device can have this many days"), "{never}");
+
+        let both = refused(&shipped.replacen("{ below = 7 }", "{ below = 9 }", 1));
+        assert!(both.contains("could show this gap and the habit at once"), "{both}");
+        assert!(both.starts_with(&format!("at line {}", line_of("[[gap]]"))), "{both}");
+
+        let cap = refused(&shipped.replacen("lifetime = 8", "lifetime = 12", 1));
+        assert!(cap.contains("lifetime = 12 sends up to 12 nudges, but the end user has 8"), "{cap}");
+        assert!(cap.starts_with(&format!("at line {}", line_of("lifetime = 8"))), "{cap}");
+
+        let subject = refused(&shipped.replacen("subject = \"", "subject = \"Two\\nlines ", 1));
+        assert!(subject.contains("subject: expected one line"), "{subject}");
+    }
+}
