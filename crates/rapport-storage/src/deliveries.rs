@@ -41,25 +41,6 @@ pub struct ClaimedDelivery {
     pub address: Option<String>,
 }
 
-/// Queues message `$id` at `$at`, in `$tx`, for the channel its reader chose (email when they
-/// never chose).
-macro_rules! queue_delivery {
-    ($tx:expr, $id:expr, $at:expr, $now:expr) => {
-        sqlx::query(
-            "INSERT INTO deliveries (message, channel, state, attempts, next_attempt_at, created_at) \
-             SELECT m.id, COALESCE(p.channel, 'email'), 'queued', 0, $2, $3 FROM messages m \
-             LEFT JOIN message_preferences p ON p.email = m.recipient WHERE m.id = $1 \
-             ON CONFLICT (message, channel) DO NOTHING",
-        )
-        .bind($id)
-        .bind($at)
-        .bind($now)
-        .execute($tx)
-        .await?
-    };
-}
-pub(crate) use queue_delivery;
-
 // What is due, or whose worker's lease ran out.
 const DUE: &str =
     "(state IN ('queued', 'retry') AND next_attempt_at <= $1) OR (state = 'sending' AND lease_until < $1)";

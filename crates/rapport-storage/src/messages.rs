@@ -9,7 +9,6 @@ use rapport_core::{Actor, Audience, Channel, EventFacts, EventKind, Readability,
 use sqlx::{QueryBuilder, Row};
 use time::OffsetDateTime;
 
-use crate::deliveries::queue_delivery;
 use crate::events::{NewEvent, append_event, begin_with_events};
 use crate::{Store, StoreError, with_pool};
 
@@ -90,19 +89,13 @@ pub struct MessageFilter {
     pub limit: Option<i64>,
 }
 
-const INSERT_MESSAGE: &str = "INSERT INTO messages (event, recipient, recipient_name, audience, topic, team, \
-     action, composed_at, subject, body, ask, link, reading_ease, grade, words, sentences, longest_sentence, characters, \
-     route, route_reason, send_at, counted, once_key) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) \
-     ON CONFLICT DO NOTHING RETURNING id";
-
-/// Messages one statement stores: 22 values each, well within SQLite's 32,766 and
+/// Messages one statement stores: 23 values each, well within SQLite's 32,766 and
 /// PostgreSQL's 65,535.
 const MESSAGE_ROWS: usize = 500;
 
 const INSERT_MESSAGES: &str = "INSERT INTO messages (event, recipient, recipient_name, audience, topic, team, \
      action, composed_at, subject, body, ask, link, reading_ease, grade, words, sentences, longest_sentence, characters, \
-     route, route_reason, send_at, counted) ";
+     route, route_reason, send_at, counted, once_key) ";
 
 /// Queues the messages to send now or later, each for the channel its reader chose (email when
 /// they never chose), at the time it goes.
@@ -140,38 +133,67 @@ const SELECT_DUE_DIGEST_PARTS: &str = concat!(
     "WHERE route = 'digest' AND digest IS NULL AND send_at <= $1 ORDER BY recipient, id"
 );
 
-/// Inserts `$message` in `$tx`; evaluates to the new id, or none when it was stored before.
-macro_rules! insert_message {
-    ($tx:expr, $message:expr, $now:expr, $once:expr) => {{
-        let message: &NewMessage = $message;
-        let once: Option<String> = $once;
-        let (route, reason, at, counted) = route_parts(&message.route, $now);
-        sqlx::query_scalar::<_, i64>(INSERT_MESSAGE)
-            .bind(message.event)
-            .bind(message.recipient.to_lowercase())
-            .bind(&message.recipient_name)
-            .bind(message.audience.as_str())
-            .bind(message.topic.as_str())
-            .bind(&message.team)
-            .bind(message.action)
-            .bind($now)
-            .bind(&message.subject)
-            .bind(&message.body)
-            .bind(&message.ask)
-            .bind(&message.link)
-            .bind(message.readability.reading_ease)
-            .bind(message.readability.grade)
-            .bind(i64::from(message.readability.words))
-            .bind(i64::from(message.readability.sentences))
-            .bind(i64::from(message.readability.longest_sentence))
-            .bind(i64::from(message.readability.characters))
-            .bind(route)
-            .bind(reason)
-            .bind(at)
-            .bind(counted)
-            .bind(once)
-            .fetch_optional($tx)
-            .await?
+/// Stores `$messages` in `$tx`, many rows a statement (one statement a message was most of
+/// the time composing for thousands of readers took), each under the name `$once` when given,
+/// and queues the ones routed to be sent; evaluates to the ids of those stored, none of those
+/// stored before.
+macro_rules! store_messages {
+    ($tx:expr, $messages:expr, $now:expr, $once:expr) => {{
+        let messages: &[NewMessage] = $messages;
+        let once: Option<&str> = $once;
+        let now: OffsetDateTime = $now;
+        let mut stored = Vec::new();
+        for chunk in messages.chunks(MESSAGE_ROWS) {
+            let mut insert = QueryBuilder::new(INSERT_MESSAGES);
+            insert.push_values(chunk, |mut row, message| {
+                let (route, reason, at, counted) = route_parts(&message.route, now);
+                row.push_bind(message.event)
+                    .push_bind(message.recipient.to_lowercase())
+                    .push_bind(&message.recipient_name)
+                    .push_bind(message.audience.as_str())
+                    .push_bind(message.topic.as_str())
+                    .push_bind(&message.team)
+                    .push_bind(message.action)
+                    .push_bind(now)
+                    .push_bind(&message.subject)
+                    .push_bind(&message.body)
+                    .push_bind(&message.ask)
+                    .push_bind(&message.link)
+                    .push_bind(message.readability.reading_ease)
+                    .push_bind(message.readability.grade)
+                    .push_bind(i64::from(message.readability.words))
+                    .push_bind(i64::from(message.readability.sentences))
+                    .push_bind(i64::from(message.readability.longest_sentence))
+                    .push_bind(i64::from(message.readability.characters))
+                    .push_bind(route)
+                    .push_bind(reason)
+                    .push_bind(at)
+                    .push_bind(counted)
+                    .push_bind(once);
+            });
+            insert.push(" ON CONFLICT DO NOTHING RETURNING id, route");
+            let rows = insert.build().fetch_all(&mut *$tx).await?;
+            let mut sending = Vec::new();
+            for row in &rows {
+                let id: i64 = row.try_get("id")?;
+                if row.try_get::<String, _>("route")? == "send" {
+                    sending.push(id);
+                }
+                stored.push(id);
+            }
+            if !sending.is_empty() {
+                let mut queue = QueryBuilder::new(QUEUE_SENT_MESSAGES);
+                queue.push_bind(now);
+                queue.push(QUEUE_SENT_MESSAGES_FROM);
+                let mut ids = queue.separated(", ");
+                for id in sending {
+                    ids.push_bind(id);
+                }
+                queue.push(") ON CONFLICT (message, channel) DO NOTHING");
+                queue.build().execute(&mut *$tx).await?;
+            }
+        }
+        stored
     }};
 }
 
@@ -252,58 +274,7 @@ impl Store {
     ) -> Result<u64, StoreError> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let mut added = 0;
-            // Many rows a statement: one statement a message was most of the time composing
-            // for thousands of readers took.
-            for chunk in messages.chunks(MESSAGE_ROWS) {
-                let mut insert = QueryBuilder::new(INSERT_MESSAGES);
-                insert.push_values(chunk, |mut row, message| {
-                    let (route, reason, at, counted) = route_parts(&message.route, now);
-                    row.push_bind(message.event)
-                        .push_bind(message.recipient.to_lowercase())
-                        .push_bind(&message.recipient_name)
-                        .push_bind(message.audience.as_str())
-                        .push_bind(message.topic.as_str())
-                        .push_bind(&message.team)
-                        .push_bind(message.action)
-                        .push_bind(now)
-                        .push_bind(&message.subject)
-                        .push_bind(&message.body)
-                        .push_bind(&message.ask)
-                        .push_bind(&message.link)
-                        .push_bind(message.readability.reading_ease)
-                        .push_bind(message.readability.grade)
-                        .push_bind(i64::from(message.readability.words))
-                        .push_bind(i64::from(message.readability.sentences))
-                        .push_bind(i64::from(message.readability.longest_sentence))
-                        .push_bind(i64::from(message.readability.characters))
-                        .push_bind(route)
-                        .push_bind(reason)
-                        .push_bind(at)
-                        .push_bind(counted);
-                });
-                insert.push(" ON CONFLICT DO NOTHING RETURNING id, route");
-                let rows = insert.build().fetch_all(&mut *tx).await?;
-                added += rows.len() as u64;
-                let mut sending = Vec::new();
-                for row in &rows {
-                    if row.try_get::<String, _>("route")? == "send" {
-                        sending.push(row.try_get::<i64, _>("id")?);
-                    }
-                }
-                if sending.is_empty() {
-                    continue;
-                }
-                let mut queue = QueryBuilder::new(QUEUE_SENT_MESSAGES);
-                queue.push_bind(now);
-                queue.push(QUEUE_SENT_MESSAGES_FROM);
-                let mut ids = queue.separated(", ");
-                for id in sending {
-                    ids.push_bind(id);
-                }
-                queue.push(") ON CONFLICT (message, channel) DO NOTHING");
-                queue.build().execute(&mut *tx).await?;
-            }
+            let added = store_messages!(tx, messages, now, None).len() as u64;
             sqlx::query(ADVANCE_CURSOR).bind(through_event).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(added)
@@ -398,10 +369,9 @@ impl Store {
         let once = format!("digest:{}:{first}", digest.recipient.to_lowercase());
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let Some(id) = insert_message!(&mut *tx, digest, now, Some(once)) else { return Ok(None) };
-            if let Route::Send { at, .. } = digest.route {
-                queue_delivery!(&mut *tx, id, at, now);
-            }
+            let Some(id) = store_messages!(tx, std::slice::from_ref(digest), now, Some(once.as_str())).pop() else {
+                return Ok(None);
+            };
             for part in parts {
                 sqlx::query("UPDATE messages SET digest = $1 WHERE id = $2 AND digest IS NULL")
                     .bind(id)
