@@ -137,10 +137,12 @@ pub async fn inventory(database: &str, command: InventoryCommand) -> anyhow::Res
     let InventoryCommand::Import(args) = command;
     let store = open(database).await?;
     let mut failed = false;
+    let mut imported = false;
     let mut out = crate::printable::stdout();
     for path in &args.files {
         match import_inventory(&store, path, args.format, now).await {
             Ok(report) => {
+                imported = true;
                 let summary = &report.summary;
                 if args.json {
                     let line = json!({"file": path.display().to_string(), "format": report.format.name(),
@@ -162,6 +164,9 @@ pub async fn inventory(database: &str, command: InventoryCommand) -> anyhow::Res
                 eprintln!("error: {}", crate::printable::neutralised(&error.to_string()));
             }
         }
+    }
+    if imported {
+        crate::commands::refresh_and_tell(&store, args.json).await?;
     }
     store.close().await;
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })

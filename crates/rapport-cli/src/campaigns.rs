@@ -1,4 +1,5 @@
-//! Hygiene campaigns: the ones Rapport ships, and checking a campaign file before it is used.
+//! Hygiene campaigns: the catalogue in force (shipped, and applied by the security team),
+//! checking and applying a campaign file, and where each person stands in a campaign.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -9,33 +10,50 @@ use clap::Subcommand;
 use rapport_core::words::count;
 use rapport_core::{Audience, Campaign};
 use rapport_formats::{DEFAULT_CAMPAIGNS, parse_campaign};
+use rapport_storage::Store;
+use rapport_workflows::{CampaignReport, apply_campaign, campaigns_in_force, schedule_campaigns};
+
+use crate::commands::{now, open};
 
 #[derive(Debug, Subcommand)]
 pub enum CampaignCommand {
-    /// The campaigns Rapport ships: each one's goal, caps and nudges.
+    /// The campaigns in force: each one's goal, caps and nudges.
     List,
-    /// Print a shipped campaign's file, to copy and edit.
+    /// Print a campaign's file as it is in force, to copy and edit.
     Show { name: String },
     /// Check a campaign file: every fact, test, cap and nudge; a mistake is named with its line.
     Check { file: PathBuf },
+    /// Apply a campaign file: a new campaign, or one replacing the campaign of its name.
+    Apply { file: PathBuf },
+    /// Who is in a campaign, how often they were nudged, and whose devices show the habit.
+    Status { name: String },
 }
 
-pub fn campaign(command: CampaignCommand) -> anyhow::Result<ExitCode> {
+pub async fn campaign(database: &str, command: CampaignCommand) -> anyhow::Result<ExitCode> {
     let mut out = crate::printable::stdout();
     match command {
         CampaignCommand::List => {
-            for (name, text) in DEFAULT_CAMPAIGNS {
-                let campaign =
-                    parse_campaign(text).with_context(|| format!("the shipped campaign {name}"))?;
+            let store = open(database).await?;
+            for campaign in campaigns_in_force(&store).await? {
                 writeln!(out, "{}", summary(&campaign))?;
             }
+            store.close().await;
         }
         CampaignCommand::Show { name } => {
-            let (_, text) = DEFAULT_CAMPAIGNS.iter().find(|(known, _)| *known == name).ok_or_else(|| {
-                let names: Vec<&str> = DEFAULT_CAMPAIGNS.iter().map(|(known, _)| *known).collect();
-                anyhow::anyhow!("no shipped campaign {name:?}; they are {}", names.join(", "))
-            })?;
+            let store = open(database).await?;
+            let applied = store.campaign_files().await?;
+            let text = match applied.into_iter().find(|file| file.name == name) {
+                Some(file) => file.content,
+                None => DEFAULT_CAMPAIGNS
+                    .iter()
+                    .find(|(known, _)| *known == name)
+                    .map(|(_, text)| (*text).to_owned())
+                    .ok_or_else(|| {
+                        anyhow::anyhow!("no campaign {name:?}; `rapport campaign list` names them")
+                    })?,
+            };
             write!(out, "{text}")?;
+            store.close().await;
         }
         CampaignCommand::Check { file } => {
             let text =
@@ -43,8 +61,89 @@ pub fn campaign(command: CampaignCommand) -> anyhow::Result<ExitCode> {
             let campaign = parse_campaign(&text).with_context(|| format!("{} is refused", file.display()))?;
             writeln!(out, "{} is sound.\n{}", file.display(), summary(&campaign))?;
         }
+        CampaignCommand::Apply { file } => {
+            let text =
+                std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let store = open(database).await?;
+            let campaign = apply_campaign(&store, &file.display().to_string(), &text, None, now()).await?;
+            writeln!(out, "Applied.\n{}", summary(&campaign))?;
+            store.close().await;
+        }
+        CampaignCommand::Status { name } => {
+            let store = open(database).await?;
+            let campaign = campaigns_in_force(&store)
+                .await?
+                .into_iter()
+                .find(|campaign| campaign.name == name)
+                .ok_or_else(|| {
+                    anyhow::anyhow!("no campaign {name:?} in force; `rapport campaign list` names them")
+                })?;
+            let enrolled: Vec<_> = store
+                .campaign_enrolments()
+                .await?
+                .into_iter()
+                .filter(|stored| stored.campaign == name)
+                .collect();
+            let shown = enrolled.iter().filter(|stored| stored.enrolment.habit_at.is_some()).count();
+            writeln!(
+                out,
+                "{}: {} in it, {} of them showing the habit now.",
+                campaign.name,
+                count(enrolled.len(), "person", "people"),
+                shown
+            )?;
+            for stored in &enrolled {
+                let standing = &stored.enrolment;
+                let state = match standing.habit_at {
+                    Some(at) => format!("habit shown {}", at.date()),
+                    None => format!(
+                        "gap since {}, {} of {}",
+                        standing.gap_since.date(),
+                        count(standing.nudged.len(), "nudge", "nudges"),
+                        campaign.exposures.lifetime
+                    ),
+                };
+                let team = stored.team.as_deref().unwrap_or("no team");
+                writeln!(out, "  {} ({team}): {state}", stored.person)?;
+            }
+            store.close().await;
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The demo's campaigns: who the sample inventory shows a gap for, and the nudges due now.
+pub async fn demo_campaigns(store: &Store) -> anyhow::Result<()> {
+    let report = schedule_campaigns(store, now()).await?;
+    let mut out = crate::printable::stdout();
+    let campaigns = campaigns_in_force(store).await?;
+    writeln!(
+        out,
+        "\n{} in force (`rapport campaign list`); the sample inventory shows a gap for {}.",
+        count(campaigns.len(), "hygiene campaign", "hygiene campaigns"),
+        count(report.joined, "person", "people")
+    )?;
+    for event in &report.recorded {
+        writeln!(out, "  {}: {}", event.subject.as_deref().unwrap_or_default(), event.detail)?;
+    }
+    Ok(())
+}
+
+/// What a tick's campaigns did, when they did anything.
+pub fn scheduled(report: &CampaignReport) -> Option<String> {
+    let held = report.held_by_budget + report.held_for_the_day;
+    if report.joined + report.nudged + report.thanked + held == 0 {
+        return None;
+    }
+    Some(format!(
+        "Campaigns: {} joined, {} nudged, {} thanked; {} held ({} by the weekly budget, {} for having had one today).",
+        count(report.joined, "person", "people"),
+        report.nudged,
+        report.thanked,
+        held,
+        report.held_by_budget,
+        report.held_for_the_day
+    ))
 }
 
 fn summary(campaign: &Campaign) -> String {

@@ -195,11 +195,23 @@ pub async fn import(database: &str, args: ImportArgs) -> anyhow::Result<ExitCode
         }
     }
     if imported && !args.no_plan {
-        let refreshed = rapport_workflows::refresh(&store, now()).await?;
-        print_refreshed(&mut crate::printable::stdout(), &refreshed, args.json)?;
+        refresh_and_tell(&store, args.json).await?;
     }
     store.close().await;
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// Brings decisions, plans and campaigns up to date after an import, and composes the
+/// messages of what changed at once, as the server's clock would.
+pub async fn refresh_and_tell(store: &Store, json: bool) -> anyhow::Result<()> {
+    let refreshed = rapport_workflows::refresh(store, now()).await?;
+    print_refreshed(&mut crate::printable::stdout(), &refreshed, json)?;
+    let templates = rapport_workflows::templates_in_force(store).await?;
+    let composed = rapport_workflows::compose_messages(store, &templates, now()).await?;
+    if !json && composed.messages > 0 {
+        writeln!(crate::printable::stdout(), "{}", crate::messages::composed(&composed))?;
+    }
+    Ok(())
 }
 
 /// What bringing decisions and plans up to date did, after an import of any kind.
@@ -210,6 +222,7 @@ pub fn print_refreshed(out: &mut impl Write, refreshed: &Refreshed, json: bool) 
             "assets_owned": refreshed.owned, "decisions_changed": assessed.changed, "first_decided": assessed.first_decided,
             "actions": built.actions, "actions_opened": built.opened, "actions_closed": built.closed,
             "actions_reopened": built.reopened, "unowned_findings": built.unowned_findings,
+            "campaign_nudges": refreshed.campaigns.nudged, "campaign_thanks": refreshed.campaigns.thanked,
         }});
         writeln!(out, "{line}")?;
         return Ok(());
@@ -219,6 +232,12 @@ pub fn print_refreshed(out: &mut impl Write, refreshed: &Refreshed, json: bool) 
     }
     crate::assess::print_assess(out, assessed, false)?;
     crate::plan::print_build(out, built)?;
+    for event in &refreshed.campaigns.recorded {
+        writeln!(out, "{}: {}", event.subject.as_deref().unwrap_or_default(), event.detail)?;
+    }
+    if let Some(line) = crate::campaigns::scheduled(&refreshed.campaigns) {
+        writeln!(out, "{line}")?;
+    }
     Ok(())
 }
 
@@ -466,6 +485,7 @@ pub async fn demo(database: &str, args: DemoArgs) -> anyhow::Result<ExitCode> {
     crate::assets::demo_ownership(&store, &args.samples).await?;
     crate::assets::demo_intel(&store, &args.samples).await?;
     crate::plan::demo_plan(&store, &args.samples).await?;
+    crate::campaigns::demo_campaigns(&store).await?;
     let composed = rapport_workflows::compose_messages(
         &store,
         &rapport_workflows::templates_in_force(&store).await?,
@@ -474,7 +494,8 @@ pub async fn demo(database: &str, args: DemoArgs) -> anyhow::Result<ExitCode> {
     .await?;
     writeln!(
         crate::printable::stdout(),
-        "\n{} Each person's inbox: `rapport messages list --person priya.nair@example.com`.",
+        "\n{} Each person's inbox: `rapport messages list --person priya.nair@example.com`, or \
+         `--person anna@acme.com` for the nudge to the sample laptop's user.",
         crate::messages::composed(&composed)
     )?;
     writeln!(

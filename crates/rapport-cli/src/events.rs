@@ -128,6 +128,9 @@ pub async fn run_tick(database: &str, args: TickArgs) -> anyhow::Result<ExitCode
             let action = event.action.map(|id| format!(" #{id}")).unwrap_or_default();
             writeln!(out, "{}{action}: {}", event.kind.as_str(), event.detail)?;
         }
+        if let Some(line) = crate::campaigns::scheduled(&report.campaigns) {
+            writeln!(out, "{line}")?;
+        }
         writeln!(out, "{}", crate::messages::composed(&composed))?;
     }
     store.close().await;

@@ -170,7 +170,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tick(args) => events::run_tick(&cli.database, args).await,
         Command::Messages(command) => messages::messages(&cli.database, command).await,
         Command::Outbox(args) => messages::outbox(&cli.database, args).await,
-        Command::Campaign(command) => campaigns::campaign(command),
+        Command::Campaign(command) => campaigns::campaign(&cli.database, command).await,
         Command::Demo(args) => commands::demo(&cli.database, args).await,
         Command::Serve(args) => server::serve(&cli.database, args).await,
         Command::Account(command) => server::account(&cli.database, command).await,

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Audience, DeviceFacts};
+use crate::{Audience, DeviceFacts, VersionScheme};
 
 /// A campaign, as its file states it once checked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -21,6 +21,9 @@ pub struct Campaign {
     pub exposures: Exposures,
     /// The nudges, each worded differently, in the order they go.
     pub nudges: Vec<Nudge>,
+    /// What the habit now does for the person, said once when it shows ("Your computer
+    /// restarted this week, so its updates are in place.").
+    pub thanks: String,
 }
 
 impl Campaign {
@@ -120,6 +123,44 @@ impl DayRange {
     }
 }
 
+/// Versions of an operating system, at least one and below another, compared as dotted
+/// numbers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct VersionRange {
+    pub at_least: Option<String>,
+    pub below: Option<String>,
+}
+
+impl VersionRange {
+    fn contains(&self, version: &str) -> bool {
+        let compare = |bound: &str| VersionScheme::Generic.compare(version, bound);
+        self.at_least.as_deref().is_none_or(|least| compare(least).is_ge())
+            && self.below.as_deref().is_none_or(|below| compare(below).is_lt())
+    }
+
+    /// Whether no version is in it.
+    pub fn is_empty(&self) -> bool {
+        match (&self.at_least, &self.below) {
+            (Some(least), Some(below)) => VersionScheme::Generic.compare(least, below).is_ge(),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+
+    fn excludes(&self, other: &VersionRange) -> bool {
+        let apart = |low: &Option<String>, high: &Option<String>| matches!((low, high), (Some(low), Some(high)) if VersionScheme::Generic.compare(low, high).is_ge());
+        apart(&self.at_least, &other.below) || apart(&other.at_least, &self.below)
+    }
+}
+
+/// The dotted version in what an inventory reports: `15.2` in Fleet's "macOS 15.2", `22.04.4`
+/// in "Ubuntu 22.04.4 LTS".
+pub fn os_version_number(reported: &str) -> Option<&str> {
+    reported.split_whitespace().find(|word| {
+        word.starts_with(|c: char| c.is_ascii_digit()) && word.chars().all(|c| c.is_ascii_digit() || c == '.')
+    })
+}
+
 /// A test of what inventory reports of one device: every fact it names must be reported and
 /// hold; the platforms, when named, must include the device's.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -130,6 +171,8 @@ pub struct DeviceTest {
     pub disk_encrypted: Option<bool>,
     pub firewall: Option<bool>,
     pub screen_lock: Option<bool>,
+    /// The operating system's version, for tests that name their platforms.
+    pub os_version: Option<VersionRange>,
 }
 
 impl DeviceTest {
@@ -152,6 +195,9 @@ impl DeviceTest {
             && fits(self.disk_encrypted, facts.disk_encrypted)
             && fits(self.firewall, facts.firewall)
             && fits(self.screen_lock, facts.screen_lock)
+            && self.os_version.as_ref().is_none_or(|range| {
+                facts.os_version.as_deref().and_then(os_version_number).is_some_and(|v| range.contains(v))
+            })
     }
 
     /// Whether it names no fact at all, and so would hold for every device.
@@ -160,6 +206,7 @@ impl DeviceTest {
             && self.disk_encrypted.is_none()
             && self.firewall.is_none()
             && self.screen_lock.is_none()
+            && self.os_version.is_none()
     }
 
     /// Whether no device can pass both: they name a fact on which they disagree, or platforms
@@ -174,6 +221,7 @@ impl DeviceTest {
             || differ(self.disk_encrypted, other.disk_encrypted)
             || differ(self.firewall, other.firewall)
             || differ(self.screen_lock, other.screen_lock)
+            || matches!((&self.os_version, &other.os_version), (Some(a), Some(b)) if a.excludes(b))
     }
 }
 
@@ -254,5 +302,35 @@ mod tests {
         assert!(!off.excludes(&DeviceTest { firewall: Some(true), ..DeviceTest::default() }));
         assert!(DayRange { at_least: Some(7), below: Some(7) }.is_empty());
         assert!(!DayRange { at_least: Some(6), below: Some(7) }.is_empty());
+    }
+
+    #[test]
+    fn an_os_version_is_read_from_the_words_inventory_reports_and_compared_as_numbers() {
+        let old = DeviceTest {
+            platforms: vec![Platform::Macos],
+            os_version: Some(VersionRange { at_least: None, below: Some("15.7".into()) }),
+            ..DeviceTest::default()
+        };
+        let on = |version: &str| DeviceFacts {
+            platform: Some("darwin".into()),
+            os_version: Some(version.into()),
+            ..DeviceFacts::default()
+        };
+        assert!(old.holds(&on("macOS 15.2"), None));
+        assert!(!old.holds(&on("macOS 15.10"), None), "15.10 is after 15.7");
+        assert!(!old.holds(&on("macOS 26.1"), None));
+        assert!(!old.holds(&on("macOS"), None), "no version reported, no gap");
+        assert_eq!(os_version_number("Ubuntu 22.04.4 LTS"), Some("22.04.4"));
+        let current = DeviceTest {
+            os_version: Some(VersionRange { at_least: Some("15.7".into()), below: None }),
+            ..old.clone()
+        };
+        assert!(old.excludes(&current));
+        let overlapping = DeviceTest {
+            os_version: Some(VersionRange { at_least: Some("15.6".into()), below: None }),
+            ..old.clone()
+        };
+        assert!(!old.excludes(&overlapping));
+        assert!(VersionRange { at_least: Some("15.7".into()), below: Some("15.7".into()) }.is_empty());
     }
 }

@@ -46,6 +46,88 @@ pub fn rearmed(exposures: &Exposures, habit_shown: OffsetDateTime, gap_again: Of
     gap_again >= habit_shown + days(exposures.rearm_after_days)
 }
 
+/// Where one person stands in one campaign.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Enrolment {
+    /// Each time the gap came back after the habit showed, a new round starts.
+    pub round: u32,
+    pub gap_since: OffsetDateTime,
+    /// The nudges of this round, oldest first.
+    pub nudged: Vec<OffsetDateTime>,
+    /// When the habit showed, ending the round.
+    pub habit_at: Option<OffsetDateTime>,
+}
+
+/// What inventory now shows of one person's devices, for one campaign.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shown {
+    /// A device shows the gap, reported at this time (the earliest of those that show it).
+    Gap(OffsetDateTime),
+    /// No device shows the gap and one shows the habit.
+    Habit,
+    /// Neither: the facts are not reported, or the person has no device.
+    Nothing,
+}
+
+/// What happens next for one person in one campaign.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CampaignStep {
+    /// They join it, or join it again: round `round`, the gap showing since `gap_since`.
+    Start { round: u32, gap_since: OffsetDateTime },
+    /// Nudge number `index` (from 0) goes now.
+    Nudge { index: usize },
+    /// The habit shows and the round ends; they are thanked if they were nudged at all.
+    HabitShown { thanked: bool },
+}
+
+/// The steps due at `now` for a person enrolled as `enrolment` (none before they first
+/// showed the gap), given what inventory now shows.
+pub fn campaign_steps(
+    exposures: &Exposures,
+    enrolment: Option<&Enrolment>,
+    shown: Shown,
+    now: OffsetDateTime,
+) -> Vec<CampaignStep> {
+    let open = enrolment.filter(|enrolment| enrolment.habit_at.is_none());
+    match (open, shown) {
+        (Some(enrolment), Shown::Habit) => {
+            vec![CampaignStep::HabitShown { thanked: !enrolment.nudged.is_empty() }]
+        }
+        (Some(enrolment), Shown::Gap(_)) => {
+            nudge_due(exposures, enrolment.gap_since, &enrolment.nudged, now).into_iter().collect()
+        }
+        (None, Shown::Gap(reported)) => {
+            let (round, gap_since) = match enrolment {
+                None => (1, reported),
+                // The gap came back after the habit showed, whenever the report was made.
+                Some(Enrolment { round, habit_at: Some(habit_at), .. })
+                    if rearmed(exposures, *habit_at, now) =>
+                {
+                    (round + 1, reported.max(*habit_at))
+                }
+                Some(_) => return Vec::new(),
+            };
+            let gap_since = gap_since.min(now);
+            let mut steps = vec![CampaignStep::Start { round, gap_since }];
+            steps.extend(nudge_due(exposures, gap_since, &[], now));
+            steps
+        }
+        (_, Shown::Habit | Shown::Nothing) => Vec::new(),
+    }
+}
+
+fn nudge_due(
+    exposures: &Exposures,
+    gap_since: OffsetDateTime,
+    nudged: &[OffsetDateTime],
+    now: OffsetDateTime,
+) -> Option<CampaignStep> {
+    match next_nudge(exposures, gap_since, nudged) {
+        NextNudge::Due { index, at } if at <= now => Some(CampaignStep::Nudge { index }),
+        NextNudge::Due { .. } | NextNudge::Capped => None,
+    }
+}
+
 fn days(count: u32) -> Duration {
     Duration::days(i64::from(count))
 }
@@ -103,6 +185,53 @@ mod tests {
         }
         // Daily gaps, three a week: the fourth waits for the first to leave its week.
         assert_eq!((sent[3] - sent[0]).whole_days(), 7);
+    }
+
+    #[test]
+    fn a_person_joins_after_the_grace_is_nudged_in_turn_and_is_thanked_once_the_habit_shows() {
+        let reported = datetime!(2026-12-01 09:00 UTC);
+        let early = reported + Duration::DAY;
+        assert_eq!(
+            campaign_steps(&caps(), None, Shown::Gap(reported), early),
+            [CampaignStep::Start { round: 1, gap_since: reported }],
+            "within the grace: joined, not yet nudged"
+        );
+        let late = reported + Duration::days(5);
+        assert_eq!(
+            campaign_steps(&caps(), None, Shown::Gap(reported), late),
+            [CampaignStep::Start { round: 1, gap_since: reported }, CampaignStep::Nudge { index: 0 }],
+            "a gap reported days ago is past its grace"
+        );
+        let mut standing = Enrolment { round: 1, gap_since: reported, nudged: vec![late], habit_at: None };
+        assert!(
+            campaign_steps(&caps(), Some(&standing), Shown::Gap(reported), late + Duration::DAY).is_empty()
+        );
+        let next = late + Duration::days(3);
+        assert_eq!(
+            campaign_steps(&caps(), Some(&standing), Shown::Gap(reported), next),
+            [CampaignStep::Nudge { index: 1 }]
+        );
+        assert_eq!(
+            campaign_steps(&caps(), Some(&standing), Shown::Habit, next),
+            [CampaignStep::HabitShown { thanked: true }]
+        );
+        assert!(campaign_steps(&caps(), Some(&standing), Shown::Nothing, next).is_empty());
+        standing.habit_at = Some(next);
+        assert!(
+            campaign_steps(&caps(), Some(&standing), Shown::Gap(next), next + Duration::days(30)).is_empty(),
+            "a gap back within six months waits"
+        );
+        let later = next + Duration::days(200);
+        assert_eq!(
+            campaign_steps(&caps(), Some(&standing), Shown::Gap(later), later).first().copied(),
+            Some(CampaignStep::Start { round: 2, gap_since: later })
+        );
+        let unnudged = Enrolment { nudged: Vec::new(), habit_at: None, ..standing };
+        assert_eq!(
+            campaign_steps(&caps(), Some(&unnudged), Shown::Habit, next),
+            [CampaignStep::HabitShown { thanked: false }],
+            "a gap that closed within its grace ends quietly"
+        );
     }
 
     #[test]

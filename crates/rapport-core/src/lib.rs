@@ -47,12 +47,14 @@ pub use assess::{
 pub use asset::{
     AssetId, DeviceFacts, DeviceReport, Setting, Software, SoftwareChange, apply_software_changes,
 };
-pub use campaign::{Campaign, DayRange, DeviceTest, Exposures, Nudge, Platform};
+pub use campaign::{
+    Campaign, DayRange, DeviceTest, Exposures, Nudge, Platform, VersionRange, os_version_number,
+};
 pub use clock::{ClockEvent, RunningException, due_events, ending_exceptions};
 pub use cvss::{Cvss, CvssVersion};
 pub use delivery::{Channel, MAX_ATTEMPTS, retry_after};
 pub use device_care::{DeviceAdvice, device_advice};
-pub use exposure::{NextNudge, next_nudge, rearmed};
+pub use exposure::{CampaignStep, Enrolment, NextNudge, Shown, campaign_steps, next_nudge, rearmed};
 pub use finding::{Component, Finding, FindingKind, Location, Scope, Status, Target, TargetKind, Tool};
 pub use fingerprint::{Fingerprint, ScopeKey};
 pub use fix_command::fix_command;

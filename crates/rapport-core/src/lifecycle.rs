@@ -103,10 +103,16 @@ pub enum EventKind {
     ActionAcknowledged,
     /// The security team replaced a message template, or went back to Rapport's.
     TemplateChanged,
+    /// A person was nudged toward a campaign's habit.
+    CampaignNudged,
+    /// A person's devices show a campaign's habit after they were nudged toward it.
+    HabitShown,
+    /// The security team applied, changed or switched off a campaign.
+    CampaignChanged,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 23] = [
+    pub const ALL: [EventKind; 26] = [
         EventKind::ActionOpened,
         EventKind::DecisionChanged,
         EventKind::ActionMarkedDone,
@@ -130,6 +136,9 @@ impl EventKind {
         EventKind::ReachabilityAnswered,
         EventKind::ActionAcknowledged,
         EventKind::TemplateChanged,
+        EventKind::CampaignNudged,
+        EventKind::HabitShown,
+        EventKind::CampaignChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -157,6 +166,9 @@ impl EventKind {
             EventKind::ReachabilityAnswered => "reachability_answered",
             EventKind::ActionAcknowledged => "action_acknowledged",
             EventKind::TemplateChanged => "template_changed",
+            EventKind::CampaignNudged => "campaign_nudged",
+            EventKind::HabitShown => "habit_shown",
+            EventKind::CampaignChanged => "campaign_changed",
         }
     }
 
@@ -190,6 +202,9 @@ impl EventKind {
             EventKind::ReachabilityAnswered => "said whether it is reachable from the internet",
             EventKind::ActionAcknowledged => "acknowledged",
             EventKind::TemplateChanged => "message template changed",
+            EventKind::CampaignNudged => "nudged toward a habit",
+            EventKind::HabitShown => "habit shown",
+            EventKind::CampaignChanged => "campaign changed",
         }
     }
 }
@@ -220,6 +235,16 @@ pub struct EventFacts {
     /// The team a partner says owns the action instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suggested_team: Option<String>,
+    /// The hygiene campaign, the person in it (their email) and the nudge (from 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nudge: Option<usize>,
+    /// The person's devices that showed the campaign's gap.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<String>,
 }
 
 /// Who caused an event: a person acting in their role, Rapport reading scans and decisions,

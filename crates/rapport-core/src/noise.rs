@@ -34,7 +34,9 @@ impl Urgency {
             | Topic::ExceptionDecided
             | Topic::ExceptionEnding
             | Topic::OwnershipDisputed
-            | Topic::SecurityReplied => Urgency::Prompt,
+            | Topic::SecurityReplied
+            | Topic::Nudge
+            | Topic::HabitThanks => Urgency::Prompt,
         }
     }
 }

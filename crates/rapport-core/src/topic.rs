@@ -30,10 +30,14 @@ pub enum Topic {
     SecurityReplied,
     /// Many messages that could wait, gathered into one: told of no single event.
     Digest,
+    /// One of a campaign's nudges toward a habit, to the person whose device shows the gap.
+    Nudge,
+    /// Thanks, once the person's devices show the habit they were nudged toward.
+    HabitThanks,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 12] = [
+    pub const ALL: [Topic; 14] = [
         Topic::ActionOpened,
         Topic::ActionDueSoon,
         Topic::ActionOverdue,
@@ -46,6 +50,8 @@ impl Topic {
         Topic::OwnershipDisputed,
         Topic::SecurityReplied,
         Topic::Digest,
+        Topic::Nudge,
+        Topic::HabitThanks,
     ];
 
     /// The topic an event is told under, if it is told at all.
@@ -62,6 +68,8 @@ impl Topic {
             EventKind::PolicyApplied => Topic::PolicyChanged,
             EventKind::OwnershipDisputed => Topic::OwnershipDisputed,
             EventKind::SecurityReplied => Topic::SecurityReplied,
+            EventKind::CampaignNudged => Topic::Nudge,
+            EventKind::HabitShown => Topic::HabitThanks,
             EventKind::DecisionChanged
             | EventKind::ActionMarkedDone
             | EventKind::ExceptionRequested
@@ -70,7 +78,8 @@ impl Topic {
             | EventKind::PolicyAcknowledged
             | EventKind::ReachabilityAnswered
             | EventKind::ActionAcknowledged
-            | EventKind::TemplateChanged => return None,
+            | EventKind::TemplateChanged
+            | EventKind::CampaignChanged => return None,
         })
     }
 
@@ -96,6 +105,8 @@ impl Topic {
             Topic::OwnershipDisputed => "ownership_disputed",
             Topic::SecurityReplied => "security_replied",
             Topic::Digest => "digest",
+            Topic::Nudge => "nudge",
+            Topic::HabitThanks => "habit_thanks",
         }
     }
 
@@ -121,6 +132,8 @@ impl Topic {
             Topic::EmergencyDeclared | Topic::SecurityReplied | Topic::Digest => {
                 &[Engineer, Manager, Executive, EndUser]
             }
+            // Habits are asked of everyone as the person who uses the device.
+            Topic::Nudge | Topic::HabitThanks => &[EndUser],
         }
     }
 }

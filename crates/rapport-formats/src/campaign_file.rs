@@ -5,7 +5,7 @@
 //! a habit a device could show while it still shows the gap, or fewer nudges for an audience
 //! than the campaign's cap would send them.
 
-use rapport_core::{Audience, Campaign, DayRange, DeviceTest, Exposures, Nudge, Platform};
+use rapport_core::{Audience, Campaign, DayRange, DeviceTest, Exposures, Nudge, Platform, VersionRange};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -13,8 +13,9 @@ use crate::ownership_file::line_column;
 use crate::{ParseError, Position};
 
 /// The campaigns Rapport ships, each as its file (`rapport campaign list`).
-pub const DEFAULT_CAMPAIGNS: [(&str, &str); 4] = [
+pub const DEFAULT_CAMPAIGNS: [(&str, &str); 5] = [
     ("restart-weekly", include_str!("data/campaigns/restart-weekly.toml")),
+    ("os-updates", include_str!("data/campaigns/os-updates.toml")),
     ("disk-encryption", include_str!("data/campaigns/disk-encryption.toml")),
     ("screen-lock", include_str!("data/campaigns/screen-lock.toml")),
     ("firewall", include_str!("data/campaigns/firewall.toml")),
@@ -29,6 +30,7 @@ struct CampaignFile {
     habit: Spanned<Vec<Spanned<TestFile>>>,
     exposures: ExposuresFile,
     nudge: Vec<Spanned<NudgeFile>>,
+    thanks: Spanned<String>,
 }
 
 /// The facts a test may name: what Fleet and osquery report of every device.
@@ -41,6 +43,14 @@ struct TestFile {
     disk_encrypted: Option<bool>,
     firewall: Option<bool>,
     screen_lock: Option<bool>,
+    os_version: Option<Spanned<VersionRangeFile>>,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VersionRangeFile {
+    at_least: Option<String>,
+    below: Option<String>,
 }
 
 #[derive(Clone, Copy, Deserialize)]
@@ -149,7 +159,22 @@ pub fn parse_campaign(text: &str) -> Result<Campaign, ParseError> {
             ));
         }
     }
-    Ok(Campaign { name: name.clone(), goal: file.goal.trim().to_owned(), gap, habit, exposures, nudges })
+    let thanks = file.thanks.get_ref().trim();
+    if thanks.is_empty() || thanks.contains('\n') {
+        return Err(at(
+            file.thanks.span(),
+            "thanks: expected one line saying what the habit now does for them".into(),
+        ));
+    }
+    Ok(Campaign {
+        name: name.clone(),
+        goal: file.goal.trim().to_owned(),
+        gap,
+        habit,
+        exposures,
+        nudges,
+        thanks: thanks.to_owned(),
+    })
 }
 
 fn tests(
@@ -180,7 +205,12 @@ fn tests(
                     .to_owned(),
             ));
         }
+        let os_version = match &written.os_version {
+            Some(range) => Some(version_range(text, range, &written.platform)?),
+            None => None,
+        };
         let device = DeviceTest {
+            os_version,
             platforms: written.platform.clone(),
             days_since_restart: days.map(|(range, _)| range),
             disk_encrypted: written.disk_encrypted,
@@ -192,13 +222,43 @@ fn tests(
                 test.span(),
                 format!(
                     "[[{table}]] names no fact of the device; expected one of days_since_restart, disk_encrypted, \
-                     firewall, screen_lock"
+                     firewall, screen_lock, os_version"
                 ),
             ));
         }
         checked.push(device);
     }
     Ok(checked)
+}
+
+/// A range of OS versions: only for the platforms named beside it, since each numbers its
+/// own, and only of dotted numbers, as they are compared.
+fn version_range(
+    text: &str,
+    range: &Spanned<VersionRangeFile>,
+    platforms: &[Platform],
+) -> Result<VersionRange, ParseError> {
+    let at = |message: &str| ParseError::invalid(line_column(text, range.span().start), message);
+    if platforms.is_empty() {
+        return Err(at(
+            "os_version: name the platform it is for (platform = [\"macos\"]); each numbers its versions its own way",
+        ));
+    }
+    let VersionRangeFile { at_least, below } = range.get_ref().clone();
+    for version in [&at_least, &below].into_iter().flatten() {
+        if rapport_core::os_version_number(version) != Some(version.as_str()) {
+            return Err(at(&format!(
+                "os_version: expected a version of dotted numbers, like \"15.7\", got {version:?}"
+            )));
+        }
+    }
+    let range = VersionRange { at_least, below };
+    if range.is_empty() {
+        return Err(at(
+            "os_version: no version is in this range; expected at_least, below, or both with at_least smaller",
+        ));
+    }
+    Ok(range)
 }
 
 fn exposures(text: &str, file: &ExposuresFile) -> Result<Exposures, ParseError> {
@@ -244,6 +304,8 @@ mod tests {
             let campaign = parse_campaign(text).unwrap_or_else(|error| panic!("{name}: {error}"));
             assert_eq!(campaign.name, name);
             let target = ReadingTarget::for_audience(Audience::EndUser);
+            let thanks = readability(&campaign.thanks);
+            assert!(target.misses(&thanks).is_empty(), "{name}: {:?}", target.misses(&thanks));
             let mut openings = std::collections::HashSet::new();
             for nudge in &campaign.nudges {
                 let words = format!("{}\n\n{}", nudge.body, nudge.ask);
@@ -275,6 +337,31 @@ mod tests {
             !campaign.shows_gap(&restarted, Some(20 * day))
                 && campaign.shows_habit(&restarted, Some(20 * day))
         );
+    }
+
+    #[test]
+    fn the_shipped_update_campaign_finds_a_mac_below_the_floor_and_lets_go_once_it_is_updated() {
+        let (_, text) = DEFAULT_CAMPAIGNS.iter().find(|(name, _)| *name == "os-updates").unwrap();
+        let campaign = parse_campaign(text).unwrap();
+        let mac = |version: &str| DeviceFacts {
+            platform: Some("darwin".into()),
+            os_version: Some(version.into()),
+            ..DeviceFacts::default()
+        };
+        assert!(
+            campaign.shows_gap(&mac("macOS 15.2"), None) && !campaign.shows_habit(&mac("macOS 15.2"), None)
+        );
+        assert!(
+            !campaign.shows_gap(&mac("macOS 15.7.2"), None)
+                && campaign.shows_habit(&mac("macOS 15.7.2"), None)
+        );
+        let windows = DeviceFacts { platform: Some("windows".into()), ..mac("10.0.22631") };
+        assert!(!campaign.shows_gap(&windows, None) && !campaign.shows_habit(&windows, None));
+
+        let unplaced = refused(&text.replacen("platform = [\"macos\"]\n", "", 1));
+        assert!(unplaced.contains("os_version: name the platform it is for"), "{unplaced}");
+        let worded = refused(&text.replacen("below = \"15.7\"", "below = \"Sequoia\"", 1));
+        assert!(worded.contains("expected a version of dotted numbers"), "{worded}");
     }
 
     fn refused(text: &str) -> String {

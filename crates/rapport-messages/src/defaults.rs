@@ -30,6 +30,8 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("exception_decided.manager", include_str!("templates/exception_decided.manager.jinja")),
     ("exception_ending.engineer", include_str!("templates/exception_ending.engineer.jinja")),
     ("exception_ending.manager", include_str!("templates/exception_ending.manager.jinja")),
+    ("habit_thanks.end_user", include_str!("templates/habit_thanks.end_user.jinja")),
+    ("nudge.end_user", include_str!("templates/nudge.end_user.jinja")),
     ("ownership_disputed.engineer", include_str!("templates/ownership_disputed.engineer.jinja")),
     ("ownership_disputed.manager", include_str!("templates/ownership_disputed.manager.jinja")),
     ("policy_changed.executive", include_str!("templates/policy_changed.executive.jinja")),

@@ -19,6 +19,31 @@ pub struct Facts {
     pub policy: Option<PolicyFacts>,
     pub answer: Option<AnswerFacts>,
     pub digest: Option<DigestFacts>,
+    pub campaign: Option<CampaignFacts>,
+}
+
+/// A hygiene campaign, for its nudges and its thanks.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct CampaignFacts {
+    pub name: String,
+    /// What it asks, in one line, for the security team.
+    pub goal: String,
+    /// The nudge being sent (none in the thanks): its subject, words and one thing to do.
+    pub nudge: Option<NudgeFacts>,
+    /// What the habit now does for the person.
+    pub thanks: String,
+    /// The person's devices that show the gap ("Annas-MacBook-Pro.local").
+    pub devices: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct NudgeFacts {
+    /// From 1, and how many the campaign sends at most.
+    pub number: usize,
+    pub of: u32,
+    pub subject: String,
+    pub body: String,
+    pub ask: String,
 }
 
 /// Messages that could wait, gathered into one.
@@ -172,6 +197,15 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("answer.reply", "the security team's reply"),
     ("digest.period", "what it covers: \"today\", \"since yesterday\", \"since Monday\""),
     ("digest.items", "the messages gathered: a list, each with subject, ask and link"),
+    ("campaign.name", "the hygiene campaign's name, \"restart-weekly\""),
+    ("campaign.goal", "what the campaign asks, in one line for the security team"),
+    ("campaign.nudge.number", "which nudge this is, from 1 (nudges only)"),
+    ("campaign.nudge.of", "how many nudges the campaign sends at most (nudges only)"),
+    ("campaign.nudge.subject", "the nudge's subject, as the campaign file words it (nudges only)"),
+    ("campaign.nudge.body", "the nudge's words, as the campaign file has them (nudges only)"),
+    ("campaign.nudge.ask", "the nudge's one thing to do (nudges only)"),
+    ("campaign.thanks", "what the habit now does for the person, in one line"),
+    ("campaign.devices", "the person's devices that showed the gap, a list"),
 ];
 
 impl Facts {
@@ -285,6 +319,23 @@ impl Facts {
                             link: "/actions/40".into(),
                         },
                     ],
+                });
+            }
+            Topic::Nudge | Topic::HabitThanks => {
+                facts.campaign = Some(CampaignFacts {
+                    name: "restart-weekly".into(),
+                    goal: "Every computer restarts at least once a week.".into(),
+                    nudge: (topic == Topic::Nudge).then(|| NudgeFacts {
+                        number: 2,
+                        of: 8,
+                        subject: "Like checking your tyres".into(),
+                        body: "A car runs for months without a tyre check, but it runs safer with one. \
+                               A weekly restart is the same small habit for your computer."
+                            .into(),
+                        ask: "Restart your computer before you go home today.".into(),
+                    }),
+                    thanks: "Your computer restarted this week. Its new updates now keep you safe.".into(),
+                    devices: vec!["laptop LT-0231".into()],
                 });
             }
             Topic::ActionOpened

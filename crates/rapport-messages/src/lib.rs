@@ -22,8 +22,8 @@ pub use email::{
     Email, EmailChannel, SendError, SmtpSecurity, SmtpSettings, SmtpSettingsError, html_of, text_of,
 };
 pub use facts::{
-    ActionFacts, AnswerFacts, DigestFacts, DigestItem, EmergencyFacts, ExceptionFacts, Facts, PersonFacts,
-    PlaceFacts, PolicyFacts, TeamFacts, VARIABLES,
+    ActionFacts, AnswerFacts, CampaignFacts, DigestFacts, DigestItem, EmergencyFacts, ExceptionFacts, Facts,
+    NudgeFacts, PersonFacts, PlaceFacts, PolicyFacts, TeamFacts, VARIABLES,
 };
 pub use http::{AddressError, address_shown};
 pub use templates::{BLOCKS, Rendered, TemplateError, TemplateName, Templates};

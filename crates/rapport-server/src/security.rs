@@ -413,7 +413,7 @@ pub async fn import_upload(
             peer,
         )
         .await?;
-    let Refreshed { owned, assessed, built } = refresh(state).await?;
+    let Refreshed { owned, assessed, built, .. } = refresh(state).await?;
     let record =
         state.store.imports().await?.into_iter().find(|record| record.id == summary.import_id).ok_or_else(
             || ServerError::Internal(format!("import #{} is not in the history", summary.import_id)),

@@ -1,6 +1,7 @@
 //! The clock's work, run once (`rapport tick`) or on the server's schedule: exceptions whose
 //! time is up end, and open work that is due soon or overdue, and exceptions about to end,
-//! become events. Running it twice, or on two servers at once, records each event once.
+//! become events; and the hygiene campaigns nudge and thank whoever is due (`campaigns.rs`).
+//! Running it twice, or on two servers at once, records each event once.
 
 use std::collections::HashMap;
 
@@ -9,6 +10,7 @@ use rapport_storage::{ExceptionState, NewEvent, Store};
 use time::OffsetDateTime;
 
 use crate::actions::planned_actions;
+use crate::campaigns::{CampaignReport, schedule_campaigns};
 use crate::plan::PlanError;
 use crate::policy::current_policy;
 
@@ -17,8 +19,11 @@ use crate::policy::current_policy;
 pub struct TickReport {
     /// Exceptions that ended, each moving its action back into the plan.
     pub exceptions_ended: usize,
-    /// The events recorded by this tick (those recorded by an earlier one are left out).
+    /// The events recorded by this tick (those recorded by an earlier one are left out),
+    /// the campaigns' nudges and thanks included.
     pub recorded: Vec<NewEvent>,
+    /// What the campaigns did, their events moved into `recorded`.
+    pub campaigns: CampaignReport,
 }
 
 /// Does the clock's work as of `now`.
@@ -51,8 +56,10 @@ pub async fn tick(store: &Store, now: OffsetDateTime) -> Result<TickReport, Plan
                 .map(|step| clock_event(event, step))
         })
         .collect();
-    let recorded = store.append_events(&events, now).await?;
-    Ok(TickReport { exceptions_ended, recorded })
+    let mut recorded = store.append_events(&events, now).await?;
+    let mut campaigns = schedule_campaigns(store, now).await?;
+    recorded.append(&mut campaigns.recorded);
+    Ok(TickReport { exceptions_ended, recorded, campaigns })
 }
 
 fn clock_event(event: ClockEvent, step: rapport_core::Step) -> NewEvent {

@@ -19,6 +19,7 @@ mod actions;
 mod answer;
 mod assess;
 mod assign;
+mod campaigns;
 mod clock;
 mod deliver;
 mod fetch;
@@ -45,6 +46,9 @@ pub use answer::{
 };
 pub use assess::{AssessError, AssessReport, apply_tree, assess_findings, compile_tree, current_tree};
 pub use assign::{Assignment, Given, assign_owner};
+pub use campaigns::{
+    CampaignReport, apply_campaign, campaigns_in_force, compile_campaign, schedule_campaigns,
+};
 pub use clock::{TickReport, tick};
 pub use deliver::{Channels, DEFAULT_LEASE, DeliveryReport, deliver_due, webhook_client};
 pub use fetch::{EPSS_URL, FetchError, Fetched, KEV_URL, feed_client, fetch_feed, use_ring_for_tls};

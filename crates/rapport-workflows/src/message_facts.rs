@@ -9,8 +9,8 @@ use rapport_core::{
     Audience, Emergency, EventKind, Exploitation, Hours, Outcome, Person, Policy, Recipient, Team, Topic,
 };
 use rapport_messages::{
-    ActionFacts, AnswerFacts, EmergencyFacts, ExceptionFacts, Facts, PersonFacts, PlaceFacts, PolicyFacts,
-    TeamFacts,
+    ActionFacts, AnswerFacts, CampaignFacts, EmergencyFacts, ExceptionFacts, Facts, PersonFacts, PlaceFacts,
+    PolicyFacts, TeamFacts,
 };
 use rapport_storage::{AnswerKind, StoredAnswer, StoredEvent, StoredException};
 use time::{Date, OffsetDateTime};
@@ -39,6 +39,8 @@ pub(crate) struct Gathered {
     /// The policy applied, the version before it, and the new version's number.
     pub policy_change: Option<(Policy, Option<Policy>, i64)>,
     pub team: Option<Team>,
+    /// The campaign a nudge or a thanks is of.
+    pub campaign: Option<CampaignFacts>,
 }
 
 /// The facts `recipient`'s template reads.
@@ -93,6 +95,7 @@ pub(crate) fn facts_for(
             reply: answer.reply.clone(),
         }),
         digest: None,
+        campaign: gathered.campaign.clone(),
     }
 }
 

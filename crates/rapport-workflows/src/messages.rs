@@ -8,16 +8,18 @@ use std::collections::HashMap;
 
 use rapport_core::words::count;
 use rapport_core::{
-    Audience, Channel, Emergency, EventKind, Person, Policy, Recent, Recipient, Refusal, Rhythm, Route,
-    Topic, Urgency, recipients,
+    Audience, Campaign, Channel, Emergency, EventKind, Person, Policy, Recent, Recipient, Refusal, Rhythm,
+    Route, Topic, Urgency, recipients,
 };
 use rapport_messages::{
-    DigestFacts, DigestItem, Facts, Message, PersonFacts, TemplateName, Templates, compose,
+    CampaignFacts, DigestFacts, DigestItem, Facts, Message, NudgeFacts, PersonFacts, TemplateName, Templates,
+    compose,
 };
 use rapport_storage::{AssetFilter, EventFilter, NewMessage, SentLately, Store, StoredEvent, StoredPolicy};
 use time::{Duration, OffsetDateTime};
 
 use crate::actions::{ActionDetail, action_detail};
+use crate::campaigns::campaigns_in_force;
 use crate::message_facts::{Directory, Gathered, facts_for, hours_for, link_for, period_words};
 use crate::policy::{compile_policy, current_policy};
 use crate::{Channels, PlanError, code_fix};
@@ -57,8 +59,9 @@ pub async fn compose_messages(
     let people = store.people().await?;
     let directory = Directory::of(&people);
     let (policy, _) = current_policy(store, now).await?;
+    let campaigns = campaigns_in_force(store).await?;
     let mut report = ComposeReport { through: store.message_cursor().await?, ..ComposeReport::default() };
-    let mut noise = Noise::new(store, &policy, now).await?;
+    let mut noise = Noise::new(store, &policy, &campaigns, now).await?;
     loop {
         let filter = EventFilter { after: report.through, limit: Some(BATCH), ..EventFilter::default() };
         let events = store.events(&filter).await?;
@@ -94,7 +97,11 @@ async fn messages_of(
 ) -> Result<Vec<NewMessage>, PlanError> {
     let Some(topic) = Topic::of(event.kind) else { return Ok(Vec::new()) };
     let (policy, now) = (noise.policy, noise.now);
-    let gathered = gather(store, policy, topic, event, now).await?;
+    let gathered = gather(store, (policy, noise.campaigns), topic, event, now).await?;
+    // A nudge of a campaign switched off since has no words left to send.
+    if matches!(topic, Topic::Nudge | Topic::HabitThanks) && gathered.campaign.is_none() {
+        return Ok(Vec::new());
+    }
     let occasion = rapport_core::Occasion {
         team: event.team.as_deref(),
         device_users: &gathered.devices.iter().map(|(_, user)| user.clone()).collect::<Vec<_>>(),
@@ -118,6 +125,7 @@ async fn messages_of(
 /// this batch included.
 struct Noise<'a> {
     policy: &'a Policy,
+    campaigns: &'a [Campaign],
     now: OffsetDateTime,
     /// Each reader's rhythm, for those who chose one.
     rhythms: HashMap<String, Rhythm>,
@@ -127,12 +135,17 @@ struct Noise<'a> {
 
 impl<'a> Noise<'a> {
     /// Reads everyone's rhythm and last week's messages once, for the whole run.
-    async fn new(store: &Store, policy: &'a Policy, now: OffsetDateTime) -> Result<Noise<'a>, PlanError> {
+    async fn new(
+        store: &Store,
+        policy: &'a Policy,
+        campaigns: &'a [Campaign],
+        now: OffsetDateTime,
+    ) -> Result<Noise<'a>, PlanError> {
         let mut lately: HashMap<String, Vec<SentLately>> = HashMap::new();
         for sent in store.sent_lately(None, now - Duration::WEEK).await? {
             lately.entry(sent.recipient.clone()).or_default().push(sent);
         }
-        Ok(Noise { policy, now, rhythms: store.message_rhythms().await?, lately })
+        Ok(Noise { policy, campaigns, now, rhythms: store.message_rhythms().await?, lately })
     }
 
     fn route(
@@ -274,7 +287,7 @@ fn message_for(
 /// What an event's messages say, read once for all its readers.
 async fn gather(
     store: &Store,
-    policy: &Policy,
+    (policy, campaigns): (&Policy, &[Campaign]),
     topic: Topic,
     event: &StoredEvent,
     now: OffsetDateTime,
@@ -287,9 +300,16 @@ async fn gather(
         Some(detail) => code_fix(store, &detail.action).await?,
         None => None,
     };
+    let campaign = campaign_facts(campaigns, event);
     let devices = match &detail {
         Some(detail) if topic.audiences().contains(&Audience::EndUser) => device_users(store, detail).await?,
-        _ => Vec::new(),
+        // The person in the campaign, as the user of each of their devices.
+        _ => match &event.facts.person {
+            Some(person) => {
+                event.facts.devices.iter().map(|device| (device.clone(), person.clone())).collect()
+            }
+            None => Vec::new(),
+        },
     };
     let exception = match event.facts.exception {
         Some(id) => store.exception(id).await?,
@@ -318,6 +338,33 @@ async fn gather(
         answer,
         policy_change,
         team,
+        campaign,
+    })
+}
+
+/// The campaign an event names, with the nudge it sends (for a nudge).
+fn campaign_facts(campaigns: &[Campaign], event: &StoredEvent) -> Option<CampaignFacts> {
+    let name = event.facts.campaign.as_deref()?;
+    let campaign = campaigns.iter().find(|campaign| campaign.name == name)?;
+    let nudge = match event.facts.nudge {
+        Some(index) => {
+            let written = campaign.nudges.get(index)?;
+            Some(NudgeFacts {
+                number: index + 1,
+                of: campaign.exposures.lifetime,
+                subject: written.subject.clone(),
+                body: written.body.clone(),
+                ask: written.ask.clone(),
+            })
+        }
+        None => None,
+    };
+    Some(CampaignFacts {
+        name: campaign.name.clone(),
+        goal: campaign.goal.clone(),
+        nudge,
+        thanks: campaign.thanks.clone(),
+        devices: event.facts.devices.clone(),
     })
 }
 
@@ -430,7 +477,8 @@ pub async fn preview_message(
         return Ok(Preview { message, event: None, reader: facts.person.name });
     };
     let (policy, _) = current_policy(store, now).await?;
-    let gathered = gather(store, &policy, topic, &event, now).await?;
+    let campaigns = campaigns_in_force(store).await?;
+    let gathered = gather(store, (&policy, &campaigns), topic, &event, now).await?;
     let team = team.map(str::to_owned).or_else(|| event.team.clone()).or_else(|| reader.team.clone());
     let recipient = Recipient { person: &reader, audience, team };
     let facts = facts_for(&gathered, &recipient, &directory, now);

@@ -25,6 +25,9 @@ pub enum PlanError {
     Store(#[from] StoreError),
     #[error("policy {name}: {message}")]
     Policy { name: String, message: String },
+    /// A campaign file that does not pass its checks.
+    #[error("campaign {name}: {message}")]
+    Campaign { name: String, message: String },
     #[error(transparent)]
     Refused(#[from] Refusal),
     /// A message template could not be rendered for an event's facts.

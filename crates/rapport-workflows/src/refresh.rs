@@ -1,6 +1,7 @@
-//! What follows new evidence (a scan, a VEX document, a feed): assets first seen in it are
-//! owned by the rules in force, every open finding is decided again and the actions are
-//! rebuilt, so ownership, decisions and plans never lag behind what was imported. The command
+//! What follows new evidence (a scan, a VEX document, a feed, an inventory): assets first
+//! seen in it are owned by the rules in force, every open finding is decided again, the
+//! actions are rebuilt, and the hygiene campaigns see what devices now show, so ownership,
+//! decisions, plans and nudges never lag behind what was imported. The command
 //! line and the server both call [`refresh`] after an import, unless told not to. An import
 //! records in its own transaction that a refresh is owed; [`resume_refresh`] catches up on
 //! one a crash (or `--no-plan`) left owed, and the server calls it as it starts and with
@@ -12,6 +13,7 @@
 //! blocking thread of its own; the command line's single-threaded runtime runs it directly.
 
 use crate::assess::{AssessError, AssessReport, assess_findings};
+use crate::campaigns::{CampaignReport, schedule_campaigns};
 use crate::ownership::{OwnershipError, own_new_assets};
 use crate::plan::{BuildReport, PlanError, build_actions};
 use rapport_storage::{Store, StoreError};
@@ -24,6 +26,8 @@ pub struct Refreshed {
     pub owned: usize,
     pub assessed: AssessReport,
     pub built: BuildReport,
+    /// Who joined a campaign, was nudged or thanked, with the events recorded.
+    pub campaigns: CampaignReport,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,10 +49,11 @@ pub async fn refresh(store: &Store, now: OffsetDateTime) -> Result<Refreshed, Re
     let owned = own_new_assets(store, now).await?;
     let assessed = assess_findings(store, now).await?;
     let built = build_actions(store, now).await?;
+    let campaigns = schedule_campaigns(store, now).await?;
     if let Some(import) = owed {
         store.refreshed_through(import).await?;
     }
-    Ok(Refreshed { owned, assessed, built })
+    Ok(Refreshed { owned, assessed, built, campaigns })
 }
 
 /// Catches up on a refresh an import is owed (after a crash between an import's commit and

@@ -5,7 +5,9 @@
 use serde_json::Value;
 
 use crate::server::{client, first_sign_in};
-use crate::support::{Rapport, add_account, each_backend, on_postgres, sample, serve, serve_with, today};
+use crate::support::{
+    Rapport, add_account, due_now, each_backend, on_postgres, sample, serve, serve_with, today,
+};
 
 pub(crate) fn inbox(rapport: &Rapport, email: &str) -> Vec<Value> {
     rapport.json_lines(&["messages", "list", "--person", email, "--json", "--limit", "500"])
@@ -408,7 +410,7 @@ fn emails_reach_a_real_mail_server_once_with_both_parts_and_the_answer_link() {
         let db = rapport.database.clone();
         rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
         emergency_on(&rapport, 0);
-        let queued = rapport.json_lines(&["outbox", "--json"]);
+        let queued = due_now(rapport.json_lines(&["outbox", "--json"]));
         assert!(queued.len() >= 2 && queued.iter().all(|d| d["state"] == "queued"), "{db}: {queued:?}");
 
         let mail = start_mail_server(&python, rapport.work.path());
@@ -646,7 +648,7 @@ fn two_servers_on_one_postgresql_send_each_message_once_and_one_dying_loses_noth
 
     // Both sending: every message once.
     emergency_on(&rapport, 0);
-    let queued = rapport.json_lines(&["outbox", "--json", "--limit", "5000"]).len();
+    let queued = due_now(rapport.json_lines(&["outbox", "--json", "--limit", "5000"])).len();
     assert!(queued > 400, "{queued} deliveries");
     wait_for(queued, 120);
     runtime.block_on(async { tokio::time::sleep(std::time::Duration::from_secs(3)).await });
@@ -662,7 +664,7 @@ fn two_servers_on_one_postgresql_send_each_message_once_and_one_dying_loses_noth
 
     // One dies mid-delivery: what it held waits out its lease, then the other sends it.
     emergency_on(&rapport, 1);
-    let all = rapport.json_lines(&["outbox", "--json", "--limit", "5000"]);
+    let all = due_now(rapport.json_lines(&["outbox", "--json", "--limit", "5000"]));
     let before = arrived(&mail);
     wait_for(before + 1, 60);
     first.die();

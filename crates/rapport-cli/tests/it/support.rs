@@ -90,6 +90,18 @@ pub fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()
 }
 
+/// The outbox's deliveries (`outbox --json`) due by now: those held for their reader's quiet
+/// hours wait, whichever server runs.
+#[allow(clippy::disallowed_methods, reason = "the server under test reads the clock to deliver")]
+pub fn due_now(deliveries: Vec<serde_json::Value>) -> Vec<serde_json::Value> {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    let now = time::OffsetDateTime::now_utc().format(&format).unwrap();
+    deliveries
+        .into_iter()
+        .filter(|delivery| delivery["next_attempt_at"].as_str().unwrap() <= now.as_str())
+        .collect()
+}
+
 /// A running `rapport serve`, stopped with SIGTERM when dropped.
 pub struct Served {
     child: Child,

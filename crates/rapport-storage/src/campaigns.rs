@@ -1,0 +1,199 @@
+//! Hygiene campaigns: the files the security team applied over the shipped ones, where each
+//! person stands in each campaign, and the nudges sent. A nudge and a habit shown are written
+//! with their events in one transaction, and each only once, however many servers schedule.
+
+use rapport_core::{Actor, CampaignStep, Enrolment, EventFacts, EventKind};
+use sqlx::Row;
+use time::OffsetDateTime;
+
+use crate::events::{NewEvent, append_event, begin_with_events};
+use crate::{Store, StoreError, with_pool};
+
+/// A campaign file the security team applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredCampaignFile {
+    pub name: String,
+    pub content: String,
+    /// False when the campaign is switched off.
+    pub active: bool,
+    pub applied_by: Option<String>,
+    pub applied_at: OffsetDateTime,
+}
+
+/// One person in one campaign.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredEnrolment {
+    pub campaign: String,
+    /// Their email, in lower case.
+    pub person: String,
+    pub team: Option<String>,
+    pub enrolment: Enrolment,
+}
+
+/// A step of one person in one campaign, to record with the event it makes (a nudge, or the
+/// thanks when the habit shows after one).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CampaignChange {
+    pub campaign: String,
+    pub person: String,
+    pub team: Option<String>,
+    /// The round the step belongs to.
+    pub round: u32,
+    pub step: CampaignStep,
+    pub event: Option<NewEvent>,
+}
+
+const SELECT_ENROLMENTS: &str = "SELECT e.campaign, e.person, e.team, e.round, e.gap_since, e.habit_at, n.at \
+     FROM campaign_enrolments e LEFT JOIN campaign_nudges n \
+     ON n.campaign = e.campaign AND n.person = e.person AND n.round = e.round \
+     ORDER BY e.campaign, e.person, n.number";
+
+const START: &str = "INSERT INTO campaign_enrolments (campaign, person, team, round, gap_since, habit_at) \
+     VALUES ($1, $2, $3, $4, $5, NULL) \
+     ON CONFLICT (campaign, person) DO UPDATE SET team = $3, round = $4, gap_since = $5, habit_at = NULL \
+     WHERE campaign_enrolments.round < $4";
+
+const NUDGE: &str = "INSERT INTO campaign_nudges (campaign, person, round, number, at) \
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
+
+const HABIT: &str = "UPDATE campaign_enrolments SET habit_at = $4 \
+     WHERE campaign = $1 AND person = $2 AND round = $3 AND habit_at IS NULL";
+
+impl Store {
+    /// The campaign files applied, by name.
+    pub async fn campaign_files(&self) -> Result<Vec<StoredCampaignFile>, StoreError> {
+        let query = "SELECT name, content, active, applied_by, applied_at FROM campaign_files ORDER BY name";
+        with_pool!(self, pool => {
+            let rows = sqlx::query(query).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(StoredCampaignFile {
+                        name: row.try_get("name")?,
+                        content: row.try_get("content")?,
+                        active: row.try_get("active")?,
+                        applied_by: row.try_get("applied_by")?,
+                        applied_at: row.try_get("applied_at")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Applies a campaign file (switched on or off), replacing any of its name, with the
+    /// event saying who did it.
+    pub async fn set_campaign_file(
+        &self,
+        file: &StoredCampaignFile,
+        detail: String,
+    ) -> Result<(), StoreError> {
+        let query = "INSERT INTO campaign_files (name, content, active, applied_by, applied_at) \
+             VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (name) DO UPDATE SET content = $2, active = $3, applied_by = $4, applied_at = $5";
+        let event = NewEvent {
+            kind: EventKind::CampaignChanged,
+            actor: Actor::Security(file.applied_by.clone()),
+            team: None,
+            action: None,
+            subject: Some(format!("campaign {}", file.name)),
+            detail,
+            facts: EventFacts { campaign: Some(file.name.clone()), ..EventFacts::default() },
+            once: None,
+        };
+        with_pool!(self, pool => {
+            let mut tx = begin_with_events!(pool);
+            sqlx::query(query)
+                .bind(&file.name)
+                .bind(&file.content)
+                .bind(file.active)
+                .bind(file.applied_by.as_deref())
+                .bind(file.applied_at)
+                .execute(&mut *tx)
+                .await?;
+            append_event!(tx, &event, file.applied_at);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Everyone in every campaign, with the nudges of their current round.
+    pub async fn campaign_enrolments(&self) -> Result<Vec<StoredEnrolment>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SELECT_ENROLMENTS).fetch_all(pool).await?;
+            let mut enrolments: Vec<StoredEnrolment> = Vec::new();
+            for row in &rows {
+                let (campaign, person): (String, String) = (row.try_get("campaign")?, row.try_get("person")?);
+                let nudged: Option<OffsetDateTime> = row.try_get("at")?;
+                let same = enrolments.last().is_some_and(|last| last.campaign == campaign && last.person == person);
+                if !same {
+                    let round: i64 = row.try_get("round")?;
+                    enrolments.push(StoredEnrolment {
+                        campaign,
+                        person,
+                        team: row.try_get("team")?,
+                        enrolment: Enrolment {
+                            round: u32::try_from(round)
+                                .map_err(|_| StoreError::Corrupt(format!("a campaign round {round}")))?,
+                            gap_since: row.try_get("gap_since")?,
+                            nudged: Vec::new(),
+                            habit_at: row.try_get("habit_at")?,
+                        },
+                    });
+                }
+                if let (Some(at), Some(last)) = (nudged, enrolments.last_mut()) {
+                    last.enrolment.nudged.push(at);
+                }
+            }
+            Ok(enrolments)
+        })
+    }
+
+    /// Records campaign steps with their events in one transaction; returns the events
+    /// recorded. A step another server recorded first is left out, with its event.
+    pub async fn record_campaign_steps(
+        &self,
+        changes: &[CampaignChange],
+        now: OffsetDateTime,
+    ) -> Result<Vec<NewEvent>, StoreError> {
+        with_pool!(self, pool => {
+            let mut tx = begin_with_events!(pool);
+            let mut recorded = Vec::new();
+            for change in changes {
+                let round = i64::from(change.round);
+                let taken = match change.step {
+                    CampaignStep::Start { gap_since, .. } => sqlx::query(START)
+                        .bind(&change.campaign)
+                        .bind(&change.person)
+                        .bind(change.team.as_deref())
+                        .bind(round)
+                        .bind(gap_since)
+                        .execute(&mut *tx)
+                        .await?,
+                    CampaignStep::Nudge { index } => sqlx::query(NUDGE)
+                        .bind(&change.campaign)
+                        .bind(&change.person)
+                        .bind(round)
+                        .bind(i64::try_from(index).unwrap_or(i64::MAX))
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?,
+                    CampaignStep::HabitShown { .. } => sqlx::query(HABIT)
+                        .bind(&change.campaign)
+                        .bind(&change.person)
+                        .bind(round)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?,
+                }
+                .rows_affected()
+                    == 1;
+                if let (true, Some(event)) = (taken, &change.event)
+                    && append_event!(tx, event, now)
+                {
+                    recorded.push(event.clone());
+                }
+            }
+            tx.commit().await?;
+            Ok(recorded)
+        })
+    }
+}

@@ -1,0 +1,255 @@
+//! Hygiene campaigns at work: the catalogue in force (the shipped files, with those the
+//! security team applied over them), and each tick's scheduling: who joins a campaign
+//! because inventory shows the gap on one of their devices, who is nudged now within the
+//! campaign's caps and their weekly budget, and who is thanked once their devices show the
+//! habit. Each nudge and each thanks is an event; the composer turns it into the message.
+
+use std::collections::HashMap;
+
+use rapport_core::{Actor, Campaign, CampaignStep, EventFacts, EventKind, Person, Shown, campaign_steps};
+use rapport_formats::{DEFAULT_CAMPAIGNS, parse_campaign};
+use rapport_storage::{
+    AssetFilter, AssetRecord, CampaignChange, NewEvent, Store, StoredCampaignFile, StoredEnrolment,
+};
+use time::{Duration, OffsetDateTime};
+
+use crate::PlanError;
+use crate::policy::current_policy;
+
+/// Reads a campaign file, refused with its line.
+pub fn compile_campaign(name: &str, text: &str) -> Result<Campaign, PlanError> {
+    parse_campaign(text)
+        .map_err(|error| PlanError::Campaign { name: name.to_owned(), message: error.to_string() })
+}
+
+/// The campaigns in force, in the catalogue's order: the shipped ones unless switched off or
+/// replaced, then those the security team added.
+pub async fn campaigns_in_force(store: &Store) -> Result<Vec<Campaign>, PlanError> {
+    let applied = store.campaign_files().await?;
+    let mut campaigns = Vec::new();
+    for (name, text) in DEFAULT_CAMPAIGNS {
+        if !applied.iter().any(|file| file.name == name) {
+            campaigns.push(compile_campaign(name, text)?);
+        }
+    }
+    for file in applied.iter().filter(|file| file.active) {
+        // Stored only once it passed; a file that no longer passes stays out, and says so.
+        match compile_campaign(&file.name, &file.content) {
+            Ok(campaign) => campaigns.push(campaign),
+            Err(error) => tracing::warn!(%error, "a stored campaign no longer passes; it is left out"),
+        }
+    }
+    Ok(campaigns)
+}
+
+/// Applies a campaign file (new, or replacing the one of its name), once it passes.
+pub async fn apply_campaign(
+    store: &Store,
+    file_name: &str,
+    text: &str,
+    by: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<Campaign, PlanError> {
+    let campaign = compile_campaign(file_name, text)?;
+    let file = StoredCampaignFile {
+        name: campaign.name.clone(),
+        content: text.to_owned(),
+        active: true,
+        applied_by: by.map(str::to_owned),
+        applied_at: now,
+    };
+    store.set_campaign_file(&file, format!("campaign {} applied from {file_name}", campaign.name)).await?;
+    Ok(campaign)
+}
+
+/// What one scheduling run did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CampaignReport {
+    /// People who joined a campaign (or joined it again after the gap came back).
+    pub joined: usize,
+    pub nudged: usize,
+    pub thanked: usize,
+    /// Nudges due but held: the person's weekly budget is spent, or they had a nudge today.
+    pub held_by_budget: usize,
+    pub held_for_the_day: usize,
+    /// The events recorded (nudges and thanks), for the composer.
+    pub recorded: Vec<NewEvent>,
+}
+
+/// Schedules every campaign in force as of `now`.
+pub async fn schedule_campaigns(store: &Store, now: OffsetDateTime) -> Result<CampaignReport, PlanError> {
+    let campaigns = campaigns_in_force(store).await?;
+    let (policy, _) = current_policy(store, now).await?;
+    let budget = policy.spec.messages.weekly_budget_per_person as usize;
+    let people = store.people().await?;
+    let inventory = store.assets(&AssetFilter { devices_only: true, ..AssetFilter::default() }).await?;
+    let devices = devices_by_person(&people, &inventory);
+    let enrolments: HashMap<(String, String), StoredEnrolment> = store
+        .campaign_enrolments()
+        .await?
+        .into_iter()
+        .map(|stored| ((stored.campaign.clone(), stored.person.clone()), stored))
+        .collect();
+    let mut counted: HashMap<String, usize> = HashMap::new();
+    for sent in store.sent_lately(None, now - Duration::WEEK).await? {
+        if sent.counted {
+            *counted.entry(sent.recipient).or_default() += 1;
+        }
+    }
+    let mut nudged_today: HashMap<&str, bool> = HashMap::new();
+    for stored in enrolments.values() {
+        if stored.enrolment.nudged.iter().any(|at| *at > now - Duration::DAY) {
+            nudged_today.insert(stored.person.as_str(), true);
+        }
+    }
+    let mut report = CampaignReport::default();
+    let mut changes = Vec::new();
+    for campaign in &campaigns {
+        for (email, (person, owned)) in &devices {
+            let enrolled = enrolments.get(&(campaign.name.clone(), email.clone()));
+            let gap: Vec<&AssetRecord> =
+                owned.iter().copied().filter(|device| shows(campaign, device, true)).collect();
+            let shown = match gap.iter().filter_map(|device| device.last_seen).min() {
+                Some(reported) => Shown::Gap(reported),
+                None if !gap.is_empty() => Shown::Gap(now),
+                None if owned.iter().any(|device| shows(campaign, device, false)) => Shown::Habit,
+                None => Shown::Nothing,
+            };
+            let mut round = enrolled.map_or(1, |stored| stored.enrolment.round);
+            for step in
+                campaign_steps(&campaign.exposures, enrolled.map(|stored| &stored.enrolment), shown, now)
+            {
+                let event = match step {
+                    CampaignStep::Start { round: started, .. } => {
+                        round = started;
+                        report.joined += 1;
+                        None
+                    }
+                    CampaignStep::Nudge { index } => {
+                        let spent = counted.get(email).copied().unwrap_or(0);
+                        if spent >= budget {
+                            report.held_by_budget += 1;
+                            continue;
+                        }
+                        if nudged_today.insert(email.as_str(), true).is_some() {
+                            report.held_for_the_day += 1;
+                            continue;
+                        }
+                        *counted.entry(email.clone()).or_default() += 1;
+                        Some(nudge_event(campaign, person, &gap, round, index))
+                    }
+                    CampaignStep::HabitShown { thanked } => {
+                        thanked.then(|| thanks_event(campaign, person, owned, round))
+                    }
+                };
+                changes.push(CampaignChange {
+                    campaign: campaign.name.clone(),
+                    person: email.clone(),
+                    team: person.team.clone(),
+                    round,
+                    step,
+                    event,
+                });
+            }
+        }
+    }
+    report.recorded = store.record_campaign_steps(&changes, now).await?;
+    for event in &report.recorded {
+        match event.kind {
+            EventKind::CampaignNudged => report.nudged += 1,
+            EventKind::HabitShown => report.thanked += 1,
+            _ => {}
+        }
+    }
+    Ok(report)
+}
+
+/// Whether inventory shows the campaign's gap (or its habit) on a device.
+fn shows(campaign: &Campaign, device: &AssetRecord, gap: bool) -> bool {
+    let Some(facts) = &device.facts else { return false };
+    let seen = device.last_seen.map(OffsetDateTime::unix_timestamp);
+    if gap { campaign.shows_gap(facts, seen) } else { campaign.shows_habit(facts, seen) }
+}
+
+/// Each active person with an email and the devices inventory says they use, by email in
+/// lower case. A device's user is an email or a login name.
+fn devices_by_person<'a>(
+    people: &'a [Person],
+    devices: &'a [AssetRecord],
+) -> HashMap<String, (&'a Person, Vec<&'a AssetRecord>)> {
+    let mut by_login: HashMap<String, &Person> = HashMap::new();
+    for person in people.iter().filter(|person| person.active) {
+        if let Some(email) = &person.email {
+            by_login.insert(email.to_lowercase(), person);
+        }
+        if let Some(name) = &person.username {
+            by_login.entry(name.to_lowercase()).or_insert(person);
+        }
+    }
+    let mut owned: HashMap<String, (&Person, Vec<&AssetRecord>)> = HashMap::new();
+    for device in devices {
+        let user = device.facts.as_ref().and_then(|facts| facts.user.as_deref());
+        let Some(person) = user.and_then(|user| by_login.get(&user.to_lowercase())) else { continue };
+        let Some(email) = &person.email else { continue };
+        owned.entry(email.to_lowercase()).or_insert_with(|| (*person, Vec::new())).1.push(device);
+    }
+    owned
+}
+
+fn device_names(devices: &[&AssetRecord]) -> Vec<String> {
+    devices
+        .iter()
+        .map(|device| device.hostname.clone().unwrap_or_else(|| device.asset.name.clone()))
+        .collect()
+}
+
+fn nudge_event(
+    campaign: &Campaign,
+    person: &Person,
+    gap: &[&AssetRecord],
+    round: u32,
+    index: usize,
+) -> NewEvent {
+    let email = person.email.clone().unwrap_or_default().to_lowercase();
+    let subject = campaign.nudges.get(index).map(|nudge| nudge.subject.as_str()).unwrap_or_default();
+    NewEvent {
+        kind: EventKind::CampaignNudged,
+        actor: Actor::Clock,
+        team: person.team.clone(),
+        action: None,
+        subject: Some(format!("campaign {}", campaign.name)),
+        detail: format!(
+            "nudge {} of {} to {}: {subject}",
+            index + 1,
+            campaign.exposures.lifetime,
+            person.name
+        ),
+        facts: EventFacts {
+            campaign: Some(campaign.name.clone()),
+            person: Some(email.clone()),
+            nudge: Some(index),
+            devices: device_names(gap),
+            ..EventFacts::default()
+        },
+        once: Some(format!("nudge:{}:{email}:{round}:{index}", campaign.name)),
+    }
+}
+
+fn thanks_event(campaign: &Campaign, person: &Person, devices: &[&AssetRecord], round: u32) -> NewEvent {
+    let email = person.email.clone().unwrap_or_default().to_lowercase();
+    NewEvent {
+        kind: EventKind::HabitShown,
+        actor: Actor::Scan,
+        team: person.team.clone(),
+        action: None,
+        subject: Some(format!("campaign {}", campaign.name)),
+        detail: format!("{}'s devices now show the habit: {}", person.name, campaign.goal),
+        facts: EventFacts {
+            campaign: Some(campaign.name.clone()),
+            person: Some(email.clone()),
+            devices: device_names(devices),
+            ..EventFacts::default()
+        },
+        once: Some(format!("habit:{}:{email}:{round}", campaign.name)),
+    }
+}
