@@ -38,7 +38,7 @@ pub struct BenchEstateArgs {
     postgres: Option<String>,
 }
 
-fn write_file(
+pub fn write_file(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
@@ -66,14 +66,14 @@ pub fn run(args: &BenchEstateArgs) -> anyhow::Result<()> {
 
     let inventory = folder.join(format!("fleet-{}x{}.json", args.hosts, args.packages));
     if !inventory.exists() {
-        write_file(&inventory, |out| estate::fleet_hosts(out, 7, args.hosts, args.packages))?;
+        write_file(&inventory, |out| estate::fleet_hosts(out, 7, args.hosts, args.packages, 40))?;
     }
     let devices = folder.join(format!("fleet-{}x0.json", args.assets));
     if !devices.exists() {
-        write_file(&devices, |out| estate::fleet_hosts(out, 11, args.assets, 0))?;
+        write_file(&devices, |out| estate::fleet_hosts(out, 11, args.assets, 0, 40))?;
     }
     let people = folder.join(format!("people-{}.csv", args.assets));
-    write_file(&people, |out| estate::people_csv(out, args.assets))?;
+    write_file(&people, |out| estate::people_csv(out, args.assets, 40))?;
     let rules = folder.join(format!("ownership-{}.toml", args.rules));
     write_file(&rules, |out| estate::ownership_toml(out, 3, args.assets, args.rules))?;
 
@@ -88,10 +88,10 @@ pub fn run(args: &BenchEstateArgs) -> anyhow::Result<()> {
         }
         let run = |args: &[&str]| crate::bench::measure(&binary, url, args);
         for pass in ["first", "re-import"] {
-            let took = run(&["inventory", "import", "--json", &path(&inventory)])?;
+            let took = run(&["inventory", "import", "--json", "--no-plan", &path(&inventory)])?;
             row(&format!("inventory import ({pass})"), backend, args.hosts, "hosts", &took);
         }
-        let took = run(&["inventory", "import", "--json", &path(&devices)])?;
+        let took = run(&["inventory", "import", "--json", "--no-plan", &path(&devices)])?;
         row("inventory import (no sw)", backend, args.assets, "hosts", &took);
         run(&["people", "import", &path(&people)])?;
         let all = args.assets + args.hosts;

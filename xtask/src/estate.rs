@@ -29,12 +29,14 @@ fn package(random: &mut Random, squad: u64) -> (String, String) {
     (format!("pkg-{name_index:03}"), format!("{}.{}.{}", 1 + name_index % 7, version, name_index % 13))
 }
 
-/// Writes `{"hosts": [...]}` as `GET /api/v1/fleet/hosts?populate_software=true` returns it.
+/// Writes `{"hosts": [...]}` as `GET /api/v1/fleet/hosts?populate_software=true` returns it,
+/// each host used by one of its squad's `users_per_squad` people.
 pub fn fleet_hosts(
     out: &mut impl Write,
     seed: u64,
     hosts: u64,
     packages_per_host: u64,
+    users_per_squad: u64,
 ) -> std::io::Result<()> {
     let mut random = Random(seed);
     let squads = squads(hosts);
@@ -70,7 +72,7 @@ pub fn fleet_hosts(
             "disk_encryption_enabled": random.below(10) != 0,
             "team_name": format!("Squad {squad}"),
             "labels": [{"name": format!("squad-{squad}")}, {"name": role}],
-            "end_users": [{"idp_username": format!("user{}@squad{squad}.example.com", index % 40)}],
+            "end_users": [{"idp_username": format!("user{}@squad{squad}.example.com", index % users_per_squad)}],
             "policies": failing,
             "software": software,
         });
@@ -83,11 +85,11 @@ pub fn fleet_hosts(
     Ok(())
 }
 
-/// The people of the estate: forty per squad, each in their squad's team.
-pub fn people_csv(out: &mut impl Write, hosts: u64) -> std::io::Result<()> {
+/// The people of the estate: `users_per_squad` of each squad, in their squad's team.
+pub fn people_csv(out: &mut impl Write, hosts: u64, users_per_squad: u64) -> std::io::Result<()> {
     writeln!(out, "name,email,team,audience,time zone")?;
     for squad in 0..squads(hosts) {
-        for user in 0..40 {
+        for user in 0..users_per_squad {
             writeln!(
                 out,
                 "User {user} of squad {squad},user{user}@squad{squad}.example.com,Squad {squad},engineer,Europe/Paris"

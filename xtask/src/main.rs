@@ -9,11 +9,13 @@
 //!   findings on 20,000 hosts, and re-decides them after a feed change and a tree change;
 //! - `bench-messages`: composes and queues an emergency's messages to 10,000 people, and
 //!   delivers them to a local SMTP server.
+//! - `bench-campaigns`: schedules the hygiene campaigns over 50,000 hosts and 20,000 people.
 //! - `bench-findings`: lists 1 to 10,000 of 300,000 findings, and filters matching none.
 //!
 //! The tidy checks that enforce ARCHITECTURE.md live in `tidy.rs` and run with `cargo test`.
 
 mod bench;
+mod bench_campaigns;
 mod bench_estate;
 mod bench_findings;
 mod bench_intel;
@@ -47,6 +49,7 @@ enum Command {
     /// Composing and queuing a message for each of 10,000 people, and delivering them to a
     /// local SMTP server.
     BenchMessages(bench_messages::BenchMessagesArgs),
+    BenchCampaigns(bench_campaigns::BenchCampaignsArgs),
     /// A partner's plan page under load (wrk), over the databases bench-plan leaves.
     BenchServer(bench_server::BenchServerArgs),
 }
@@ -60,6 +63,7 @@ fn main() -> anyhow::Result<()> {
         Command::BenchFindings(args) => bench_findings::run(&args),
         Command::BenchPlan(args) => bench_plan::run(&args),
         Command::BenchMessages(args) => bench_messages::run(&args),
+        Command::BenchCampaigns(args) => bench_campaigns::run(&args),
         Command::BenchServer(args) => bench_server::run(&args),
     }
 }

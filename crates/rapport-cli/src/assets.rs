@@ -35,6 +35,10 @@ pub struct InventoryImportArgs {
     /// Print one JSON object per file.
     #[arg(long)]
     json: bool,
+    /// Only store the devices: leave deciding, planning, campaigns and messages to the next
+    /// `rapport tick` or the server's clock.
+    #[arg(long)]
+    no_plan: bool,
 }
 
 fn parse_inventory_format(name: &str) -> Result<InventoryFormat, String> {
@@ -165,7 +169,7 @@ pub async fn inventory(database: &str, command: InventoryCommand) -> anyhow::Res
             }
         }
     }
-    if imported {
+    if imported && !args.no_plan {
         crate::commands::refresh_and_tell(&store, args.json).await?;
     }
     store.close().await;

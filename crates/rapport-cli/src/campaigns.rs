@@ -27,6 +27,13 @@ pub enum CampaignCommand {
     Apply { file: PathBuf },
     /// Who is in a campaign, how often they were nudged, and whose devices show the habit.
     Status { name: String },
+    /// Schedule every campaign now: who joins, who is nudged, who is thanked (the server's
+    /// clock does this on each tick; the nudges are composed with the other messages).
+    Schedule {
+        /// Run as of this moment (RFC 3339, e.g. 2026-12-20T09:00:00Z) instead of now.
+        #[arg(long, value_parser = crate::events::parse_moment)]
+        at: Option<time::OffsetDateTime>,
+    },
 }
 
 pub async fn campaign(database: &str, command: CampaignCommand) -> anyhow::Result<ExitCode> {
@@ -67,6 +74,16 @@ pub async fn campaign(database: &str, command: CampaignCommand) -> anyhow::Resul
             let store = open(database).await?;
             let campaign = apply_campaign(&store, &file.display().to_string(), &text, None, now()).await?;
             writeln!(out, "Applied.\n{}", summary(&campaign))?;
+            store.close().await;
+        }
+        CampaignCommand::Schedule { at } => {
+            let store = open(database).await?;
+            let report = schedule_campaigns(&store, at.unwrap_or_else(now)).await?;
+            for event in &report.recorded {
+                writeln!(out, "{}: {}", event.subject.as_deref().unwrap_or_default(), event.detail)?;
+            }
+            let quiet = "Campaigns: nobody joined, was nudged or was thanked.".to_owned();
+            writeln!(out, "{}", scheduled(&report).unwrap_or(quiet))?;
             store.close().await;
         }
         CampaignCommand::Status { name } => {

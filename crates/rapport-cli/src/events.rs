@@ -50,7 +50,7 @@ pub struct TickArgs {
     json: bool,
 }
 
-fn parse_moment(text: &str) -> Result<OffsetDateTime, String> {
+pub(crate) fn parse_moment(text: &str) -> Result<OffsetDateTime, String> {
     OffsetDateTime::parse(text, &Rfc3339)
         .map_err(|error| format!("{text:?} is not an RFC 3339 time such as 2026-12-20T09:00:00Z: {error}"))
 }

@@ -200,7 +200,7 @@ pub async fn messages(database: &str, command: MessagesCommand) -> anyhow::Resul
             let composed = crate::printable::moment(stored.composed_at);
             writeln!(out, "-- {from}, composed {composed}; {}", route_words(&message.route))?;
             writeln!(out, "-- {}", scores(&message.readability, message.audience))?;
-            if message.action.is_some() {
+            if message.answerable() {
                 let link = rapport_workflows::answer_link(&store, stored.id, stored.composed_at).await?;
                 writeln!(out, "-- answered without signing in at {link} (for 30 days, once)")?;
             }

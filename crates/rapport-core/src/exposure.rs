@@ -56,13 +56,19 @@ pub struct Enrolment {
     pub nudged: Vec<OffsetDateTime>,
     /// When the habit showed, ending the round.
     pub habit_at: Option<OffsetDateTime>,
+    /// When they last said "done" in this round: the nudges wait for a report made after it.
+    pub said_done: Option<OffsetDateTime>,
+    /// Whether they said "I can't" in this round: the nudges stop, and the security team
+    /// answers them.
+    pub cannot: bool,
 }
 
 /// What inventory now shows of one person's devices, for one campaign.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shown {
-    /// A device shows the gap, reported at this time (the earliest of those that show it).
-    Gap(OffsetDateTime),
+    /// Devices show the gap: reported `since` (the earliest of their reports), and most
+    /// recently at `latest`.
+    Gap { since: OffsetDateTime, latest: OffsetDateTime },
     /// No device shows the gap and one shows the habit.
     Habit,
     /// Neither: the facts are not reported, or the person has no device.
@@ -93,10 +99,16 @@ pub fn campaign_steps(
         (Some(enrolment), Shown::Habit) => {
             vec![CampaignStep::HabitShown { thanked: !enrolment.nudged.is_empty() }]
         }
-        (Some(enrolment), Shown::Gap(_)) => {
+        // Told "I can't", or "done" since the last report: wait.
+        (Some(enrolment), Shown::Gap { latest, .. })
+            if enrolment.cannot || enrolment.said_done.is_some_and(|said| latest <= said) =>
+        {
+            Vec::new()
+        }
+        (Some(enrolment), Shown::Gap { .. }) => {
             nudge_due(exposures, enrolment.gap_since, &enrolment.nudged, now).into_iter().collect()
         }
-        (None, Shown::Gap(reported)) => {
+        (None, Shown::Gap { since: reported, .. }) => {
             let (round, gap_since) = match enrolment {
                 None => (1, reported),
                 // The gap came back after the habit showed, whenever the report was made.
@@ -187,28 +199,64 @@ mod tests {
         assert_eq!((sent[3] - sent[0]).whole_days(), 7);
     }
 
+    fn gap(reported: OffsetDateTime) -> Shown {
+        Shown::Gap { since: reported, latest: reported }
+    }
+
+    #[test]
+    fn done_waits_for_a_later_report_and_i_cant_stops_the_nudges() {
+        let reported = datetime!(2026-12-01 09:00 UTC);
+        let first = reported + Duration::days(2);
+        let said = first + Duration::DAY;
+        let enrolment = Enrolment {
+            round: 1,
+            gap_since: reported,
+            nudged: vec![first],
+            habit_at: None,
+            said_done: Some(said),
+            cannot: false,
+        };
+        let due = first + Duration::days(4);
+        let stale = Shown::Gap { since: reported, latest: said - Duration::HOUR };
+        assert!(campaign_steps(&caps(), Some(&enrolment), stale, due).is_empty(), "no report since \"done\"");
+        let still = Shown::Gap { since: reported, latest: said + Duration::HOUR };
+        assert_eq!(campaign_steps(&caps(), Some(&enrolment), still, due), [CampaignStep::Nudge { index: 1 }]);
+        let cannot = Enrolment { said_done: None, cannot: true, ..enrolment };
+        assert!(campaign_steps(&caps(), Some(&cannot), still, due).is_empty());
+        assert_eq!(
+            campaign_steps(&caps(), Some(&cannot), Shown::Habit, due),
+            [CampaignStep::HabitShown { thanked: true }],
+            "the habit is thanked, whatever they said"
+        );
+    }
+
     #[test]
     fn a_person_joins_after_the_grace_is_nudged_in_turn_and_is_thanked_once_the_habit_shows() {
         let reported = datetime!(2026-12-01 09:00 UTC);
         let early = reported + Duration::DAY;
         assert_eq!(
-            campaign_steps(&caps(), None, Shown::Gap(reported), early),
+            campaign_steps(&caps(), None, gap(reported), early),
             [CampaignStep::Start { round: 1, gap_since: reported }],
             "within the grace: joined, not yet nudged"
         );
         let late = reported + Duration::days(5);
         assert_eq!(
-            campaign_steps(&caps(), None, Shown::Gap(reported), late),
+            campaign_steps(&caps(), None, gap(reported), late),
             [CampaignStep::Start { round: 1, gap_since: reported }, CampaignStep::Nudge { index: 0 }],
             "a gap reported days ago is past its grace"
         );
-        let mut standing = Enrolment { round: 1, gap_since: reported, nudged: vec![late], habit_at: None };
-        assert!(
-            campaign_steps(&caps(), Some(&standing), Shown::Gap(reported), late + Duration::DAY).is_empty()
-        );
+        let mut standing = Enrolment {
+            round: 1,
+            gap_since: reported,
+            nudged: vec![late],
+            habit_at: None,
+            said_done: None,
+            cannot: false,
+        };
+        assert!(campaign_steps(&caps(), Some(&standing), gap(reported), late + Duration::DAY).is_empty());
         let next = late + Duration::days(3);
         assert_eq!(
-            campaign_steps(&caps(), Some(&standing), Shown::Gap(reported), next),
+            campaign_steps(&caps(), Some(&standing), gap(reported), next),
             [CampaignStep::Nudge { index: 1 }]
         );
         assert_eq!(
@@ -218,12 +266,12 @@ mod tests {
         assert!(campaign_steps(&caps(), Some(&standing), Shown::Nothing, next).is_empty());
         standing.habit_at = Some(next);
         assert!(
-            campaign_steps(&caps(), Some(&standing), Shown::Gap(next), next + Duration::days(30)).is_empty(),
+            campaign_steps(&caps(), Some(&standing), gap(next), next + Duration::days(30)).is_empty(),
             "a gap back within six months waits"
         );
         let later = next + Duration::days(200);
         assert_eq!(
-            campaign_steps(&caps(), Some(&standing), Shown::Gap(later), later).first().copied(),
+            campaign_steps(&caps(), Some(&standing), gap(later), later).first().copied(),
             Some(CampaignStep::Start { round: 2, gap_since: later })
         );
         let unnudged = Enrolment { nudged: Vec::new(), habit_at: None, ..standing };

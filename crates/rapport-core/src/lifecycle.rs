@@ -109,10 +109,14 @@ pub enum EventKind {
     HabitShown,
     /// The security team applied, changed or switched off a campaign.
     CampaignChanged,
+    /// A person answered a nudge: "done", or "I can't, because...".
+    CampaignAnswered,
+    /// The security team replied to someone's "I can't".
+    CampaignReplied,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 26] = [
+    pub const ALL: [EventKind; 28] = [
         EventKind::ActionOpened,
         EventKind::DecisionChanged,
         EventKind::ActionMarkedDone,
@@ -139,6 +143,8 @@ impl EventKind {
         EventKind::CampaignNudged,
         EventKind::HabitShown,
         EventKind::CampaignChanged,
+        EventKind::CampaignAnswered,
+        EventKind::CampaignReplied,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -169,6 +175,8 @@ impl EventKind {
             EventKind::CampaignNudged => "campaign_nudged",
             EventKind::HabitShown => "habit_shown",
             EventKind::CampaignChanged => "campaign_changed",
+            EventKind::CampaignAnswered => "campaign_answered",
+            EventKind::CampaignReplied => "campaign_replied",
         }
     }
 
@@ -205,6 +213,8 @@ impl EventKind {
             EventKind::CampaignNudged => "nudged toward a habit",
             EventKind::HabitShown => "habit shown",
             EventKind::CampaignChanged => "campaign changed",
+            EventKind::CampaignAnswered => "answered a nudge",
+            EventKind::CampaignReplied => "security team replied to a nudge's answer",
         }
     }
 }

@@ -36,7 +36,8 @@ impl Urgency {
             | Topic::OwnershipDisputed
             | Topic::SecurityReplied
             | Topic::Nudge
-            | Topic::HabitThanks => Urgency::Prompt,
+            | Topic::HabitThanks
+            | Topic::CampaignReplied => Urgency::Prompt,
         }
     }
 }

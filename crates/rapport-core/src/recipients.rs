@@ -63,7 +63,7 @@ pub fn recipients<'p>(topic: Topic, occasion: &Occasion<'_>, people: &'p [Person
         // A digest gathers messages already addressed.
         Topic::Digest => {}
         // The person in the campaign, named as the user of their devices.
-        Topic::Nudge | Topic::HabitThanks => {
+        Topic::Nudge | Topic::HabitThanks | Topic::CampaignReplied => {
             for person in &reachable {
                 if uses_a_device(person, occasion.device_users) {
                     tell(person, Audience::EndUser, person.team.as_deref());

@@ -34,10 +34,12 @@ pub enum Topic {
     Nudge,
     /// Thanks, once the person's devices show the habit they were nudged toward.
     HabitThanks,
+    /// The security team answered someone's "I can't" to a nudge.
+    CampaignReplied,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 14] = [
+    pub const ALL: [Topic; 15] = [
         Topic::ActionOpened,
         Topic::ActionDueSoon,
         Topic::ActionOverdue,
@@ -52,6 +54,7 @@ impl Topic {
         Topic::Digest,
         Topic::Nudge,
         Topic::HabitThanks,
+        Topic::CampaignReplied,
     ];
 
     /// The topic an event is told under, if it is told at all.
@@ -70,6 +73,7 @@ impl Topic {
             EventKind::SecurityReplied => Topic::SecurityReplied,
             EventKind::CampaignNudged => Topic::Nudge,
             EventKind::HabitShown => Topic::HabitThanks,
+            EventKind::CampaignReplied => Topic::CampaignReplied,
             EventKind::DecisionChanged
             | EventKind::ActionMarkedDone
             | EventKind::ExceptionRequested
@@ -79,7 +83,8 @@ impl Topic {
             | EventKind::ReachabilityAnswered
             | EventKind::ActionAcknowledged
             | EventKind::TemplateChanged
-            | EventKind::CampaignChanged => return None,
+            | EventKind::CampaignChanged
+            | EventKind::CampaignAnswered => return None,
         })
     }
 
@@ -107,6 +112,7 @@ impl Topic {
             Topic::Digest => "digest",
             Topic::Nudge => "nudge",
             Topic::HabitThanks => "habit_thanks",
+            Topic::CampaignReplied => "campaign_replied",
         }
     }
 
@@ -133,7 +139,7 @@ impl Topic {
                 &[Engineer, Manager, Executive, EndUser]
             }
             // Habits are asked of everyone as the person who uses the device.
-            Topic::Nudge | Topic::HabitThanks => &[EndUser],
+            Topic::Nudge | Topic::HabitThanks | Topic::CampaignReplied => &[EndUser],
         }
     }
 }

@@ -191,7 +191,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("policy.name", "the policy's name"),
     ("policy.version", "the new version's number"),
     ("policy.changes", "what changed, a list of sentences"),
-    ("answer.kind", "\"feedback\" or \"not ours\""),
+    ("answer.kind", "\"feedback\", \"not ours\" or, to a campaign, \"I can't\""),
     ("answer.words", "what the person said"),
     ("answer.by", "who said it"),
     ("answer.reply", "the security team's reply"),
@@ -321,7 +321,17 @@ impl Facts {
                     ],
                 });
             }
-            Topic::Nudge | Topic::HabitThanks => {
+            Topic::Nudge | Topic::HabitThanks | Topic::CampaignReplied => {
+                if topic == Topic::CampaignReplied {
+                    facts.answer = Some(AnswerFacts {
+                        kind: "I can't".into(),
+                        words: "My laptop is shared with the lab and runs all night.".into(),
+                        by: name.into(),
+                        reply: Some(
+                            "Thanks for telling us. We will restart it for you on Sunday nights.".into(),
+                        ),
+                    });
+                }
                 facts.campaign = Some(CampaignFacts {
                     name: "restart-weekly".into(),
                     goal: "Every computer restarts at least once a week.".into(),

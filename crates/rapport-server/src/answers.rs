@@ -20,7 +20,8 @@ use crate::web::{Nav, html};
 /// What the answer form sends.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct AnswerForm {
-    /// `acknowledge`, `done`, `more_time`, `not_ours` or `feedback`.
+    /// `acknowledge`, `done`, `more_time`, `not_ours` or `feedback`; to a campaign's nudge,
+    /// `habit_done` or `cannot`.
     pub answer: String,
     #[serde(default)]
     pub note: Option<String>,
@@ -61,9 +62,12 @@ impl AnswerForm {
                 until: parse_day(&self.until.unwrap_or_default(), "until")?,
                 reason: text(self.reason),
             },
+            "habit_done" => MessageAnswer::HabitDone { note: text(self.note) },
+            "cannot" => MessageAnswer::Cannot { reason: text(self.reason) },
             other => {
                 return Err(ServerError::BadRequest(format!(
-                    "answer: expected acknowledge, done, more_time, not_ours or feedback, got {other:?}"
+                    "answer: expected acknowledge, done, more_time, not_ours, feedback, habit_done or cannot, \
+                     got {other:?}"
                 )));
             }
         })
@@ -91,6 +95,8 @@ impl AnswerPage {
             "done" => Offer::Done,
             "more_time" => Offer::MoreTime,
             "not_ours" => Offer::NotOurs,
+            "habit_done" => Offer::HabitDone,
+            "cannot" => Offer::Cannot,
             _ => Offer::Feedback,
         };
         self.choices.offers.contains(&wanted)

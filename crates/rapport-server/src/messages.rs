@@ -49,6 +49,8 @@ pub struct MessageView {
     pub topic: String,
     pub team: Option<String>,
     pub action: Option<i64>,
+    /// Whether its reader answers it from its page: a message on an action, or a nudge.
+    pub answerable: bool,
     pub subject: String,
     pub body: String,
     /// The one thing to do.
@@ -97,6 +99,7 @@ impl ReadabilityView {
 impl MessageView {
     fn of(stored: StoredMessage, reader: &Reader) -> MessageView {
         let message = stored.message;
+        let answerable = message.answerable();
         let scores = message.readability;
         let because =
             |reason: &Option<String>| reason.as_ref().map(|reason| format!(": {reason}")).unwrap_or_default();
@@ -121,6 +124,7 @@ impl MessageView {
             audience: message.audience.as_str().to_owned(),
             topic: message.topic.as_str().to_owned(),
             team: message.team,
+            answerable,
             action: message.action,
             subject: message.subject,
             body: message.body,

@@ -506,6 +506,18 @@ pub async fn actions(
 pub struct Queue {
     pub exceptions: Vec<QueuedException>,
     pub answers: Vec<QueuedAnswer>,
+    /// People who said they can't do what a campaign's nudge asked, and why.
+    pub campaign_answers: Vec<QueuedCampaignAnswer>,
+}
+
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct QueuedCampaignAnswer {
+    pub id: i64,
+    pub campaign: String,
+    /// Their email.
+    pub person: String,
+    pub given_at: String,
+    pub words: String,
 }
 
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
@@ -579,7 +591,28 @@ pub async fn queue(state: &AppState, signed: &Signed) -> Result<Queue, ServerErr
             suggested_team: a.suggested_team,
         })
         .collect();
-    Ok(Queue { exceptions, answers })
+    let campaign_answers = rapport_workflows::unreplied_campaign_answers(&state.store, principal)
+        .await?
+        .into_iter()
+        .map(|a| QueuedCampaignAnswer {
+            id: a.id,
+            campaign: a.campaign,
+            person: a.person,
+            given_at: reader.moment(a.given_at),
+            words: a.words,
+        })
+        .collect();
+    Ok(Queue { exceptions, answers, campaign_answers })
+}
+
+/// The security team replies to someone's "I can't" to a campaign.
+pub async fn reply_to_campaign_answer(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+    text: &str,
+) -> Result<(), ServerError> {
+    Ok(rapport_workflows::reply_to_campaign_answer(&state.store, id, principal, text, state.now()).await?)
 }
 
 /// The security team approves or rejects an exception request.

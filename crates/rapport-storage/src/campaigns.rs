@@ -3,9 +3,12 @@
 //! with their events in one transaction, and each only once, however many servers schedule.
 
 use rapport_core::{Actor, CampaignStep, Enrolment, EventFacts, EventKind};
+use std::collections::HashMap;
+
 use sqlx::Row;
 use time::OffsetDateTime;
 
+use crate::CampaignAnswerKind;
 use crate::events::{NewEvent, append_event, begin_with_events};
 use crate::{Store, StoreError, with_pool};
 
@@ -115,9 +118,10 @@ impl Store {
         })
     }
 
-    /// Everyone in every campaign, with the nudges of their current round.
+    /// Everyone in every campaign, with the nudges of their current round and what they
+    /// answered in it.
     pub async fn campaign_enrolments(&self) -> Result<Vec<StoredEnrolment>, StoreError> {
-        with_pool!(self, pool => {
+        let mut enrolments = with_pool!(self, pool => {
             let rows = sqlx::query(SELECT_ENROLMENTS).fetch_all(pool).await?;
             let mut enrolments: Vec<StoredEnrolment> = Vec::new();
             for row in &rows {
@@ -136,6 +140,8 @@ impl Store {
                             gap_since: row.try_get("gap_since")?,
                             nudged: Vec::new(),
                             habit_at: row.try_get("habit_at")?,
+                            said_done: None,
+                            cannot: false,
                         },
                     });
                 }
@@ -143,8 +149,36 @@ impl Store {
                     last.enrolment.nudged.push(at);
                 }
             }
-            Ok(enrolments)
-        })
+            Ok::<_, StoreError>(enrolments)
+        })?;
+        let answers = self.campaign_answers_in_rounds().await?;
+        let mut by_person: HashMap<(&str, &str), &mut Enrolment> = enrolments
+            .iter_mut()
+            .map(|stored| ((stored.campaign.as_str(), stored.person.as_str()), &mut stored.enrolment))
+            .collect();
+        for answer in &answers {
+            if let Some(enrolment) = by_person.get_mut(&(answer.campaign.as_str(), answer.person.as_str())) {
+                match answer.kind {
+                    CampaignAnswerKind::Done => enrolment.said_done = Some(answer.given_at),
+                    CampaignAnswerKind::Cannot => enrolment.cannot = true,
+                }
+            }
+        }
+        Ok(enrolments)
+    }
+
+    /// The round `person` (an email, in lower case) is in, in `campaign`; none when they were
+    /// never in it.
+    pub async fn campaign_round(&self, campaign: &str, person: &str) -> Result<Option<u32>, StoreError> {
+        let query = "SELECT round FROM campaign_enrolments WHERE campaign = $1 AND person = $2";
+        let round: Option<i64> = with_pool!(self, pool => {
+            sqlx::query_scalar(query).bind(campaign).bind(person).fetch_optional(pool).await?
+        });
+        round
+            .map(|round| {
+                u32::try_from(round).map_err(|_| StoreError::Corrupt(format!("a campaign round {round}")))
+            })
+            .transpose()
     }
 
     /// Records campaign steps with their events in one transaction; returns the events

@@ -203,6 +203,16 @@ impl Store {
         })
     }
 
+    /// The event numbered `id`, if there is one.
+    pub async fn event(&self, id: i64) -> Result<Option<StoredEvent>, StoreError> {
+        let query = "SELECT id, at, kind, actor_kind, actor, team, action, subject, detail, facts FROM events \
+             WHERE id = $1";
+        with_pool!(self, pool => {
+            let row = sqlx::query(query).bind(id).fetch_optional(pool).await?;
+            row.map(|row| event_from!(&row)).transpose()
+        })
+    }
+
     /// Records events that need no other change in the same transaction (the clock's);
     /// returns those recorded now, leaving out any whose `once` name was recorded before.
     pub async fn append_events(

@@ -9,6 +9,7 @@ mod accounts;
 mod answers;
 mod assets;
 mod audit;
+mod campaign_answers;
 mod campaigns;
 mod decisions;
 mod deliveries;
@@ -40,6 +41,7 @@ pub use accounts::{Account, ApiToken, AuditEvent, NewAccount, SessionRecord, Tok
 pub use answers::{AnswerKind, NewAnswer, StoredAnswer};
 pub use assets::{AssetFilter, AssetOwnership, AssetRecord, ExposureSaid};
 pub use audit::{AuditAct, AuditEntry, AuditFilter};
+pub use campaign_answers::{CampaignAnswerKind, NewCampaignAnswer, StoredCampaignAnswer};
 pub use campaigns::{CampaignChange, StoredCampaignFile, StoredEnrolment};
 pub use decisions::{
     AdvisoryIds, ChangeLine, DecisionLine, DecisionWrite, OpenFinding, Replaced, ScopeAsset, StoredChange,

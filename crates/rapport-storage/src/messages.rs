@@ -34,6 +34,14 @@ pub struct NewMessage {
     pub route: Route,
 }
 
+impl NewMessage {
+    /// Whether its reader answers it from its page (and, sent, from its signed link): a
+    /// message on an action, or a campaign's nudge.
+    pub fn answerable(&self) -> bool {
+        self.action.is_some() || self.topic == Topic::Nudge
+    }
+}
+
 /// A stored message.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredMessage {

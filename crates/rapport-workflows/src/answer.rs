@@ -6,13 +6,14 @@
 //! recorded under the message's name, in the same transaction as the answer.
 
 use hmac::{KeyInit, Mac};
-use rapport_core::{ActionState, By, Change, Principal, Refusal, step};
-use rapport_storage::{ExceptionRequest, Store, StoreError, StoredEvent, StoredMessage};
+use rapport_core::{ActionState, By, Change, Principal, Refusal, Topic, step};
+use rapport_storage::{CampaignAnswerKind, ExceptionRequest, Store, StoreError, StoredEvent, StoredMessage};
 use sha2::Sha256;
 use time::{Date, Duration, OffsetDateTime};
 
 use crate::PlanError;
 use crate::actions::stored_action;
+use crate::campaign_answers::answer_nudge;
 use crate::listen::{
     Via, acknowledge_via, answered_key, dispute_ownership_via, give_feedback_via, mark_done_via,
     request_exception_via,
@@ -50,17 +51,27 @@ pub enum MessageAnswer {
         until: Date,
         reason: String,
     },
+    /// To a campaign's nudge: "I have done it".
+    HabitDone {
+        note: String,
+    },
+    /// To a campaign's nudge: "I can't, because...".
+    Cannot {
+        reason: String,
+    },
 }
 
 impl MessageAnswer {
-    fn change(&self) -> Change {
-        match self {
+    /// The change it makes to an action, for the answers given on one.
+    fn change(&self) -> Option<Change> {
+        Some(match self {
             MessageAnswer::Acknowledge => Change::Acknowledge,
             MessageAnswer::Done { .. } => Change::MarkDone,
             MessageAnswer::NotOurs { .. } => Change::DisputeOwnership,
             MessageAnswer::Feedback { .. } => Change::GiveFeedback,
             MessageAnswer::MoreTime { .. } => Change::RequestException,
-        }
+            MessageAnswer::HabitDone { .. } | MessageAnswer::Cannot { .. } => return None,
+        })
     }
 }
 
@@ -72,6 +83,9 @@ pub enum Offer {
     NotOurs,
     Feedback,
     MoreTime,
+    /// A nudge's "done" and "I can't, because...".
+    HabitDone,
+    Cannot,
 }
 
 impl Offer {
@@ -184,6 +198,7 @@ pub async fn answer_choices(
 ) -> Result<AnswerChoices, PlanError> {
     let answered = store.event_once(&answered_key(message.id)).await?;
     let offers = match (message.message.action, &answered) {
+        (None, None) if message.message.topic == Topic::Nudge => vec![Offer::HabitDone, Offer::Cannot],
         (Some(action), None) => {
             let reader = reader_of(store, &message, now).await?;
             let stored = stored_action(store, action).await?;
@@ -210,7 +225,25 @@ pub async fn answer_message(
     answer: MessageAnswer,
     now: OffsetDateTime,
 ) -> Result<(), PlanError> {
-    let Some(action) = message.message.action else {
+    match answer {
+        MessageAnswer::HabitDone { note } => {
+            answer_nudge(store, message, CampaignAnswerKind::Done, &note, now).await
+        }
+        MessageAnswer::Cannot { reason } => {
+            answer_nudge(store, message, CampaignAnswerKind::Cannot, &reason, now).await
+        }
+        on_action => answer_on_action(store, message, on_action, now).await,
+    }
+}
+
+/// Records an answer on the action `message` is about, as the action's life allows it.
+async fn answer_on_action(
+    store: &Store,
+    message: &StoredMessage,
+    answer: MessageAnswer,
+    now: OffsetDateTime,
+) -> Result<(), PlanError> {
+    let (Some(action), Some(change)) = (message.message.action, answer.change()) else {
         return Err(
             Refusal::invalid("answer", "this message is about no action; open its page to act").into()
         );
@@ -220,7 +253,6 @@ pub async fn answer_message(
     }
     let reader = reader_of(store, message, now).await?;
     let via = Via::Message(message.id);
-    let change = answer.change();
     let answered = match answer {
         MessageAnswer::Acknowledge => acknowledge_via(store, action, &reader, via, now).await.map(drop),
         MessageAnswer::Done { note } => {
@@ -244,6 +276,9 @@ pub async fn answer_message(
                 until,
             };
             request_exception_via(store, &request, &reader, via, now).await.map(drop)
+        }
+        MessageAnswer::HabitDone { .. } | MessageAnswer::Cannot { .. } => {
+            Err(Refusal::invalid("answer", "a nudge is answered on the nudge").into())
         }
     };
     answered.map_err(|error| match error {

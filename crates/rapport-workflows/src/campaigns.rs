@@ -109,11 +109,13 @@ pub async fn schedule_campaigns(store: &Store, now: OffsetDateTime) -> Result<Ca
             let enrolled = enrolments.get(&(campaign.name.clone(), email.clone()));
             let gap: Vec<&AssetRecord> =
                 owned.iter().copied().filter(|device| shows(campaign, device, true)).collect();
-            let shown = match gap.iter().filter_map(|device| device.last_seen).min() {
-                Some(reported) => Shown::Gap(reported),
-                None if !gap.is_empty() => Shown::Gap(now),
-                None if owned.iter().any(|device| shows(campaign, device, false)) => Shown::Habit,
-                None => Shown::Nothing,
+            // A device inventory never dated counts as reported now.
+            let reports: Vec<OffsetDateTime> =
+                gap.iter().map(|device| device.last_seen.unwrap_or(now)).collect();
+            let shown = match (reports.iter().min(), reports.iter().max()) {
+                (Some(since), Some(latest)) => Shown::Gap { since: *since, latest: *latest },
+                _ if owned.iter().any(|device| shows(campaign, device, false)) => Shown::Habit,
+                _ => Shown::Nothing,
             };
             let mut round = enrolled.map_or(1, |stored| stored.enrolment.round);
             for step in

@@ -193,10 +193,11 @@ fn outgoing(
         return Ok(Err(format!("no channel {:?}", delivery.channel)));
     };
     let message = &stored.message;
-    // A message on an action answers from its signed link; any other opens its page.
-    let path = match message.action {
-        Some(_) => link_with(key, stored.id, stored.composed_at)?,
-        None => message.link.clone(),
+    // A message on an action, or a nudge, answers from its signed link; any other opens its page.
+    let path = if message.answerable() {
+        link_with(key, stored.id, stored.composed_at)?
+    } else {
+        message.link.clone()
     };
     let link = format!("{}{path}", channels.public_url.trim_end_matches('/'));
     let not_set_up = |section: &str| {

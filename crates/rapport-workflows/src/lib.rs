@@ -19,6 +19,7 @@ mod actions;
 mod answer;
 mod assess;
 mod assign;
+mod campaign_answers;
 mod campaigns;
 mod clock;
 mod deliver;
@@ -46,6 +47,7 @@ pub use answer::{
 };
 pub use assess::{AssessError, AssessReport, apply_tree, assess_findings, compile_tree, current_tree};
 pub use assign::{Assignment, Given, assign_owner};
+pub use campaign_answers::{reply_to_campaign_answer, unreplied_campaign_answers};
 pub use campaigns::{
     CampaignReport, apply_campaign, campaigns_in_force, compile_campaign, schedule_campaigns,
 };

@@ -18,7 +18,7 @@ pub const MAX_ANSWER_CHARS: usize = 4000;
 /// A team's name, as someone suggests it.
 const MAX_TEAM_CHARS: usize = 200;
 
-fn checked_text<'a>(text: &'a str, field: &str) -> Result<&'a str, Refusal> {
+pub(crate) fn checked_text<'a>(text: &'a str, field: &str) -> Result<&'a str, Refusal> {
     let text = text.trim();
     if text.is_empty() {
         return Err(Refusal::invalid(field, "say something"));

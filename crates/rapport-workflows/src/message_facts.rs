@@ -12,7 +12,7 @@ use rapport_messages::{
     ActionFacts, AnswerFacts, CampaignFacts, EmergencyFacts, ExceptionFacts, Facts, PersonFacts, PlaceFacts,
     PolicyFacts, TeamFacts,
 };
-use rapport_storage::{AnswerKind, StoredAnswer, StoredEvent, StoredException};
+use rapport_storage::{AnswerKind, StoredAnswer, StoredCampaignAnswer, StoredEvent, StoredException};
 use time::{Date, OffsetDateTime};
 
 use crate::CodeFix;
@@ -41,6 +41,8 @@ pub(crate) struct Gathered {
     pub team: Option<Team>,
     /// The campaign a nudge or a thanks is of.
     pub campaign: Option<CampaignFacts>,
+    /// Someone's "I can't" to a nudge, with the security team's reply.
+    pub campaign_answer: Option<StoredCampaignAnswer>,
 }
 
 /// The facts `recipient`'s template reads.
@@ -85,15 +87,26 @@ pub(crate) fn facts_for(
                 None => Vec::new(),
             },
         }),
-        answer: gathered.answer.as_ref().map(|answer| AnswerFacts {
-            kind: match answer.kind {
-                AnswerKind::Feedback => "feedback".into(),
-                AnswerKind::NotOurs => "not ours".into(),
-            },
-            words: answer.body.clone(),
-            by: directory.name_of(&answer.given_by),
-            reply: answer.reply.clone(),
-        }),
+        answer: gathered
+            .answer
+            .as_ref()
+            .map(|answer| AnswerFacts {
+                kind: match answer.kind {
+                    AnswerKind::Feedback => "feedback".into(),
+                    AnswerKind::NotOurs => "not ours".into(),
+                },
+                words: answer.body.clone(),
+                by: directory.name_of(&answer.given_by),
+                reply: answer.reply.clone(),
+            })
+            .or_else(|| {
+                gathered.campaign_answer.as_ref().map(|answer| AnswerFacts {
+                    kind: "I can't".into(),
+                    words: answer.words.clone(),
+                    by: directory.name_of(&answer.person),
+                    reply: answer.reply.clone(),
+                })
+            }),
         digest: None,
         campaign: gathered.campaign.clone(),
     }

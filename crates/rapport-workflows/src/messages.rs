@@ -99,7 +99,9 @@ async fn messages_of(
     let (policy, now) = (noise.policy, noise.now);
     let gathered = gather(store, (policy, noise.campaigns), topic, event, now).await?;
     // A nudge of a campaign switched off since has no words left to send.
-    if matches!(topic, Topic::Nudge | Topic::HabitThanks) && gathered.campaign.is_none() {
+    if matches!(topic, Topic::Nudge | Topic::HabitThanks | Topic::CampaignReplied)
+        && gathered.campaign.is_none()
+    {
         return Ok(Vec::new());
     }
     let occasion = rapport_core::Occasion {
@@ -305,6 +307,7 @@ async fn gather(
         Some(detail) if topic.audiences().contains(&Audience::EndUser) => device_users(store, detail).await?,
         // The person in the campaign, as the user of each of their devices.
         _ => match &event.facts.person {
+            Some(person) if event.facts.devices.is_empty() => vec![(String::new(), person.clone())],
             Some(person) => {
                 event.facts.devices.iter().map(|device| (device.clone(), person.clone())).collect()
             }
@@ -315,9 +318,11 @@ async fn gather(
         Some(id) => store.exception(id).await?,
         None => None,
     };
-    let answer = match event.facts.answer {
-        Some(id) => store.answer(id).await?,
-        None => None,
+    // A campaign's answers are kept apart from those on actions.
+    let (answer, campaign_answer) = match (event.facts.answer, &event.facts.campaign) {
+        (Some(id), Some(_)) => (None, store.campaign_answer(id).await?),
+        (Some(id), None) => (store.answer(id).await?, None),
+        (None, _) => (None, None),
     };
     let policy_change = match (topic, event.facts.policy) {
         (Topic::PolicyChanged, Some(version)) => Some(policy_versions(store, version).await?),
@@ -339,6 +344,7 @@ async fn gather(
         policy_change,
         team,
         campaign,
+        campaign_answer,
     })
 }
 

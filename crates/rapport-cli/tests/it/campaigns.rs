@@ -4,7 +4,9 @@
 
 use time::format_description::well_known::Rfc3339;
 
-use crate::support::{Rapport, each_backend, sample, today};
+use crate::messages::link_of;
+use crate::server::{client, first_sign_in};
+use crate::support::{Rapport, add_account, each_backend, sample, serve, today};
 
 #[test]
 fn the_shipped_campaigns_are_listed_shown_and_a_changed_one_is_checked() {
@@ -125,6 +127,144 @@ fn an_applied_campaign_replaces_the_shipped_one_of_its_name_and_a_broken_one_is_
         assert!(
             rapport.ok(&["campaign", "show", "firewall"]).contains("lifetime = 7"),
             "{db}: the applied one stays"
+        );
+    }
+}
+
+/// Anna's messages, newest first: (id, subject).
+fn annas_inbox(rapport: &Rapport) -> Vec<(i64, String)> {
+    rapport
+        .json_lines(&["messages", "list", "--person", "anna@acme.com", "--json"])
+        .iter()
+        .map(|message| (message["id"].as_i64().unwrap(), message["subject"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+#[test]
+fn a_nudge_is_answered_from_its_link_done_waits_for_the_next_report_and_i_cant_reaches_the_queue() {
+    use reqwest::header::COOKIE;
+
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    for rapport in each_backend() {
+        let db = rapport.database.clone();
+        rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
+        let analyst_password = add_account(&rapport, "sam.okafor@example.com", "security_analyst", None);
+        let manager_password =
+            add_account(&rapport, "priya.nair@example.com", "team_manager", Some("Payments"));
+        let (first, _) = annas_inbox(&rapport)[0].clone();
+        let served = serve(&rapport);
+        runtime.block_on(async {
+            let http = client();
+            let base = served.base.as_str();
+            // Opening the link shows the two answers and records nothing.
+            let link = format!("{base}{}", link_of(&rapport, first));
+            let events = rapport.ok(&["events"]).lines().count();
+            let page = http.get(&link).send().await.unwrap().text().await.unwrap();
+            assert!(
+                page.contains("value=\"habit_done\"") && page.contains("value=\"cannot\""),
+                "{db}: {page}"
+            );
+            assert!(!page.contains("value=\"done\""), "{db}: a nudge is on no action: {page}");
+            assert_eq!(rapport.ok(&["events"]).lines().count(), events, "{db}: a GET records nothing");
+
+            let done =
+                http.post(&link).form(&[("answer", "habit_done"), ("note", "Updating tonight")]).send().await;
+            assert_eq!(done.unwrap().status(), 303, "{db}");
+            let thanks = http.get(format!("{link}/thanks")).send().await.unwrap().text().await.unwrap();
+            assert!(thanks.contains("Thank you. The security team sees your answer."), "{db}: {thanks}");
+            let again =
+                http.post(&link).form(&[("answer", "cannot"), ("reason", "No")]).send().await.unwrap();
+            assert_eq!(again.status(), 409, "{db}: one answer per message");
+        });
+        // "Done": nothing more until the laptop reports in again; it still shows the old macOS,
+        // so the nudges go on.
+        let waiting = rapport.ok(&["tick", "--at", &moment(4)]);
+        assert!(!waiting.contains("campaign_nudged"), "{db}: {waiting}");
+        let stale = std::fs::read_to_string(sample("inventory/fleet-device.json")).unwrap();
+        let mut device: serde_json::Value = serde_json::from_str(&stale).unwrap();
+        device["host"]["seen_time"] = moment(5).into();
+        let reported = rapport.write("fleet-still-old.json", &serde_json::to_vec(&device).unwrap());
+        rapport.ok(&["inventory", "import", &reported]);
+        let resumed = rapport.ok(&["tick", "--at", &moment(6)]);
+        assert!(resumed.contains("nudge 2 of 8 to Anna Chao"), "{db}: {resumed}");
+
+        let (second, _) = annas_inbox(&rapport)[0].clone();
+        runtime.block_on(async {
+            let http = client();
+            let base = served.base.as_str();
+            let link = format!("{base}{}", link_of(&rapport, second));
+            let empty = http.post(&link).form(&[("answer", "cannot"), ("reason", " ")]).send().await.unwrap();
+            assert_eq!(empty.status(), 400, "{db}: \"I can't\" needs its reason");
+            let reason = "My Mac is too old for macOS 15.7; IT has a new one on order.";
+            let cannot =
+                http.post(&link).form(&[("answer", "cannot"), ("reason", reason)]).send().await.unwrap();
+            assert_eq!(cannot.status(), 303, "{db}");
+
+            // The reason waits in the security team's queue; only the security team replies.
+            let analyst = first_sign_in(&http, base, "sam.okafor@example.com", &analyst_password).await;
+            let manager = first_sign_in(&http, base, "priya.nair@example.com", &manager_password).await;
+            let queue: serde_json::Value = http
+                .get(format!("{base}/api/v1/queue"))
+                .header(COOKIE, &analyst.cookie)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let waiting = &queue["campaign_answers"];
+            assert_eq!(waiting.as_array().unwrap().len(), 1, "{db}: {queue}");
+            assert_eq!(waiting[0]["words"], reason, "{db}: {queue}");
+            assert_eq!(waiting[0]["person"], "anna@acme.com", "{db}: {queue}");
+            let id = waiting[0]["id"].as_i64().unwrap();
+            let page =
+                http.get(format!("{base}/queue")).header(COOKIE, &analyst.cookie).send().await.unwrap();
+            assert!(
+                page.text().await.unwrap().contains("anna@acme.com can't, for the campaign os-updates"),
+                "{db}"
+            );
+            let url = format!("{base}/api/v1/campaign-answers/{id}/reply");
+            let text = serde_json::json!({"text": "Thanks, we will swap it next week."});
+            let refused = http
+                .post(&url)
+                .header(COOKIE, &manager.cookie)
+                .header("x-csrf-token", &manager.csrf)
+                .json(&text)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(refused.status(), 403, "{db}: a partner does not reply for the security team");
+            let replied = http
+                .post(&url)
+                .header(COOKIE, &analyst.cookie)
+                .header("x-csrf-token", &analyst.csrf)
+                .json(&text)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(replied.status(), 200, "{db}");
+            let twice = http
+                .post(&url)
+                .header(COOKIE, &analyst.cookie)
+                .header("x-csrf-token", &analyst.csrf)
+                .json(&text)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(twice.status(), 409, "{db}");
+        });
+        // The reply reaches her; her nudges of this campaign have stopped.
+        rapport.ok(&["messages", "compose"]);
+        let inbox = annas_inbox(&rapport);
+        assert_eq!(inbox[0].1, "Security read your answer", "{db}: {inbox:?}");
+        let shown = rapport.ok(&["messages", "show", &inbox[0].0.to_string()]);
+        assert!(shown.contains("Security replied: \"Thanks, we will swap it next week.\""), "{db}: {shown}");
+        let later = rapport.ok(&["tick", "--at", &moment(20)]);
+        assert!(!later.contains("campaign_nudged"), "{db}: {later}");
+        let events = rapport.ok(&["events"]);
+        assert!(
+            events.contains("campaign_answered") && events.contains("campaign_replied"),
+            "{db}: {events}"
         );
     }
 }

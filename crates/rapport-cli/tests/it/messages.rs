@@ -151,7 +151,7 @@ fn each_reader_gets_the_event_in_their_own_words_once() {
 }
 
 /// The link a message carries, as `messages show` prints it.
-fn link_of(rapport: &Rapport, message: i64) -> String {
+pub(crate) fn link_of(rapport: &Rapport, message: i64) -> String {
     let shown = rapport.ok(&["messages", "show", &message.to_string()]);
     let line = shown.lines().find(|line| line.starts_with("-- answered without signing in at ")).unwrap();
     line.trim_start_matches("-- answered without signing in at ").split(' ').next().unwrap().to_owned()

@@ -2,15 +2,15 @@
 //! counter moved to the CMU dictionary in 2024), which `scripts/test` installs and names in
 //! RAPPORT_READABILITY_PYTHON; without it this test says so and, in CI, fails.
 //!
-//! The texts: every default message for its sample facts, and prose paragraphs from the
-//! shared corpus's essays. Rapport counts syllables by rules where `textstat` looks them up,
+//! The texts: every default message for its sample facts, every nudge and thanks of the
+//! campaigns Rapport ships, and prose paragraphs from the shared corpus's essays. Rapport counts syllables by rules where `textstat` looks them up,
 //! so the scores agree within a tolerance, stated here: each text's grade within 1.0 and
 //! reading ease within 7 points, and on average within 0.4 and 3 points.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use rapport_core::readability;
+use rapport_core::{Audience, ReadingTarget, Topic, readability};
 use rapport_messages::{Facts, TemplateName, Templates, compose};
 use serde_json::Value;
 
@@ -63,6 +63,66 @@ fn messages() -> Vec<String> {
         .collect()
 }
 
+#[derive(serde::Deserialize)]
+struct CampaignWords {
+    thanks: String,
+    nudge: Vec<NudgeWords>,
+}
+
+#[derive(serde::Deserialize)]
+struct NudgeWords {
+    audience: String,
+    body: String,
+    ask: String,
+}
+
+/// Every nudge and thanks of the campaigns Rapport ships, as its end user reads it. The files
+/// are read here as data: `rapport-formats` checks them, and this crate does not depend on it.
+fn campaign_messages() -> Vec<String> {
+    let folder =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rapport-formats/src/data/campaigns");
+    let templates = Templates::defaults().unwrap();
+    let written = |topic: Topic, facts: &Facts| {
+        let name = TemplateName { topic, audience: Audience::EndUser };
+        let message = compose(&templates, name, facts, "https://example.org/").unwrap();
+        format!("{}\n\n{}", message.body, message.ask)
+    };
+    let mut files: Vec<_> = std::fs::read_dir(&folder).unwrap().map(|entry| entry.unwrap().path()).collect();
+    files.sort();
+    let mut texts = Vec::new();
+    for file in files {
+        let campaign: CampaignWords = toml::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        for nudge in campaign.nudge.iter().filter(|nudge| nudge.audience == "end_user") {
+            let mut facts = Facts::sample(Topic::Nudge, Audience::EndUser);
+            let said = facts.campaign.as_mut().and_then(|campaign| campaign.nudge.as_mut()).unwrap();
+            said.body = nudge.body.trim().to_owned();
+            said.ask = nudge.ask.clone();
+            texts.push(written(Topic::Nudge, &facts));
+        }
+        let mut facts = Facts::sample(Topic::HabitThanks, Audience::EndUser);
+        facts.campaign.as_mut().unwrap().thanks = campaign.thanks.clone();
+        texts.push(written(Topic::HabitThanks, &facts));
+    }
+    texts
+}
+
+#[test]
+fn every_shipped_nudge_and_thanks_reads_at_grade_6_or_lower_by_textstat() {
+    let texts = campaign_messages();
+    assert!(texts.len() >= 45, "only {} nudges and thanks", texts.len());
+    let Some(judged) = judge(&texts) else { return };
+    let target = ReadingTarget::for_audience(Audience::EndUser);
+    let over: Vec<String> = texts
+        .iter()
+        .zip(&judged)
+        .filter(|(_, theirs)| theirs["grade"].as_f64().unwrap() > target.max_grade)
+        .map(|(text, theirs)| format!("grade {} by textstat: {text:?}", theirs["grade"]))
+        .collect();
+    assert!(over.is_empty(), "{}", over.join("\n"));
+    let highest = judged.iter().map(|theirs| theirs["grade"].as_f64().unwrap()).fold(f64::MIN, f64::max);
+    eprintln!("{} nudges and thanks: grade {highest:.1} at most by textstat", texts.len());
+}
+
 /// Paragraphs of plain prose from the essays in the shared corpus.
 fn essays() -> Vec<String> {
     let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seeds");
@@ -83,7 +143,7 @@ fn essays() -> Vec<String> {
 
 #[test]
 fn scores_agree_with_textstat() {
-    let texts: Vec<String> = messages().into_iter().chain(essays()).collect();
+    let texts: Vec<String> = messages().into_iter().chain(campaign_messages()).chain(essays()).collect();
     assert!(texts.len() > 50, "only {} texts", texts.len());
     let Some(judged) = judge(&texts) else { return };
     assert_eq!(judged.len(), texts.len());

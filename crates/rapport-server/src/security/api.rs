@@ -95,6 +95,30 @@ pub async fn reply(
 }
 
 #[utoipa::path(
+    post,
+    path = "/campaign-answers/{id}/reply",
+    tag = "security team",
+    description = "The security team replies to someone who said they can't do what a campaign asks; the \
+                   reply reaches them as a message.",
+    params(("id" = i64, Path, description = "The campaign answer's number")),
+    request_body = FeedbackRequest,
+    responses(
+        (status = 200, description = "OK", body = Replied),
+        WriteRefusals
+    ),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn reply_to_campaign_answer(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+    Json(request): Json<FeedbackRequest>,
+) -> Result<Json<Replied>, ServerError> {
+    crate::security::reply_to_campaign_answer(&state, &signed.principal, id, &request.text).await?;
+    Ok(Json(Replied { id }))
+}
+
+#[utoipa::path(
     get,
     path = "/overview",
     tag = "security team",

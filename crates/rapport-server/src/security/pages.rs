@@ -74,6 +74,16 @@ pub async fn reply(
     Ok(Redirect::to(&format!("/queue?done=replied%20to%20answer%20%23{id}")).into_response())
 }
 
+pub async fn reply_to_campaign_answer(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+    Form(form): Form<FeedbackForm>,
+) -> Result<Response, ServerError> {
+    crate::security::reply_to_campaign_answer(&state, &signed.principal, id, &form.text).await?;
+    Ok(Redirect::to(&format!("/queue?done=replied%20to%20campaign%20answer%20%23{id}")).into_response())
+}
+
 #[derive(Template)]
 #[template(path = "overview.html")]
 pub(crate) struct OverviewPage {
