@@ -154,7 +154,7 @@ pub fn scheduled(report: &CampaignReport) -> Option<String> {
     }
     Some(format!(
         "Campaigns: {} joined, {} nudged, {} thanked; {} held ({} by the weekly budget, {} for having had one today).",
-        count(report.joined, "person", "people"),
+        report.joined,
         report.nudged,
         report.thanked,
         held,

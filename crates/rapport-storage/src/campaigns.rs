@@ -3,13 +3,13 @@
 //! with their events in one transaction, and each only once, however many servers schedule.
 
 use rapport_core::{Actor, CampaignStep, Enrolment, EventFacts, EventKind};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row};
 use time::OffsetDateTime;
 
 use crate::CampaignAnswerKind;
-use crate::events::{NewEvent, append_event, begin_with_events};
+use crate::events::{NewEvent, append_event, append_once_events, begin_with_events};
 use crate::{Store, StoreError, with_pool};
 
 /// A campaign file the security team applied.
@@ -51,13 +51,17 @@ const SELECT_ENROLMENTS: &str = "SELECT e.campaign, e.person, e.team, e.round, e
      ON n.campaign = e.campaign AND n.person = e.person AND n.round = e.round \
      ORDER BY e.campaign, e.person, n.number";
 
-const START: &str = "INSERT INTO campaign_enrolments (campaign, person, team, round, gap_since, habit_at) \
-     VALUES ($1, $2, $3, $4, $5, NULL) \
-     ON CONFLICT (campaign, person) DO UPDATE SET team = $3, round = $4, gap_since = $5, habit_at = NULL \
-     WHERE campaign_enrolments.round < $4";
+const START: &str = "INSERT INTO campaign_enrolments (campaign, person, team, round, gap_since) ";
 
-const NUDGE: &str = "INSERT INTO campaign_nudges (campaign, person, round, number, at) \
-     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
+/// A round only ever moves on: a server that read an older state starts nothing twice.
+const START_ON_CONFLICT: &str = " ON CONFLICT (campaign, person) DO UPDATE SET team = excluded.team, \
+     round = excluded.round, gap_since = excluded.gap_since, habit_at = NULL \
+     WHERE campaign_enrolments.round < excluded.round";
+
+const NUDGE: &str = "INSERT INTO campaign_nudges (campaign, person, round, number, at) ";
+
+/// Steps one statement writes: 5 values each.
+const STEP_ROWS: usize = 500;
 
 const HABIT: &str = "UPDATE campaign_enrolments SET habit_at = $4 \
      WHERE campaign = $1 AND person = $2 AND round = $3 AND habit_at IS NULL";
@@ -181,53 +185,86 @@ impl Store {
             .transpose()
     }
 
-    /// Records campaign steps with their events in one transaction; returns the events
-    /// recorded. A step another server recorded first is left out, with its event.
+    /// Records campaign steps with their events in one transaction, 500 rows to a statement;
+    /// returns the events recorded. A step another server recorded first is left out, with
+    /// its event.
     pub async fn record_campaign_steps(
         &self,
         changes: &[CampaignChange],
         now: OffsetDateTime,
     ) -> Result<Vec<NewEvent>, StoreError> {
+        let starts: Vec<(&CampaignChange, OffsetDateTime)> = changes
+            .iter()
+            .filter_map(|change| match change.step {
+                CampaignStep::Start { gap_since, .. } => Some((change, gap_since)),
+                _ => None,
+            })
+            .collect();
+        let nudges: Vec<(&CampaignChange, i64)> = changes
+            .iter()
+            .filter_map(|change| match change.step {
+                CampaignStep::Nudge { index } => Some((change, i64::try_from(index).unwrap_or(i64::MAX))),
+                _ => None,
+            })
+            .collect();
         with_pool!(self, pool => {
             let mut tx = begin_with_events!(pool);
-            let mut recorded = Vec::new();
+            for chunk in starts.chunks(STEP_ROWS) {
+                let mut insert = QueryBuilder::new(START);
+                insert.push_values(chunk, |mut row, (change, gap_since)| {
+                    row.push_bind(&change.campaign)
+                        .push_bind(&change.person)
+                        .push_bind(change.team.as_deref())
+                        .push_bind(i64::from(change.round))
+                        .push_bind(*gap_since);
+                });
+                insert.push(START_ON_CONFLICT);
+                insert.build().execute(&mut *tx).await?;
+            }
+            let mut taken: HashSet<(String, String, i64, i64)> = HashSet::new();
+            for chunk in nudges.chunks(STEP_ROWS) {
+                let mut insert = QueryBuilder::new(NUDGE);
+                insert.push_values(chunk, |mut row, (change, number)| {
+                    row.push_bind(&change.campaign)
+                        .push_bind(&change.person)
+                        .push_bind(i64::from(change.round))
+                        .push_bind(*number)
+                        .push_bind(now);
+                });
+                insert.push(" ON CONFLICT DO NOTHING RETURNING campaign, person, round, number");
+                for row in insert.build().fetch_all(&mut *tx).await? {
+                    taken.insert((row.try_get("campaign")?, row.try_get("person")?, row.try_get("round")?, row.try_get("number")?));
+                }
+            }
+            let mut events = Vec::new();
             for change in changes {
-                let round = i64::from(change.round);
-                let taken = match change.step {
-                    CampaignStep::Start { gap_since, .. } => sqlx::query(START)
-                        .bind(&change.campaign)
-                        .bind(&change.person)
-                        .bind(change.team.as_deref())
-                        .bind(round)
-                        .bind(gap_since)
-                        .execute(&mut *tx)
-                        .await?,
-                    CampaignStep::Nudge { index } => sqlx::query(NUDGE)
-                        .bind(&change.campaign)
-                        .bind(&change.person)
-                        .bind(round)
-                        .bind(i64::try_from(index).unwrap_or(i64::MAX))
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?,
+                let recorded = match change.step {
+                    CampaignStep::Start { .. } => false,
+                    CampaignStep::Nudge { index } => taken.contains(&(
+                        change.campaign.clone(),
+                        change.person.clone(),
+                        i64::from(change.round),
+                        i64::try_from(index).unwrap_or(i64::MAX),
+                    )),
+                    // Few at a time: one statement each.
                     CampaignStep::HabitShown { .. } => sqlx::query(HABIT)
                         .bind(&change.campaign)
                         .bind(&change.person)
-                        .bind(round)
+                        .bind(i64::from(change.round))
                         .bind(now)
                         .execute(&mut *tx)
-                        .await?,
-                }
-                .rows_affected()
-                    == 1;
-                if let (true, Some(event)) = (taken, &change.event)
-                    && append_event!(tx, event, now)
-                {
-                    recorded.push(event.clone());
+                        .await?
+                        .rows_affected()
+                        == 1,
+                };
+                if let (true, Some(event)) = (recorded, &change.event) {
+                    events.push(event.clone());
                 }
             }
+            let once = append_once_events!(tx, &events, now);
             tx.commit().await?;
-            Ok(recorded)
+            events.retain(|event| event.once.as_ref().is_some_and(|key| once.contains(key)));
+            Ok(events)
         })
     }
 }

@@ -179,6 +179,51 @@ macro_rules! append_event {
 }
 pub(crate) use append_event;
 
+/// Events one statement stores: 10 values each.
+pub(crate) const EVENT_ROWS: usize = 500;
+
+/// Appends `$events` (a `&[NewEvent]`, each with a `once` name) in transaction `$tx`, 500 to
+/// a statement, in their order; evaluates to the `once` names recorded now (those recorded
+/// before are left out).
+macro_rules! append_once_events {
+    ($tx:expr, $events:expr, $at:expr) => {{
+        let events: &[$crate::events::NewEvent] = $events;
+        let mut recorded: std::collections::HashSet<String> = std::collections::HashSet::new();
+        for chunk in events.chunks($crate::events::EVENT_ROWS) {
+            let mut facts = Vec::with_capacity(chunk.len());
+            for event in chunk {
+                facts.push(
+                    serde_json::to_string(&event.facts)
+                        .map_err(|e| $crate::StoreError::Corrupt(format!("an event's facts: {e}")))?,
+                );
+            }
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO events (at, kind, actor_kind, actor, team, action, subject, detail, facts, once_key) ",
+            );
+            insert.push_values(chunk.iter().zip(&facts), |mut row, (event, facts)| {
+                row.push_bind($at)
+                    .push_bind(event.kind.as_str())
+                    .push_bind(event.actor.kind())
+                    .push_bind(event.actor.email())
+                    .push_bind(event.team.as_deref())
+                    .push_bind(event.action)
+                    .push_bind(event.subject.as_deref())
+                    .push_bind(&event.detail)
+                    .push_bind(facts)
+                    .push_bind(event.once.as_deref());
+            });
+            insert.push(" ON CONFLICT (once_key) DO NOTHING RETURNING once_key");
+            for row in insert.build().fetch_all(&mut *$tx).await? {
+                if let Some(key) = row.try_get::<Option<String>, _>("once_key")? {
+                    recorded.insert(key);
+                }
+            }
+        }
+        recorded
+    }};
+}
+pub(crate) use append_once_events;
+
 /// Appends `$event` as `append_event!` does, and refuses with `StoreError::Repeated` when an
 /// event of its `once` name was recorded before, so that its writer's whole transaction is
 /// rolled back: an answer given from a message is recorded once however often it is sent.

@@ -225,32 +225,15 @@ fn a_nudge_is_answered_from_its_link_done_waits_for_the_next_report_and_i_cant_r
             );
             let url = format!("{base}/api/v1/campaign-answers/{id}/reply");
             let text = serde_json::json!({"text": "Thanks, we will swap it next week."});
-            let refused = http
-                .post(&url)
-                .header(COOKIE, &manager.cookie)
-                .header("x-csrf-token", &manager.csrf)
-                .json(&text)
-                .send()
-                .await
-                .unwrap();
+            let reply = |browser: &crate::server::Browser| {
+                let request =
+                    http.post(&url).header(COOKIE, &browser.cookie).header("x-csrf-token", &browser.csrf);
+                request.json(&text).send()
+            };
+            let refused = reply(&manager).await.unwrap();
             assert_eq!(refused.status(), 403, "{db}: a partner does not reply for the security team");
-            let replied = http
-                .post(&url)
-                .header(COOKIE, &analyst.cookie)
-                .header("x-csrf-token", &analyst.csrf)
-                .json(&text)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(replied.status(), 200, "{db}");
-            let twice = http
-                .post(&url)
-                .header(COOKIE, &analyst.cookie)
-                .header("x-csrf-token", &analyst.csrf)
-                .json(&text)
-                .send()
-                .await
-                .unwrap();
+            assert_eq!(reply(&analyst).await.unwrap().status(), 200, "{db}");
+            let twice = reply(&analyst).await.unwrap();
             assert_eq!(twice.status(), 409, "{db}");
         });
         // The reply reaches her; her nudges of this campaign have stopped.

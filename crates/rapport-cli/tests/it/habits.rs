@@ -2,7 +2,7 @@
 //! and Fleet inventory of a few hundred Macs, a clock that is a parameter, the inventory
 //! reporting in once a week, and some of its users fixing their gaps each week. The use cases
 //! are called as the server's clock calls them: a tick and a compose a day, a refresh after
-//! each inventory.
+//! each inventory, and on the last day two ticks at once, as two servers would.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -97,7 +97,15 @@ async fn simulate(store: &Store, folder: &Path) {
             rapport_workflows::import_inventory(store, &path, None, || now).await.unwrap();
             rapport_workflows::refresh(store, now).await.unwrap();
         }
-        rapport_workflows::tick(store, now).await.unwrap();
+        // On the last day two servers tick at once: each nudge is still sent once.
+        if day == WEEKS * 7 - 1 {
+            let (first, second) =
+                tokio::join!(rapport_workflows::tick(store, now), rapport_workflows::tick(store, now));
+            first.unwrap();
+            second.unwrap();
+        } else {
+            rapport_workflows::tick(store, now).await.unwrap();
+        }
         rapport_workflows::compose_messages(store, &templates, now).await.unwrap();
     }
 }
