@@ -154,12 +154,7 @@ pub fn scheduled(report: &CampaignReport) -> Option<String> {
     }
     Some(format!(
         "Campaigns: {} joined, {} nudged, {} thanked; {} held ({} by the weekly budget, {} for having had one today).",
-        report.joined,
-        report.nudged,
-        report.thanked,
-        held,
-        report.held_by_budget,
-        report.held_for_the_day
+        report.joined, report.nudged, report.thanked, held, report.held_by_budget, report.held_for_the_day
     ))
 }
 

@@ -69,6 +69,7 @@ pub async fn devices_of(
         names.extend(person.username.iter().map(|u| u.to_lowercase()));
     }
     let now = state.now();
+    let campaigns = rapport_workflows::campaigns_in_force(&state.store).await?;
     let mut devices = Vec::new();
     let filter = rapport_storage::AssetFilter { devices_only: true, ..Default::default() };
     state
@@ -94,6 +95,7 @@ pub async fn devices_of(
                         facts,
                         asset.last_seen.map(time::OffsetDateTime::unix_timestamp),
                         now.unix_timestamp(),
+                        &campaigns,
                     ),
                 });
             }

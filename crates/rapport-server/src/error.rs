@@ -67,7 +67,9 @@ impl From<PlanError> for ServerError {
         match error {
             PlanError::Refused(refusal) => refusal.into(),
             PlanError::Store(error) => error.into(),
-            invalid @ PlanError::Policy { .. } => ServerError::BadRequest(invalid.to_string()),
+            invalid @ (PlanError::Policy { .. } | PlanError::Campaign { .. }) => {
+                ServerError::BadRequest(invalid.to_string())
+            }
             other => ServerError::Internal(other.to_string()),
         }
     }

@@ -151,11 +151,30 @@ fn a_nudge_is_answered_from_its_link_done_waits_for_the_next_report_and_i_cant_r
         let analyst_password = add_account(&rapport, "sam.okafor@example.com", "security_analyst", None);
         let manager_password =
             add_account(&rapport, "priya.nair@example.com", "team_manager", Some("Payments"));
+        let anna_password = add_account(&rapport, "anna@acme.com", "end_user", None);
         let (first, _) = annas_inbox(&rapport)[0].clone();
         let served = serve(&rapport);
         runtime.block_on(async {
             let http = client();
             let base = served.base.as_str();
+            // Her device page asks the same, in the campaign's words.
+            let anna = first_sign_in(&http, base, "anna@acme.com", &anna_password).await;
+            let devices: serde_json::Value = http
+                .get(format!("{base}/api/v1/me/devices"))
+                .header(COOKIE, &anna.cookie)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let advice = &devices[0]["advice"];
+            assert!(
+                advice.as_array().unwrap().iter().any(|said| said["campaign"] == "os-updates"
+                    && said["what"]
+                        == "Open System Settings, then General, then Software Update, and install it."),
+                "{db}: {devices}"
+            );
             // Opening the link shows the two answers and records nothing.
             let link = format!("{base}{}", link_of(&rapport, first));
             let events = rapport.ok(&["events"]).lines().count();
