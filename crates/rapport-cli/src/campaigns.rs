@@ -11,7 +11,9 @@ use rapport_core::words::count;
 use rapport_core::{Audience, Campaign};
 use rapport_formats::{DEFAULT_CAMPAIGNS, parse_campaign};
 use rapport_storage::Store;
-use rapport_workflows::{CampaignReport, apply_campaign, campaigns_in_force, schedule_campaigns};
+use rapport_workflows::{
+    CampaignFigures, CampaignReport, apply_campaign, campaign_figures, campaigns_in_force, schedule_campaigns,
+};
 
 use crate::commands::{now, open};
 
@@ -101,14 +103,17 @@ pub async fn campaign(database: &str, command: CampaignCommand) -> anyhow::Resul
                 .into_iter()
                 .filter(|stored| stored.campaign == name)
                 .collect();
-            let shown = enrolled.iter().filter(|stored| stored.enrolment.habit_at.is_some()).count();
+            let figures = campaign_figures(&store).await?.into_iter().find(|figures| figures.name == name);
             writeln!(
                 out,
                 "{}: {} in it, {} of them showing the habit now.",
                 campaign.name,
                 count(enrolled.len(), "person", "people"),
-                shown
+                figures.as_ref().map_or(0, |figures| figures.adopted)
             )?;
+            if let Some(figures) = &figures {
+                writeln!(out, "{}", figures_line(figures))?;
+            }
             for stored in &enrolled {
                 let standing = &stored.enrolment;
                 let state = match standing.habit_at {
@@ -144,6 +149,23 @@ pub async fn demo_campaigns(store: &Store) -> anyhow::Result<()> {
         writeln!(out, "  {}: {}", event.subject.as_deref().unwrap_or_default(), event.detail)?;
     }
     Ok(())
+}
+
+/// A campaign's figures in one line.
+fn figures_line(figures: &CampaignFigures) -> String {
+    let adoption = figures
+        .adoption
+        .map_or("no one in it yet".to_owned(), |share| format!("adoption {:.0}%", share * 100.0));
+    let median = figures.median_days_to_habit.map_or(String::new(), |days| {
+        format!("; the habit showed {days:.1} days after the first nudge, at the median")
+    });
+    format!(
+        "{adoption}, {} sent{median}; answers: {} done, {} can't; {} closed the gap before any nudge.",
+        count(figures.nudges, "nudge", "nudges"),
+        figures.said_done,
+        figures.said_cannot,
+        figures.adopted_before_a_nudge
+    )
 }
 
 /// What a tick's campaigns did, when they did anything.

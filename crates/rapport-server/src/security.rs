@@ -15,6 +15,7 @@ use crate::views::Reader;
 
 pub mod api;
 pub mod audit;
+pub mod campaigns;
 pub mod findings;
 pub mod outbox;
 pub mod owners;

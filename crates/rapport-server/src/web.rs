@@ -62,6 +62,7 @@ impl Nav {
             links.push(("/people".to_owned(), "People"));
             links.push(("/messages".to_owned(), "Messages"));
             links.push(("/outbox".to_owned(), "Outbox"));
+            links.push(("/campaigns".to_owned(), "Campaigns"));
             links.push(("/templates".to_owned(), "Templates"));
             links.push(("/audit".to_owned(), "Audit log"));
         }

@@ -171,6 +171,13 @@ impl Store {
         Ok(enrolments)
     }
 
+    /// How many nudges each campaign has sent, every round counted.
+    pub async fn campaign_nudge_counts(&self) -> Result<HashMap<String, u64>, StoreError> {
+        let query = "SELECT campaign, COUNT(*) AS sent FROM campaign_nudges GROUP BY campaign";
+        let rows: Vec<(String, i64)> = with_pool!(self, pool => sqlx::query_as(query).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(|(campaign, sent)| (campaign, u64::try_from(sent).unwrap_or(0))).collect())
+    }
+
     /// The round `person` (an email, in lower case) is in, in `campaign`; none when they were
     /// never in it.
     pub async fn campaign_round(&self, campaign: &str, person: &str) -> Result<Option<u32>, StoreError> {

@@ -166,6 +166,103 @@ pub async fn schedule_campaigns(store: &Store, now: OffsetDateTime) -> Result<Ca
     Ok(report)
 }
 
+/// How a campaign is doing: who is in it, who took up the habit, and how soon.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CampaignFigures {
+    pub name: String,
+    pub goal: String,
+    /// People whose devices show the gap now, in the campaign.
+    pub in_gap: usize,
+    /// People whose devices show the habit after showing the gap, and of them those who
+    /// closed it within its grace, before any nudge.
+    pub adopted: usize,
+    pub adopted_before_a_nudge: usize,
+    /// The share of everyone who was in it whose devices show the habit now.
+    pub adoption: Option<f64>,
+    /// Median days from a person's first nudge to their devices showing the habit.
+    pub median_days_to_habit: Option<f64>,
+    /// Nudges sent, every round counted.
+    pub nudges: u64,
+    /// Answers in the rounds under way: "done", and "I can't".
+    pub said_done: usize,
+    pub said_cannot: usize,
+    /// The same per team, by name (people in no team under "").
+    pub teams: Vec<TeamCampaignFigures>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TeamCampaignFigures {
+    pub team: String,
+    pub in_gap: usize,
+    pub adopted: usize,
+}
+
+/// Each campaign in force, with its figures.
+pub async fn campaign_figures(store: &Store) -> Result<Vec<CampaignFigures>, PlanError> {
+    let campaigns = campaigns_in_force(store).await?;
+    let enrolments = store.campaign_enrolments().await?;
+    let nudges = store.campaign_nudge_counts().await?;
+    Ok(campaigns
+        .iter()
+        .map(|campaign| {
+            let own: Vec<&StoredEnrolment> =
+                enrolments.iter().filter(|stored| stored.campaign == campaign.name).collect();
+            figures_of(campaign, &own, nudges.get(&campaign.name).copied().unwrap_or(0))
+        })
+        .collect())
+}
+
+fn figures_of(campaign: &Campaign, enrolled: &[&StoredEnrolment], nudges: u64) -> CampaignFigures {
+    let adopted = |stored: &&&StoredEnrolment| stored.enrolment.habit_at.is_some();
+    let mut days: Vec<f64> = enrolled
+        .iter()
+        .filter_map(|stored| {
+            let standing = &stored.enrolment;
+            let first = standing.nudged.first()?;
+            Some((standing.habit_at? - *first).as_seconds_f64() / 86_400.0)
+        })
+        .collect();
+    days.sort_by(f64::total_cmp);
+    let median = match days.len() {
+        0 => None,
+        count if count % 2 == 1 => days.get(count / 2).copied(),
+        count => Some(
+            (days.get(count / 2 - 1).copied().unwrap_or(0.0) + days.get(count / 2).copied().unwrap_or(0.0))
+                / 2.0,
+        ),
+    };
+    let mut teams: std::collections::BTreeMap<String, TeamCampaignFigures> =
+        std::collections::BTreeMap::new();
+    for stored in enrolled {
+        let team = stored.team.clone().unwrap_or_default();
+        let figures =
+            teams.entry(team.clone()).or_insert(TeamCampaignFigures { team, in_gap: 0, adopted: 0 });
+        if stored.enrolment.habit_at.is_some() {
+            figures.adopted += 1;
+        } else {
+            figures.in_gap += 1;
+        }
+    }
+    let adopted_count = enrolled.iter().filter(adopted).count();
+    CampaignFigures {
+        name: campaign.name.clone(),
+        goal: campaign.goal.clone(),
+        in_gap: enrolled.len() - adopted_count,
+        adopted: adopted_count,
+        adopted_before_a_nudge: enrolled
+            .iter()
+            .filter(adopted)
+            .filter(|stored| stored.enrolment.nudged.is_empty())
+            .count(),
+        adoption: (!enrolled.is_empty()).then(|| adopted_count as f64 / enrolled.len() as f64),
+        median_days_to_habit: median,
+        nudges,
+        said_done: enrolled.iter().filter(|stored| stored.enrolment.said_done.is_some()).count(),
+        said_cannot: enrolled.iter().filter(|stored| stored.enrolment.cannot).count(),
+        teams: teams.into_values().collect(),
+    }
+}
+
 /// Whether inventory shows the campaign's gap (or its habit) on a device.
 fn shows(campaign: &Campaign, device: &AssetRecord, gap: bool) -> bool {
     let Some(facts) = &device.facts else { return false };

@@ -97,6 +97,7 @@ fn the_demo_nudges_the_sample_laptops_user_then_thanks_her_once_when_inventory_s
         assert_eq!(inbox.lines().count(), 3, "two nudges and one thanks: {db}: {inbox}");
         let status = rapport.ok(&["campaign", "status", "os-updates"]);
         assert!(status.contains("1 person in it, 1 of them showing the habit now"), "{db}: {status}");
+        assert!(status.contains("adoption 100%, 2 nudges sent; the habit showed"), "{db}: {status}");
         let events = rapport.ok(&["events"]);
         assert_eq!(events.matches("campaign_nudged").count(), 2, "{db}: {events}");
         assert_eq!(events.matches("habit_shown").count(), 1, "{db}: {events}");
@@ -242,6 +243,25 @@ fn a_nudge_is_answered_from_its_link_done_waits_for_the_next_report_and_i_cant_r
                 page.text().await.unwrap().contains("anna@acme.com can't, for the campaign os-updates"),
                 "{db}"
             );
+            // The campaign's figures count both answers and both nudges.
+            let figures: serde_json::Value = http
+                .get(format!("{base}/api/v1/campaigns"))
+                .header(COOKIE, &analyst.cookie)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let updates = figures.as_array().unwrap().iter().find(|c| c["name"] == "os-updates").unwrap();
+            assert_eq!(
+                (&updates["in_gap"], &updates["nudges"], &updates["said_done"], &updates["said_cannot"]),
+                (&1.into(), &2.into(), &1.into(), &1.into()),
+                "{db}: {updates}"
+            );
+            let page =
+                http.get(format!("{base}/campaigns")).header(COOKIE, &analyst.cookie).send().await.unwrap();
+            assert!(page.text().await.unwrap().contains("1 with the gap now; 0 showing the habit"), "{db}");
             let url = format!("{base}/api/v1/campaign-answers/{id}/reply");
             let text = serde_json::json!({"text": "Thanks, we will swap it next week."});
             let reply = |browser: &crate::server::Browser| {

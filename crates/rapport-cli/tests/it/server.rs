@@ -759,6 +759,7 @@ async fn walk_the_matrix(rapport: &Rapport) {
             "/messages",
             "/templates",
             "/templates/action_due_soon.manager",
+            "/campaigns",
         ] {
             reads.push((path.into(), security_only));
             reads.push((format!("/api/v1{path}"), security_only));

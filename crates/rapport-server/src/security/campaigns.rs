@@ -1,0 +1,104 @@
+//! The hygiene campaigns, page and API, for the security team: each campaign in force, who is
+//! in it, who took up the habit and how soon, the nudges sent and the answers, per team.
+
+use askama::Template;
+use axum::Json;
+use axum::extract::State;
+use axum::response::Response;
+use rapport_core::Principal;
+use rapport_workflows::CampaignFigures;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::api::Refusals;
+use crate::auth::Signed;
+use crate::error::ServerError;
+use crate::state::AppState;
+use crate::web::{Nav, html, require};
+
+/// One campaign and how it is doing.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct CampaignView {
+    pub name: String,
+    pub goal: String,
+    /// People whose devices show the gap now.
+    pub in_gap: usize,
+    /// People whose devices now show the habit, and of them those who closed the gap before
+    /// any nudge.
+    pub adopted: usize,
+    pub adopted_before_a_nudge: usize,
+    /// Of everyone who was in it, the share whose devices show the habit now, in percent.
+    pub adoption_percent: Option<u32>,
+    /// Median days from the first nudge to the habit showing.
+    pub median_days_to_habit: Option<f64>,
+    /// Nudges sent, every round counted.
+    pub nudges: u64,
+    /// Answers in the rounds under way.
+    pub said_done: usize,
+    pub said_cannot: usize,
+    pub teams: Vec<TeamCampaignView>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct TeamCampaignView {
+    /// Empty for people in no team.
+    pub team: String,
+    pub in_gap: usize,
+    pub adopted: usize,
+}
+
+impl CampaignView {
+    fn of(figures: CampaignFigures) -> CampaignView {
+        CampaignView {
+            name: figures.name,
+            goal: figures.goal,
+            in_gap: figures.in_gap,
+            adopted: figures.adopted,
+            adopted_before_a_nudge: figures.adopted_before_a_nudge,
+            adoption_percent: figures.adoption.map(|share| (share * 100.0).round() as u32),
+            median_days_to_habit: figures.median_days_to_habit.map(|days| (days * 10.0).round() / 10.0),
+            nudges: figures.nudges,
+            said_done: figures.said_done,
+            said_cannot: figures.said_cannot,
+            teams: figures
+                .teams
+                .into_iter()
+                .map(|team| TeamCampaignView { team: team.team, in_gap: team.in_gap, adopted: team.adopted })
+                .collect(),
+        }
+    }
+}
+
+async fn campaigns(state: &AppState, signed: &Signed) -> Result<Vec<CampaignView>, ServerError> {
+    require(&signed.principal, Principal::is_security, "the campaigns' figures are for the security team")?;
+    let figures = rapport_workflows::campaign_figures(&state.store).await?;
+    Ok(figures.into_iter().map(CampaignView::of).collect())
+}
+
+#[derive(Template)]
+#[template(path = "campaigns.html")]
+pub(crate) struct CampaignsPage {
+    nav: Option<Nav>,
+    campaigns: Vec<CampaignView>,
+}
+
+pub async fn campaigns_page(State(state): State<AppState>, signed: Signed) -> Result<Response, ServerError> {
+    let campaigns = campaigns(&state, &signed).await?;
+    html(&CampaignsPage { nav: Some(Nav::of(&signed)), campaigns })
+}
+
+#[utoipa::path(
+    get,
+    path = "/campaigns",
+    tag = "security team",
+    description = "The hygiene campaigns in force, each with the people in it, those whose devices now \
+                   show the habit and how soon, the nudges sent and the answers, per team.",
+    responses((status = 200, description = "OK", body = Vec<CampaignView>), Refusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn campaigns_api(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Json<Vec<CampaignView>>, ServerError> {
+    Ok(Json(campaigns(&state, &signed).await?))
+}
