@@ -14,6 +14,9 @@ pub struct Campaign {
     pub name: String,
     /// What it asks, in one line, for the security team.
     pub goal: String,
+    /// A series for people's own phones, home networks and family accounts: sent to those who
+    /// asked for it, never checked against any device (its `gap` and `habit` are empty).
+    pub personal: bool,
     /// The devices it is for: those any of these tests holds for.
     pub gap: Vec<DeviceTest>,
     /// The evidence that closes it for a device: any of these tests holding.
@@ -22,7 +25,7 @@ pub struct Campaign {
     /// The nudges, each worded differently, in the order they go.
     pub nudges: Vec<Nudge>,
     /// What the habit now does for the person, said once when it shows ("Your computer
-    /// restarted this week, so its updates are in place.").
+    /// restarted this week, so its updates are in place."); empty for a personal series.
     pub thanks: String,
 }
 

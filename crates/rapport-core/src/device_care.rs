@@ -95,6 +95,7 @@ mod tests {
                 ask: "Turn on disk encryption.".into(),
             }],
             thanks: "Your disk is encrypted.".into(),
+            personal: false,
         }
     }
 

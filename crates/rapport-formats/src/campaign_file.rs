@@ -13,12 +13,13 @@ use crate::ownership_file::line_column;
 use crate::{ParseError, Position};
 
 /// The campaigns Rapport ships, each as its file (`rapport campaign list`).
-pub const DEFAULT_CAMPAIGNS: [(&str, &str); 5] = [
+pub const DEFAULT_CAMPAIGNS: [(&str, &str); 6] = [
     ("restart-weekly", include_str!("data/campaigns/restart-weekly.toml")),
     ("os-updates", include_str!("data/campaigns/os-updates.toml")),
     ("disk-encryption", include_str!("data/campaigns/disk-encryption.toml")),
     ("screen-lock", include_str!("data/campaigns/screen-lock.toml")),
     ("firewall", include_str!("data/campaigns/firewall.toml")),
+    ("home-tech", include_str!("data/campaigns/home-tech.toml")),
 ];
 
 #[derive(Deserialize)]
@@ -26,11 +27,13 @@ pub const DEFAULT_CAMPAIGNS: [(&str, &str); 5] = [
 struct CampaignFile {
     name: Spanned<String>,
     goal: String,
-    gap: Spanned<Vec<Spanned<TestFile>>>,
-    habit: Spanned<Vec<Spanned<TestFile>>>,
+    #[serde(default)]
+    personal: bool,
+    gap: Option<Spanned<Vec<Spanned<TestFile>>>>,
+    habit: Option<Spanned<Vec<Spanned<TestFile>>>>,
     exposures: ExposuresFile,
     nudge: Vec<Spanned<NudgeFile>>,
-    thanks: Spanned<String>,
+    thanks: Option<Spanned<String>>,
 }
 
 /// The facts a test may name: what Fleet and osquery report of every device.
@@ -101,20 +104,47 @@ pub fn parse_campaign(text: &str) -> Result<Campaign, ParseError> {
             format!("name: expected a word of a-z, 0-9 and -, like restart-weekly, got {name:?}"),
         ));
     }
-    let gap = tests(text, &file.gap, "gap")?;
-    let habit = tests(text, &file.habit, "habit")?;
-    for (gap_test, gap_span) in gap.iter().zip(file.gap.get_ref()) {
-        for habit_test in &habit {
-            if !gap_test.excludes(habit_test) {
-                return Err(at(
-                    gap_span.span(),
-                    "a device could show this gap and the habit at once, and be nudged and thanked together: \
-                     the habit must disagree with the gap on a fact they both name"
-                        .to_owned(),
-                ));
-            }
+    let personal = file.personal;
+    let (gap, habit) = match (personal, &file.gap, &file.habit) {
+        (true, None, None) => (Vec::new(), Vec::new()),
+        (true, Some(tests), _) | (true, None, Some(tests)) => {
+            return Err(at(
+                tests.span(),
+                "personal = true: a series for people's own devices is never checked against them; \
+                 remove [[gap]] and [[habit]]"
+                    .to_owned(),
+            ));
         }
-    }
+        (false, Some(gap_tests), Some(habit_tests)) => {
+            let gap = tests(text, gap_tests, "gap")?;
+            let habit = tests(text, habit_tests, "habit")?;
+            for (gap_test, gap_span) in gap.iter().zip(gap_tests.get_ref()) {
+                for habit_test in &habit {
+                    if !gap_test.excludes(habit_test) {
+                        return Err(at(
+                            gap_span.span(),
+                            "a device could show this gap and the habit at once, and be nudged and thanked \
+                             together: the habit must disagree with the gap on a fact they both name"
+                                .to_owned(),
+                        ));
+                    }
+                }
+            }
+            (gap, habit)
+        }
+        (false, None, _) => {
+            return Err(ParseError::invalid(
+                Position::Start,
+                "expected [[gap]]: the devices the campaign is for",
+            ));
+        }
+        (false, Some(_), None) => {
+            return Err(ParseError::invalid(
+                Position::Start,
+                "expected [[habit]]: the evidence that closes it",
+            ));
+        }
+    };
     let exposures = exposures(text, &file.exposures)?;
     let mut nudges = Vec::new();
     for nudge in &file.nudge {
@@ -159,13 +189,25 @@ pub fn parse_campaign(text: &str) -> Result<Campaign, ParseError> {
             ));
         }
     }
-    let thanks = file.thanks.get_ref().trim();
-    if thanks.is_empty() || thanks.contains('\n') {
-        return Err(at(
-            file.thanks.span(),
-            "thanks: expected one line saying what the habit now does for them".into(),
-        ));
-    }
+    let thanks = match (&file.thanks, personal) {
+        (Some(thanks), _) => {
+            let words = thanks.get_ref().trim();
+            if words.is_empty() || words.contains('\n') {
+                return Err(at(
+                    thanks.span(),
+                    "thanks: expected one line saying what the habit now does for them".into(),
+                ));
+            }
+            words.to_owned()
+        }
+        (None, true) => String::new(),
+        (None, false) => {
+            return Err(ParseError::invalid(
+                Position::Start,
+                "expected thanks: one line saying what the habit now does for them",
+            ));
+        }
+    };
     Ok(Campaign {
         name: name.clone(),
         goal: file.goal.trim().to_owned(),
@@ -173,7 +215,8 @@ pub fn parse_campaign(text: &str) -> Result<Campaign, ParseError> {
         habit,
         exposures,
         nudges,
-        thanks: thanks.to_owned(),
+        thanks,
+        personal,
     })
 }
 
@@ -362,6 +405,21 @@ mod tests {
         assert!(unplaced.contains("os_version: name the platform it is for"), "{unplaced}");
         let worded = refused(&text.replacen("below = \"15.7\"", "below = \"Sequoia\"", 1));
         assert!(worded.contains("expected a version of dotted numbers"), "{worded}");
+    }
+
+    #[test]
+    fn a_personal_series_is_never_checked_against_devices() {
+        let (_, text) = DEFAULT_CAMPAIGNS.iter().find(|(name, _)| *name == "home-tech").unwrap();
+        let series = parse_campaign(text).unwrap();
+        assert!(series.personal && series.gap.is_empty() && series.habit.is_empty());
+        let any = DeviceFacts { disk_encrypted: Some(false), last_reboot: Some(0), ..DeviceFacts::default() };
+        assert!(!series.shows_gap(&any, Some(90 * 86_400)) && !series.shows_habit(&any, None));
+        let checked =
+            refused(&text.replacen("[exposures]", "[[gap]]\ndisk_encrypted = false\n\n[exposures]", 1));
+        assert!(checked.contains("never checked against them; remove [[gap]] and [[habit]]"), "{checked}");
+        let shipped = DEFAULT_CAMPAIGNS[0].1;
+        let no_gap = refused(&shipped.replacen("[[gap]]\ndays_since_restart = { at_least = 7 }\n", "", 1));
+        assert!(no_gap.contains("expected [[gap]]"), "{no_gap}");
     }
 
     fn refused(text: &str) -> String {

@@ -28,6 +28,8 @@ pub struct CampaignFacts {
     pub name: String,
     /// What it asks, in one line, for the security team.
     pub goal: String,
+    /// Whether it is the series for the person's own phone, home network and family.
+    pub personal: bool,
     /// The nudge being sent (none in the thanks): its subject, words and one thing to do.
     pub nudge: Option<NudgeFacts>,
     /// What the habit now does for the person.
@@ -199,6 +201,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("digest.items", "the messages gathered: a list, each with subject, ask and link"),
     ("campaign.name", "the hygiene campaign's name, \"restart-weekly\""),
     ("campaign.goal", "what the campaign asks, in one line for the security team"),
+    ("campaign.personal", "true for the series for the person's own phone, home and family"),
     ("campaign.nudge.number", "which nudge this is, from 1 (nudges only)"),
     ("campaign.nudge.of", "how many nudges the campaign sends at most (nudges only)"),
     ("campaign.nudge.subject", "the nudge's subject, as the campaign file words it (nudges only)"),
@@ -335,6 +338,7 @@ impl Facts {
                 facts.campaign = Some(CampaignFacts {
                     name: "restart-weekly".into(),
                     goal: "Every computer restarts at least once a week.".into(),
+                    personal: false,
                     nudge: (topic == Topic::Nudge).then(|| NudgeFacts {
                         number: 2,
                         of: 8,

@@ -331,6 +331,8 @@ pub struct PreferencesView {
     pub quiet_from: String,
     pub quiet_until: String,
     pub time_zone: String,
+    /// Whether they get the series of tips for their own phone, home network and family.
+    pub personal_series: bool,
 }
 
 #[derive(Clone, Debug, Deserialize, ToSchema)]
@@ -344,6 +346,14 @@ pub struct PreferencesRequest {
     /// For Slack and Teams, the person's own webhook; the one given before when empty.
     #[serde(default)]
     pub address: Option<String>,
+    /// `on` for the series of tips for their own phone, home network and family, `off` to stop
+    /// it; unchanged when not given (the page's form sends it with `personal_form`).
+    #[serde(default)]
+    pub personal_series: Option<String>,
+    /// Set by the page's form, whose unticked box sends no `personal_series`: then it means off.
+    #[serde(default)]
+    #[schema(ignore)]
+    pub personal_form: Option<String>,
 }
 
 async fn preferences(state: &AppState, signed: &Signed) -> Result<PreferencesView, ServerError> {
@@ -359,6 +369,7 @@ async fn preferences(state: &AppState, signed: &Signed) -> Result<PreferencesVie
         quiet_from: chosen.quiet_from,
         quiet_until: chosen.quiet_until,
         time_zone: chosen.time_zone,
+        personal_series: chosen.personal_series,
     })
 }
 
@@ -383,6 +394,19 @@ async fn choose(state: &AppState, signed: &Signed, request: &PreferencesRequest)
         .await?;
     }
     rapport_workflows::choose_rhythm(&state.store, email, rhythm, state.now()).await?;
+    let personal = match (request.personal_series.as_deref().map(str::trim), &request.personal_form) {
+        (Some("on"), _) => Some(true),
+        (Some("off"), _) | (None, Some(_)) => Some(false),
+        (None, None) => None,
+        (Some(other), _) => {
+            return Err(ServerError::BadRequest(format!(
+                "personal_series: expected on or off, got {other:?}"
+            )));
+        }
+    };
+    if let Some(on) = personal {
+        rapport_workflows::choose_personal_series(&state.store, email, on, state.now()).await?;
+    }
     Ok(())
 }
 

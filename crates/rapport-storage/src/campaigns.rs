@@ -171,6 +171,36 @@ impl Store {
         Ok(enrolments)
     }
 
+    /// Since when `email` gets the series for their own devices; none when they do not.
+    pub async fn personal_series_since(&self, email: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+        let query = "SELECT personal_since FROM message_preferences WHERE email = LOWER($1)";
+        let since: Option<Option<OffsetDateTime>> =
+            with_pool!(self, pool => sqlx::query_scalar(query).bind(email).fetch_optional(pool).await?);
+        Ok(since.flatten())
+    }
+
+    /// Turns the series for their own devices on (since `since`) or off for `email`.
+    pub async fn set_personal_series(
+        &self,
+        email: &str,
+        since: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let query = "INSERT INTO message_preferences (email, rhythm, channel, updated_at, personal_since) \
+             VALUES (LOWER($1), 'daily', 'email', $2, $3) \
+             ON CONFLICT (email) DO UPDATE SET personal_since = $3, updated_at = $2";
+        with_pool!(self, pool => {
+            sqlx::query(query).bind(email).bind(now).bind(since).execute(pool).await?;
+            Ok(())
+        })
+    }
+
+    /// Everyone who gets the series for their own devices, with since when.
+    pub async fn personal_series_members(&self) -> Result<Vec<(String, OffsetDateTime)>, StoreError> {
+        let query = "SELECT email, personal_since FROM message_preferences WHERE personal_since IS NOT NULL ORDER BY email";
+        with_pool!(self, pool => Ok(sqlx::query_as(query).fetch_all(pool).await?))
+    }
+
     /// How many nudges each campaign has sent, every round counted.
     pub async fn campaign_nudge_counts(&self) -> Result<HashMap<String, u64>, StoreError> {
         let query = "SELECT campaign, COUNT(*) AS sent FROM campaign_nudges GROUP BY campaign";

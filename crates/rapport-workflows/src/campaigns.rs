@@ -104,19 +104,12 @@ pub async fn schedule_campaigns(store: &Store, now: OffsetDateTime) -> Result<Ca
     }
     let mut report = CampaignReport::default();
     let mut changes = Vec::new();
+    let members = personal_members(&people, store.personal_series_members().await?);
     for campaign in &campaigns {
-        for (email, (person, owned)) in &devices {
+        for (email, person, owned, shown) in shown_to(campaign, &devices, &members, now) {
             let enrolled = enrolments.get(&(campaign.name.clone(), email.clone()));
             let gap: Vec<&AssetRecord> =
                 owned.iter().copied().filter(|device| shows(campaign, device, true)).collect();
-            // A device inventory never dated counts as reported now.
-            let reports: Vec<OffsetDateTime> =
-                gap.iter().map(|device| device.last_seen.unwrap_or(now)).collect();
-            let shown = match (reports.iter().min(), reports.iter().max()) {
-                (Some(since), Some(latest)) => Shown::Gap { since: *since, latest: *latest },
-                _ if owned.iter().any(|device| shows(campaign, device, false)) => Shown::Habit,
-                _ => Shown::Nothing,
-            };
             let mut round = enrolled.map_or(1, |stored| stored.enrolment.round);
             for step in
                 campaign_steps(&campaign.exposures, enrolled.map(|stored| &stored.enrolment), shown, now)
@@ -141,7 +134,7 @@ pub async fn schedule_campaigns(store: &Store, now: OffsetDateTime) -> Result<Ca
                         Some(nudge_event(campaign, person, &gap, round, index))
                     }
                     CampaignStep::HabitShown { thanked } => {
-                        thanked.then(|| thanks_event(campaign, person, owned, round))
+                        thanked.then(|| thanks_event(campaign, person, &owned, round))
                     }
                 };
                 changes.push(CampaignChange {
@@ -164,6 +157,86 @@ pub async fn schedule_campaigns(store: &Store, now: OffsetDateTime) -> Result<Ca
         }
     }
     Ok(report)
+}
+
+/// Each person a campaign concerns, with their devices and what inventory shows of them: for
+/// a campaign on devices, everyone whose devices inventory knows; for a personal series,
+/// those who asked for it, as if they showed its gap since they did, whatever their devices.
+fn shown_to<'a>(
+    campaign: &Campaign,
+    devices: &'a HashMap<String, (&'a Person, Vec<&'a AssetRecord>)>,
+    members: &'a [(String, &'a Person, OffsetDateTime)],
+    now: OffsetDateTime,
+) -> Vec<(&'a String, &'a Person, Vec<&'a AssetRecord>, Shown)> {
+    if campaign.personal {
+        return members
+            .iter()
+            .map(|(email, person, since)| {
+                (email, *person, Vec::new(), Shown::Gap { since: *since, latest: now })
+            })
+            .collect();
+    }
+    devices
+        .iter()
+        .map(|(email, (person, owned))| {
+            let gap: Vec<&AssetRecord> =
+                owned.iter().copied().filter(|device| shows(campaign, device, true)).collect();
+            // A device inventory never dated counts as reported now.
+            let reports: Vec<OffsetDateTime> =
+                gap.iter().map(|device| device.last_seen.unwrap_or(now)).collect();
+            let shown = match (reports.iter().min(), reports.iter().max()) {
+                (Some(since), Some(latest)) => Shown::Gap { since: *since, latest: *latest },
+                _ if owned.iter().any(|device| shows(campaign, device, false)) => Shown::Habit,
+                _ => Shown::Nothing,
+            };
+            (email, *person, owned.clone(), shown)
+        })
+        .collect()
+}
+
+/// The active people of the directory who asked for the series for their own devices.
+fn personal_members(
+    people: &[Person],
+    asked: Vec<(String, OffsetDateTime)>,
+) -> Vec<(String, &Person, OffsetDateTime)> {
+    asked
+        .into_iter()
+        .filter_map(|(email, since)| {
+            let person = people.iter().find(|person| {
+                person.active && person.email.as_deref().is_some_and(|own| own.eq_ignore_ascii_case(&email))
+            })?;
+            Some((email.to_lowercase(), person, since))
+        })
+        .collect()
+}
+
+/// Turns the series for their own phone, home network and family accounts on or off for
+/// `email`; on only for someone active in the directory.
+pub async fn choose_personal_series(
+    store: &Store,
+    email: &str,
+    on: bool,
+    now: OffsetDateTime,
+) -> Result<(), PlanError> {
+    if !on {
+        return Ok(store.set_personal_series(email, None, now).await?);
+    }
+    let known = store.people().await?.iter().any(|person| {
+        person.active && person.email.as_deref().is_some_and(|own| own.eq_ignore_ascii_case(email))
+    });
+    if !known {
+        return Err(rapport_core::Refusal::invalid(
+            "personal_series",
+            format!("{email} is not in the directory, so no tips can be sent to them"),
+        )
+        .into());
+    }
+    let since = match (on, store.personal_series_since(email).await?) {
+        (true, Some(since)) => Some(since),
+        (true, None) => Some(now),
+        (false, _) => None,
+    };
+    Ok(store.set_personal_series(email, since, now).await?)
 }
 
 /// How a campaign is doing: who is in it, who took up the habit, and how soon.

@@ -50,7 +50,7 @@ pub use assign::{Assignment, Given, assign_owner};
 pub use campaign_answers::{reply_to_campaign_answer, unreplied_campaign_answers};
 pub use campaigns::{
     CampaignFigures, CampaignReport, TeamCampaignFigures, apply_campaign, campaign_figures,
-    campaigns_in_force, compile_campaign, schedule_campaigns,
+    campaigns_in_force, choose_personal_series, compile_campaign, schedule_campaigns,
 };
 pub use clock::{TickReport, tick};
 pub use deliver::{Channels, DEFAULT_LEASE, DeliveryReport, deliver_due, webhook_client};

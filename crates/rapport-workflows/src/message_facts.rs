@@ -217,6 +217,10 @@ pub(crate) fn link_for(gathered: &Gathered, audience: Audience, team: Option<&st
         },
         (Topic::PolicyChanged, _, _) => "/policy".into(),
         (Topic::OwnershipDisputed, _, _) => "/queue".into(),
+        // Tips for their own devices link to where they are turned off.
+        (Topic::Nudge, _, _) if gathered.campaign.as_ref().is_some_and(|campaign| campaign.personal) => {
+            "/me/preferences".into()
+        }
         (_, Audience::EndUser, _) if gathered.topic != Topic::SecurityReplied => "/me/devices".into(),
         (_, _, Some(action)) => format!("/actions/{action}"),
         (_, _, None) => "/".into(),

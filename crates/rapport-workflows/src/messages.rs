@@ -368,6 +368,7 @@ fn campaign_facts(campaigns: &[Campaign], event: &StoredEvent) -> Option<Campaig
     Some(CampaignFacts {
         name: campaign.name.clone(),
         goal: campaign.goal.clone(),
+        personal: campaign.personal,
         nudge,
         thanks: campaign.thanks.clone(),
         devices: event.facts.devices.clone(),
@@ -507,6 +508,8 @@ pub struct Preferences {
     pub quiet_from: String,
     pub quiet_until: String,
     pub time_zone: String,
+    /// Whether they get the series of tips for their own phone, home network and family.
+    pub personal_series: bool,
 }
 
 pub async fn message_preferences(
@@ -527,6 +530,7 @@ pub async fn message_preferences(
         quiet_from: policy.spec.messages.quiet_from.clone(),
         quiet_until: policy.spec.messages.quiet_until.clone(),
         time_zone,
+        personal_series: store.personal_series_since(email).await?.is_some(),
     })
 }
 

@@ -290,3 +290,64 @@ fn a_nudge_is_answered_from_its_link_done_waits_for_the_next_report_and_i_cant_r
         );
     }
 }
+
+#[test]
+fn the_series_for_peoples_own_devices_goes_only_to_those_who_ask_and_stops_when_they_say() {
+    use reqwest::header::COOKIE;
+
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    for rapport in each_backend() {
+        let db = rapport.database.clone();
+        rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
+        let anna_password = add_account(&rapport, "anna@acme.com", "end_user", None);
+        let quiet = rapport.ok(&["campaign", "schedule", "--at", &moment(1)]);
+        assert!(!quiet.contains("home-tech"), "{db}: nobody asked for it yet: {quiet}");
+        let served = serve(&rapport);
+        let base = served.base.as_str();
+        let http = client();
+        let anna = runtime.block_on(first_sign_in(&http, base, "anna@acme.com", &anna_password));
+        let set = |fields: Vec<(&'static str, &str)>| {
+            runtime.block_on(async {
+                let mut form = fields;
+                form.extend([("rhythm", "daily"), ("personal_form", "1"), ("csrf", anna.csrf.as_str())]);
+                let saved = http
+                    .post(format!("{base}/me/preferences"))
+                    .header(COOKIE, &anna.cookie)
+                    .form(&form)
+                    .send()
+                    .await;
+                assert_eq!(saved.unwrap().status(), 303, "{db}");
+                let page =
+                    http.get(format!("{base}/me/preferences")).header(COOKIE, &anna.cookie).send().await;
+                page.unwrap().text().await.unwrap()
+            })
+        };
+        let page = set(vec![("personal_series", "on")]);
+        assert!(
+            page.contains("id=\"personal-series\" name=\"personal_series\" value=\"on\" checked"),
+            "{db}: {page}"
+        );
+        let tip = rapport.ok(&["campaign", "schedule", "--at", &moment(2)]);
+        assert!(
+            tip.contains(
+                "campaign home-tech: nudge 1 of 8 to Anna Chao: Your phone: let updates install by themselves"
+            ),
+            "{db}: {tip}"
+        );
+        rapport.ok(&["messages", "compose"]);
+        let (id, subject) = annas_inbox(&rapport)[0].clone();
+        assert_eq!(subject, "Your phone: let updates install by themselves", "{db}");
+        let shown = rapport.ok(&["messages", "show", &id.to_string()]);
+        assert!(
+            shown.contains("Hi Anna,\n\nThis tip is for your own phone and home, and your family. You asked for these tips."),
+            "{db}: {shown}"
+        );
+        assert!(shown.contains("meets the end user target"), "{db}: {shown}");
+
+        // Unticked, the series stops.
+        let page = set(Vec::new());
+        assert!(!page.contains("value=\"on\" checked"), "{db}: {page}");
+        let stopped = rapport.ok(&["campaign", "schedule", "--at", &moment(10)]);
+        assert!(!stopped.contains("home-tech"), "{db}: {stopped}");
+    }
+}

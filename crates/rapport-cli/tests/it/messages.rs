@@ -635,7 +635,7 @@ fn two_servers_on_one_postgresql_send_each_message_once_and_one_dying_loses_noth
     std::fs::write(&settings, text).unwrap();
     let serve_args = ["--listen", "127.0.0.1:0", "--config", settings.to_str().unwrap()];
     let mut first = serve_with(&rapport, &serve_args, &[]);
-    let _second = serve_with(&rapport, &serve_args, &[]);
+    let second = serve_with(&rapport, &serve_args, &[]);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let wait_for = |count: usize, seconds: u64| {
         runtime.block_on(async {
@@ -662,12 +662,16 @@ fn two_servers_on_one_postgresql_send_each_message_once_and_one_dying_loses_noth
         "each of {queued} once, with both servers sending"
     );
 
-    // One dies mid-delivery: what it held waits out its lease, then the other sends it.
+    // One dies mid-delivery: what it held waits out its lease, then the other sends it. The
+    // other stops while the first takes the new work, so that the first surely holds some of it
+    // when it dies, however the two would have shared it; another server then starts.
+    drop(second);
     emergency_on(&rapport, 1);
     let all = due_now(rapport.json_lines(&["outbox", "--json", "--limit", "5000"]));
     let before = arrived(&mail);
     wait_for(before + 1, 60);
     first.die();
+    let _other = serve_with(&rapport, &serve_args, &[]);
     let dying_at = arrived(&mail) - before;
     assert!(dying_at < all.len() - queued, "the first server died after everything was sent");
     wait_for(all.len(), 120);

@@ -48,6 +48,12 @@ pub struct TeamCampaignView {
 }
 
 impl CampaignView {
+    /// The median time to the habit in words: "1 day", "2.5 days".
+    fn median_words(&self) -> Option<String> {
+        self.median_days_to_habit
+            .map(|days| if days == 1.0 { "1 day".to_owned() } else { format!("{days} days") })
+    }
+
     fn of(figures: CampaignFigures) -> CampaignView {
         CampaignView {
             name: figures.name,
