@@ -199,13 +199,17 @@ fn personal_members(
     people: &[Person],
     asked: Vec<(String, OffsetDateTime)>,
 ) -> Vec<(String, &Person, OffsetDateTime)> {
+    let by_email: HashMap<String, &Person> = people
+        .iter()
+        .filter(|person| person.active)
+        .filter_map(|person| Some((person.email.as_deref()?.to_lowercase(), person)))
+        .collect();
     asked
         .into_iter()
         .filter_map(|(email, since)| {
-            let person = people.iter().find(|person| {
-                person.active && person.email.as_deref().is_some_and(|own| own.eq_ignore_ascii_case(&email))
-            })?;
-            Some((email.to_lowercase(), person, since))
+            let email = email.to_lowercase();
+            let person = by_email.get(&email).copied()?;
+            Some((email, person, since))
         })
         .collect()
 }
