@@ -4,7 +4,7 @@
 //! campaign's caps and their weekly budget, and who is thanked once their devices show the
 //! habit. Each nudge and each thanks is an event; the composer turns it into the message.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rapport_core::{Actor, Campaign, CampaignStep, EventFacts, EventKind, Person, Shown, campaign_steps};
 use rapport_formats::{DEFAULT_CAMPAIGNS, parse_campaign};
@@ -96,20 +96,18 @@ pub async fn schedule_campaigns(store: &Store, now: OffsetDateTime) -> Result<Ca
             *counted.entry(sent.recipient).or_default() += 1;
         }
     }
-    let mut nudged_today: HashMap<&str, bool> = HashMap::new();
+    let mut nudged_today: HashSet<&str> = HashSet::new();
     for stored in enrolments.values() {
         if stored.enrolment.nudged.iter().any(|at| *at > now - Duration::DAY) {
-            nudged_today.insert(stored.person.as_str(), true);
+            nudged_today.insert(stored.person.as_str());
         }
     }
     let mut report = CampaignReport::default();
     let mut changes = Vec::new();
     let members = personal_members(&people, store.personal_series_members().await?);
     for campaign in &campaigns {
-        for (email, person, owned, shown) in shown_to(campaign, &devices, &members, now) {
+        for Concerned { email, person, owned, gap, shown } in shown_to(campaign, &devices, &members, now) {
             let enrolled = enrolments.get(&(campaign.name.clone(), email.clone()));
-            let gap: Vec<&AssetRecord> =
-                owned.iter().copied().filter(|device| shows(campaign, device, true)).collect();
             let mut round = enrolled.map_or(1, |stored| stored.enrolment.round);
             for step in
                 campaign_steps(&campaign.exposures, enrolled.map(|stored| &stored.enrolment), shown, now)
@@ -126,7 +124,7 @@ pub async fn schedule_campaigns(store: &Store, now: OffsetDateTime) -> Result<Ca
                             report.held_by_budget += 1;
                             continue;
                         }
-                        if nudged_today.insert(email.as_str(), true).is_some() {
+                        if !nudged_today.insert(email.as_str()) {
                             report.held_for_the_day += 1;
                             continue;
                         }
@@ -134,7 +132,7 @@ pub async fn schedule_campaigns(store: &Store, now: OffsetDateTime) -> Result<Ca
                         Some(nudge_event(campaign, person, &gap, round, index))
                     }
                     CampaignStep::HabitShown { thanked } => {
-                        thanked.then(|| thanks_event(campaign, person, &owned, round))
+                        thanked.then(|| thanks_event(campaign, person, owned, round))
                     }
                 };
                 changes.push(CampaignChange {
@@ -159,6 +157,16 @@ pub async fn schedule_campaigns(store: &Store, now: OffsetDateTime) -> Result<Ca
     Ok(report)
 }
 
+/// One person a campaign concerns: their devices, those that show its gap, and what that
+/// makes of them.
+struct Concerned<'a> {
+    email: &'a String,
+    person: &'a Person,
+    owned: &'a [&'a AssetRecord],
+    gap: Vec<&'a AssetRecord>,
+    shown: Shown,
+}
+
 /// Each person a campaign concerns, with their devices and what inventory shows of them: for
 /// a campaign on devices, everyone whose devices inventory knows; for a personal series,
 /// those who asked for it, as if they showed its gap since they did, whatever their devices.
@@ -167,12 +175,16 @@ fn shown_to<'a>(
     devices: &'a HashMap<String, (&'a Person, Vec<&'a AssetRecord>)>,
     members: &'a [(String, &'a Person, OffsetDateTime)],
     now: OffsetDateTime,
-) -> Vec<(&'a String, &'a Person, Vec<&'a AssetRecord>, Shown)> {
+) -> Vec<Concerned<'a>> {
     if campaign.personal {
         return members
             .iter()
-            .map(|(email, person, since)| {
-                (email, *person, Vec::new(), Shown::Gap { since: *since, latest: now })
+            .map(|(email, person, since)| Concerned {
+                email,
+                person,
+                owned: &[],
+                gap: Vec::new(),
+                shown: Shown::Gap { since: *since, latest: now },
             })
             .collect();
     }
@@ -189,7 +201,7 @@ fn shown_to<'a>(
                 _ if owned.iter().any(|device| shows(campaign, device, false)) => Shown::Habit,
                 _ => Shown::Nothing,
             };
-            (email, *person, owned.clone(), shown)
+            Concerned { email, person, owned, gap, shown }
         })
         .collect()
 }
