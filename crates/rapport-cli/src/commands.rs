@@ -486,6 +486,7 @@ pub async fn demo(database: &str, args: DemoArgs) -> anyhow::Result<ExitCode> {
     crate::assets::demo_intel(&store, &args.samples).await?;
     crate::plan::demo_plan(&store, &args.samples).await?;
     crate::campaigns::demo_campaigns(&store).await?;
+    crate::follow_through::demo_follow_through(&store).await?;
     let composed = rapport_workflows::compose_messages(
         &store,
         &rapport_workflows::templates_in_force(&store).await?,

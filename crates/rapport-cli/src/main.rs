@@ -7,6 +7,7 @@ mod assets;
 mod campaigns;
 mod commands;
 mod events;
+mod follow_through;
 mod messages;
 mod plan;
 mod printable;
@@ -95,6 +96,10 @@ enum Command {
     /// Hygiene campaigns: the ones Rapport ships, and checking a campaign file.
     #[command(subcommand)]
     Campaign(campaigns::CampaignCommand),
+    /// Follow-through: advisories (new KEV entries, OSV and CSAF records, vendor release feeds)
+    /// drafted into one thing to do for whom they concern; preview, edit and send the drafts.
+    #[command(subcommand)]
+    FollowThrough(follow_through::FollowThroughCommand),
     /// Load the samples (scans, a device, people, ownership, intel, a policy) into the database,
     /// show what Rapport makes of them, and serve the pages.
     Demo(commands::DemoArgs),
@@ -171,6 +176,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Messages(command) => messages::messages(&cli.database, command).await,
         Command::Outbox(args) => messages::outbox(&cli.database, args).await,
         Command::Campaign(command) => campaigns::campaign(&cli.database, command).await,
+        Command::FollowThrough(command) => follow_through::follow_through(&cli.database, command).await,
         Command::Demo(args) => commands::demo(&cli.database, args).await,
         Command::Serve(args) => server::serve(&cli.database, args).await,
         Command::Account(command) => server::account(&cli.database, command).await,

@@ -17,6 +17,7 @@ mod exposure;
 mod finding;
 mod fingerprint;
 mod fix_command;
+mod follow_through;
 mod intel;
 mod lifecycle;
 mod noise;
@@ -58,6 +59,10 @@ pub use exposure::{CampaignStep, Enrolment, NextNudge, Shown, campaign_steps, ne
 pub use finding::{Component, Finding, FindingKind, Location, Scope, Status, Target, TargetKind, Tool};
 pub use fingerprint::{Fingerprint, ScopeKey};
 pub use fix_command::fix_command;
+pub use follow_through::{
+    Advisory, AffectedSoftware, DraftState, DraftWording, FollowThroughSettings, KEV_CATEGORY,
+    RECORD_CATEGORY, Release, VendorFeed, Wording, release_version,
+};
 pub use intel::{
     AffectedPackage, Edition, EpssScore, ExploitSignal, Feed, KevEntry, Remediation, VulnRecord,
 };

@@ -113,10 +113,12 @@ pub enum EventKind {
     CampaignAnswered,
     /// The security team replied to someone's "I can't".
     CampaignReplied,
+    /// An advisory's follow-through was sent to one person or one team it concerns.
+    FollowThroughSent,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 28] = [
+    pub const ALL: [EventKind; 29] = [
         EventKind::ActionOpened,
         EventKind::DecisionChanged,
         EventKind::ActionMarkedDone,
@@ -145,6 +147,7 @@ impl EventKind {
         EventKind::CampaignChanged,
         EventKind::CampaignAnswered,
         EventKind::CampaignReplied,
+        EventKind::FollowThroughSent,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -177,6 +180,7 @@ impl EventKind {
             EventKind::CampaignChanged => "campaign_changed",
             EventKind::CampaignAnswered => "campaign_answered",
             EventKind::CampaignReplied => "campaign_replied",
+            EventKind::FollowThroughSent => "follow_through_sent",
         }
     }
 
@@ -215,6 +219,7 @@ impl EventKind {
             EventKind::CampaignChanged => "campaign changed",
             EventKind::CampaignAnswered => "answered a nudge",
             EventKind::CampaignReplied => "security team replied to a nudge's answer",
+            EventKind::FollowThroughSent => "told of an advisory",
         }
     }
 }
@@ -252,9 +257,13 @@ pub struct EventFacts {
     pub person: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nudge: Option<usize>,
-    /// The person's devices that showed the campaign's gap.
+    /// The person's devices that showed the campaign's gap, or the devices and systems an
+    /// advisory concerns.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<String>,
+    /// The follow-through draft sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_through: Option<i64>,
 }
 
 /// Who caused an event: a person acting in their role, Rapport reading scans and decisions,

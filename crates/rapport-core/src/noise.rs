@@ -37,7 +37,8 @@ impl Urgency {
             | Topic::SecurityReplied
             | Topic::Nudge
             | Topic::HabitThanks
-            | Topic::CampaignReplied => Urgency::Prompt,
+            | Topic::CampaignReplied
+            | Topic::FollowThrough => Urgency::Prompt,
         }
     }
 }

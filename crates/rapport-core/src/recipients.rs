@@ -70,6 +70,22 @@ pub fn recipients<'p>(topic: Topic, occasion: &Occasion<'_>, people: &'p [Person
                 }
             }
         }
+        // An advisory reaches a team's engineers and managers, or the person whose own
+        // devices it concerns: each of its events names one or the other.
+        Topic::FollowThrough => {
+            if let Some(team) = occasion.team {
+                for person in reachable.iter().filter(|person| in_team(person, team)) {
+                    if matches!(person.audience, Audience::Engineer | Audience::Manager) {
+                        tell(person, person.audience, Some(team));
+                    }
+                }
+            }
+            for person in &reachable {
+                if uses_a_device(person, occasion.device_users) {
+                    tell(person, Audience::EndUser, person.team.as_deref());
+                }
+            }
+        }
         Topic::SecurityReplied => {
             let answerer = occasion
                 .answered_by
@@ -206,6 +222,24 @@ mod tests {
                 ("alex@example.org".to_owned(), Audience::Engineer),
                 ("ines@example.org".to_owned(), Audience::Manager)
             ]
+        );
+    }
+
+    #[test]
+    fn an_advisory_reaches_the_teams_people_or_the_user_of_the_devices() {
+        let occasion = Occasion { team: Some("Payments"), security_team: "Security", ..Occasion::default() };
+        assert_eq!(
+            told(Topic::FollowThrough, &occasion),
+            [
+                ("sam@example.org".to_owned(), Audience::Engineer),
+                ("mona@example.org".to_owned(), Audience::Manager)
+            ]
+        );
+        let users = ["mona@example.org".to_owned()];
+        let occasion = Occasion { device_users: &users, security_team: "Security", ..Occasion::default() };
+        assert_eq!(
+            told(Topic::FollowThrough, &occasion),
+            [("mona@example.org".to_owned(), Audience::EndUser)]
         );
     }
 

@@ -36,10 +36,12 @@ pub enum Topic {
     HabitThanks,
     /// The security team answered someone's "I can't" to a nudge.
     CampaignReplied,
+    /// An advisory rewritten into one thing to do, for the people and teams it concerns.
+    FollowThrough,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 15] = [
+    pub const ALL: [Topic; 16] = [
         Topic::ActionOpened,
         Topic::ActionDueSoon,
         Topic::ActionOverdue,
@@ -55,6 +57,7 @@ impl Topic {
         Topic::Nudge,
         Topic::HabitThanks,
         Topic::CampaignReplied,
+        Topic::FollowThrough,
     ];
 
     /// The topic an event is told under, if it is told at all.
@@ -74,6 +77,7 @@ impl Topic {
             EventKind::CampaignNudged => Topic::Nudge,
             EventKind::HabitShown => Topic::HabitThanks,
             EventKind::CampaignReplied => Topic::CampaignReplied,
+            EventKind::FollowThroughSent => Topic::FollowThrough,
             EventKind::DecisionChanged
             | EventKind::ActionMarkedDone
             | EventKind::ExceptionRequested
@@ -113,6 +117,7 @@ impl Topic {
             Topic::Nudge => "nudge",
             Topic::HabitThanks => "habit_thanks",
             Topic::CampaignReplied => "campaign_replied",
+            Topic::FollowThrough => "follow_through",
         }
     }
 
@@ -140,6 +145,7 @@ impl Topic {
             }
             // Habits are asked of everyone as the person who uses the device.
             Topic::Nudge | Topic::HabitThanks | Topic::CampaignReplied => &[EndUser],
+            Topic::FollowThrough => &[Engineer, Manager, EndUser],
         }
     }
 }

@@ -18,6 +18,7 @@ mod detect;
 mod directory;
 mod epss;
 mod error;
+mod follow_through_file;
 mod github;
 mod gitlab;
 mod govulncheck;
@@ -50,6 +51,7 @@ pub use campaign_file::{DEFAULT_CAMPAIGNS, parse_campaign};
 pub use detect::{ALL_FORMATS, DETECT_PREFIX_LEN, DetectError, Format, bom_len, detect};
 pub use directory::{DirectoryFormat, detect_directory, parse_directory};
 pub use error::{ParseError, Position};
+pub use follow_through_file::{MAX_RELEASE_FEED_BYTES, parse_follow_through, parse_release_feed};
 pub use intel::{
     IntelFormat, IntelItem, IntelSink, IntelSummary, detect_intel, is_gzip, is_zip, parse_intel,
 };

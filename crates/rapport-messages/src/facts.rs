@@ -20,6 +20,23 @@ pub struct Facts {
     pub answer: Option<AnswerFacts>,
     pub digest: Option<DigestFacts>,
     pub campaign: Option<CampaignFacts>,
+    pub follow_through: Option<FollowThroughFacts>,
+}
+
+/// An advisory rewritten into one thing to do, in the words of its draft for this reader.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct FollowThroughFacts {
+    /// Who published it: "Chrome Releases", "CISA KEV".
+    pub source: String,
+    pub title: String,
+    /// The publisher's page, when it has one.
+    pub link: Option<String>,
+    pub subject: String,
+    pub body: String,
+    pub ask: String,
+    /// The reader's own devices it concerns (end users), or their team's systems.
+    pub places: Vec<String>,
+    pub more_places: usize,
 }
 
 /// A hygiene campaign, for its nudges and its thanks.
@@ -209,6 +226,14 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("campaign.nudge.ask", "the nudge's one thing to do (nudges only)"),
     ("campaign.thanks", "what the habit now does for the person, in one line"),
     ("campaign.devices", "the person's devices that showed the gap, a list"),
+    ("follow_through.source", "who published the advisory, \"Chrome Releases\""),
+    ("follow_through.title", "the advisory's title, as its publisher wrote it"),
+    ("follow_through.link", "the publisher's page about it (may be none)"),
+    ("follow_through.subject", "the draft's subject, as the security team left it"),
+    ("follow_through.body", "the draft's words, as the security team left them"),
+    ("follow_through.ask", "the draft's one thing to do"),
+    ("follow_through.places", "the reader's devices, or the team's systems, it concerns: a list"),
+    ("follow_through.more_places", "how many places are not listed"),
 ];
 
 impl Facts {
@@ -350,6 +375,39 @@ impl Facts {
                     }),
                     thanks: "Your computer restarted this week. Its new updates now keep you safe.".into(),
                     devices: vec!["laptop LT-0231".into()],
+                });
+            }
+            Topic::FollowThrough => {
+                let end_user = audience == Audience::EndUser;
+                facts.follow_through = Some(FollowThroughFacts {
+                    source: "Chrome Releases".into(),
+                    title: "Stable Channel Update for Desktop".into(),
+                    link: Some("https://chromereleases.googleblog.com/".into()),
+                    subject: if end_user {
+                        "Your browser needs one restart today".into()
+                    } else {
+                        "Update Google Chrome to 131.0.6778.108".into()
+                    },
+                    body: if end_user {
+                        "Google Chrome 131.0.6778.108 fixes security flaws that a web page could use to get \
+                         into your device. Your device has an older version. The update is already there: it \
+                         only needs the browser to restart."
+                    } else {
+                        "Chrome Releases says Google Chrome 131.0.6778.108 fixes security flaws. Some of your \
+                         team's systems still run an older version. They are listed below."
+                    }
+                    .into(),
+                    ask: if end_user {
+                        "Restart Google Chrome today.".into()
+                    } else {
+                        "Update Google Chrome on these systems this week.".into()
+                    },
+                    places: if end_user {
+                        vec!["laptop LT-0231".into()]
+                    } else {
+                        vec!["kiosk-01 (Google Chrome 130.0.6723.91)".into(), "kiosk-02 (Google Chrome 130.0.6723.91)".into()]
+                    },
+                    more_places: 0,
                 });
             }
             Topic::ActionOpened

@@ -12,6 +12,7 @@ mod compose;
 mod defaults;
 mod email;
 mod facts;
+mod follow_through;
 mod http;
 mod templates;
 mod webhook;
@@ -23,8 +24,9 @@ pub use email::{
 };
 pub use facts::{
     ActionFacts, AnswerFacts, CampaignFacts, DigestFacts, DigestItem, EmergencyFacts, ExceptionFacts, Facts,
-    NudgeFacts, PersonFacts, PlaceFacts, PolicyFacts, TeamFacts, VARIABLES,
+    FollowThroughFacts, NudgeFacts, PersonFacts, PlaceFacts, PolicyFacts, TeamFacts, VARIABLES,
 };
+pub use follow_through::{BROWSER_CATEGORY, draft_wording};
 pub use http::{AddressError, address_shown};
 pub use templates::{BLOCKS, Rendered, TemplateError, TemplateName, Templates};
 pub use webhook::{WebhookChannel, WebhookMessage, WebhookSettings, WebhookSettingsError};

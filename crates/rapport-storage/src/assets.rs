@@ -110,7 +110,7 @@ fn pack(ids: &[u32]) -> Vec<u8> {
     ids.iter().flat_map(|id| id.to_le_bytes()).collect()
 }
 
-fn unpack(bytes: &[u8]) -> Vec<u32> {
+pub(crate) fn unpack(bytes: &[u8]) -> Vec<u32> {
     bytes.chunks_exact(4).map(|c| u32::from_le_bytes(<[u8; 4]>::try_from(c).unwrap_or_default())).collect()
 }
 

@@ -119,7 +119,7 @@ pub async fn fetch_feed(
     Ok(Fetched::Imported { reports, skipped })
 }
 
-fn validators(headers: &HeaderMap) -> FeedValidators {
+pub(crate) fn validators(headers: &HeaderMap) -> FeedValidators {
     let text = |name| headers.get(name).and_then(|value: &reqwest::header::HeaderValue| value.to_str().ok());
     FeedValidators {
         etag: text(ETAG).map(str::to_owned),

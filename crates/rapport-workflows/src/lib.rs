@@ -10,6 +10,8 @@
 //!   stands; `findings`: one finding with its decision and evidence; `policy`: its
 //!   versions and acknowledgements.
 //! - `listen`: the partners' answers and the security team's decisions on them.
+//! - `follow_through`: advisories (new KEV entries, OSV and CSAF records, vendor release
+//!   feeds) drafted into one thing to do for whom they concern, reviewed and sent.
 //! - `clock`: what the passing of time brings (due soon, overdue, exceptions ending).
 //!
 //! Refusals are [`rapport_core::Refusal`]s (not found, forbidden, conflict, invalid), inside
@@ -25,6 +27,7 @@ mod clock;
 mod deliver;
 mod fetch;
 mod findings;
+mod follow_through;
 mod import;
 mod intel;
 mod inventory;
@@ -56,6 +59,11 @@ pub use clock::{TickReport, tick};
 pub use deliver::{Channels, DEFAULT_LEASE, DeliveryReport, deliver_due, webhook_client};
 pub use fetch::{EPSS_URL, FetchError, Fetched, KEV_URL, feed_client, fetch_feed, use_ring_for_tls};
 pub use findings::{FindingDetail, finding_detail};
+pub use follow_through::{
+    Drafted, PersonReached, Reach, TeamReached, WordingFor, apply_follow_through, dismiss_follow_through,
+    draft_from_intel, edit_follow_through, fetch_release_feeds, follow_through_drafts, follow_through_reach,
+    follow_through_settings, preview_follow_through, send_follow_through,
+};
 pub use import::{ImportReport, ImportRequest, IngestError, Progress, Waiting, import_file};
 pub use intel::{IntelError, IntelOptions, IntelReport, Skipped, import_intel};
 pub use inventory::{DirectoryReport, InventoryReport, import_directory, import_inventory};

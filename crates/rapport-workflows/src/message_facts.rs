@@ -9,10 +9,12 @@ use rapport_core::{
     Audience, Emergency, EventKind, Exploitation, Hours, Outcome, Person, Policy, Recipient, Team, Topic,
 };
 use rapport_messages::{
-    ActionFacts, AnswerFacts, CampaignFacts, EmergencyFacts, ExceptionFacts, Facts, PersonFacts, PlaceFacts,
-    PolicyFacts, TeamFacts,
+    ActionFacts, AnswerFacts, CampaignFacts, EmergencyFacts, ExceptionFacts, Facts, FollowThroughFacts,
+    PersonFacts, PlaceFacts, PolicyFacts, TeamFacts,
 };
-use rapport_storage::{AnswerKind, StoredAnswer, StoredCampaignAnswer, StoredEvent, StoredException};
+use rapport_storage::{
+    AnswerKind, StoredAnswer, StoredCampaignAnswer, StoredDraft, StoredEvent, StoredException,
+};
 use time::{Date, OffsetDateTime};
 
 use crate::CodeFix;
@@ -43,6 +45,8 @@ pub(crate) struct Gathered {
     pub campaign: Option<CampaignFacts>,
     /// Someone's "I can't" to a nudge, with the security team's reply.
     pub campaign_answer: Option<StoredCampaignAnswer>,
+    /// The follow-through draft sent.
+    pub follow_through: Option<StoredDraft>,
 }
 
 /// The facts `recipient`'s template reads.
@@ -109,6 +113,32 @@ pub(crate) fn facts_for(
             }),
         digest: None,
         campaign: gathered.campaign.clone(),
+        follow_through: gathered
+            .follow_through
+            .as_ref()
+            .map(|draft| follow_through_facts(gathered, draft, recipient)),
+    }
+}
+
+/// A follow-through in the draft's words for the reader's kind, with the places it concerns:
+/// the reader's own devices, or their team's systems.
+fn follow_through_facts(
+    gathered: &Gathered,
+    draft: &StoredDraft,
+    recipient: &Recipient<'_>,
+) -> FollowThroughFacts {
+    let words =
+        if recipient.audience == Audience::EndUser { &draft.wording.end_user } else { &draft.wording.team };
+    let places = &gathered.event.facts.devices;
+    FollowThroughFacts {
+        source: draft.advisory.source.clone(),
+        title: draft.advisory.title.clone(),
+        link: draft.advisory.link.clone(),
+        subject: words.subject.clone(),
+        body: words.body.clone(),
+        ask: words.ask.clone(),
+        places: places.iter().take(LISTED_PLACES).cloned().collect(),
+        more_places: places.len().saturating_sub(LISTED_PLACES),
     }
 }
 

@@ -104,6 +104,9 @@ async fn messages_of(
     {
         return Ok(Vec::new());
     }
+    if topic == Topic::FollowThrough && gathered.follow_through.is_none() {
+        return Ok(Vec::new());
+    }
     let occasion = rapport_core::Occasion {
         team: event.team.as_deref(),
         device_users: &gathered.devices.iter().map(|(_, user)| user.clone()).collect::<Vec<_>>(),
@@ -332,6 +335,10 @@ async fn gather(
         Some(name) => store.teams().await?.into_iter().find(|team| team.name.eq_ignore_ascii_case(name)),
         None => None,
     };
+    let follow_through = match event.facts.follow_through {
+        Some(id) => store.follow_through_draft(id).await?,
+        None => None,
+    };
     Ok(Gathered {
         topic,
         event: event.clone(),
@@ -345,6 +352,7 @@ async fn gather(
         team,
         campaign,
         campaign_answer,
+        follow_through,
     })
 }
 

@@ -1,7 +1,7 @@
 //! What follows new evidence (a scan, a VEX document, a feed, an inventory): assets first
 //! seen in it are owned by the rules in force, every open finding is decided again, the
-//! actions are rebuilt, and the hygiene campaigns see what devices now show, so ownership,
-//! decisions, plans and nudges never lag behind what was imported. The command
+//! actions are rebuilt, the hygiene campaigns see what devices now show, and new advisories
+//! are drafted for whom they concern, so ownership, decisions, plans and nudges never lag behind what was imported. The command
 //! line and the server both call [`refresh`] after an import, unless told not to. An import
 //! records in its own transaction that a refresh is owed; [`resume_refresh`] catches up on
 //! one a crash (or `--no-plan`) left owed, and the server calls it as it starts and with
@@ -14,6 +14,7 @@
 
 use crate::assess::{AssessError, AssessReport, assess_findings};
 use crate::campaigns::{CampaignReport, schedule_campaigns};
+use crate::follow_through::{Drafted, draft_from_intel};
 use crate::ownership::{OwnershipError, own_new_assets};
 use crate::plan::{BuildReport, PlanError, build_actions};
 use rapport_storage::{Store, StoreError};
@@ -28,6 +29,8 @@ pub struct Refreshed {
     pub built: BuildReport,
     /// Who joined a campaign, was nudged or thanked, with the events recorded.
     pub campaigns: CampaignReport,
+    /// The advisories newly imported intel brings, drafted (or sent, when automatic).
+    pub follow_through: Drafted,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,10 +53,11 @@ pub async fn refresh(store: &Store, now: OffsetDateTime) -> Result<Refreshed, Re
     let assessed = assess_findings(store, now).await?;
     let built = build_actions(store, now).await?;
     let campaigns = schedule_campaigns(store, now).await?;
+    let follow_through = draft_from_intel(store, now).await?;
     if let Some(import) = owed {
         store.refreshed_through(import).await?;
     }
-    Ok(Refreshed { owned, assessed, built, campaigns })
+    Ok(Refreshed { owned, assessed, built, campaigns, follow_through })
 }
 
 /// Catches up on a refresh an import is owed (after a crash between an import's commit and

@@ -8,6 +8,7 @@ mod browser;
 mod campaigns;
 mod channels;
 mod events;
+mod follow_through;
 mod habits;
 mod import;
 mod messages;
