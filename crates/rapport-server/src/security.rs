@@ -17,6 +17,7 @@ pub mod api;
 pub mod audit;
 pub mod campaigns;
 pub mod findings;
+pub mod follow_through;
 pub mod outbox;
 pub mod owners;
 pub mod pages;

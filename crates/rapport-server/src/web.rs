@@ -63,6 +63,7 @@ impl Nav {
             links.push(("/messages".to_owned(), "Messages"));
             links.push(("/outbox".to_owned(), "Outbox"));
             links.push(("/campaigns".to_owned(), "Campaigns"));
+            links.push(("/follow-through".to_owned(), "Follow-through"));
             links.push(("/templates".to_owned(), "Templates"));
             links.push(("/audit".to_owned(), "Audit log"));
         }

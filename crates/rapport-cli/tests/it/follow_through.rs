@@ -4,7 +4,8 @@
 //! team previews exactly who would get it, edits it, sends it once, and each reader's message
 //! says it. An automatic category goes without review.
 
-use crate::support::{Rapport, each_backend, sample};
+use crate::server::{client, first_sign_in};
+use crate::support::{Rapport, add_account, each_backend, sample, serve};
 
 const CHROME: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
@@ -250,5 +251,91 @@ fn the_demo_drafts_the_log4j_advisories_for_the_team_that_has_them() {
         assert!(by_cve.contains("GHSA-jfh8-c2jp-5v3q"), "{db}: {by_cve}");
         let unknown = rapport.fails(&["follow-through", "preview", "CVE-1999-0001"]);
         assert!(unknown.contains("no follow-through draft for \"CVE-1999-0001\""), "{db}: {unknown}");
+    }
+}
+
+#[test]
+fn the_security_team_previews_edits_and_sends_a_draft_from_the_pages_and_the_api() {
+    use reqwest::header::COOKIE;
+
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    for rapport in each_backend() {
+        let db = rapport.database.clone();
+        rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
+        let analyst_password = add_account(&rapport, "sam.okafor@example.com", "security_analyst", None);
+        let manager_password =
+            add_account(&rapport, "priya.nair@example.com", "team_manager", Some("Payments"));
+        let served = serve(&rapport);
+        runtime.block_on(async {
+            let http = client();
+            let base = served.base.as_str();
+            let analyst = first_sign_in(&http, base, "sam.okafor@example.com", &analyst_password).await;
+            let manager = first_sign_in(&http, base, "priya.nair@example.com", &manager_password).await;
+            let get = |browser: &crate::server::Browser, path: &str| {
+                http.get(format!("{base}{path}")).header(COOKIE, &browser.cookie).send()
+            };
+            assert_eq!(get(&manager, "/api/v1/follow-through").await.unwrap().status(), 403, "{db}");
+            assert_eq!(
+                get(&analyst, "/api/v1/follow-through?state=maybe").await.unwrap().status(),
+                400,
+                "{db}"
+            );
+            let drafts: serde_json::Value =
+                get(&analyst, "/api/v1/follow-through?state=review").await.unwrap().json().await.unwrap();
+            assert_eq!(drafts.as_array().unwrap().len(), 3, "{db}: {drafts}");
+            let draft = drafts
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|d| d["vulnerabilities"][0] == "GHSA-jfh8-c2jp-5v3q")
+                .unwrap();
+            let id = draft["id"].as_i64().unwrap();
+            let preview: serde_json::Value =
+                get(&analyst, &format!("/api/v1/follow-through/{id}")).await.unwrap().json().await.unwrap();
+            assert_eq!(
+                (&preview["readers"], &preview["teams"][0]["team"]),
+                (&1.into(), &"Payments".into()),
+                "{db}: {preview}"
+            );
+            assert_eq!(preview["teams"][0]["readers"][0], "Priya Nair", "{db}: {preview}");
+
+            let words = serde_json::json!({
+                "subject": "Log4j: one more upgrade for the build cache",
+                "body": "The Log4j advisory concerns the build cache below. Upgrade log4j-core there.",
+                "ask": "Upgrade log4j-core this week."
+            });
+            let put = |browser: &crate::server::Browser, audience: &str| {
+                http.put(format!("{base}/api/v1/follow-through/{id}/words/{audience}"))
+                    .header(COOKIE, &browser.cookie)
+                    .header("x-csrf-token", &browser.csrf)
+                    .json(&words)
+                    .send()
+            };
+            assert_eq!(put(&manager, "team").await.unwrap().status(), 403, "{db}");
+            assert_eq!(put(&analyst, "everyone").await.unwrap().status(), 400, "{db}");
+            let edited: serde_json::Value = put(&analyst, "team").await.unwrap().json().await.unwrap();
+            assert_eq!(edited["for_teams"]["subject"], words["subject"], "{db}: {edited}");
+
+            let page = get(&analyst, &format!("/follow-through/{id}")).await.unwrap().text().await.unwrap();
+            assert!(page.contains("1 reader: 0 people for their own devices, and 1 team."), "{db}: {page}");
+            assert!(page.contains("Log4j: one more upgrade for the build cache"), "{db}");
+            assert!(page.contains("Send to 1 reader"), "{db}");
+
+            let send = |browser: &crate::server::Browser| {
+                http.post(format!("{base}/api/v1/follow-through/{id}/send"))
+                    .header(COOKIE, &browser.cookie)
+                    .header("x-csrf-token", &browser.csrf)
+                    .send()
+            };
+            assert_eq!(send(&manager).await.unwrap().status(), 403, "{db}");
+            let sent: serde_json::Value = send(&analyst).await.unwrap().json().await.unwrap();
+            assert_eq!((&sent["people"], &sent["teams"]), (&0.into(), &1.into()), "{db}: {sent}");
+            assert_eq!(send(&analyst).await.unwrap().status(), 409, "{db}");
+            let list = get(&analyst, "/follow-through?state=sent").await.unwrap().text().await.unwrap();
+            assert!(list.contains("by sam.okafor@example.com, to 0 people and 1 team."), "{db}: {list}");
+        });
+        rapport.ok(&["messages", "compose"]);
+        let inbox = rapport.ok(&["messages", "list", "--person", "priya.nair@example.com"]);
+        assert_eq!(inbox.matches("Log4j: one more upgrade for the build cache").count(), 1, "{db}: {inbox}");
     }
 }
