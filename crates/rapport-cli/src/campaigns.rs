@@ -104,6 +104,7 @@ pub async fn campaign(database: &str, command: CampaignCommand) -> anyhow::Resul
                 .filter(|stored| stored.campaign == name)
                 .collect();
             let figures = campaign_figures(&store).await?.into_iter().find(|figures| figures.name == name);
+            let tallies = store.campaign_tallies().await?;
             writeln!(
                 out,
                 "{}: {} in it, {} of them showing the habit now.",
@@ -126,7 +127,17 @@ pub async fn campaign(database: &str, command: CampaignCommand) -> anyhow::Resul
                     ),
                 };
                 let team = stored.team.as_deref().unwrap_or("no team");
-                writeln!(out, "  {} ({team}): {state}", stored.person)?;
+                let tally = tallies
+                    .get(&(stored.campaign.clone(), stored.person.clone()))
+                    .copied()
+                    .unwrap_or_default();
+                let held = tally.held_by_budget + tally.held_for_the_day;
+                let held = if held == 0 {
+                    String::new()
+                } else {
+                    format!("; held {}", count(held, "time", "times"))
+                };
+                writeln!(out, "  {} ({team}): {state}{held}", stored.person)?;
             }
             store.close().await;
         }
@@ -160,8 +171,11 @@ fn figures_line(figures: &CampaignFigures) -> String {
         format!("; the habit showed {days:.1} days after the first nudge, at the median")
     });
     format!(
-        "{adoption}, {} sent{median}; answers: {} done, {} can't; {} closed the gap before any nudge.",
+        "{adoption}, {} sent ({} held by a spent weekly budget, {} for a nudge already that day){median}; \
+         answers: {} done, {} can't; {} closed the gap before any nudge.",
         count(figures.nudges, "nudge", "nudges"),
+        figures.held_by_budget,
+        figures.held_for_the_day,
         figures.said_done,
         figures.said_cannot,
         figures.adopted_before_a_nudge

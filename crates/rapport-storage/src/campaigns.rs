@@ -6,7 +6,7 @@ use rapport_core::{Actor, CampaignStep, Enrolment, EventFacts, EventKind};
 use std::collections::{HashMap, HashSet};
 
 use sqlx::{QueryBuilder, Row};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 use crate::CampaignAnswerKind;
 use crate::events::{NewEvent, append_event, append_once_events, begin_with_events};
@@ -31,6 +31,49 @@ pub struct StoredEnrolment {
     pub person: String,
     pub team: Option<String>,
     pub enrolment: Enrolment,
+}
+
+/// Why a nudge that was due was held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HoldReason {
+    /// The person's weekly message budget was spent.
+    Budget,
+    /// They had a nudge of another campaign that day.
+    Day,
+}
+
+impl HoldReason {
+    fn as_str(self) -> &'static str {
+        match self {
+            HoldReason::Budget => "budget",
+            HoldReason::Day => "day",
+        }
+    }
+
+    fn parse(word: &str) -> Result<HoldReason, StoreError> {
+        match word {
+            "budget" => Ok(HoldReason::Budget),
+            "day" => Ok(HoldReason::Day),
+            other => Err(StoreError::Corrupt(format!("a campaign hold's reason {other:?}"))),
+        }
+    }
+}
+
+/// A nudge due but held.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CampaignHold {
+    pub campaign: String,
+    pub person: String,
+    pub round: u32,
+    pub reason: HoldReason,
+}
+
+/// One person's nudges in one campaign, and the days a due one was held, every round counted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CampaignTally {
+    pub nudges: u64,
+    pub held_by_budget: u64,
+    pub held_for_the_day: u64,
 }
 
 /// A step of one person in one campaign, to record with the event it makes (a nudge, or the
@@ -201,11 +244,48 @@ impl Store {
         with_pool!(self, pool => Ok(sqlx::query_as(query).fetch_all(pool).await?))
     }
 
-    /// How many nudges each campaign has sent, every round counted.
-    pub async fn campaign_nudge_counts(&self) -> Result<HashMap<String, u64>, StoreError> {
-        let query = "SELECT campaign, COUNT(*) AS sent FROM campaign_nudges GROUP BY campaign";
-        let rows: Vec<(String, i64)> = with_pool!(self, pool => sqlx::query_as(query).fetch_all(pool).await?);
-        Ok(rows.into_iter().map(|(campaign, sent)| (campaign, u64::try_from(sent).unwrap_or(0))).collect())
+    /// Each person's nudges and held nudges in each campaign, every round counted, by
+    /// (campaign, person).
+    pub async fn campaign_tallies(&self) -> Result<HashMap<(String, String), CampaignTally>, StoreError> {
+        let nudges = "SELECT campaign, person, COUNT(*) AS n FROM campaign_nudges GROUP BY campaign, person";
+        let holds = "SELECT campaign, person, reason, COUNT(*) AS n FROM campaign_holds GROUP BY campaign, person, reason";
+        let nudged: Vec<(String, String, i64)> =
+            with_pool!(self, pool => sqlx::query_as(nudges).fetch_all(pool).await?);
+        let held: Vec<(String, String, String, i64)> =
+            with_pool!(self, pool => sqlx::query_as(holds).fetch_all(pool).await?);
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        let mut tallies: HashMap<(String, String), CampaignTally> = HashMap::new();
+        for (campaign, person, n) in nudged {
+            tallies.entry((campaign, person)).or_default().nudges = count(n);
+        }
+        for (campaign, person, reason, n) in held {
+            let tally = tallies.entry((campaign, person)).or_default();
+            match HoldReason::parse(&reason)? {
+                HoldReason::Budget => tally.held_by_budget = count(n),
+                HoldReason::Day => tally.held_for_the_day = count(n),
+            }
+        }
+        Ok(tallies)
+    }
+
+    /// Records the nudges due but held on `day`, each once per campaign, person, round and day.
+    pub async fn record_campaign_holds(&self, holds: &[CampaignHold], day: Date) -> Result<(), StoreError> {
+        let day = day.to_string();
+        with_pool!(self, pool => {
+            for chunk in holds.chunks(STEP_ROWS) {
+                let mut query = QueryBuilder::new("INSERT INTO campaign_holds (campaign, person, round, day, reason) ");
+                query.push_values(chunk, |mut row, hold| {
+                    row.push_bind(hold.campaign.as_str())
+                        .push_bind(hold.person.as_str())
+                        .push_bind(i64::from(hold.round))
+                        .push_bind(day.as_str())
+                        .push_bind(hold.reason.as_str());
+                });
+                query.push(" ON CONFLICT (campaign, person, round, day) DO NOTHING");
+                query.build().execute(pool).await?;
+            }
+            Ok(())
+        })
     }
 
     /// The round `person` (an email, in lower case) is in, in `campaign`; none when they were

@@ -43,7 +43,9 @@ pub use answers::{AnswerKind, NewAnswer, StoredAnswer};
 pub use assets::{AssetFilter, AssetOwnership, AssetRecord, ExposureSaid};
 pub use audit::{AuditAct, AuditEntry, AuditFilter};
 pub use campaign_answers::{CampaignAnswerKind, NewCampaignAnswer, StoredCampaignAnswer};
-pub use campaigns::{CampaignChange, StoredCampaignFile, StoredEnrolment};
+pub use campaigns::{
+    CampaignChange, CampaignHold, CampaignTally, HoldReason, StoredCampaignFile, StoredEnrolment,
+};
 pub use decisions::{
     AdvisoryIds, ChangeLine, DecisionLine, DecisionWrite, OpenFinding, Replaced, ScopeAsset, StoredChange,
     StoredDecision, StoredTree, assessment_key,

@@ -9,7 +9,8 @@ use std::collections::{HashMap, HashSet};
 use rapport_core::{Actor, Campaign, CampaignStep, EventFacts, EventKind, Person, Shown, campaign_steps};
 use rapport_formats::{DEFAULT_CAMPAIGNS, parse_campaign};
 use rapport_storage::{
-    AssetFilter, AssetRecord, CampaignChange, NewEvent, Store, StoredCampaignFile, StoredEnrolment,
+    AssetFilter, AssetRecord, CampaignChange, CampaignHold, CampaignTally, HoldReason, NewEvent, Store,
+    StoredCampaignFile, StoredEnrolment,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -104,6 +105,7 @@ pub async fn schedule_campaigns(store: &Store, now: OffsetDateTime) -> Result<Ca
     }
     let mut report = CampaignReport::default();
     let mut changes = Vec::new();
+    let mut holds = Vec::new();
     let members = personal_members(&people, store.personal_series_members().await?);
     for campaign in &campaigns {
         for Concerned { email, person, owned, gap, shown } in shown_to(campaign, &devices, &members, now) {
@@ -120,12 +122,20 @@ pub async fn schedule_campaigns(store: &Store, now: OffsetDateTime) -> Result<Ca
                     }
                     CampaignStep::Nudge { index } => {
                         let spent = counted.get(email).copied().unwrap_or(0);
+                        let hold = |reason| CampaignHold {
+                            campaign: campaign.name.clone(),
+                            person: email.clone(),
+                            round,
+                            reason,
+                        };
                         if spent >= budget {
                             report.held_by_budget += 1;
+                            holds.push(hold(HoldReason::Budget));
                             continue;
                         }
                         if !nudged_today.insert(email.as_str()) {
                             report.held_for_the_day += 1;
+                            holds.push(hold(HoldReason::Day));
                             continue;
                         }
                         *counted.entry(email.clone()).or_default() += 1;
@@ -147,6 +157,7 @@ pub async fn schedule_campaigns(store: &Store, now: OffsetDateTime) -> Result<Ca
         }
     }
     report.recorded = store.record_campaign_steps(&changes, now).await?;
+    store.record_campaign_holds(&holds, now.date()).await?;
     for event in &report.recorded {
         match event.kind {
             EventKind::CampaignNudged => report.nudged += 1,
@@ -270,8 +281,11 @@ pub struct CampaignFigures {
     pub adoption: Option<f64>,
     /// Median days from a person's first nudge to their devices showing the habit.
     pub median_days_to_habit: Option<f64>,
-    /// Nudges sent, every round counted.
+    /// Nudges sent, and the days a due one was held by the person's weekly budget or for their
+    /// having had one that day, every round counted.
     pub nudges: u64,
+    pub held_by_budget: u64,
+    pub held_for_the_day: u64,
     /// Answers in the rounds under way: "done", and "I can't".
     pub said_done: usize,
     pub said_cannot: usize,
@@ -284,24 +298,34 @@ pub struct TeamCampaignFigures {
     pub team: String,
     pub in_gap: usize,
     pub adopted: usize,
+    pub nudges: u64,
+    pub held_by_budget: u64,
+    pub said_cannot: usize,
 }
 
 /// Each campaign in force, with its figures.
 pub async fn campaign_figures(store: &Store) -> Result<Vec<CampaignFigures>, PlanError> {
     let campaigns = campaigns_in_force(store).await?;
     let enrolments = store.campaign_enrolments().await?;
-    let nudges = store.campaign_nudge_counts().await?;
+    let tallies = store.campaign_tallies().await?;
     Ok(campaigns
         .iter()
         .map(|campaign| {
             let own: Vec<&StoredEnrolment> =
                 enrolments.iter().filter(|stored| stored.campaign == campaign.name).collect();
-            figures_of(campaign, &own, nudges.get(&campaign.name).copied().unwrap_or(0))
+            figures_of(campaign, &own, &tallies)
         })
         .collect())
 }
 
-fn figures_of(campaign: &Campaign, enrolled: &[&StoredEnrolment], nudges: u64) -> CampaignFigures {
+fn figures_of(
+    campaign: &Campaign,
+    enrolled: &[&StoredEnrolment],
+    tallies: &HashMap<(String, String), CampaignTally>,
+) -> CampaignFigures {
+    let tally_of = |stored: &StoredEnrolment| {
+        tallies.get(&(stored.campaign.clone(), stored.person.clone())).copied().unwrap_or_default()
+    };
     let adopted = |stored: &&&StoredEnrolment| stored.enrolment.habit_at.is_some();
     let mut days: Vec<f64> = enrolled
         .iter()
@@ -324,8 +348,18 @@ fn figures_of(campaign: &Campaign, enrolled: &[&StoredEnrolment], nudges: u64) -
         std::collections::BTreeMap::new();
     for stored in enrolled {
         let team = stored.team.clone().unwrap_or_default();
-        let figures =
-            teams.entry(team.clone()).or_insert(TeamCampaignFigures { team, in_gap: 0, adopted: 0 });
+        let figures = teams.entry(team.clone()).or_insert(TeamCampaignFigures {
+            team,
+            in_gap: 0,
+            adopted: 0,
+            nudges: 0,
+            held_by_budget: 0,
+            said_cannot: 0,
+        });
+        let tally = tally_of(stored);
+        figures.nudges += tally.nudges;
+        figures.held_by_budget += tally.held_by_budget;
+        figures.said_cannot += usize::from(stored.enrolment.cannot);
         if stored.enrolment.habit_at.is_some() {
             figures.adopted += 1;
         } else {
@@ -345,7 +379,9 @@ fn figures_of(campaign: &Campaign, enrolled: &[&StoredEnrolment], nudges: u64) -
             .count(),
         adoption: (!enrolled.is_empty()).then(|| adopted_count as f64 / enrolled.len() as f64),
         median_days_to_habit: median,
-        nudges,
+        nudges: enrolled.iter().map(|stored| tally_of(stored).nudges).sum(),
+        held_by_budget: enrolled.iter().map(|stored| tally_of(stored).held_by_budget).sum(),
+        held_for_the_day: enrolled.iter().map(|stored| tally_of(stored).held_for_the_day).sum(),
         said_done: enrolled.iter().filter(|stored| stored.enrolment.said_done.is_some()).count(),
         said_cannot: enrolled.iter().filter(|stored| stored.enrolment.cannot).count(),
         teams: teams.into_values().collect(),

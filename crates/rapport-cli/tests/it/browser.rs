@@ -459,6 +459,28 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
         analyst.goto(&format!("{base}/audit")).await.unwrap();
         let page = shot(analyst, "analyst-14g-audit").await;
         assert!(page.contains("message template changed"), "{page}");
+        // Follow-through: the demo's Log4j drafts; one shows exactly who would get it, its words
+        // for teams are changed in its form, and it is sent once.
+        submit(analyst, "header nav a[href='/follow-through']").await;
+        let page = shot(analyst, "analyst-15-follow-through").await;
+        assert!(page.contains("Waiting for review") && page.contains("GHSA-jfh8-c2jp-5v3q"), "{page}");
+        submit(analyst, "ol.actions li:last-child a").await;
+        let page = shot(analyst, "analyst-15b-draft").await;
+        assert!(
+            page.contains("1 reader: 0 people for their own devices, and 1 team.")
+                && page.contains("Priya Nair"),
+            "{page}"
+        );
+        fill(analyst, "#subject-team", "Log4j: the build cache needs one more upgrade").await;
+        submit(analyst, "#words-team button").await;
+        let page = shot(analyst, "analyst-15c-draft-edited").await;
+        assert!(page.contains("Done: words changed.") && page.contains("one more upgrade"), "{page}");
+        submit(analyst, "form[action$='/send'] button").await;
+        let page = shot(analyst, "analyst-15d-sent").await;
+        assert!(
+            page.contains("sent.") && page.contains("by sam.okafor@example.com, to 0 people and 1 team."),
+            "{page}"
+        );
 
         // The partner sees the reply on the action.
         manager.goto(&format!("{base}{action}")).await.unwrap();

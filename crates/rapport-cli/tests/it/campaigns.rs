@@ -97,7 +97,10 @@ fn the_demo_nudges_the_sample_laptops_user_then_thanks_her_once_when_inventory_s
         assert_eq!(inbox.lines().count(), 3, "two nudges and one thanks: {db}: {inbox}");
         let status = rapport.ok(&["campaign", "status", "os-updates"]);
         assert!(status.contains("1 person in it, 1 of them showing the habit now"), "{db}: {status}");
-        assert!(status.contains("adoption 100%, 2 nudges sent; the habit showed"), "{db}: {status}");
+        assert!(
+            status.contains("adoption 100%, 2 nudges sent (0 held by a spent weekly budget, 0 for a nudge already that day); the habit showed"),
+            "{db}: {status}"
+        );
         let events = rapport.ok(&["events"]);
         assert_eq!(events.matches("campaign_nudged").count(), 2, "{db}: {events}");
         assert_eq!(events.matches("habit_shown").count(), 1, "{db}: {events}");

@@ -130,6 +130,21 @@ fn eight_weeks_of_campaigns_keep_every_cap_and_budget_and_let_go_within_one_inve
                     _ => {}
                 }
             }
+            // Someone with several gaps has one nudge a day: the others are held, and counted,
+            // each once a day, in the figures and in their team's.
+            let figures = rapport_workflows::campaign_figures(&store).await.unwrap();
+            for campaign in &figures {
+                let sent = nudges
+                    .iter()
+                    .filter(|((name, _), _)| *name == campaign.name)
+                    .map(|(_, at)| at.len() as u64);
+                assert_eq!(campaign.nudges, sent.sum::<u64>(), "{db}: {}", campaign.name);
+                let by_teams: u64 = campaign.teams.iter().map(|team| team.nudges).sum();
+                assert_eq!(by_teams, campaign.nudges, "{db}: {}", campaign.name);
+                let days = (WEEKS * 7) as u64;
+                assert!(campaign.held_for_the_day <= days * PEOPLE as u64, "{db}: {}", campaign.name);
+            }
+            assert!(figures.iter().any(|campaign| campaign.held_for_the_day > 0), "{db}: nothing was held");
             let mut per_person: HashMap<&str, Vec<OffsetDateTime>> = HashMap::new();
             for ((campaign, person), sent) in &nudges {
                 assert!(sent.len() <= 8, "{db}: {campaign} nudged {person} {} times", sent.len());

@@ -327,6 +327,8 @@ fn serve_sending_to(rapport: &Rapport, mail: &MailServer) -> crate::support::Ser
 
 /// What the mail server holds once it holds `count` emails (and a little longer, for anything
 /// that should not come), or after `seconds`.
+/// The emails received once `count` of them are about an emergency (or the time is up). The
+/// demo's nudge to its laptop user also arrives whenever her quiet hours are over.
 async fn until_received(
     python: &std::ffi::OsStr,
     mail: &MailServer,
@@ -335,13 +337,17 @@ async fn until_received(
 ) -> Vec<Value> {
     let give_up = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
     while std::time::Instant::now() < give_up {
-        if received(python, mail).len() >= count {
+        if emergencies(&received(python, mail)) >= count {
             tokio::time::sleep(std::time::Duration::from_secs(3)).await;
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     received(python, mail)
+}
+
+fn emergencies(emails: &[Value]) -> usize {
+    emails.iter().filter(|email| email["subject"].as_str().unwrap_or_default().contains("mergency")).count()
 }
 
 /// Declares an emergency on the `nth` new action of Payments, and ticks; returns the action.
@@ -370,7 +376,7 @@ fn a_mail_server_that_stops_and_comes_back_gets_every_message_once() {
         let _served = serve_sending_to(&rapport, &mail);
         emergency_on(&rapport, 0);
         let first = runtime.block_on(until_received(&python, &mail, 2, 20));
-        assert_eq!(first.len(), 2, "{db}: {first:?}");
+        assert_eq!(emergencies(&first), 2, "{db}: {first:?}");
 
         // The mail server stops; what is queued meanwhile fails and waits for its retry.
         drop(mail);
@@ -397,8 +403,8 @@ fn a_mail_server_that_stops_and_comes_back_gets_every_message_once() {
         let mut ids: Vec<&str> = all.iter().map(|e| e["message_id"].as_str().unwrap()).collect();
         ids.sort_unstable();
         ids.dedup();
-        assert_eq!((all.len(), ids.len()), (4, 4), "{db}: {ids:?}");
-        assert_eq!(rapport.json_lines(&["outbox", "--json", "--state", "sent"]).len(), 4, "{db}");
+        assert_eq!((emergencies(&all), ids.len()), (4, all.len()), "{db}: {ids:?}");
+        assert_eq!(rapport.json_lines(&["outbox", "--json", "--state", "sent"]).len(), all.len(), "{db}");
     }
 }
 

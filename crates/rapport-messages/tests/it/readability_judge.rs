@@ -182,3 +182,71 @@ fn scores_agree_with_textstat() {
         "mean difference {grade_mean:.2} grades, {ease_mean:.2} points"
     );
 }
+
+/// A follow-through draft's first words for each kind of advisory, as each reader reads them.
+fn follow_through_messages() -> Vec<(Audience, String)> {
+    use rapport_core::{Advisory, KevEntry, Release, VendorFeed, VulnId, VulnRecord};
+    let templates = Templates::defaults().unwrap();
+    let feed = |category: &str, product: &str| VendorFeed {
+        url: "https://vendor.example/feed".into(),
+        name: format!("{product} releases"),
+        product: product.into(),
+        category: category.into(),
+        software: vec![product.into()],
+        only: Vec::new(),
+    };
+    let release = Release { id: "1".into(), title: "Version 24.8.3 is out".into(), ..Release::default() };
+    let kev = KevEntry {
+        cve: VulnId::new("CVE-2026-1000"),
+        vendor: "Example".into(),
+        product: "Gateway".into(),
+        name: "Example Gateway path traversal".into(),
+        date_added: time::Date::from_calendar_date(2026, time::Month::December, 1).unwrap(),
+        due_date: None,
+        ransomware: false,
+        description: String::new(),
+        required_action: String::new(),
+        notes: String::new(),
+    };
+    let mut record = VulnRecord::new(VulnId::new("GHSA-jfh8-c2jp-5v3q"), "osv");
+    record.title = Some("Remote code injection in Log4j".into());
+    let advisories = [
+        Advisory::of_release(&feed(rapport_messages::BROWSER_CATEGORY, "Google Chrome"), &release).unwrap(),
+        Advisory::of_release(&feed("office", "Office Suite"), &release).unwrap(),
+        Advisory::of_kev(&kev),
+        Advisory::of_record(&record),
+    ];
+    let mut texts = Vec::new();
+    for advisory in &advisories {
+        let wording = rapport_messages::draft_wording(advisory);
+        for audience in [Audience::EndUser, Audience::Manager] {
+            let mut facts = Facts::sample(Topic::FollowThrough, audience);
+            let words = if audience == Audience::EndUser { &wording.end_user } else { &wording.team };
+            let said = facts.follow_through.as_mut().unwrap();
+            said.subject = words.subject.clone();
+            said.body = words.body.clone();
+            said.ask = words.ask.clone();
+            let name = TemplateName { topic: Topic::FollowThrough, audience };
+            let message = compose(&templates, name, &facts, "https://example.org/").unwrap();
+            texts.push((audience, format!("{}\n\n{}", message.body, message.ask)));
+        }
+    }
+    texts
+}
+
+#[test]
+fn every_follow_through_draft_reads_within_its_readers_grade_by_textstat() {
+    let texts = follow_through_messages();
+    let Some(judged) = judge(&texts.iter().map(|(_, text)| text.clone()).collect::<Vec<_>>()) else { return };
+    let over: Vec<String> = texts
+        .iter()
+        .zip(&judged)
+        .filter(|((audience, _), theirs)| {
+            theirs["grade"].as_f64().unwrap() > ReadingTarget::for_audience(*audience).max_grade
+        })
+        .map(|((audience, text), theirs)| {
+            format!("{audience:?}: grade {} by textstat: {text:?}", theirs["grade"])
+        })
+        .collect();
+    assert!(over.is_empty(), "{}", over.join("\n"));
+}

@@ -33,6 +33,10 @@ pub struct CampaignView {
     pub median_days_to_habit: Option<f64>,
     /// Nudges sent, every round counted.
     pub nudges: u64,
+    /// Days a due nudge was held: by the person's weekly budget, or for their having had a
+    /// nudge that day.
+    pub held_by_budget: u64,
+    pub held_for_the_day: u64,
     /// Answers in the rounds under way.
     pub said_done: usize,
     pub said_cannot: usize,
@@ -45,6 +49,10 @@ pub struct TeamCampaignView {
     pub team: String,
     pub in_gap: usize,
     pub adopted: usize,
+    pub nudges: u64,
+    pub held_by_budget: u64,
+    /// People who said they can't, in the rounds under way.
+    pub said_cannot: usize,
 }
 
 impl CampaignView {
@@ -64,12 +72,21 @@ impl CampaignView {
             adoption_percent: figures.adoption.map(|share| (share * 100.0).round() as u32),
             median_days_to_habit: figures.median_days_to_habit.map(|days| (days * 10.0).round() / 10.0),
             nudges: figures.nudges,
+            held_by_budget: figures.held_by_budget,
+            held_for_the_day: figures.held_for_the_day,
             said_done: figures.said_done,
             said_cannot: figures.said_cannot,
             teams: figures
                 .teams
                 .into_iter()
-                .map(|team| TeamCampaignView { team: team.team, in_gap: team.in_gap, adopted: team.adopted })
+                .map(|team| TeamCampaignView {
+                    team: team.team,
+                    in_gap: team.in_gap,
+                    adopted: team.adopted,
+                    nudges: team.nudges,
+                    held_by_budget: team.held_by_budget,
+                    said_cannot: team.said_cannot,
+                })
                 .collect(),
         }
     }
