@@ -45,6 +45,26 @@ pub struct AssetRecord {
     pub exposure_said: Option<ExposureSaid>,
 }
 
+/// A device as the campaigns see it: what inventory last reported of it, and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceReported {
+    /// The inventory's identifier.
+    pub name: String,
+    pub hostname: Option<String>,
+    pub facts: DeviceFacts,
+    pub last_seen: Option<OffsetDateTime>,
+}
+
+impl DeviceReported {
+    /// The name people know it by.
+    pub fn display_name(&self) -> &str {
+        self.hostname.as_deref().unwrap_or(&self.name)
+    }
+}
+
+/// Devices read per query by `devices_reported`.
+const DEVICE_PAGE: i64 = 5000;
+
 /// The owning team's answer to "is this reachable from the internet?".
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExposureSaid {
@@ -221,6 +241,42 @@ impl Store {
             remaining -= fetched;
         }
         Ok(())
+    }
+
+    /// Every device inventory reported facts of, with only what the campaigns read: a narrow
+    /// row is a quarter of the cost of an `AssetRecord` over 50,000 devices.
+    pub async fn devices_reported(&self) -> Result<Vec<DeviceReported>, StoreError> {
+        let mut devices = Vec::new();
+        let mut after = 0_i64;
+        loop {
+            let page = with_pool!(self, pool => {
+                let rows = sqlx::query(
+                    "SELECT id, name, hostname, facts, last_seen FROM assets \
+                     WHERE facts IS NOT NULL AND id > $1 ORDER BY id LIMIT $2",
+                )
+                .bind(after)
+                .bind(DEVICE_PAGE)
+                .fetch_all(pool)
+                .await?;
+                let mut page = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    after = row.try_get("id")?;
+                    let facts: String = row.try_get("facts")?;
+                    page.push(DeviceReported {
+                        name: row.try_get("name")?,
+                        hostname: row.try_get("hostname")?,
+                        facts: serde_json::from_str(&facts).map_err(corrupt)?,
+                        last_seen: row.try_get("last_seen")?,
+                    });
+                }
+                page
+            });
+            let fetched = page.len();
+            devices.extend(page);
+            if fetched < DEVICE_PAGE as usize {
+                return Ok(devices);
+            }
+        }
     }
 
     /// The packages inventory lists on an asset, sorted by name.

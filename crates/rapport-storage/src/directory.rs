@@ -1,7 +1,6 @@
 //! People and teams: stored from directory files, read back for ownership (a device goes to
 //! its user's team) and, later, for plans and messages.
 
-use futures_util::TryStreamExt;
 use rapport_core::{Audience, Directory, Person, Team};
 use sqlx::Row;
 
@@ -92,9 +91,10 @@ impl Store {
     /// Everyone, by name.
     pub async fn people(&self) -> Result<Vec<Person>, StoreError> {
         with_pool!(self, pool => {
-            let mut rows = sqlx::query(SELECT_PEOPLE).fetch(pool);
-            let mut people = Vec::new();
-            while let Some(row) = rows.try_next().await? {
+            // All at once: on SQLite each row fetched on its own costs a hand-off between threads.
+            let rows = sqlx::query(SELECT_PEOPLE).fetch_all(pool).await?;
+            let mut people = Vec::with_capacity(rows.len());
+            for row in rows {
                 let audience: String = row.try_get("audience")?;
                 people.push(Person {
                     email: row.try_get("email")?,

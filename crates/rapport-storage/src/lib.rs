@@ -40,7 +40,7 @@ use sqlx::sqlite::{
 
 pub use accounts::{Account, ApiToken, AuditEvent, NewAccount, SessionRecord, TokenScope, TokenUse};
 pub use answers::{AnswerKind, NewAnswer, StoredAnswer};
-pub use assets::{AssetFilter, AssetOwnership, AssetRecord, ExposureSaid};
+pub use assets::{AssetFilter, AssetOwnership, AssetRecord, DeviceReported, ExposureSaid};
 pub use audit::{AuditAct, AuditEntry, AuditFilter};
 pub use campaign_answers::{CampaignAnswerKind, NewCampaignAnswer, StoredCampaignAnswer};
 pub use campaigns::{

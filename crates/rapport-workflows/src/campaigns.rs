@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use rapport_core::{Actor, Campaign, CampaignStep, EventFacts, EventKind, Person, Shown, campaign_steps};
 use rapport_formats::{DEFAULT_CAMPAIGNS, parse_campaign};
 use rapport_storage::{
-    AssetFilter, AssetRecord, CampaignChange, CampaignHold, CampaignTally, HoldReason, NewEvent, Store,
+    CampaignChange, CampaignHold, CampaignTally, DeviceReported, HoldReason, NewEvent, Store,
     StoredCampaignFile, StoredEnrolment,
 };
 use time::{Duration, OffsetDateTime};
@@ -83,7 +83,7 @@ pub async fn schedule_campaigns(store: &Store, now: OffsetDateTime) -> Result<Ca
     let (policy, _) = current_policy(store, now).await?;
     let budget = policy.spec.messages.weekly_budget_per_person as usize;
     let people = store.people().await?;
-    let inventory = store.assets(&AssetFilter { devices_only: true, ..AssetFilter::default() }).await?;
+    let inventory = store.devices_reported().await?;
     let devices = devices_by_person(&people, &inventory);
     let enrolments: HashMap<(String, String), StoredEnrolment> = store
         .campaign_enrolments()
@@ -173,8 +173,8 @@ pub async fn schedule_campaigns(store: &Store, now: OffsetDateTime) -> Result<Ca
 struct Concerned<'a> {
     email: &'a String,
     person: &'a Person,
-    owned: &'a [&'a AssetRecord],
-    gap: Vec<&'a AssetRecord>,
+    owned: &'a [&'a DeviceReported],
+    gap: Vec<&'a DeviceReported>,
     shown: Shown,
 }
 
@@ -183,7 +183,7 @@ struct Concerned<'a> {
 /// those who asked for it, as if they showed its gap since they did, whatever their devices.
 fn shown_to<'a>(
     campaign: &Campaign,
-    devices: &'a HashMap<String, (&'a Person, Vec<&'a AssetRecord>)>,
+    devices: &'a HashMap<String, (&'a Person, Vec<&'a DeviceReported>)>,
     members: &'a [(String, &'a Person, OffsetDateTime)],
     now: OffsetDateTime,
 ) -> Vec<Concerned<'a>> {
@@ -202,7 +202,7 @@ fn shown_to<'a>(
     devices
         .iter()
         .map(|(email, (person, owned))| {
-            let gap: Vec<&AssetRecord> =
+            let gap: Vec<&DeviceReported> =
                 owned.iter().copied().filter(|device| shows(campaign, device, true)).collect();
             // A device inventory never dated counts as reported now.
             let reports: Vec<OffsetDateTime> =
@@ -389,8 +389,8 @@ fn figures_of(
 }
 
 /// Whether inventory shows the campaign's gap (or its habit) on a device.
-fn shows(campaign: &Campaign, device: &AssetRecord, gap: bool) -> bool {
-    let Some(facts) = &device.facts else { return false };
+fn shows(campaign: &Campaign, device: &DeviceReported, gap: bool) -> bool {
+    let facts = &device.facts;
     let seen = device.last_seen.map(OffsetDateTime::unix_timestamp);
     if gap { campaign.shows_gap(facts, seen) } else { campaign.shows_habit(facts, seen) }
 }
@@ -399,8 +399,8 @@ fn shows(campaign: &Campaign, device: &AssetRecord, gap: bool) -> bool {
 /// lower case. A device's user is an email or a login name.
 fn devices_by_person<'a>(
     people: &'a [Person],
-    devices: &'a [AssetRecord],
-) -> HashMap<String, (&'a Person, Vec<&'a AssetRecord>)> {
+    devices: &'a [DeviceReported],
+) -> HashMap<String, (&'a Person, Vec<&'a DeviceReported>)> {
     let mut by_login: HashMap<String, &Person> = HashMap::new();
     for person in people.iter().filter(|person| person.active) {
         if let Some(email) = &person.email {
@@ -410,9 +410,9 @@ fn devices_by_person<'a>(
             by_login.entry(name.to_lowercase()).or_insert(person);
         }
     }
-    let mut owned: HashMap<String, (&Person, Vec<&AssetRecord>)> = HashMap::new();
+    let mut owned: HashMap<String, (&Person, Vec<&DeviceReported>)> = HashMap::new();
     for device in devices {
-        let user = device.facts.as_ref().and_then(|facts| facts.user.as_deref());
+        let user = device.facts.user.as_deref();
         let Some(person) = user.and_then(|user| by_login.get(&user.to_lowercase())) else { continue };
         let Some(email) = &person.email else { continue };
         owned.entry(email.to_lowercase()).or_insert_with(|| (*person, Vec::new())).1.push(device);
@@ -420,17 +420,14 @@ fn devices_by_person<'a>(
     owned
 }
 
-fn device_names(devices: &[&AssetRecord]) -> Vec<String> {
-    devices
-        .iter()
-        .map(|device| device.hostname.clone().unwrap_or_else(|| device.asset.name.clone()))
-        .collect()
+fn device_names(devices: &[&DeviceReported]) -> Vec<String> {
+    devices.iter().map(|device| device.display_name().to_owned()).collect()
 }
 
 fn nudge_event(
     campaign: &Campaign,
     person: &Person,
-    gap: &[&AssetRecord],
+    gap: &[&DeviceReported],
     round: u32,
     index: usize,
 ) -> NewEvent {
@@ -459,7 +456,7 @@ fn nudge_event(
     }
 }
 
-fn thanks_event(campaign: &Campaign, person: &Person, devices: &[&AssetRecord], round: u32) -> NewEvent {
+fn thanks_event(campaign: &Campaign, person: &Person, devices: &[&DeviceReported], round: u32) -> NewEvent {
     let email = person.email.clone().unwrap_or_default().to_lowercase();
     NewEvent {
         kind: EventKind::HabitShown,
