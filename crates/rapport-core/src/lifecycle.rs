@@ -115,10 +115,18 @@ pub enum EventKind {
     CampaignReplied,
     /// An advisory's follow-through was sent to one person or one team it concerns.
     FollowThroughSent,
+    /// An advisory that concerns someone was drafted into one thing to do.
+    FollowThroughDrafted,
+    /// The security team changed a draft's words.
+    FollowThroughEdited,
+    /// The security team set a draft aside without a message.
+    FollowThroughDismissed,
+    /// The security team applied a follow-through settings file.
+    FollowThroughSettingsApplied,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 29] = [
+    pub const ALL: [EventKind; 33] = [
         EventKind::ActionOpened,
         EventKind::DecisionChanged,
         EventKind::ActionMarkedDone,
@@ -148,6 +156,10 @@ impl EventKind {
         EventKind::CampaignAnswered,
         EventKind::CampaignReplied,
         EventKind::FollowThroughSent,
+        EventKind::FollowThroughDrafted,
+        EventKind::FollowThroughEdited,
+        EventKind::FollowThroughDismissed,
+        EventKind::FollowThroughSettingsApplied,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -181,6 +193,10 @@ impl EventKind {
             EventKind::CampaignAnswered => "campaign_answered",
             EventKind::CampaignReplied => "campaign_replied",
             EventKind::FollowThroughSent => "follow_through_sent",
+            EventKind::FollowThroughDrafted => "follow_through_drafted",
+            EventKind::FollowThroughEdited => "follow_through_edited",
+            EventKind::FollowThroughDismissed => "follow_through_dismissed",
+            EventKind::FollowThroughSettingsApplied => "follow_through_settings_applied",
         }
     }
 
@@ -220,6 +236,10 @@ impl EventKind {
             EventKind::CampaignAnswered => "answered a nudge",
             EventKind::CampaignReplied => "security team replied to a nudge's answer",
             EventKind::FollowThroughSent => "told of an advisory",
+            EventKind::FollowThroughDrafted => "advisory drafted",
+            EventKind::FollowThroughEdited => "advisory's draft changed",
+            EventKind::FollowThroughDismissed => "advisory's draft set aside",
+            EventKind::FollowThroughSettingsApplied => "follow-through settings applied",
         }
     }
 }

@@ -88,7 +88,11 @@ impl Topic {
             | EventKind::ActionAcknowledged
             | EventKind::TemplateChanged
             | EventKind::CampaignChanged
-            | EventKind::CampaignAnswered => return None,
+            | EventKind::CampaignAnswered
+            | EventKind::FollowThroughDrafted
+            | EventKind::FollowThroughEdited
+            | EventKind::FollowThroughDismissed
+            | EventKind::FollowThroughSettingsApplied => return None,
         })
     }
 

@@ -1,16 +1,19 @@
 //! Follow-through: the settings file's versions, one draft per advisory (waiting for review,
 //! sent or dismissed), what the drafting has read of the intel imports, and the lookups that
 //! find who an advisory concerns: open findings of its vulnerabilities, and the devices that
-//! run its software. A draft is sent with its events in one transaction, and only once.
+//! run its software. Each change (drafted, words changed, set aside, sent, settings applied)
+//! is written with its event in one transaction, and a draft is sent only once.
 
 use std::collections::HashMap;
 
-use rapport_core::{Advisory, DeviceFacts, DraftState, DraftWording, Software, VulnRecord};
+use rapport_core::{
+    Actor, Advisory, DeviceFacts, DraftState, DraftWording, EventFacts, EventKind, Software, VulnRecord,
+};
 use sqlx::{QueryBuilder, Row};
 use time::OffsetDateTime;
 
 use crate::assets::unpack;
-use crate::events::{NewEvent, append_once_events, begin_with_events};
+use crate::events::{NewEvent, append_event, append_once_events, begin_with_events};
 use crate::import::in_list;
 use crate::{Store, StoreError, with_pool};
 
@@ -107,6 +110,20 @@ macro_rules! draft_from {
     }};
 }
 
+/// The event of a change to draft `id` (or to the settings, with none).
+fn draft_event(kind: EventKind, actor: Actor, id: Option<i64>, detail: String) -> NewEvent {
+    NewEvent {
+        kind,
+        actor,
+        team: None,
+        action: None,
+        subject: id.map(|id| format!("follow-through #{id}")),
+        detail,
+        facts: EventFacts { follow_through: id, ..EventFacts::default() },
+        once: None,
+    }
+}
+
 fn corrupt(what: &str, error: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {error}"))
 }
@@ -150,7 +167,14 @@ impl Store {
         by: Option<&str>,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let event = draft_event(
+            EventKind::FollowThroughSettingsApplied,
+            Actor::Security(by.map(str::to_owned)),
+            None,
+            format!("follow-through settings applied from {file}"),
+        );
         with_pool!(self, pool => {
+            let mut tx = begin_with_events!(pool);
             sqlx::query(
                 "INSERT INTO follow_through_settings (file, content, applied_by, applied_at) VALUES ($1, $2, $3, $4)",
             )
@@ -158,13 +182,16 @@ impl Store {
             .bind(content)
             .bind(by)
             .bind(at)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            append_event!(tx, &event, at);
+            tx.commit().await?;
             Ok(())
         })
     }
 
-    /// Stores a draft for an advisory; `None` when that advisory was drafted before.
+    /// Stores a draft for an advisory with its event; `None` when that advisory was drafted
+    /// before.
     pub async fn add_follow_through_draft(
         &self,
         advisory: &Advisory,
@@ -174,6 +201,7 @@ impl Store {
         let advisory_json = serde_json::to_string(advisory).map_err(|e| corrupt("a draft's advisory", e))?;
         let wording_json = serde_json::to_string(wording).map_err(|e| corrupt("a draft's words", e))?;
         with_pool!(self, pool => {
+            let mut tx = begin_with_events!(pool);
             let id: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO follow_through_drafts (advisory_key, category, advisory, wording, state, drafted_at) \
                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (advisory_key) DO NOTHING RETURNING id",
@@ -184,9 +212,13 @@ impl Store {
             .bind(wording_json)
             .bind(DraftState::Review.as_str())
             .bind(at)
-            .fetch_optional(pool)
+            .fetch_optional(&mut *tx)
             .await?;
-            Ok(id)
+            let Some(id) = id else { return Ok(None) };
+            let detail = format!("drafted from {}: {}", advisory.source, advisory.title);
+            append_event!(tx, &draft_event(EventKind::FollowThroughDrafted, Actor::Scan, Some(id), detail), at);
+            tx.commit().await?;
+            Ok(Some(id))
         })
     }
 
@@ -210,7 +242,8 @@ impl Store {
         })
     }
 
-    /// Replaces a draft's words while it waits for review; false when it no longer does.
+    /// Replaces a draft's words while it waits for review, with its event; false when it no
+    /// longer waits.
     pub async fn edit_follow_through_draft(
         &self,
         id: i64,
@@ -219,7 +252,11 @@ impl Store {
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let wording = serde_json::to_string(wording).map_err(|e| corrupt("a draft's words", e))?;
+        let actor = Actor::Security(Some(by.to_owned()));
+        let event =
+            draft_event(EventKind::FollowThroughEdited, actor, Some(id), format!("{by} changed its words"));
         with_pool!(self, pool => {
+            let mut tx = begin_with_events!(pool);
             let changed = sqlx::query(
                 "UPDATE follow_through_drafts SET wording = $1, edited_by = $2, edited_at = $3 \
                  WHERE id = $4 AND state = 'review'",
@@ -228,21 +265,30 @@ impl Store {
             .bind(by)
             .bind(at)
             .bind(id)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
-            Ok(changed == 1)
+            if changed != 1 {
+                return Ok(false);
+            }
+            append_event!(tx, &event, at);
+            tx.commit().await?;
+            Ok(true)
         })
     }
 
-    /// Sets a draft aside; false when it no longer waits for review.
+    /// Sets a draft aside, with its event; false when it no longer waits for review.
     pub async fn dismiss_follow_through_draft(
         &self,
         id: i64,
         by: &str,
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
+        let actor = Actor::Security(Some(by.to_owned()));
+        let event =
+            draft_event(EventKind::FollowThroughDismissed, actor, Some(id), format!("{by} set it aside"));
         with_pool!(self, pool => {
+            let mut tx = begin_with_events!(pool);
             let changed = sqlx::query(
                 "UPDATE follow_through_drafts SET state = 'dismissed', decided_by = $1, decided_at = $2 \
                  WHERE id = $3 AND state = 'review'",
@@ -250,10 +296,15 @@ impl Store {
             .bind(by)
             .bind(at)
             .bind(id)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
-            Ok(changed == 1)
+            if changed != 1 {
+                return Ok(false);
+            }
+            append_event!(tx, &event, at);
+            tx.commit().await?;
+            Ok(true)
         })
     }
 

@@ -224,6 +224,15 @@ fn a_vendor_feed_is_drafted_for_only_the_devices_on_an_older_version_and_sent_on
         assert!(!ben.contains("browser"), "{db}: {ben}");
         let carl = rapport.ok(&["messages", "list", "--person", "carl@example.org"]);
         assert_eq!(carl.matches("Update Google Chrome to 131.0.6778.108").count(), 1, "{db}: {carl}");
+        let events = rapport.ok(&["events"]);
+        for kind in [
+            "follow_through_settings_applied",
+            "follow_through_drafted",
+            "follow_through_edited",
+            "follow_through_sent",
+        ] {
+            assert!(events.contains(kind), "{db}: no {kind} in {events}");
+        }
         let sent_list = rapport.ok(&["follow-through", "list", "--state", "sent"]);
         assert!(sent_list.contains("went to 1 person and 1 team"), "{db}: {sent_list}");
     }
@@ -249,6 +258,12 @@ fn the_demo_drafts_the_log4j_advisories_for_the_team_that_has_them() {
         assert!(preview.contains("team Payments, read by Priya Nair, for"), "{db}: {preview}");
         let by_cve = rapport.ok(&["follow-through", "preview", "CVE-2021-44228"]);
         assert!(by_cve.contains("GHSA-jfh8-c2jp-5v3q"), "{db}: {by_cve}");
+        let by = ["--by", "sam.okafor@example.com"];
+        rapport.ok(&["follow-through", "dismiss", "3", by[0], by[1]]);
+        let again = rapport.fails(&["follow-through", "dismiss", "3", by[0], by[1]]);
+        assert!(again.contains("draft #3 was dismissed already"), "{db}: {again}");
+        let events = rapport.ok(&["events"]);
+        assert!(events.contains("follow_through_dismissed"), "{db}: {events}");
         let unknown = rapport.fails(&["follow-through", "preview", "CVE-1999-0001"]);
         assert!(unknown.contains("no follow-through draft for \"CVE-1999-0001\""), "{db}: {unknown}");
     }
