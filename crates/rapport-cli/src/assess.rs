@@ -487,7 +487,9 @@ pub async fn why(database: &str, args: WhyArgs) -> anyhow::Result<ExitCode> {
         Ok(id) => store.findings(&FindingFilter { id: Some(id), ..FindingFilter::default() }).await?,
         Err(_) => {
             let mut ids = vec![args.what.clone()];
-            ids.extend(store.aliases_of(&args.what).await?);
+            ids.extend(
+                store.aliases_of(std::slice::from_ref(&args.what)).await?.into_iter().map(|(_, alias)| alias),
+            );
             let mut found = Vec::new();
             for id in ids {
                 let filter = FindingFilter { vulnerability: Some(id), ..FindingFilter::default() };

@@ -469,16 +469,6 @@ impl Store {
         })
     }
 
-    /// Ids recorded as naming the same vulnerability as `id`.
-    pub async fn aliases_of(&self, id: &str) -> Result<Vec<String>, StoreError> {
-        with_pool!(self, pool => {
-            Ok(sqlx::query_scalar("SELECT alias FROM vuln_aliases WHERE vuln_id = $1 ORDER BY alias")
-                .bind(id)
-                .fetch_all(pool)
-                .await?)
-        })
-    }
-
     /// Open findings per outcome, and how many have no decision yet.
     pub async fn outcome_counts(&self) -> Result<(Vec<(String, i64)>, i64), StoreError> {
         with_pool!(self, pool => {

@@ -410,24 +410,22 @@ impl Store {
         })
     }
 
-    /// Where the open findings of `vulnerabilities` (or of an alias of one) are.
+    /// Where the open findings of `vulnerabilities` (as findings name them) are.
     pub async fn open_findings_of(
         &self,
         vulnerabilities: &[String],
     ) -> Result<Vec<FindingPlace>, StoreError> {
         let mut places = Vec::new();
-        for chunk in vulnerabilities.chunks(ROWS_PER_STATEMENT / 2) {
+        for chunk in vulnerabilities.chunks(ROWS_PER_STATEMENT) {
             with_pool!(self, pool => {
             let mut query = QueryBuilder::new(
                 "SELECT DISTINCT f.vulnerability, sc.target, owned.owner_team, owned.facts FROM findings f \
                  JOIN scopes sc ON sc.scope_key = f.scope \
                  LEFT JOIN assets owned ON owned.name = sc.target AND owned.kind = sc.target_kind \
-                 WHERE f.resolved_import IS NULL AND (f.vulnerability",
+                 WHERE f.resolved_import IS NULL AND f.vulnerability",
             );
             in_list(&mut query, chunk.iter().map(String::as_str));
-            query.push(" OR f.vulnerability IN (SELECT alias FROM vuln_aliases WHERE vuln_id");
-            in_list(&mut query, chunk.iter().map(String::as_str));
-            query.push(")) ORDER BY sc.target, f.vulnerability");
+            query.push(" ORDER BY sc.target, f.vulnerability");
                 let rows = query.build().fetch_all(pool).await?;
                 for row in rows {
                     places.push(FindingPlace {

@@ -234,6 +234,25 @@ impl Store {
         with_pool!(self, pool => Ok(sqlx::query_as(SELECT_ALIASES).fetch_all(pool).await?))
     }
 
+    /// The ids recorded as naming the same vulnerability as each of `ids`, as (id, alias)
+    /// pairs in order.
+    pub async fn aliases_of(&self, ids: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+        let mut pairs = Vec::new();
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            with_pool!(self, pool => {
+                let mut query = QueryBuilder::new("SELECT vuln_id, alias FROM vuln_aliases WHERE vuln_id IN (");
+                let mut list = query.separated(", ");
+                for id in chunk {
+                    list.push_bind(id.as_str());
+                }
+                query.push(") ORDER BY vuln_id, alias");
+                let rows: Vec<(String, String)> = query.build_query_as().fetch_all(pool).await?;
+                pairs.extend(rows);
+            });
+        }
+        Ok(pairs)
+    }
+
     /// Every stored record about any of `ids`.
     pub async fn vuln_records(&self, ids: &[String]) -> Result<Vec<VulnRecord>, StoreError> {
         let mut records = Vec::new();

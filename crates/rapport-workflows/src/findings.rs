@@ -62,9 +62,7 @@ async fn scores_and_ids(
     }
     let own: Vec<String> = stored.finding.ids.iter().map(|id: &VulnId| id.0.clone()).collect();
     let mut ids = own.clone();
-    for id in &own {
-        ids.extend(store.aliases_of(id).await?);
-    }
+    ids.extend(store.aliases_of(&own).await?.into_iter().map(|(_, alias)| alias));
     ids.sort();
     ids.dedup();
     for record in store.vuln_records(&ids).await? {

@@ -10,7 +10,7 @@
 //! fixed version, or that has an open finding of its vulnerabilities (as end users); and the
 //! owning teams of such devices and systems that nobody in the directory uses.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rapport_core::{
     Actor, Advisory, Audience, DraftState, DraftWording, EventFacts, EventKind, Feed, FollowThroughSettings,
@@ -18,7 +18,7 @@ use rapport_core::{
 };
 use rapport_formats::{parse_follow_through, parse_release_feed};
 use rapport_messages::draft_wording;
-use rapport_storage::{NewEvent, Store, StoredDraft};
+use rapport_storage::{DeviceRunning, FindingPlace, NewEvent, Store, StoredDraft};
 use reqwest::StatusCode;
 use reqwest::header::{IF_MODIFIED_SINCE, IF_NONE_MATCH};
 use time::{Duration, OffsetDateTime};
@@ -141,8 +141,9 @@ pub async fn draft_from_intel(store: &Store, now: OffsetDateTime) -> Result<Draf
             Ok::<(), PlanError>(())
         })
         .await?;
+    let estate = Estate::for_advisories(store, &advisories).await?;
     for advisory in &advisories {
-        draft(store, &settings, advisory, now, &mut drafted).await?;
+        draft(store, (&settings, &estate), advisory, now, &mut drafted).await?;
     }
     store.set_follow_through_cursor(latest).await?;
     Ok(drafted)
@@ -185,10 +186,11 @@ pub async fn fetch_release_feeds(
                 drafted.unchanged_feeds += 1;
             }
             Ok(Some((validators, releases))) => {
-                for release in &releases {
-                    if let Some(advisory) = Advisory::of_release(feed, release) {
-                        draft(store, &settings, &advisory, now, &mut drafted).await?;
-                    }
+                let advisories: Vec<Advisory> =
+                    releases.iter().filter_map(|release| Advisory::of_release(feed, release)).collect();
+                let estate = Estate::for_advisories(store, &advisories).await?;
+                for advisory in &advisories {
+                    draft(store, (&settings, &estate), advisory, now, &mut drafted).await?;
                 }
                 // Kept only once its releases are drafted: a failure fetches it again.
                 store.record_feed_check(&feed.url, Some(&validators), now).await?;
@@ -206,12 +208,12 @@ pub async fn fetch_release_feeds(
 /// automatic.
 async fn draft(
     store: &Store,
-    settings: &FollowThroughSettings,
+    (settings, estate): (&FollowThroughSettings, &Estate),
     advisory: &Advisory,
     now: OffsetDateTime,
     drafted: &mut Drafted,
 ) -> Result<(), PlanError> {
-    let reach = follow_through_reach(store, advisory).await?;
+    let reach = estate.reach(advisory);
     if reach.is_empty() {
         return Ok(());
     }
@@ -229,79 +231,143 @@ async fn draft(
 
 /// Who an advisory concerns now.
 pub async fn follow_through_reach(store: &Store, advisory: &Advisory) -> Result<Reach, PlanError> {
-    let people = store.people().await?;
-    let mut by_person: BTreeMap<String, (&Person, Vec<String>)> = BTreeMap::new();
-    let mut by_team: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut unreached = Vec::new();
-    let mut place = |user: Option<&str>, team: Option<&str>, label: String| match user
-        .and_then(|user| user_of(&people, user))
-    {
-        Some(person) => {
-            let email = person.email.clone().unwrap_or_default().to_lowercase();
-            by_person.entry(email).or_insert_with(|| (person, Vec::new())).1.push(label);
-        }
-        None => match team {
-            Some(team) => by_team.entry(team.to_owned()).or_default().push(label),
-            None => unreached.push(label),
-        },
-    };
-    if !advisory.software.is_empty() {
-        let names: Vec<String> =
-            advisory.software.iter().flat_map(|affected| affected.names.iter().cloned()).collect();
-        for device in store.devices_running(&names).await? {
+    let estate = Estate::for_advisories(store, std::slice::from_ref(advisory)).await?;
+    Ok(estate.reach(advisory))
+}
+
+/// What reach is worked out over, read once for all of a run's advisories: a large intel
+/// import brings hundreds, and a read of the directory, the devices and the findings for each
+/// would take minutes.
+struct Estate {
+    people: Vec<Person>,
+    /// Index into `people` by email and login name (`logins_of`).
+    logins: HashMap<String, usize>,
+    devices: Vec<DeviceRunning>,
+    /// Each open finding's place, with the ids it answers to: its own, and those it is an
+    /// alias of.
+    findings: Vec<(FindingPlace, Vec<String>)>,
+}
+
+impl Estate {
+    async fn for_advisories(store: &Store, advisories: &[Advisory]) -> Result<Estate, PlanError> {
+        let mut names: Vec<String> = advisories
+            .iter()
+            .flat_map(|advisory| advisory.software.iter().flat_map(|affected| affected.names.iter().cloned()))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        let devices = if names.is_empty() { Vec::new() } else { store.devices_running(&names).await? };
+        let mut ids: Vec<String> = advisories
+            .iter()
+            .flat_map(|advisory| advisory.vulnerabilities.iter().map(|id| id.as_str().to_owned()))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let findings = if ids.is_empty() {
+            Vec::new()
+        } else {
+            let aliases = store.aliases_of(&ids).await?;
+            let mut named = ids.clone();
+            named.extend(aliases.iter().map(|(_, alias)| alias.clone()));
+            named.sort_unstable();
+            named.dedup();
+            let mut answers_to: HashMap<String, Vec<String>> = HashMap::new();
+            for (id, alias) in aliases {
+                answers_to.entry(alias).or_default().push(id);
+            }
+            store
+                .open_findings_of(&named)
+                .await?
+                .into_iter()
+                .map(|found| {
+                    let mut ids = answers_to.get(&found.vulnerability).cloned().unwrap_or_default();
+                    ids.push(found.vulnerability.clone());
+                    (found, ids)
+                })
+                .collect()
+        };
+        let people = store.people().await?;
+        Ok(Estate { logins: logins_of(&people), people, devices, findings })
+    }
+
+    fn reach(&self, advisory: &Advisory) -> Reach {
+        let user_of =
+            |user: &str| self.logins.get(&user.to_lowercase()).and_then(|index| self.people.get(*index));
+        let mut by_person: BTreeMap<String, (&Person, Vec<String>)> = BTreeMap::new();
+        let mut by_team: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut unreached = Vec::new();
+        let mut place = |user: Option<&str>, team: Option<&str>, label: String| match user.and_then(user_of) {
+            Some(person) => {
+                let email = person.email.clone().unwrap_or_default().to_lowercase();
+                by_person.entry(email).or_insert_with(|| (person, Vec::new())).1.push(label);
+            }
+            None => match team {
+                Some(team) => by_team.entry(team.to_owned()).or_default().push(label),
+                None => unreached.push(label),
+            },
+        };
+        for device in &self.devices {
             let Some(old) = device.software.iter().find(|installed| advisory.affects(installed)) else {
                 continue;
             };
             let label = format!("{} ({} {})", device.display_name(), old.name, old.version);
             place(device.user.as_deref(), device.owner_team.as_deref(), label);
         }
-    }
-    if !advisory.vulnerabilities.is_empty() {
-        let ids: Vec<String> = advisory.vulnerabilities.iter().map(|id| id.as_str().to_owned()).collect();
-        let mut seen = std::collections::HashSet::new();
-        for found in store.open_findings_of(&ids).await? {
-            if seen.insert(found.target.clone()) {
+        let mut seen = HashSet::new();
+        for (found, ids) in &self.findings {
+            if ids.iter().any(|id| advisory.names(id)) && seen.insert(found.target.as_str()) {
                 let label = format!("{} ({})", found.target, found.vulnerability);
                 place(found.user.as_deref(), found.owner_team.as_deref(), label);
             }
         }
+        let people = by_person
+            .into_values()
+            .map(|(person, devices)| PersonReached {
+                email: person.email.clone().unwrap_or_default().to_lowercase(),
+                name: person.name.clone(),
+                team: person.team.clone(),
+                devices,
+            })
+            .collect();
+        let teams = by_team
+            .into_iter()
+            .map(|(team, places)| {
+                let readers = self
+                    .people
+                    .iter()
+                    .filter(|person| {
+                        reachable(person)
+                            && matches!(person.audience, Audience::Engineer | Audience::Manager)
+                            && person.team.as_deref().is_some_and(|own| own.eq_ignore_ascii_case(&team))
+                    })
+                    .map(|person| person.name.clone())
+                    .collect();
+                TeamReached { team, places, readers }
+            })
+            .collect();
+        Reach { people, teams, unreached }
     }
-    let reached = by_person
-        .into_values()
-        .map(|(person, devices)| PersonReached {
-            email: person.email.clone().unwrap_or_default().to_lowercase(),
-            name: person.name.clone(),
-            team: person.team.clone(),
-            devices,
-        })
-        .collect();
-    let teams = by_team
-        .into_iter()
-        .map(|(team, places)| {
-            let readers = people
-                .iter()
-                .filter(|person| {
-                    person.active
-                        && person.email.is_some()
-                        && matches!(person.audience, Audience::Engineer | Audience::Manager)
-                        && person.team.as_deref().is_some_and(|own| own.eq_ignore_ascii_case(&team))
-                })
-                .map(|person| person.name.clone())
-                .collect();
-            TeamReached { team, places, readers }
-        })
-        .collect();
-    Ok(Reach { people: reached, teams, unreached })
 }
 
-/// The active person with an email who uses a device named by `user` (an email or login).
-fn user_of<'p>(people: &'p [Person], user: &str) -> Option<&'p Person> {
-    people.iter().find(|person| {
-        person.active
-            && person.email.is_some()
-            && (person.email.as_deref().is_some_and(|email| email.eq_ignore_ascii_case(user))
-                || person.username.as_deref().is_some_and(|name| name.eq_ignore_ascii_case(user)))
-    })
+fn reachable(person: &Person) -> bool {
+    person.active && person.email.is_some()
+}
+
+/// The people who can be told, by index, under the email and login name a device may give,
+/// in lower case.
+fn logins_of(people: &[Person]) -> HashMap<String, usize> {
+    let mut logins = HashMap::new();
+    for (index, person) in people.iter().enumerate().filter(|(_, person)| reachable(person)) {
+        if let Some(email) = &person.email {
+            logins.insert(email.to_lowercase(), index);
+        }
+    }
+    for (index, person) in people.iter().enumerate().filter(|(_, person)| reachable(person)) {
+        if let Some(name) = &person.username {
+            logins.entry(name.to_lowercase()).or_insert(index);
+        }
+    }
+    logins
 }
 
 /// The drafts in `state` (every draft when none), newest first.
