@@ -79,14 +79,7 @@ pub async fn fetch_feed(
     let http = |source| FetchError::Http { url: url.to_owned(), source };
     let stored = |source| FetchError::Store { url: url.to_owned(), source };
     let known = store.feed_validators(url).await.map_err(stored)?;
-    let mut request = client.get(url);
-    if let Some(etag) = &known.etag {
-        request = request.header(IF_NONE_MATCH, etag);
-    }
-    if let Some(modified) = &known.last_modified {
-        request = request.header(IF_MODIFIED_SINCE, modified);
-    }
-    let mut response = request.send().await.map_err(http)?;
+    let mut response = conditional_get(client, url, &known).await.map_err(http)?;
     if response.status() == StatusCode::NOT_MODIFIED {
         store.record_feed_check(url, None, now).await.map_err(stored)?;
         return Ok(Fetched::NotModified);
@@ -117,6 +110,22 @@ pub async fn fetch_feed(
         .map_err(|source| FetchError::Import { url: url.to_owned(), source })?;
     store.record_feed_check(url, Some(&validators), now).await.map_err(stored)?;
     Ok(Fetched::Imported { reports, skipped })
+}
+
+/// Asks for `url` unless it is unchanged since the server gave `known` (which answers 304).
+pub(crate) async fn conditional_get(
+    client: &reqwest::Client,
+    url: &str,
+    known: &FeedValidators,
+) -> Result<reqwest::Response, reqwest::Error> {
+    let mut request = client.get(url);
+    if let Some(etag) = &known.etag {
+        request = request.header(IF_NONE_MATCH, etag);
+    }
+    if let Some(modified) = &known.last_modified {
+        request = request.header(IF_MODIFIED_SINCE, modified);
+    }
+    request.send().await
 }
 
 pub(crate) fn validators(headers: &HeaderMap) -> FeedValidators {

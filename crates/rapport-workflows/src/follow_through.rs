@@ -20,7 +20,6 @@ use rapport_formats::{parse_follow_through, parse_release_feed};
 use rapport_messages::draft_wording;
 use rapport_storage::{DeviceRunning, FindingPlace, NewEvent, Store, StoredDraft};
 use reqwest::StatusCode;
-use reqwest::header::{IF_MODIFIED_SINCE, IF_NONE_MATCH};
 use time::{Duration, OffsetDateTime};
 
 use crate::PlanError;
@@ -160,15 +159,10 @@ pub async fn fetch_release_feeds(
     let mut drafted = Drafted::default();
     for feed in &settings.feeds {
         let known = store.feed_validators(&feed.url).await?;
-        let mut request = client.get(&feed.url);
-        if let Some(etag) = &known.etag {
-            request = request.header(IF_NONE_MATCH, etag);
-        }
-        if let Some(modified) = &known.last_modified {
-            request = request.header(IF_MODIFIED_SINCE, modified);
-        }
         let fetched = async {
-            let response = request.send().await.map_err(|error| error.to_string())?;
+            let response = crate::fetch::conditional_get(client, &feed.url, &known)
+                .await
+                .map_err(|error| error.to_string())?;
             if response.status() == StatusCode::NOT_MODIFIED {
                 return Ok(None);
             }
