@@ -65,6 +65,26 @@ impl DeviceReported {
 /// Devices read per query by `devices_reported`.
 const DEVICE_PAGE: i64 = 5000;
 
+/// A device's row as read, its facts not yet parsed.
+struct ReportedRow {
+    id: i64,
+    name: String,
+    hostname: Option<String>,
+    facts: String,
+    last_seen: Option<OffsetDateTime>,
+}
+
+impl ReportedRow {
+    fn parse(self) -> Result<DeviceReported, StoreError> {
+        Ok(DeviceReported {
+            name: self.name,
+            hostname: self.hostname,
+            facts: serde_json::from_str(&self.facts).map_err(corrupt)?,
+            last_seen: self.last_seen,
+        })
+    }
+}
+
 /// The owning team's answer to "is this reachable from the internet?".
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExposureSaid {
@@ -247,36 +267,45 @@ impl Store {
     /// row is a quarter of the cost of an `AssetRecord` over 50,000 devices.
     pub async fn devices_reported(&self) -> Result<Vec<DeviceReported>, StoreError> {
         let mut devices = Vec::new();
-        let mut after = 0_i64;
+        let mut page = self.device_rows(0).await?;
         loop {
-            let page = with_pool!(self, pool => {
-                let rows = sqlx::query(
-                    "SELECT id, name, hostname, facts, last_seen FROM assets \
-                     WHERE facts IS NOT NULL AND id > $1 ORDER BY id LIMIT $2",
-                )
-                .bind(after)
-                .bind(DEVICE_PAGE)
-                .fetch_all(pool)
-                .await?;
-                let mut page = Vec::with_capacity(rows.len());
-                for row in &rows {
-                    after = row.try_get("id")?;
-                    let facts: String = row.try_get("facts")?;
-                    page.push(DeviceReported {
+            let full = page.len() == DEVICE_PAGE as usize;
+            let after = page.last().map(|row| row.id).filter(|_| full);
+            let parse = async { page.into_iter().map(ReportedRow::parse).collect::<Result<Vec<_>, _>>() };
+            let Some(after) = after else {
+                devices.extend(parse.await?);
+                return Ok(devices);
+            };
+            // The next page is read (on SQLite's worker thread, or by the PostgreSQL server)
+            // while this one's facts are parsed.
+            let (next, parsed) = futures_util::future::join(self.device_rows(after), parse).await;
+            devices.extend(parsed?);
+            page = next?;
+        }
+    }
+
+    async fn device_rows(&self, after: i64) -> Result<Vec<ReportedRow>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT id, name, hostname, facts, last_seen FROM assets \
+                 WHERE facts IS NOT NULL AND id > $1 ORDER BY id LIMIT $2",
+            )
+            .bind(after)
+            .bind(DEVICE_PAGE)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(ReportedRow {
+                        id: row.try_get("id")?,
                         name: row.try_get("name")?,
                         hostname: row.try_get("hostname")?,
-                        facts: serde_json::from_str(&facts).map_err(corrupt)?,
+                        facts: row.try_get("facts")?,
                         last_seen: row.try_get("last_seen")?,
-                    });
-                }
-                page
-            });
-            let fetched = page.len();
-            devices.extend(page);
-            if fetched < DEVICE_PAGE as usize {
-                return Ok(devices);
-            }
-        }
+                    })
+                })
+                .collect()
+        })
     }
 
     /// The packages inventory lists on an asset, sorted by name.

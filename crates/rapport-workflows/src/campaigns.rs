@@ -79,20 +79,22 @@ pub struct CampaignReport {
 
 /// Schedules every campaign in force as of `now`.
 pub async fn schedule_campaigns(store: &Store, now: OffsetDateTime) -> Result<CampaignReport, PlanError> {
-    let campaigns = campaigns_in_force(store).await?;
-    let (policy, _) = current_policy(store, now).await?;
+    // The reads are independent: each on its own connection, at once.
+    let (campaigns, (policy, _), people, inventory, stored, sent, asked) = tokio::try_join!(
+        campaigns_in_force(store),
+        current_policy(store, now),
+        async { Ok::<_, PlanError>(store.people().await?) },
+        async { Ok::<_, PlanError>(store.devices_reported().await?) },
+        async { Ok::<_, PlanError>(store.campaign_enrolments().await?) },
+        async { Ok::<_, PlanError>(store.sent_lately(None, now - Duration::WEEK).await?) },
+        async { Ok::<_, PlanError>(store.personal_series_members().await?) },
+    )?;
     let budget = policy.spec.messages.weekly_budget_per_person as usize;
-    let people = store.people().await?;
-    let inventory = store.devices_reported().await?;
     let devices = devices_by_person(&people, &inventory);
-    let enrolments: HashMap<(String, String), StoredEnrolment> = store
-        .campaign_enrolments()
-        .await?
-        .into_iter()
-        .map(|stored| ((stored.campaign.clone(), stored.person.clone()), stored))
-        .collect();
+    let enrolments: HashMap<(String, String), StoredEnrolment> =
+        stored.into_iter().map(|stored| ((stored.campaign.clone(), stored.person.clone()), stored)).collect();
     let mut counted: HashMap<String, usize> = HashMap::new();
-    for sent in store.sent_lately(None, now - Duration::WEEK).await? {
+    for sent in sent {
         if sent.counted {
             *counted.entry(sent.recipient).or_default() += 1;
         }
@@ -106,7 +108,7 @@ pub async fn schedule_campaigns(store: &Store, now: OffsetDateTime) -> Result<Ca
     let mut report = CampaignReport::default();
     let mut changes = Vec::new();
     let mut holds = Vec::new();
-    let members = personal_members(&people, store.personal_series_members().await?);
+    let members = personal_members(&people, asked);
     for campaign in &campaigns {
         for Concerned { email, person, owned, gap, shown } in shown_to(campaign, &devices, &members, now) {
             let enrolled = enrolments.get(&(campaign.name.clone(), email.clone()));
