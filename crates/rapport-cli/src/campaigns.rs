@@ -152,9 +152,10 @@ pub async fn demo_campaigns(store: &Store) -> anyhow::Result<()> {
     let campaigns = campaigns_in_force(store).await?;
     writeln!(
         out,
-        "\n{} in force (`rapport campaign list`); the sample inventory shows a gap for {}.",
+        "\n{} in force (`rapport campaign list`); the sample inventory shows {}, and nobody gets more \
+         than one nudge a day.",
         count(campaigns.len(), "hygiene campaign", "hygiene campaigns"),
-        count(report.joined, "person", "people")
+        count(report.joined, "gap", "gaps")
     )?;
     for event in &report.recorded {
         writeln!(out, "  {}: {}", event.subject.as_deref().unwrap_or_default(), event.detail)?;

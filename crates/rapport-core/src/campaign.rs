@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Audience, DeviceFacts, VersionScheme};
+use crate::{Audience, DeviceFacts, Software, VersionScheme};
 
 /// A campaign, as its file states it once checked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -30,21 +30,47 @@ pub struct Campaign {
 }
 
 impl Campaign {
-    /// Whether inventory shows the gap on a device, from the facts it reported at `last_seen`
-    /// (Unix seconds). A fact inventory did not report shows no gap: nobody is nudged on a
-    /// guess.
-    pub fn shows_gap(&self, facts: &DeviceFacts, last_seen: Option<i64>) -> bool {
-        self.gap.iter().any(|test| test.holds(facts, last_seen))
+    /// Whether inventory shows the gap on a device. A fact inventory did not report shows no
+    /// gap: nobody is nudged on a guess.
+    pub fn shows_gap(&self, device: &Reported<'_>) -> bool {
+        self.gap.iter().any(|test| test.holds(device))
     }
 
     /// Whether inventory shows the habit on a device.
-    pub fn shows_habit(&self, facts: &DeviceFacts, last_seen: Option<i64>) -> bool {
-        self.habit.iter().any(|test| test.holds(facts, last_seen))
+    pub fn shows_habit(&self, device: &Reported<'_>) -> bool {
+        self.habit.iter().any(|test| test.holds(device))
+    }
+
+    /// Every package name its tests ask about, so that only those are read of each device.
+    pub fn software_names(&self) -> impl Iterator<Item = &str> {
+        self.gap
+            .iter()
+            .chain(&self.habit)
+            .filter_map(|test| test.software.as_ref())
+            .flat_map(|test| test.names.iter().map(String::as_str))
     }
 
     /// The nudges written for `audience`, in order.
     pub fn nudges_for(&self, audience: Audience) -> impl Iterator<Item = &Nudge> {
         self.nudges.iter().filter(move |nudge| nudge.audience == audience)
+    }
+}
+
+/// What inventory reported of one device, as the tests read it.
+#[derive(Clone, Copy, Debug)]
+pub struct Reported<'a> {
+    pub facts: &'a DeviceFacts,
+    /// Its packages, when inventory listed them (only those the campaigns ask about will do);
+    /// none when it did not, which is not the same as an empty list.
+    pub software: Option<&'a [Software]>,
+    /// When it reported, in Unix seconds.
+    pub last_seen: Option<i64>,
+}
+
+impl<'a> Reported<'a> {
+    /// A device whose packages are not known.
+    pub fn facts(facts: &'a DeviceFacts, last_seen: Option<i64>) -> Reported<'a> {
+        Reported { facts, software: None, last_seen }
     }
 }
 
@@ -176,10 +202,54 @@ pub struct DeviceTest {
     pub screen_lock: Option<bool>,
     /// The operating system's version, for tests that name their platforms.
     pub os_version: Option<VersionRange>,
+    pub software: Option<SoftwareTest>,
+}
+
+/// A test of the packages on a device, by name in any case: whether any named one is there,
+/// or the versions of those that are.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SoftwareTest {
+    pub names: Vec<String>,
+    /// False: none of them is there. True: one of them is.
+    pub installed: bool,
+    /// With `below` only: one of them is there below it. With `at_least`: every one there is
+    /// at least it (so a device keeping an old copy beside a new one still shows the gap).
+    pub versions: Option<VersionRange>,
+}
+
+impl SoftwareTest {
+    fn holds(&self, software: &[Software]) -> bool {
+        let mut named = software
+            .iter()
+            .filter(|package| self.names.iter().any(|name| name.eq_ignore_ascii_case(&package.name)));
+        match (&self.versions, self.installed) {
+            (None, installed) => named.next().is_some() == installed,
+            (Some(range), _) if range.at_least.is_some() => {
+                let named: Vec<&Software> = named.collect();
+                !named.is_empty() && named.iter().all(|package| range.contains(&package.version))
+            }
+            (Some(range), _) => named.any(|package| range.contains(&package.version)),
+        }
+    }
+
+    fn excludes(&self, other: &SoftwareTest) -> bool {
+        let same_names = self.names.len() == other.names.len()
+            && self
+                .names
+                .iter()
+                .all(|name| other.names.iter().any(|theirs| theirs.eq_ignore_ascii_case(name)));
+        same_names
+            && match (&self.versions, &other.versions) {
+                (None, None) => self.installed != other.installed,
+                (Some(a), Some(b)) => a.excludes(b),
+                _ => false,
+            }
+    }
 }
 
 impl DeviceTest {
-    pub fn holds(&self, facts: &DeviceFacts, last_seen: Option<i64>) -> bool {
+    pub fn holds(&self, device: &Reported<'_>) -> bool {
+        let Reported { facts, software, last_seen } = *device;
         let platform = facts.platform.as_deref().and_then(Platform::of);
         let platform_fits =
             self.platforms.is_empty() || platform.is_some_and(|p| self.platforms.contains(&p));
@@ -201,6 +271,7 @@ impl DeviceTest {
             && self.os_version.as_ref().is_none_or(|range| {
                 facts.os_version.as_deref().and_then(os_version_number).is_some_and(|v| range.contains(v))
             })
+            && self.software.as_ref().is_none_or(|test| software.is_some_and(|listed| test.holds(listed)))
     }
 
     /// Whether it names no fact at all, and so would hold for every device.
@@ -210,6 +281,7 @@ impl DeviceTest {
             && self.firewall.is_none()
             && self.screen_lock.is_none()
             && self.os_version.is_none()
+            && self.software.is_none()
     }
 
     /// Whether no device can pass both: they name a fact on which they disagree, or platforms
@@ -225,6 +297,7 @@ impl DeviceTest {
             || differ(self.firewall, other.firewall)
             || differ(self.screen_lock, other.screen_lock)
             || matches!((&self.os_version, &other.os_version), (Some(a), Some(b)) if a.excludes(b))
+            || matches!((&self.software, &other.software), (Some(a), Some(b)) if a.excludes(b))
     }
 }
 
@@ -260,6 +333,62 @@ mod tests {
 
     const DAY: i64 = 86_400;
 
+    impl DeviceTest {
+        fn holds_on(&self, facts: &DeviceFacts, last_seen: Option<i64>) -> bool {
+            self.holds(&Reported::facts(facts, last_seen))
+        }
+    }
+
+    fn on<'a>(facts: &'a DeviceFacts, software: &'a [Software]) -> Reported<'a> {
+        Reported { facts, software: Some(software), last_seen: None }
+    }
+
+    fn package(name: &str, version: &str) -> Software {
+        Software { name: name.into(), version: version.into(), source: "apps".into() }
+    }
+
+    #[test]
+    fn a_software_test_reads_only_a_listed_inventory_and_every_copy_of_a_package() {
+        let browsers = vec!["Google Chrome".to_owned(), "google-chrome-stable".to_owned()];
+        let range = |at_least: Option<&str>, below: Option<&str>| VersionRange {
+            at_least: at_least.map(str::to_owned),
+            below: below.map(str::to_owned),
+        };
+        let test = |versions| DeviceTest {
+            software: Some(SoftwareTest {
+                names: browsers.clone(),
+                installed: true,
+                versions: Some(versions),
+            }),
+            ..DeviceTest::default()
+        };
+        let (old, current) = (test(range(None, Some("143"))), test(range(Some("143"), None)));
+        let facts = DeviceFacts::default();
+        let stale = [package("google chrome", "142.0.7444.176")];
+        assert!(old.holds(&on(&facts, &stale)) && !current.holds(&on(&facts, &stale)), "names in any case");
+        let both = [package("Google Chrome", "143.0.7499.40"), package("google-chrome-stable", "141.0.1-1")];
+        assert!(
+            old.holds(&on(&facts, &both)) && !current.holds(&on(&facts, &both)),
+            "an old copy beside a new one"
+        );
+        let fresh = [package("Google Chrome", "143.0.7499.40")];
+        assert!(!old.holds(&on(&facts, &fresh)) && current.holds(&on(&facts, &fresh)));
+        assert!(!old.holds(&on(&facts, &[])) && !current.holds(&on(&facts, &[])), "no browser, neither");
+        assert!(!old.holds(&Reported::facts(&facts, None)), "packages not listed, no gap");
+        assert!(old.excludes(&current));
+        let absent = DeviceTest {
+            software: Some(SoftwareTest { names: browsers.clone(), installed: false, versions: None }),
+            ..DeviceTest::default()
+        };
+        let present = DeviceTest {
+            software: Some(SoftwareTest { names: browsers.clone(), installed: true, versions: None }),
+            ..DeviceTest::default()
+        };
+        assert!(absent.holds(&on(&facts, &[package("Slack", "4.41")])) && !present.holds(&on(&facts, &[])));
+        assert!(present.holds(&on(&facts, &fresh)) && absent.excludes(&present));
+        assert!(!absent.holds(&Reported::facts(&facts, None)), "not listed is not absent");
+    }
+
     fn restart(range: DayRange) -> DeviceTest {
         DeviceTest { days_since_restart: Some(range), ..DeviceTest::default() }
     }
@@ -268,14 +397,14 @@ mod tests {
     fn a_test_holds_only_on_facts_the_inventory_reported() {
         let weeks_up = restart(DayRange { at_least: Some(7), below: None });
         let facts = DeviceFacts { last_reboot: Some(0), ..DeviceFacts::default() };
-        assert!(weeks_up.holds(&facts, Some(9 * DAY)));
-        assert!(!weeks_up.holds(&facts, Some(6 * DAY)));
-        assert!(!weeks_up.holds(&facts, None), "no report, no gap");
-        assert!(!weeks_up.holds(&DeviceFacts::default(), Some(9 * DAY)), "no restart known, no gap");
+        assert!(weeks_up.holds_on(&facts, Some(9 * DAY)));
+        assert!(!weeks_up.holds_on(&facts, Some(6 * DAY)));
+        assert!(!weeks_up.holds_on(&facts, None), "no report, no gap");
+        assert!(!weeks_up.holds_on(&DeviceFacts::default(), Some(9 * DAY)), "no restart known, no gap");
         let unencrypted = DeviceTest { disk_encrypted: Some(false), ..DeviceTest::default() };
-        assert!(!unencrypted.holds(&DeviceFacts::default(), None), "not reported is not off");
+        assert!(!unencrypted.holds_on(&DeviceFacts::default(), None), "not reported is not off");
         let off = DeviceFacts { disk_encrypted: Some(false), ..DeviceFacts::default() };
-        assert!(unencrypted.holds(&off, None));
+        assert!(unencrypted.holds_on(&off, None));
     }
 
     #[test]
@@ -287,9 +416,9 @@ mod tests {
             firewall: Some(false),
             ..DeviceFacts::default()
         };
-        assert!(mac_only.holds(&on("darwin"), None));
-        assert!(!mac_only.holds(&on("windows"), None));
-        assert!(!mac_only.holds(&DeviceFacts { firewall: Some(false), ..DeviceFacts::default() }, None));
+        assert!(mac_only.holds_on(&on("darwin"), None));
+        assert!(!mac_only.holds_on(&on("windows"), None));
+        assert!(!mac_only.holds_on(&DeviceFacts { firewall: Some(false), ..DeviceFacts::default() }, None));
         assert_eq!(Platform::of("ubuntu"), Some(Platform::Linux));
         assert_eq!(Platform::of("ipados"), Some(Platform::Ios));
         assert_eq!(Platform::of("beos"), None);
@@ -319,10 +448,10 @@ mod tests {
             os_version: Some(version.into()),
             ..DeviceFacts::default()
         };
-        assert!(old.holds(&on("macOS 15.2"), None));
-        assert!(!old.holds(&on("macOS 15.10"), None), "15.10 is after 15.7");
-        assert!(!old.holds(&on("macOS 26.1"), None));
-        assert!(!old.holds(&on("macOS"), None), "no version reported, no gap");
+        assert!(old.holds_on(&on("macOS 15.2"), None));
+        assert!(!old.holds_on(&on("macOS 15.10"), None), "15.10 is after 15.7");
+        assert!(!old.holds_on(&on("macOS 26.1"), None));
+        assert!(!old.holds_on(&on("macOS"), None), "no version reported, no gap");
         assert_eq!(os_version_number("Ubuntu 22.04.4 LTS"), Some("22.04.4"));
         let current = DeviceTest {
             os_version: Some(VersionRange { at_least: Some("15.7".into()), below: None }),

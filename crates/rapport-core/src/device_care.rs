@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::{Audience, Campaign, DeviceFacts};
+use crate::{Audience, Campaign, Reported};
 
 /// Days without word from a device after which what inventory knows of it is stale.
 pub const SILENT_AFTER_DAYS: i64 = 14;
@@ -21,16 +21,12 @@ pub struct DeviceAdvice {
     pub campaign: Option<String>,
 }
 
-/// The advice for one device at `now`, from the facts inventory reported at `last_seen`
-/// (both Unix seconds) and the campaigns in force. Empty when inventory knows of nothing to
+/// The advice for one device at `now` (Unix seconds), from what inventory reported of it and
+/// the campaigns in force. Empty when inventory knows of nothing to
 /// do; a fact inventory did not report gives no advice. A device silent for weeks is first
 /// asked to check in, since everything else said of it may be out of date.
-pub fn device_advice(
-    facts: &DeviceFacts,
-    last_seen: Option<i64>,
-    now: i64,
-    campaigns: &[Campaign],
-) -> Vec<DeviceAdvice> {
+pub fn device_advice(device: &Reported<'_>, now: i64, campaigns: &[Campaign]) -> Vec<DeviceAdvice> {
+    let Reported { facts, last_seen, .. } = *device;
     let mut advice = Vec::new();
     let reported = last_seen.unwrap_or(now);
     let silent_days = (now - reported) / 86_400;
@@ -46,7 +42,7 @@ pub fn device_advice(
             campaign: None,
         });
     }
-    for campaign in campaigns.iter().filter(|campaign| campaign.shows_gap(facts, last_seen)) {
+    for campaign in campaigns.iter().filter(|campaign| campaign.shows_gap(device)) {
         if let Some(nudge) = campaign.nudges_for(Audience::EndUser).next() {
             advice.push(DeviceAdvice {
                 what: nudge.ask.clone(),
@@ -70,7 +66,7 @@ pub fn device_advice(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{DayRange, DeviceTest, Exposures, Nudge};
+    use crate::{DayRange, DeviceFacts, DeviceTest, Exposures, Nudge};
 
     const DAY: i64 = 86_400;
 
@@ -102,8 +98,13 @@ mod tests {
     #[test]
     fn a_well_kept_device_needs_nothing() {
         let facts = DeviceFacts { disk_encrypted: Some(true), ..DeviceFacts::default() };
-        assert!(device_advice(&facts, Some(102 * DAY), 103 * DAY, &[encryption()]).is_empty());
-        assert!(device_advice(&DeviceFacts::default(), None, 0, &[encryption()]).is_empty(), "nothing known");
+        assert!(
+            device_advice(&Reported::facts(&facts, Some(102 * DAY)), 103 * DAY, &[encryption()]).is_empty()
+        );
+        assert!(
+            device_advice(&Reported::facts(&DeviceFacts::default(), None), 0, &[encryption()]).is_empty(),
+            "nothing known"
+        );
     }
 
     #[test]
@@ -113,7 +114,7 @@ mod tests {
             failing_policies: vec!["Gatekeeper enabled".into()],
             ..DeviceFacts::default()
         };
-        let advice = device_advice(&facts, Some(30 * DAY), 31 * DAY, &[encryption()]);
+        let advice = device_advice(&Reported::facts(&facts, Some(30 * DAY)), 31 * DAY, &[encryption()]);
         let what: Vec<&str> = advice.iter().map(|a| a.what.as_str()).collect();
         assert_eq!(
             what,
@@ -134,12 +135,13 @@ mod tests {
         };
         let facts =
             DeviceFacts { last_reboot: Some(0), disk_encrypted: Some(false), ..DeviceFacts::default() };
-        let advice = device_advice(&facts, Some(2 * DAY), 1_924 * DAY, &[encryption(), restart]);
+        let advice =
+            device_advice(&Reported::facts(&facts, Some(2 * DAY)), 1_924 * DAY, &[encryption(), restart]);
         assert_eq!(advice.len(), 2, "uptime counts to the last report, not to now: {advice:?}");
         assert!(advice[0].what.starts_with("Connect this device to the network"), "{advice:?}");
         assert!(advice[0].why.contains("1922 days"), "{}", advice[0].why);
         assert_eq!(
-            device_advice(&facts, Some(2 * DAY), 15 * DAY, &[encryption()]).len(),
+            device_advice(&Reported::facts(&facts, Some(2 * DAY)), 15 * DAY, &[encryption()]).len(),
             1,
             "13 days is not yet silent"
         );

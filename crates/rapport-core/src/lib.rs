@@ -49,7 +49,8 @@ pub use asset::{
     AssetId, DeviceFacts, DeviceReport, Setting, Software, SoftwareChange, apply_software_changes,
 };
 pub use campaign::{
-    Campaign, DayRange, DeviceTest, Exposures, Nudge, Platform, VersionRange, os_version_number,
+    Campaign, DayRange, DeviceTest, Exposures, Nudge, Platform, Reported, SoftwareTest, VersionRange,
+    os_version_number,
 };
 pub use clock::{ClockEvent, RunningException, due_events, ending_exceptions};
 pub use cvss::{Cvss, CvssVersion};

@@ -5,7 +5,9 @@
 //! a habit a device could show while it still shows the gap, or fewer nudges for an audience
 //! than the campaign's cap would send them.
 
-use rapport_core::{Audience, Campaign, DayRange, DeviceTest, Exposures, Nudge, Platform, VersionRange};
+use rapport_core::{
+    Audience, Campaign, DayRange, DeviceTest, Exposures, Nudge, Platform, SoftwareTest, VersionRange,
+};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -13,12 +15,14 @@ use crate::ownership_file::line_column;
 use crate::{ParseError, Position};
 
 /// The campaigns Rapport ships, each as its file (`rapport campaign list`).
-pub const DEFAULT_CAMPAIGNS: [(&str, &str); 6] = [
+pub const DEFAULT_CAMPAIGNS: [(&str, &str); 8] = [
     ("restart-weekly", include_str!("data/campaigns/restart-weekly.toml")),
     ("os-updates", include_str!("data/campaigns/os-updates.toml")),
     ("disk-encryption", include_str!("data/campaigns/disk-encryption.toml")),
     ("screen-lock", include_str!("data/campaigns/screen-lock.toml")),
     ("firewall", include_str!("data/campaigns/firewall.toml")),
+    ("browser-updates", include_str!("data/campaigns/browser-updates.toml")),
+    ("password-manager", include_str!("data/campaigns/password-manager.toml")),
     ("home-tech", include_str!("data/campaigns/home-tech.toml")),
 ];
 
@@ -47,6 +51,18 @@ struct TestFile {
     firewall: Option<bool>,
     screen_lock: Option<bool>,
     os_version: Option<Spanned<VersionRangeFile>>,
+    software: Option<Spanned<SoftwareFile>>,
+}
+
+/// Packages by name, as Fleet and osquery list them (`Google Chrome.app`, `google-chrome-stable`):
+/// whether one is `installed`, or the versions of those there.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SoftwareFile {
+    names: Vec<String>,
+    installed: Option<bool>,
+    at_least: Option<String>,
+    below: Option<String>,
 }
 
 #[derive(Clone, Deserialize)]
@@ -252,7 +268,12 @@ fn tests(
             Some(range) => Some(version_range(text, range, &written.platform)?),
             None => None,
         };
+        let software = match &written.software {
+            Some(packages) => Some(software_test(text, packages)?),
+            None => None,
+        };
         let device = DeviceTest {
+            software,
             os_version,
             platforms: written.platform.clone(),
             days_since_restart: days.map(|(range, _)| range),
@@ -265,13 +286,54 @@ fn tests(
                 test.span(),
                 format!(
                     "[[{table}]] names no fact of the device; expected one of days_since_restart, disk_encrypted, \
-                     firewall, screen_lock, os_version"
+                     firewall, screen_lock, os_version, software"
                 ),
             ));
         }
         checked.push(device);
     }
     Ok(checked)
+}
+
+/// A test of packages: names to look for, and either whether one is installed or the
+/// versions of those there, each starting with a number.
+fn software_test(text: &str, packages: &Spanned<SoftwareFile>) -> Result<SoftwareTest, ParseError> {
+    let at = |message: &str| ParseError::invalid(line_column(text, packages.span().start), message);
+    let SoftwareFile { names, installed, at_least, below } = packages.get_ref().clone();
+    let names: Vec<String> = names.iter().map(|name| name.trim().to_owned()).collect();
+    if names.is_empty() || names.iter().any(String::is_empty) {
+        return Err(at("software: expected names = [...], the packages as inventory lists them, none empty"));
+    }
+    let versions = match (at_least, below) {
+        (None, None) => None,
+        (at_least, below) => Some(VersionRange { at_least, below }),
+    };
+    match (installed, &versions) {
+        (None, None) => {
+            return Err(at("software: expected installed = true or false, or a version (at_least, below)"));
+        }
+        (Some(false), Some(_)) => {
+            return Err(at(
+                "software: installed = false has no versions to compare; remove at_least and below",
+            ));
+        }
+        _ => {}
+    }
+    if let Some(range) = &versions {
+        for version in [&range.at_least, &range.below].into_iter().flatten() {
+            if !version.starts_with(|c: char| c.is_ascii_digit()) {
+                return Err(at(&format!(
+                    "software: expected a version starting with a number, like \"143\", got {version:?}"
+                )));
+            }
+        }
+        if range.is_empty() {
+            return Err(at(
+                "software: no version is in this range; expected at_least, below, or both with at_least smaller",
+            ));
+        }
+    }
+    Ok(SoftwareTest { names, installed: installed.unwrap_or(true), versions })
 }
 
 /// A range of OS versions: only for the platforms named beside it, since each numbers its
@@ -337,7 +399,7 @@ fn exposures(text: &str, file: &ExposuresFile) -> Result<Exposures, ParseError> 
 
 #[cfg(test)]
 mod tests {
-    use rapport_core::{DeviceFacts, ReadingTarget, readability};
+    use rapport_core::{DeviceFacts, ReadingTarget, Reported, Software, readability};
 
     use super::*;
 
@@ -374,11 +436,14 @@ mod tests {
         let day = 86_400;
         let facts =
             DeviceFacts { last_reboot: Some(0), platform: Some("darwin".into()), ..DeviceFacts::default() };
-        assert!(campaign.shows_gap(&facts, Some(20 * day)) && !campaign.shows_habit(&facts, Some(20 * day)));
+        assert!(
+            campaign.shows_gap(&Reported::facts(&facts, Some(20 * day)))
+                && !campaign.shows_habit(&Reported::facts(&facts, Some(20 * day)))
+        );
         let restarted = DeviceFacts { last_reboot: Some(19 * day), ..facts };
         assert!(
-            !campaign.shows_gap(&restarted, Some(20 * day))
-                && campaign.shows_habit(&restarted, Some(20 * day))
+            !campaign.shows_gap(&Reported::facts(&restarted, Some(20 * day)))
+                && campaign.shows_habit(&Reported::facts(&restarted, Some(20 * day)))
         );
     }
 
@@ -392,14 +457,18 @@ mod tests {
             ..DeviceFacts::default()
         };
         assert!(
-            campaign.shows_gap(&mac("macOS 15.2"), None) && !campaign.shows_habit(&mac("macOS 15.2"), None)
+            campaign.shows_gap(&Reported::facts(&mac("macOS 15.2"), None))
+                && !campaign.shows_habit(&Reported::facts(&mac("macOS 15.2"), None))
         );
         assert!(
-            !campaign.shows_gap(&mac("macOS 15.7.2"), None)
-                && campaign.shows_habit(&mac("macOS 15.7.2"), None)
+            !campaign.shows_gap(&Reported::facts(&mac("macOS 15.7.2"), None))
+                && campaign.shows_habit(&Reported::facts(&mac("macOS 15.7.2"), None))
         );
         let windows = DeviceFacts { platform: Some("windows".into()), ..mac("10.0.22631") };
-        assert!(!campaign.shows_gap(&windows, None) && !campaign.shows_habit(&windows, None));
+        assert!(
+            !campaign.shows_gap(&Reported::facts(&windows, None))
+                && !campaign.shows_habit(&Reported::facts(&windows, None))
+        );
 
         let unplaced = refused(&text.replacen("platform = [\"macos\"]\n", "", 1));
         assert!(unplaced.contains("os_version: name the platform it is for"), "{unplaced}");
@@ -413,13 +482,57 @@ mod tests {
         let series = parse_campaign(text).unwrap();
         assert!(series.personal && series.gap.is_empty() && series.habit.is_empty());
         let any = DeviceFacts { disk_encrypted: Some(false), last_reboot: Some(0), ..DeviceFacts::default() };
-        assert!(!series.shows_gap(&any, Some(90 * 86_400)) && !series.shows_habit(&any, None));
+        assert!(
+            !series.shows_gap(&Reported::facts(&any, Some(90 * 86_400)))
+                && !series.shows_habit(&Reported::facts(&any, None))
+        );
         let checked =
             refused(&text.replacen("[exposures]", "[[gap]]\ndisk_encrypted = false\n\n[exposures]", 1));
         assert!(checked.contains("never checked against them; remove [[gap]] and [[habit]]"), "{checked}");
         let shipped = DEFAULT_CAMPAIGNS[0].1;
         let no_gap = refused(&shipped.replacen("[[gap]]\ndays_since_restart = { at_least = 7 }\n", "", 1));
         assert!(no_gap.contains("expected [[gap]]"), "{no_gap}");
+    }
+
+    fn shipped(name: &str) -> &'static str {
+        DEFAULT_CAMPAIGNS.iter().find(|(shipped, _)| *shipped == name).map(|(_, text)| *text).unwrap()
+    }
+
+    #[test]
+    fn the_shipped_software_campaigns_read_the_package_list() {
+        let browsers = parse_campaign(shipped("browser-updates")).unwrap();
+        let managers = parse_campaign(shipped("password-manager")).unwrap();
+        let facts = DeviceFacts::default();
+        let package = |name: &str, version: &str| Software {
+            name: name.into(),
+            version: version.into(),
+            source: "apps".into(),
+        };
+        fn listing<'a>(facts: &'a DeviceFacts, software: &'a [Software]) -> Reported<'a> {
+            Reported { facts, software: Some(software), last_seen: None }
+        }
+        let old = [package("Google Chrome.app", "141.0.7390.123")];
+        let new = [package("google-chrome-stable", "143.0.7499.40-1"), package("Bitwarden", "2025.11.1")];
+        assert!(browsers.shows_gap(&listing(&facts, &old)) && !browsers.shows_habit(&listing(&facts, &old)));
+        assert!(!browsers.shows_gap(&listing(&facts, &new)) && browsers.shows_habit(&listing(&facts, &new)));
+        assert!(managers.shows_gap(&listing(&facts, &old)) && !managers.shows_habit(&listing(&facts, &old)));
+        assert!(!managers.shows_gap(&listing(&facts, &new)) && managers.shows_habit(&listing(&facts, &new)));
+        assert!(!managers.shows_gap(&Reported::facts(&facts, None)), "no package list, no gap");
+        assert!(browsers.software_names().any(|name| name == "microsoft-edge-stable"));
+
+        let text = shipped("password-manager");
+        let versions =
+            refused(&text.replacen("installed = false }", "installed = false, below = \"2\" }", 1));
+        assert!(versions.contains("installed = false has no versions to compare"), "{versions}");
+        let nothing = refused(&text.replacen(", installed = false }", " }", 1));
+        assert!(nothing.contains("expected installed = true or false, or a version"), "{nothing}");
+        let named = refused(&text.replacen("names = [\"1Password\", ", "names = [\"\", ", 1));
+        assert!(named.contains("software: expected names"), "{named}");
+        let text = shipped("browser-updates");
+        let word = refused(&text.replacen("below = \"143\"", "below = \"latest\"", 1));
+        assert!(word.contains("a version starting with a number, like \"143\", got \"latest\""), "{word}");
+        let both = refused(&text.replacen("at_least = \"143\"", "at_least = \"140\"", 1));
+        assert!(both.contains("could show this gap and the habit at once"), "{both}");
     }
 
     fn refused(text: &str) -> String {

@@ -70,37 +70,46 @@ pub async fn devices_of(
     }
     let now = state.now();
     let campaigns = rapport_workflows::campaigns_in_force(&state.store).await?;
-    let mut devices = Vec::new();
+    let mut used = Vec::new();
     let filter = rapport_storage::AssetFilter { devices_only: true, ..Default::default() };
     state
         .store
         .each_asset(&filter, |asset| {
-            let Some(facts) = asset.facts.as_ref() else { return Ok::<(), ServerError>(()) };
-            let used = facts.user.as_deref().map(str::to_lowercase).is_some_and(|user| names.contains(&user));
-            if used {
-                let os = [facts.os_name.as_deref(), facts.os_version.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                devices.push(DeviceView {
-                    name: facts
-                        .hostname
-                        .clone()
-                        .or(asset.hostname.clone())
-                        .unwrap_or_else(|| asset.asset.name.clone()),
-                    operating_system: Some(os).filter(|os| !os.is_empty()),
-                    last_seen: asset.last_seen.map(|at| reader.moment(at)),
-                    advice: rapport_core::device_advice(
-                        facts,
-                        asset.last_seen.map(time::OffsetDateTime::unix_timestamp),
-                        now.unix_timestamp(),
-                        &campaigns,
-                    ),
-                });
+            let user = asset.facts.as_ref().and_then(|facts| facts.user.as_deref()).map(str::to_lowercase);
+            if user.is_some_and(|user| names.contains(&user)) {
+                used.push(asset);
             }
-            Ok(())
+            Ok::<(), ServerError>(())
         })
         .await?;
+    let mut devices = Vec::new();
+    for asset in used {
+        let Some(facts) = asset.facts.as_ref() else { continue };
+        // A person has a few devices: their packages are read one device at a time.
+        let software = match asset.software_count {
+            Some(_) => Some(state.store.asset_software(asset.id).await?),
+            None => None,
+        };
+        let os = [facts.os_name.as_deref(), facts.os_version.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let reported = rapport_core::Reported {
+            facts,
+            software: software.as_deref(),
+            last_seen: asset.last_seen.map(time::OffsetDateTime::unix_timestamp),
+        };
+        devices.push(DeviceView {
+            name: facts
+                .hostname
+                .clone()
+                .or(asset.hostname.clone())
+                .unwrap_or_else(|| asset.asset.name.clone()),
+            operating_system: Some(os).filter(|os| !os.is_empty()),
+            last_seen: asset.last_seen.map(|at| reader.moment(at)),
+            advice: rapport_core::device_advice(&reported, now.unix_timestamp(), &campaigns),
+        });
+    }
     Ok(devices)
 }

@@ -4,8 +4,6 @@
 //! run its software. Each change (drafted, words changed, set aside, sent, settings applied)
 //! is written with its event in one transaction, and a draft is sent only once.
 
-use std::collections::HashMap;
-
 use rapport_core::{
     Actor, Advisory, DeviceFacts, DraftState, DraftWording, EventFacts, EventKind, Software, VulnRecord,
 };
@@ -443,23 +441,7 @@ impl Store {
     /// The devices that run any version of software named one of `names` (in any case),
     /// each with those packages.
     pub async fn devices_running(&self, names: &[String]) -> Result<Vec<DeviceRunning>, StoreError> {
-        let lowered: Vec<String> = names.iter().map(|name| name.to_lowercase()).collect();
-        let mut catalogue: HashMap<u32, Software> = HashMap::new();
-        for chunk in lowered.chunks(ROWS_PER_STATEMENT) {
-            with_pool!(self, pool => {
-                let mut query = QueryBuilder::new("SELECT id, name, version, source FROM software WHERE LOWER(name)");
-                in_list(&mut query, chunk.iter().map(String::as_str));
-                for row in query.build().fetch_all(pool).await? {
-                    let id: i64 = row.try_get("id")?;
-                    let software = Software {
-                        name: row.try_get("name")?,
-                        version: row.try_get("version")?,
-                        source: row.try_get("source")?,
-                    };
-                    catalogue.insert(u32::try_from(id).map_err(|e| corrupt("a software id", e))?, software);
-                }
-            });
-        }
+        let catalogue = self.software_named(names).await?;
         let mut devices = Vec::new();
         if catalogue.is_empty() {
             return Ok(devices);

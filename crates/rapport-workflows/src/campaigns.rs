@@ -6,7 +6,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rapport_core::{Actor, Campaign, CampaignStep, EventFacts, EventKind, Person, Shown, campaign_steps};
+use rapport_core::{
+    Actor, Campaign, CampaignStep, EventFacts, EventKind, Person, Reported, Shown, campaign_steps,
+};
 use rapport_formats::{DEFAULT_CAMPAIGNS, parse_campaign};
 use rapport_storage::{
     CampaignChange, CampaignHold, CampaignTally, DeviceReported, HoldReason, NewEvent, Store,
@@ -79,12 +81,16 @@ pub struct CampaignReport {
 
 /// Schedules every campaign in force as of `now`.
 pub async fn schedule_campaigns(store: &Store, now: OffsetDateTime) -> Result<CampaignReport, PlanError> {
+    let campaigns = campaigns_in_force(store).await?;
+    let mut software: Vec<String> =
+        campaigns.iter().flat_map(Campaign::software_names).map(str::to_owned).collect();
+    software.sort_unstable();
+    software.dedup();
     // The reads are independent: each on its own connection, at once.
-    let (campaigns, (policy, _), people, inventory, stored, sent, asked) = tokio::try_join!(
-        campaigns_in_force(store),
+    let ((policy, _), people, inventory, stored, sent, asked) = tokio::try_join!(
         current_policy(store, now),
         async { Ok::<_, PlanError>(store.people().await?) },
-        async { Ok::<_, PlanError>(store.devices_reported().await?) },
+        async { Ok::<_, PlanError>(store.devices_reported(&software).await?) },
         async { Ok::<_, PlanError>(store.campaign_enrolments().await?) },
         async { Ok::<_, PlanError>(store.sent_lately(None, now - Duration::WEEK).await?) },
         async { Ok::<_, PlanError>(store.personal_series_members().await?) },
@@ -392,9 +398,12 @@ fn figures_of(
 
 /// Whether inventory shows the campaign's gap (or its habit) on a device.
 fn shows(campaign: &Campaign, device: &DeviceReported, gap: bool) -> bool {
-    let facts = &device.facts;
-    let seen = device.last_seen.map(OffsetDateTime::unix_timestamp);
-    if gap { campaign.shows_gap(facts, seen) } else { campaign.shows_habit(facts, seen) }
+    let reported = Reported {
+        facts: &device.facts,
+        software: device.software.as_deref(),
+        last_seen: device.last_seen.map(OffsetDateTime::unix_timestamp),
+    };
+    if gap { campaign.shows_gap(&reported) } else { campaign.shows_habit(&reported) }
 }
 
 /// Each active person with an email and the devices inventory says they use, by email in

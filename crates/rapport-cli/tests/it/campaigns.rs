@@ -45,6 +45,20 @@ fn updated_laptop(rapport: &Rapport) -> String {
     rapport.write("fleet-updated.json", &serde_json::to_vec(&device).unwrap())
 }
 
+/// Anna installs the password manager: the sample laptop, reported at the same moment, lists
+/// it beside its one app, so her password-manager campaign ends before any nudge and leaves the
+/// day's one nudge to the campaign a test follows.
+fn install_password_manager(rapport: &Rapport) {
+    let text = std::fs::read_to_string(sample("inventory/fleet-device.json")).unwrap();
+    let mut device: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let software = device["host"]["software"].as_array_mut().unwrap();
+    software.push(
+        serde_json::json!({"id": 322, "name": "1Password.app", "version": "8.11.16", "source": "apps"}),
+    );
+    let file = rapport.write("fleet-with-1password.json", &serde_json::to_vec(&device).unwrap());
+    rapport.ok(&["inventory", "import", &file]);
+}
+
 fn moment(days_from_today: i64) -> String {
     (today() + time::Duration::days(days_from_today)).midnight().assume_utc().format(&Rfc3339).unwrap()
 }
@@ -55,9 +69,10 @@ fn the_demo_nudges_the_sample_laptops_user_then_thanks_her_once_when_inventory_s
         let db = &rapport.database;
         let demo = rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
         assert!(
-            demo.contains("the sample inventory shows a gap for 1 person.\n  campaign os-updates: nudge 1 of 8 to Anna Chao: Your Mac has an update waiting"),
+            demo.contains("the sample inventory shows 2 gaps, and nobody gets more than one nudge a day.\n  campaign os-updates: nudge 1 of 8 to Anna Chao: Your Mac has an update waiting"),
             "{db}: {demo}"
         );
+        install_password_manager(&rapport);
         let inbox = rapport.ok(&["messages", "list", "--person", "anna@acme.com"]);
         assert_eq!(inbox.matches("Your Mac has an update waiting").count(), 1, "{db}: {inbox}");
         let id = inbox.split_whitespace().next().unwrap();
@@ -152,6 +167,7 @@ fn a_nudge_is_answered_from_its_link_done_waits_for_the_next_report_and_i_cant_r
     for rapport in each_backend() {
         let db = rapport.database.clone();
         rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
+        install_password_manager(&rapport);
         let analyst_password = add_account(&rapport, "sam.okafor@example.com", "security_analyst", None);
         let manager_password =
             add_account(&rapport, "priya.nair@example.com", "team_manager", Some("Payments"));
@@ -302,6 +318,7 @@ fn the_series_for_peoples_own_devices_goes_only_to_those_who_ask_and_stops_when_
     for rapport in each_backend() {
         let db = rapport.database.clone();
         rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
+        install_password_manager(&rapport);
         let anna_password = add_account(&rapport, "anna@acme.com", "end_user", None);
         let quiet = rapport.ok(&["campaign", "schedule", "--at", &moment(1)]);
         assert!(!quiet.contains("home-tech"), "{db}: nobody asked for it yet: {quiet}");
