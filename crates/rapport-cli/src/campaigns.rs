@@ -12,7 +12,8 @@ use rapport_core::{Audience, Campaign};
 use rapport_formats::{DEFAULT_CAMPAIGNS, parse_campaign};
 use rapport_storage::Store;
 use rapport_workflows::{
-    CampaignFigures, CampaignReport, apply_campaign, campaign_figures, campaigns_in_force, schedule_campaigns,
+    CampaignFigures, CampaignPeople, CampaignReport, apply_campaign, campaign_figures, campaign_people,
+    campaigns_in_force, schedule_campaigns,
 };
 
 use crate::commands::{now, open};
@@ -28,7 +29,12 @@ pub enum CampaignCommand {
     /// Apply a campaign file: a new campaign, or one replacing the campaign of its name.
     Apply { file: PathBuf },
     /// Who is in a campaign, how often they were nudged, and whose devices show the habit.
-    Status { name: String },
+    Status {
+        name: String,
+        /// Only the people of this team ("" for people in no team).
+        #[arg(long)]
+        team: Option<String>,
+    },
     /// Schedule every campaign now: who joins, who is nudged, who is thanked (the server's
     /// clock does this on each tick; the nudges are composed with the other messages).
     Schedule {
@@ -88,56 +94,38 @@ pub async fn campaign(database: &str, command: CampaignCommand) -> anyhow::Resul
             writeln!(out, "{}", scheduled(&report).unwrap_or(quiet))?;
             store.close().await;
         }
-        CampaignCommand::Status { name } => {
+        CampaignCommand::Status { name, team } => {
             let store = open(database).await?;
-            let campaign = campaigns_in_force(&store)
-                .await?
-                .into_iter()
-                .find(|campaign| campaign.name == name)
-                .ok_or_else(|| {
-                    anyhow::anyhow!("no campaign {name:?} in force; `rapport campaign list` names them")
-                })?;
-            let enrolled: Vec<_> = store
-                .campaign_enrolments()
-                .await?
-                .into_iter()
-                .filter(|stored| stored.campaign == name)
-                .collect();
+            let CampaignPeople { campaign, people } = campaign_people(&store, &name, team.as_deref()).await?;
             let figures = campaign_figures(&store).await?.into_iter().find(|figures| figures.name == name);
-            let tallies = store.campaign_tallies().await?;
             writeln!(
                 out,
                 "{}: {} in it, {} of them showing the habit now.",
                 campaign.name,
-                count(enrolled.len(), "person", "people"),
-                figures.as_ref().map_or(0, |figures| figures.adopted)
+                count(people.len(), "person", "people"),
+                people.iter().filter(|person| person.habit_at.is_some()).count()
             )?;
-            if let Some(figures) = &figures {
+            if let (Some(figures), None) = (&figures, &team) {
                 writeln!(out, "{}", figures_line(figures))?;
             }
-            for stored in &enrolled {
-                let standing = &stored.enrolment;
-                let state = match standing.habit_at {
+            for person in &people {
+                let state = match person.habit_at {
                     Some(at) => format!("habit shown {}", at.date()),
                     None => format!(
                         "gap since {}, {} of {}",
-                        standing.gap_since.date(),
-                        count(standing.nudged.len(), "nudge", "nudges"),
+                        person.gap_since.date(),
+                        count(person.nudged, "nudge", "nudges"),
                         campaign.exposures.lifetime
                     ),
                 };
-                let team = stored.team.as_deref().unwrap_or("no team");
-                let tally = tallies
-                    .get(&(stored.campaign.clone(), stored.person.clone()))
-                    .copied()
-                    .unwrap_or_default();
-                let held = tally.held_by_budget + tally.held_for_the_day;
+                let held = person.tally.held_by_budget + person.tally.held_for_the_day;
                 let held = if held == 0 {
                     String::new()
                 } else {
-                    format!("; held {}", count(held, "time", "times"))
+                    format!("; held {}", count(held as usize, "time", "times"))
                 };
-                writeln!(out, "  {} ({team}): {state}{held}", stored.person)?;
+                let team = person.team.as_deref().unwrap_or("no team");
+                writeln!(out, "  {} ({team}): {state}{held}", person.person)?;
             }
             store.close().await;
         }

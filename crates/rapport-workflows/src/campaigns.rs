@@ -311,6 +311,73 @@ pub struct TeamCampaignFigures {
     pub said_cannot: usize,
 }
 
+/// One person in one campaign, for the security team: where they stand and what they were
+/// sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonInCampaign {
+    /// Their email, in lower case.
+    pub person: String,
+    pub team: Option<String>,
+    pub round: u32,
+    pub gap_since: OffsetDateTime,
+    /// Nudges of the round under way.
+    pub nudged: usize,
+    /// When the habit showed, ending the round.
+    pub habit_at: Option<OffsetDateTime>,
+    pub said_done: Option<OffsetDateTime>,
+    pub said_cannot: bool,
+    /// Every round counted: nudges sent, and the days a due one was held.
+    pub tally: CampaignTally,
+}
+
+/// A campaign in force and the people in it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CampaignPeople {
+    pub campaign: Campaign,
+    pub people: Vec<PersonInCampaign>,
+}
+
+/// The people in the campaign named `name` (only those of `team`, when given; "" for people in
+/// no team), by email.
+pub async fn campaign_people(
+    store: &Store,
+    name: &str,
+    team: Option<&str>,
+) -> Result<CampaignPeople, PlanError> {
+    let campaign =
+        campaigns_in_force(store).await?.into_iter().find(|campaign| campaign.name == name).ok_or_else(
+            || {
+                rapport_core::Refusal::not_found(format!(
+                    "no campaign {name:?} in force; `rapport campaign list` names them"
+                ))
+            },
+        )?;
+    let tallies = store.campaign_tallies().await?;
+    let mut people: Vec<PersonInCampaign> = store
+        .campaign_enrolments()
+        .await?
+        .into_iter()
+        .filter(|stored| stored.campaign == name)
+        .filter(|stored| team.is_none_or(|team| stored.team.as_deref().unwrap_or_default() == team))
+        .map(|stored| PersonInCampaign {
+            tally: tallies
+                .get(&(stored.campaign.clone(), stored.person.clone()))
+                .copied()
+                .unwrap_or_default(),
+            round: stored.enrolment.round,
+            gap_since: stored.enrolment.gap_since,
+            nudged: stored.enrolment.nudged.len(),
+            habit_at: stored.enrolment.habit_at,
+            said_done: stored.enrolment.said_done,
+            said_cannot: stored.enrolment.cannot,
+            person: stored.person,
+            team: stored.team,
+        })
+        .collect();
+    people.sort_by(|a, b| a.person.cmp(&b.person));
+    Ok(CampaignPeople { campaign, people })
+}
+
 /// Each campaign in force, with its figures.
 pub async fn campaign_figures(store: &Store) -> Result<Vec<CampaignFigures>, PlanError> {
     let campaigns = campaigns_in_force(store).await?;

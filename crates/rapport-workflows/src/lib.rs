@@ -52,8 +52,9 @@ pub use assess::{AssessError, AssessReport, apply_tree, assess_findings, compile
 pub use assign::{Assignment, Given, assign_owner};
 pub use campaign_answers::{reply_to_campaign_answer, unreplied_campaign_answers};
 pub use campaigns::{
-    CampaignFigures, CampaignReport, TeamCampaignFigures, apply_campaign, campaign_figures,
-    campaigns_in_force, choose_personal_series, compile_campaign, schedule_campaigns,
+    CampaignFigures, CampaignPeople, CampaignReport, PersonInCampaign, TeamCampaignFigures, apply_campaign,
+    campaign_figures, campaign_people, campaigns_in_force, choose_personal_series, compile_campaign,
+    schedule_campaigns,
 };
 pub use clock::{TickReport, tick};
 pub use deliver::{Channels, DEFAULT_LEASE, DeliveryReport, deliver_due, webhook_client};

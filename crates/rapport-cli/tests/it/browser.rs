@@ -459,6 +459,13 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
         analyst.goto(&format!("{base}/audit")).await.unwrap();
         let page = shot(analyst, "analyst-14g-audit").await;
         assert!(page.contains("message template changed"), "{page}");
+        // The campaigns, and the people of one: Anna, nudged about her Mac's update.
+        submit(analyst, "header nav a[href='/campaigns']").await;
+        let page = shot(analyst, "analyst-14h-campaigns").await;
+        assert!(page.contains("Hygiene campaigns") && page.contains("password-manager"), "{page}");
+        submit(analyst, "a[href='/campaigns/os-updates']").await;
+        let page = shot(analyst, "analyst-14i-campaign-people").await;
+        assert!(page.contains("<td>anna@acme.com</td>") && page.contains("1 nudge of 8"), "{page}");
         // Follow-through: the demo's Log4j drafts; one shows exactly who would get it, its words
         // for teams are changed in its form, and it is sent once.
         submit(analyst, "header nav a[href='/follow-through']").await;

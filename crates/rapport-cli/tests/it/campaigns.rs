@@ -281,6 +281,49 @@ fn a_nudge_is_answered_from_its_link_done_waits_for_the_next_report_and_i_cant_r
             let page =
                 http.get(format!("{base}/campaigns")).header(COOKIE, &analyst.cookie).send().await.unwrap();
             assert!(page.text().await.unwrap().contains("1 with the gap now; 0 showing the habit"), "{db}");
+            // Person by person: Anna, both answers and both nudges, on the page and in the API.
+            let people: serde_json::Value = http
+                .get(format!("{base}/api/v1/campaigns/os-updates/people?team=Workplace%20IT"))
+                .header(COOKIE, &analyst.cookie)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let anna = &people["people"][0];
+            assert_eq!(
+                (&anna["person"], &anna["nudged"], &anna["nudges"], &anna["said_cannot"]),
+                (&"anna@acme.com".into(), &2.into(), &2.into(), &true.into()),
+                "{db}: {people}"
+            );
+            let page = http
+                .get(format!("{base}/campaigns/os-updates?team=Workplace+IT"))
+                .header(COOKIE, &analyst.cookie)
+                .send()
+                .await
+                .unwrap();
+            let page = page.text().await.unwrap();
+            assert!(page.contains("1 person in it in Workplace IT"), "{db}: {page}");
+            assert!(
+                page.contains("<td>anna@acme.com</td><td>Workplace IT</td><td>gap since"),
+                "{db}: {page}"
+            );
+            let other = http
+                .get(format!("{base}/api/v1/campaigns/os-updates/people?team=Payments"))
+                .header(COOKIE, &analyst.cookie);
+            let other: serde_json::Value = other.send().await.unwrap().json().await.unwrap();
+            assert_eq!(other["people"].as_array().map(Vec::len), Some(0), "{db}: {other}");
+            let partner = http
+                .get(format!("{base}/api/v1/campaigns/os-updates/people"))
+                .header(COOKIE, &manager.cookie);
+            assert_eq!(
+                partner.send().await.unwrap().status(),
+                403,
+                "{db}: who is in a campaign is for security"
+            );
+            let unknown = http.get(format!("{base}/campaigns/mfa")).header(COOKIE, &analyst.cookie);
+            assert_eq!(unknown.send().await.unwrap().status(), 404, "{db}");
             let url = format!("{base}/api/v1/campaign-answers/{id}/reply");
             let text = serde_json::json!({"text": "Thanks, we will swap it next week."});
             let reply = |browser: &crate::server::Browser| {

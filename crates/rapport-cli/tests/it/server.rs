@@ -766,6 +766,8 @@ async fn walk_the_matrix(rapport: &Rapport) {
         }
         reads.push(("/findings?severity=high&tool=trivy&target=debian&limit=5".into(), security_only));
         reads.push(("/outbox?state=queued".into(), security_only));
+        reads.push(("/campaigns/restart-weekly".into(), security_only));
+        reads.push(("/api/v1/campaigns/restart-weekly/people".into(), security_only));
         reads.push(("/api/v1/outbox?state=nonsense".into(), [400, 400, 403, 403, 403, 403]));
         reads.push(("/templates/action_due_soon.boss".into(), [404, 404, 403, 403, 403, 403]));
         let everything = [200, 200, 403, 403, 200, 403];

@@ -3,10 +3,10 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use rapport_core::Principal;
-use rapport_workflows::CampaignFigures;
+use rapport_workflows::{CampaignFigures, CampaignPeople};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -124,4 +124,116 @@ pub async fn campaigns_api(
     signed: Signed,
 ) -> Result<Json<Vec<CampaignView>>, ServerError> {
     Ok(Json(campaigns(&state, &signed).await?))
+}
+
+/// Which people of a campaign to list.
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct PeopleQuery {
+    /// Only the people of this team; empty for people in no team.
+    pub team: Option<String>,
+}
+
+/// One person in a campaign, where they stand and what they were sent.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PersonView {
+    pub person: String,
+    pub team: Option<String>,
+    /// The round under way: a new one starts each time the gap comes back after the habit.
+    pub round: u32,
+    /// When inventory first showed the gap, `YYYY-MM-DD HH:MM ZONE` in the reader's zone.
+    pub gap_since: String,
+    /// Nudges of the round under way, of `lifetime`.
+    pub nudged: usize,
+    pub lifetime: u32,
+    /// When the habit showed, ending the round.
+    pub habit_shown: Option<String>,
+    pub said_done: Option<String>,
+    pub said_cannot: bool,
+    /// Every round counted: nudges sent, and the days a due one was held.
+    pub nudges: u64,
+    pub held_by_budget: u64,
+    pub held_for_the_day: u64,
+}
+
+/// A campaign and the people in it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct CampaignPeopleView {
+    pub name: String,
+    pub goal: String,
+    pub people: Vec<PersonView>,
+}
+
+async fn people(
+    state: &AppState,
+    signed: &Signed,
+    name: &str,
+    query: &PeopleQuery,
+) -> Result<CampaignPeopleView, ServerError> {
+    require(&signed.principal, Principal::is_security, "who is in a campaign is for the security team")?;
+    let CampaignPeople { campaign, people } =
+        rapport_workflows::campaign_people(&state.store, name, query.team.as_deref()).await?;
+    let reader = &signed.reader;
+    let people = people
+        .into_iter()
+        .map(|person| PersonView {
+            person: person.person,
+            team: person.team,
+            round: person.round,
+            gap_since: reader.moment(person.gap_since),
+            nudged: person.nudged,
+            lifetime: campaign.exposures.lifetime,
+            habit_shown: person.habit_at.map(|at| reader.moment(at)),
+            said_done: person.said_done.map(|at| reader.moment(at)),
+            said_cannot: person.said_cannot,
+            nudges: person.tally.nudges,
+            held_by_budget: person.tally.held_by_budget,
+            held_for_the_day: person.tally.held_for_the_day,
+        })
+        .collect();
+    Ok(CampaignPeopleView { name: campaign.name, goal: campaign.goal, people })
+}
+
+/// People listed on the page at most; the API and `rapport campaign status` give them all.
+const PEOPLE_ON_PAGE: usize = 500;
+
+#[derive(Template)]
+#[template(path = "campaign.html")]
+pub(crate) struct CampaignPage {
+    nav: Option<Nav>,
+    query: PeopleQuery,
+    campaign: CampaignPeopleView,
+    /// How many are in it, of whom the page lists the first `PEOPLE_ON_PAGE`.
+    total: usize,
+}
+
+pub async fn campaign_page(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(name): Path<String>,
+    Query(query): Query<PeopleQuery>,
+) -> Result<Response, ServerError> {
+    let mut campaign = people(&state, &signed, &name, &query).await?;
+    let total = campaign.people.len();
+    campaign.people.truncate(PEOPLE_ON_PAGE);
+    html(&CampaignPage { nav: Some(Nav::of(&signed)), query, campaign, total })
+}
+
+#[utoipa::path(
+    get,
+    path = "/campaigns/{name}/people",
+    tag = "security team",
+    description = "The people in a campaign, by email: the round under way, since when inventory showed \
+                   the gap, the nudges of the round, when the habit showed, their answers, and every \
+                   nudge sent or held.",
+    params(("name" = String, Path, description = "The campaign's name."), PeopleQuery),
+    responses((status = 200, description = "OK", body = CampaignPeopleView), Refusals),
+    security(("token" = []), ("session" = []))
+)]
+pub async fn campaign_people_api(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(name): Path<String>,
+    Query(query): Query<PeopleQuery>,
+) -> Result<Json<CampaignPeopleView>, ServerError> {
+    Ok(Json(people(&state, &signed, &name, &query).await?))
 }
