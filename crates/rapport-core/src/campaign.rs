@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Audience, DeviceFacts, Software, VersionScheme};
+use crate::{Audience, DeviceFacts, Person, Software, VersionScheme};
 
 /// A campaign, as its file states it once checked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -65,12 +65,14 @@ pub struct Reported<'a> {
     pub software: Option<&'a [Software]>,
     /// When it reported, in Unix seconds.
     pub last_seen: Option<i64>,
+    /// The person who uses it, as the directory knows them, for the tests on their account.
+    pub user: Option<&'a Person>,
 }
 
 impl<'a> Reported<'a> {
     /// A device whose packages are not known.
     pub fn facts(facts: &'a DeviceFacts, last_seen: Option<i64>) -> Reported<'a> {
-        Reported { facts, software: None, last_seen }
+        Reported { facts, software: None, last_seen, user: None }
     }
 }
 
@@ -122,7 +124,7 @@ impl Platform {
     }
 }
 
-/// Whole days, at least some and below some.
+/// Whole numbers (days, messages), at least some and below some.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct DayRange {
     pub at_least: Option<u32>,
@@ -203,6 +205,10 @@ pub struct DeviceTest {
     /// The operating system's version, for tests that name their platforms.
     pub os_version: Option<VersionRange>,
     pub software: Option<SoftwareTest>,
+    /// Of the user's work account, as the directory says: two-step sign-in.
+    pub mfa: Option<bool>,
+    /// Of the user: suspicious messages reported in the last year.
+    pub phishing_reports: Option<DayRange>,
 }
 
 /// A test of the packages on a device, by name in any case: whether any named one is there,
@@ -249,7 +255,7 @@ impl SoftwareTest {
 
 impl DeviceTest {
     pub fn holds(&self, device: &Reported<'_>) -> bool {
-        let Reported { facts, software, last_seen } = *device;
+        let Reported { facts, software, last_seen, user } = *device;
         let platform = facts.platform.as_deref().and_then(Platform::of);
         let platform_fits =
             self.platforms.is_empty() || platform.is_some_and(|p| self.platforms.contains(&p));
@@ -272,6 +278,11 @@ impl DeviceTest {
                 facts.os_version.as_deref().and_then(os_version_number).is_some_and(|v| range.contains(v))
             })
             && self.software.as_ref().is_none_or(|test| software.is_some_and(|listed| test.holds(listed)))
+            && fits(self.mfa, user.and_then(|person| person.mfa))
+            && self.phishing_reports.is_none_or(|range| {
+                user.and_then(|person| person.phishing_reports)
+                    .is_some_and(|count| range.contains(i64::from(count)))
+            })
     }
 
     /// Whether it names no fact at all, and so would hold for every device.
@@ -282,6 +293,8 @@ impl DeviceTest {
             && self.screen_lock.is_none()
             && self.os_version.is_none()
             && self.software.is_none()
+            && self.mfa.is_none()
+            && self.phishing_reports.is_none()
     }
 
     /// Whether no device can pass both: they name a fact on which they disagree, or platforms
@@ -298,6 +311,8 @@ impl DeviceTest {
             || differ(self.screen_lock, other.screen_lock)
             || matches!((&self.os_version, &other.os_version), (Some(a), Some(b)) if a.excludes(b))
             || matches!((&self.software, &other.software), (Some(a), Some(b)) if a.excludes(b))
+            || differ(self.mfa, other.mfa)
+            || matches!((self.phishing_reports, other.phishing_reports), (Some(a), Some(b)) if a.excludes(b))
     }
 }
 
@@ -340,11 +355,38 @@ mod tests {
     }
 
     fn on<'a>(facts: &'a DeviceFacts, software: &'a [Software]) -> Reported<'a> {
-        Reported { facts, software: Some(software), last_seen: None }
+        Reported { facts, software: Some(software), last_seen: None, user: None }
     }
 
     fn package(name: &str, version: &str) -> Software {
         Software { name: name.into(), version: version.into(), source: "apps".into() }
+    }
+
+    #[test]
+    fn an_account_test_reads_what_the_directory_says_of_the_devices_user() {
+        let without = DeviceTest { mfa: Some(false), ..DeviceTest::default() };
+        let with = DeviceTest { mfa: Some(true), ..DeviceTest::default() };
+        let facts = DeviceFacts::default();
+        let used_by =
+            |person| Reported { facts: &facts, software: None, last_seen: None, user: Some(person) };
+        let anna = Person { mfa: Some(false), phishing_reports: Some(0), ..Person::default() };
+        assert!(without.holds(&used_by(&anna)) && !with.holds(&used_by(&anna)));
+        let unknown = Person::default();
+        assert!(!without.holds(&used_by(&unknown)) && !with.holds(&used_by(&unknown)), "not said, neither");
+        assert!(!without.holds(&Reported::facts(&facts, None)), "no user known, no gap");
+        assert!(without.excludes(&with));
+        let never = DeviceTest {
+            phishing_reports: Some(DayRange { at_least: None, below: Some(1) }),
+            ..DeviceTest::default()
+        };
+        let once = DeviceTest {
+            phishing_reports: Some(DayRange { at_least: Some(1), below: None }),
+            ..DeviceTest::default()
+        };
+        assert!(never.holds(&used_by(&anna)) && !once.holds(&used_by(&anna)));
+        let reporter = Person { phishing_reports: Some(3), ..Person::default() };
+        assert!(!never.holds(&used_by(&reporter)) && once.holds(&used_by(&reporter)));
+        assert!(never.excludes(&once));
     }
 
     #[test]

@@ -80,6 +80,13 @@ pub struct Person {
     pub chat: Option<String>,
     #[serde(default = "yes")]
     pub active: bool,
+    /// Whether their work account has two-step sign-in, as the directory's export says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa: Option<bool>,
+    /// How many suspicious messages they reported in the last year, as the mail platform
+    /// counts them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phishing_reports: Option<u32>,
 }
 
 fn yes() -> bool {

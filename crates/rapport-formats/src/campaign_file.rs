@@ -15,7 +15,7 @@ use crate::ownership_file::line_column;
 use crate::{ParseError, Position};
 
 /// The campaigns Rapport ships, each as its file (`rapport campaign list`).
-pub const DEFAULT_CAMPAIGNS: [(&str, &str); 8] = [
+pub const DEFAULT_CAMPAIGNS: [(&str, &str); 10] = [
     ("restart-weekly", include_str!("data/campaigns/restart-weekly.toml")),
     ("os-updates", include_str!("data/campaigns/os-updates.toml")),
     ("disk-encryption", include_str!("data/campaigns/disk-encryption.toml")),
@@ -23,6 +23,8 @@ pub const DEFAULT_CAMPAIGNS: [(&str, &str); 8] = [
     ("firewall", include_str!("data/campaigns/firewall.toml")),
     ("browser-updates", include_str!("data/campaigns/browser-updates.toml")),
     ("password-manager", include_str!("data/campaigns/password-manager.toml")),
+    ("two-step-sign-in", include_str!("data/campaigns/two-step-sign-in.toml")),
+    ("report-phishing", include_str!("data/campaigns/report-phishing.toml")),
     ("home-tech", include_str!("data/campaigns/home-tech.toml")),
 ];
 
@@ -52,6 +54,10 @@ struct TestFile {
     screen_lock: Option<bool>,
     os_version: Option<Spanned<VersionRangeFile>>,
     software: Option<Spanned<SoftwareFile>>,
+    /// Of the device's user, from the directory: two-step sign-in on their work account, and
+    /// suspicious messages they reported in the last year.
+    mfa: Option<bool>,
+    phishing_reports: Option<Spanned<RangeFile>>,
 }
 
 /// Packages by name, as Fleet and osquery list them (`Google Chrome.app`, `google-chrome-stable`):
@@ -268,11 +274,27 @@ fn tests(
             Some(range) => Some(version_range(text, range, &written.platform)?),
             None => None,
         };
+        let reports = written.phishing_reports.as_ref().map(|range| {
+            let RangeFile { at_least, below } = *range.get_ref();
+            (DayRange { at_least, below }, range.span())
+        });
+        if let Some((range, span)) = &reports
+            && (range.is_empty() || (range.at_least.is_none() && range.below.is_none()))
+        {
+            return Err(at(
+                span.clone(),
+                "phishing_reports: nobody can have reported this many; expected at_least, below, or both with \
+                 at_least smaller"
+                    .to_owned(),
+            ));
+        }
         let software = match &written.software {
             Some(packages) => Some(software_test(text, packages)?),
             None => None,
         };
         let device = DeviceTest {
+            mfa: written.mfa,
+            phishing_reports: reports.map(|(range, _)| range),
             software,
             os_version,
             platforms: written.platform.clone(),
@@ -286,7 +308,7 @@ fn tests(
                 test.span(),
                 format!(
                     "[[{table}]] names no fact of the device; expected one of days_since_restart, disk_encrypted, \
-                     firewall, screen_lock, os_version, software"
+                     firewall, screen_lock, os_version, software, mfa, phishing_reports"
                 ),
             ));
         }
@@ -509,7 +531,7 @@ mod tests {
             source: "apps".into(),
         };
         fn listing<'a>(facts: &'a DeviceFacts, software: &'a [Software]) -> Reported<'a> {
-            Reported { facts, software: Some(software), last_seen: None }
+            Reported { facts, software: Some(software), last_seen: None, user: None }
         }
         let old = [package("Google Chrome.app", "141.0.7390.123")];
         let new = [package("google-chrome-stable", "143.0.7499.40-1"), package("Bitwarden", "2025.11.1")];

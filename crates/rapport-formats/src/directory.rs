@@ -94,6 +94,8 @@ const PEOPLE_COLUMNS: &[ColumnSpec] = &[
     ("locale", &["locale", "language"], false),
     ("chat", &["chat", "chat handle", "slack", "handle"], false),
     ("active", &["active"], false),
+    ("mfa", &["mfa", "mfa enabled", "mfa registered", "two step", "2fa"], false),
+    ("phishing reports", &["phishing reports", "reported phishing", "phish reports"], false),
 ];
 
 fn people_csv<R: BufRead>(input: R) -> Result<Directory, ParseError> {
@@ -127,6 +129,22 @@ fn people_csv<R: BufRead>(input: R) -> Result<Directory, ParseError> {
                 _ => return Err(table.record_error(format!("`active` is {word:?}: expected yes or no"))),
             },
         };
+        let mfa = match get("mfa").map(|word| word.to_ascii_lowercase()) {
+            None => None,
+            Some(word) => Some(match word.as_str() {
+                "yes" | "true" | "1" | "enabled" | "registered" => true,
+                "no" | "false" | "0" | "disabled" | "not registered" => false,
+                _ => return Err(table.record_error(format!("`mfa` is {word:?}: expected yes or no"))),
+            }),
+        };
+        let phishing_reports = match get("phishing reports") {
+            None => None,
+            Some(count) => Some(count.parse::<u32>().map_err(|_| {
+                table.record_error(format!(
+                    "`phishing reports` is {count:?}: expected a whole number of messages reported"
+                ))
+            })?),
+        };
         let username = get("username");
         let name = get("name").or_else(|| email.clone()).or_else(|| username.clone()).unwrap_or_default();
         let person = Person {
@@ -141,6 +159,8 @@ fn people_csv<R: BufRead>(input: R) -> Result<Directory, ParseError> {
             locale: get("locale"),
             chat: get("chat"),
             active,
+            mfa,
+            phishing_reports,
         };
         let key = person.key().ok_or_else(|| table.record_error("a person needs an email or a username"))?;
         if !seen.insert(key.clone()) {
@@ -361,6 +381,9 @@ fn user(resource: Resource) -> Result<Person, String> {
         locale: resource.locale.or(resource.preferred_language),
         chat: resource.ims.iter().find_map(|im| im.value.clone()),
         active: resource.active.unwrap_or(true),
+        // SCIM has no standard attribute for either: the people CSV carries them.
+        mfa: None,
+        phishing_reports: None,
     };
     if person.key().is_none() {
         return Err("a User without an `id`, `userName` or email".into());

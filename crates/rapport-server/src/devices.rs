@@ -63,9 +63,9 @@ pub async fn devices_of(
 ) -> Result<Vec<DeviceView>, ServerError> {
     let mut names = vec![principal.email.to_lowercase()];
     let people = state.store.people().await?;
-    if let Some(person) =
-        people.iter().find(|p| p.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&principal.email)))
-    {
+    let user =
+        people.iter().find(|p| p.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&principal.email)));
+    if let Some(person) = user {
         names.extend(person.username.iter().map(|u| u.to_lowercase()));
     }
     let now = state.now();
@@ -99,6 +99,7 @@ pub async fn devices_of(
             facts,
             software: software.as_deref(),
             last_seen: asset.last_seen.map(time::OffsetDateTime::unix_timestamp),
+            user,
         };
         devices.push(DeviceView {
             name: facts

@@ -9,13 +9,16 @@ use crate::{Store, StoreError, with_pool};
 
 /// A person seen again keeps what the new file leaves empty.
 const UPSERT_PERSON: &str = "INSERT INTO people (person_key, email, name, directory_id, username, team, manager, \
-     audience, time_zone, locale, chat, active) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+     audience, time_zone, locale, chat, active, mfa, phishing_reports) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
      ON CONFLICT (person_key) DO UPDATE SET email = COALESCE(excluded.email, people.email), name = excluded.name, \
      directory_id = COALESCE(excluded.directory_id, people.directory_id), \
      username = COALESCE(excluded.username, people.username), team = COALESCE(excluded.team, people.team), \
      manager = COALESCE(excluded.manager, people.manager), audience = excluded.audience, \
      time_zone = COALESCE(excluded.time_zone, people.time_zone), locale = COALESCE(excluded.locale, people.locale), \
-     chat = COALESCE(excluded.chat, people.chat), active = excluded.active";
+     chat = COALESCE(excluded.chat, people.chat), active = excluded.active, \
+     mfa = COALESCE(excluded.mfa, people.mfa), \
+     phishing_reports = COALESCE(excluded.phishing_reports, people.phishing_reports)";
 
 const UPSERT_TEAM: &str = "INSERT INTO teams (name, measured_on, weekly_capacity_hours) VALUES ($1, $2, $3) \
      ON CONFLICT (name) DO UPDATE SET measured_on = COALESCE(excluded.measured_on, teams.measured_on), \
@@ -26,7 +29,7 @@ const ADD_TEAM: &str = "INSERT INTO teams (name) VALUES ($1) ON CONFLICT (name) 
 const JOIN_TEAM: &str = "UPDATE people SET team = $1 WHERE directory_id = $2";
 
 const SELECT_PEOPLE: &str = "SELECT email, name, directory_id, username, team, manager, audience, time_zone, \
-     locale, chat, active FROM people ORDER BY name, person_key";
+     locale, chat, active, mfa, phishing_reports FROM people ORDER BY name, person_key";
 
 const SELECT_TEAMS: &str = "SELECT name, measured_on, weekly_capacity_hours FROM teams ORDER BY name";
 
@@ -58,6 +61,8 @@ impl ImportSession {
                     .bind(person.locale.as_deref())
                     .bind(person.chat.as_deref())
                     .bind(person.active)
+                    .bind(person.mfa)
+                    .bind(person.phishing_reports.map(i64::from))
                     .execute(&mut **conn)
                     .await?;
                 // A team named only on its people exists too.
@@ -109,6 +114,10 @@ impl Store {
                     locale: row.try_get("locale")?,
                     chat: row.try_get("chat")?,
                     active: row.try_get("active")?,
+                    mfa: row.try_get("mfa")?,
+                    phishing_reports: row
+                        .try_get::<Option<i64>, _>("phishing_reports")?
+                        .map(|count| u32::try_from(count).unwrap_or(u32::MAX)),
                 });
             }
             Ok(people)

@@ -211,13 +211,13 @@ fn shown_to<'a>(
         .iter()
         .map(|(email, (person, owned))| {
             let gap: Vec<&DeviceReported> =
-                owned.iter().copied().filter(|device| shows(campaign, device, true)).collect();
+                owned.iter().copied().filter(|device| shows(campaign, device, person, true)).collect();
             // A device inventory never dated counts as reported now.
             let reports: Vec<OffsetDateTime> =
                 gap.iter().map(|device| device.last_seen.unwrap_or(now)).collect();
             let shown = match (reports.iter().min(), reports.iter().max()) {
                 (Some(since), Some(latest)) => Shown::Gap { since: *since, latest: *latest },
-                _ if owned.iter().any(|device| shows(campaign, device, false)) => Shown::Habit,
+                _ if owned.iter().any(|device| shows(campaign, device, person, false)) => Shown::Habit,
                 _ => Shown::Nothing,
             };
             Concerned { email, person, owned, gap, shown }
@@ -464,11 +464,12 @@ fn figures_of(
 }
 
 /// Whether inventory shows the campaign's gap (or its habit) on a device.
-fn shows(campaign: &Campaign, device: &DeviceReported, gap: bool) -> bool {
+fn shows(campaign: &Campaign, device: &DeviceReported, user: &Person, gap: bool) -> bool {
     let reported = Reported {
         facts: &device.facts,
         software: device.software.as_deref(),
         last_seen: device.last_seen.map(OffsetDateTime::unix_timestamp),
+        user: Some(user),
     };
     if gap { campaign.shows_gap(&reported) } else { campaign.shows_habit(&reported) }
 }

@@ -414,3 +414,47 @@ fn the_series_for_peoples_own_devices_goes_only_to_those_who_ask_and_stops_when_
         assert!(!stopped.contains("home-tech"), "{db}: {stopped}");
     }
 }
+
+#[test]
+fn the_campaigns_on_accounts_read_the_directory_and_let_go_when_it_says_the_habit() {
+    for rapport in each_backend() {
+        let db = &rapport.database;
+        rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
+        install_password_manager(&rapport);
+        let header = "name,email,team,audience,mfa,phishing reports\n";
+        let people = |mfa: &str, reports: &str| {
+            let text = format!("{header}Anna Chao,anna@acme.com,Workplace IT,end user,{mfa},{reports}\n");
+            rapport.write("people-accounts.csv", text.as_bytes())
+        };
+        let refused = rapport.fails(&["people", "import", &people("maybe", "0")]);
+        assert!(refused.contains("`mfa` is \"maybe\": expected yes or no"), "{db}: {refused}");
+        let refused = rapport.fails(&["people", "import", &people("no", "a few")]);
+        assert!(
+            refused.contains("`phishing reports` is \"a few\": expected a whole number"),
+            "{db}: {refused}"
+        );
+
+        rapport.ok(&["people", "import", &people("no", "0")]);
+        let nudged = rapport.ok(&["campaign", "schedule", "--at", &moment(2)]);
+        assert!(
+            nudged.contains(
+                "campaign two-step-sign-in: nudge 1 of 8 to Anna Chao: Add a second step to your work sign-in"
+            ),
+            "{db}: {nudged}"
+        );
+        assert!(nudged.contains("1 for having had one today"), "{db}: report-phishing waits a day: {nudged}");
+        // The identity provider's next export says she set it up, and she reported a message.
+        rapport.ok(&["people", "import", &people("yes", "1")]);
+        let thanked = rapport.ok(&["campaign", "schedule", "--at", &moment(4)]);
+        assert!(
+            thanked.contains("campaign two-step-sign-in: Anna Chao's devices now show the habit"),
+            "{db}: {thanked}"
+        );
+        let status = rapport.ok(&["campaign", "status", "two-step-sign-in"]);
+        assert!(status.contains("1 person in it, 1 of them showing the habit now"), "{db}: {status}");
+        // An export without the columns leaves what the last one said.
+        rapport.ok(&["people", "import", &sample("people/people.csv")]);
+        let quiet = rapport.ok(&["campaign", "schedule", "--at", &moment(5)]);
+        assert!(!quiet.contains("two-step-sign-in: nudge"), "{db}: {quiet}");
+    }
+}
