@@ -13,7 +13,7 @@ use rapport_formats::{DEFAULT_CAMPAIGNS, parse_campaign};
 use rapport_storage::Store;
 use rapport_workflows::{
     CampaignFigures, CampaignPeople, CampaignReport, apply_campaign, campaign_figures, campaign_people,
-    campaigns_in_force, schedule_campaigns,
+    campaigns_in_force, schedule_campaigns, switch_campaign,
 };
 
 use crate::commands::{now, open};
@@ -35,6 +35,10 @@ pub enum CampaignCommand {
         #[arg(long)]
         team: Option<String>,
     },
+    /// Switch a campaign off: nobody in it is nudged or thanked until it is on again.
+    Off { name: String },
+    /// Switch a campaign back on; a shipped one is the shipped one again.
+    On { name: String },
     /// Schedule every campaign now: who joins, who is nudged, who is thanked (the server's
     /// clock does this on each tick; the nudges are composed with the other messages).
     Schedule {
@@ -84,6 +88,8 @@ pub async fn campaign(database: &str, command: CampaignCommand) -> anyhow::Resul
             writeln!(out, "Applied.\n{}", summary(&campaign))?;
             store.close().await;
         }
+        CampaignCommand::Off { name } => writeln!(out, "{}", switch(database, &name, false).await?)?,
+        CampaignCommand::On { name } => writeln!(out, "{}", switch(database, &name, true).await?)?,
         CampaignCommand::Schedule { at } => {
             let store = open(database).await?;
             let report = schedule_campaigns(&store, at.unwrap_or_else(now)).await?;
@@ -131,6 +137,23 @@ pub async fn campaign(database: &str, command: CampaignCommand) -> anyhow::Resul
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Switches a campaign on or off, and says what it did.
+async fn switch(database: &str, name: &str, on: bool) -> anyhow::Result<String> {
+    let store = open(database).await?;
+    let changed = switch_campaign(&store, name, on, None, now()).await?;
+    store.close().await;
+    Ok(match (changed, on) {
+        (true, true) => format!("Campaign {name} is on again."),
+        (true, false) => {
+            format!(
+                "Campaign {name} is off: nobody in it is nudged or thanked until `rapport campaign on {name}`."
+            )
+        }
+        (false, true) => format!("Campaign {name} was on already."),
+        (false, false) => format!("Campaign {name} was off already."),
+    })
 }
 
 /// The demo's campaigns: who the sample inventory shows a gap for, and the nudges due now.

@@ -167,6 +167,34 @@ impl Store {
         })
     }
 
+    /// Removes the campaign file of `name`, so that the shipped campaign of that name is in
+    /// force again, with the event saying who did it.
+    pub async fn remove_campaign_file(
+        &self,
+        name: &str,
+        by: Option<&str>,
+        detail: String,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let event = NewEvent {
+            kind: EventKind::CampaignChanged,
+            actor: Actor::Security(by.map(str::to_owned)),
+            team: None,
+            action: None,
+            subject: Some(format!("campaign {name}")),
+            detail,
+            facts: EventFacts { campaign: Some(name.to_owned()), ..EventFacts::default() },
+            once: None,
+        };
+        with_pool!(self, pool => {
+            let mut tx = begin_with_events!(pool);
+            sqlx::query("DELETE FROM campaign_files WHERE name = $1").bind(name).execute(&mut *tx).await?;
+            append_event!(tx, &event, now);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
     /// Everyone in every campaign, with the nudges of their current round and what they
     /// answered in it.
     pub async fn campaign_enrolments(&self) -> Result<Vec<StoredEnrolment>, StoreError> {

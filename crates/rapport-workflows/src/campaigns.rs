@@ -65,6 +65,52 @@ pub async fn apply_campaign(
     Ok(campaign)
 }
 
+/// Switches the campaign named `name` on or off: while it is off nobody is nudged or thanked
+/// in it, and where each person stands is kept for when it is on again. A shipped campaign
+/// switched back on is the shipped one again, as later releases word it. Returns whether it
+/// was not so already.
+pub async fn switch_campaign(
+    store: &Store,
+    name: &str,
+    on: bool,
+    by: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<bool, PlanError> {
+    let applied = store.campaign_files().await?.into_iter().find(|file| file.name == name);
+    let shipped = DEFAULT_CAMPAIGNS.iter().find(|(known, _)| *known == name).map(|(_, text)| *text);
+    let is_on = match (&applied, shipped) {
+        (Some(file), _) => file.active,
+        (None, Some(_)) => true,
+        (None, None) => {
+            return Err(rapport_core::Refusal::not_found(format!(
+                "no campaign {name:?}; `rapport campaign list` names those in force"
+            ))
+            .into());
+        }
+    };
+    if is_on == on {
+        return Ok(false);
+    }
+    let detail = format!("campaign {name} switched {}", if on { "on" } else { "off" });
+    match (applied, shipped) {
+        (Some(file), Some(text)) if on && file.content == text => {
+            store.remove_campaign_file(name, by, detail, now).await?;
+        }
+        (applied, shipped) => {
+            let content = applied.map(|file| file.content).or(shipped.map(str::to_owned)).unwrap_or_default();
+            let file = StoredCampaignFile {
+                name: name.to_owned(),
+                content,
+                active: on,
+                applied_by: by.map(str::to_owned),
+                applied_at: now,
+            };
+            store.set_campaign_file(&file, detail).await?;
+        }
+    }
+    Ok(true)
+}
+
 /// What one scheduling run did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CampaignReport {
@@ -97,13 +143,13 @@ pub async fn schedule_campaigns(store: &Store, now: OffsetDateTime) -> Result<Ca
     )?;
     let budget = policy.spec.messages.weekly_budget_per_person as usize;
     let devices = devices_by_person(&people, &inventory);
-    let enrolments: HashMap<(String, String), StoredEnrolment> =
-        stored.into_iter().map(|stored| ((stored.campaign.clone(), stored.person.clone()), stored)).collect();
-    let mut counted: HashMap<String, usize> = HashMap::new();
-    for sent in sent {
-        if sent.counted {
-            *counted.entry(sent.recipient).or_default() += 1;
-        }
+    // Keyed by borrowed names: a key built for each lookup would cost an allocation per
+    // person and campaign.
+    let enrolments: HashMap<(&str, &str), &StoredEnrolment> =
+        stored.iter().map(|stored| ((stored.campaign.as_str(), stored.person.as_str()), stored)).collect();
+    let mut counted: HashMap<&str, usize> = HashMap::new();
+    for sent in sent.iter().filter(|sent| sent.counted) {
+        *counted.entry(sent.recipient.as_str()).or_default() += 1;
     }
     let mut nudged_today: HashSet<&str> = HashSet::new();
     for stored in enrolments.values() {
@@ -117,7 +163,7 @@ pub async fn schedule_campaigns(store: &Store, now: OffsetDateTime) -> Result<Ca
     let members = personal_members(&people, asked);
     for campaign in &campaigns {
         for Concerned { email, person, owned, gap, shown } in shown_to(campaign, &devices, &members, now) {
-            let enrolled = enrolments.get(&(campaign.name.clone(), email.clone()));
+            let enrolled = enrolments.get(&(campaign.name.as_str(), email.as_str()));
             let mut round = enrolled.map_or(1, |stored| stored.enrolment.round);
             for step in
                 campaign_steps(&campaign.exposures, enrolled.map(|stored| &stored.enrolment), shown, now)
@@ -129,7 +175,7 @@ pub async fn schedule_campaigns(store: &Store, now: OffsetDateTime) -> Result<Ca
                         None
                     }
                     CampaignStep::Nudge { index } => {
-                        let spent = counted.get(email).copied().unwrap_or(0);
+                        let spent = counted.get(email.as_str()).copied().unwrap_or(0);
                         let hold = |reason| CampaignHold {
                             campaign: campaign.name.clone(),
                             person: email.clone(),
@@ -146,7 +192,7 @@ pub async fn schedule_campaigns(store: &Store, now: OffsetDateTime) -> Result<Ca
                             holds.push(hold(HoldReason::Day));
                             continue;
                         }
-                        *counted.entry(email.clone()).or_default() += 1;
+                        *counted.entry(email.as_str()).or_default() += 1;
                         Some(nudge_event(campaign, person, &gap, round, index))
                     }
                     CampaignStep::HabitShown { thanked } => {

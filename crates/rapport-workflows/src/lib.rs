@@ -54,7 +54,7 @@ pub use campaign_answers::{reply_to_campaign_answer, unreplied_campaign_answers}
 pub use campaigns::{
     CampaignFigures, CampaignPeople, CampaignReport, PersonInCampaign, TeamCampaignFigures, apply_campaign,
     campaign_figures, campaign_people, campaigns_in_force, choose_personal_series, compile_campaign,
-    schedule_campaigns,
+    schedule_campaigns, switch_campaign,
 };
 pub use clock::{TickReport, tick};
 pub use deliver::{Channels, DEFAULT_LEASE, DeliveryReport, deliver_due, webhook_client};

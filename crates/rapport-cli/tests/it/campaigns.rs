@@ -150,6 +150,39 @@ fn an_applied_campaign_replaces_the_shipped_one_of_its_name_and_a_broken_one_is_
     }
 }
 
+#[test]
+fn a_campaign_switched_off_nudges_nobody_and_switched_back_on_is_itself_again() {
+    for rapport in each_backend() {
+        let db = &rapport.database;
+        let shipped = rapport.ok(&["campaign", "show", "os-updates"]);
+        let off = rapport.ok(&["campaign", "off", "os-updates"]);
+        assert!(off.contains("Campaign os-updates is off: nobody in it is nudged"), "{db}: {off}");
+        assert!(rapport.ok(&["campaign", "off", "os-updates"]).contains("was off already"), "{db}");
+        assert!(!rapport.ok(&["campaign", "list"]).contains("os-updates "), "{db}");
+        let demo = rapport.ok(&["demo", "--no-serve", "--samples", &sample("")]);
+        assert!(demo.contains("the sample inventory shows 1 gap"), "{db}: {demo}");
+        assert!(!demo.contains("campaign os-updates"), "{db}: {demo}");
+
+        let on = rapport.ok(&["campaign", "on", "os-updates"]);
+        assert!(on.contains("Campaign os-updates is on again."), "{db}: {on}");
+        assert_eq!(rapport.ok(&["campaign", "show", "os-updates"]), shipped, "{db}");
+        let later = rapport.ok(&["campaign", "schedule", "--at", &moment(2)]);
+        assert!(later.contains("campaign os-updates: nudge 1 of 8 to Anna Chao"), "{db}: {later}");
+        let events = rapport.ok(&["events"]);
+        assert!(events.contains("campaign os-updates switched off"), "{db}: {events}");
+        assert!(events.contains("campaign os-updates switched on"), "{db}: {events}");
+
+        // A campaign the security team changed keeps its changes through off and on.
+        let quieter = shipped.replacen("lifetime = 8", "lifetime = 7", 1);
+        rapport.ok(&["campaign", "apply", &rapport.write("os-updates.toml", quieter.as_bytes())]);
+        rapport.ok(&["campaign", "off", "os-updates"]);
+        rapport.ok(&["campaign", "on", "os-updates"]);
+        assert!(rapport.ok(&["campaign", "show", "os-updates"]).contains("lifetime = 7"), "{db}");
+        let unknown = rapport.fails(&["campaign", "off", "mfa"]);
+        assert!(unknown.contains("no campaign \"mfa\""), "{db}: {unknown}");
+    }
+}
+
 /// Anna's messages, newest first: (id, subject).
 fn annas_inbox(rapport: &Rapport) -> Vec<(i64, String)> {
     rapport
