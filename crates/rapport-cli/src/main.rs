@@ -8,6 +8,7 @@ mod campaigns;
 mod commands;
 mod events;
 mod follow_through;
+mod health;
 mod messages;
 mod plan;
 mod printable;
@@ -85,6 +86,8 @@ enum Command {
     Emergency(plan::EmergencyCommand),
     /// What happened, in order: the event stream messages, health and sharing read.
     Events(events::EventsArgs),
+    /// Each team's health month by month, and the security team's own record.
+    Health(health::HealthArgs),
     /// Run the clock's work once: due soon, overdue, exceptions ending and ended; then compose
     /// the messages of everything that happened since the last time.
     Tick(events::TickArgs),
@@ -172,6 +175,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Exception(command) => plan::exception(&cli.database, command).await,
         Command::Emergency(command) => plan::emergency(&cli.database, command).await,
         Command::Events(args) => events::events(&cli.database, args).await,
+        Command::Health(args) => health::health(&cli.database, args).await,
         Command::Tick(args) => events::run_tick(&cli.database, args).await,
         Command::Messages(command) => messages::messages(&cli.database, command).await,
         Command::Outbox(args) => messages::outbox(&cli.database, args).await,

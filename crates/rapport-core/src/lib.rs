@@ -18,6 +18,7 @@ mod finding;
 mod fingerprint;
 mod fix_command;
 mod follow_through;
+mod health;
 mod intel;
 mod lifecycle;
 mod noise;
@@ -63,6 +64,9 @@ pub use fix_command::fix_command;
 pub use follow_through::{
     Advisory, AffectedSoftware, DraftState, DraftWording, FollowThroughSettings, KEV_CATEGORY,
     RECORD_CATEGORY, Release, VendorFeed, Wording, release_version,
+};
+pub use health::{
+    CloseBand, Happened, Health, SecurityMonth, Spread, TeamMonth, compared, health, months_to,
 };
 pub use intel::{
     AffectedPackage, Edition, EpssScore, ExploitSignal, Feed, KevEntry, Remediation, VulnRecord,

@@ -284,6 +284,9 @@ pub struct EventFacts {
     /// The follow-through draft sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_through: Option<i64>,
+    /// How a team said the work went, 1 (badly) to 5 (well), with its feedback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<u8>,
 }
 
 /// Who caused an event: a person acting in their role, Rapport reading scans and decisions,

@@ -141,6 +141,7 @@ impl Store {
             let facts = EventFacts {
                 answer: Some(id),
                 suggested_team: answer.suggested_team.map(str::to_owned),
+                rating: answer.rating,
                 ..EventFacts::default()
             };
             let event = NewEvent::on_action(answer.kind.event(), actor.clone(), team, answer.action, detail)

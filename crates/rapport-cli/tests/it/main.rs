@@ -10,6 +10,7 @@ mod channels;
 mod events;
 mod follow_through;
 mod habits;
+mod health;
 mod import;
 mod messages;
 mod ownership;

@@ -1,0 +1,91 @@
+//! `rapport health` on both back ends: a team's months counted from what happened to its work
+//! (opened, an exception asked and granted, work gone overdue), and the security team's own
+//! record beside it.
+
+use serde_json::Value;
+use time::{Date, Duration};
+
+use crate::support::{PAYMENTS_MANAGER, SECURITY, each_backend, sample_estate, today};
+
+fn due_of(action: &Value, rapport: &crate::support::Rapport) -> Option<Date> {
+    let shown: Value =
+        serde_json::from_str(&rapport.ok(&["action", "show", &action["id"].to_string(), "--json"])).unwrap();
+    Date::parse(shown["due"].as_str()?, &time::format_description::well_known::Iso8601::DATE).ok()
+}
+
+#[test]
+fn health_counts_each_teams_months_and_the_security_teams_own_record() {
+    for rapport in each_backend() {
+        let db = rapport.database.clone();
+        sample_estate(&rapport);
+        rapport.ok(&["plan"]);
+        let open = rapport.json_lines(&["actions", "--json", "--state", "open"]);
+        let excepted = &open[0];
+        let team = excepted["action"]["team"].as_str().unwrap().to_owned();
+        let until = (today() + Duration::days(20)).to_string();
+        let id = excepted["id"].to_string();
+        rapport.ok(&[
+            "exception",
+            "request",
+            &id,
+            "--by",
+            PAYMENTS_MANAGER,
+            "--reason",
+            "vendor patch pending",
+            "--until",
+            &until,
+        ]);
+        rapport.ok(&[
+            "exception",
+            "approve",
+            "1",
+            "--by",
+            SECURITY,
+            "--reason",
+            "the WAF blocks it meanwhile",
+        ]);
+        let late = open
+            .iter()
+            .skip(1)
+            .find_map(|action| due_of(action, &rapport))
+            .expect("a second action with a due date");
+        let moment = format!("{}T12:00:00Z", late + Duration::days(1));
+        rapport.ok(&["tick", "--at", &moment]);
+
+        let health: Value =
+            serde_json::from_str(&rapport.ok(&["health", "--json", "--at", &moment, "--months", "24"]))
+                .unwrap();
+        let months = health["teams"][&team].as_array().unwrap_or_else(|| panic!("{db}: {health}"));
+        assert_eq!(months.len(), 24, "{db}");
+        let opened: u64 = months.iter().map(|month| month["opened"].as_u64().unwrap()).sum();
+        let open_of_team =
+            open.iter().filter(|action| action["action"]["team"] == team.as_str()).count() as u64;
+        assert_eq!(opened, open_of_team, "{db}: every action planned for {team} was opened");
+        let asked: u64 = months.iter().map(|month| month["exceptions_requested"].as_u64().unwrap()).sum();
+        assert_eq!(asked, 1, "{db}: {health}");
+        let overdue: u64 = health["teams"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|months| months[23]["overdue_at_end"].as_u64().unwrap())
+            .sum();
+        assert!(overdue >= 1, "{db}: the clock saw work past its due date: {health}");
+        let decided = health["security"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|month| !month["exceptions_decided"].is_null());
+        assert!(
+            decided.is_some(),
+            "{db}: the exception's decision is on the security team's record: {health}"
+        );
+
+        let table = rapport.ok(&["health", "--at", &moment, "--team", &team]);
+        assert!(table.starts_with(&format!("{team}\n")), "{db}: {table}");
+        assert!(table.contains("Security team's own record"), "{db}: {table}");
+        let unknown = rapport.fails(&["health", "--team", "Nobody"]);
+        assert!(unknown.contains("nothing has happened to a team \"Nobody\" yet"), "{db}: {unknown}");
+        let too_long = rapport.fails(&["health", "--months", "30"]);
+        assert!(too_long.contains("30 months: give from 1 to 24"), "{db}: {too_long}");
+    }
+}
