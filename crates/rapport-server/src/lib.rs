@@ -14,9 +14,11 @@ mod accounts;
 mod answers;
 mod api;
 mod auth;
+mod charts;
 mod config;
 mod devices;
 mod error;
+mod health;
 mod messages;
 mod metrics;
 mod oidc;
@@ -84,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .route("/me/messages", get(messages::inbox_page))
         .route("/me/preferences", get(messages::preferences_page).post(messages::save_preferences))
         .route("/messages", get(messages::messages_page))
+        .route("/health", get(health::health_page))
         .route("/campaigns", get(security::campaigns::campaigns_page))
         .route("/campaigns/{name}", get(security::campaigns::campaign_page))
         .route("/follow-through", get(security::follow_through::drafts_page))
@@ -186,6 +189,7 @@ fn api(upload_limit: DefaultBodyLimit) -> (Router<AppState>, utoipa::openapi::Op
         .routes(routes!(messages::my_messages))
         .routes(routes!(messages::my_preferences, messages::set_my_preferences))
         .routes(routes!(messages::messages_api))
+        .routes(routes!(health::health_api))
         .routes(routes!(security::campaigns::campaigns_api))
         .routes(routes!(security::campaigns::campaign_people_api))
         .routes(routes!(security::follow_through::drafts_api))

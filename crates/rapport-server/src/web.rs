@@ -45,6 +45,9 @@ impl Nav {
         if let Some(team) = principal.team.as_deref().filter(|_| principal.role.needs_team()) {
             links.push((format!("/teams/{}", encode(team)), "Our plan"));
             links.push((format!("/teams/{}/policy", encode(team)), "Our policy"));
+            if !principal.may_read_everything() {
+                links.push(("/health".to_owned(), "Our health"));
+            }
         }
         if principal.is_security() {
             links.push(("/overview".to_owned(), "Overview"));
@@ -52,6 +55,7 @@ impl Nav {
         if principal.may_read_everything() {
             links.push(("/teams".to_owned(), "Teams"));
             links.push(("/actions".to_owned(), "Actions"));
+            links.push(("/health".to_owned(), "Health"));
         }
         if principal.is_security() {
             links.push(("/queue".to_owned(), "Queue"));

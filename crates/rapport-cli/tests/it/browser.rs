@@ -466,6 +466,12 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
         submit(analyst, "a[href='/campaigns/os-updates']").await;
         let page = shot(analyst, "analyst-14i-campaign-people").await;
         assert!(page.contains("<td>anna@acme.com</td>") && page.contains("1 nudge of 8"), "{page}");
+        // The relationship's health, every team's with its charts, and the security team's own.
+        submit(analyst, "header nav a[href='/health']").await;
+        let page = shot(analyst, "analyst-14j-health").await;
+        assert!(page.contains("How each relationship is going") && page.contains("own record"), "{page}");
+        assert!(page.contains("Payments: share of open work closed each month"), "{page}");
+        assert!(page.contains("<svg") && page.contains("15.2% median"), "{page}");
         // Follow-through: the demo's Log4j drafts; one shows exactly who would get it, its words
         // for teams are changed in its form, and it is sent once.
         submit(analyst, "header nav a[href='/follow-through']").await;
@@ -499,6 +505,12 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
         let page = shot(manager, "manager-10-done").await;
         assert!(page.contains("Marked done"), "{page}");
         assert!(page.contains("Done, waiting for a scan to confirm"), "{page}");
+        // Its own health, and no other team's; the exception it was granted is counted.
+        submit(manager, "header nav a[href='/health']").await;
+        let page = shot(manager, "manager-11-health").await;
+        assert!(page.contains("<a href=\"/health?team=Payments\">Payments</a>"), "{page}");
+        assert!(!page.contains("team=Web"), "{page}");
+        assert!(page.contains("1 / 1 / 1"), "one exception asked, granted and in force: {page}");
 
         // The executive reads every team and answers nothing.
         assert_eq!(path(executive).await, "/teams");

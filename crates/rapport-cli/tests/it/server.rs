@@ -744,6 +744,12 @@ async fn walk_the_matrix(rapport: &Rapport) {
             ("/api/v1/teams/No%20such%20team/policy".into(), [404; 6]),
             (api_action.clone(), [200, 200, 200, 404, 200, 404]),
             ("/no/such/page".into(), [404; 6]),
+            // Every team's health for the security team and the executives, a partner's own.
+            ("/health".into(), [200, 200, 200, 200, 200, 403]),
+            ("/api/v1/health?months=3".into(), [200, 200, 200, 200, 200, 403]),
+            ("/health?team=Payments".into(), [200, 200, 200, 404, 200, 403]),
+            ("/api/v1/health?team=Web".into(), [200, 200, 404, 200, 200, 403]),
+            ("/api/v1/health?months=30".into(), [400, 400, 400, 400, 400, 403]),
         ];
         // The security team's own pages and their API, for the security team only.
         let security_only = [200, 200, 403, 403, 403, 403];
