@@ -11,6 +11,7 @@
 //!   delivers them to a local SMTP server.
 //! - `bench-campaigns`: schedules the hygiene campaigns over 50,000 hosts and 20,000 people.
 //! - `bench-findings`: lists 1 to 10,000 of 300,000 findings, and filters matching none.
+//! - `bench-health`: counts the health of 200 teams over 24 months from a generated stream.
 //!
 //! The tidy checks that enforce ARCHITECTURE.md live in `tidy.rs` and run with `cargo test`.
 
@@ -18,6 +19,7 @@ mod bench;
 mod bench_campaigns;
 mod bench_estate;
 mod bench_findings;
+mod bench_health;
 mod bench_intel;
 mod bench_messages;
 mod bench_plan;
@@ -50,6 +52,8 @@ enum Command {
     /// local SMTP server.
     BenchMessages(bench_messages::BenchMessagesArgs),
     BenchCampaigns(bench_campaigns::BenchCampaignsArgs),
+    /// The health of 200 teams over 24 months, counted from a generated event stream.
+    BenchHealth(bench_health::BenchHealthArgs),
     /// A partner's plan page under load (wrk), over the databases bench-plan leaves.
     BenchServer(bench_server::BenchServerArgs),
 }
@@ -64,6 +68,7 @@ fn main() -> anyhow::Result<()> {
         Command::BenchPlan(args) => bench_plan::run(&args),
         Command::BenchMessages(args) => bench_messages::run(&args),
         Command::BenchCampaigns(args) => bench_campaigns::run(&args),
+        Command::BenchHealth(args) => bench_health::run(&args),
         Command::BenchServer(args) => bench_server::run(&args),
     }
 }

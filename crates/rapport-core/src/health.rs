@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
-use time::{Date, Duration, Month, OffsetDateTime};
+use time::{Date, Month, OffsetDateTime};
 
 use crate::{EventFacts, EventKind};
 
@@ -223,43 +223,71 @@ fn next_month(first: Date) -> Date {
 /// One action's life so far, as the events told it.
 #[derive(Clone, Debug)]
 struct Life {
-    team: String,
-    opened_at: OffsetDateTime,
-    closed_at: Option<OffsetDateTime>,
+    team: usize,
+    /// Unix seconds: the half-life takes millions of differences.
+    opened_at: i64,
+    closed_at: Option<i64>,
     overdue: bool,
     excepted: bool,
 }
 
-/// Each action's lives, and what waits for the security team's answer.
+/// What stands for one team as the walk goes: its open work, of it what is overdue and what is
+/// under an exception, and its lives in the order they were opened.
+#[derive(Clone, Debug, Default)]
+struct Standing {
+    open: usize,
+    overdue: usize,
+    excepted: usize,
+    lives: Vec<usize>,
+}
+
+/// The walk through the stream: every action's lives, each team's standing, and what waits
+/// for the security team's answer. Teams are numbered as they appear, so that following an
+/// event costs no allocation.
 #[derive(Default)]
 struct Walk {
-    lives: HashMap<i64, Vec<Life>>,
+    names: Vec<String>,
+    numbers: HashMap<String, usize>,
+    standing: Vec<Standing>,
+    lives: Vec<Life>,
+    /// Each action's current life, by the action's id.
+    current: HashMap<i64, usize>,
     policy_in_force: Option<OffsetDateTime>,
     /// Answers (by id) and exception requests (by id) not yet answered, with when they came.
     answers_waiting: HashMap<i64, OffsetDateTime>,
     exceptions_waiting: HashMap<i64, OffsetDateTime>,
 }
 
-impl Walk {
-    fn current(&mut self, action: Option<i64>) -> Option<&mut Life> {
-        self.lives.get_mut(&action?)?.last_mut().filter(|life| life.closed_at.is_none())
-    }
-}
-
 fn days_between(from: OffsetDateTime, to: OffsetDateTime) -> f64 {
     (to - from).as_seconds_f64() / 86_400.0
 }
 
-/// What one month counted so far.
+fn seconds_to_days(seconds: i64) -> f64 {
+    seconds as f64 / 86_400.0
+}
+
+/// What one month counted, by team number.
 #[derive(Default)]
 struct Tally {
-    teams: BTreeMap<String, TeamMonth>,
+    teams: Vec<TeamMonth>,
+    acknowledged: Vec<Vec<f64>>,
+    policy_acknowledged: Vec<Vec<f64>>,
+    ratings: Vec<Vec<u8>>,
     own: SecurityMonth,
     answered: Vec<f64>,
     decided: Vec<f64>,
-    acknowledged: HashMap<String, Vec<f64>>,
-    policy_acknowledged: HashMap<String, Vec<f64>>,
-    ratings: HashMap<String, Vec<u8>>,
+}
+
+impl Tally {
+    /// Makes room for team numbers up to `count`.
+    fn reach(&mut self, count: usize) {
+        if self.teams.len() < count {
+            self.teams.resize_with(count, TeamMonth::default);
+            self.acknowledged.resize_with(count, Vec::new);
+            self.policy_acknowledged.resize_with(count, Vec::new);
+            self.ratings.resize_with(count, Vec::new);
+        }
+    }
 }
 
 /// Counts the health of every team and of the security team over `months` (first days, oldest
@@ -267,7 +295,7 @@ struct Tally {
 pub fn health(mut events: Vec<Happened<'_>>, months: &[Date]) -> Health {
     events.sort_by_key(|event| event.at);
     let mut walk = Walk::default();
-    let mut teams: BTreeMap<String, Vec<TeamMonth>> = BTreeMap::new();
+    let mut figures: Vec<Vec<TeamMonth>> = Vec::new();
     let mut security: Vec<SecurityMonth> = Vec::new();
     let mut events = events.into_iter().peekable();
     if let Some(first) = months.first() {
@@ -278,73 +306,95 @@ pub fn health(mut events: Vec<Happened<'_>>, months: &[Date]) -> Health {
             walk.apply(&event, &mut before);
         }
     }
-    for &month in months {
+    for (index, &month) in months.iter().enumerate() {
         let end = next_month(month).midnight().assume_utc();
         let mut tally = Tally {
             own: SecurityMonth { month: Some(month), ..SecurityMonth::default() },
             ..Tally::default()
         };
-        for life in walk.lives.values().filter_map(|lives| lives.last()) {
-            if life.closed_at.is_none() {
-                tally.teams.entry(life.team.clone()).or_default().open_work += 1;
-            }
+        tally.reach(walk.names.len());
+        for (team, standing) in tally.teams.iter_mut().zip(&walk.standing) {
+            team.open_work = standing.open;
         }
         while let Some(event) = events.next_if(|event| event.at < end) {
             walk.apply(&event, &mut tally);
         }
-        let Tally {
-            teams: mut counts,
-            mut own,
-            answered,
-            decided,
-            mut acknowledged,
-            mut policy_acknowledged,
-            mut ratings,
-        } = tally;
-        own.answered = Spread::of(answered);
-        own.exceptions_decided = Spread::of(decided);
-        own.waiting_at_end = walk.answers_waiting.len() + walk.exceptions_waiting.len();
+        tally.reach(walk.names.len());
+        tally.own.answered = Spread::of(std::mem::take(&mut tally.answered));
+        tally.own.exceptions_decided = Spread::of(std::mem::take(&mut tally.decided));
+        tally.own.waiting_at_end = walk.answers_waiting.len() + walk.exceptions_waiting.len();
+        let Tally { teams, acknowledged, policy_acknowledged, ratings, own, .. } = tally;
         security.push(own);
-        close_the_month(&walk, &mut counts, end);
-        for (team, mut figures) in counts {
-            figures.month = Some(month);
-            figures.acknowledged = acknowledged.remove(&team).and_then(Spread::of);
-            figures.policy_acknowledged = policy_acknowledged.remove(&team).and_then(Spread::of);
-            figures.rating = ratings
-                .remove(&team)
-                .filter(|given| !given.is_empty())
-                .map(|given| given.iter().map(|rating| f64::from(*rating)).sum::<f64>() / given.len() as f64);
-            teams.entry(team).or_default().push(figures);
-        }
-    }
-    // Every team has every month, empty where nothing happened to it.
-    for figures in teams.values_mut() {
-        let mut full = Vec::with_capacity(months.len());
-        for &month in months {
-            match figures.iter().position(|figures| figures.month == Some(month)) {
-                Some(index) => full.push(figures.swap_remove(index)),
-                None => full.push(TeamMonth { month: Some(month), ..TeamMonth::default() }),
+        let closing = teams.into_iter().zip(acknowledged).zip(policy_acknowledged).zip(ratings);
+        for (team, (((mut counted, acknowledged), policy_acknowledged), ratings)) in closing.enumerate() {
+            walk.close_the_month(team, &mut counted, end);
+            counted.month = Some(month);
+            counted.acknowledged = Spread::of(acknowledged);
+            counted.policy_acknowledged = Spread::of(policy_acknowledged);
+            counted.rating = (!ratings.is_empty())
+                .then(|| ratings.iter().map(|rating| f64::from(*rating)).sum::<f64>() / ratings.len() as f64);
+            if figures.len() <= team {
+                figures.resize_with(team + 1, Vec::new);
+            }
+            if let Some(months_of_team) = figures.get_mut(team) {
+                // A team first named this month had nothing to count in the months before.
+                for earlier in months.iter().take(index).skip(months_of_team.len()) {
+                    months_of_team.push(TeamMonth { month: Some(*earlier), ..TeamMonth::default() });
+                }
+                months_of_team.push(counted);
             }
         }
-        *figures = full;
     }
+    let mut teams: BTreeMap<String, Vec<TeamMonth>> = walk.names.into_iter().zip(figures).collect();
     teams.remove("");
     Health { months: months.to_vec(), teams, security }
 }
 
 impl Walk {
+    /// The number of the team named `name`, numbering it when it is new.
+    fn number(&mut self, name: &str) -> usize {
+        if let Some(number) = self.numbers.get(name) {
+            return *number;
+        }
+        let number = self.names.len();
+        self.names.push(name.to_owned());
+        self.numbers.insert(name.to_owned(), number);
+        self.standing.push(Standing::default());
+        number
+    }
+
+    /// The life under way of `action`, and its team's standing.
+    fn current(&mut self, action: Option<i64>) -> Option<(&mut Life, &mut Standing)> {
+        let life = self.lives.get_mut(*self.current.get(&action?)?)?;
+        let standing = self.standing.get_mut(life.team)?;
+        life.closed_at.is_none().then_some((life, standing))
+    }
+
     /// Follows one event: the action's life it moves, and what the month counts of it.
     fn apply(&mut self, event: &Happened<'_>, tally: &mut Tally) {
-        let team = event.team.unwrap_or_default().to_owned();
-        let figures = tally.teams.entry(team.clone()).or_default();
+        let team = self.number(event.team.unwrap_or_default());
+        tally.reach(self.names.len());
+        let (Some(figures), Some(acknowledged), Some(policy_acknowledged), Some(ratings)) = (
+            tally.teams.get_mut(team),
+            tally.acknowledged.get_mut(team),
+            tally.policy_acknowledged.get_mut(team),
+            tally.ratings.get_mut(team),
+        ) else {
+            return;
+        };
         match event.kind {
             EventKind::ActionOpened | EventKind::ActionReopened => {
                 figures.opened += 1;
                 figures.open_work += 1;
-                if let Some(action) = event.action {
-                    self.lives.entry(action).or_default().push(Life {
+                if let (Some(action), None) = (event.action, self.current(event.action)) {
+                    self.current.insert(action, self.lives.len());
+                    if let Some(standing) = self.standing.get_mut(team) {
+                        standing.open += 1;
+                        standing.lives.push(self.lives.len());
+                    }
+                    self.lives.push(Life {
                         team,
-                        opened_at: event.at,
+                        opened_at: event.at.unix_timestamp(),
                         closed_at: None,
                         overdue: false,
                         excepted: false,
@@ -352,15 +402,24 @@ impl Walk {
                 }
             }
             EventKind::ActionVerified | EventKind::ActionClosed => {
-                if let Some(life) = self.current(event.action) {
-                    life.closed_at = Some(event.at);
+                if let Some((life, standing)) = self.current(event.action) {
+                    life.closed_at = Some(event.at.unix_timestamp());
+                    standing.open = standing.open.saturating_sub(1);
+                    if life.excepted {
+                        standing.excepted = standing.excepted.saturating_sub(1);
+                    } else if life.overdue {
+                        standing.overdue = standing.overdue.saturating_sub(1);
+                    }
                     figures.closed += 1;
                     figures.closed_on_time += usize::from(!life.overdue);
                 }
             }
             EventKind::ActionOverdue => {
-                if let Some(life) = self.current(event.action) {
+                if let Some((life, standing)) = self.current(event.action)
+                    && !life.overdue
+                {
                     life.overdue = true;
+                    standing.overdue += usize::from(!life.excepted);
                 }
             }
             EventKind::ExceptionRequested => {
@@ -372,8 +431,12 @@ impl Walk {
             EventKind::ExceptionGranted | EventKind::ExceptionRejected => {
                 if event.kind == EventKind::ExceptionGranted {
                     figures.exceptions_granted += 1;
-                    if let Some(life) = self.current(event.action) {
+                    if let Some((life, standing)) = self.current(event.action)
+                        && !life.excepted
+                    {
                         life.excepted = true;
+                        standing.excepted += 1;
+                        standing.overdue = standing.overdue.saturating_sub(usize::from(life.overdue));
                     }
                 }
                 if let Some(asked) = event.facts.exception.and_then(|id| self.exceptions_waiting.remove(&id))
@@ -383,8 +446,12 @@ impl Walk {
             }
             EventKind::ExceptionExpired => {
                 figures.exceptions_expired += 1;
-                if let Some(life) = self.current(event.action) {
+                if let Some((life, standing)) = self.current(event.action)
+                    && life.excepted
+                {
                     life.excepted = false;
+                    standing.excepted = standing.excepted.saturating_sub(1);
+                    standing.overdue += usize::from(life.overdue);
                 }
             }
             EventKind::EmergencyDeclared => {
@@ -393,9 +460,7 @@ impl Walk {
             }
             EventKind::FeedbackGiven => {
                 figures.feedback += 1;
-                if let Some(rating) = event.facts.rating {
-                    tally.ratings.entry(team).or_default().push(rating);
-                }
+                ratings.extend(event.facts.rating);
                 self.wait_for_answer(event);
             }
             EventKind::OwnershipDisputed => {
@@ -408,15 +473,14 @@ impl Walk {
                 }
             }
             EventKind::ActionAcknowledged => {
-                if let Some(life) = self.current(event.action) {
-                    let days = days_between(life.opened_at, event.at);
-                    tally.acknowledged.entry(team).or_default().push(days);
+                if let Some((life, _)) = self.current(event.action) {
+                    acknowledged.push(seconds_to_days(event.at.unix_timestamp() - life.opened_at));
                 }
             }
             EventKind::PolicyApplied => self.policy_in_force = Some(event.at),
             EventKind::PolicyAcknowledged => {
                 if let Some(since) = self.policy_in_force {
-                    tally.policy_acknowledged.entry(team).or_default().push(days_between(since, event.at));
+                    policy_acknowledged.push(days_between(since, event.at));
                 }
             }
             EventKind::DecisionChanged => {
@@ -438,35 +502,32 @@ impl Walk {
             self.answers_waiting.insert(id, event.at);
         }
     }
-}
 
-/// What stands at the month's end: overdue work, exceptions in force, the close rate and the
-/// half-life over the last twelve months.
-fn close_the_month(walk: &Walk, counts: &mut BTreeMap<String, TeamMonth>, end: OffsetDateTime) {
-    let year_before = end - Duration::days(365);
-    let mut lives_by_team: HashMap<&str, Vec<(f64, bool)>> = HashMap::new();
-    for lives in walk.lives.values() {
-        if let Some(life) = lives.last().filter(|life| life.closed_at.is_none()) {
-            let figures = counts.entry(life.team.clone()).or_default();
-            if life.excepted {
-                figures.exceptions_in_force += 1;
-            } else if life.overdue {
-                figures.overdue_at_end += 1;
-            }
-        }
-        for life in lives.iter().filter(|life| life.opened_at >= year_before) {
-            let (until, closed) = match life.closed_at {
-                Some(closed) => (closed, true),
-                None => (end, false),
-            };
-            lives_by_team.entry(&life.team).or_default().push((days_between(life.opened_at, until), closed));
-        }
-    }
-    for (team, figures) in counts.iter_mut() {
+    /// What stands for `team` at the month's end: overdue work, exceptions in force, the close
+    /// rate and the half-life over the last twelve months.
+    fn close_the_month(&self, team: usize, figures: &mut TeamMonth, end: OffsetDateTime) {
+        let Some(standing) = self.standing.get(team) else { return };
+        figures.overdue_at_end = standing.overdue;
+        figures.exceptions_in_force = standing.excepted;
         figures.close_rate =
             (figures.open_work > 0).then(|| figures.closed as f64 / figures.open_work as f64);
         figures.close_band = figures.close_rate.map(CloseBand::of);
-        figures.half_life_days = lives_by_team.remove(team.as_str()).and_then(half_life);
+        // The team's lives are in the order they were opened: the year's are the last ones.
+        let end = end.unix_timestamp();
+        let year_before = end - 365 * 86_400;
+        let first = standing
+            .lives
+            .partition_point(|life| self.lives.get(*life).is_some_and(|life| life.opened_at < year_before));
+        let lives =
+            standing.lives.get(first..).unwrap_or_default().iter().filter_map(|life| self.lives.get(*life));
+        figures.half_life_days = half_life(
+            lives
+                .map(|life| match life.closed_at {
+                    Some(closed) => (seconds_to_days(closed - life.opened_at), true),
+                    None => (seconds_to_days(end - life.opened_at), false),
+                })
+                .collect(),
+        );
     }
 }
 

@@ -1,5 +1,6 @@
 //! The health figures counted from hand-made streams of events.
 
+use time::Duration;
 use time::macros::{date, datetime};
 
 use super::*;
