@@ -118,6 +118,8 @@ pub struct TeamMonth {
     pub exceptions_expired: usize,
     /// Actions under an exception at the month's end.
     pub exceptions_in_force: usize,
+    /// Emergencies declared on its work: overrides outside the policy's criteria (work that
+    /// meets them is urgent by the policy itself, with no declaration).
     pub emergencies: usize,
     pub feedback: usize,
     /// The mean of the month's feedback ratings, 1 (badly) to 5 (well).
@@ -173,6 +175,7 @@ pub struct SecurityMonth {
     pub exceptions_decided: Option<Spread>,
     /// Answers and exception requests given in the month or before and not answered by its end.
     pub waiting_at_end: usize,
+    /// Emergencies it declared outside the policy's criteria.
     pub emergencies: usize,
     /// Decisions lowered (a finding first said to need acting on, later less), and teams' "done"
     /// a scan refuted.
