@@ -5,8 +5,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Args;
-use rapport_core::{Health, SecurityMonth, Spread, TeamMonth, compared};
-use rapport_workflows::team_health;
+use rapport_core::{SecurityMonth, Spread, TeamMonth, compared};
+use rapport_workflows::{HealthReport, team_health};
 use time::OffsetDateTime;
 
 use crate::commands::{now, open};
@@ -29,19 +29,22 @@ pub struct HealthArgs {
 
 pub async fn health(database: &str, args: HealthArgs) -> anyhow::Result<ExitCode> {
     let store = open(database).await?;
-    let health = team_health(&store, args.at.unwrap_or_else(now), args.months, args.team.as_deref()).await?;
+    let report = team_health(&store, args.at.unwrap_or_else(now), args.months, args.team.as_deref()).await?;
     store.close().await;
     let mut out = crate::printable::stdout();
     if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&health)?)?;
+        let HealthReport { health, wins } = &report;
+        let document = serde_json::json!({ "months": health.months, "teams": health.teams, "security": health.security, "wins": wins });
+        writeln!(out, "{}", serde_json::to_string_pretty(&document)?)?;
     } else {
-        write!(out, "{}", table(&health))?;
+        write!(out, "{}", table(&report))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Every team's months, then the security team's, as aligned columns.
-fn table(health: &Health) -> String {
+/// Every team's months and wins, then the security team's months, as aligned columns.
+fn table(report: &HealthReport) -> String {
+    let health = &report.health;
     let mut text = String::new();
     if health.teams.is_empty() {
         text.push_str("No team has had any work yet.\n\n");
@@ -59,6 +62,9 @@ fn table(health: &Health) -> String {
             && (before.open_work > 0 || last.open_work > 0)
         {
             text.push_str(&format!("  {}\n", compared(last, before)));
+        }
+        for win in report.wins.iter().filter(|win| &win.team == team) {
+            text.push_str(&format!("  Win, {}: {team} {}\n", win.at.date(), win.words()));
         }
         text.push('\n');
     }

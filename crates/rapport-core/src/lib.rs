@@ -30,6 +30,7 @@ mod policy;
 mod policy_terms;
 mod readability;
 mod recipients;
+mod recognition;
 mod refusal;
 mod remedy;
 mod severity;
@@ -88,6 +89,7 @@ pub use policy::{
 pub use policy_terms::changed_terms;
 pub use readability::{Readability, ReadingTarget, readability};
 pub use recipients::{Occasion, Recipient, recipients};
+pub use recognition::{Feat, HABIT_PEOPLE, ON_TIME_WEEKS, Win, wins};
 pub use refusal::Refusal;
 pub use remedy::{
     Action, ActionDraft, Contribution, Place, Remedy, RemedyInput, RemedyKey, RemedyKind, advisory_fixes,

@@ -6,7 +6,7 @@ use askama::Template;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use rapport_core::{CloseBand, Health, SecurityMonth, Spread, TeamMonth, compared};
+use rapport_core::{CloseBand, Feat, Health, SecurityMonth, Spread, TeamMonth, Win, compared};
 use serde::{Deserialize, Serialize};
 use time::Date;
 use utoipa::{IntoParams, ToSchema};
@@ -82,6 +82,19 @@ pub struct TeamMonthView {
     pub habits_shown: usize,
 }
 
+/// A win of a team, worth a thank-you.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct WinView {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    /// `on_time`, `large_risk_removed`, `on_time_weeks` or `habit_across_the_team`.
+    pub kind: String,
+    /// What the team did, after its name.
+    pub words: String,
+    /// A large win: work the policy says to act on, removed.
+    pub large: bool,
+}
+
 /// One team's health.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct TeamHealthView {
@@ -89,6 +102,8 @@ pub struct TeamHealthView {
     pub months: Vec<TeamMonthView>,
     /// The last whole month against the one before, in a sentence.
     pub compared: Option<String>,
+    /// Its wins in these months, oldest first.
+    pub wins: Vec<WinView>,
 }
 
 /// The security team's own month.
@@ -167,8 +182,18 @@ impl SecurityMonthView {
     }
 }
 
+fn win_view(win: &Win) -> WinView {
+    let kind = match win.feat {
+        Feat::OnTime { .. } => "on_time",
+        Feat::LargeRiskRemoved { .. } => "large_risk_removed",
+        Feat::OnTimeWeeks { .. } => "on_time_weeks",
+        Feat::HabitAcrossTheTeam { .. } => "habit_across_the_team",
+    };
+    WinView { day: win.at.date().to_string(), kind: kind.to_owned(), words: win.words(), large: win.large }
+}
+
 impl HealthView {
-    fn of(health: &Health) -> HealthView {
+    fn of(health: &Health, wins: &[Win]) -> HealthView {
         HealthView {
             months: health.months.iter().map(|month| month_of(Some(*month))).collect(),
             teams: health
@@ -184,6 +209,7 @@ impl HealthView {
                         }
                         _ => None,
                     },
+                    wins: wins.iter().filter(|win| &win.team == team).map(win_view).collect(),
                 })
                 .collect(),
             security: health.security.iter().map(SecurityMonthView::of).collect(),
@@ -211,7 +237,8 @@ async fn health(state: &AppState, signed: &Signed, query: &HealthQuery) -> Resul
         return Err(ServerError::NotFound(format!("no team {asked:?}")));
     }
     let months = query.months.unwrap_or(MONTHS);
-    let mut health = rapport_workflows::team_health(&state.store, state.now(), months, None).await?;
+    let rapport_workflows::HealthReport { mut health, wins } =
+        rapport_workflows::team_health(&state.store, state.now(), months, None).await?;
     let shown = query.team.as_deref().or(if principal.may_read_everything() { None } else { own });
     if let Some(team) = shown {
         if query.team.is_some() && !health.teams.contains_key(team) {
@@ -220,7 +247,7 @@ async fn health(state: &AppState, signed: &Signed, query: &HealthQuery) -> Resul
         // A partner's team nothing has happened to yet has an empty health, not a refusal.
         health.teams.retain(|name, _| name == team);
     }
-    Ok(HealthView::of(&health))
+    Ok(HealthView::of(&health, &wins))
 }
 
 /// A team's section of the page: its figures and its charts.

@@ -2,7 +2,7 @@
 //! by `rapport-core`'s `health` from the event stream, for the command line, the pages and the
 //! briefings alike.
 
-use rapport_core::{Happened, Health, health, months_to};
+use rapport_core::{Happened, Health, Win, health, months_to, wins};
 use rapport_storage::{EventFilter, Store};
 use time::OffsetDateTime;
 
@@ -11,15 +11,23 @@ use crate::PlanError;
 /// The most months one view counts: two years.
 pub const MOST_MONTHS: usize = 24;
 
+/// The relationship's health over some months, and the teams' wins in them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HealthReport {
+    pub health: Health,
+    /// Oldest first.
+    pub wins: Vec<Win>,
+}
+
 /// The health of every team (only `team`'s when given) over the `months` up to the one of
-/// `now`, and the security team's record over the same months. A team no event names is
-/// refused as not found.
+/// `now`, the security team's record over the same months, and the teams' wins in them. A
+/// team no event names is refused as not found.
 pub async fn team_health(
     store: &Store,
     now: OffsetDateTime,
     months: usize,
     team: Option<&str>,
-) -> Result<Health, PlanError> {
+) -> Result<HealthReport, PlanError> {
     if !(1..=MOST_MONTHS).contains(&months) {
         return Err(rapport_core::Refusal::invalid(
             "months",
@@ -28,7 +36,7 @@ pub async fn team_health(
         .into());
     }
     let events = store.events(&EventFilter::default()).await?;
-    let happened = events
+    let happened: Vec<Happened<'_>> = events
         .iter()
         .filter(|event| event.at <= now)
         .map(|event| Happened {
@@ -39,7 +47,10 @@ pub async fn team_health(
             facts: &event.facts,
         })
         .collect();
-    let mut health = health(happened, &months_to(now.date(), months));
+    let months = months_to(now.date(), months);
+    let from = months.first().map_or(now, |first| first.midnight().assume_utc());
+    let mut wins = wins(happened.clone(), from, now);
+    let mut health = health(happened, &months);
     if let Some(team) = team {
         if !health.teams.contains_key(team) {
             return Err(rapport_core::Refusal::not_found(format!(
@@ -48,6 +59,7 @@ pub async fn team_health(
             .into());
         }
         health.teams.retain(|name, _| name == team);
+        wins.retain(|win| win.team == team);
     }
-    Ok(health)
+    Ok(HealthReport { health, wins })
 }

@@ -5,7 +5,7 @@
 use serde_json::Value;
 use time::{Date, Duration};
 
-use crate::support::{PAYMENTS_MANAGER, SECURITY, each_backend, sample_estate, today};
+use crate::support::{PAYMENTS_MANAGER, SECURITY, each_backend, sample, sample_estate, today};
 
 fn due_of(action: &Value, rapport: &crate::support::Rapport) -> Option<Date> {
     let shown: Value =
@@ -44,11 +44,18 @@ fn health_counts_each_teams_months_and_the_security_teams_own_record() {
             "--reason",
             "the WAF blocks it meanwhile",
         ]);
-        let late = open
+        // Its team says it is done, and a rescan without its findings confirms it: a win.
+        rapport.ok(&["action", "done", &id, "--by", PAYMENTS_MANAGER, "--note", "upgraded"]);
+        let mut fixed: Value =
+            serde_json::from_str(&std::fs::read_to_string(sample("cyclonedx-log4j.json")).unwrap()).unwrap();
+        fixed["vulnerabilities"] = Value::Array(vec![]);
+        rapport.ok(&["import", &rapport.write("fixed.json", fixed.to_string().as_bytes())]);
+        let still = rapport.json_lines(&["actions", "--json", "--state", "open"]);
+        let late = still
             .iter()
-            .skip(1)
-            .find_map(|action| due_of(action, &rapport))
-            .expect("a second action with a due date");
+            .filter_map(|action| due_of(action, &rapport))
+            .min()
+            .expect("an open action with a due date");
         let moment = format!("{}T12:00:00Z", late + Duration::days(1));
         rapport.ok(&["tick", "--at", &moment]);
 
@@ -70,6 +77,11 @@ fn health_counts_each_teams_months_and_the_security_teams_own_record() {
             .map(|months| months[23]["overdue_at_end"].as_u64().unwrap())
             .sum();
         assert!(overdue >= 1, "{db}: the clock saw work past its due date: {health}");
+        let wins = health["wins"].as_array().unwrap();
+        assert!(
+            wins.iter().any(|win| win["team"] == team.as_str() && win["feat"]["action"] == excepted["id"]),
+            "{db}: the work done before its due date is a win: {health}"
+        );
         let decided = health["security"]
             .as_array()
             .unwrap()
@@ -82,6 +94,10 @@ fn health_counts_each_teams_months_and_the_security_teams_own_record() {
 
         let table = rapport.ok(&["health", "--at", &moment, "--team", &team]);
         assert!(table.starts_with(&format!("{team}\n")), "{db}: {table}");
+        assert!(
+            table.contains(&format!("{team} finished action #{id} before its due date")),
+            "{db}: {table}"
+        );
         assert!(table.contains("Security team's own record"), "{db}: {table}");
         let unknown = rapport.fails(&["health", "--team", "Nobody"]);
         assert!(unknown.contains("nothing has happened to a team \"Nobody\" yet"), "{db}: {unknown}");
