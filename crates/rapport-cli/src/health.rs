@@ -69,7 +69,9 @@ fn table(report: &HealthReport) -> String {
         text.push('\n');
     }
     text.push_str("Security team's own record\n");
-    text.push_str("  month    answered-in(p50/p90) exceptions-decided-in waiting emergencies decisions-lowered done-refuted\n");
+    text.push_str(
+        "  month    answered-in(p50/p90) exceptions-decided-in waiting emergencies decisions-lowered done-refuted messages(budgeted/at-once/digest/dropped)\n",
+    );
     for month in &health.security {
         text.push_str(&security_row(month));
     }
@@ -123,7 +125,7 @@ fn team_row(month: &TeamMonth) -> String {
 
 fn security_row(month: &SecurityMonth) -> String {
     format!(
-        "  {:<8} {:>20} {:>21} {:>7} {:>11} {:>17} {:>12}\n",
+        "  {:<8} {:>20} {:>21} {:>7} {:>11} {:>17} {:>12} {:>41}\n",
         month_name(month.month),
         spread(month.answered),
         spread(month.exceptions_decided),
@@ -131,5 +133,9 @@ fn security_row(month: &SecurityMonth) -> String {
         month.emergencies,
         month.decisions_lowered,
         month.done_refuted,
+        format!(
+            "{}/{}/{}/{}",
+            month.messages_counted, month.messages_uncounted, month.messages_gathered, month.messages_dropped
+        ),
     )
 }

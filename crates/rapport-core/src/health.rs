@@ -24,6 +24,26 @@ pub struct Happened<'a> {
     pub facts: &'a EventFacts,
 }
 
+/// How a message Rapport composed went, as the security team's record counts it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sent {
+    /// Sent, counted against the reader's weekly budget.
+    Counted,
+    /// Sent without counting: an emergency under the policy's criteria.
+    Uncounted,
+    /// Held to be gathered into the reader's digest.
+    Gathered,
+    /// Not sent: a repeat of one the reader had just had.
+    Dropped,
+}
+
+/// A message composed at `at`, and how it went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Composed {
+    pub at: OffsetDateTime,
+    pub sent: Sent,
+}
+
 /// Where a team's monthly close rate stands against the public benchmark (Cyentia and Kenna's
 /// "Prioritization to Prediction" studies: the share of open vulnerabilities an organisation
 /// closes in a month is 6.6% for the lowest quarter, 15.2% for the median, 27.1% for the top
@@ -181,6 +201,12 @@ pub struct SecurityMonth {
     /// a scan refuted.
     pub decisions_lowered: usize,
     pub done_refuted: usize,
+    /// The messages it composed in the month: sent against the readers' weekly budgets, sent
+    /// at once without counting, held for a digest, and dropped as repeats.
+    pub messages_counted: usize,
+    pub messages_uncounted: usize,
+    pub messages_gathered: usize,
+    pub messages_dropped: usize,
 }
 
 /// The figures of every team and of the security team, month by month.
@@ -294,8 +320,9 @@ impl Tally {
 }
 
 /// Counts the health of every team and of the security team over `months` (first days, oldest
-/// first) from `events`, in any order. Teams are those the events name.
-pub fn health(mut events: Vec<Happened<'_>>, months: &[Date]) -> Health {
+/// first) from `events`, in any order, and the messages `composed`. Teams are those the
+/// events name.
+pub fn health(mut events: Vec<Happened<'_>>, composed: &[Composed], months: &[Date]) -> Health {
     events.sort_by_key(|event| event.at);
     let mut walk = Walk::default();
     let mut figures: Vec<Vec<TeamMonth>> = Vec::new();
@@ -348,9 +375,29 @@ pub fn health(mut events: Vec<Happened<'_>>, months: &[Date]) -> Health {
             }
         }
     }
+    count_messages(&mut security, composed, months);
     let mut teams: BTreeMap<String, Vec<TeamMonth>> = walk.names.into_iter().zip(figures).collect();
     teams.remove("");
     Health { months: months.to_vec(), teams, security }
+}
+
+/// Adds each composed message to the security team's month it was composed in.
+fn count_messages(security: &mut [SecurityMonth], composed: &[Composed], months: &[Date]) {
+    for message in composed {
+        let day = message.at.date();
+        let Some(index) = months.partition_point(|first| *first <= day).checked_sub(1) else { continue };
+        let Some(month) =
+            security.get_mut(index).filter(|_| day < next_month(months.get(index).copied().unwrap_or(day)))
+        else {
+            continue;
+        };
+        match message.sent {
+            Sent::Counted => month.messages_counted += 1,
+            Sent::Uncounted => month.messages_uncounted += 1,
+            Sent::Gathered => month.messages_gathered += 1,
+            Sent::Dropped => month.messages_dropped += 1,
+        }
+    }
 }
 
 impl Walk {

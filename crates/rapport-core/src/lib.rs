@@ -67,7 +67,8 @@ pub use follow_through::{
     RECORD_CATEGORY, Release, VendorFeed, Wording, release_version,
 };
 pub use health::{
-    CloseBand, Happened, Health, SecurityMonth, Spread, TeamMonth, compared, health, months_to,
+    CloseBand, Composed, Happened, Health, SecurityMonth, Sent, Spread, TeamMonth, compared, health,
+    months_to,
 };
 pub use intel::{
     AffectedPackage, Edition, EpssScore, ExploitSignal, Feed, KevEntry, Remediation, VulnRecord,

@@ -118,6 +118,12 @@ pub struct SecurityMonthView {
     pub emergencies: usize,
     pub decisions_lowered: usize,
     pub done_refuted: usize,
+    /// Messages composed in the month: sent against the readers' weekly budgets, sent at once
+    /// without counting (emergencies under the policy), held for a digest, dropped as repeats.
+    pub messages_counted: usize,
+    pub messages_uncounted: usize,
+    pub messages_gathered: usize,
+    pub messages_dropped: usize,
 }
 
 /// Each team's health and the security team's own record.
@@ -178,6 +184,10 @@ impl SecurityMonthView {
             emergencies: month.emergencies,
             decisions_lowered: month.decisions_lowered,
             done_refuted: month.done_refuted,
+            messages_counted: month.messages_counted,
+            messages_uncounted: month.messages_uncounted,
+            messages_gathered: month.messages_gathered,
+            messages_dropped: month.messages_dropped,
         }
     }
 }

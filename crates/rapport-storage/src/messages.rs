@@ -5,7 +5,9 @@
 
 use std::collections::HashMap;
 
-use rapport_core::{Actor, Audience, Channel, EventFacts, EventKind, Readability, Rhythm, Route, Topic};
+use rapport_core::{
+    Actor, Audience, Channel, Composed, EventFacts, EventKind, Readability, Rhythm, Route, Sent, Topic,
+};
 use sqlx::{QueryBuilder, Row};
 use time::OffsetDateTime;
 
@@ -351,6 +353,28 @@ impl Store {
                         composed_at: row.try_get("composed_at")?,
                         counted: row.try_get("counted")?,
                     })
+                })
+                .collect()
+        })
+    }
+
+    /// Every message composed from `since` on, and how it went: the security team's record of
+    /// what it sent.
+    pub async fn composed_since(&self, since: OffsetDateTime) -> Result<Vec<Composed>, StoreError> {
+        let query = "SELECT composed_at, route, counted FROM messages WHERE composed_at >= $1";
+        with_pool!(self, pool => {
+            let rows = sqlx::query(query).bind(since).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    let route: String = row.try_get("route")?;
+                    let sent = match (route.as_str(), row.try_get::<bool, _>("counted")?) {
+                        ("send", true) => Sent::Counted,
+                        ("send", false) => Sent::Uncounted,
+                        ("digest", _) => Sent::Gathered,
+                        ("dropped", _) => Sent::Dropped,
+                        (other, _) => return Err(StoreError::Corrupt(format!("a message's route {other:?}"))),
+                    };
+                    Ok(Composed { at: row.try_get("composed_at")?, sent })
                 })
                 .collect()
         })

@@ -35,7 +35,11 @@ pub async fn team_health(
         )
         .into());
     }
-    let events = store.events(&EventFilter::default()).await?;
+    let months = months_to(now.date(), months);
+    let from = months.first().map_or(now, |first| first.midnight().assume_utc());
+    let everything = EventFilter::default();
+    let (events, composed) = tokio::try_join!(store.events(&everything), store.composed_since(from))?;
+    let composed: Vec<_> = composed.into_iter().filter(|message| message.at <= now).collect();
     let happened: Vec<Happened<'_>> = events
         .iter()
         .filter(|event| event.at <= now)
@@ -47,10 +51,8 @@ pub async fn team_health(
             facts: &event.facts,
         })
         .collect();
-    let months = months_to(now.date(), months);
-    let from = months.first().map_or(now, |first| first.midnight().assume_utc());
     let mut wins = wins(happened.clone(), from, now);
-    let mut health = health(happened, &months);
+    let mut health = health(happened, &composed, &months);
     if let Some(team) = team {
         if !health.teams.contains_key(team) {
             return Err(rapport_core::Refusal::not_found(format!(

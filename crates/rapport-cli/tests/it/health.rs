@@ -82,6 +82,21 @@ fn health_counts_each_teams_months_and_the_security_teams_own_record() {
             wins.iter().any(|win| win["team"] == team.as_str() && win["feat"]["action"] == excepted["id"]),
             "{db}: the work done before its due date is a win: {health}"
         );
+        let composed: u64 = health["security"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|month| {
+                ["messages_counted", "messages_uncounted", "messages_gathered", "messages_dropped"]
+                    .iter()
+                    .map(|field| month[*field].as_u64().unwrap())
+                    .sum::<u64>()
+            })
+            .sum();
+        assert!(
+            composed > 0,
+            "{db}: the messages the tick composed are on the security team's record: {health}"
+        );
         let decided = health["security"]
             .as_array()
             .unwrap()

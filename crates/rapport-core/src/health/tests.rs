@@ -39,7 +39,7 @@ impl Stream {
                 facts: &self.facts[*facts],
             })
             .collect();
-        health(happened, months)
+        health(happened, &[], months)
     }
 }
 
@@ -190,5 +190,29 @@ fn a_month_is_compared_with_the_one_before_in_one_sentence() {
     assert_eq!(
         compared(&november, &october),
         "November against October: 4 closed (was 2), 75% of them on time (was 100%), a close rate of 20% (was 10%), a half-life of 12 days (was not yet), 3 overdue at the end (was 1)."
+    );
+}
+
+#[test]
+fn the_security_teams_record_counts_the_messages_it_composed_by_how_they_went() {
+    let composed = [
+        Composed { at: datetime!(2026-10-03 09:00 UTC), sent: Sent::Counted },
+        Composed { at: datetime!(2026-10-04 09:00 UTC), sent: Sent::Counted },
+        Composed { at: datetime!(2026-10-05 09:00 UTC), sent: Sent::Dropped },
+        Composed { at: datetime!(2026-11-05 09:00 UTC), sent: Sent::Gathered },
+        Composed { at: datetime!(2026-11-06 09:00 UTC), sent: Sent::Uncounted },
+        Composed { at: datetime!(2026-09-30 09:00 UTC), sent: Sent::Counted },
+        Composed { at: datetime!(2026-12-01 00:00 UTC), sent: Sent::Counted },
+    ];
+    let health = health(Vec::new(), &composed, &months_to(date!(2026 - 11 - 01), 2));
+    let [october, november] = health.security.as_slice() else { panic!("{health:?}") };
+    assert_eq!(
+        (october.messages_counted, october.messages_dropped),
+        (2, 1),
+        "September's and December's are not counted"
+    );
+    assert_eq!(
+        (november.messages_gathered, november.messages_uncounted, november.messages_counted),
+        (1, 1, 0)
     );
 }
