@@ -109,23 +109,13 @@ pub fn wins(mut events: Vec<Happened<'_>>, from: OffsetDateTime, to: OffsetDateT
                 if !counted || event.kind != EventKind::ActionVerified {
                     continue;
                 }
-                if done.outcome == Some(Outcome::Act) {
-                    found.push(Win {
-                        team: team.to_owned(),
-                        at: event.at,
-                        feat: Feat::LargeRiskRemoved { action },
-                        large: true,
-                        once: format!("win:large-risk:{action}:{}", event.at.unix_timestamp()),
-                    });
-                } else if !done.overdue {
-                    found.push(Win {
-                        team: team.to_owned(),
-                        at: event.at,
-                        feat: Feat::OnTime { action },
-                        large: false,
-                        once: format!("win:on-time:{action}:{}", event.at.unix_timestamp()),
-                    });
-                }
+                let (feat, large, name) = match (done.outcome, done.overdue) {
+                    (Some(Outcome::Act), _) => (Feat::LargeRiskRemoved { action }, true, "large-risk"),
+                    (_, false) => (Feat::OnTime { action }, false, "on-time"),
+                    (_, true) => continue,
+                };
+                let once = format!("win:{name}:{action}:{}", event.at.unix_timestamp());
+                found.push(Win { team: team.to_owned(), at: event.at, feat, large, once });
             }
             EventKind::CampaignNudged | EventKind::HabitShown => {
                 let (Some(campaign), Some(person)) = (&event.facts.campaign, &event.facts.person) else {
