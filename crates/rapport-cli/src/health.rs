@@ -34,6 +34,19 @@ pub async fn health(database: &str, args: HealthArgs) -> anyhow::Result<ExitCode
     let mut out = crate::printable::stdout();
     if args.json {
         let HealthReport { health, wins } = &report;
+        let wins: Vec<serde_json::Value> = wins
+            .iter()
+            .map(|thanked| {
+                let told: Vec<serde_json::Value> = thanked
+                    .told
+                    .iter()
+                    .map(|reader| {
+                        serde_json::json!({ "name": reader.recipient_name, "email": reader.recipient, "audience": reader.audience })
+                    })
+                    .collect();
+                serde_json::json!({ "win": thanked.win, "thanked": told })
+            })
+            .collect();
         let document = serde_json::json!({ "months": health.months, "teams": health.teams, "security": health.security, "wins": wins });
         writeln!(out, "{}", serde_json::to_string_pretty(&document)?)?;
     } else {
@@ -63,8 +76,19 @@ fn table(report: &HealthReport) -> String {
         {
             text.push_str(&format!("  {}\n", compared(last, before)));
         }
-        for win in report.wins.iter().filter(|win| &win.team == team) {
-            text.push_str(&format!("  Win, {}: {team} {}\n", win.at.date(), win.words()));
+        for thanked in report.wins.iter().filter(|thanked| &thanked.win.team == team) {
+            let win = &thanked.win;
+            text.push_str(&format!("  Win, {}: {team} {}\n", win.at.date(), win.feat.words()));
+            let told: Vec<String> = thanked
+                .told
+                .iter()
+                .map(|reader| {
+                    format!("{} <{}> as {}", reader.recipient_name, reader.recipient, reader.audience.label())
+                })
+                .collect();
+            if !told.is_empty() {
+                text.push_str(&format!("    thanked: {}\n", told.join(", ")));
+            }
         }
         text.push('\n');
     }

@@ -123,10 +123,12 @@ pub enum EventKind {
     FollowThroughDismissed,
     /// The security team applied a follow-through settings file.
     FollowThroughSettingsApplied,
+    /// A team's win was found in the stream, to be thanked for (once).
+    WinRecognised,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 33] = [
+    pub const ALL: [EventKind; 34] = [
         EventKind::ActionOpened,
         EventKind::DecisionChanged,
         EventKind::ActionMarkedDone,
@@ -160,6 +162,7 @@ impl EventKind {
         EventKind::FollowThroughEdited,
         EventKind::FollowThroughDismissed,
         EventKind::FollowThroughSettingsApplied,
+        EventKind::WinRecognised,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -197,6 +200,7 @@ impl EventKind {
             EventKind::FollowThroughEdited => "follow_through_edited",
             EventKind::FollowThroughDismissed => "follow_through_dismissed",
             EventKind::FollowThroughSettingsApplied => "follow_through_settings_applied",
+            EventKind::WinRecognised => "win_recognised",
         }
     }
 
@@ -240,6 +244,7 @@ impl EventKind {
             EventKind::FollowThroughEdited => "advisory's draft changed",
             EventKind::FollowThroughDismissed => "advisory's draft set aside",
             EventKind::FollowThroughSettingsApplied => "follow-through settings applied",
+            EventKind::WinRecognised => "thanked for a win",
         }
     }
 }
@@ -287,6 +292,9 @@ pub struct EventFacts {
     /// How a team said the work went, 1 (badly) to 5 (well), with its feedback.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<u8>,
+    /// The win a team is thanked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub win: Option<crate::Feat>,
 }
 
 /// Who caused an event: a person acting in their role, Rapport reading scans and decisions,

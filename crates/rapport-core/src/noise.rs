@@ -38,7 +38,8 @@ impl Urgency {
             | Topic::Nudge
             | Topic::HabitThanks
             | Topic::CampaignReplied
-            | Topic::FollowThrough => Urgency::Prompt,
+            | Topic::FollowThrough
+            | Topic::Win => Urgency::Prompt,
         }
     }
 }

@@ -3,7 +3,7 @@
 //! of the policy; the people whose own devices the work is on hear of it as end users,
 //! whatever their role; the security team hears of disputes; whoever answered hears the reply.
 
-use crate::{Audience, Person, Topic};
+use crate::{Audience, Feat, Person, Topic};
 
 /// What the choice of readers depends on, besides the directory.
 #[derive(Clone, Debug, Default)]
@@ -16,6 +16,8 @@ pub struct Occasion<'a> {
     pub answered_by: Option<&'a str>,
     /// The security team's name in the directory.
     pub security_team: &'a str,
+    /// The win a team is thanked for.
+    pub win: Option<&'a Feat>,
 }
 
 /// One reader of a message.
@@ -86,6 +88,28 @@ pub fn recipients<'p>(topic: Topic, occasion: &Occasion<'_>, people: &'p [Person
                 }
             }
         }
+        // The team that won; its end users too for a habit they took up together, and the
+        // managers' own managers for a large win, so that the thanks is said before them.
+        Topic::Win => {
+            let Some(team) = occasion.team else { return told };
+            let habit = matches!(occasion.win, Some(Feat::HabitAcrossTheTeam { .. }));
+            let members: Vec<&Person> =
+                reachable.iter().copied().filter(|person| in_team(person, team)).collect();
+            for person in members.iter().filter(|person| habit || person.audience != Audience::EndUser) {
+                tell(person, person.audience, Some(team));
+            }
+            if occasion.win.is_some_and(Feat::is_large) {
+                for manager in members.iter().filter(|person| person.audience == Audience::Manager) {
+                    let Some(boss) = boss_of(manager, &reachable, |_| true) else { continue };
+                    let audience = if boss.audience == Audience::Executive {
+                        Audience::Executive
+                    } else {
+                        Audience::Manager
+                    };
+                    tell(boss, audience, Some(team));
+                }
+            }
+        }
         Topic::SecurityReplied => {
             let answerer = occasion
                 .answered_by
@@ -105,12 +129,7 @@ pub fn recipients<'p>(topic: Topic, occasion: &Occasion<'_>, people: &'p [Person
             }
             // The executives the team's managers report to.
             for manager in members.iter().filter(|person| person.audience == Audience::Manager) {
-                let boss = manager.manager.as_deref().and_then(|named| {
-                    reachable.iter().find(|person| {
-                        person.audience == Audience::Executive
-                            && (has_email(person, named) || person.directory_id.as_deref() == Some(named))
-                    })
-                });
+                let boss = boss_of(manager, &reachable, |boss| boss.audience == Audience::Executive);
                 if let Some(boss) = boss {
                     tell(boss, Audience::Executive, Some(team));
                 }
@@ -123,6 +142,18 @@ pub fn recipients<'p>(topic: Topic, occasion: &Occasion<'_>, people: &'p [Person
         }
     }
     told
+}
+
+/// The person `manager` reports to, by email or directory id, among those `fits`.
+fn boss_of<'p>(
+    manager: &Person,
+    reachable: &[&'p Person],
+    fits: impl Fn(&Person) -> bool,
+) -> Option<&'p Person> {
+    let named = manager.manager.as_deref()?;
+    reachable.iter().copied().find(|person| {
+        fits(person) && (has_email(person, named) || person.directory_id.as_deref() == Some(named))
+    })
 }
 
 fn has_email(person: &Person, email: &str) -> bool {
@@ -254,6 +285,36 @@ mod tests {
         assert_eq!(
             told(Topic::SecurityReplied, &occasion),
             [("omar@example.org".to_owned(), Audience::EndUser)]
+        );
+    }
+
+    #[test]
+    fn a_win_thanks_the_team_and_a_large_one_is_said_before_the_managers_manager() {
+        let on_time = Feat::OnTime { action: 7 };
+        let occasion = Occasion {
+            team: Some("Payments"),
+            security_team: "Security",
+            win: Some(&on_time),
+            ..Occasion::default()
+        };
+        assert_eq!(
+            told(Topic::Win, &occasion),
+            [
+                ("sam@example.org".to_owned(), Audience::Engineer),
+                ("mona@example.org".to_owned(), Audience::Manager)
+            ]
+        );
+        let large = Feat::LargeRiskRemoved { action: 7 };
+        let occasion = Occasion { win: Some(&large), ..occasion };
+        let emails: Vec<String> = told(Topic::Win, &occasion).into_iter().map(|(email, _)| email).collect();
+        assert_eq!(emails, ["sam@example.org", "mona@example.org", "erin@example.org"]);
+        let habit = Feat::HabitAcrossTheTeam { campaign: "restart-weekly".into(), people: 3 };
+        let occasion = Occasion { win: Some(&habit), ..occasion };
+        let emails: Vec<String> = told(Topic::Win, &occasion).into_iter().map(|(email, _)| email).collect();
+        assert_eq!(
+            emails,
+            ["sam@example.org", "mona@example.org", "omar@example.org"],
+            "its end users took it up"
         );
     }
 }

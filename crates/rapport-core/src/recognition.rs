@@ -7,13 +7,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 use crate::{EventKind, Happened, Outcome};
 
-/// What a team did.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// What a team did; kept in the facts of the event that thanks it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Feat {
     /// Marked done before its due date, and a scan confirmed it.
@@ -32,16 +32,30 @@ pub struct Win {
     pub team: String,
     pub at: OffsetDateTime,
     pub feat: Feat,
-    /// Large wins are told to the manager's manager too.
-    pub large: bool,
     pub once: String,
 }
 
-impl Win {
+impl Feat {
+    /// Large wins are told to the managers' own managers too.
+    pub fn is_large(&self) -> bool {
+        matches!(self, Feat::LargeRiskRemoved { .. })
+    }
+
+    /// Its name in the facts and the templates: "on_time", "large_risk_removed",
+    /// "on_time_weeks", "habit_across_the_team".
+    pub fn name(&self) -> &'static str {
+        match self {
+            Feat::OnTime { .. } => "on_time",
+            Feat::LargeRiskRemoved { .. } => "large_risk_removed",
+            Feat::OnTimeWeeks { .. } => "on_time_weeks",
+            Feat::HabitAcrossTheTeam { .. } => "habit_across_the_team",
+        }
+    }
+
     /// What the team did, in a few words after its name ("Web finished action #12 before its
     /// due date").
     pub fn words(&self) -> String {
-        match &self.feat {
+        match self {
             Feat::OnTime { action } => format!("finished action #{action} before its due date"),
             Feat::LargeRiskRemoved { action } => {
                 format!(
@@ -109,13 +123,13 @@ pub fn wins(mut events: Vec<Happened<'_>>, from: OffsetDateTime, to: OffsetDateT
                 if !counted || event.kind != EventKind::ActionVerified {
                     continue;
                 }
-                let (feat, large, name) = match (done.outcome, done.overdue) {
-                    (Some(Outcome::Act), _) => (Feat::LargeRiskRemoved { action }, true, "large-risk"),
-                    (_, false) => (Feat::OnTime { action }, false, "on-time"),
+                let (feat, name) = match (done.outcome, done.overdue) {
+                    (Some(Outcome::Act), _) => (Feat::LargeRiskRemoved { action }, "large-risk"),
+                    (_, false) => (Feat::OnTime { action }, "on-time"),
                     (_, true) => continue,
                 };
                 let once = format!("win:{name}:{action}:{}", event.at.unix_timestamp());
-                found.push(Win { team: team.to_owned(), at: event.at, feat, large, once });
+                found.push(Win { team: team.to_owned(), at: event.at, feat, once });
             }
             EventKind::CampaignNudged | EventKind::HabitShown => {
                 let (Some(campaign), Some(person)) = (&event.facts.campaign, &event.facts.person) else {
@@ -133,7 +147,6 @@ pub fn wins(mut events: Vec<Happened<'_>>, from: OffsetDateTime, to: OffsetDateT
                         team: team.to_owned(),
                         at: event.at,
                         feat: Feat::HabitAcrossTheTeam { campaign: campaign.clone(), people: nudged.len() },
-                        large: false,
                         once: format!("win:habit:{campaign}:{team}:{}", event.at.unix_timestamp()),
                     });
                 }
@@ -180,7 +193,6 @@ fn runs_of_on_time_weeks(
                 team: team.to_owned(),
                 at: ended,
                 feat: Feat::OnTimeWeeks { weeks: run },
-                large: false,
                 once: format!("win:weeks:{team}:{week}"),
             });
         }

@@ -38,10 +38,12 @@ pub enum Topic {
     CampaignReplied,
     /// An advisory rewritten into one thing to do, for the people and teams it concerns.
     FollowThrough,
+    /// Thanks to a team for a win, with the managers' managers in copy for a large one.
+    Win,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 16] = [
+    pub const ALL: [Topic; 17] = [
         Topic::ActionOpened,
         Topic::ActionDueSoon,
         Topic::ActionOverdue,
@@ -58,6 +60,7 @@ impl Topic {
         Topic::HabitThanks,
         Topic::CampaignReplied,
         Topic::FollowThrough,
+        Topic::Win,
     ];
 
     /// The topic an event is told under, if it is told at all.
@@ -78,6 +81,7 @@ impl Topic {
             EventKind::HabitShown => Topic::HabitThanks,
             EventKind::CampaignReplied => Topic::CampaignReplied,
             EventKind::FollowThroughSent => Topic::FollowThrough,
+            EventKind::WinRecognised => Topic::Win,
             EventKind::DecisionChanged
             | EventKind::ActionMarkedDone
             | EventKind::ExceptionRequested
@@ -122,6 +126,7 @@ impl Topic {
             Topic::HabitThanks => "habit_thanks",
             Topic::CampaignReplied => "campaign_replied",
             Topic::FollowThrough => "follow_through",
+            Topic::Win => "win",
         }
     }
 
@@ -150,6 +155,8 @@ impl Topic {
             // Habits are asked of everyone as the person who uses the device.
             Topic::Nudge | Topic::HabitThanks | Topic::CampaignReplied => &[EndUser],
             Topic::FollowThrough => &[Engineer, Manager, EndUser],
+            // End users hear of the habits they took up together.
+            Topic::Win => &[Engineer, Manager, Executive, EndUser],
         }
     }
 }

@@ -44,6 +44,10 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("security_replied.engineer", include_str!("templates/security_replied.engineer.jinja")),
     ("security_replied.executive", include_str!("templates/security_replied.executive.jinja")),
     ("security_replied.manager", include_str!("templates/security_replied.manager.jinja")),
+    ("win.end_user", include_str!("templates/win.end_user.jinja")),
+    ("win.engineer", include_str!("templates/win.engineer.jinja")),
+    ("win.executive", include_str!("templates/win.executive.jinja")),
+    ("win.manager", include_str!("templates/win.manager.jinja")),
 ];
 
 /// The shipped source of a template; empty for a name with no file, which the test below

@@ -21,6 +21,23 @@ pub struct Facts {
     pub digest: Option<DigestFacts>,
     pub campaign: Option<CampaignFacts>,
     pub follow_through: Option<FollowThroughFacts>,
+    pub win: Option<WinFacts>,
+}
+
+/// A team's win, to thank it for. The action (for work finished) is in `action`, and the
+/// campaign (for a habit) in `campaign`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct WinFacts {
+    /// "on_time", "large_risk_removed", "on_time_weeks" or "habit_across_the_team".
+    pub kind: String,
+    /// Whether the managers' own managers are told too.
+    pub large: bool,
+    /// Weeks in a row on time (for "on_time_weeks").
+    pub weeks: Option<u32>,
+    /// The people of the team who took up the habit (for "habit_across_the_team").
+    pub people: Option<usize>,
+    /// Who outside the team is told of it too, by name: the managers' managers.
+    pub in_copy: Vec<String>,
 }
 
 /// An advisory rewritten into one thing to do, in the words of its draft for this reader.
@@ -234,6 +251,11 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("follow_through.ask", "the draft's one thing to do"),
     ("follow_through.places", "the reader's devices, or the team's systems, it concerns: a list"),
     ("follow_through.more_places", "how many places are not listed"),
+    ("win.kind", "what the team did: on_time, large_risk_removed, on_time_weeks or habit_across_the_team"),
+    ("win.large", "true when the managers' own managers are told too"),
+    ("win.weeks", "weeks in a row with everything closed on time (on_time_weeks only)"),
+    ("win.people", "how many of the team took up the habit (habit_across_the_team only)"),
+    ("win.in_copy", "who outside the team is told too, by name: a list (may be empty)"),
 ];
 
 impl Facts {
@@ -408,6 +430,29 @@ impl Facts {
                         vec!["kiosk-01 (Google Chrome 130.0.6723.91)".into(), "kiosk-02 (Google Chrome 130.0.6723.91)".into()]
                     },
                     more_places: 0,
+                });
+            }
+            // End users hear of a habit their team took up; the others of a large risk removed.
+            Topic::Win if audience == Audience::EndUser => {
+                facts.campaign = Some(CampaignFacts {
+                    name: "restart-weekly".into(),
+                    goal: "Every computer restarts at least once a week.".into(),
+                    thanks: "Your computer restarted this week. Its new updates now keep you safe.".into(),
+                    ..CampaignFacts::default()
+                });
+                facts.win = Some(WinFacts {
+                    kind: "habit_across_the_team".into(),
+                    people: Some(12),
+                    ..WinFacts::default()
+                });
+            }
+            Topic::Win => {
+                facts.action = Some(action());
+                facts.win = Some(WinFacts {
+                    kind: "large_risk_removed".into(),
+                    large: true,
+                    in_copy: vec!["Dana Whitfield".into()],
+                    ..WinFacts::default()
                 });
             }
             Topic::ActionOpened

@@ -24,7 +24,7 @@ pub use email::{
 };
 pub use facts::{
     ActionFacts, AnswerFacts, CampaignFacts, DigestFacts, DigestItem, EmergencyFacts, ExceptionFacts, Facts,
-    FollowThroughFacts, NudgeFacts, PersonFacts, PlaceFacts, PolicyFacts, TeamFacts, VARIABLES,
+    FollowThroughFacts, NudgeFacts, PersonFacts, PlaceFacts, PolicyFacts, TeamFacts, VARIABLES, WinFacts,
 };
 pub use follow_through::{BROWSER_CATEGORY, draft_wording};
 pub use http::{AddressError, address_shown};

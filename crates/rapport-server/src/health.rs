@@ -6,7 +6,8 @@ use askama::Template;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use rapport_core::{CloseBand, Feat, Health, SecurityMonth, Spread, TeamMonth, Win, compared};
+use rapport_core::{CloseBand, Health, SecurityMonth, Spread, TeamMonth, compared};
+use rapport_workflows::ThankedWin;
 use serde::{Deserialize, Serialize};
 use time::Date;
 use utoipa::{IntoParams, ToSchema};
@@ -93,6 +94,9 @@ pub struct WinView {
     pub words: String,
     /// A large win: work the policy says to act on, removed.
     pub large: bool,
+    /// Whom the messages thanked for it, by name and in whose words ("Priya Raman, manager");
+    /// empty until the clock has recorded it and the messages are composed.
+    pub thanked: Vec<String>,
 }
 
 /// One team's health.
@@ -192,18 +196,23 @@ impl SecurityMonthView {
     }
 }
 
-fn win_view(win: &Win) -> WinView {
-    let kind = match win.feat {
-        Feat::OnTime { .. } => "on_time",
-        Feat::LargeRiskRemoved { .. } => "large_risk_removed",
-        Feat::OnTimeWeeks { .. } => "on_time_weeks",
-        Feat::HabitAcrossTheTeam { .. } => "habit_across_the_team",
-    };
-    WinView { day: win.at.date().to_string(), kind: kind.to_owned(), words: win.words(), large: win.large }
+fn win_view(thanked: &ThankedWin) -> WinView {
+    let win = &thanked.win;
+    WinView {
+        day: win.at.date().to_string(),
+        kind: win.feat.name().to_owned(),
+        words: win.feat.words(),
+        large: win.feat.is_large(),
+        thanked: thanked
+            .told
+            .iter()
+            .map(|reader| format!("{}, {}", reader.recipient_name, reader.audience.label()))
+            .collect(),
+    }
 }
 
 impl HealthView {
-    fn of(health: &Health, wins: &[Win]) -> HealthView {
+    fn of(health: &Health, wins: &[ThankedWin]) -> HealthView {
         HealthView {
             months: health.months.iter().map(|month| month_of(Some(*month))).collect(),
             teams: health
@@ -219,7 +228,7 @@ impl HealthView {
                         }
                         _ => None,
                     },
-                    wins: wins.iter().filter(|win| &win.team == team).map(win_view).collect(),
+                    wins: wins.iter().filter(|thanked| &thanked.win.team == team).map(win_view).collect(),
                 })
                 .collect(),
             security: health.security.iter().map(SecurityMonthView::of).collect(),

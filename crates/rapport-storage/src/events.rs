@@ -80,6 +80,17 @@ pub struct StoredEvent {
     pub facts: EventFacts,
 }
 
+/// A recorded event as the figures read it (health, wins): when, what, of which team and
+/// action, and its facts, without who caused it or its words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventFact {
+    pub at: OffsetDateTime,
+    pub kind: EventKind,
+    pub team: Option<String>,
+    pub action: Option<i64>,
+    pub facts: EventFacts,
+}
+
 /// Which events to read: those after `after`, optionally of one kind, team or action.
 #[derive(Clone, Debug, Default)]
 pub struct EventFilter {
@@ -290,6 +301,35 @@ impl Store {
                 .fetch_all(pool)
                 .await?;
             rows.iter().map(|row| event_from!(row)).collect()
+        })
+    }
+
+    /// Every event that happened from `since` on, in the stream's order, as the figures read
+    /// them: only the columns they count, and facts parsed only where there are some.
+    pub async fn event_facts_since(&self, since: OffsetDateTime) -> Result<Vec<EventFact>, StoreError> {
+        let query = "SELECT at, kind, team, action, facts FROM events WHERE at >= $1 ORDER BY id";
+        with_pool!(self, pool => {
+            let rows = sqlx::query(query).bind(since).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    let kind: &str = row.try_get("kind")?;
+                    let facts: &str = row.try_get("facts")?;
+                    let facts = if facts == "{}" {
+                        EventFacts::default()
+                    } else {
+                        serde_json::from_str(facts)
+                            .map_err(|e| StoreError::Corrupt(format!("an event's facts: {e}")))?
+                    };
+                    Ok(EventFact {
+                        at: row.try_get("at")?,
+                        kind: EventKind::parse(kind)
+                            .ok_or_else(|| StoreError::Corrupt(format!("unknown event kind {kind:?}")))?,
+                        team: row.try_get("team")?,
+                        action: row.try_get("action")?,
+                        facts,
+                    })
+                })
+                .collect()
         })
     }
 

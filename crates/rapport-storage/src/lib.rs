@@ -52,12 +52,14 @@ pub use decisions::{
 };
 pub use deliveries::{ClaimedDelivery, DeliveryRecord};
 pub use error::StoreError;
-pub use events::{EventFilter, NewEvent, StoredEvent};
+pub use events::{EventFact, EventFilter, NewEvent, StoredEvent};
 pub use exceptions::{EmergencyOverride, ExceptionRequest, ExceptionState, StoredException};
 pub use follow_through::{DeviceRunning, FindingPlace, StoredDraft, StoredFollowThroughSettings};
 pub use import::{ImportSession, ImportStart, ImportSummary};
 pub use intel::{FeedValidators, IntelCounts, IntelImport, IntelImportRecord};
-pub use messages::{MessageFilter, MessagePreference, NewMessage, SentLately, StoredMessage, StoredTemplate};
+pub use messages::{
+    MessageFilter, MessagePreference, NewMessage, SentLately, StoredMessage, StoredTemplate, WinTold,
+};
 pub use ownership::OwnershipVersion;
 pub use plan::{
     ActionStatus, ActionWrite, AdvisoryText, DecisionSummary, PlanFinding, PlanScope, StoredAction,

@@ -54,6 +54,15 @@ pub struct StoredMessage {
     pub digest: Option<i64>,
 }
 
+/// Someone a team's win was told to: the win by its once-name, and the reader.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WinTold {
+    pub once: String,
+    pub recipient: String,
+    pub recipient_name: String,
+    pub audience: Audience,
+}
+
 /// How a person takes their messages.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MessagePreference {
@@ -375,6 +384,30 @@ impl Store {
                         (other, _) => return Err(StoreError::Corrupt(format!("a message's route {other:?}"))),
                     };
                     Ok(Composed { at: row.try_get("composed_at")?, sent })
+                })
+                .collect()
+        })
+    }
+
+    /// Who was thanked for each win since `since` (the messages not dropped), in the order
+    /// they were composed.
+    pub async fn wins_told_since(&self, since: OffsetDateTime) -> Result<Vec<WinTold>, StoreError> {
+        let query = "SELECT e.once_key, m.recipient, m.recipient_name, m.audience FROM messages m \
+             JOIN events e ON e.id = m.event \
+             WHERE m.topic = 'win' AND m.route <> 'dropped' AND m.composed_at >= $1 AND e.once_key IS NOT NULL \
+             ORDER BY m.id";
+        with_pool!(self, pool => {
+            let rows = sqlx::query(query).bind(since).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    let audience: String = row.try_get("audience")?;
+                    Ok(WinTold {
+                        once: row.try_get("once_key")?,
+                        recipient: row.try_get("recipient")?,
+                        recipient_name: row.try_get("recipient_name")?,
+                        audience: Audience::parse(&audience)
+                            .ok_or_else(|| StoreError::Corrupt(format!("a message's audience {audience:?}")))?,
+                    })
                 })
                 .collect()
         })

@@ -1,6 +1,7 @@
 //! The clock's work, run once (`rapport tick`) or on the server's schedule: exceptions whose
 //! time is up end, and open work that is due soon or overdue, and exceptions about to end,
-//! become events; and the hygiene campaigns nudge and thank whoever is due (`campaigns.rs`).
+//! become events; the hygiene campaigns nudge and thank whoever is due (`campaigns.rs`); and
+//! the teams' new wins are recorded, to be thanked for (`health.rs`).
 //! Running it twice, or on two servers at once, records each event once.
 
 use std::collections::HashMap;
@@ -11,6 +12,7 @@ use time::OffsetDateTime;
 
 use crate::actions::planned_actions;
 use crate::campaigns::{CampaignReport, schedule_campaigns};
+use crate::health::recognise_wins;
 use crate::plan::PlanError;
 use crate::policy::current_policy;
 
@@ -59,6 +61,8 @@ pub async fn tick(store: &Store, now: OffsetDateTime) -> Result<TickReport, Plan
     let mut recorded = store.append_events(&events, now).await?;
     let mut campaigns = schedule_campaigns(store, now).await?;
     recorded.append(&mut campaigns.recorded);
+    // After the campaigns, so that a habit shown this tick can complete a team's win.
+    recorded.extend(recognise_wins(store, now).await?);
     Ok(TickReport { exceptions_ended, recorded, campaigns })
 }
 

@@ -66,7 +66,7 @@ pub use follow_through::{
     draft_from_intel, edit_follow_through, fetch_release_feeds, follow_through_drafts, follow_through_reach,
     follow_through_settings, preview_follow_through, send_follow_through,
 };
-pub use health::{HealthReport, MOST_MONTHS, team_health};
+pub use health::{HealthReport, MOST_MONTHS, THANKS_WITHIN, ThankedWin, recognise_wins, team_health};
 pub use import::{ImportReport, ImportRequest, IngestError, Progress, Waiting, import_file};
 pub use intel::{IntelError, IntelOptions, IntelReport, Skipped, import_intel};
 pub use inventory::{DirectoryReport, InventoryReport, import_directory, import_inventory};

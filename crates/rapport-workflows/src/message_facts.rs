@@ -6,11 +6,12 @@ use std::collections::HashMap;
 
 use jiff::tz::TimeZone;
 use rapport_core::{
-    Audience, Emergency, EventKind, Exploitation, Hours, Outcome, Person, Policy, Recipient, Team, Topic,
+    Audience, Emergency, EventKind, Exploitation, Feat, Hours, Outcome, Person, Policy, Recipient, Team,
+    Topic,
 };
 use rapport_messages::{
     ActionFacts, AnswerFacts, CampaignFacts, EmergencyFacts, ExceptionFacts, Facts, FollowThroughFacts,
-    PersonFacts, PlaceFacts, PolicyFacts, TeamFacts,
+    PersonFacts, PlaceFacts, PolicyFacts, TeamFacts, WinFacts,
 };
 use rapport_storage::{
     AnswerKind, StoredAnswer, StoredCampaignAnswer, StoredDraft, StoredEvent, StoredException,
@@ -47,6 +48,8 @@ pub(crate) struct Gathered {
     pub campaign_answer: Option<StoredCampaignAnswer>,
     /// The follow-through draft sent.
     pub follow_through: Option<StoredDraft>,
+    /// Who outside the team is told of it too, by name (the managers' managers, for a win).
+    pub in_copy: Vec<String>,
 }
 
 /// The facts `recipient`'s template reads.
@@ -117,7 +120,31 @@ pub(crate) fn facts_for(
             .follow_through
             .as_ref()
             .map(|draft| follow_through_facts(gathered, draft, recipient)),
+        win: gathered.event.facts.win.as_ref().map(|feat| WinFacts {
+            kind: feat.name().to_owned(),
+            large: feat.is_large(),
+            weeks: match feat {
+                Feat::OnTimeWeeks { weeks } => Some(*weeks),
+                _ => None,
+            },
+            people: match feat {
+                Feat::HabitAcrossTheTeam { people, .. } => Some(*people),
+                _ => None,
+            },
+            in_copy: gathered.in_copy.clone(),
+        }),
     }
+}
+
+/// The names of the readers of an event about `team` who are not of it: for a win, the
+/// managers' managers it is said before.
+pub(crate) fn in_copy(readers: &[Recipient<'_>], team: Option<&str>) -> Vec<String> {
+    let Some(team) = team else { return Vec::new() };
+    readers
+        .iter()
+        .filter(|reader| !reader.person.team.as_deref().is_some_and(|own| own.eq_ignore_ascii_case(team)))
+        .map(|reader| reader.person.name.clone())
+        .collect()
 }
 
 /// A follow-through in the draft's words for the reader's kind, with the places it concerns:
@@ -247,6 +274,8 @@ pub(crate) fn link_for(gathered: &Gathered, audience: Audience, team: Option<&st
         },
         (Topic::PolicyChanged, _, _) => "/policy".into(),
         (Topic::OwnershipDisputed, _, _) => "/queue".into(),
+        // A win on no one action is seen with the team's health.
+        (Topic::Win, Audience::Engineer | Audience::Manager | Audience::Executive, None) => "/health".into(),
         // Tips for their own devices link to where they are turned off.
         (Topic::Nudge, _, _) if gathered.campaign.as_ref().is_some_and(|campaign| campaign.personal) => {
             "/me/preferences".into()

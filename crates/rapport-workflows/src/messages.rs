@@ -20,7 +20,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::actions::{ActionDetail, action_detail};
 use crate::campaigns::campaigns_in_force;
-use crate::message_facts::{Directory, Gathered, facts_for, hours_for, link_for, period_words};
+use crate::message_facts::{Directory, Gathered, facts_for, hours_for, in_copy, link_for, period_words};
 use crate::policy::{compile_policy, current_policy};
 use crate::{Channels, PlanError, code_fix};
 
@@ -97,33 +97,45 @@ async fn messages_of(
 ) -> Result<Vec<NewMessage>, PlanError> {
     let Some(topic) = Topic::of(event.kind) else { return Ok(Vec::new()) };
     let (policy, now) = (noise.policy, noise.now);
-    let gathered = gather(store, (policy, noise.campaigns), topic, event, now).await?;
-    // A nudge of a campaign switched off since has no words left to send.
-    if matches!(topic, Topic::Nudge | Topic::HabitThanks | Topic::CampaignReplied)
-        && gathered.campaign.is_none()
-    {
+    let mut gathered = gather(store, (policy, noise.campaigns), topic, event, now).await?;
+    // A nudge of a campaign switched off since (or a team's win on it) has no words left.
+    let of_a_campaign = matches!(topic, Topic::Nudge | Topic::HabitThanks | Topic::CampaignReplied)
+        || event.facts.campaign.is_some();
+    if of_a_campaign && gathered.campaign.is_none() {
         return Ok(Vec::new());
     }
     if topic == Topic::FollowThrough && gathered.follow_through.is_none() {
         return Ok(Vec::new());
     }
-    let occasion = rapport_core::Occasion {
-        team: event.team.as_deref(),
-        device_users: &gathered.devices.iter().map(|(_, user)| user.clone()).collect::<Vec<_>>(),
-        answered_by: gathered.answer.as_ref().map(|answer| answer.given_by.as_str()),
-        security_team: &policy.spec.security_team,
-    };
     let outcome = gathered.detail.as_ref().map(|detail| detail.action.outcome);
     let within_policy =
         gathered.detail.as_ref().is_some_and(|detail| matches!(detail.emergency, Some(Emergency::Criteria)));
+    let readers = readers_of(&gathered, policy, people);
+    if topic == Topic::Win {
+        gathered.in_copy = in_copy(&readers, event.team.as_deref());
+    }
     let mut messages = Vec::new();
-    for recipient in recipients(topic, &occasion, people) {
+    for recipient in readers {
         let mut message = message_for(templates, &gathered, &recipient, directory, now)?;
         let urgency = Urgency::of(topic, outcome);
         message.route = noise.route(recipient.person, urgency, within_policy, &message);
         messages.push(message);
     }
     Ok(messages)
+}
+
+/// Who is told of the gathered event, and as which reader.
+fn readers_of<'p>(gathered: &Gathered, policy: &Policy, people: &'p [Person]) -> Vec<Recipient<'p>> {
+    let event = &gathered.event;
+    let device_users: Vec<String> = gathered.devices.iter().map(|(_, user)| user.clone()).collect();
+    let occasion = rapport_core::Occasion {
+        team: event.team.as_deref(),
+        device_users: &device_users,
+        answered_by: gathered.answer.as_ref().map(|answer| answer.given_by.as_str()),
+        security_team: &policy.spec.security_team,
+        win: event.facts.win.as_ref(),
+    };
+    recipients(gathered.topic, &occasion, people)
 }
 
 /// Routes messages as they are composed, remembering what each reader was sent lately,
@@ -164,8 +176,10 @@ impl<'a> Noise<'a> {
         let email = message.recipient.to_lowercase();
         let rhythm = self.rhythms.get(&email).copied().unwrap_or_default();
         let sent = self.lately.entry(email.clone()).or_default();
+        // A thank-you is news of its own, never a repeat of the work's earlier messages.
         let same_action = sent
             .iter()
+            .filter(|_| message.topic != Topic::Win)
             .filter(|earlier| earlier.action.is_some() && earlier.action == message.action)
             .map(|earlier| (Urgency::of(earlier.topic, None), earlier.composed_at, earlier.subject.clone()))
             .max_by_key(|(urgency, at, _)| (*urgency, *at));
@@ -353,6 +367,7 @@ async fn gather(
         campaign,
         campaign_answer,
         follow_through,
+        in_copy: Vec::new(),
     })
 }
 
@@ -493,7 +508,10 @@ pub async fn preview_message(
     };
     let (policy, _) = current_policy(store, now).await?;
     let campaigns = campaigns_in_force(store).await?;
-    let gathered = gather(store, (&policy, &campaigns), topic, &event, now).await?;
+    let mut gathered = gather(store, (&policy, &campaigns), topic, &event, now).await?;
+    if topic == Topic::Win {
+        gathered.in_copy = in_copy(&readers_of(&gathered, &policy, &people), event.team.as_deref());
+    }
     let team = team.map(str::to_owned).or_else(|| event.team.clone()).or_else(|| reader.team.clone());
     let recipient = Recipient { person: &reader, audience, team };
     let facts = facts_for(&gathered, &recipient, &directory, now);

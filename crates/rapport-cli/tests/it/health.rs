@@ -50,6 +50,10 @@ fn health_counts_each_teams_months_and_the_security_teams_own_record() {
             serde_json::from_str(&std::fs::read_to_string(sample("cyclonedx-log4j.json")).unwrap()).unwrap();
         fixed["vulnerabilities"] = Value::Array(vec![]);
         rapport.ok(&["import", &rapport.write("fixed.json", fixed.to_string().as_bytes())]);
+        // The clock records the win once, and the thanks is composed for the team.
+        let ticked = rapport.ok(&["tick"]);
+        assert!(ticked.contains(&format!("win_recognised #{id}: {team} ")), "{db}: {ticked}");
+        assert!(!rapport.ok(&["tick"]).contains("win_recognised"), "{db}: a win is recorded once");
         let still = rapport.json_lines(&["actions", "--json", "--state", "open"]);
         let late = still
             .iter()
@@ -78,10 +82,23 @@ fn health_counts_each_teams_months_and_the_security_teams_own_record() {
             .sum();
         assert!(overdue >= 1, "{db}: the clock saw work past its due date: {health}");
         let wins = health["wins"].as_array().unwrap();
-        assert!(
-            wins.iter().any(|win| win["team"] == team.as_str() && win["feat"]["action"] == excepted["id"]),
-            "{db}: the work done before its due date is a win: {health}"
-        );
+        let won = wins
+            .iter()
+            .find(|won| won["win"]["team"] == team.as_str() && won["win"]["feat"]["action"] == excepted["id"])
+            .unwrap_or_else(|| panic!("{db}: the work done before its due date is a win: {health}"));
+        let thanked: Vec<(&str, &str)> = won["thanked"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|reader| (reader["email"].as_str().unwrap(), reader["audience"].as_str().unwrap()))
+            .collect();
+        assert!(thanked.contains(&(PAYMENTS_MANAGER, "manager")), "{db}: {thanked:?}");
+        if won["win"]["feat"]["kind"] == "large_risk_removed" {
+            assert!(
+                thanked.contains(&("olu.adeyemi@example.com", "executive")),
+                "{db}: the manager's manager hears of a large win: {thanked:?}"
+            );
+        }
         let composed: u64 = health["security"]
             .as_array()
             .unwrap()
@@ -110,13 +127,13 @@ fn health_counts_each_teams_months_and_the_security_teams_own_record() {
         let table = rapport.ok(&["health", "--at", &moment, "--team", &team]);
         assert!(table.starts_with(&format!("{team}\n")), "{db}: {table}");
         assert!(
-            table.contains(&format!("{team} finished action #{id} before its due date")),
+            table.contains(&format!("thanked: Priya Nair <{PAYMENTS_MANAGER}> as manager")),
             "{db}: {table}"
         );
         assert!(table.contains("Security team's own record"), "{db}: {table}");
         let unknown = rapport.fails(&["health", "--team", "Nobody"]);
         assert!(unknown.contains("nothing has happened to a team \"Nobody\" yet"), "{db}: {unknown}");
         let too_long = rapport.fails(&["health", "--months", "30"]);
-        assert!(too_long.contains("30 months: give from 1 to 24"), "{db}: {too_long}");
+        assert!(too_long.contains("months: give from 1 to 24, not 30"), "{db}: {too_long}");
     }
 }

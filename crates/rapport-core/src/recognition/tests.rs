@@ -68,7 +68,7 @@ fn work_done_before_its_due_date_and_a_large_risk_removed_are_wins_and_late_work
     let found = stream.wins(start, start + Duration::days(30));
     let feats: Vec<&Feat> = found.iter().map(|win| &win.feat).collect();
     assert_eq!(feats, [&Feat::LargeRiskRemoved { action: 1 }, &Feat::OnTime { action: 2 }]);
-    assert!(found[0].large && !found[1].large);
+    assert!(found[0].feat.is_large() && !found[1].feat.is_large());
     assert_eq!(found[1].once, format!("win:on-time:2:{}", (start + Duration::days(4)).unix_timestamp()));
     assert!(
         stream.wins(start + Duration::days(20), start + Duration::days(30)).is_empty(),

@@ -250,3 +250,56 @@ fn every_follow_through_draft_reads_within_its_readers_grade_by_textstat() {
         .collect();
     assert!(over.is_empty(), "{}", over.join("\n"));
 }
+
+/// Every kind of win, as each of its readers reads it.
+fn win_messages() -> Vec<(Audience, String)> {
+    let templates = Templates::defaults().unwrap();
+    let habit = Facts::sample(Topic::Win, Audience::EndUser);
+    let mut texts = Vec::new();
+    for audience in Topic::Win.audiences().iter().copied() {
+        for kind in ["on_time", "large_risk_removed", "on_time_weeks", "habit_across_the_team"] {
+            let mut facts = Facts::sample(Topic::Win, audience);
+            let win = facts.win.as_mut().unwrap();
+            win.kind = kind.into();
+            win.large = kind == "large_risk_removed";
+            if !win.large {
+                win.in_copy.clear();
+            }
+            match kind {
+                "on_time_weeks" => win.weeks = Some(8),
+                "habit_across_the_team" => {
+                    win.people = Some(5);
+                    facts.campaign = habit.campaign.clone();
+                }
+                _ => {}
+            }
+            if facts.action.is_none() && kind.starts_with("on_time") | kind.starts_with("large") {
+                facts.action = Facts::sample(Topic::ActionFinished, audience).action;
+            }
+            let name = TemplateName { topic: Topic::Win, audience };
+            let message = compose(&templates, name, &facts, "https://example.org/").unwrap();
+            texts.push((audience, format!("{}\n\n{}", message.body, message.ask)));
+        }
+    }
+    texts
+}
+
+#[test]
+fn every_kind_of_win_reads_within_its_readers_grade_by_textstat() {
+    let texts = win_messages();
+    assert_eq!(texts.len(), 16);
+    let Some(judged) = judge(&texts.iter().map(|(_, text)| text.clone()).collect::<Vec<_>>()) else { return };
+    let over: Vec<String> = texts
+        .iter()
+        .zip(&judged)
+        .filter(|((audience, text), theirs)| {
+            let target = ReadingTarget::for_audience(*audience);
+            theirs["grade"].as_f64().unwrap() > target.max_grade
+                || !target.misses(&readability(text)).is_empty()
+        })
+        .map(|((audience, text), theirs)| {
+            format!("{audience:?}: grade {} by textstat: {text:?}", theirs["grade"])
+        })
+        .collect();
+    assert!(over.is_empty(), "{}", over.join("\n"));
+}
