@@ -4,6 +4,7 @@
 
 mod assess;
 mod assets;
+mod briefing;
 mod campaigns;
 mod commands;
 mod events;
@@ -88,6 +89,8 @@ enum Command {
     Events(events::EventsArgs),
     /// Each team's health month by month, and the security team's own record.
     Health(health::HealthArgs),
+    /// The monthly briefing for the executives or a team's manager: as text, HTML or PDF.
+    Briefing(briefing::BriefingArgs),
     /// Run the clock's work once: due soon, overdue, exceptions ending and ended; then compose
     /// the messages of everything that happened since the last time.
     Tick(events::TickArgs),
@@ -176,6 +179,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Emergency(command) => plan::emergency(&cli.database, command).await,
         Command::Events(args) => events::events(&cli.database, args).await,
         Command::Health(args) => health::health(&cli.database, args).await,
+        Command::Briefing(args) => briefing::briefing(&cli.database, args).await,
         Command::Tick(args) => events::run_tick(&cli.database, args).await,
         Command::Messages(command) => messages::messages(&cli.database, command).await,
         Command::Outbox(args) => messages::outbox(&cli.database, args).await,

@@ -241,7 +241,8 @@ fn previous_month(first: Date) -> Date {
     Date::from_calendar_date(year, month, 1).unwrap_or(first)
 }
 
-fn next_month(first: Date) -> Date {
+/// The first day of the month after the one `first` starts.
+pub fn next_month(first: Date) -> Date {
     let (year, month) = match first.month() {
         Month::December => (first.year() + 1, Month::January),
         month => (first.year(), month.next()),

@@ -8,6 +8,7 @@
 mod access;
 mod assess;
 mod asset;
+mod briefing;
 mod campaign;
 mod clock;
 mod cvss;
@@ -50,6 +51,7 @@ pub use assess::{
 pub use asset::{
     AssetId, DeviceFacts, DeviceReport, Setting, Software, SoftwareChange, apply_software_changes,
 };
+pub use briefing::{Briefing, Coming, Reader, across_teams, briefing, month_name};
 pub use campaign::{
     Campaign, DayRange, DeviceTest, Exposures, Nudge, Platform, Reported, SoftwareTest, VersionRange,
     os_version_number,
@@ -68,7 +70,7 @@ pub use follow_through::{
 };
 pub use health::{
     CloseBand, Composed, Happened, Health, SecurityMonth, Sent, Spread, TeamMonth, compared, health,
-    months_to,
+    months_to, next_month,
 };
 pub use intel::{
     AffectedPackage, Edition, EpssScore, ExploitSignal, Feed, KevEntry, Remediation, VulnRecord,

@@ -125,10 +125,12 @@ pub enum EventKind {
     FollowThroughSettingsApplied,
     /// A team's win was found in the stream, to be thanked for (once).
     WinRecognised,
+    /// A month ended, and its briefing is ready for the executives and the managers (once).
+    BriefingPublished,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 34] = [
+    pub const ALL: [EventKind; 35] = [
         EventKind::ActionOpened,
         EventKind::DecisionChanged,
         EventKind::ActionMarkedDone,
@@ -163,6 +165,7 @@ impl EventKind {
         EventKind::FollowThroughDismissed,
         EventKind::FollowThroughSettingsApplied,
         EventKind::WinRecognised,
+        EventKind::BriefingPublished,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -201,6 +204,7 @@ impl EventKind {
             EventKind::FollowThroughDismissed => "follow_through_dismissed",
             EventKind::FollowThroughSettingsApplied => "follow_through_settings_applied",
             EventKind::WinRecognised => "win_recognised",
+            EventKind::BriefingPublished => "briefing_published",
         }
     }
 
@@ -245,6 +249,7 @@ impl EventKind {
             EventKind::FollowThroughDismissed => "advisory's draft set aside",
             EventKind::FollowThroughSettingsApplied => "follow-through settings applied",
             EventKind::WinRecognised => "thanked for a win",
+            EventKind::BriefingPublished => "monthly briefing published",
         }
     }
 }
@@ -295,6 +300,9 @@ pub struct EventFacts {
     /// The win a team is thanked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub win: Option<crate::Feat>,
+    /// The month a briefing covers: its first day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub month: Option<Date>,
 }
 
 /// Who caused an event: a person acting in their role, Rapport reading scans and decisions,

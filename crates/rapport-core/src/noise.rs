@@ -39,7 +39,8 @@ impl Urgency {
             | Topic::HabitThanks
             | Topic::CampaignReplied
             | Topic::FollowThrough
-            | Topic::Win => Urgency::Prompt,
+            | Topic::Win
+            | Topic::Briefing => Urgency::Prompt,
         }
     }
 }

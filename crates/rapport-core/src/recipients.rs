@@ -110,6 +110,18 @@ pub fn recipients<'p>(topic: Topic, occasion: &Occasion<'_>, people: &'p [Person
                 }
             }
         }
+        // Every executive reads the organisation's; every manager of a partner team, their team's.
+        Topic::Briefing => {
+            for person in &reachable {
+                match (person.audience, person.team.as_deref()) {
+                    (Audience::Executive, _) => tell(person, Audience::Executive, None),
+                    (Audience::Manager, Some(team)) if !team.eq_ignore_ascii_case(occasion.security_team) => {
+                        tell(person, Audience::Manager, Some(team));
+                    }
+                    _ => {}
+                }
+            }
+        }
         Topic::SecurityReplied => {
             let answerer = occasion
                 .answered_by
@@ -315,6 +327,23 @@ mod tests {
             emails,
             ["sam@example.org", "mona@example.org", "omar@example.org"],
             "its end users took it up"
+        );
+    }
+
+    #[test]
+    fn the_briefing_reaches_every_executive_and_each_partner_teams_manager_for_their_team() {
+        let occasion = Occasion { security_team: "Security", ..Occasion::default() };
+        let people = directory();
+        let told: Vec<(String, Option<String>)> = recipients(Topic::Briefing, &occasion, &people)
+            .into_iter()
+            .map(|recipient| (recipient.person.email.clone().unwrap_or_default(), recipient.team))
+            .collect();
+        assert_eq!(
+            told,
+            [
+                ("mona@example.org".to_owned(), Some("Payments".to_owned())),
+                ("erin@example.org".to_owned(), None)
+            ]
         );
     }
 }

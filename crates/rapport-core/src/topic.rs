@@ -40,10 +40,12 @@ pub enum Topic {
     FollowThrough,
     /// Thanks to a team for a win, with the managers' managers in copy for a large one.
     Win,
+    /// The month's briefing: the executives' across every team, each manager's of their team.
+    Briefing,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 17] = [
+    pub const ALL: [Topic; 18] = [
         Topic::ActionOpened,
         Topic::ActionDueSoon,
         Topic::ActionOverdue,
@@ -61,6 +63,7 @@ impl Topic {
         Topic::CampaignReplied,
         Topic::FollowThrough,
         Topic::Win,
+        Topic::Briefing,
     ];
 
     /// The topic an event is told under, if it is told at all.
@@ -82,6 +85,7 @@ impl Topic {
             EventKind::CampaignReplied => Topic::CampaignReplied,
             EventKind::FollowThroughSent => Topic::FollowThrough,
             EventKind::WinRecognised => Topic::Win,
+            EventKind::BriefingPublished => Topic::Briefing,
             EventKind::DecisionChanged
             | EventKind::ActionMarkedDone
             | EventKind::ExceptionRequested
@@ -127,6 +131,7 @@ impl Topic {
             Topic::CampaignReplied => "campaign_replied",
             Topic::FollowThrough => "follow_through",
             Topic::Win => "win",
+            Topic::Briefing => "briefing",
         }
     }
 
@@ -157,6 +162,7 @@ impl Topic {
             Topic::FollowThrough => &[Engineer, Manager, EndUser],
             // End users hear of the habits they took up together.
             Topic::Win => &[Engineer, Manager, Executive, EndUser],
+            Topic::Briefing => &[Manager, Executive],
         }
     }
 }

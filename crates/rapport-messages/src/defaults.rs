@@ -18,6 +18,8 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("action_overdue.manager", include_str!("templates/action_overdue.manager.jinja")),
     ("action_reopened.engineer", include_str!("templates/action_reopened.engineer.jinja")),
     ("action_reopened.manager", include_str!("templates/action_reopened.manager.jinja")),
+    ("briefing.executive", include_str!("templates/briefing.executive.jinja")),
+    ("briefing.manager", include_str!("templates/briefing.manager.jinja")),
     ("campaign_replied.end_user", include_str!("templates/campaign_replied.end_user.jinja")),
     ("digest.end_user", include_str!("templates/digest.end_user.jinja")),
     ("digest.engineer", include_str!("templates/digest.engineer.jinja")),

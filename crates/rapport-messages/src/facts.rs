@@ -22,6 +22,21 @@ pub struct Facts {
     pub campaign: Option<CampaignFacts>,
     pub follow_through: Option<FollowThroughFacts>,
     pub win: Option<WinFacts>,
+    pub briefing: Option<BriefingFacts>,
+}
+
+/// The month's briefing, as its reader's part of the organisation reads it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct BriefingFacts {
+    pub title: String,
+    /// "November 2026".
+    pub month: String,
+    pub accomplishments: Vec<String>,
+    pub issues: Vec<String>,
+    pub responses: Vec<String>,
+    pub plans: Vec<String>,
+    /// The request for feedback, one line.
+    pub feedback: String,
 }
 
 /// A team's win, to thank it for. The action (for work finished) is in `action`, and the
@@ -256,6 +271,13 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("win.weeks", "weeks in a row with everything closed on time (on_time_weeks only)"),
     ("win.people", "how many of the team took up the habit (habit_across_the_team only)"),
     ("win.in_copy", "who outside the team is told too, by name: a list (may be empty)"),
+    ("briefing.title", "the briefing's title, \"Security in November 2026\""),
+    ("briefing.month", "the month it covers, \"November 2026\""),
+    ("briefing.accomplishments", "what was done: a list of sentences"),
+    ("briefing.issues", "what went wrong, and where a relationship needs care: a list of sentences"),
+    ("briefing.responses", "what the security team did about it, its own record: a list of sentences"),
+    ("briefing.plans", "what comes next month: a list of sentences"),
+    ("briefing.feedback", "the request for feedback, one sentence"),
 ];
 
 impl Facts {
@@ -453,6 +475,39 @@ impl Facts {
                     large: true,
                     in_copy: vec!["Dana Whitfield".into()],
                     ..WinFacts::default()
+                });
+            }
+            Topic::Briefing => {
+                let executive = audience == Audience::Executive;
+                facts.briefing = Some(BriefingFacts {
+                    title: if executive {
+                        "Security in November 2026"
+                    } else {
+                        "Payments and security in November 2026"
+                    }
+                    .into(),
+                    month: "November 2026".into(),
+                    accomplishments: vec![
+                        if executive {
+                            "Teams closed 42 pieces of security work in November 2026, 37 of them on time."
+                        } else {
+                            "Your team closed 6 pieces of security work in November 2026, 5 of them on time."
+                        }
+                        .into(),
+                        "Payments removed a serious risk, and a scan confirms it is gone.".into(),
+                    ],
+                    issues: vec![
+                        "At the end of November 2026, 4 pieces of work were past their due date, up from 1."
+                            .into(),
+                        "1 piece of work is waiting under an agreed exception.".into(),
+                    ],
+                    responses: vec![
+                        "We decided requests for exceptions in 1 day on the median.".into(),
+                        "No question from a team is waiting for our answer.".into(),
+                    ],
+                    plans: vec!["3 pieces of work are due in December 2026, and 1 of them is urgent.".into()],
+                    feedback: "Is this briefing useful to you? Tell us in one line what you would change."
+                        .into(),
                 });
             }
             Topic::ActionOpened

@@ -23,8 +23,9 @@ pub use email::{
     Email, EmailChannel, SendError, SmtpSecurity, SmtpSettings, SmtpSettingsError, html_of, text_of,
 };
 pub use facts::{
-    ActionFacts, AnswerFacts, CampaignFacts, DigestFacts, DigestItem, EmergencyFacts, ExceptionFacts, Facts,
-    FollowThroughFacts, NudgeFacts, PersonFacts, PlaceFacts, PolicyFacts, TeamFacts, VARIABLES, WinFacts,
+    ActionFacts, AnswerFacts, BriefingFacts, CampaignFacts, DigestFacts, DigestItem, EmergencyFacts,
+    ExceptionFacts, Facts, FollowThroughFacts, NudgeFacts, PersonFacts, PlaceFacts, PolicyFacts, TeamFacts,
+    VARIABLES, WinFacts,
 };
 pub use follow_through::{BROWSER_CATEGORY, draft_wording};
 pub use http::{AddressError, address_shown};

@@ -253,6 +253,6 @@ mod tests {
             assert_eq!(TemplateName::parse(&name.file_name()), Some(name));
         }
         assert_eq!(TemplateName::parse("policy_changed.end_user"), None);
-        assert_eq!(TemplateName::all().count(), 44);
+        assert_eq!(TemplateName::all().count(), 46);
     }
 }

@@ -4,6 +4,7 @@
 //! sentence saying every value, for screen readers and for people who cannot see it.
 
 use askama::Template;
+use rapport_core::CloseBand;
 
 /// How a chart draws its values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +32,21 @@ pub struct MonthlyChart {
     /// Short month names and their values; none where there was nothing to count.
     pub months: Vec<(String, Option<f64>)>,
     pub references: Vec<Reference>,
+}
+
+/// "Nov" for "2026-11" (a month as `YYYY-MM`, or a date in it).
+pub(crate) fn short_month(month: &str) -> String {
+    let names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let number: usize = month.get(5..7).and_then(|number| number.parse().ok()).unwrap_or(1);
+    names.get(number.saturating_sub(1)).copied().unwrap_or_default().to_owned()
+}
+
+/// The public benchmark's three lines for a chart of close rates.
+pub(crate) fn benchmark_bands() -> Vec<Reference> {
+    [(CloseBand::LOW, "low"), (CloseBand::MEDIAN, "median"), (CloseBand::HIGH, "high")]
+        .iter()
+        .map(|(value, label)| Reference { value: *value, label: (*label).to_owned() })
+        .collect()
 }
 
 const WIDTH: f64 = 640.0;

@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::Refusals;
 use crate::auth::Signed;
-use crate::charts::{MonthlyChart, Reference, Shape};
+use crate::charts::{MonthlyChart, Shape, benchmark_bands, short_month};
 use crate::error::ServerError;
 use crate::state::AppState;
 use crate::web::{Nav, html};
@@ -285,26 +285,16 @@ pub(crate) struct HealthPage {
     security: Vec<SecurityMonthView>,
 }
 
-fn short_month(month: &str) -> String {
-    let names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let number: usize = month.get(5..7).and_then(|number| number.parse().ok()).unwrap_or(1);
-    names.get(number.saturating_sub(1)).copied().unwrap_or_default().to_owned()
-}
-
 fn section(index: usize, view: TeamHealthView) -> Result<TeamSection, ServerError> {
     let months = |value: fn(&TeamMonthView) -> Option<f64>| {
         view.months.iter().map(|month| (short_month(&month.month), value(month))).collect::<Vec<_>>()
     };
-    let bands = [(CloseBand::LOW, "low"), (CloseBand::MEDIAN, "median"), (CloseBand::HIGH, "high")];
     let close = MonthlyChart {
         id: format!("team-{index}-close"),
         title: format!("{}: share of open work closed each month", view.team),
         shape: Shape::Shares,
         months: months(|month| month.close_rate_percent.map(|percent| percent / 100.0)),
-        references: bands
-            .iter()
-            .map(|(value, label)| Reference { value: *value, label: (*label).to_owned() })
-            .collect(),
+        references: benchmark_bands(),
     };
     let overdue = MonthlyChart {
         id: format!("team-{index}-overdue"),

@@ -14,6 +14,7 @@ mod accounts;
 mod answers;
 mod api;
 mod auth;
+mod briefing;
 mod charts;
 mod config;
 mod devices;
@@ -50,6 +51,7 @@ use utoipa_axum::routes;
 pub use accounts::{
     AccountRequest, Acting, account_by_email, create_account, create_api_token, reset_password,
 };
+pub use briefing::briefing_document;
 pub use config::{ConfigError, ServerConfig};
 pub use error::ServerError;
 pub use state::AppState;
@@ -87,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .route("/me/preferences", get(messages::preferences_page).post(messages::save_preferences))
         .route("/messages", get(messages::messages_page))
         .route("/health", get(health::health_page))
+        .route("/briefing", get(briefing::briefing_page))
         .route("/campaigns", get(security::campaigns::campaigns_page))
         .route("/campaigns/{name}", get(security::campaigns::campaign_page))
         .route("/follow-through", get(security::follow_through::drafts_page))
@@ -137,6 +140,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))
         .route("/static/rapport.css", get(web::stylesheet))
+        .route("/static/briefing.css", get(briefing::stylesheet))
         .route_layer(from_fn_with_state(state.clone(), metrics::track))
         .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), auth::authenticate))
@@ -190,6 +194,7 @@ fn api(upload_limit: DefaultBodyLimit) -> (Router<AppState>, utoipa::openapi::Op
         .routes(routes!(messages::my_preferences, messages::set_my_preferences))
         .routes(routes!(messages::messages_api))
         .routes(routes!(health::health_api))
+        .routes(routes!(briefing::briefing_api))
         .routes(routes!(security::campaigns::campaigns_api))
         .routes(routes!(security::campaigns::campaign_people_api))
         .routes(routes!(security::follow_through::drafts_api))

@@ -366,6 +366,8 @@ pub async fn home(signed: Signed) -> Response {
     let target = match (principal.role, principal.team.as_deref()) {
         (Role::TeamManager | Role::TeamEngineer, Some(team)) => format!("/teams/{}", encode(team)),
         _ if principal.is_security() => "/overview".to_owned(),
+        // An executive starts with the month's briefing.
+        (Role::Executive, _) => "/briefing".to_owned(),
         _ if principal.may_read_everything() => "/teams".to_owned(),
         _ => "/me/devices".to_owned(),
     };

@@ -47,6 +47,7 @@ impl Nav {
             links.push((format!("/teams/{}/policy", encode(team)), "Our policy"));
             if !principal.may_read_everything() {
                 links.push(("/health".to_owned(), "Our health"));
+                links.push(("/briefing".to_owned(), "Our briefing"));
             }
         }
         if principal.is_security() {
@@ -56,6 +57,7 @@ impl Nav {
             links.push(("/teams".to_owned(), "Teams"));
             links.push(("/actions".to_owned(), "Actions"));
             links.push(("/health".to_owned(), "Health"));
+            links.push(("/briefing".to_owned(), "Briefing"));
         }
         if principal.is_security() {
             links.push(("/queue".to_owned(), "Queue"));

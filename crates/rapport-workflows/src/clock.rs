@@ -1,7 +1,8 @@
 //! The clock's work, run once (`rapport tick`) or on the server's schedule: exceptions whose
 //! time is up end, and open work that is due soon or overdue, and exceptions about to end,
 //! become events; the hygiene campaigns nudge and thank whoever is due (`campaigns.rs`); and
-//! the teams' new wins are recorded, to be thanked for (`health.rs`).
+//! the teams' new wins are recorded, to be thanked for (`health.rs`), and last month's
+//! briefing once it has ended (`briefing.rs`).
 //! Running it twice, or on two servers at once, records each event once.
 
 use std::collections::HashMap;
@@ -11,6 +12,7 @@ use rapport_storage::{ExceptionState, NewEvent, Store};
 use time::OffsetDateTime;
 
 use crate::actions::planned_actions;
+use crate::briefing::publish_briefing;
 use crate::campaigns::{CampaignReport, schedule_campaigns};
 use crate::health::recognise_wins;
 use crate::plan::PlanError;
@@ -63,6 +65,7 @@ pub async fn tick(store: &Store, now: OffsetDateTime) -> Result<TickReport, Plan
     recorded.append(&mut campaigns.recorded);
     // After the campaigns, so that a habit shown this tick can complete a team's win.
     recorded.extend(recognise_wins(store, now).await?);
+    recorded.extend(publish_briefing(store, now).await?);
     Ok(TickReport { exceptions_ended, recorded, campaigns })
 }
 

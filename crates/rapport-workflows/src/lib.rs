@@ -21,6 +21,7 @@ mod actions;
 mod answer;
 mod assess;
 mod assign;
+mod briefing;
 mod campaign_answers;
 mod campaigns;
 mod clock;
@@ -51,6 +52,7 @@ pub use answer::{
 };
 pub use assess::{AssessError, AssessReport, apply_tree, assess_findings, compile_tree, current_tree};
 pub use assign::{Assignment, Given, assign_owner};
+pub use briefing::{BriefingFor, BriefingReport, CHART_MONTHS, monthly_briefing, publish_briefing};
 pub use campaign_answers::{reply_to_campaign_answer, unreplied_campaign_answers};
 pub use campaigns::{
     CampaignFigures, CampaignPeople, CampaignReport, PersonInCampaign, TeamCampaignFigures, apply_campaign,

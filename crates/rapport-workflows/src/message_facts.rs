@@ -6,12 +6,12 @@ use std::collections::HashMap;
 
 use jiff::tz::TimeZone;
 use rapport_core::{
-    Audience, Emergency, EventKind, Exploitation, Feat, Hours, Outcome, Person, Policy, Recipient, Team,
-    Topic,
+    Audience, Briefing, Emergency, EventKind, Exploitation, Feat, Hours, Outcome, Person, Policy, Recipient,
+    Team, Topic,
 };
 use rapport_messages::{
-    ActionFacts, AnswerFacts, CampaignFacts, EmergencyFacts, ExceptionFacts, Facts, FollowThroughFacts,
-    PersonFacts, PlaceFacts, PolicyFacts, TeamFacts, WinFacts,
+    ActionFacts, AnswerFacts, BriefingFacts, CampaignFacts, EmergencyFacts, ExceptionFacts, Facts,
+    FollowThroughFacts, PersonFacts, PlaceFacts, PolicyFacts, TeamFacts, WinFacts,
 };
 use rapport_storage::{
     AnswerKind, StoredAnswer, StoredCampaignAnswer, StoredDraft, StoredEvent, StoredException,
@@ -50,6 +50,9 @@ pub(crate) struct Gathered {
     pub follow_through: Option<StoredDraft>,
     /// Who outside the team is told of it too, by name (the managers' managers, for a win).
     pub in_copy: Vec<String>,
+    /// A month's briefing for each part of the organisation its readers read: the executives'
+    /// (no team) and each manager's team's.
+    pub briefings: Vec<(Option<String>, Briefing)>,
 }
 
 /// The facts `recipient`'s template reads.
@@ -133,6 +136,28 @@ pub(crate) fn facts_for(
             },
             in_copy: gathered.in_copy.clone(),
         }),
+        briefing: gathered
+            .briefings
+            .iter()
+            .find(|(team, _)| same_team(team.as_deref(), recipient.team.as_deref()))
+            .map(|(_, briefing)| BriefingFacts {
+                title: briefing.title.clone(),
+                month: rapport_core::month_name(briefing.month),
+                accomplishments: briefing.accomplishments.clone(),
+                issues: briefing.issues.clone(),
+                responses: briefing.responses.clone(),
+                plans: briefing.plans.clone(),
+                feedback: briefing.feedback.clone(),
+            }),
+    }
+}
+
+/// Whether two readers' parts of the organisation are the same team, or both the whole of it.
+pub(crate) fn same_team(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        (None, None) => true,
+        _ => false,
     }
 }
 
@@ -274,6 +299,20 @@ pub(crate) fn link_for(gathered: &Gathered, audience: Audience, team: Option<&st
         },
         (Topic::PolicyChanged, _, _) => "/policy".into(),
         (Topic::OwnershipDisputed, _, _) => "/queue".into(),
+        (Topic::Briefing, _, _) => {
+            let month = gathered
+                .event
+                .facts
+                .month
+                .map(|first| format!("{:04}-{:02}", first.year(), u8::from(first.month())));
+            let month = month.unwrap_or_default();
+            match (audience, team) {
+                (Audience::Manager, Some(team)) => {
+                    format!("/briefing?month={month}&team={}", path_segment(team))
+                }
+                _ => format!("/briefing?month={month}"),
+            }
+        }
         // A win on no one action is seen with the team's health.
         (Topic::Win, Audience::Engineer | Audience::Manager | Audience::Executive, None) => "/health".into(),
         // Tips for their own devices link to where they are turned off.

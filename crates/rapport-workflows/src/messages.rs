@@ -19,8 +19,11 @@ use rapport_storage::{AssetFilter, EventFilter, NewMessage, SentLately, Store, S
 use time::{Duration, OffsetDateTime};
 
 use crate::actions::{ActionDetail, action_detail};
+use crate::briefing::{BriefingFor, monthly_briefing};
 use crate::campaigns::campaigns_in_force;
-use crate::message_facts::{Directory, Gathered, facts_for, hours_for, in_copy, link_for, period_words};
+use crate::message_facts::{
+    Directory, Gathered, facts_for, hours_for, in_copy, link_for, period_words, same_team,
+};
 use crate::policy::{compile_policy, current_policy};
 use crate::{Channels, PlanError, code_fix};
 
@@ -114,8 +117,19 @@ async fn messages_of(
     if topic == Topic::Win {
         gathered.in_copy = in_copy(&readers, event.team.as_deref());
     }
+    if topic == Topic::Briefing {
+        gathered.briefings = briefings_for(store, event, &readers, now).await?;
+    }
     let mut messages = Vec::new();
-    for recipient in readers {
+    // A briefing goes to those whose part of the organisation has one.
+    let briefed = |recipient: &Recipient<'_>| {
+        topic != Topic::Briefing
+            || gathered
+                .briefings
+                .iter()
+                .any(|(team, _)| same_team(team.as_deref(), recipient.team.as_deref()))
+    };
+    for recipient in readers.into_iter().filter(briefed) {
         let mut message = message_for(templates, &gathered, &recipient, directory, now)?;
         let urgency = Urgency::of(topic, outcome);
         message.route = noise.route(recipient.person, urgency, within_policy, &message);
@@ -368,7 +382,36 @@ async fn gather(
         campaign_answer,
         follow_through,
         in_copy: Vec::new(),
+        briefings: Vec::new(),
     })
+}
+
+/// The month's briefing for each part of the organisation `readers` read: the executives'
+/// and each manager's team's, each written once.
+async fn briefings_for(
+    store: &Store,
+    event: &StoredEvent,
+    readers: &[Recipient<'_>],
+    now: OffsetDateTime,
+) -> Result<Vec<(Option<String>, rapport_core::Briefing)>, PlanError> {
+    let Some(month) = event.facts.month else { return Ok(Vec::new()) };
+    let mut parts: Vec<Option<String>> = readers.iter().map(|reader| reader.team.clone()).collect();
+    parts.sort();
+    parts.dedup();
+    let mut written = Vec::new();
+    for part in parts {
+        let reader = match part.as_deref() {
+            Some(team) => BriefingFor::Manager { team },
+            None => BriefingFor::Executives,
+        };
+        match monthly_briefing(store, now, month, reader).await {
+            Ok(report) => written.push((part, report.briefing)),
+            // A team nothing has happened to has no briefing to read.
+            Err(PlanError::Refused(Refusal::NotFound(_))) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(written)
 }
 
 /// The campaign an event names, with the nudge it sends (for a nudge).
@@ -513,7 +556,18 @@ pub async fn preview_message(
         gathered.in_copy = in_copy(&readers_of(&gathered, &policy, &people), event.team.as_deref());
     }
     let team = team.map(str::to_owned).or_else(|| event.team.clone()).or_else(|| reader.team.clone());
+    // The executives' briefing is of the whole organisation.
+    let team = team.filter(|_| !(topic == Topic::Briefing && audience == Audience::Executive));
     let recipient = Recipient { person: &reader, audience, team };
+    if topic == Topic::Briefing {
+        gathered.briefings = briefings_for(store, &event, std::slice::from_ref(&recipient), now).await?;
+        if gathered.briefings.is_empty() {
+            let team = recipient.team.as_deref().unwrap_or_default();
+            return Err(
+                Refusal::not_found(format!("nothing has happened to a team {team:?} to brief on")).into()
+            );
+        }
+    }
     let facts = facts_for(&gathered, &recipient, &directory, now);
     let link = link_for(&gathered, audience, recipient.team.as_deref());
     let message = compose(templates, template, &facts, &link)?;

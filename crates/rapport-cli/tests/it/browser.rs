@@ -512,8 +512,18 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
         assert!(!page.contains("team=Web"), "{page}");
         assert!(page.contains("1 / 1 / 1"), "one exception asked, granted and in force: {page}");
 
-        // The executive reads every team and answers nothing.
-        assert_eq!(path(executive).await, "/teams");
+        // The executive starts with the month's briefing, its charts drawn, and reads every
+        // team and answers nothing.
+        assert_eq!(path(executive).await, "/briefing");
+        let page = shot(executive, "executive-1-briefing").await;
+        assert!(
+            page.contains("Monthly briefing for the executives") && page.contains("What went wrong"),
+            "{page}"
+        );
+        assert!(
+            page.contains("Every team: share of open work closed each month") && page.contains("<svg"),
+            "{page}"
+        );
         executive.goto(&format!("{base}/teams/Payments")).await.unwrap();
         let page = shot(executive, "executive-2-plan").await;
         assert!(

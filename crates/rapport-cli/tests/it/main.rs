@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod assess;
+mod briefing;
 mod browser;
 mod campaigns;
 mod channels;

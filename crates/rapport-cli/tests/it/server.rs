@@ -114,6 +114,9 @@ async fn sends_security_headers(http: &reqwest::Client, base: &str, browser: &Br
     assert_eq!(nobody.headers()["www-authenticate"], "Bearer realm=\"rapport\"", "{db}");
     let style = http.get(format!("{base}/static/rapport.css")).send().await.unwrap();
     assert!(style.headers().get("cache-control").is_none(), "{db}: the stylesheet may be cached");
+    let briefing = http.get(format!("{base}/static/briefing.css")).send().await.unwrap();
+    assert_eq!(briefing.status(), StatusCode::OK, "{db}: the briefing's styles need no sign-in");
+    assert!(briefing.text().await.unwrap().contains("@media print"), "{db}");
     closes_after_an_unread_body(base, db).await;
 }
 
@@ -750,6 +753,14 @@ async fn walk_the_matrix(rapport: &Rapport) {
             ("/health?team=Payments".into(), [200, 200, 200, 404, 200, 403]),
             ("/api/v1/health?team=Web".into(), [200, 200, 404, 200, 200, 403]),
             ("/api/v1/health?months=30".into(), [400, 400, 400, 400, 400, 403]),
+            // The monthly briefing: the executives' for them and the security team, a partner's
+            // own team's as its manager reads it.
+            ("/briefing".into(), [200, 200, 200, 200, 200, 403]),
+            ("/api/v1/briefing".into(), [200, 200, 200, 200, 200, 403]),
+            ("/briefing?team=Payments".into(), [200, 200, 200, 404, 200, 403]),
+            ("/api/v1/briefing?team=Web".into(), [200, 200, 404, 200, 200, 403]),
+            ("/api/v1/briefing?month=November".into(), [400, 400, 400, 400, 400, 403]),
+            ("/api/v1/briefing?month=2999-01".into(), [400, 400, 400, 400, 400, 403]),
         ];
         // The security team's own pages and their API, for the security team only.
         let security_only = [200, 200, 403, 403, 403, 403];

@@ -303,3 +303,83 @@ fn every_kind_of_win_reads_within_its_readers_grade_by_textstat() {
         .collect();
     assert!(over.is_empty(), "{}", over.join("\n"));
 }
+
+/// A busy month's briefing for the executives and for a manager, every part of it.
+fn briefing_texts() -> Vec<(Audience, String)> {
+    use rapport_core::{
+        CloseBand, Coming, Feat, Health, Outcome, Reader, SecurityMonth, Spread, TeamMonth, Win, briefing,
+    };
+    let november = time::Date::from_calendar_date(2026, time::Month::November, 1).unwrap();
+    let october = time::Date::from_calendar_date(2026, time::Month::October, 1).unwrap();
+    let month = |closed, on_time, overdue| TeamMonth {
+        closed,
+        closed_on_time: on_time,
+        overdue_at_end: overdue,
+        open_work: 20,
+        exceptions_in_force: 1,
+        exceptions_granted: 1,
+        disputes: 2,
+        emergencies: 1,
+        habits_shown: 4,
+        close_rate: Some(0.04),
+        close_band: Some(CloseBand::BelowLow),
+        ..TeamMonth::default()
+    };
+    let security = SecurityMonth {
+        answered: Some(Spread { p50: 2.0, p90: 5.0 }),
+        exceptions_decided: Some(Spread { p50: 1.0, p90: 2.0 }),
+        waiting_at_end: 3,
+        decisions_lowered: 2,
+        messages_counted: 40,
+        messages_gathered: 10,
+        messages_dropped: 2,
+        ..SecurityMonth::default()
+    };
+    let health = Health {
+        months: vec![october, november],
+        teams: [("Payments".to_owned(), vec![month(2, 2, 1), month(5, 4, 3)])].into_iter().collect(),
+        security: vec![SecurityMonth::default(), security],
+    };
+    let at = november.midnight().assume_utc() + time::Duration::days(10);
+    let wins: Vec<Win> = [
+        Feat::OnTime { action: 1 },
+        Feat::LargeRiskRemoved { action: 2 },
+        Feat::OnTimeWeeks { weeks: 4 },
+        Feat::HabitAcrossTheTeam { campaign: "restart-weekly".into(), people: 5 },
+    ]
+    .into_iter()
+    .map(|feat| Win { team: "Payments".into(), at, feat, once: String::new() })
+    .collect();
+    let coming = [
+        Coming { team: "Payments", outcome: Outcome::Act, hours: 2.0 },
+        Coming { team: "Payments", outcome: Outcome::Attend, hours: 3.0 },
+    ];
+    let manager =
+        Reader::Manager { team: "Payments", measured_on: Some("successful payments"), weekly_hours: 6.0 };
+    [(Audience::Executive, Reader::Executives), (Audience::Manager, manager)]
+        .into_iter()
+        .map(|(audience, reader)| {
+            let written = briefing(&health, &wins, &coming, november, reader);
+            let parts = [written.accomplishments, written.issues, written.responses, written.plans];
+            let mut text: Vec<String> = parts.into_iter().flatten().collect();
+            text.push(written.feedback);
+            (audience, text.join("\n"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_briefing_reads_within_its_readers_grade_by_textstat() {
+    let texts = briefing_texts();
+    let Some(judged) = judge(&texts.iter().map(|(_, text)| text.clone()).collect::<Vec<_>>()) else { return };
+    for ((audience, text), theirs) in texts.iter().zip(&judged) {
+        let target = ReadingTarget::for_audience(*audience);
+        let grade = theirs["grade"].as_f64().unwrap();
+        assert!(grade <= target.max_grade, "{audience:?}: grade {grade} by textstat: {text}");
+        assert!(
+            target.misses(&readability(text)).is_empty(),
+            "{audience:?}: {:?}: {text}",
+            target.misses(&readability(text))
+        );
+    }
+}
