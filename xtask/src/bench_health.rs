@@ -1,13 +1,19 @@
 //! The health benchmark: a generated event stream of 200 teams over 24 months (each team
 //! opening work every month, closing most of it, some late, with exceptions, feedback and the
-//! security team's replies), counted by `rapport_core::health` in memory. Prints the events,
-//! the best and the median of five runs. Reading the events from the database is not in it.
+//! security team's replies), counted by `rapport_core::health` in memory; then the same stream
+//! written to SQLite (and PostgreSQL with `--postgres`) and read back as health reads it, the
+//! columns it counts. Prints the events, and the best and the median of five runs of each.
+//! The stored events carry no action (the events table refers to stored actions, which the
+//! bench does not build), so the reading is timed alone and the counting in memory.
 
 use std::time::Instant;
 
 use clap::Args;
-use rapport_core::{EventFacts, EventKind, Happened, health, months_to};
+use rapport_core::{Actor, EventFacts, EventKind, Happened, health, months_to};
+use rapport_storage::{NewEvent, Store};
 use time::{Duration, OffsetDateTime};
+
+use crate::bench::{fresh_postgres, remove_sqlite, workspace_root};
 
 #[derive(Debug, Args)]
 pub struct BenchHealthArgs {
@@ -18,6 +24,9 @@ pub struct BenchHealthArgs {
     /// Actions each team opens each month.
     #[arg(long, default_value_t = 40)]
     actions_per_month: usize,
+    /// A PostgreSQL server's admin URL, to read the stream from PostgreSQL too.
+    #[arg(long)]
+    postgres: Option<String>,
 }
 
 /// One generated event: when, what, which team and action, and which facts.
@@ -110,14 +119,65 @@ pub fn run(args: &BenchHealthArgs) -> anyhow::Result<()> {
         runs.push(started.elapsed().as_secs_f64());
         anyhow::ensure!(counted.teams.len() == args.teams, "every team counted");
     }
-    runs.sort_by(f64::total_cmp);
     println!(
-        "health of {} teams over {} months from {} events: best {:.3} s, median {:.3} s (counting in memory)",
+        "health of {} teams over {} months from {} events: {} (counting in memory)",
         args.teams,
         args.months,
         events.len(),
+        best_and_median(runs)
+    );
+    let folder = workspace_root()?.join("target/bench");
+    std::fs::create_dir_all(&folder)?;
+    remove_sqlite(&folder, "bench-health.db");
+    let mut backends = vec![("sqlite", format!("sqlite://{}/bench-health.db", folder.display()))];
+    if let Some(admin) = &args.postgres {
+        backends.push(("postgres", fresh_postgres(admin, "bench_health")?));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    events.sort_by_key(|event| event.0);
+    for (backend, url) in &backends {
+        let runs = runtime.block_on(async {
+            let store = Store::connect(url).await?;
+            // A day's events in one transaction, at noon of that day.
+            for day in events.chunk_by(|a, b| a.0.date() == b.0.date()) {
+                let batch: Vec<NewEvent> = day
+                    .iter()
+                    .map(|(_, kind, team, _, fact)| NewEvent {
+                        kind: *kind,
+                        actor: Actor::Clock,
+                        team: teams.get(*team).cloned(),
+                        action: None,
+                        subject: None,
+                        detail: String::new(),
+                        facts: facts.get(*fact).cloned().unwrap_or_default(),
+                        once: None,
+                    })
+                    .collect();
+                let noon = day
+                    .first()
+                    .map_or(end, |(at, ..)| at.date().midnight().assume_utc() + Duration::hours(12));
+                store.append_events(&batch, noon).await?;
+            }
+            let mut runs = Vec::new();
+            for _ in 0..5 {
+                let started = Instant::now();
+                let read = store.event_facts_since(OffsetDateTime::UNIX_EPOCH).await?;
+                runs.push(started.elapsed().as_secs_f64());
+                anyhow::ensure!(read.len() == events.len(), "every event read back");
+            }
+            store.close().await;
+            anyhow::Ok(runs)
+        })?;
+        println!("reading the {} events back from {backend}: {}", events.len(), best_and_median(runs));
+    }
+    Ok(())
+}
+
+fn best_and_median(mut runs: Vec<f64>) -> String {
+    runs.sort_by(f64::total_cmp);
+    format!(
+        "best {:.3} s, median {:.3} s",
         runs.first().copied().unwrap_or_default(),
         runs.get(runs.len() / 2).copied().unwrap_or_default()
-    );
-    Ok(())
+    )
 }
