@@ -112,6 +112,7 @@ pub fn run(args: &BenchHealthArgs) -> anyhow::Result<()> {
                 team: teams.get(*team).map(String::as_str),
                 action: Some(*action),
                 facts: facts.get(*fact).unwrap_or(&none),
+                from_message: false,
             })
             .collect();
         let started = Instant::now();

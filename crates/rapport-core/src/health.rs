@@ -22,6 +22,8 @@ pub struct Happened<'a> {
     pub team: Option<&'a str>,
     pub action: Option<i64>,
     pub facts: &'a EventFacts,
+    /// Given from a message's answer link or page, rather than on the pages.
+    pub from_message: bool,
 }
 
 /// How a message Rapport composed went, as the security team's record counts it.
@@ -37,11 +39,12 @@ pub enum Sent {
     Dropped,
 }
 
-/// A message composed at `at`, and how it went.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A message composed at `at`, and how it went, about `team`'s work when it was about a team.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Composed {
     pub at: OffsetDateTime,
     pub sent: Sent,
+    pub team: Option<String>,
 }
 
 /// Where a team's monthly close rate stands against the public benchmark (Cyentia and Kenna's
@@ -149,6 +152,10 @@ pub struct TeamMonth {
     pub nudges: usize,
     /// People of the team whose devices showed a campaign's habit after a nudge.
     pub habits_shown: usize,
+    /// Messages about the team's work that went to its readers (sent, or gathered into a
+    /// digest; not those dropped as repeats), and the answers given from one.
+    pub messages: usize,
+    pub answered_from_messages: usize,
 }
 
 impl TeamMonth {
@@ -377,19 +384,39 @@ pub fn health(mut events: Vec<Happened<'_>>, composed: &[Composed], months: &[Da
         }
     }
     count_messages(&mut security, composed, months);
+    count_team_messages(&mut figures, &walk.numbers, composed, months);
     let mut teams: BTreeMap<String, Vec<TeamMonth>> = walk.names.into_iter().zip(figures).collect();
     teams.remove("");
     Health { months: months.to_vec(), teams, security }
 }
 
+/// The index of the month among `months` that `at` falls in.
+fn month_of(months: &[Date], at: OffsetDateTime) -> Option<usize> {
+    let day = at.date();
+    let index = months.partition_point(|first| *first <= day).checked_sub(1)?;
+    (day < next_month(*months.get(index)?)).then_some(index)
+}
+
+/// Adds each message about a team's work that reached its readers to the team's month.
+fn count_team_messages(
+    figures: &mut [Vec<TeamMonth>],
+    numbers: &HashMap<String, usize>,
+    composed: &[Composed],
+    months: &[Date],
+) {
+    for message in composed.iter().filter(|message| message.sent != Sent::Dropped) {
+        let Some(team) = message.team.as_deref().and_then(|team| numbers.get(team)) else { continue };
+        let Some(index) = month_of(months, message.at) else { continue };
+        if let Some(month) = figures.get_mut(*team).and_then(|team| team.get_mut(index)) {
+            month.messages += 1;
+        }
+    }
+}
+
 /// Adds each composed message to the security team's month it was composed in.
 fn count_messages(security: &mut [SecurityMonth], composed: &[Composed], months: &[Date]) {
     for message in composed {
-        let day = message.at.date();
-        let Some(index) = months.partition_point(|first| *first <= day).checked_sub(1) else { continue };
-        let Some(month) =
-            security.get_mut(index).filter(|_| day < next_month(months.get(index).copied().unwrap_or(day)))
-        else {
+        let Some(month) = month_of(months, message.at).and_then(|index| security.get_mut(index)) else {
             continue;
         };
         match message.sent {
@@ -433,6 +460,9 @@ impl Walk {
         ) else {
             return;
         };
+        if event.from_message {
+            figures.answered_from_messages += 1;
+        }
         match event.kind {
             EventKind::ActionOpened | EventKind::ActionReopened => {
                 figures.opened += 1;

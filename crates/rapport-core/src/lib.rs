@@ -75,7 +75,9 @@ pub use health::{
 pub use intel::{
     AffectedPackage, Edition, EpssScore, ExploitSignal, Feed, KevEntry, Remediation, VulnRecord,
 };
-pub use lifecycle::{ActionState, Actor, By, Cause, Change, EventFacts, EventKind, Step, step};
+pub use lifecycle::{
+    ANSWERED_FROM_MESSAGE, ActionState, Actor, By, Cause, Change, EventFacts, EventKind, Step, step,
+};
 pub use noise::{Hours, Recent, Rhythm, Route, Urgency, route};
 pub use ownership::{
     AssetFacts, Conditions, Criticality, Decided, Exposure, Ownership, OwnershipSpec, Patterns, Resolution,

@@ -254,6 +254,10 @@ impl EventKind {
     }
 }
 
+/// How the name an answer given from a message is recorded once under begins: the rest is the
+/// message's id (`answered:message:12`).
+pub const ANSWERED_FROM_MESSAGE: &str = "answered:message:";
+
 /// The few typed facts an event carries besides its words, for the layers that read the
 /// stream (a due date to put in a message, the exception or answer to link to).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -81,6 +81,9 @@ pub struct TeamMonthView {
     pub disputes: usize,
     pub nudges: usize,
     pub habits_shown: usize,
+    /// Messages about the team's work that reached its readers, and answers given from one.
+    pub messages: usize,
+    pub answered_from_messages: usize,
 }
 
 /// A win of a team, worth a thank-you.
@@ -170,6 +173,8 @@ impl TeamMonthView {
             disputes: month.disputes,
             nudges: month.nudges,
             habits_shown: month.habits_shown,
+            messages: month.messages,
+            answered_from_messages: month.answered_from_messages,
         }
     }
 

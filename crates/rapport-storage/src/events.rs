@@ -6,7 +6,7 @@
 //! transaction that appends events therefore first takes the stream's lock
 //! ([`EventOrder::hold_stream`]), which makes ids follow commit order. SQLite has one writer.
 
-use rapport_core::{Actor, EventFacts, EventKind};
+use rapport_core::{ANSWERED_FROM_MESSAGE, Actor, EventFacts, EventKind};
 use sqlx::Row;
 use time::OffsetDateTime;
 
@@ -89,6 +89,8 @@ pub struct EventFact {
     pub team: Option<String>,
     pub action: Option<i64>,
     pub facts: EventFacts,
+    /// An answer given from a message rather than on the pages.
+    pub from_message: bool,
 }
 
 /// Which events to read: those after `after`, optionally of one kind, team or action.
@@ -307,13 +309,14 @@ impl Store {
     /// Every event that happened from `since` on, in the stream's order, as the figures read
     /// them: only the columns they count, and facts parsed only where there are some.
     pub async fn event_facts_since(&self, since: OffsetDateTime) -> Result<Vec<EventFact>, StoreError> {
-        let query = "SELECT at, kind, team, action, facts FROM events WHERE at >= $1 ORDER BY id";
+        let query = "SELECT at, kind, team, action, facts, once_key FROM events WHERE at >= $1 ORDER BY id";
         with_pool!(self, pool => {
             let rows = sqlx::query(query).bind(since).fetch_all(pool).await?;
             rows.iter()
                 .map(|row| {
                     let kind: &str = row.try_get("kind")?;
                     let facts: &str = row.try_get("facts")?;
+                    let once: Option<&str> = row.try_get("once_key")?;
                     let facts = if facts == "{}" {
                         EventFacts::default()
                     } else {
@@ -327,6 +330,7 @@ impl Store {
                         team: row.try_get("team")?,
                         action: row.try_get("action")?,
                         facts,
+                        from_message: once.is_some_and(|once| once.starts_with(ANSWERED_FROM_MESSAGE)),
                     })
                 })
                 .collect()

@@ -370,7 +370,7 @@ impl Store {
     /// Every message composed from `since` on, and how it went: the security team's record of
     /// what it sent.
     pub async fn composed_since(&self, since: OffsetDateTime) -> Result<Vec<Composed>, StoreError> {
-        let query = "SELECT composed_at, route, counted FROM messages WHERE composed_at >= $1";
+        let query = "SELECT composed_at, route, counted, team FROM messages WHERE composed_at >= $1";
         with_pool!(self, pool => {
             let rows = sqlx::query(query).bind(since).fetch_all(pool).await?;
             rows.iter()
@@ -383,7 +383,7 @@ impl Store {
                         ("dropped", _) => Sent::Dropped,
                         (other, _) => return Err(StoreError::Corrupt(format!("a message's route {other:?}"))),
                     };
-                    Ok(Composed { at: row.try_get("composed_at")?, sent })
+                    Ok(Composed { at: row.try_get("composed_at")?, sent, team: row.try_get("team")? })
                 })
                 .collect()
         })

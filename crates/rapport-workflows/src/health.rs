@@ -121,6 +121,7 @@ fn happened(events: &[EventFact], now: OffsetDateTime) -> Vec<Happened<'_>> {
             team: event.team.as_deref(),
             action: event.action,
             facts: &event.facts,
+            from_message: event.from_message,
         })
         .collect()
 }

@@ -57,7 +57,7 @@ impl Via {
 
 /// The name of the one answer a message may give.
 pub fn answered_key(message: i64) -> String {
-    format!("answered:message:{message}")
+    format!("{}{message}", rapport_core::ANSWERED_FROM_MESSAGE)
 }
 
 /// The action `id` and the step `by` would take on it with `change`, if they may. An action

@@ -72,6 +72,8 @@ fn health_counts_each_teams_months_and_the_security_teams_own_record() {
         let open_of_team =
             open.iter().filter(|action| action["action"]["team"] == team.as_str()).count() as u64;
         assert_eq!(opened, open_of_team, "{db}: every action planned for {team} was opened");
+        let told: u64 = months.iter().map(|month| month["messages"].as_u64().unwrap()).sum();
+        assert!(told > 0, "{db}: the messages about {team}'s work are on its record: {health}");
         let asked: u64 = months.iter().map(|month| month["exceptions_requested"].as_u64().unwrap()).sum();
         assert_eq!(asked, 1, "{db}: {health}");
         let overdue: u64 = health["teams"]

@@ -239,6 +239,11 @@ fn a_message_is_answered_from_its_link_once_and_only_by_submitting() {
             "action_marked_done by \"priya.nair@example.com\"",
             "{db}"
         );
+        // Both answers came from a message, and the team's health counts them.
+        let health: Value =
+            serde_json::from_str(&rapport.ok(&["health", "--json", "--months", "1"])).unwrap();
+        let team = shown["action"]["team"].as_str().unwrap();
+        assert_eq!(health["teams"][team][0]["answered_from_messages"], 2, "{db}: {health}");
     }
 }
 

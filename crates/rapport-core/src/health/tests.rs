@@ -37,6 +37,7 @@ impl Stream {
                 team: Some("Web"),
                 action: *action,
                 facts: &self.facts[*facts],
+                from_message: false,
             })
             .collect();
         health(happened, &[], months)
@@ -196,13 +197,13 @@ fn a_month_is_compared_with_the_one_before_in_one_sentence() {
 #[test]
 fn the_security_teams_record_counts_the_messages_it_composed_by_how_they_went() {
     let composed = [
-        Composed { at: datetime!(2026-10-03 09:00 UTC), sent: Sent::Counted },
-        Composed { at: datetime!(2026-10-04 09:00 UTC), sent: Sent::Counted },
-        Composed { at: datetime!(2026-10-05 09:00 UTC), sent: Sent::Dropped },
-        Composed { at: datetime!(2026-11-05 09:00 UTC), sent: Sent::Gathered },
-        Composed { at: datetime!(2026-11-06 09:00 UTC), sent: Sent::Uncounted },
-        Composed { at: datetime!(2026-09-30 09:00 UTC), sent: Sent::Counted },
-        Composed { at: datetime!(2026-12-01 00:00 UTC), sent: Sent::Counted },
+        Composed { at: datetime!(2026-10-03 09:00 UTC), sent: Sent::Counted, team: None },
+        Composed { at: datetime!(2026-10-04 09:00 UTC), sent: Sent::Counted, team: None },
+        Composed { at: datetime!(2026-10-05 09:00 UTC), sent: Sent::Dropped, team: None },
+        Composed { at: datetime!(2026-11-05 09:00 UTC), sent: Sent::Gathered, team: None },
+        Composed { at: datetime!(2026-11-06 09:00 UTC), sent: Sent::Uncounted, team: None },
+        Composed { at: datetime!(2026-09-30 09:00 UTC), sent: Sent::Counted, team: None },
+        Composed { at: datetime!(2026-12-01 00:00 UTC), sent: Sent::Counted, team: None },
     ];
     let health = health(Vec::new(), &composed, &months_to(date!(2026 - 11 - 01), 2));
     let [october, november] = health.security.as_slice() else { panic!("{health:?}") };
@@ -215,4 +216,30 @@ fn the_security_teams_record_counts_the_messages_it_composed_by_how_they_went() 
         (november.messages_gathered, november.messages_uncounted, november.messages_counted),
         (1, 1, 0)
     );
+}
+
+#[test]
+fn a_teams_messages_and_the_answers_given_from_them_are_counted_in_its_month() {
+    let none = EventFacts::default();
+    let at = datetime!(2026-11-10 09:00 UTC);
+    let event = |kind, from_message| Happened {
+        at,
+        kind,
+        team: Some("Web"),
+        action: Some(1),
+        facts: &none,
+        from_message,
+    };
+    let events = vec![event(EventKind::ActionOpened, false), event(EventKind::ActionAcknowledged, true)];
+    let message = |sent, team: Option<&str>| Composed { at, sent, team: team.map(str::to_owned) };
+    let composed = [
+        message(Sent::Counted, Some("Web")),
+        message(Sent::Gathered, Some("Web")),
+        message(Sent::Dropped, Some("Web")),
+        message(Sent::Counted, None),
+    ];
+    let counted = health(events, &composed, &[date!(2026 - 11 - 01)]);
+    let web = &counted.teams["Web"][0];
+    assert_eq!((web.messages, web.answered_from_messages), (2, 1), "the repeat dropped is not counted");
+    assert_eq!(counted.security[0].messages_counted, 2);
 }

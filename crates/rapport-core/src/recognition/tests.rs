@@ -43,6 +43,7 @@ impl Stream {
                 team: Some(team),
                 action: *action,
                 facts: &self.facts[*facts],
+                from_message: false,
             })
             .collect();
         wins(happened, from, to)
