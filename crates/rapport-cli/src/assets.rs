@@ -589,7 +589,11 @@ fn asset_line(asset: &AssetRecord, stale: bool, now: OffsetDateTime) -> String {
 
 /// The demo's second half: the sample inventory and people, the sample ownership file, and
 /// who owns what as a result.
-pub async fn demo_ownership(store: &rapport_storage::Store, samples: &Path) -> anyhow::Result<()> {
+pub async fn demo_ownership(
+    store: &rapport_storage::Store,
+    samples: &Path,
+    at: OffsetDateTime,
+) -> anyhow::Result<()> {
     let sorted = |folder: &str| -> anyhow::Result<Vec<PathBuf>> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(samples.join(folder))?
             .map(|e| e.map(|e| e.path()))
@@ -599,7 +603,7 @@ pub async fn demo_ownership(store: &rapport_storage::Store, samples: &Path) -> a
     };
     writeln!(crate::printable::stdout())?;
     for path in sorted("inventory")? {
-        let report = import_inventory(store, &path, None, now).await?;
+        let report = import_inventory(store, &path, None, || at).await?;
         writeln!(
             crate::printable::stdout(),
             "{}: {} from {}",
@@ -609,7 +613,7 @@ pub async fn demo_ownership(store: &rapport_storage::Store, samples: &Path) -> a
         )?;
     }
     for path in sorted("people")? {
-        let report = import_directory(store, &path, now).await?;
+        let report = import_directory(store, &path, || at).await?;
         let summary = &report.summary;
         writeln!(
             crate::printable::stdout(),
@@ -620,7 +624,7 @@ pub async fn demo_ownership(store: &rapport_storage::Store, samples: &Path) -> a
         )?;
     }
     let rules = samples.join("ownership/ownership.toml");
-    let (version, plan) = apply_ownership(store, &rules, now(), |_| {}).await?;
+    let (version, plan) = apply_ownership(store, &rules, at, |_| {}).await?;
     writeln!(
         crate::printable::stdout(),
         "{}: ownership version {version}, {} over {}; {} without an owner.",
@@ -630,10 +634,9 @@ pub async fn demo_ownership(store: &rapport_storage::Store, samples: &Path) -> a
         plan.unowned
     )?;
     writeln!(crate::printable::stdout(), "\nWho owns what, and the rule that decided it:")?;
-    let now = now();
     store
         .each_asset(&AssetFilter::default(), |asset| -> anyhow::Result<()> {
-            writeln!(crate::printable::stdout(), "  {}", asset_line(&asset, false, now))?;
+            writeln!(crate::printable::stdout(), "  {}", asset_line(&asset, false, at))?;
             Ok(())
         })
         .await?;
@@ -641,13 +644,17 @@ pub async fn demo_ownership(store: &rapport_storage::Store, samples: &Path) -> a
 }
 
 /// The demo's third part: real KEV and EPSS excerpts, and what to fix first, and why.
-pub async fn demo_intel(store: &rapport_storage::Store, samples: &Path) -> anyhow::Result<()> {
+pub async fn demo_intel(
+    store: &rapport_storage::Store,
+    samples: &Path,
+    at: OffsetDateTime,
+) -> anyhow::Result<()> {
     writeln!(crate::printable::stdout())?;
     let (reports, _) = rapport_workflows::import_intel(
         store,
         &samples.join("intel"),
         rapport_workflows::IntelOptions::default(),
-        now(),
+        at,
     )
     .await?;
     for report in reports {
@@ -661,7 +668,7 @@ pub async fn demo_intel(store: &rapport_storage::Store, samples: &Path) -> anyho
             rapport_core::words::count(report.items, "item", "items")
         )?;
     }
-    let report = rapport_workflows::assess_findings(store, now()).await?;
+    let report = rapport_workflows::assess_findings(store, at).await?;
     crate::assess::print_assess(&mut crate::printable::stdout(), &report, false)?;
     writeln!(crate::printable::stdout(), "\nWhat to fix first, and why:")?;
     let lines = store.decided_findings(None, 5).await?;

@@ -15,6 +15,7 @@ use rapport_workflows::{
     CampaignFigures, CampaignPeople, CampaignReport, apply_campaign, campaign_figures, campaign_people,
     campaigns_in_force, schedule_campaigns, switch_campaign,
 };
+use time::OffsetDateTime;
 
 use crate::commands::{now, open};
 
@@ -157,8 +158,8 @@ async fn switch(database: &str, name: &str, on: bool) -> anyhow::Result<String> 
 }
 
 /// The demo's campaigns: who the sample inventory shows a gap for, and the nudges due now.
-pub async fn demo_campaigns(store: &Store) -> anyhow::Result<()> {
-    let report = schedule_campaigns(store, now()).await?;
+pub async fn demo_campaigns(store: &Store, at: OffsetDateTime) -> anyhow::Result<()> {
+    let report = schedule_campaigns(store, at).await?;
     let mut out = crate::printable::stdout();
     let campaigns = campaigns_in_force(store).await?;
     writeln!(

@@ -126,6 +126,12 @@ pub struct DemoArgs {
     /// Give the demo's administrator a new one-time password, even if they chose their own.
     #[arg(long)]
     reset_admin: bool,
+    /// Live through this many months up to now on a moving clock: the scans arrive one month
+    /// after another, teams acknowledge, fix, ask for time and give feedback at their own pace,
+    /// the security team answers, weekly rescans confirm the fixes, and the clock ticks daily,
+    /// so that health, wins and briefings have real shapes.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=24))]
+    months: u32,
 }
 
 impl DemoArgs {
@@ -465,12 +471,21 @@ fn import_counts(record: &ImportRecord) -> String {
 pub async fn demo(database: &str, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let store = open(database).await?;
     writeln!(crate::printable::stdout(), "Database: {} ({})", redact(database), store.backend())?;
+    let end = now();
+    let start = crate::demo_months::start_of(end, args.months);
     let mut files = sample_files(&args.samples)?;
     files.sort();
-    for path in files {
-        let request =
-            ImportRequest { path, format: None, source: None, name: None, progress: None, waiting: None };
-        let report = import_file(&store, request, now).await?;
+    let scans = crate::demo_months::arrivals(files, args.months);
+    for path in &scans.first {
+        let request = ImportRequest {
+            path: path.clone(),
+            format: None,
+            source: None,
+            name: None,
+            progress: None,
+            waiting: None,
+        };
+        let report = import_file(&store, request, || start).await?;
         print_import(&report, false)?;
     }
     let (open_count, resolved) = store.count_findings().await?;
@@ -482,23 +497,23 @@ pub async fn demo(database: &str, args: DemoArgs) -> anyhow::Result<ExitCode> {
     for stored in store.findings(&top).await? {
         writeln!(crate::printable::stdout(), "  {}", table_line(&stored))?;
     }
-    crate::assets::demo_ownership(&store, &args.samples).await?;
-    crate::assets::demo_intel(&store, &args.samples).await?;
-    crate::plan::demo_plan(&store, &args.samples).await?;
-    crate::campaigns::demo_campaigns(&store).await?;
-    crate::follow_through::demo_follow_through(&store).await?;
-    let composed = rapport_workflows::compose_messages(
-        &store,
-        &rapport_workflows::templates_in_force(&store).await?,
-        now(),
-    )
-    .await?;
+    crate::assets::demo_ownership(&store, &args.samples, start).await?;
+    crate::assets::demo_intel(&store, &args.samples, start).await?;
+    crate::plan::demo_plan(&store, &args.samples, start).await?;
+    crate::campaigns::demo_campaigns(&store, start).await?;
+    crate::follow_through::demo_follow_through(&store, start).await?;
+    let templates = rapport_workflows::templates_in_force(&store).await?;
+    let composed = rapport_workflows::compose_messages(&store, &templates, start).await?;
     writeln!(
         crate::printable::stdout(),
         "\n{} Each person's inbox: `rapport messages list --person priya.nair@example.com`, or \
          `--person anna@acme.com` for the nudge to the sample laptop's user.",
         crate::messages::composed(&composed)
     )?;
+    if args.months > 0 {
+        let lived = crate::demo_months::live(&store, &args.samples, &scans, start, end).await?;
+        writeln!(crate::printable::stdout(), "\n{lived}")?;
+    }
     writeln!(
         crate::printable::stdout(),
         "Next: `rapport plan --team Payments`, `rapport action show 1`, `rapport why CVE-2021-44228`, \

@@ -16,6 +16,7 @@ use rapport_workflows::{
     draft_from_intel, edit_follow_through, feed_client, fetch_release_feeds, follow_through_drafts,
     preview_follow_through, send_follow_through,
 };
+use time::OffsetDateTime;
 
 use crate::commands::{now, open};
 
@@ -274,8 +275,8 @@ fn print_preview(out: &mut impl Write, draft: &StoredDraft, reach: &Reach) -> an
 }
 
 /// The demo's follow-through: the drafts the sample intel brings, and the first one's preview.
-pub async fn demo_follow_through(store: &Store) -> anyhow::Result<()> {
-    let drafted = draft_from_intel(store, now()).await?;
+pub async fn demo_follow_through(store: &Store, at: OffsetDateTime) -> anyhow::Result<()> {
+    let drafted = draft_from_intel(store, at).await?;
     let mut out = crate::printable::stdout();
     writeln!(out, "\n{}", drafted_line(&drafted))?;
     let drafts = follow_through_drafts(store, Some(DraftState::Review)).await?;

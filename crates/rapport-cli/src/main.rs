@@ -7,6 +7,7 @@ mod assets;
 mod briefing;
 mod campaigns;
 mod commands;
+mod demo_months;
 mod events;
 mod follow_through;
 mod health;

@@ -269,16 +269,16 @@ pub async fn plan(database: &str, args: PlanArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The demo's last part: the sample policy applied, then each team's plan with its reasons.
-pub async fn demo_plan(store: &Store, samples: &std::path::Path) -> anyhow::Result<()> {
+pub async fn demo_plan(store: &Store, samples: &std::path::Path, at: OffsetDateTime) -> anyhow::Result<()> {
     let file = samples.join("policy/policy.toml");
     let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-    let applied = apply_policy(store, &file.display().to_string(), &text, None, now()).await?;
+    let applied = apply_policy(store, &file.display().to_string(), &text, None, at).await?;
     let mut out = crate::printable::stdout();
     writeln!(out, "\n{}: policy version {}.", file.display(), applied.version)?;
-    print_build(&mut out, &build_actions(store, now()).await?)?;
-    let (policy, _) = current_policy(store, now()).await?;
+    print_build(&mut out, &build_actions(store, at).await?)?;
+    let (policy, _) = current_policy(store, at).await?;
     let weeks = policy.spec.capacity.plan_weeks;
-    for plan in team_plans(store, None, &policy, now().date(), weeks).await? {
+    for plan in team_plans(store, None, &policy, at.date(), weeks).await? {
         writeln!(out)?;
         print_team_plan(&mut out, &plan, false, weeks)?;
     }

@@ -139,3 +139,47 @@ fn health_counts_each_teams_months_and_the_security_teams_own_record() {
         assert!(too_long.contains("months: give from 1 to 24, not 30"), "{db}: {too_long}");
     }
 }
+
+#[test]
+fn six_months_of_demo_give_trends_wins_thanked_and_a_briefing_each_month() {
+    for rapport in each_backend() {
+        let db = rapport.database.clone();
+        let demo = rapport.ok(&["demo", "--no-serve", "--months", "6", "--samples", &sample("")]);
+        assert!(demo.contains("Lived 1"), "{db}: {demo}");
+        let health: Value =
+            serde_json::from_str(&rapport.ok(&["health", "--json", "--months", "7"])).unwrap();
+        let teams = health["teams"].as_object().unwrap();
+        let closing_months = (0..7)
+            .filter(|month| teams.values().any(|months| months[*month]["closed"].as_u64().unwrap() > 0))
+            .count();
+        assert!(closing_months >= 5, "{db}: work is closed month after month: {health}");
+        let late = teams.values().any(|months| months[6]["overdue_at_end"].as_u64().unwrap() > 0);
+        assert!(late, "{db}: the slow team's work went past its due date: {health}");
+        let asked: u64 = teams
+            .values()
+            .flat_map(|months| months.as_array().unwrap())
+            .map(|month| month["exceptions_requested"].as_u64().unwrap())
+            .sum();
+        assert_eq!(asked, 1, "{db}: the slow team asked for more time once");
+        let rated = teams
+            .values()
+            .flat_map(|months| months.as_array().unwrap())
+            .any(|month| !month["rating"].is_null());
+        assert!(rated, "{db}: teams rated the work from their messages: {health}");
+        let wins = health["wins"].as_array().unwrap();
+        assert!(wins.len() >= 5, "{db}: {wins:?}");
+        assert!(
+            wins.iter().all(|won| !won["thanked"].as_array().unwrap().is_empty()),
+            "{db}: each win was thanked: {wins:?}"
+        );
+        let winners: std::collections::BTreeSet<&str> =
+            wins.iter().map(|won| won["win"]["team"].as_str().unwrap()).collect();
+        assert!(winners.len() >= 3, "{db}: every partner team had a win to be thanked for: {winners:?}");
+        let briefings = rapport.json_lines(&["events", "--json", "--kind", "briefing_published"]);
+        assert!(briefings.len() >= 5, "{db}: a briefing for each month that ended: {briefings:?}");
+        let olu = rapport.ok(&["messages", "list", "--person", "olu.adeyemi@example.com", "--limit", "200"]);
+        assert!(olu.matches("Security in ").count() >= 5, "{db}: the executive read each month's: {olu}");
+        let briefing = rapport.ok(&["briefing"]);
+        assert!(briefing.contains("The relationship with "), "{db}: {briefing}");
+    }
+}
