@@ -1,6 +1,7 @@
 //! `rapport health`: each team's months and the security team's own record, as a table or as
 //! JSON, from the same use case as the pages.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -33,7 +34,7 @@ pub async fn health(database: &str, args: HealthArgs) -> anyhow::Result<ExitCode
     store.close().await;
     let mut out = crate::printable::stdout();
     if args.json {
-        let HealthReport { health, wins } = &report;
+        let HealthReport { health, wins, drivers } = &report;
         let wins: Vec<serde_json::Value> = wins
             .iter()
             .map(|thanked| {
@@ -47,7 +48,9 @@ pub async fn health(database: &str, args: HealthArgs) -> anyhow::Result<ExitCode
                 serde_json::json!({ "win": thanked.win, "thanked": told })
             })
             .collect();
-        let document = serde_json::json!({ "months": health.months, "teams": health.teams, "security": health.security, "wins": wins });
+        let drivers: BTreeMap<String, &BTreeMap<String, Vec<String>>> =
+            drivers.iter().map(|(month, teams)| (month.to_string(), teams)).collect();
+        let document = serde_json::json!({ "months": health.months, "teams": health.teams, "security": health.security, "wins": wins, "drivers": drivers });
         writeln!(out, "{}", serde_json::to_string_pretty(&document)?)?;
     } else {
         write!(out, "{}", table(&report))?;
@@ -75,6 +78,10 @@ fn table(report: &HealthReport) -> String {
             && (before.open_work > 0 || last.open_work > 0)
         {
             text.push_str(&format!("  {}\n", compared(last, before)));
+        }
+        let whole = health.months.iter().rev().nth(1).and_then(|month| report.drivers.get(month));
+        for said in whole.and_then(|teams| teams.get(team)).into_iter().flatten() {
+            text.push_str(&format!("  {said}\n"));
         }
         for thanked in report.wins.iter().filter(|thanked| &thanked.win.team == team) {
             let win = &thanked.win;

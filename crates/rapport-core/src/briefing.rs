@@ -26,6 +26,8 @@ pub enum Reader<'a> {
         measured_on: Option<&'a str>,
         /// The hours a week the team set aside for security work.
         weekly_hours: f64,
+        /// What drove the team's month (`drivers`), said among what went wrong.
+        drivers: &'a [String],
     },
 }
 
@@ -101,7 +103,7 @@ pub fn briefing(
                 feedback: "Is this briefing useful to you? Tell us in one line what you would change.".into(),
             }
         }
-        Reader::Manager { team, measured_on, weekly_hours } => {
+        Reader::Manager { team, measured_on, weekly_hours, drivers } => {
             let months = health.teams.get(team);
             let now = months.map(in_month).unwrap_or_default();
             let then = months.map(before).unwrap_or_default();
@@ -114,6 +116,7 @@ pub fn briefing(
                     "Your team closed less of its open work than most organisations do in a month.".into(),
                 );
             }
+            issues.extend(drivers.iter().cloned());
             if issues.is_empty() {
                 issues.push("Nothing went wrong this month.".into());
             }

@@ -307,6 +307,9 @@ pub struct EventFacts {
     /// The month a briefing covers: its first day.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub month: Option<Date>,
+    /// Where an action's work is (its targets' names, the first few), when it opened.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub places: Vec<String>,
 }
 
 /// Who caused an event: a person acting in their role, Rapport reading scans and decisions,

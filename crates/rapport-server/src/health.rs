@@ -2,6 +2,8 @@
 //! executives see every team, a partner its own), with charts, and the security team's own
 //! record beside them, for everyone who sees any team.
 
+use std::collections::BTreeMap;
+
 use askama::Template;
 use axum::Json;
 use axum::extract::{Query, State};
@@ -109,6 +111,9 @@ pub struct TeamHealthView {
     pub months: Vec<TeamMonthView>,
     /// The last whole month against the one before, in a sentence.
     pub compared: Option<String>,
+    /// What drove the last whole month: where its new and late work gathered, how much was
+    /// urgent.
+    pub drivers: Vec<String>,
     /// Its wins in these months, oldest first.
     pub wins: Vec<WinView>,
 }
@@ -217,7 +222,13 @@ fn win_view(thanked: &ThankedWin) -> WinView {
 }
 
 impl HealthView {
-    fn of(health: &Health, wins: &[ThankedWin]) -> HealthView {
+    fn of(
+        health: &Health,
+        wins: &[ThankedWin],
+        drivers: &BTreeMap<Date, BTreeMap<String, Vec<String>>>,
+    ) -> HealthView {
+        // The month under way is counted so far; the last whole one is compared and driven.
+        let whole = health.months.iter().rev().nth(1).and_then(|month| drivers.get(month));
         HealthView {
             months: health.months.iter().map(|month| month_of(Some(*month))).collect(),
             teams: health
@@ -226,13 +237,13 @@ impl HealthView {
                 .map(|(team, months)| TeamHealthView {
                     team: team.clone(),
                     months: months.iter().map(TeamMonthView::of).collect(),
-                    // The month under way is counted so far; the last whole one is compared.
                     compared: match months.as_slice() {
                         [.., before, last, _] if before.open_work > 0 || last.open_work > 0 => {
                             Some(compared(last, before))
                         }
                         _ => None,
                     },
+                    drivers: whole.and_then(|teams| teams.get(team)).cloned().unwrap_or_default(),
                     wins: wins.iter().filter(|thanked| &thanked.win.team == team).map(win_view).collect(),
                 })
                 .collect(),
@@ -261,7 +272,7 @@ async fn health(state: &AppState, signed: &Signed, query: &HealthQuery) -> Resul
         return Err(ServerError::NotFound(format!("no team {asked:?}")));
     }
     let months = query.months.unwrap_or(MONTHS);
-    let rapport_workflows::HealthReport { mut health, wins } =
+    let rapport_workflows::HealthReport { mut health, wins, drivers } =
         rapport_workflows::team_health(&state.store, state.now(), months, None).await?;
     let shown = query.team.as_deref().or(if principal.may_read_everything() { None } else { own });
     if let Some(team) = shown {
@@ -271,7 +282,7 @@ async fn health(state: &AppState, signed: &Signed, query: &HealthQuery) -> Resul
         // A partner's team nothing has happened to yet has an empty health, not a refusal.
         health.teams.retain(|name, _| name == team);
     }
-    Ok(HealthView::of(&health, &wins))
+    Ok(HealthView::of(&health, &wins, &drivers))
 }
 
 /// A team's section of the page: its figures and its charts.

@@ -6,6 +6,7 @@
 //! transaction that appends events therefore first takes the stream's lock
 //! ([`EventOrder::hold_stream`]), which makes ids follow commit order. SQLite has one writer.
 
+use futures_util::TryStreamExt;
 use rapport_core::{ANSWERED_FROM_MESSAGE, Actor, EventFacts, EventKind};
 use sqlx::Row;
 use time::OffsetDateTime;
@@ -309,31 +310,33 @@ impl Store {
     /// Every event that happened from `since` on, in the stream's order, as the figures read
     /// them: only the columns they count, and facts parsed only where there are some.
     pub async fn event_facts_since(&self, since: OffsetDateTime) -> Result<Vec<EventFact>, StoreError> {
-        let query = "SELECT at, kind, team, action, facts, once_key FROM events WHERE at >= $1 ORDER BY id";
+        // Rows are decoded as they arrive, by position, and whether an answer came from a
+        // message is decided in the query: a whole stream of them is read at every count.
+        let query = "SELECT at, kind, team, action, facts, (once_key IS NOT NULL AND once_key LIKE $2) \
+             FROM events WHERE at >= $1 ORDER BY id";
+        let from_message = format!("{ANSWERED_FROM_MESSAGE}%");
         with_pool!(self, pool => {
-            let rows = sqlx::query(query).bind(since).fetch_all(pool).await?;
-            rows.iter()
-                .map(|row| {
-                    let kind: &str = row.try_get("kind")?;
-                    let facts: &str = row.try_get("facts")?;
-                    let once: Option<&str> = row.try_get("once_key")?;
-                    let facts = if facts == "{}" {
-                        EventFacts::default()
-                    } else {
-                        serde_json::from_str(facts)
-                            .map_err(|e| StoreError::Corrupt(format!("an event's facts: {e}")))?
-                    };
-                    Ok(EventFact {
-                        at: row.try_get("at")?,
-                        kind: EventKind::parse(kind)
-                            .ok_or_else(|| StoreError::Corrupt(format!("unknown event kind {kind:?}")))?,
-                        team: row.try_get("team")?,
-                        action: row.try_get("action")?,
-                        facts,
-                        from_message: once.is_some_and(|once| once.starts_with(ANSWERED_FROM_MESSAGE)),
-                    })
-                })
-                .collect()
+            let mut rows = sqlx::query(query).bind(since).bind(&from_message).fetch(pool);
+            let mut read = Vec::new();
+            while let Some(row) = rows.try_next().await? {
+                let kind: &str = row.try_get(1)?;
+                let facts: &str = row.try_get(4)?;
+                let facts = if facts == "{}" {
+                    EventFacts::default()
+                } else {
+                    serde_json::from_str(facts).map_err(|e| StoreError::Corrupt(format!("an event's facts: {e}")))?
+                };
+                read.push(EventFact {
+                    at: row.try_get(0)?,
+                    kind: EventKind::parse(kind)
+                        .ok_or_else(|| StoreError::Corrupt(format!("unknown event kind {kind:?}")))?,
+                    team: row.try_get(2)?,
+                    action: row.try_get(3)?,
+                    facts,
+                    from_message: row.try_get(5)?,
+                });
+            }
+            Ok(read)
         })
     }
 

@@ -115,13 +115,10 @@ pub async fn monthly_briefing(
                 .and_then(|known| known.weekly_capacity_hours)
                 .unwrap_or(policy.spec.capacity.default_weekly_hours);
             let measured_on = known.as_ref().and_then(|known| known.measured_on.as_deref());
-            briefing(
-                &report.health,
-                &wins,
-                &coming,
-                first,
-                Reader::Manager { team: name, measured_on, weekly_hours },
-            )
+            let drivers = report.drivers.get(&first).and_then(|teams| teams.get(name));
+            let drivers = drivers.map_or(&[][..], Vec::as_slice);
+            let reader = Reader::Manager { team: name, measured_on, weekly_hours, drivers };
+            briefing(&report.health, &wins, &coming, first, reader)
         }
     };
     Ok(BriefingReport { briefing, team: team.map(str::to_owned), health: report.health, wins })

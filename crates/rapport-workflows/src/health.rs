@@ -3,11 +3,11 @@
 //! briefings alike; and the teams' wins, each recorded once by the clock so that the messages
 //! thank the team for it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rapport_core::{Actor, EventFacts, EventKind, Feat, Happened, Health, Win, health, months_to, wins};
 use rapport_storage::{EventFact, NewEvent, Store, WinTold};
-use time::{Duration, OffsetDateTime};
+use time::{Date, Duration, OffsetDateTime};
 
 use crate::PlanError;
 
@@ -28,6 +28,8 @@ pub struct HealthReport {
     pub health: Health,
     /// Oldest first.
     pub wins: Vec<ThankedWin>,
+    /// What drove each team's last two months (by their first day), in sentences.
+    pub drivers: BTreeMap<Date, BTreeMap<String, Vec<String>>>,
 }
 
 /// A win, and whom the messages thanked for it (none yet until the clock and the composer
@@ -68,6 +70,8 @@ pub async fn team_health(
         .into_iter()
         .map(|win| ThankedWin { told: told_of.remove(&win.once).unwrap_or_default(), win })
         .collect();
+    let mut drivers: BTreeMap<Date, BTreeMap<String, Vec<String>>> =
+        months.iter().rev().take(2).map(|month| (*month, rapport_core::drivers(&happened, *month))).collect();
     let mut health = health(happened, &composed, &months);
     if let Some(team) = team {
         if !health.teams.contains_key(team) {
@@ -78,8 +82,11 @@ pub async fn team_health(
         }
         health.teams.retain(|name, _| name == team);
         wins.retain(|thanked| thanked.win.team == team);
+        for teams in drivers.values_mut() {
+            teams.retain(|name, _| name == team);
+        }
     }
-    Ok(HealthReport { health, wins })
+    Ok(HealthReport { health, wins, drivers })
 }
 
 /// Records each win of the last `THANKS_WITHIN` not recorded before, for the messages to

@@ -155,7 +155,7 @@ pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildRe
                 state_since: now,
                 digest,
                 body: Some(body),
-                event: Some((opened.event, detail, outcome_facts(action.outcome, None))),
+                event: Some((opened.event, detail, opened_facts(action))),
             });
             continue;
         };
@@ -260,6 +260,16 @@ pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildRe
 /// A change planning sees, checked by the action's life.
 fn scan_step(id: i64, team: &str, from: Option<ActionState>, change: Change) -> Result<Step, PlanError> {
     Ok(step(id, team, from, change, By::Scan)?)
+}
+
+/// Places an opening event names; the rest of a large action's are on its page.
+const PLACES_NAMED: usize = 10;
+
+/// A new action's decision and where its work is, for the measures that say what drives a
+/// change ("most of the new work is on one place").
+fn opened_facts(action: &Action) -> EventFacts {
+    let places = action.places.iter().take(PLACES_NAMED).map(|place| place.target.name.clone()).collect();
+    EventFacts { places, ..outcome_facts(action.outcome, None) }
 }
 
 fn outcome_facts(outcome: Outcome, previous: Option<Outcome>) -> EventFacts {

@@ -175,6 +175,11 @@ fn six_months_of_demo_give_trends_wins_thanked_and_a_briefing_each_month() {
         let winners: std::collections::BTreeSet<&str> =
             wins.iter().map(|won| won["win"]["team"].as_str().unwrap()).collect();
         assert!(winners.len() >= 3, "{db}: every partner team had a win to be thanked for: {winners:?}");
+        assert_eq!(
+            health["drivers"].as_object().unwrap().len(),
+            2,
+            "{db}: the last two months' drivers: {health}"
+        );
         let briefings = rapport.json_lines(&["events", "--json", "--kind", "briefing_published"]);
         assert!(briefings.len() >= 5, "{db}: a briefing for each month that ended: {briefings:?}");
         let olu = rapport.ok(&["messages", "list", "--person", "olu.adeyemi@example.com", "--limit", "200"]);

@@ -110,8 +110,13 @@ fn the_executives_read_every_team_with_the_security_teams_own_record() {
 
 #[test]
 fn a_manager_reads_their_team_in_the_terms_it_is_measured_on() {
-    let reader =
-        Reader::Manager { team: "Payments", measured_on: Some("successful payments"), weekly_hours: 6.0 };
+    let drivers = ["75% of the new work is on one place: web-01.".to_owned()];
+    let reader = Reader::Manager {
+        team: "Payments",
+        measured_on: Some("successful payments"),
+        weekly_hours: 6.0,
+        drivers: &drivers,
+    };
     let briefing = briefing(&health(), &wins(), &coming(), NOVEMBER, reader);
     assert_eq!(briefing.title, "Payments and security in November 2026");
     assert_eq!(
@@ -124,6 +129,7 @@ fn a_manager_reads_their_team_in_the_terms_it_is_measured_on() {
             .contains(&"Your team removed a serious risk, and a scan confirms it is gone.".to_owned())
     );
     assert!(!text(&briefing).contains("Web"), "another team is not in a manager's briefing");
+    assert!(briefing.issues.contains(&drivers[0]), "what drove the month is said: {:?}", briefing.issues);
     assert_eq!(
         briefing.plans,
         [

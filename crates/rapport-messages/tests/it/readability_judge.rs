@@ -354,8 +354,16 @@ fn briefing_texts() -> Vec<(Audience, String)> {
         Coming { team: "Payments", outcome: Outcome::Act, hours: 2.0 },
         Coming { team: "Payments", outcome: Outcome::Attend, hours: 3.0 },
     ];
-    let manager =
-        Reader::Manager { team: "Payments", measured_on: Some("successful payments"), weekly_hours: 6.0 };
+    let drivers = [
+        "75% of the new work is on one place: web-01.".to_owned(),
+        "3 of the 4 new pieces of work must be acted on first.".to_owned(),
+    ];
+    let manager = Reader::Manager {
+        team: "Payments",
+        measured_on: Some("successful payments"),
+        weekly_hours: 6.0,
+        drivers: &drivers,
+    };
     [(Audience::Executive, Reader::Executives), (Audience::Manager, manager)]
         .into_iter()
         .map(|(audience, reader)| {
