@@ -94,6 +94,54 @@ pub struct EventFact {
     pub from_message: bool,
 }
 
+/// The events as the figures read them, from a time on; whether an answer came from a message
+/// is decided here, against `$2` (the name's beginning and `%`).
+const EVENT_FACTS: &str = "SELECT at, kind, team, action, facts, (once_key IS NOT NULL AND once_key LIKE $2) \
+     FROM events WHERE at >= $1 ORDER BY id";
+
+/// One row of `EVENT_FACTS`, decoded: its time, kind, team and action, its facts' JSON, and
+/// whether it was answered from a message.
+fn event_fact(
+    (at, kind, team, action): (OffsetDateTime, &str, Option<String>, Option<i64>),
+    facts: &str,
+    from_message: bool,
+) -> Result<EventFact, StoreError> {
+    let facts = if facts == "{}" {
+        EventFacts::default()
+    } else {
+        serde_json::from_str(facts).map_err(|e| StoreError::Corrupt(format!("an event's facts: {e}")))?
+    };
+    let kind =
+        EventKind::parse(kind).ok_or_else(|| StoreError::Corrupt(format!("unknown event kind {kind:?}")))?;
+    Ok(EventFact { at, kind, team, action, facts, from_message })
+}
+
+/// `EVENT_FACTS` on a SQLite file, through a read-only connection of its own. SQLite keeps
+/// times as RFC 3339 text, which compares in time order.
+fn event_facts_of_file(
+    file: &std::path::Path,
+    since: &str,
+    from_message: &str,
+) -> Result<Vec<EventFact>, StoreError> {
+    use rusqlite::OpenFlags;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let database = rusqlite::Connection::open_with_flags(file, flags)?;
+    database.busy_timeout(crate::BUSY_TIMEOUT)?;
+    let mut statement = database.prepare(EVENT_FACTS)?;
+    // `$2` comes first in the text, so the parameters are bound by name, not by place.
+    let mut rows = statement.query(rusqlite::named_params! { "$1": since, "$2": from_message })?;
+    let mut read = Vec::new();
+    while let Some(row) = rows.next()? {
+        let at: String = row.get(0)?;
+        let at = OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339)
+            .map_err(|e| StoreError::Corrupt(format!("an event's time {at:?}: {e}")))?;
+        let kind = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+        let facts = row.get_ref(4)?.as_str().map_err(rusqlite::Error::from)?;
+        read.push(event_fact((at, kind, row.get(2)?, row.get(3)?), facts, row.get(5)?)?);
+    }
+    Ok(read)
+}
+
 /// Which events to read: those after `after`, optionally of one kind, team or action.
 #[derive(Clone, Debug, Default)]
 pub struct EventFilter {
@@ -308,33 +356,34 @@ impl Store {
     }
 
     /// Every event that happened from `since` on, in the stream's order, as the figures read
-    /// them: only the columns they count, and facts parsed only where there are some.
+    /// them: only the columns they count, and facts parsed only where there are some. On a
+    /// SQLite file the rows are stepped through rusqlite on a connection of their own, on a
+    /// blocking thread (sqlx's per-row cost was most of the time: 1.4 s for 577k events
+    /// against 0.2 s of counting); elsewhere they are decoded as they arrive, by position.
     pub async fn event_facts_since(&self, since: OffsetDateTime) -> Result<Vec<EventFact>, StoreError> {
-        // Rows are decoded as they arrive, by position, and whether an answer came from a
-        // message is decided in the query: a whole stream of them is read at every count.
-        let query = "SELECT at, kind, team, action, facts, (once_key IS NOT NULL AND once_key LIKE $2) \
-             FROM events WHERE at >= $1 ORDER BY id";
         let from_message = format!("{ANSWERED_FROM_MESSAGE}%");
+        if let Store::Sqlite(pool) = self {
+            let file = pool.connect_options().get_filename().to_owned();
+            if file.exists() {
+                let since = since
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .map_err(|e| StoreError::Corrupt(format!("a time to read events from: {e}")))?;
+                return tokio::task::spawn_blocking(move || {
+                    event_facts_of_file(&file, &since, &from_message)
+                })
+                .await
+                .map_err(|e| StoreError::Corrupt(format!("reading the events stopped: {e}")))?;
+            }
+        }
         with_pool!(self, pool => {
-            let mut rows = sqlx::query(query).bind(since).bind(&from_message).fetch(pool);
+            let mut rows = sqlx::query(EVENT_FACTS).bind(since).bind(&from_message).fetch(pool);
             let mut read = Vec::new();
             while let Some(row) = rows.try_next().await? {
-                let kind: &str = row.try_get(1)?;
-                let facts: &str = row.try_get(4)?;
-                let facts = if facts == "{}" {
-                    EventFacts::default()
-                } else {
-                    serde_json::from_str(facts).map_err(|e| StoreError::Corrupt(format!("an event's facts: {e}")))?
-                };
-                read.push(EventFact {
-                    at: row.try_get(0)?,
-                    kind: EventKind::parse(kind)
-                        .ok_or_else(|| StoreError::Corrupt(format!("unknown event kind {kind:?}")))?,
-                    team: row.try_get(2)?,
-                    action: row.try_get(3)?,
-                    facts,
-                    from_message: row.try_get(5)?,
-                });
+                read.push(event_fact(
+                    (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?),
+                    row.try_get(4)?,
+                    row.try_get(5)?,
+                )?);
             }
             Ok(read)
         })

@@ -166,3 +166,33 @@ async fn the_history_actions_had_moves_into_the_stream() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn the_figures_read_the_events_from_a_time_on_and_know_an_answer_from_a_message() {
+    for (store, _guard) in each_backend().await {
+        let backend = store.backend();
+        let early = OffsetDateTime::UNIX_EPOCH + time::Duration::days(10);
+        let late = early + time::Duration::days(30);
+        let facts = EventFacts { rating: Some(4), ..EventFacts::default() };
+        let answered = NewEvent {
+            kind: EventKind::FeedbackGiven,
+            facts: facts.clone(),
+            once: Some(format!("{}7", rapport_core::ANSWERED_FROM_MESSAGE)),
+            ..clock_event(None, "Web", "")
+        };
+        store.append_events(&[clock_event(None, "Payments", "early")], early).await.unwrap();
+        store.append_events(&[clock_event(None, "Web", "late"), answered], late).await.unwrap();
+        let all = store.event_facts_since(OffsetDateTime::UNIX_EPOCH).await.unwrap();
+        assert_eq!(all.len(), 3, "{backend}");
+        let since = store.event_facts_since(late).await.unwrap();
+        assert_eq!(
+            since.iter().map(|event| event.kind).collect::<Vec<_>>(),
+            [EventKind::ActionOverdue, EventKind::FeedbackGiven],
+            "{backend}"
+        );
+        assert_eq!(since[0].at, late, "{backend}");
+        assert_eq!((since[0].from_message, since[1].from_message), (false, true), "{backend}");
+        assert_eq!(since[1].facts, facts, "{backend}");
+        assert_eq!(since[1].team.as_deref(), Some("Web"), "{backend}");
+    }
+}
