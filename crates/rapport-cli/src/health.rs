@@ -101,7 +101,7 @@ fn table(report: &HealthReport) -> String {
     }
     text.push_str("Security team's own record\n");
     text.push_str(
-        "  month    answered-in(p50/p90) exceptions-decided-in waiting emergencies decisions-lowered done-refuted messages(budgeted/at-once/digest/dropped)\n",
+        "  month    answered-in(p50/p90) exceptions-decided-in waiting emergencies decisions-lowered done-refuted messages(budgeted/at-once/digest/dropped) briefing-answers\n",
     );
     for month in &health.security {
         text.push_str(&security_row(month));
@@ -157,7 +157,7 @@ fn team_row(month: &TeamMonth) -> String {
 
 fn security_row(month: &SecurityMonth) -> String {
     format!(
-        "  {:<8} {:>20} {:>21} {:>7} {:>11} {:>17} {:>12} {:>41}\n",
+        "  {:<8} {:>20} {:>21} {:>7} {:>11} {:>17} {:>12} {:>41} {:>17}\n",
         month_name(month.month),
         spread(month.answered),
         spread(month.exceptions_decided),
@@ -169,5 +169,9 @@ fn security_row(month: &SecurityMonth) -> String {
             "{}/{}/{}/{}",
             month.messages_counted, month.messages_uncounted, month.messages_gathered, month.messages_dropped
         ),
+        match month.briefing_rating {
+            Some(rating) => format!("{} ({rating:.1}/5)", month.briefing_answers),
+            None => month.briefing_answers.to_string(),
+        },
     )
 }

@@ -326,6 +326,16 @@ fn responses(security: &SecurityMonth, teams: &TeamMonth) -> Vec<String> {
             count(security.decisions_lowered, "decision", "decisions")
         ));
     }
+    if security.briefing_answers > 0 {
+        let rating = security
+            .briefing_rating
+            .map(|rating| format!(", rating it {rating:.1} of 5"))
+            .unwrap_or_default();
+        said.push(format!(
+            "{} answered a briefing{rating}.",
+            capitalised(&count(security.briefing_answers, "person", "people"))
+        ));
+    }
     let sent = security.messages_counted + security.messages_uncounted;
     let mut kept = Vec::new();
     if security.messages_gathered > 0 {

@@ -214,6 +214,9 @@ pub struct SecurityMonth {
     pub messages_uncounted: usize,
     pub messages_gathered: usize,
     pub messages_dropped: usize,
+    /// Answers to the monthly briefings given in the month, and their mean rating (1 to 5).
+    pub briefing_answers: usize,
+    pub briefing_rating: Option<f64>,
 }
 
 /// The figures of every team and of the security team, month by month.
@@ -313,6 +316,7 @@ struct Tally {
     own: SecurityMonth,
     answered: Vec<f64>,
     decided: Vec<f64>,
+    briefing_ratings: Vec<u8>,
 }
 
 impl Tally {
@@ -360,6 +364,9 @@ pub fn health(mut events: Vec<Happened<'_>>, composed: &[Composed], months: &[Da
         tally.reach(walk.names.len());
         tally.own.answered = Spread::of(std::mem::take(&mut tally.answered));
         tally.own.exceptions_decided = Spread::of(std::mem::take(&mut tally.decided));
+        let ratings = std::mem::take(&mut tally.briefing_ratings);
+        tally.own.briefing_rating = (!ratings.is_empty())
+            .then(|| ratings.iter().map(|rating| f64::from(*rating)).sum::<f64>() / ratings.len() as f64);
         tally.own.waiting_at_end = walk.answers_waiting.len() + walk.exceptions_waiting.len();
         let Tally { teams, acknowledged, policy_acknowledged, ratings, own, .. } = tally;
         security.push(own);
@@ -547,6 +554,10 @@ impl Walk {
             EventKind::OwnershipDisputed => {
                 figures.disputes += 1;
                 self.wait_for_answer(event);
+            }
+            EventKind::BriefingAnswered => {
+                tally.own.briefing_answers += 1;
+                tally.briefing_ratings.extend(event.facts.rating);
             }
             EventKind::SecurityReplied => {
                 if let Some(given) = event.facts.answer.and_then(|id| self.answers_waiting.remove(&id)) {

@@ -127,10 +127,12 @@ pub enum EventKind {
     WinRecognised,
     /// A month ended, and its briefing is ready for the executives and the managers (once).
     BriefingPublished,
+    /// Someone said how useful a month's briefing was, and what they would change.
+    BriefingAnswered,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 35] = [
+    pub const ALL: [EventKind; 36] = [
         EventKind::ActionOpened,
         EventKind::DecisionChanged,
         EventKind::ActionMarkedDone,
@@ -166,6 +168,7 @@ impl EventKind {
         EventKind::FollowThroughSettingsApplied,
         EventKind::WinRecognised,
         EventKind::BriefingPublished,
+        EventKind::BriefingAnswered,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -205,6 +208,7 @@ impl EventKind {
             EventKind::FollowThroughSettingsApplied => "follow_through_settings_applied",
             EventKind::WinRecognised => "win_recognised",
             EventKind::BriefingPublished => "briefing_published",
+            EventKind::BriefingAnswered => "briefing_answered",
         }
     }
 
@@ -250,6 +254,7 @@ impl EventKind {
             EventKind::FollowThroughSettingsApplied => "follow-through settings applied",
             EventKind::WinRecognised => "thanked for a win",
             EventKind::BriefingPublished => "monthly briefing published",
+            EventKind::BriefingAnswered => "answered a monthly briefing",
         }
     }
 }

@@ -100,7 +100,8 @@ impl Topic {
             | EventKind::FollowThroughDrafted
             | EventKind::FollowThroughEdited
             | EventKind::FollowThroughDismissed
-            | EventKind::FollowThroughSettingsApplied => return None,
+            | EventKind::FollowThroughSettingsApplied
+            | EventKind::BriefingAnswered => return None,
         })
     }
 

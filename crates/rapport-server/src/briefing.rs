@@ -3,11 +3,12 @@
 //! (a PDF through headless Chromium), and as JSON. Its charts are the health page's.
 
 use askama::Template;
+use axum::Form;
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use rapport_core::{Briefing, TeamMonth, across_teams};
-use rapport_workflows::{BriefingFor, BriefingReport, monthly_briefing};
+use rapport_workflows::{BriefingFor, BriefingReport, answer_briefing, monthly_briefing};
 use serde::{Deserialize, Serialize};
 use time::Date;
 use utoipa::{IntoParams, ToSchema};
@@ -17,7 +18,7 @@ use crate::auth::Signed;
 use crate::charts::{MonthlyChart, Shape, benchmark_bands, short_month};
 use crate::error::ServerError;
 use crate::state::AppState;
-use crate::web::{Nav, html};
+use crate::web::{Nav, encode, html};
 
 /// The briefing's own styles, print included: served for the page, written into the document.
 pub const STYLES: &str = include_str!("../static/briefing.css");
@@ -30,6 +31,8 @@ pub struct BriefingQuery {
     /// A team's briefing, as its manager reads it; the executives' across every team unless
     /// given (a partner always reads its own team's).
     pub team: Option<String>,
+    /// Set after the reader answered the briefing's request for feedback, to thank them.
+    pub answered: Option<String>,
 }
 
 /// A monthly briefing's five parts.
@@ -78,6 +81,7 @@ struct Page {
     nav: Option<Nav>,
     view: BriefingView,
     charts: Vec<(String, String)>,
+    answered: bool,
 }
 
 /// The briefing as one HTML document with its styles inside, for a file, a message or print.
@@ -182,7 +186,46 @@ pub async fn briefing_page(
     Query(query): Query<BriefingQuery>,
 ) -> Result<Response, ServerError> {
     let report = briefing_for(&state, &signed, &query).await?;
-    html(&Page { nav: Some(Nav::of(&signed)), view: BriefingView::of(&report), charts: charts(&report)? })
+    html(&Page {
+        nav: Some(Nav::of(&signed)),
+        view: BriefingView::of(&report),
+        charts: charts(&report)?,
+        answered: query.answered.is_some(),
+    })
+}
+
+/// An answer to a briefing's request for feedback, from its page.
+#[derive(Debug, Deserialize)]
+pub struct BriefingAnswerForm {
+    /// `YYYY-MM`.
+    month: String,
+    #[serde(default)]
+    team: Option<String>,
+    /// 1 to 5, or empty for none.
+    #[serde(default)]
+    rating: String,
+    #[serde(default)]
+    words: String,
+}
+
+pub async fn answer_page(
+    State(state): State<AppState>,
+    signed: Signed,
+    Form(form): Form<BriefingAnswerForm>,
+) -> Result<Response, ServerError> {
+    let query = BriefingQuery { month: Some(form.month.clone()), team: form.team.clone(), answered: None };
+    // Whoever may read the briefing may answer it.
+    briefing_for(&state, &signed, &query).await?;
+    let rating = match form.rating.trim() {
+        "" => None,
+        given => Some(
+            given.parse::<u8>().map_err(|_| ServerError::BadRequest("rating: give it from 1 to 5".into()))?,
+        ),
+    };
+    let month = parse_month(&form.month)?;
+    answer_briefing(&state.store, month, &signed.principal, rating, &form.words, None, state.now()).await?;
+    let team = form.team.as_deref().map(|team| format!("&team={}", encode(team))).unwrap_or_default();
+    Ok(Redirect::to(&format!("/briefing?month={}{team}&answered=yes", form.month)).into_response())
 }
 
 #[utoipa::path(

@@ -136,6 +136,9 @@ pub struct SecurityMonthView {
     pub messages_uncounted: usize,
     pub messages_gathered: usize,
     pub messages_dropped: usize,
+    /// Answers to the monthly briefings given in the month, and their mean rating (1 to 5).
+    pub briefing_answers: usize,
+    pub briefing_rating: Option<f64>,
 }
 
 /// Each team's health and the security team's own record.
@@ -202,6 +205,8 @@ impl SecurityMonthView {
             messages_uncounted: month.messages_uncounted,
             messages_gathered: month.messages_gathered,
             messages_dropped: month.messages_dropped,
+            briefing_answers: month.briefing_answers,
+            briefing_rating: month.briefing_rating.map(|rating| (rating * 10.0).round() / 10.0),
         }
     }
 }

@@ -90,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .route("/messages", get(messages::messages_page))
         .route("/health", get(health::health_page))
         .route("/briefing", get(briefing::briefing_page))
+        .route("/briefing/answer", post(briefing::answer_page))
         .route("/campaigns", get(security::campaigns::campaigns_page))
         .route("/campaigns/{name}", get(security::campaigns::campaign_page))
         .route("/follow-through", get(security::follow_through::drafts_page))

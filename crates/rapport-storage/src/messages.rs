@@ -38,9 +38,9 @@ pub struct NewMessage {
 
 impl NewMessage {
     /// Whether its reader answers it from its page (and, sent, from its signed link): a
-    /// message on an action, or a campaign's nudge.
+    /// message on an action, a campaign's nudge, or a monthly briefing.
     pub fn answerable(&self) -> bool {
-        self.action.is_some() || self.topic == Topic::Nudge
+        self.action.is_some() || matches!(self.topic, Topic::Nudge | Topic::Briefing)
     }
 }
 

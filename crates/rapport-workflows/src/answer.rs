@@ -199,6 +199,7 @@ pub async fn answer_choices(
     let answered = store.event_once(&answered_key(message.id)).await?;
     let offers = match (message.message.action, &answered) {
         (None, None) if message.message.topic == Topic::Nudge => vec![Offer::HabitDone, Offer::Cannot],
+        (None, None) if message.message.topic == Topic::Briefing => vec![Offer::Feedback],
         (Some(action), None) => {
             let reader = reader_of(store, &message, now).await?;
             let stored = stored_action(store, action).await?;
@@ -232,8 +233,39 @@ pub async fn answer_message(
         MessageAnswer::Cannot { reason } => {
             answer_nudge(store, message, CampaignAnswerKind::Cannot, &reason, now).await
         }
+        MessageAnswer::Feedback { rating, words } if message.message.topic == Topic::Briefing => {
+            answer_briefing_message(store, message, rating, &words, now).await
+        }
         on_action => answer_on_action(store, message, on_action, now).await,
     }
+}
+
+/// Records the reader's answer to the briefing `message` sent, once.
+async fn answer_briefing_message(
+    store: &Store,
+    message: &StoredMessage,
+    rating: Option<u8>,
+    words: &str,
+    now: OffsetDateTime,
+) -> Result<(), PlanError> {
+    let event = match message.message.event {
+        Some(id) => store.event(id).await?,
+        None => None,
+    };
+    let month = event.and_then(|event| event.facts.month).ok_or_else(|| {
+        Refusal::invalid("answer", "this message names no month's briefing; open the briefing to answer")
+    })?;
+    let reader = reader_of(store, message, now).await?;
+    crate::briefing::answer_briefing(
+        store,
+        month,
+        &reader,
+        rating,
+        words,
+        Some(answered_key(message.id)),
+        now,
+    )
+    .await
 }
 
 /// Records an answer on the action `message` is about, as the action's life allows it.

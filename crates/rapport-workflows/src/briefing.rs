@@ -2,6 +2,7 @@
 //! the health of the month and the five months before it for the charts, the month's wins,
 //! and the work due in the month after it, written out by `rapport_core::briefing`.
 
+use rapport_core::Principal;
 use rapport_core::{
     Actor, Briefing, Coming, EventFacts, EventKind, Health, Reader, Refusal, Win, briefing, month_name,
     months_to, next_month,
@@ -11,6 +12,7 @@ use time::{Date, Duration, OffsetDateTime};
 
 use crate::actions::team_plans;
 use crate::health::team_health;
+use crate::listen::MAX_ANSWER_CHARS;
 use crate::plan::PlanError;
 use crate::policy::current_policy;
 
@@ -46,6 +48,46 @@ pub async fn publish_briefing(store: &Store, now: OffsetDateTime) -> Result<Vec<
         once: Some(once),
     };
     Ok(store.append_events(&[event], now).await?)
+}
+
+/// Records `by`'s answer to the briefing of `month`: how useful it was, 1 to 5, and what they
+/// would change; once only under `once` (an answer from a message), any number of times from
+/// the page. The security team reads the answers in the stream and in its own record.
+pub async fn answer_briefing(
+    store: &Store,
+    month: Date,
+    by: &Principal,
+    rating: Option<u8>,
+    words: &str,
+    once: Option<String>,
+    now: OffsetDateTime,
+) -> Result<(), PlanError> {
+    if rating.is_some_and(|rating| !(1..=5).contains(&rating)) {
+        return Err(Refusal::invalid("rating", "rate it from 1 (not useful) to 5 (very useful)").into());
+    }
+    let words = words.trim();
+    if words.chars().count() > MAX_ANSWER_CHARS {
+        return Err(Refusal::invalid("words", format!("longer than {MAX_ANSWER_CHARS} characters")).into());
+    }
+    if words.is_empty() && rating.is_none() {
+        return Err(Refusal::invalid("words", "say something, or give a rating").into());
+    }
+    let first = month.replace_day(1).unwrap_or(month);
+    let event = NewEvent {
+        kind: EventKind::BriefingAnswered,
+        actor: Actor::Person(by.email.clone()),
+        team: by.team.clone().filter(|_| by.role.needs_team()),
+        action: None,
+        subject: Some(format!("the briefing of {}", month_name(first))),
+        detail: words.to_owned(),
+        facts: EventFacts { month: Some(first), rating, ..EventFacts::default() },
+        once,
+    };
+    let repeated = event.once.is_some();
+    if store.append_events(&[event], now).await?.is_empty() && repeated {
+        return Err(Refusal::conflict("this message was answered already").into());
+    }
+    Ok(())
 }
 
 /// Who a briefing is for, as asked.

@@ -52,7 +52,9 @@ pub use answer::{
 };
 pub use assess::{AssessError, AssessReport, apply_tree, assess_findings, compile_tree, current_tree};
 pub use assign::{Assignment, Given, assign_owner};
-pub use briefing::{BriefingFor, BriefingReport, CHART_MONTHS, monthly_briefing, publish_briefing};
+pub use briefing::{
+    BriefingFor, BriefingReport, CHART_MONTHS, answer_briefing, monthly_briefing, publish_briefing,
+};
 pub use campaign_answers::{reply_to_campaign_answer, unreplied_campaign_answers};
 pub use campaigns::{
     CampaignFigures, CampaignPeople, CampaignReport, PersonInCampaign, TeamCampaignFigures, apply_campaign,

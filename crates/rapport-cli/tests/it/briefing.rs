@@ -5,7 +5,8 @@ use serde_json::Value;
 
 use time::Duration;
 
-use crate::support::{PAYMENTS_MANAGER, each_backend, sample, sample_estate, today};
+use crate::messages::{inbox, link_of};
+use crate::support::{PAYMENTS_MANAGER, each_backend, sample, sample_estate, serve, today};
 
 #[test]
 fn the_briefing_tells_the_month_in_five_parts_as_text_html_and_pdf() {
@@ -84,6 +85,47 @@ fn the_briefing_tells_the_month_in_five_parts_as_text_html_and_pdf() {
         assert!(priya.contains(&format!("Payments and security in {}", month.month())), "{db}: {priya}");
         let security = rapport.ok(&["messages", "list", "--person", "lea.fischer@example.com"]);
         assert!(!security.contains("and security in"), "{db}: the security team reads the pages: {security}");
+
+        // The executive answers the briefing's request for feedback from the message's link,
+        // once; the security team's own record counts it.
+        let briefing_to_olu = inbox(&rapport, "olu.adeyemi@example.com")
+            .into_iter()
+            .find(|message| message["topic"] == "briefing")
+            .unwrap_or_else(|| panic!("{db}: the executive's briefing"));
+        let link = link_of(&rapport, briefing_to_olu["id"].as_i64().unwrap());
+        let served = serve(&rapport);
+        rapport_workflows::use_ring_for_tls();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            let http = reqwest::Client::builder()
+                .no_proxy()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let page = http.get(format!("{}{link}", served.base)).send().await.unwrap().text().await.unwrap();
+            assert!(page.contains("value=\"feedback\""), "{db}: the one question it asks: {page}");
+            let answer =
+                [("answer", "feedback"), ("rating", "4"), ("words", "Shorter, please, and the same charts.")];
+            let sent = http.post(format!("{}{link}", served.base)).form(&answer).send().await.unwrap();
+            assert_eq!(sent.status(), 303, "{db}");
+            let again = http.post(format!("{}{link}", served.base)).form(&answer).send().await.unwrap();
+            assert_eq!(again.status(), 409, "{db}: a message answers once");
+        });
+        drop(served);
+        let answered = rapport.json_lines(&["events", "--json", "--kind", "briefing_answered"]);
+        assert_eq!(answered.len(), 1, "{db}: {answered:?}");
+        assert_eq!(answered[0]["detail"], "Shorter, please, and the same charts.", "{db}");
+        assert_eq!(answered[0]["facts"]["rating"], 4, "{db}");
+        let health: Value =
+            serde_json::from_str(&rapport.ok(&["health", "--json", "--months", "2", "--at", &moment]))
+                .unwrap();
+        let counted: u64 = health["security"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|month| month["briefing_answers"].as_u64().unwrap())
+            .sum();
+        assert_eq!(counted, 1, "{db}: {health}");
 
         let nobody = rapport.fails(&["briefing", "--audience", "manager"]);
         assert!(nobody.contains("--team: a manager's briefing is of one team"), "{db}: {nobody}");

@@ -524,6 +524,11 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
             page.contains("Every team: share of open work closed each month") && page.contains("<svg"),
             "{page}"
         );
+        // It asks one thing of them, and the answer reaches the security team.
+        fill(executive, "#words", "One page is right; say more about the slow team.").await;
+        submit(executive, "form[action='/briefing/answer'] button").await;
+        let page = shot(executive, "executive-1b-briefing-answered").await;
+        assert!(page.contains("Thank you. Your answer is with the security team."), "{page}");
         executive.goto(&format!("{base}/teams/Payments")).await.unwrap();
         let page = shot(executive, "executive-2-plan").await;
         assert!(
