@@ -2,7 +2,8 @@
 //! opening work every month, closing most of it, some late, with exceptions, feedback and the
 //! security team's replies), counted by `rapport_core::health` in memory; then the same stream
 //! written to SQLite (and PostgreSQL with `--postgres`) and read back as health reads it, the
-//! columns it counts. Prints the events, and the best and the median of five runs of each.
+//! columns it counts, and through the command line: `rapport health` of every team and the
+//! executives' briefing. Prints the events, and the best and the median of five runs of each.
 //! The stored events carry no action (the events table refers to stored actions, which the
 //! bench does not build), so the reading is timed alone and the counting in memory.
 
@@ -13,7 +14,7 @@ use rapport_core::{Actor, EventFacts, EventKind, Happened, health, months_to};
 use rapport_storage::{NewEvent, Store};
 use time::{Duration, OffsetDateTime};
 
-use crate::bench::{fresh_postgres, remove_sqlite, workspace_root};
+use crate::bench::{Measure, fresh_postgres, measure, release_binary, remove_sqlite, row, workspace_root};
 
 #[derive(Debug, Args)]
 pub struct BenchHealthArgs {
@@ -170,6 +171,18 @@ pub fn run(args: &BenchHealthArgs) -> anyhow::Result<()> {
             anyhow::Ok(runs)
         })?;
         println!("reading the {} events back from {backend}: {}", events.len(), best_and_median(runs));
+    }
+    // The same through the command line, end to end: every team's health over the months,
+    // and the executives' briefing of the last month written as a document.
+    let binary = release_binary(&workspace_root()?)?;
+    let at = (end - Duration::SECOND).format(&time::format_description::well_known::Rfc3339)?;
+    let document = folder.join("bench-briefing.html").display().to_string();
+    let months = args.months.to_string();
+    for (backend, url) in &backends {
+        let health = measure(&binary, url, &["health", "--json", "--months", &months, "--at", &at])?;
+        row("rapport health --json (every team)", backend, &Measure { summary: String::new(), ..health });
+        let briefing = measure(&binary, url, &["briefing", "--at", &at, "--out", &document])?;
+        row("rapport briefing --out (executives)", backend, &briefing);
     }
     Ok(())
 }
