@@ -80,8 +80,9 @@ pub struct PeopleImportArgs {
 pub enum OwnersCommand {
     /// Show what a new version of the ownership file would change, without applying it.
     Check(OwnersFileArgs),
-    /// Apply a new version of the ownership file (it is kept, with every earlier one).
-    Apply(OwnersFileArgs),
+    /// Apply a new version of the ownership file (it is kept, with every earlier one), then
+    /// decide and plan again what it changed.
+    Apply(OwnersApplyArgs),
     /// Say who owns an asset and which rules decided it.
     Explain(ExplainArgs),
     /// List the versions of the ownership file applied so far.
@@ -104,6 +105,15 @@ pub struct OwnersFileArgs {
     /// Print JSON.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OwnersApplyArgs {
+    #[command(flatten)]
+    rules: OwnersFileArgs,
+    /// Keep the decisions and plans as they are (`rapport assess` and `rapport plan` catch up).
+    #[arg(long)]
+    no_plan: bool,
 }
 
 #[derive(Debug, Args)]
@@ -278,11 +288,15 @@ pub async fn owners(database: &str, command: OwnersCommand) -> anyhow::Result<Ex
             let plan = check_ownership(&store, &args.file, now(), |change| changes.print(&change)).await?;
             changes.finish(&args.file, &plan, None)?;
         }
-        OwnersCommand::Apply(args) => {
-            let mut changes = ChangePrinter::new(&mut out, args.json)?;
+        OwnersCommand::Apply(OwnersApplyArgs { rules, no_plan }) => {
+            let mut changes = ChangePrinter::new(&mut out, rules.json)?;
             let (version, plan) =
-                apply_ownership(&store, &args.file, now(), |change| changes.print(&change)).await?;
-            changes.finish(&args.file, &plan, Some(version))?;
+                apply_ownership(&store, &rules.file, now(), |change| changes.print(&change)).await?;
+            changes.finish(&rules.file, &plan, Some(version))?;
+            // An owner, criticality or exposure changed is evidence the decisions rest on.
+            if plan.changed > 0 && !no_plan {
+                crate::commands::refresh_and_tell(&store, rules.json).await?;
+            }
         }
         OwnersCommand::Explain(args) => {
             for explanation in explain_ownership(&store, &args.asset, args.path.as_deref(), now()).await? {
