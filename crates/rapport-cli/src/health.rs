@@ -68,7 +68,7 @@ fn table(report: &HealthReport) -> String {
     for (team, months) in &health.teams {
         text.push_str(&format!("{team}\n"));
         text.push_str(
-            "  month    opened closed on-time close-rate (benchmark)        half-life ack-days(p50/p90) overdue exceptions(asked/granted/in-force) feedback disputes habits messages(sent/answered)\n",
+            "  month    opened closed on-time close-rate (benchmark)        half-life ack-days(p50/p90) overdue exceptions(asked/granted/in-force) emergencies(policy/declared) feedback disputes habits messages(sent/answered)\n",
         );
         for month in months {
             text.push_str(&team_row(month));
@@ -138,7 +138,7 @@ fn team_row(month: &TeamMonth) -> String {
         None => month.feedback.to_string(),
     };
     format!(
-        "  {:<8} {:>6} {:>6} {:>7} {:<30} {:>9} {:>17} {:>7} {:>34} {:>8} {:>8} {:>6} {:>18}\n",
+        "  {:<8} {:>6} {:>6} {:>7} {:<30} {:>9} {:>17} {:>7} {:>34} {:>27} {:>8} {:>8} {:>6} {:>18}\n",
         month_name(month.month),
         month.opened,
         month.closed,
@@ -148,6 +148,7 @@ fn team_row(month: &TeamMonth) -> String {
         spread(month.acknowledged),
         month.overdue_at_end,
         exceptions,
+        format!("{}/{}", month.emergencies_by_criteria, month.emergencies),
         feedback,
         month.disputes,
         month.habits_shown,

@@ -171,6 +171,7 @@ fn sum<'m>(months: impl Iterator<Item = &'m TeamMonth>) -> TeamMonth {
         all.exceptions_expired += month.exceptions_expired;
         all.exceptions_in_force += month.exceptions_in_force;
         all.emergencies += month.emergencies;
+        all.emergencies_by_criteria += month.emergencies_by_criteria;
         all.feedback += month.feedback;
         all.disputes += month.disputes;
         all.nudges += month.nudges;
@@ -238,7 +239,7 @@ fn habit_sentence(month: &TeamMonth) -> Option<String> {
 }
 
 /// What went wrong in a month, against the one before: work overdue at its end, exceptions,
-/// emergencies declared, work said not to be the team's.
+/// emergencies under the policy and declared outside it, work said not to be the team's.
 fn trouble(whose: &str, now: &TeamMonth, then: &TeamMonth, name: &str) -> Vec<String> {
     let mut said = Vec::new();
     if now.overdue_at_end > 0 || then.overdue_at_end > 0 {
@@ -258,6 +259,13 @@ fn trouble(whose: &str, now: &TeamMonth, then: &TeamMonth, name: &str) -> Vec<St
             "{} waiting under an agreed exception.",
             capitalised(&count(now.exceptions_in_force, "piece of work is", "pieces of work are"))
         ));
+    }
+    if now.emergencies_by_criteria > 0 {
+        let urgent = match now.emergencies_by_criteria {
+            1 => "1 piece of {whose}work was an emergency".replace("{whose}", whose),
+            n => format!("{n} pieces of {whose}work were emergencies"),
+        };
+        said.push(format!("{urgent} under the policy's rules."));
     }
     if now.emergencies > 0 {
         said.push(format!(

@@ -141,9 +141,11 @@ pub struct TeamMonth {
     pub exceptions_expired: usize,
     /// Actions under an exception at the month's end.
     pub exceptions_in_force: usize,
-    /// Emergencies declared on its work: overrides outside the policy's criteria (work that
-    /// meets them is urgent by the policy itself, with no declaration).
+    /// Emergencies declared on its work: overrides outside the policy's criteria.
     pub emergencies: usize,
+    /// Work that met the policy's emergency criteria when it opened or its decision rose:
+    /// urgent by the policy itself, with no declaration.
+    pub emergencies_by_criteria: usize,
     pub feedback: usize,
     /// The mean of the month's feedback ratings, 1 (badly) to 5 (well).
     pub rating: Option<f64>,
@@ -474,6 +476,7 @@ impl Walk {
             EventKind::ActionOpened | EventKind::ActionReopened => {
                 figures.opened += 1;
                 figures.open_work += 1;
+                figures.emergencies_by_criteria += usize::from(event.facts.emergency);
                 if let (Some(action), None) = (event.action, self.current(event.action)) {
                     self.current.insert(action, self.lives.len());
                     if let Some(standing) = self.standing.get_mut(team) {
@@ -581,6 +584,7 @@ impl Walk {
                     (Some(now), Some(before)) if now < before
                 );
                 tally.own.decisions_lowered += usize::from(lowered);
+                figures.emergencies_by_criteria += usize::from(event.facts.emergency);
             }
             EventKind::DoneRefuted => tally.own.done_refuted += 1,
             EventKind::CampaignNudged => figures.nudges += 1,

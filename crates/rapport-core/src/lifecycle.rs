@@ -315,6 +315,10 @@ pub struct EventFacts {
     /// Where an action's work is (its targets' names, the first few), when it opened.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub places: Vec<String>,
+    /// Urgent by the policy's own emergency criteria when the action opened or its decision
+    /// rose: an emergency no one had to declare.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub emergency: bool,
 }
 
 /// Who caused an event: a person acting in their role, Rapport reading scans and decisions,

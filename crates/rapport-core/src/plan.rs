@@ -223,12 +223,7 @@ impl PlannedAction {
             Some((declared_by, reason)) => {
                 Some(Emergency::Override { declared_by: declared_by.clone(), reason: reason.clone() })
             }
-            None => self
-                .action
-                .points
-                .iter()
-                .any(|points| policy.is_emergency(self.action.outcome, points))
-                .then_some(Emergency::Criteria),
+            None => policy.calls_for_emergency(&self.action).then_some(Emergency::Criteria),
         }
     }
 

@@ -341,6 +341,12 @@ impl Policy {
         }
     }
 
+    /// Whether an action meets the agreed emergency criteria: its decision with any of its
+    /// findings' decision points.
+    pub fn calls_for_emergency(&self, action: &crate::Action) -> bool {
+        action.points.iter().any(|points| self.is_emergency(action.outcome, points))
+    }
+
     /// Whether decision points meet the agreed emergency criteria.
     pub fn is_emergency(&self, outcome: Outcome, points: &Points) -> bool {
         let criteria = &self.spec.emergency;

@@ -76,6 +76,8 @@ pub struct TeamMonthView {
     pub exceptions_granted: usize,
     pub exceptions_expired: usize,
     pub exceptions_in_force: usize,
+    /// Emergencies under the policy's criteria, and declared outside them.
+    pub emergencies_by_criteria: usize,
     pub emergencies: usize,
     pub feedback: usize,
     /// The mean rating of the month's feedback, 1 to 5.
@@ -175,6 +177,7 @@ impl TeamMonthView {
             exceptions_granted: month.exceptions_granted,
             exceptions_expired: month.exceptions_expired,
             exceptions_in_force: month.exceptions_in_force,
+            emergencies_by_criteria: month.emergencies_by_criteria,
             emergencies: month.emergencies,
             feedback: month.feedback,
             rating: month.rating.map(round),

@@ -443,7 +443,7 @@ pub async fn declare_emergency(
 ) -> Result<i64, PlanError> {
     let (stored, declared) = answering(store, action, Change::DeclareEmergency, by, Via::SignedIn).await?;
     let (policy, version) = current_policy(store, now).await?;
-    if stored.action.points.iter().any(|points| policy.is_emergency(stored.action.outcome, points)) {
+    if policy.calls_for_emergency(&stored.action) {
         return Err(Refusal::conflict(format!(
             "action #{action} already meets the emergency criteria of policy version {} ({}); no override needed",
             version.id,

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use rapport_core::{
     Action, ActionDraft, ActionState, AffectedPackage, By, Change, Component, Contribution, EventFacts,
-    FindingKind, Outcome, Refusal, Remedy, RemedyInput, RemedyKey, Step, Target, TargetKind, advisory_fixes,
-    remedy_of, routine, step,
+    FindingKind, Outcome, Policy, Refusal, Remedy, RemedyInput, RemedyKey, Step, Target, TargetKind,
+    advisory_fixes, remedy_of, routine, step,
 };
 use rapport_storage::{
     ActionStatus, ActionWrite, AdvisoryText, PlanFinding, PlanScope, Store, StoreError, StoredAction,
@@ -128,6 +128,7 @@ pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildRe
     let stored: HashMap<[u8; 16], ActionStatus> =
         store.action_statuses().await?.into_iter().map(|status| (status.key, status)).collect();
     let scans = store.latest_scans().await?;
+    let policy = crate::policy::policy_in_force(store).await?;
     let mut writes = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for (key, action) in &planned {
@@ -155,7 +156,7 @@ pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildRe
                 state_since: now,
                 digest,
                 body: Some(body),
-                event: Some((opened.event, detail, opened_facts(action))),
+                event: Some((opened.event, detail, opened_facts(action, &policy))),
             });
             continue;
         };
@@ -197,7 +198,11 @@ pub async fn build_actions(store: &Store, now: OffsetDateTime) -> Result<BuildRe
                     scan_step(previous.id, &action.team, Some(previous.state), Change::ChangeDecision)?;
                 let words =
                     format!("{} → {}: {}", previous.outcome.label(), action.outcome.label(), action.reason);
-                Some((changed.event, words, outcome_facts(action.outcome, Some(previous.outcome))))
+                let facts = EventFacts {
+                    emergency: action.outcome > previous.outcome && policy.calls_for_emergency(action),
+                    ..outcome_facts(action.outcome, Some(previous.outcome))
+                };
+                Some((changed.event, words, facts))
             }
             None => None,
         };
@@ -265,11 +270,15 @@ fn scan_step(id: i64, team: &str, from: Option<ActionState>, change: Change) -> 
 /// Places an opening event names; the rest of a large action's are on its page.
 const PLACES_NAMED: usize = 10;
 
-/// A new action's decision and where its work is, for the measures that say what drives a
-/// change ("most of the new work is on one place").
-fn opened_facts(action: &Action) -> EventFacts {
+/// A new action's decision, where its work is and whether it is an emergency by the policy,
+/// for the measures that say what drives a change ("most of the new work is on one place").
+fn opened_facts(action: &Action, policy: &Policy) -> EventFacts {
     let places = action.places.iter().take(PLACES_NAMED).map(|place| place.target.name.clone()).collect();
-    EventFacts { places, ..outcome_facts(action.outcome, None) }
+    EventFacts {
+        places,
+        emergency: policy.calls_for_emergency(action),
+        ..outcome_facts(action.outcome, None)
+    }
 }
 
 fn outcome_facts(outcome: Outcome, previous: Option<Outcome>) -> EventFacts {

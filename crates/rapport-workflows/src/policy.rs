@@ -38,6 +38,14 @@ pub async fn current_policy(store: &Store, now: OffsetDateTime) -> Result<(Polic
     Ok((policy, stored))
 }
 
+/// The policy in force, read without storing the default: for planning, which only reads it.
+pub(crate) async fn policy_in_force(store: &Store) -> Result<Policy, PlanError> {
+    match store.policies().await?.pop() {
+        Some(stored) => compile_policy(&format!("version {}", stored.id), &stored.content),
+        None => compile_policy("default", DEFAULT_POLICY),
+    }
+}
+
 /// A policy applied: its version, whether it is new, and the difference from the previous
 /// version (unified diff lines) that teams are asked to acknowledge.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -18,6 +18,17 @@ fn health_counts_each_teams_months_and_the_security_teams_own_record() {
     for rapport in each_backend() {
         let db = rapport.database.clone();
         sample_estate(&rapport);
+        // The Java build cache, once exposed to the internet, holds exploited work that meets the
+        // policy's emergency criteria.
+        let exposed = rapport.work.path().join("ownership.toml");
+        let rules = std::fs::read_to_string(sample("ownership/ownership.toml")).unwrap();
+        let rules = rules.replacen(
+            "criticality = \"medium\"\n",
+            "criticality = \"high\"\nexposure = \"internet\"\n",
+            1,
+        );
+        std::fs::write(&exposed, rules).unwrap();
+        rapport.ok(&["owners", "apply", &exposed.display().to_string()]);
         rapport.ok(&["plan"]);
         let open = rapport.json_lines(&["actions", "--json", "--state", "open"]);
         let excepted = &open[0];
@@ -72,6 +83,21 @@ fn health_counts_each_teams_months_and_the_security_teams_own_record() {
         let open_of_team =
             open.iter().filter(|action| action["action"]["team"] == team.as_str()).count() as u64;
         assert_eq!(opened, open_of_team, "{db}: every action planned for {team} was opened");
+        // The work urgent by the policy's own criteria is counted as the emergencies it is.
+        let urgent = ["action_opened", "decision_changed"]
+            .into_iter()
+            .flat_map(|kind| rapport.json_lines(&["events", "--json", "--kind", kind]))
+            .filter(|event| event["facts"]["emergency"] == true)
+            .count() as u64;
+        let counted: u64 = health["teams"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|months| months.as_array().unwrap())
+            .map(|month| month["emergencies_by_criteria"].as_u64().unwrap())
+            .sum();
+        assert!(urgent > 0, "{db}: the exploited, exposed work meets the criteria");
+        assert_eq!(counted, urgent, "{db}: {health}");
         let told: u64 = months.iter().map(|month| month["messages"].as_u64().unwrap()).sum();
         assert!(told > 0, "{db}: the messages about {team}'s work are on its record: {health}");
         let asked: u64 = months.iter().map(|month| month["exceptions_requested"].as_u64().unwrap()).sum();

@@ -243,3 +243,24 @@ fn a_teams_messages_and_the_answers_given_from_them_are_counted_in_its_month() {
     assert_eq!((web.messages, web.answered_from_messages), (2, 1), "the repeat dropped is not counted");
     assert_eq!(counted.security[0].messages_counted, 2);
 }
+
+#[test]
+fn emergencies_under_the_policy_are_counted_apart_from_those_declared_outside_it() {
+    let mut stream = Stream::new();
+    let urgent = EventFacts { emergency: true, outcome: Some(Outcome::Act), ..EventFacts::default() };
+    let raised = EventFacts {
+        emergency: true,
+        outcome: Some(Outcome::Act),
+        previous_outcome: Some(Outcome::Attend),
+        ..EventFacts::default()
+    };
+    stream
+        .with(datetime!(2026-10-01 09:00 UTC), EventKind::ActionOpened, 1, urgent)
+        .at(datetime!(2026-10-02 09:00 UTC), EventKind::ActionOpened, 2)
+        .with(datetime!(2026-10-05 09:00 UTC), EventKind::DecisionChanged, 2, raised)
+        .at(datetime!(2026-10-06 09:00 UTC), EventKind::ActionOpened, 3)
+        .at(datetime!(2026-10-07 09:00 UTC), EventKind::EmergencyDeclared, 3);
+    let health = stream.health(&months_to(date!(2026 - 10 - 01), 1));
+    let web = &health.teams["Web"][0];
+    assert_eq!((web.emergencies_by_criteria, web.emergencies), (2, 1));
+}
