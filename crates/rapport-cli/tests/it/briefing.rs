@@ -6,7 +6,9 @@ use serde_json::Value;
 use time::Duration;
 
 use crate::messages::{inbox, link_of};
-use crate::support::{PAYMENTS_MANAGER, each_backend, sample, sample_estate, serve, today};
+use crate::support::{
+    PAYMENTS_MANAGER, each_backend, is_a4, pdf_pages, printed_words, sample, sample_estate, serve, today,
+};
 
 #[test]
 fn the_briefing_tells_the_month_in_five_parts_as_text_html_and_pdf() {
@@ -68,6 +70,15 @@ fn the_briefing_tells_the_month_in_five_parts_as_text_html_and_pdf() {
             rapport.ok(&["briefing", "--audience", "manager", "--team", "Payments", "--pdf", "--out", &pdf]);
             let printed = std::fs::read(&pdf).unwrap();
             assert!(printed.starts_with(b"%PDF-") && printed.len() > 10_000, "{db}: {} bytes", printed.len());
+            if let Some(pages) = pdf_pages(std::path::Path::new(&pdf)) {
+                let text = printed_words(&pages);
+                assert!(pages.iter().all(is_a4), "{db}: the print stylesheet's A4: {pages:?}");
+                for part in
+                    ["monthly briefing for the team's manager", "payments", "your feedback", "15.2% median"]
+                {
+                    assert!(text.contains(part), "{db}: {part:?} printed: {text}");
+                }
+            }
         }
 
         // When the month ends, the clock publishes its briefing once, and the messages take it

@@ -9,10 +9,13 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use fantoccini::wd::{PrintConfiguration, PrintSize};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-use crate::support::{Rapport, add_account, corpus, sample, serve, serve_with};
+use crate::support::{
+    Rapport, add_account, corpus, is_a4, pdf_pages, printed_words, sample, serve, serve_with,
+};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -524,6 +527,22 @@ fn each_role_signs_in_and_walks_its_flows_in_chromium() {
             page.contains("Every team: share of open work closed each month") && page.contains("<svg"),
             "{page}"
         );
+        // Printed, it is the briefing alone on A4: no menu, no form, every part and chart.
+        let printed = executive
+            .print(PrintConfiguration::builder().size(PrintSize::A4).build().unwrap())
+            .await
+            .unwrap();
+        let pdf = rapport.work.path().join("executive-briefing.pdf");
+        std::fs::write(&pdf, &printed).unwrap();
+        if let Some(pages) = pdf_pages(&pdf) {
+            let text = printed_words(&pages);
+            assert!(pages.iter().all(is_a4), "{pages:?}");
+            for part in ["monthly briefing for the executives", "what went wrong", "what comes next"] {
+                assert!(text.contains(part), "{part:?} printed: {text}");
+            }
+            assert!(text.contains("15.2% median"), "the charts are printed: {text}");
+            assert!(!text.contains("sign out") && !text.contains("what would you change?"), "{text}");
+        }
         // It asks one thing of them, and the answer reaches the security team.
         fill(executive, "#words", "One page is right; say more about the slow team.").await;
         submit(executive, "form[action='/briefing/answer'] button").await;

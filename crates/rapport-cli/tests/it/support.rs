@@ -211,3 +211,39 @@ pub fn deep_nessus() -> Vec<u8> {
     )
     .into_bytes()
 }
+
+/// A printed PDF's pages as pypdf reads them (`scripts/pdf_pages.py`): each page's `width` and
+/// `height` in points and its `text`. None without the pypdf `scripts/test` installs, which in
+/// CI is a failure.
+pub fn pdf_pages(pdf: &Path) -> Option<Vec<serde_json::Value>> {
+    let Some(python) = std::env::var_os("RAPPORT_PDF_PYTHON") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "RAPPORT_PDF_PYTHON is not set: run the tests with scripts/test"
+        );
+        eprintln!("the PDF's pages not read: RAPPORT_PDF_PYTHON is not set (scripts/test installs pypdf)");
+        return None;
+    };
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/pdf_pages.py");
+    let read = Command::new(python).arg(script).arg(pdf).output().expect("run pypdf");
+    assert!(
+        read.status.success(),
+        "pypdf cannot read {}: {}",
+        pdf.display(),
+        String::from_utf8_lossy(&read.stderr)
+    );
+    Some(serde_json::from_slice(&read.stdout).expect("pdf_pages.py prints JSON"))
+}
+
+/// The printed words of all pages in lower case, as a reader sees them whatever the stylesheet
+/// capitalises.
+pub fn printed_words(pages: &[serde_json::Value]) -> String {
+    pages.iter().filter_map(|page| page["text"].as_str()).collect::<String>().to_lowercase()
+}
+
+/// Whether pages are A4 (595 by 842 points, to a point), the size the print stylesheet sets.
+pub fn is_a4(page: &serde_json::Value) -> bool {
+    let near =
+        |field: &str, points: f64| page[field].as_f64().is_some_and(|value| (value - points).abs() < 1.5);
+    near("width", 595.0) && near("height", 842.0)
+}
