@@ -1160,7 +1160,7 @@ fn an_upload_and_rapport_import_decide_and_plan_the_same() {
         for rapport in [&cli, &server] {
             rapport.ok(&["import", "--no-plan", &files[0], &files[1]]);
             rapport.ok(&["people", "import", &sample("people/people.csv"), &sample("people/teams.csv")]);
-            rapport.ok(&["owners", "apply", &sample("ownership/ownership.toml")]);
+            rapport.ok(&["owners", "apply", "--no-plan", &sample("ownership/ownership.toml")]);
             rapport.ok(&["intel", "import", "--no-assess", &kev]);
             assert!(
                 rapport.json_lines(&["events", "--json", "--kind", "action_opened"]).is_empty(),
