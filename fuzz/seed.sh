@@ -46,3 +46,7 @@ find "$feeds/osv" -name '*.json' -size -64k -exec cp {} corpus/osv_feed/ \;
 find "$feeds/csaf/oasis-tcs_csaf/csaf_2.0/examples/csaf" -name '*.json' -exec cp {} corpus/csaf_advisory/ \;
 cp ../crates/rapport-formats/src/data/default_tree.toml corpus/tree/
 cp ../crates/rapport-formats/src/data/default_policy.toml ../samples/policy/policy.toml corpus/policy/
+# STIX bundles from MITRE and OASIS; patterns from the judge's test list.
+mkdir -p corpus/stix corpus/stix_pattern
+find ../../shared/corpus/stix -name '*.json' -size -512k -exec cp {} corpus/stix/ \;
+grep -o '^    "\[.*\]",$' ../crates/rapport-formats/tests/it/stix_judge.rs | sed 's/^    "//; s/",$//' | split -l 1 - corpus/stix_pattern/pattern-

@@ -127,3 +127,18 @@ pub fn parse_nested_xml(format: Format, document: &str, data: &[u8]) {
     let input = document.replace("{nest}", &nest);
     parse_as(&[format], input.as_bytes());
 }
+
+/// A STIX 2.1 bundle: an object it hands out is kept with its own id.
+pub fn parse_stix_bundle(data: &[u8]) {
+    let _ = rapport_formats::parse_stix_bundle(std::io::Cursor::new(data), &mut |object| {
+        assert!(object.json.contains(&object.id), "an object is kept with its own id");
+        Ok(())
+    });
+}
+
+/// A STIX pattern, from any text.
+pub fn parse_stix_pattern(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = rapport_formats::parse_pattern(text);
+    }
+}

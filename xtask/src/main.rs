@@ -12,6 +12,7 @@
 //! - `bench-campaigns`: schedules the hygiene campaigns over 50,000 hosts and 20,000 people.
 //! - `bench-findings`: lists 1 to 10,000 of 300,000 findings, and filters matching none.
 //! - `bench-health`: counts the health of 200 teams over 24 months from a generated stream.
+//! - `bench-stix`: imports MITRE's ATT&CK for ICS bundle and a generated bundle of indicators.
 //!
 //! The tidy checks that enforce ARCHITECTURE.md live in `tidy.rs` and run with `cargo test`.
 
@@ -24,6 +25,7 @@ mod bench_intel;
 mod bench_messages;
 mod bench_plan;
 mod bench_server;
+mod bench_stix;
 mod estate;
 mod generate;
 #[cfg(test)]
@@ -56,6 +58,8 @@ enum Command {
     BenchHealth(bench_health::BenchHealthArgs),
     /// A partner's plan page under load (wrk), over the databases bench-plan leaves.
     BenchServer(bench_server::BenchServerArgs),
+    /// Importing STIX bundles: ATT&CK for ICS and generated indicators.
+    BenchStix(bench_stix::BenchStixArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -70,5 +74,6 @@ fn main() -> anyhow::Result<()> {
         Command::BenchCampaigns(args) => bench_campaigns::run(&args),
         Command::BenchHealth(args) => bench_health::run(&args),
         Command::BenchServer(args) => bench_server::run(&args),
+        Command::BenchStix(args) => bench_stix::run(&args),
     }
 }

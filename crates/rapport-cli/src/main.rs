@@ -15,6 +15,7 @@ mod messages;
 mod plan;
 mod printable;
 mod server;
+mod stix;
 
 use std::process::ExitCode;
 
@@ -107,6 +108,9 @@ enum Command {
     /// drafted into one thing to do for whom they concern; preview, edit and send the drafts.
     #[command(subcommand)]
     FollowThrough(follow_through::FollowThroughCommand),
+    /// STIX 2.1: import bundles (peers' intel, MITRE ATT&CK as reference) and list what is held.
+    #[command(subcommand)]
+    Stix(stix::StixCommand),
     /// Load the samples (scans, a device, people, ownership, intel, a policy) into the database,
     /// show what Rapport makes of them, and serve the pages.
     Demo(commands::DemoArgs),
@@ -186,6 +190,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Outbox(args) => messages::outbox(&cli.database, args).await,
         Command::Campaign(command) => campaigns::campaign(&cli.database, command).await,
         Command::FollowThrough(command) => follow_through::follow_through(&cli.database, command).await,
+        Command::Stix(command) => stix::stix(&cli.database, command).await,
         Command::Demo(args) => commands::demo(&cli.database, args).await,
         Command::Serve(args) => server::serve(&cli.database, args).await,
         Command::Account(command) => server::account(&cli.database, command).await,

@@ -37,6 +37,7 @@ mod refusal;
 mod remedy;
 mod severity;
 mod ssvc;
+mod stix;
 pub mod text_limits;
 mod topic;
 mod version;
@@ -107,6 +108,7 @@ pub use ssvc::{
     Automatable, DecisionTree, EvidenceRules, Exploitation, HumanImpact, Outcome, Points, SystemExposure,
     TreeError, TreeSpec,
 };
+pub use stix::{StixObject, Tlp};
 pub use topic::Topic;
 pub use version::{VersionScheme, fixed_versions};
 pub use vex::{VexIndex, VexNote, VexProduct, VexSource, VexStatement, VexStatus};

@@ -129,10 +129,12 @@ pub enum EventKind {
     BriefingPublished,
     /// Someone said how useful a month's briefing was, and what they would change.
     BriefingAnswered,
+    /// The security team imported a STIX bundle: peers' intel, or reference data like ATT&CK.
+    StixImported,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 36] = [
+    pub const ALL: [EventKind; 37] = [
         EventKind::ActionOpened,
         EventKind::DecisionChanged,
         EventKind::ActionMarkedDone,
@@ -169,6 +171,7 @@ impl EventKind {
         EventKind::WinRecognised,
         EventKind::BriefingPublished,
         EventKind::BriefingAnswered,
+        EventKind::StixImported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -209,6 +212,7 @@ impl EventKind {
             EventKind::WinRecognised => "win_recognised",
             EventKind::BriefingPublished => "briefing_published",
             EventKind::BriefingAnswered => "briefing_answered",
+            EventKind::StixImported => "stix_imported",
         }
     }
 
@@ -255,6 +259,7 @@ impl EventKind {
             EventKind::WinRecognised => "thanked for a win",
             EventKind::BriefingPublished => "monthly briefing published",
             EventKind::BriefingAnswered => "answered a monthly briefing",
+            EventKind::StixImported => "STIX bundle imported",
         }
     }
 }

@@ -101,7 +101,8 @@ impl Topic {
             | EventKind::FollowThroughEdited
             | EventKind::FollowThroughDismissed
             | EventKind::FollowThroughSettingsApplied
-            | EventKind::BriefingAnswered => return None,
+            | EventKind::BriefingAnswered
+            | EventKind::StixImported => return None,
         })
     }
 

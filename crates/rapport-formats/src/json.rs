@@ -182,6 +182,11 @@ impl<R: Read> JsonReader<R> {
         }
     }
 
+    /// Where the next unread byte is: after [`peek`](Self::peek), the start of the next value.
+    pub fn here(&self) -> Position {
+        self.position_of(self.at)
+    }
+
     /// An error at the next unread byte.
     pub fn invalid(&self, message: impl Into<String>) -> ParseError {
         ParseError::invalid(self.position_of(self.at), message)

@@ -39,6 +39,8 @@ mod policy_file;
 mod qualys;
 mod sarif;
 mod snyk;
+mod stix;
+mod stix_pattern;
 mod tree_file;
 mod trivy;
 mod xml;
@@ -58,6 +60,10 @@ pub use intel::{
 pub use inventory::{DeviceSink, InventoryFormat, detect_inventory, parse_inventory};
 pub use ownership_file::{OwnershipSyntax, parse_ownership, with_rules_first};
 pub use policy_file::{DEFAULT_POLICY, defaulted_sections, parse_policy};
+pub use stix::{StixBundle, StixSink, parse_stix_bundle};
+pub use stix_pattern::{
+    Comparison, Literal, Operator, PatternError, Step, Value as PatternValue, parse_pattern,
+};
 pub use tree_file::{DEFAULT_TREE, parse_tree};
 
 /// What the parser cannot learn from the file itself.

@@ -26,6 +26,7 @@ mod plan;
 mod policies;
 mod queries;
 mod row;
+mod stix;
 mod stream;
 pub mod testing;
 mod vex;
@@ -69,6 +70,7 @@ pub use queries::{
     DecisionFilter, FindingFilter, FindingOrder, FindingState, ImportRecord, OwnerFilter, StoredFinding,
 };
 pub use row::FindingRow;
+pub use stix::{StixAdded, StixTypeCount, StoredStixObject};
 
 /// The URL used when none is given: a SQLite file under `./rapport-data/`.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://rapport-data/rapport.db";

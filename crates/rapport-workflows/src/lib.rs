@@ -40,6 +40,7 @@ mod ownership;
 mod plan;
 mod policy;
 mod refresh;
+mod stix;
 mod templates;
 mod unpack;
 
@@ -92,6 +93,7 @@ pub use policy::{
     current_policy, directory_principal, preview_policy, team_policy,
 };
 pub use refresh::{RefreshError, Refreshed, refresh, resume_refresh};
+pub use stix::{StixError, StixReport, import_stix, stix_counted};
 pub use templates::{
     TemplateState, apply_template, preview_template, reset_template, template_states, templates_in_force,
 };

@@ -18,5 +18,6 @@ mod ownership;
 mod plan;
 mod schemathesis;
 mod server;
+mod stix;
 mod support;
 mod vex;

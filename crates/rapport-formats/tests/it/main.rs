@@ -8,5 +8,7 @@ mod corpus;
 mod feeds;
 mod inventory;
 mod ssvc_judge;
+mod stix;
+mod stix_judge;
 mod support;
 mod values;
