@@ -11,6 +11,7 @@ mod demo_months;
 mod events;
 mod follow_through;
 mod health;
+mod incidents;
 mod messages;
 mod plan;
 mod printable;
@@ -108,6 +109,9 @@ enum Command {
     /// drafted into one thing to do for whom they concern; preview, edit and send the drafts.
     #[command(subcommand)]
     FollowThrough(follow_through::FollowThroughCommand),
+    /// Incidents the security team handled: record one from its file, list them, show one.
+    #[command(subcommand)]
+    Incident(incidents::IncidentCommand),
     /// STIX 2.1: import bundles (peers' intel, MITRE ATT&CK as reference) and list what is held.
     #[command(subcommand)]
     Stix(stix::StixCommand),
@@ -190,6 +194,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Outbox(args) => messages::outbox(&cli.database, args).await,
         Command::Campaign(command) => campaigns::campaign(&cli.database, command).await,
         Command::FollowThrough(command) => follow_through::follow_through(&cli.database, command).await,
+        Command::Incident(command) => incidents::incident(&cli.database, command).await,
         Command::Stix(command) => stix::stix(&cli.database, command).await,
         Command::Demo(args) => commands::demo(&cli.database, args).await,
         Command::Serve(args) => server::serve(&cli.database, args).await,

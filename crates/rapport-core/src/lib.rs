@@ -21,6 +21,7 @@ mod fingerprint;
 mod fix_command;
 mod follow_through;
 mod health;
+mod incident;
 mod intel;
 mod lifecycle;
 mod noise;
@@ -75,6 +76,7 @@ pub use health::{
     CloseBand, Composed, Happened, Health, SecurityMonth, Sent, Spread, TeamMonth, compared, health,
     months_to, next_month,
 };
+pub use incident::{Incident, Indicator, IndicatorKind, Moment, is_technique_id};
 pub use intel::{
     AffectedPackage, Edition, EpssScore, ExploitSignal, Feed, KevEntry, Remediation, VulnRecord,
 };

@@ -131,10 +131,12 @@ pub enum EventKind {
     BriefingAnswered,
     /// The security team imported a STIX bundle: peers' intel, or reference data like ATT&CK.
     StixImported,
+    /// The security team recorded an incident it handled.
+    IncidentRecorded,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 37] = [
+    pub const ALL: [EventKind; 38] = [
         EventKind::ActionOpened,
         EventKind::DecisionChanged,
         EventKind::ActionMarkedDone,
@@ -172,6 +174,7 @@ impl EventKind {
         EventKind::BriefingPublished,
         EventKind::BriefingAnswered,
         EventKind::StixImported,
+        EventKind::IncidentRecorded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -213,6 +216,7 @@ impl EventKind {
             EventKind::BriefingPublished => "briefing_published",
             EventKind::BriefingAnswered => "briefing_answered",
             EventKind::StixImported => "stix_imported",
+            EventKind::IncidentRecorded => "incident_recorded",
         }
     }
 
@@ -260,6 +264,7 @@ impl EventKind {
             EventKind::BriefingPublished => "monthly briefing published",
             EventKind::BriefingAnswered => "answered a monthly briefing",
             EventKind::StixImported => "STIX bundle imported",
+            EventKind::IncidentRecorded => "incident recorded",
         }
     }
 }

@@ -102,7 +102,8 @@ impl Topic {
             | EventKind::FollowThroughDismissed
             | EventKind::FollowThroughSettingsApplied
             | EventKind::BriefingAnswered
-            | EventKind::StixImported => return None,
+            | EventKind::StixImported
+            | EventKind::IncidentRecorded => return None,
         })
     }
 

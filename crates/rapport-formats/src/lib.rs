@@ -23,6 +23,7 @@ mod github;
 mod gitlab;
 mod govulncheck;
 mod grype;
+mod incident_file;
 mod intel;
 mod inventory;
 mod json;
@@ -54,6 +55,7 @@ pub use detect::{ALL_FORMATS, DETECT_PREFIX_LEN, DetectError, Format, bom_len, d
 pub use directory::{DirectoryFormat, detect_directory, parse_directory};
 pub use error::{ParseError, Position};
 pub use follow_through_file::{MAX_RELEASE_FEED_BYTES, parse_follow_through, parse_release_feed};
+pub use incident_file::parse_incident;
 pub use intel::{
     IntelFormat, IntelItem, IntelSink, IntelSummary, detect_intel, is_gzip, is_zip, parse_intel,
 };

@@ -300,6 +300,16 @@ macro_rules! append_event_or_refuse {
 pub(crate) use append_event_or_refuse;
 
 impl Store {
+    /// The events about `subject` ("incident #3"), in order.
+    pub async fn events_about(&self, subject: &str) -> Result<Vec<StoredEvent>, StoreError> {
+        let query = "SELECT id, at, kind, actor_kind, actor, team, action, subject, detail, facts FROM events \
+             WHERE subject = $1 ORDER BY id";
+        with_pool!(self, pool => {
+            let rows = sqlx::query(query).bind(subject).fetch_all(pool).await?;
+            rows.iter().map(|row| event_from!(row)).collect()
+        })
+    }
+
     /// The event recorded under the `once` name `key`, if one was.
     pub async fn event_once(&self, key: &str) -> Result<Option<StoredEvent>, StoreError> {
         let query = "SELECT id, at, kind, actor_kind, actor, team, action, subject, detail, facts FROM events \

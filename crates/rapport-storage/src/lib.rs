@@ -19,6 +19,7 @@ mod events;
 mod exceptions;
 mod follow_through;
 mod import;
+mod incidents;
 mod intel;
 mod messages;
 mod ownership;
@@ -57,6 +58,7 @@ pub use events::{EventFact, EventFilter, NewEvent, StoredEvent};
 pub use exceptions::{EmergencyOverride, ExceptionRequest, ExceptionState, StoredException};
 pub use follow_through::{DeviceRunning, FindingPlace, StoredDraft, StoredFollowThroughSettings};
 pub use import::{ImportSession, ImportStart, ImportSummary};
+pub use incidents::{StoredIncident, incident_subject};
 pub use intel::{FeedValidators, IntelCounts, IntelImport, IntelImportRecord};
 pub use messages::{
     MessageFilter, MessagePreference, NewMessage, SentLately, StoredMessage, StoredTemplate, WinTold,

@@ -31,6 +31,7 @@ mod findings;
 mod follow_through;
 mod health;
 mod import;
+mod incidents;
 mod intel;
 mod inventory;
 mod listen;
@@ -73,6 +74,7 @@ pub use follow_through::{
 };
 pub use health::{HealthReport, MOST_MONTHS, THANKS_WITHIN, ThankedWin, recognise_wins, team_health};
 pub use import::{ImportReport, ImportRequest, IngestError, Progress, Waiting, import_file};
+pub use incidents::{IncidentDetail, IncidentError, incident_detail, record_incident};
 pub use intel::{IntelError, IntelOptions, IntelReport, Skipped, import_intel};
 pub use inventory::{DirectoryReport, InventoryReport, import_directory, import_inventory};
 pub use listen::{

@@ -13,6 +13,7 @@ mod follow_through;
 mod habits;
 mod health;
 mod import;
+mod incidents;
 mod messages;
 mod ownership;
 mod plan;
