@@ -2,7 +2,7 @@
 //! touched, what gave the attacker away, how they worked (ATT&CK techniques), what was done and
 //! what was learned. It is what Rapport shares with peers, once redacted.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use core::net::{Ipv4Addr, Ipv6Addr};
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
